@@ -24,6 +24,7 @@
 static const struct schema_key gateway_keys[] = {
 	STR_KEY("name", 1, 1, 63),
 	STR_KEY("spool_dir", 1, 1, CONFIG_PATH_MAX - 1),
+	STR_KEY("admin_socket", 0, 1, 107),
 	CHOICE_KEY("log_level", 0, "error|warning|info|debug"),
 	INT_KEY("multipart_timeout", 0, 10, 86400),
 	END_KEY,
@@ -130,6 +131,8 @@ config_read_gateway(struct config *cfg, const config_setting_t *g)
 
 	config_copy(cfg->name, sizeof cfg->name, g, "name", "");
 	config_copy(cfg->spool_dir, sizeof cfg->spool_dir, g, "spool_dir", "");
+	config_copy(cfg->admin_socket, sizeof cfg->admin_socket, g,
+	    "admin_socket", "/run/farol/farold.sock");
 	config_copy(level, sizeof level, g, "log_level", "info");
 	cfg->log_level = config_parse_log_level(level);
 	cfg->multipart_timeout_s = config_int(g, "multipart_timeout", 600);

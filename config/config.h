@@ -40,6 +40,7 @@ struct config {
 	/* gateway */
 	char name[64];
 	char spool_dir[CONFIG_PATH_MAX];
+	char admin_socket[108];	/* sun_path's size */
 	int log_level;		/* LOG_ERROR..LOG_DEBUG, see log.h */
 	int multipart_timeout_s;
 

@@ -3,12 +3,18 @@
  *
  * Offline commands work on a config file with no daemon and no database:
  * `check-config` validates it, `try` shows what the gateway would make of a
- * message. Each command is one function; main() only dispatches.
+ * message. Online commands (`status`, `reload`) talk to a running farold
+ * through its admin socket. Each command is one function; main() only
+ * dispatches.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "farol_version.h"
@@ -25,13 +31,19 @@ static void
 farolctl_usage(FILE *out)
 {
 	fprintf(out,
-"usage: farolctl [-h] [-V] COMMAND [ARGS]\n"
+"usage: farolctl [-c FILE] [-s SOCKET] COMMAND [ARGS]\n"
 "\n"
 "commands:\n"
-"  check-config [FILE]   validate a config file (default %s);\n"
+"  check-config [FILE]   validate a config file (default: -c's file);\n"
 "                        prints \"ok\" or each problem as FILE:LINE: reason\n"
+"  status                show the running gateway's state\n"
+"  reload                make the running gateway reload its config file;\n"
+"                        a file with problems is refused and they are shown\n"
 "\n"
 "options:\n"
+"  -c, --config FILE     config file (default %s)\n"
+"  -s, --socket PATH     farold's admin socket (default: the config's\n"
+"                        gateway.admin_socket)\n"
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n"
 "\n"
@@ -52,10 +64,13 @@ farolctl_load(const char *path)
 	return cfg;
 }
 
+static const char *farolctl_config = FAROLCTL_DEFAULT_CONFIG;
+static const char *farolctl_socket;
+
 static int
 farolctl_check_config(int argc, char **argv)
 {
-	const char *path = argc > 1 ? argv[1] : FAROLCTL_DEFAULT_CONFIG;
+	const char *path = argc > 1 ? argv[1] : farolctl_config;
 	struct config *cfg;
 
 	if (argc > 2) {
@@ -69,18 +84,77 @@ farolctl_check_config(int argc, char **argv)
 	return FAROLCTL_EXIT_OK;
 }
 
+/* Send one command to farold's admin socket and print the answer. */
+static int
+farolctl_admin(const char *command)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char path[sizeof sun.sun_path], buf[4096], *last, *nl;
+	struct config *cfg;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (farolctl_socket != NULL) {
+		snprintf(path, sizeof path, "%s", farolctl_socket);
+	} else {
+		if ((cfg = farolctl_load(farolctl_config)) == NULL)
+			return FAROLCTL_EXIT_FAIL;
+		snprintf(path, sizeof path, "%s", cfg->admin_socket);
+		config_free(cfg);
+	}
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+		fprintf(stderr, "farolctl: cannot reach farold at %s: %s (is "
+		    "it running? is this the right -c or -s?)\n", path,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return FAROLCTL_EXIT_FAIL;
+	}
+	dprintf(fd, "%s\n", command);
+	while (len < sizeof buf - 1 &&
+	    (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	/* The last line is OK or ERR <reason>; the rest is the answer. */
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	last = strrchr(buf, '\n');
+	last = last ? last + 1 : buf;
+	if (last != buf) {
+		last[-1] = '\0';
+		printf("%s\n", buf);
+	}
+	if (strcmp(last, "OK") == 0)
+		return FAROLCTL_EXIT_OK;
+	nl = strncmp(last, "ERR ", 4) == 0 ? last + 4 : last;
+	fprintf(stderr, "farolctl: %s\n", *nl ? nl : "no answer from farold");
+	return FAROLCTL_EXIT_FAIL;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:s:hV", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			farolctl_config = optarg;
+			break;
+		case 's':
+			farolctl_socket = optarg;
+			break;
 		case 'h':
 			farolctl_usage(stdout);
 			return FAROLCTL_EXIT_OK;
@@ -100,6 +174,9 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[0], "check-config") == 0)
 		return farolctl_check_config(argc, argv);
+	if ((strcmp(argv[0], "status") == 0 || strcmp(argv[0], "reload") == 0)
+	    && argc == 1)
+		return farolctl_admin(argv[0]);
 	fprintf(stderr, "farolctl: unknown command \"%s\" (see farolctl "
 	    "--help)\n", argv[0]);
 	return FAROLCTL_EXIT_USAGE;

@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "admin.h"
 #include "config.h"
 #include "db.h"
 #include "farol_version.h"
@@ -39,6 +40,7 @@ struct farold {
 	const char *config_path;
 	int debug;
 	struct db *db;
+	struct admin *admin;
 	struct inbox *inbox;
 	struct modem *modems[CONFIG_MAX_MODEMS];
 	int n_modems;
@@ -169,28 +171,77 @@ farold_warn_restart_needed(const struct config *old, const struct config *new)
 		    "at the next restart");
 }
 
-static void
-farold_reload_cb(evutil_socket_t sig, short what, void *arg)
+/* Load the file again and swap it in, or keep the running one. The
+ * caller owns problems (filled when the reload is refused). */
+static int
+farold_reload(struct farold *d, struct config_problems *problems)
 {
-	struct farold *d = arg;
-	struct config_problems problems = { 0 };
 	struct config *cfg;
 
-	log_info("config: SIGHUP received, reloading %s", d->config_path);
-	cfg = config_load(d->config_path, &problems);
+	cfg = config_load(d->config_path, problems);
 	if (cfg == NULL) {
-		for (int i = 0; i < problems.n; i++)
-			log_error("config: %s", problems.lines[i]);
+		for (int i = 0; i < problems->n; i++)
+			log_error("config: %s", problems->lines[i]);
 		log_error("config: reload refused; still running on the "
 		    "previous configuration");
-		config_problems_clear(&problems);
-		return;
+		return -1;
 	}
 	farold_warn_restart_needed(d->cfg, cfg);
 	config_free(d->cfg);
 	d->cfg = cfg;
 	log_set_level(d->debug ? LOG_LEVEL_DEBUG : cfg->log_level);
 	log_info("config: reloaded %s", d->config_path);
+	return 0;
+}
+
+static void
+farold_reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct config_problems problems = { 0 };
+	struct farold *d = arg;
+
+	log_info("config: SIGHUP received, reloading %s", d->config_path);
+	farold_reload(d, &problems);
+	config_problems_clear(&problems);
+}
+
+static int
+farold_admin_reload(const char *args, struct evbuffer *out,
+    const char **reason, void *arg)
+{
+	struct config_problems problems = { 0 };
+	struct farold *d = arg;
+	int rc;
+
+	log_info("config: reload requested by farolctl");
+	rc = farold_reload(d, &problems);
+	for (int i = 0; i < problems.n; i++)
+		evbuffer_add_printf(out, "%s\n", problems.lines[i]);
+	config_problems_clear(&problems);
+	if (rc != 0)
+		*reason = "reload refused; the previous configuration is "
+		    "still in use";
+	else
+		evbuffer_add_printf(out, "reloaded %s\n", d->config_path);
+	return rc;
+}
+
+static int
+farold_admin_status(const char *args, struct evbuffer *out,
+    const char **reason, void *arg)
+{
+	struct farold *d = arg;
+
+	evbuffer_add_printf(out, "farold %s, config %s\n", FAROL_VERSION,
+	    d->config_path);
+	evbuffer_add_printf(out, "database: %s\n", db_is_ready(d->db) ?
+	    "ready" : "not connected");
+	evbuffer_add_printf(out, "inbox: %d message(s) in flight\n",
+	    inbox_in_flight(d->inbox));
+	for (int i = 0; i < d->n_modems; i++)
+		evbuffer_add_printf(out, "modem %s: running\n",
+		    modem_name(d->modems[i]));
+	return 0;
 }
 
 static void
@@ -207,6 +258,18 @@ farold_start(struct farold *d)
 {
 	struct db_settings settings = { 0 };
 	const char *cause;
+	char *why = NULL;
+
+	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket, &why))
+	    == NULL) {
+		log_error("admin: %s", why ? why : "cannot listen");
+		free(why);
+		return -1;
+	}
+	admin_add_command(d->admin, "status", "show the gateway's state",
+	    farold_admin_status, d);
+	admin_add_command(d->admin, "reload", "reload the configuration file",
+	    farold_admin_reload, d);
 
 	settings.conninfo = d->cfg->conninfo;
 	settings.connect_timeout_ms = d->cfg->connect_timeout_s * 1000;
@@ -248,6 +311,7 @@ farold_cleanup(struct farold *d)
 	}
 	inbox_free(d->inbox);
 	db_free(d->db);
+	admin_free(d->admin);
 	if (d->ev_term != NULL) {
 		event_free(d->ev_term);
 		event_free(d->ev_int);

@@ -1,0 +1,340 @@
+/*
+ * gateway_proc.c: runs the real farold for integration tests (see
+ * gateway_proc.h). Waits are polls with deadlines, never fixed sleeps.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gateway_proc.h"
+
+#define GATEWAY_PROC_MAX 8
+
+static struct gateway_proc *gateway_procs[GATEWAY_PROC_MAX];
+static int gateway_procs_registered;
+
+static long long
+gateway_proc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void
+gateway_proc_pause(void)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void
+gateway_proc_cleanup_all(void)
+{
+	for (int i = 0; i < GATEWAY_PROC_MAX; i++)
+		if (gateway_procs[i] != NULL)
+			gateway_proc_destroy(gateway_procs[i]);
+}
+
+static void
+gateway_proc_register(struct gateway_proc *g)
+{
+	if (!gateway_procs_registered) {
+		atexit(gateway_proc_cleanup_all);
+		gateway_procs_registered = 1;
+	}
+	for (int i = 0; i < GATEWAY_PROC_MAX; i++)
+		if (gateway_procs[i] == NULL) {
+			gateway_procs[i] = g;
+			return;
+		}
+}
+
+/* The default config, with the modem, database and spool pointed here. */
+static int
+gateway_proc_make_config(struct gateway_proc *g, const char *conninfo)
+{
+	char in_path[512], line[1024], key[64];
+	FILE *in, *out;
+	int indent;
+
+	snprintf(in_path, sizeof in_path, "%s/config/farol.conf",
+	    g->source_root);
+	if ((in = fopen(in_path, "r")) == NULL)
+		return -1;
+	if ((out = fopen(g->conf, "w")) == NULL) {
+		fclose(in);
+		return -1;
+	}
+	while (fgets(line, sizeof line, in) != NULL) {
+		indent = (int)strspn(line, " ");
+		if (sscanf(line + indent, "%63[a-z_] =", key) != 1) {
+			fputs(line, out);
+			continue;
+		}
+		if (strcmp(key, "device") == 0)
+			fprintf(out, "%*s%s = \"%s\";\n", indent, "", key,
+			    g->modem);
+		else if (strcmp(key, "connection") == 0)
+			fprintf(out, "%*s%s = \"none\";\n", indent, "", key);
+		else if (strcmp(key, "model") == 0)
+			fprintf(out, "%*s%s = \"dummy\";\n", indent, "", key);
+		else if (strcmp(key, "conninfo") == 0)
+			fprintf(out, "%*s%s = \"%s\";\n", indent, "", key,
+			    conninfo);
+		else if (strcmp(key, "spool_dir") == 0)
+			fprintf(out, "%*s%s = \"%s/spool\";\n", indent, "", key,
+			    g->dir);
+		else if (strcmp(key, "admin_socket") == 0)
+			fprintf(out, "%*s%s = \"%s/farold.sock\";\n", indent, "",
+			    key, g->dir);
+		else if (strcmp(key, "poll_interval") == 0)
+			fprintf(out, "%*s%s = 1;\n", indent, "", key);
+		else
+			fputs(line, out);
+	}
+	fclose(in);
+	return fclose(out);
+}
+
+int
+gateway_proc_init(struct gateway_proc *g, const char *conninfo)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	memset(g, 0, sizeof *g);
+	snprintf(g->source_root, sizeof g->source_root, "%s",
+	    FAROL_SOURCE_ROOT);
+	snprintf(g->build_root, sizeof g->build_root, "%s", FAROL_BUILD_ROOT);
+	snprintf(g->dir, sizeof g->dir, "%s/farol-gw-XXXXXX",
+	    tmp ? tmp : "/tmp");
+	if (mkdtemp(g->dir) == NULL)
+		return -1;
+	gateway_proc_register(g);
+	snprintf(g->conf, sizeof g->conf, "%s/farol.conf", g->dir);
+	snprintf(g->modem, sizeof g->modem, "%s/modem", g->dir);
+	snprintf(g->log, sizeof g->log, "%s/farold.log", g->dir);
+	if (mkdir(g->modem, 0700) != 0)
+		return -1;
+	return gateway_proc_make_config(g, conninfo);
+}
+
+int
+gateway_proc_start(struct gateway_proc *g)
+{
+	char farold[512];
+	pid_t pid;
+	int fd;
+
+	snprintf(farold, sizeof farold, "%s/gateway/farold", g->build_root);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		fd = open(g->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, STDERR_FILENO);
+			dup2(fd, STDOUT_FILENO);
+		}
+		execl(farold, farold, "-d", "-c", g->conf, (char *)NULL);
+		_exit(127);
+	}
+	g->pid = pid;
+	return 0;
+}
+
+int
+gateway_proc_log_count(const struct gateway_proc *g, const char *needle)
+{
+	char line[2048];
+	FILE *f = fopen(g->log, "r");
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strstr(line, needle) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+int
+gateway_proc_wait_log(struct gateway_proc *g, const char *needle, int count,
+    int timeout_ms)
+{
+	long long deadline = gateway_proc_now_ms() + timeout_ms;
+
+	do {
+		if (gateway_proc_log_count(g, needle) >= count)
+			return 0;
+		gateway_proc_pause();
+	} while (gateway_proc_now_ms() < deadline);
+	return -1;
+}
+
+int
+gateway_proc_signal(struct gateway_proc *g, int sig)
+{
+	if (g->pid <= 0)
+		return -1;
+	if (kill(g->pid, sig) != 0)
+		return -1;
+	if (sig == SIGKILL) {
+		waitpid(g->pid, NULL, 0);
+		g->pid = 0;
+	}
+	return 0;
+}
+
+int
+gateway_proc_wait_exit(struct gateway_proc *g, int timeout_ms)
+{
+	long long deadline = gateway_proc_now_ms() + timeout_ms;
+	int status;
+	pid_t r;
+
+	if (g->pid <= 0)
+		return -1;
+	do {
+		r = waitpid(g->pid, &status, WNOHANG);
+		if (r == g->pid) {
+			g->pid = 0;
+			if (WIFEXITED(status))
+				return WEXITSTATUS(status);
+			return 128 + WTERMSIG(status);
+		}
+		gateway_proc_pause();
+	} while (gateway_proc_now_ms() < deadline);
+	return -1;
+}
+
+int
+gateway_proc_alive(struct gateway_proc *g)
+{
+	return g->pid > 0 && waitpid(g->pid, NULL, WNOHANG) == 0;
+}
+
+int
+gateway_proc_drop_sms(struct gateway_proc *g, const char *from,
+    const char *text, const char *udh)
+{
+	char script[512];
+	int status, devnull;
+	pid_t pid;
+
+	snprintf(script, sizeof script, "%s/scripts/dummy-sms",
+	    g->source_root);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, STDOUT_FILENO);
+		execl(script, script, g->modem, from, text, udh ? udh : "",
+		    (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return -1;
+	return 0;
+}
+
+int
+gateway_proc_inbox_count(const struct gateway_proc *g)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof path, "%s/sms/1", g->modem);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] >= '0' && de->d_name[0] <= '9')
+			n++;
+	closedir(d);
+	return n;
+}
+
+int
+gateway_proc_write_config(struct gateway_proc *g, const char *text)
+{
+	char tmp[400];
+	FILE *f;
+
+	snprintf(tmp, sizeof tmp, "%s.new", g->conf);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	fputs(text, f);
+	if (fclose(f) != 0)
+		return -1;
+	return rename(tmp, g->conf);
+}
+
+void
+gateway_proc_dump_log(const struct gateway_proc *g)
+{
+	char line[2048];
+	FILE *f = fopen(g->log, "r");
+
+	if (f == NULL)
+		return;
+	fprintf(stderr, "--- farold log (%s) ---\n", g->log);
+	while (fgets(line, sizeof line, f) != NULL)
+		fputs(line, stderr);
+	fprintf(stderr, "--- end of log ---\n");
+	fclose(f);
+}
+
+static void
+gateway_proc_remove_tree(const char *path)
+{
+	char child[1024];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if (lstat(path, &st) != 0)
+		return;
+	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(child, sizeof child, "%s/%s", path,
+			    de->d_name);
+			gateway_proc_remove_tree(child);
+		}
+		closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+void
+gateway_proc_destroy(struct gateway_proc *g)
+{
+	if (g->pid > 0) {
+		kill(g->pid, SIGKILL);
+		waitpid(g->pid, NULL, 0);
+		g->pid = 0;
+	}
+	if (g->dir[0] != '\0' && getenv("FAROL_KEEP_TEST_DIRS") == NULL)
+		gateway_proc_remove_tree(g->dir);
+	g->dir[0] = '\0';
+	for (int i = 0; i < GATEWAY_PROC_MAX; i++)
+		if (gateway_procs[i] == g)
+			gateway_procs[i] = NULL;
+}

@@ -1,0 +1,59 @@
+/*
+ * gateway_proc.h: runs the real farold for integration tests.
+ *
+ * A test gets a temporary directory holding a dummy-driver modem, a spool
+ * and a config made from the default config/farol.conf with only the modem,
+ * database and spool pointed at the test. farold runs as a child process
+ * with its log in that directory. Everything is removed, and the process
+ * killed, by gateway_proc_destroy() (also registered at exit so a failing
+ * test leaves nothing behind).
+ */
+#ifndef FAROL_GATEWAY_PROC_H
+#define FAROL_GATEWAY_PROC_H
+
+#include <sys/types.h>
+
+struct gateway_proc {
+	char dir[256];
+	char conf[300];
+	char modem[300];	/* the dummy driver's device directory */
+	char log[300];
+	char source_root[256];
+	char build_root[256];
+	pid_t pid;
+};
+
+/* Make the directory and config. conninfo is the test database. */
+int gateway_proc_init(struct gateway_proc *g, const char *conninfo);
+
+/* Start farold (stderr to g->log). */
+int gateway_proc_start(struct gateway_proc *g);
+
+/* Wait until the log contains needle at least `count` times. */
+int gateway_proc_wait_log(struct gateway_proc *g, const char *needle,
+    int count, int timeout_ms);
+int gateway_proc_log_count(const struct gateway_proc *g, const char *needle);
+
+/* Send sig; for SIGKILL also reap. */
+int gateway_proc_signal(struct gateway_proc *g, int sig);
+
+/* Wait for exit; returns the exit status (or 128+signal), -1 on timeout. */
+int gateway_proc_wait_exit(struct gateway_proc *g, int timeout_ms);
+int gateway_proc_alive(struct gateway_proc *g);
+
+/* Put an SMS into the dummy modem's inbox (scripts/dummy-sms). */
+int gateway_proc_drop_sms(struct gateway_proc *g, const char *from,
+    const char *text, const char *udh);
+
+/* Messages still on the dummy modem. */
+int gateway_proc_inbox_count(const struct gateway_proc *g);
+
+/* Replace the config file with text (for reload tests). */
+int gateway_proc_write_config(struct gateway_proc *g, const char *text);
+
+/* Print the last lines of farold's log to stderr (on failure). */
+void gateway_proc_dump_log(const struct gateway_proc *g);
+
+void gateway_proc_destroy(struct gateway_proc *g);
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * test_ingest.c: the real farold, a private PostgreSQL and gammu's dummy
+ * driver, end to end (suite `integration`):
+ *   - single-part, multipart (parts out of order) and accented messages
+ *     are stored once, intact, and deleted from the modem;
+ *   - kill -9 with 200 messages waiting, then a restart: each stored once,
+ *     the inbox empty;
+ *   - SIGHUP with a broken config keeps the daemon on the old one;
+ *   - SIGTERM stops it with exit status 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "gateway_proc.h"
+#include "pgcluster.h"
+
+#define WAIT_MS 30000
+
+static struct pgcluster *pg;
+
+static long
+count_rows(const char *where)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM message%s%s",
+	    where[0] ? " WHERE " : "", where);
+	return pgcluster_query_long(pg, sql);
+}
+
+static int
+wait_rows(long want, int timeout_ms)
+{
+	long long deadline = test_now_ms() + timeout_ms;
+
+	do {
+		if (count_rows("") >= want)
+			return 0;
+		test_pause_ms(50);
+	} while (test_now_ms() < deadline);
+	return -1;
+}
+
+static int
+wait_inbox_empty(struct gateway_proc *g, int timeout_ms)
+{
+	long long deadline = test_now_ms() + timeout_ms;
+
+	do {
+		if (gateway_proc_inbox_count(g) == 0)
+			return 0;
+		test_pause_ms(50);
+	} while (test_now_ms() < deadline);
+	return -1;
+}
+
+static void
+reset_database(void)
+{
+	/* The schema exists once farold has run; ignore the first time. */
+	pgcluster_exec(pg, "DO $$ BEGIN IF to_regclass('message') IS NOT NULL "
+	    "THEN TRUNCATE message; END IF; END $$");
+}
+
+static void
+test_receive(void)
+{
+	static const char accented[] = "A ST TF V12: obra na estrada de São "
+	    "Domingos, passaportes retidos. Criança açoitada, ÉÃÕ ç 😢";
+	static const char single[] = "ALERTA SV SX U1 V2 MENOR Bar Calheta";
+	static const char part1[] = "ALERTA BV CT U2 V6 barco chegou de noite "
+	    "a Sal Rei, ";
+	static const char part2[] = "homens fechados num armazém";
+	struct gateway_proc g;
+	char want[512], *got;
+
+	reset_database();
+	CHECK(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	/* Part 2 lands on the SIM before part 1. */
+	CHECK(gateway_proc_drop_sms(&g, "+2389956789", part2, "050003C70202")
+	    == 0, "drop part 2");
+	CHECK(gateway_proc_drop_sms(&g, "+2389912345", single, NULL) == 0,
+	    "drop single");
+	CHECK(gateway_proc_drop_sms(&g, "9923456", accented, NULL) == 0,
+	    "drop accented");
+	CHECK(gateway_proc_drop_sms(&g, "+2389956789", part1, "050003C70201")
+	    == 0, "drop part 1");
+	CHECK(gateway_proc_inbox_count(&g) == 4, "inbox got=%d want=4",
+	    gateway_proc_inbox_count(&g));
+
+	CHECK(gateway_proc_start(&g) == 0, "start farold");
+	CHECK(wait_rows(3, WAIT_MS) == 0, "rows got=%ld want=3",
+	    count_rows(""));
+	CHECK(wait_inbox_empty(&g, WAIT_MS) == 0, "inbox got=%d want=0",
+	    gateway_proc_inbox_count(&g));
+
+	got = pgcluster_query_text(pg, "SELECT text FROM message WHERE "
+	    "sender = '+2389912345'");
+	CHECK(got && strcmp(got, single) == 0, "single got=%s want=%s", got,
+	    single);
+	free(got);
+	got = pgcluster_query_text(pg, "SELECT text FROM message WHERE "
+	    "sender = '9923456'");
+	CHECK(got && strcmp(got, accented) == 0, "accented got=%s want=%s",
+	    got, accented);
+	free(got);
+	snprintf(want, sizeof want, "%s%s|2", part1, part2);
+	got = pgcluster_query_text(pg, "SELECT text || '|' || parts FROM "
+	    "message WHERE sender = '+2389956789'");
+	CHECK(got && strcmp(got, want) == 0, "multipart got=%s want=%s", got,
+	    want);
+	free(got);
+	CHECK(count_rows("modem = 'cv1' AND smsc_time IS NOT NULL AND "
+	    "received_at IS NOT NULL") == 3, "modem/time columns: got=%ld "
+	    "want=3", count_rows("modem = 'cv1' AND smsc_time IS NOT NULL"));
+	CHECK(count_rows("") == 3, "rows after settling got=%ld want=3",
+	    count_rows(""));
+
+	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
+	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status");
+	CHECK(gateway_proc_log_count(&g, "farold: stopped") == 1,
+	    "log says stopped");
+	if (test_failures)
+		gateway_proc_dump_log(&g);
+	gateway_proc_destroy(&g);
+}
+
+static void
+test_kill9_restart(void)
+{
+	enum { N = 200 };
+	struct gateway_proc g;
+	char text[128];
+	long stored_at_kill;
+
+	reset_database();
+	CHECK(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	for (int i = 0; i < N; i++) {
+		snprintf(text, sizeof text, "ALERTA SV SX U2 relato numero %03d",
+		    i);
+		if (gateway_proc_drop_sms(&g, "+2389912345", text, NULL) != 0) {
+			CHECK(0, "drop %d", i);
+			break;
+		}
+	}
+	CHECK(gateway_proc_inbox_count(&g) == N, "inbox got=%d want=%d",
+	    gateway_proc_inbox_count(&g), N);
+
+	CHECK(gateway_proc_start(&g) == 0, "start farold");
+	CHECK(wait_rows(1, WAIT_MS) == 0, "first row");
+	CHECK(gateway_proc_signal(&g, SIGKILL) == 0, "kill -9");
+	stored_at_kill = count_rows("");
+	printf("kill -9 with %ld of %d stored, %d on the modem\n",
+	    stored_at_kill, N, gateway_proc_inbox_count(&g));
+	CHECK(gateway_proc_inbox_count(&g) >= N - stored_at_kill,
+	    "nothing deleted before it was stored: inbox=%d stored=%ld",
+	    gateway_proc_inbox_count(&g), stored_at_kill);
+
+	CHECK(gateway_proc_start(&g) == 0, "restart farold");
+	CHECK(wait_rows(N, WAIT_MS * 2) == 0, "rows got=%ld want=%d",
+	    count_rows(""), N);
+	CHECK(wait_inbox_empty(&g, WAIT_MS) == 0, "inbox got=%d want=0",
+	    gateway_proc_inbox_count(&g));
+	CHECK(count_rows("") == N, "rows got=%ld want=%d", count_rows(""), N);
+	CHECK(pgcluster_query_long(pg, "SELECT count(DISTINCT text) FROM "
+	    "message") == N, "distinct texts want=%d", N);
+
+	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
+	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
+	if (test_failures)
+		gateway_proc_dump_log(&g);
+	gateway_proc_destroy(&g);
+}
+
+static void
+test_reload(void)
+{
+	struct gateway_proc g;
+	char *good = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	reset_database();
+	CHECK(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	if ((f = fopen(g.conf, "r")) != NULL) {
+		good = calloc(1, 1 << 16);
+		len = fread(good, 1, (1 << 16) - 1, f);
+		fclose(f);
+	}
+	CHECK(good != NULL && len > 0, "read config");
+	CHECK(gateway_proc_start(&g) == 0, "start farold");
+	CHECK(gateway_proc_wait_log(&g, "db: ready", 1, WAIT_MS) == 0,
+	    "db ready");
+
+	/* A broken file: refused with file:line, the daemon keeps going. */
+	CHECK(gateway_proc_write_config(&g, "gateway = { name = \"x\"; };\n"
+	    "database = { conninfo = 5; };\n") == 0, "write broken config");
+	CHECK(gateway_proc_signal(&g, SIGHUP) == 0, "SIGHUP");
+	CHECK(gateway_proc_wait_log(&g, "reload refused", 1, WAIT_MS) == 0,
+	    "reload refused logged");
+	CHECK(gateway_proc_log_count(&g, "farol.conf:2: database.conninfo "
+	    "must be a string") == 1, "problem with file:line logged");
+	CHECK(gateway_proc_alive(&g), "still running after a bad reload");
+	CHECK(gateway_proc_drop_sms(&g, "+2389912345", "ALERTA SV SX depois",
+	    NULL) == 0, "drop");
+	CHECK(wait_rows(1, WAIT_MS) == 0, "still storing after a bad reload");
+
+	/* The good file again: accepted. */
+	CHECK(good && gateway_proc_write_config(&g, good) == 0, "restore");
+	CHECK(gateway_proc_signal(&g, SIGHUP) == 0, "SIGHUP");
+	CHECK(gateway_proc_wait_log(&g, "config: reloaded", 1, WAIT_MS) == 0,
+	    "reloaded logged");
+
+	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
+	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
+	if (test_failures)
+		gateway_proc_dump_log(&g);
+	free(good);
+	gateway_proc_destroy(&g);
+}
+
+int
+main(void)
+{
+	pg = pgcluster_start("integration");
+	if (pg == NULL) {
+		fprintf(stderr, "cannot start a private PostgreSQL\n");
+		return 1;
+	}
+	test_receive();
+	test_kill9_restart();
+	test_reload();
+	pgcluster_destroy(pg);
+	printf("ingest: %d failure(s)\n", test_failures);
+	return test_failures ? 1 : 0;
+}
