@@ -154,22 +154,33 @@ db_tv(long long ms)
 	return tv;
 }
 
-/* Copy a libpq message into buf on one line, without trailing newline. */
+/*
+ * Copy prefix and a libpq message into buf as one line: runs of white
+ * space (libpq's messages span lines) become one space, none trails.
+ */
 static void
 db_copy_message(char *buf, size_t size, const char *prefix, const char *msg)
 {
-	size_t	i, n;
+	char	tmp[1024];
+	size_t	i, n = 0;
+	int	space = 0;
 
 	if (msg == NULL || *msg == '\0')
 		msg = "unknown error";
-	snprintf(buf, size, "%s%s", prefix, msg);
-	n = strlen(buf);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	for (i = 0; i < n; i++) {
-		if (buf[i] == '\n' || buf[i] == '\t')
-			buf[i] = ' ';
+	snprintf(tmp, sizeof tmp, "%s%s", prefix, msg);
+	for (i = 0; tmp[i] != '\0' && n + 1 < size; i++) {
+		if (tmp[i] == ' ' || tmp[i] == '\n' || tmp[i] == '\t' ||
+		    tmp[i] == '\r') {
+			space = 1;
+			continue;
+		}
+		if (space && n > 0 && n + 2 < size)
+			buf[n++] = ' ';
+		space = 0;
+		buf[n++] = tmp[i];
 	}
+	if (size > 0)
+		buf[n] = '\0';
 }
 
 /* libpq notices (e.g. "relation already exists, skipping"): debug only. */
@@ -542,7 +553,7 @@ db_read(struct db *db)
 	char		 buf[512];
 
 	if (!PQconsumeInput(db->conn)) {
-		db_copy_message(buf, sizeof buf, "connection lost: ",
+		db_copy_message(buf, sizeof buf, "",
 		    PQerrorMessage(db->conn));
 		db_lost(db, buf);
 		return;
@@ -550,7 +561,7 @@ db_read(struct db *db)
 	while ((n = PQnotifies(db->conn)) != NULL)
 		PQfreemem(n);
 	if (db->flush_pending && db_flush(db) == -1) {
-		db_copy_message(buf, sizeof buf, "connection lost: ",
+		db_copy_message(buf, sizeof buf, "",
 		    PQerrorMessage(db->conn));
 		db_lost(db, buf);
 		return;
@@ -567,7 +578,7 @@ db_read(struct db *db)
 		db->result = r;
 	}
 	if (!db->cmd_active && PQstatus(db->conn) == CONNECTION_BAD) {
-		db_copy_message(buf, sizeof buf, "connection lost: ",
+		db_copy_message(buf, sizeof buf, "",
 		    PQerrorMessage(db->conn));
 		db_lost(db, buf);
 	}
@@ -620,8 +631,7 @@ db_io_cb(evutil_socket_t fd, short what, void *arg)
 	case DB_CLOSING:
 		if ((what & EV_WRITE) && !(what & EV_READ)) {
 			if (db_flush(db) == -1) {
-				db_copy_message(buf, sizeof buf,
-				    "connection lost: ",
+				db_copy_message(buf, sizeof buf, "",
 				    PQerrorMessage(db->conn));
 				db_lost(db, buf);
 			}
