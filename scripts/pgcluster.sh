@@ -22,6 +22,8 @@
 #                            tests need real commits)
 #   PGCLUSTER_TIMEOUT=30     seconds to wait for the server to accept
 #   PGCLUSTER_RUNAS=nobody   unprivileged user when invoked as root
+#   PGCLUSTER_FIX_PARENTS=1  as root, chmod o+x parents of DIR that the
+#                            unprivileged user cannot search (default: fail)
 #   PGCLUSTER_BINDIR=...     server binaries (default: pg_config --bindir,
 #                            then /usr/lib/postgresql/*/bin)
 set -euo pipefail
@@ -83,8 +85,14 @@ check_traversable() {
 		p=$(dirname "$p")
 		if ! setpriv --reuid="$runas_uid" --regid="$runas_gid" \
 		    --clear-groups -- test -x "$p"; then
+			if [ "${PGCLUSTER_FIX_PARENTS:-0}" = 1 ]; then
+				echo "$prog: chmod o+x $p" >&2
+				chmod o+x "$p"
+				continue
+			fi
 			die "$p is not searchable by user $runas (uid $runas_uid);" \
-			    "choose a DIR under /tmp or make $p searchable"
+			    "choose a DIR under /tmp, or set PGCLUSTER_FIX_PARENTS=1" \
+			    "to chmod o+x such parents"
 		fi
 	done
 }
@@ -125,9 +133,18 @@ pg_status() {
 	return "$rc"
 }
 
+# psql_bin: the psql next to the server binaries, else the one in PATH.
+psql_bin() {
+	if [ -x "$bindir/psql" ]; then
+		echo "$bindir/psql"
+	else
+		echo psql
+	fi
+}
+
 # probe: succeeds when the server accepts a query on database $1.
 probe() {
-	psql -X -q -A -t -v ON_ERROR_STOP=1 \
+	"$(psql_bin)" -X -q -A -t -v ON_ERROR_STOP=1 \
 	    -d "host=$dir port=5432 dbname=$1 user=$role connect_timeout=2" \
 	    -c 'SELECT 1' >/dev/null 2>&1
 }
@@ -179,7 +196,7 @@ cmd_start() {
 		sleep 0.1
 	done
 	if ! probe "$dbname"; then
-		psql -X -q -v ON_ERROR_STOP=1 \
+		"$(psql_bin)" -X -q -v ON_ERROR_STOP=1 \
 		    -d "host=$dir port=5432 dbname=postgres user=$role" \
 		    -c "CREATE DATABASE $dbname" >/dev/null ||
 		    die "could not create database $dbname"
@@ -234,7 +251,8 @@ status)
 	exit "$rc"
 	;;
 psql)
-	exec psql -X -d "$conninfo" "$@"
+	bindir=$(find_bindir)
+	exec "$(psql_bin)" -X -d "$conninfo" "$@"
 	;;
 destroy)
 	[ $# -eq 0 ] || usage
