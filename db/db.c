@@ -683,7 +683,6 @@ db_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	long long	 now = db_now_ms();
 	char		 buf[128];
 	int		 drop = 0;
-
 	struct db_calls	 expired;
 
 	/* Detach first: callbacks may queue new calls. */

@@ -22,7 +22,7 @@ tmp=$out.tmp
 		case $base in
 		*[!A-Za-z0-9_]*) echo "embed.sh: $f: name may hold only [A-Za-z0-9_]" >&2; exit 1 ;;
 		esac
-		echo "static const char *const migrate_lines_$n[] = {"
+		echo "static const char *const migrate_lines_${n}[] = {"
 		awk '{
 			gsub(/\\/, "\\\\");
 			gsub(/"/, "\\\"");
