@@ -553,7 +553,7 @@ db_read(struct db *db)
 	char		 buf[512];
 
 	if (!PQconsumeInput(db->conn)) {
-		db_copy_message(buf, sizeof buf, "",
+		db_copy_message(buf, sizeof buf, "connection lost: ",
 		    PQerrorMessage(db->conn));
 		db_lost(db, buf);
 		return;
@@ -561,7 +561,7 @@ db_read(struct db *db)
 	while ((n = PQnotifies(db->conn)) != NULL)
 		PQfreemem(n);
 	if (db->flush_pending && db_flush(db) == -1) {
-		db_copy_message(buf, sizeof buf, "",
+		db_copy_message(buf, sizeof buf, "connection lost: ",
 		    PQerrorMessage(db->conn));
 		db_lost(db, buf);
 		return;
@@ -578,7 +578,7 @@ db_read(struct db *db)
 		db->result = r;
 	}
 	if (!db->cmd_active && PQstatus(db->conn) == CONNECTION_BAD) {
-		db_copy_message(buf, sizeof buf, "",
+		db_copy_message(buf, sizeof buf, "connection lost: ",
 		    PQerrorMessage(db->conn));
 		db_lost(db, buf);
 	}
@@ -631,7 +631,7 @@ db_io_cb(evutil_socket_t fd, short what, void *arg)
 	case DB_CLOSING:
 		if ((what & EV_WRITE) && !(what & EV_READ)) {
 			if (db_flush(db) == -1) {
-				db_copy_message(buf, sizeof buf, "",
+				db_copy_message(buf, sizeof buf, "connection lost: ",
 				    PQerrorMessage(db->conn));
 				db_lost(db, buf);
 			}
@@ -717,7 +717,7 @@ db_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	 * notices (client_connection_check_interval) and aborts it.
 	 */
 	if (drop && db->state == DB_BUSY)
-		db_lost(db, "a call timed out; reconnecting");
+		db_lost(db, "dropped the connection: a call timed out");
 	else
 		db_arm_deadline(db);
 }
@@ -811,8 +811,7 @@ db_set_state(struct db *db, enum db_state next, const char *reason)
 		ms = db_backoff_ms(db);
 		db->attempt++;
 		if (db->was_ready)
-			db_log(db, DB_LOG_ERR, "connection lost: %s",
-			    db->reason);
+			db_log(db, DB_LOG_ERR, "%s", db->reason);
 		else
 			db_log(db, DB_LOG_WARNING, "connect failed: %s "
 			    "(retry in %lld ms)", db->reason, ms);
@@ -832,14 +831,18 @@ db_set_state(struct db *db, enum db_state next, const char *reason)
 		char	buf[600];
 
 		db->inflight = NULL;
-		snprintf(buf, sizeof buf, "connection lost: %s", db->reason);
+		if (strncmp(db->reason, "connection lost", 15) == 0)
+			snprintf(buf, sizeof buf, "%s", db->reason);
+		else
+			snprintf(buf, sizeof buf, "connection lost: %s",
+			    db->reason);
 		db_call_fail(db, call, buf);
 		if (db->state != next)
 			return;
 	}
 	if (!quiet && db->s.state_cb != NULL) {
 		db->in_cb++;
-		db->s.state_cb(db, next, next == DB_BACKOFF ? db->reason : NULL,
+		db->s.state_cb(next, next == DB_BACKOFF ? db->reason : NULL,
 		    db->s.state_arg);
 		db->in_cb--;
 		if (db->state != next || db->freeing)
@@ -918,39 +921,43 @@ db_new(struct event_base *base, const struct db_settings *s)
 
 int
 db_prepare_add(struct db *db, const char *name, const char *sql,
-    int nparams, const char **errstr)
+    int nparams)
 {
 	struct db_stmt	*stmts;
+	const char	*why = NULL;
 	int		 i;
 
-	if (db->started) {
-		*errstr = "statements must be added before db_start";
-		return -1;
+	if (db->started)
+		why = "statements must be added before db_start";
+	else if (name == NULL || *name == '\0' || sql == NULL ||
+	    nparams < 0 || nparams > 65535)
+		why = "bad statement";
+	for (i = 0; why == NULL && i < db->nstmts; i++) {
+		if (strcmp(db->stmts[i].name, name) == 0)
+			why = "duplicate statement name";
 	}
-	if (name == NULL || *name == '\0' || sql == NULL || nparams < 0 ||
-	    nparams > 65535) {
-		*errstr = "bad statement";
-		return -1;
+	if (why == NULL) {
+		stmts = reallocarray(db->stmts, (size_t)db->nstmts + 1,
+		    sizeof *stmts);
+		if (stmts == NULL)
+			why = "out of memory";
+		else
+			db->stmts = stmts;
 	}
-	for (i = 0; i < db->nstmts; i++) {
-		if (strcmp(db->stmts[i].name, name) == 0) {
-			*errstr = "duplicate statement name";
-			return -1;
+	if (why == NULL) {
+		stmts[db->nstmts].name = strdup(name);
+		stmts[db->nstmts].sql = strdup(sql);
+		stmts[db->nstmts].nparams = nparams;
+		if (stmts[db->nstmts].name == NULL ||
+		    stmts[db->nstmts].sql == NULL) {
+			free(stmts[db->nstmts].name);
+			free(stmts[db->nstmts].sql);
+			why = "out of memory";
 		}
 	}
-	stmts = reallocarray(db->stmts, (size_t)db->nstmts + 1, sizeof *stmts);
-	if (stmts == NULL) {
-		*errstr = "out of memory";
-		return -1;
-	}
-	db->stmts = stmts;
-	stmts[db->nstmts].name = strdup(name);
-	stmts[db->nstmts].sql = strdup(sql);
-	stmts[db->nstmts].nparams = nparams;
-	if (stmts[db->nstmts].name == NULL || stmts[db->nstmts].sql == NULL) {
-		free(stmts[db->nstmts].name);
-		free(stmts[db->nstmts].sql);
-		*errstr = "out of memory";
+	if (why != NULL) {
+		db_log(db, DB_LOG_ERR, "prepare %s: %s",
+		    name != NULL ? name : "(null)", why);
 		return -1;
 	}
 	db->nstmts++;
@@ -958,10 +965,10 @@ db_prepare_add(struct db *db, const char *name, const char *sql,
 }
 
 int
-db_start(struct db *db, const char **errstr)
+db_start(struct db *db)
 {
 	if (db->started) {
-		*errstr = "already started";
+		db_log(db, DB_LOG_ERR, "already started");
 		return -1;
 	}
 	db->started = 1;

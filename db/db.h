@@ -47,12 +47,13 @@ typedef void	(*db_result_cb)(const PGresult *res, const char *error,
 
 /*
  * Every state change except READY <-> BUSY. reason is set when entering
- * DB_BACKOFF (why the connection failed or was lost) and NULL otherwise.
- * DB_READY means "db: connected"; DB_BACKOFF after DB_READY or DB_BUSY
- * means "db: connection lost: reason" (time to spool).
+ * DB_BACKOFF and NULL otherwise: one line saying why, "connection lost:
+ * ..." when a working connection went away (time to spool), else why the
+ * attempt failed ("connect: ...", "connect timed out after N ms",
+ * "migration N: ...", "prepare NAME: ..."). DB_READY means connected.
  */
-typedef void	(*db_state_cb)(struct db *db, enum db_state state,
-		    const char *reason, void *arg);
+typedef void	(*db_state_cb)(enum db_state state, const char *reason,
+		    void *arg);
 
 /* Log sink; lines carry no "db: " prefix. Never given message text. */
 typedef void	(*db_log_fn)(void *arg, int level, const char *fmt, ...)
@@ -82,14 +83,14 @@ struct db	*db_new(struct event_base *base, const struct db_settings *s);
 
 /*
  * Register a statement to prepare on every connection, before db_start().
- * name, sql are copied. Returns 0, or -1 with *errstr set (duplicate name,
+ * name, sql are copied. Returns 0, or -1 (reason logged: duplicate name,
  * already started, bad nparams, no memory).
  */
 int		 db_prepare_add(struct db *db, const char *name,
-		    const char *sql, int nparams, const char **errstr);
+		    const char *sql, int nparams);
 
-/* Start connecting. Returns 0, or -1 with *errstr if already started. */
-int		 db_start(struct db *db, const char **errstr);
+/* Start connecting. Returns 0, or -1 (logged) if already started. */
+int		 db_start(struct db *db);
 
 /*
  * Stop: calls queued but not sent fail with "db closed"; a call in flight

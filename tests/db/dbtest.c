@@ -54,8 +54,7 @@ dbtest_result_done(void *arg)
 }
 
 void
-dbtest_state_cb(struct db *db, enum db_state state, const char *reason,
-    void *arg)
+dbtest_state_cb(enum db_state state, const char *reason, void *arg)
 {
 	struct dbtest_states	*st = arg;
 

@@ -31,8 +31,8 @@ void	dbtest_result_cb(const PGresult *res, const char *error, void *arg);
 void	dbtest_result_reset(struct dbtest_result *r);
 int	dbtest_result_done(void *arg);
 
-void	dbtest_state_cb(struct db *db, enum db_state state,
-	    const char *reason, void *arg);
+void	dbtest_state_cb(enum db_state state, const char *reason,
+	    void *arg);
 
 void	dbtest_log(void *arg, int level, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -25,15 +25,14 @@ start_db(struct dbtest_states *st, int close_timeout_ms)
 {
 	struct db_settings	 s;
 	struct db		*db;
-	const char		*errstr = NULL;
 
 	dbtest_settings(&s, pgcluster_conninfo(cluster), st);
 	s.close_timeout_ms = close_timeout_ms;
 	db = db_new(base, &s);
 	REQUIRE(db != NULL, "db_new");
-	REQUIRE(db_prepare_add(db, "sleep", "SELECT pg_sleep($1)", 1,
-	    &errstr) == 0, "prepare: %s", errstr);
-	REQUIRE(db_start(db, &errstr) == 0, "start: %s", errstr);
+	REQUIRE(db_prepare_add(db, "sleep", "SELECT pg_sleep($1)", 1) == 0,
+	    "prepare");
+	REQUIRE(db_start(db) == 0, "start");
 	REQUIRE(testloop_run_until(base, 15000, dbtest_ready, db) == 0,
 	    "not ready");
 	return db;

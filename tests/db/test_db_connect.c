@@ -75,7 +75,6 @@ test_missing_socket(const char *conninfo)
 	struct dbtest_result	 r = { 0 };
 	struct db_settings	 s;
 	struct db		*db;
-	const char		*errstr = NULL;
 	const char		*v[1] = { "1" };
 	long			 gap, t0;
 	int			 i;
@@ -85,10 +84,10 @@ test_missing_socket(const char *conninfo)
 	s.backoff_max_ms = 400;
 	db = db_new(base, &s);
 	REQUIRE(db != NULL, "db_new");
-	REQUIRE(db_prepare_add(db, "plus1", "SELECT $1::int + 1", 1,
-	    &errstr) == 0, "prepare: %s", errstr);
-	REQUIRE(db_start(db, &errstr) == 0, "start: %s", errstr);
-	CHECK(db_start(db, &errstr) == -1, "second db_start accepted");
+	REQUIRE(db_prepare_add(db, "plus1", "SELECT $1::int + 1", 1) == 0,
+	    "prepare");
+	REQUIRE(db_start(db) == 0, "start");
+	CHECK(db_start(db) == -1, "second db_start accepted");
 
 	t0 = test_now_ms();
 	REQUIRE(db_call_timeout(db, 300, "plus1", 1, v, dbtest_result_cb,
@@ -124,7 +123,6 @@ test_silent_server(const char *conninfo)
 	struct db_settings	 s;
 	struct db		*db;
 	struct sockaddr_un	 sun;
-	const char		*errstr = NULL;
 	long			 t0, took;
 	int			 fd;
 
@@ -144,7 +142,7 @@ test_silent_server(const char *conninfo)
 	db = db_new(base, &s);
 	REQUIRE(db != NULL, "db_new");
 	t0 = test_now_ms();
-	REQUIRE(db_start(db, &errstr) == 0, "start: %s", errstr);
+	REQUIRE(db_start(db) == 0, "start");
 	REQUIRE(testloop_run_until(base, 5000, one_backoff, &st) == 0,
 	    "no backoff within 5 s against a silent server");
 	took = st.at_ms[0] - t0;

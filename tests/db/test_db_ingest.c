@@ -66,6 +66,36 @@ static const struct ingest_case cases[] = {
 };
 #define NCASES ((int)(sizeof cases / sizeof cases[0]))
 
+/* The daemon's form (gateway/inbox.c): epoch received_at, "" and -1. */
+#define INGEST9_SQL "SELECT message_id, inserted FROM farol_ingest_message(" \
+	"$1, $2, $3, NULLIF($4, '')::timestamptz, to_timestamp($5), " \
+	"$6::int, NULLIF($7, '-1')::int, $8, $9::int)"
+
+struct ingest9_case {
+	const char	*name;
+	const char	*v[9];
+	int		 same_as;	/* -1 new, -2 same as cases[0] */
+	const char	*want_expected;	/* parts_expected stored */
+};
+
+static const struct ingest9_case cases9[] = {
+	{ "9 args, repeat of first", { "cv1", "+2389911111",
+	  "P3 SAL 2 MENOR", "2024-03-01 10:00:00+00", "1709287200", "1",
+	  "-1", "sms", "1" }, -2, "1" },
+	{ "incomplete 2 of 3", { "cv1", "+2389933333", "P1 ROUBO",
+	  "2024-03-02 08:00:00+00", "1709366400", "2", "5", "sms", "3" },
+	  -1, "3" },
+	{ "incomplete repeat", { "cv1", "+2389933333", "P1 ROUBO",
+	  "2024-03-02 08:00:00+00", "1709366400", "2", "5", "sms", "3" },
+	  1, "3" },
+	{ "binary", { "cv1", "+2389933333", "", "2024-03-02 08:00:00+00",
+	  "1709366400", "1", "-1", "binary", "1" }, -1, "1" },
+	{ "status report", { "cv1", "+2389933333", "delivered",
+	  "2024-03-02 08:00:05+00", "1709366405", "1", "-1",
+	  "status_report", "0" }, -1, "1" },
+};
+#define NCASES9 ((int)(sizeof cases9 / sizeof cases9[0]))
+
 static struct event_base	*base;
 static struct pgcluster		*cluster;
 
@@ -74,22 +104,24 @@ start_db(const char *conninfo, struct dbtest_states *st)
 {
 	struct db_settings	 s;
 	struct db		*db;
-	const char		*errstr = NULL;
 
 	dbtest_settings(&s, conninfo, st);
 	db = db_new(base, &s);
 	REQUIRE(db != NULL, "db_new failed");
-	REQUIRE(db_prepare_add(db, "ingest", INGEST_SQL, 8, &errstr) == 0,
-	    "prepare ingest: %s", errstr);
+	REQUIRE(db_prepare_add(db, "ingest", INGEST_SQL, 8) == 0,
+	    "prepare ingest");
+	REQUIRE(db_prepare_add(db, "ingest9", INGEST9_SQL, 9) == 0,
+	    "prepare ingest9");
+	REQUIRE(db_prepare_add(db, "expected", "SELECT parts_expected "
+	    "FROM message WHERE id = $1", 1) == 0, "prepare expected");
 	REQUIRE(db_prepare_add(db, "text", "SELECT text, octet_length(text) "
-	    "FROM message WHERE id = $1", 1, &errstr) == 0, "prepare text: %s",
-	    errstr);
+	    "FROM message WHERE id = $1", 1) == 0, "prepare text");
 	REQUIRE(db_prepare_add(db, "versions", "SELECT count(*) FROM "
-	    "schema_version", 0, &errstr) == 0, "prepare versions: %s", errstr);
-	CHECK(db_prepare_add(db, "text", "SELECT 1", 0, &errstr) == -1,
+	    "schema_version", 0) == 0, "prepare versions");
+	CHECK(db_prepare_add(db, "text", "SELECT 1", 0) == -1,
 	    "duplicate name accepted");
-	REQUIRE(db_start(db, &errstr) == 0, "db_start: %s", errstr);
-	CHECK(db_prepare_add(db, "late", "SELECT 1", 0, &errstr) == -1,
+	REQUIRE(db_start(db) == 0, "db_start");
+	CHECK(db_prepare_add(db, "late", "SELECT 1", 0) == -1,
 	    "prepare after start accepted");
 	return db;
 }
@@ -140,6 +172,55 @@ test_ingest_table(struct db *db, long *ids)
 	dbtest_result_reset(&r);
 	CHECK(pgcluster_query_long(cluster, "SELECT count(*) FROM "
 	    "message") == distinct, "message rows want=%d", distinct);
+}
+
+/* Run stmt with values and wait for its result. */
+static void
+run(struct db *db, const char *stmt, int n, const char *const *v,
+    struct dbtest_result *r)
+{
+	dbtest_result_reset(r);
+	REQUIRE(db_call(db, stmt, n, v, dbtest_result_cb, r) == 0,
+	    "db_call %s", stmt);
+	REQUIRE(testloop_run_until(base, 10000, dbtest_result_done, r) == 0,
+	    "%s: no result within 10 s", stmt);
+}
+
+/* The 9-argument form the daemon uses, other kinds, incomplete messages. */
+static void
+test_ingest9(struct db *db, long first_id)
+{
+	struct dbtest_result	 r = { 0 };
+	long			 ids[NCASES9], want;
+	char			 idbuf[32];
+	const char		*idv[1] = { idbuf };
+	int			 i;
+
+	for (i = 0; i < NCASES9; i++) {
+		const struct ingest9_case *c = &cases9[i];
+
+		ids[i] = -1;
+		run(db, "ingest9", 9, c->v, &r);
+		if (!CHECK(r.ok && r.row[0] != NULL && r.row[1] != NULL,
+		    "case %s: got error=%s want success", c->name, r.error))
+			continue;
+		ids[i] = atol(r.row[0]);
+		CHECK(strcmp(r.row[1], c->same_as == -1 ? "t" : "f") == 0,
+		    "case %s: inserted got=%s want=%s", c->name, r.row[1],
+		    c->same_as == -1 ? "t" : "f");
+		if (c->same_as != -1) {
+			want = c->same_as == -2 ? first_id : ids[c->same_as];
+			CHECK(ids[i] == want, "case %s: id got=%ld want=%ld",
+			    c->name, ids[i], want);
+		}
+		snprintf(idbuf, sizeof idbuf, "%ld", ids[i]);
+		run(db, "expected", 1, idv, &r);
+		CHECK(r.ok && r.row[0] != NULL &&
+		    strcmp(r.row[0], c->want_expected) == 0,
+		    "case %s: parts_expected got=%s want=%s (error=%s)",
+		    c->name, r.row[0], c->want_expected, r.error);
+	}
+	dbtest_result_reset(&r);
 }
 
 /* The UTF-8 text comes back byte for byte. */
@@ -328,6 +409,7 @@ main(void)
 
 	test_ingest_table(db, ids);
 	test_utf8(db, ids[10]);
+	test_ingest9(db, ids[0]);
 	test_key_stable();
 	db_free(db);
 

@@ -58,7 +58,6 @@ main(void)
 	struct event		*oneshot, *tick;
 	struct timeval		 tv50 = { 0, 50 * 1000 }, tv20 = { 0, 20 * 1000 };
 	struct ticks		 ticks = { 0 };
-	const char		*errstr = NULL;
 	const char		*secs[1] = { "2" };
 	long			 t0, fired_at = 0, took, late;
 
@@ -70,9 +69,9 @@ main(void)
 	dbtest_settings(&s, pgcluster_conninfo(cluster), &st);
 	db = db_new(base, &s);
 	REQUIRE(db != NULL, "db_new");
-	REQUIRE(db_prepare_add(db, "sleep", "SELECT pg_sleep($1)", 1,
-	    &errstr) == 0, "prepare: %s", errstr);
-	REQUIRE(db_start(db, &errstr) == 0, "start: %s", errstr);
+	REQUIRE(db_prepare_add(db, "sleep", "SELECT pg_sleep($1)", 1) == 0,
+	    "prepare");
+	REQUIRE(db_start(db) == 0, "start");
 	REQUIRE(testloop_run_until(base, 15000, dbtest_ready, db) == 0,
 	    "not ready");
 

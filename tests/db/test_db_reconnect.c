@@ -170,7 +170,6 @@ main(void)
 	struct dbtest_states	 st = { 0 };
 	struct db_settings	 s;
 	struct db		*db;
-	const char		*errstr = NULL;
 
 	cluster = pgcluster_start("test_db_reconnect");
 	REQUIRE(cluster != NULL, "no cluster");
@@ -180,15 +179,15 @@ main(void)
 	dbtest_settings(&s, pgcluster_conninfo(cluster), &st);
 	db = db_new(base, &s);
 	REQUIRE(db != NULL, "db_new");
-	REQUIRE(db_prepare_add(db, "sleep", "SELECT pg_sleep($1)", 1,
-	    &errstr) == 0, "prepare: %s", errstr);
-	REQUIRE(db_prepare_add(db, "plus1", "SELECT $1::int + 1", 1,
-	    &errstr) == 0, "prepare: %s", errstr);
+	REQUIRE(db_prepare_add(db, "sleep", "SELECT pg_sleep($1)", 1) == 0,
+	    "prepare");
+	REQUIRE(db_prepare_add(db, "plus1", "SELECT $1::int + 1", 1) == 0,
+	    "prepare");
 	CHECK(db_call(db, "nosuch", 0, NULL, dbtest_result_cb, NULL) == -1,
 	    "unknown statement accepted");
 	CHECK(db_call(db, "plus1", 2, NULL, dbtest_result_cb, NULL) == -1,
 	    "wrong parameter count accepted");
-	REQUIRE(db_start(db, &errstr) == 0, "start: %s", errstr);
+	REQUIRE(db_start(db) == 0, "start");
 	REQUIRE(testloop_run_until(base, 15000, dbtest_ready, db) == 0,
 	    "not ready");
 	check_plus1(db, "first call", 1);
