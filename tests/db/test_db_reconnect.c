@@ -58,6 +58,61 @@ check_plus1(struct db *db, const char *what, int n)
 	dbtest_result_reset(&r);
 }
 
+struct order {
+	int	seen[16];
+	int	n;
+	int	failed;
+};
+
+static void
+order_cb(const PGresult *res, const char *error, void *arg)
+{
+	struct order	*o = arg;
+
+	if (error != NULL || PQntuples(res) != 1) {
+		o->failed++;
+		return;
+	}
+	if (o->n < 16)
+		o->seen[o->n] = atoi(PQgetvalue(res, 0, 0));
+	o->n++;
+}
+
+static int
+order_done(void *arg)
+{
+	struct order	*o = arg;
+
+	return o->n + o->failed >= 10;
+}
+
+/* Calls complete one at a time in the order they were queued, with the
+ * values they had when queued. */
+static void
+test_fifo(struct db *db)
+{
+	struct order	 o = { { 0 }, 0, 0 };
+	char		 buf[8];
+	const char	*v[1] = { buf };
+	int		 i;
+
+	/* One buffer for every call: db_call() must copy the values. */
+	for (i = 0; i < 10; i++) {
+		snprintf(buf, sizeof buf, "%d", i * 10);
+		REQUIRE(db_call(db, "plus1", 1, v, order_cb, &o) == 0,
+		    "db_call %d", i);
+	}
+	snprintf(buf, sizeof buf, "junk");
+	CHECK(db_queue_length(db) == 10, "queue length got=%zu want=10",
+	    db_queue_length(db));
+	REQUIRE(testloop_run_until(base, 10000, order_done, &o) == 0,
+	    "fifo: %d of 10 done", o.n + o.failed);
+	CHECK(o.failed == 0, "fifo: %d calls failed", o.failed);
+	for (i = 0; i < o.n && i < 10; i++)
+		CHECK(o.seen[i] == i * 10 + 1, "fifo: result %d got=%d want=%d",
+		    i, o.seen[i], i * 10 + 1);
+}
+
 static void
 test_inflight_lost(struct db *db, struct dbtest_states *st)
 {
@@ -191,6 +246,7 @@ main(void)
 	REQUIRE(testloop_run_until(base, 15000, dbtest_ready, db) == 0,
 	    "not ready");
 	check_plus1(db, "first call", 1);
+	test_fifo(db);
 
 	test_inflight_lost(db, &st);
 	test_queued_while_down(db, &st);
