@@ -1,0 +1,102 @@
+/*
+ * dbtest.c: recorders shared by the db engine tests (see dbtest.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "dbtest.h"
+
+void
+dbtest_result_reset(struct dbtest_result *r)
+{
+	int	i;
+
+	for (i = 0; i < DBTEST_MAXF; i++)
+		free(r->row[i]);
+	memset(r, 0, sizeof *r);
+}
+
+void
+dbtest_result_cb(const PGresult *res, const char *error, void *arg)
+{
+	struct dbtest_result	*r = arg;
+	int			 i;
+
+	r->calls++;
+	r->at_ms = test_now_ms();
+	if (error != NULL) {
+		r->ok = 0;
+		snprintf(r->error, sizeof r->error, "%s", error);
+		if (res != NULL)
+			snprintf(r->error, sizeof r->error, "res not NULL");
+		return;
+	}
+	r->ok = (res != NULL);
+	r->ntuples = PQntuples(res);
+	if (r->ntuples > 0) {
+		for (i = 0; i < PQnfields(res) && i < DBTEST_MAXF; i++) {
+			free(r->row[i]);
+			r->row[i] = PQgetisnull(res, 0, i) ? NULL :
+			    strdup(PQgetvalue(res, 0, i));
+		}
+	}
+}
+
+int
+dbtest_result_done(void *arg)
+{
+	struct dbtest_result	*r = arg;
+
+	return r->calls > 0;
+}
+
+void
+dbtest_state_cb(enum db_state state, const char *reason, void *arg)
+{
+	struct dbtest_states	*st = arg;
+
+	st->count[state]++;
+	st->last = state;
+	snprintf(st->reason, sizeof st->reason, "%s",
+	    reason != NULL ? reason : "");
+	if (state == DB_BACKOFF && st->nbackoff < 64)
+		st->at_ms[st->nbackoff++] = test_now_ms();
+	fprintf(stderr, "  state: %s%s%s\n", db_state_name(state),
+	    reason != NULL ? ": " : "", reason != NULL ? reason : "");
+}
+
+void
+dbtest_log(void *arg, int level, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "  db<%d>: ", level);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+dbtest_ready(void *db)
+{
+	return db_is_ready(db);
+}
+
+void
+dbtest_settings(struct db_settings *s, const char *conninfo,
+    struct dbtest_states *st)
+{
+	memset(s, 0, sizeof *s);
+	s->conninfo = conninfo;
+	s->connect_timeout_ms = 2000;
+	s->backoff_min_ms = 50;
+	s->backoff_max_ms = 400;
+	s->call_timeout_ms = 20000;
+	s->state_cb = dbtest_state_cb;
+	s->state_arg = st;
+	s->log = dbtest_log;
+}
