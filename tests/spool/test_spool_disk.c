@@ -223,6 +223,7 @@ test_tmpfs(void)
 		CHECK(0, "fork: %s", strerror(errno));
 	} else if (pid == 0) {
 		status = tmpfs_child(mnt);
+		free(mnt);
 		fflush(stdout);
 		fflush(stderr);
 		_exit(status);
