@@ -45,9 +45,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_spool [COUNT [DIR]]\n");
 		return (2);
 	}
-	if (argc > 2)
+	if (argc > 2) {
 		dir = argv[2];
-	else {
+		made = access(dir, F_OK) == -1;	/* spool_open creates it */
+	} else {
 		if ((dir = mkdtemp(tmpl)) == NULL) {
 			perror("mkdtemp");
 			return (1);
