@@ -422,6 +422,11 @@ spool_decode(const uint8_t *d, size_t len, struct spool_message *out,
 		rlen = spool_get32(d + off + 1);
 		if (type == REC_END)
 			break;
+		if (type == REC_HEADER) {
+			snprintf(reason, rsize, "second header record at "
+			    "offset %zu", off);
+			goto bad;
+		}
 		if ((f = spool_field_find(type)) == NULL) {
 			if (type & REC_OPTIONAL)
 				continue;

@@ -547,7 +547,7 @@ out:
 enum hand_mutation {
 	H_VALID, H_OPTIONAL, H_REORDERED, H_CRITICAL, H_VERSION2, H_MAGIC,
 	H_MISSING, H_TWICE, H_LONG, H_NUL, H_KIND, H_SHORTINT, H_GARBAGE,
-	H_NOHEADER,
+	H_NOHEADER, H_HEADER2,
 };
 
 static size_t
@@ -578,6 +578,8 @@ hand_file(struct test_enc *e, enum hand_mutation mut)
 		test_enc_str(e, 'q', "a record from a newer farol");
 	if (mut == H_CRITICAL)
 		test_enc_str(e, 'Q', "a record this farol must understand");
+	if (mut == H_HEADER2)
+		test_enc_header(e, 1);
 	test_enc_str(e, 'F', "+2389912345");
 	if (mut == H_TWICE)
 		test_enc_str(e, 'F', "+2389900000");
@@ -623,6 +625,7 @@ test_hand_built(void)
 		{ "NUL in text", H_NUL, "field text contains a NUL" },
 		{ "unknown kind", H_KIND, "unknown kind 'mms'" },
 		{ "int32 of 3 bytes", H_SHORTINT, "field parts has 3 bytes" },
+		{ "second header", H_HEADER2, "second header record" },
 	};
 	struct spool_message	 m, want;
 	struct test_enc		 e;
