@@ -310,7 +310,8 @@ nomem:
 
 /*
  * Pass one over a file: the header comes first, every record fits, an END
- * record closes the file, its CRC matches, nothing follows it.
+ * record closes the file, its CRC matches, nothing follows it. (Long, but
+ * one straight list of checks, each with its own reason.)
  */
 static int
 spool_check_frame(const uint8_t *d, size_t len, char *reason, size_t rsize)
@@ -403,7 +404,8 @@ spool_field_find(uint8_t type)
 	return (NULL);
 }
 
-/* Pass two: the fields, each once, each the right size. d was framed. */
+/* Pass two: the fields, each once, each the right size. d was framed.
+ * Table driven over spool_fields; long only for its list of reasons. */
 static int
 spool_decode(const uint8_t *d, size_t len, struct spool_message *out,
     char *reason, size_t rsize)
