@@ -350,6 +350,24 @@ report_code(struct parser *p, const char *f, size_t n, struct code *c)
 }
 
 /*
+ * One edit away, where an extra letter must be a doubled key ("SVV",
+ * "TFF"): a word such as "bar" is not taken for BR.
+ */
+static int
+report_near(const char *f, size_t n, const char *code)
+{
+	size_t cl = strlen(code), i = 0;
+
+	if (!report_one_edit(f, n, code, cl))
+		return 0;
+	if (n != cl + 1)
+		return 1;
+	while (i < cl && f[i] == code[i])
+		i++;
+	return (i > 0 && f[i - 1] == f[i]) || (i + 1 < n && f[i + 1] == f[i]);
+}
+
+/*
  * The one code that f is one edit away from, among codes that could fill a
  * slot that is still free. 0 if none or more than one.
  */
@@ -363,7 +381,7 @@ report_code_near(struct parser *p, const char *f, size_t n, struct code *c)
 	if (n < 2 || n >= LEX_FOLD_MAX || strpbrk(f, "0123456789") != NULL)
 		return 0;	/* "SX2" is no near miss: see report-language.md */
 	for (k = 0; k < p->n_areas; k++)
-		if (report_one_edit(f, n, p->areas[k], strlen(p->areas[k])) &&
+		if (report_near(f, n, p->areas[k]) &&
 		    (p->r->area < 0 || p->r->area == k)) {
 			hits++;
 			found.kind = CODE_AREA;
@@ -371,7 +389,7 @@ report_code_near(struct parser *p, const char *f, size_t n, struct code *c)
 			snprintf(found.as, sizeof found.as, "%s", p->areas[k]);
 		}
 	for (k = 0; k < p->n_forms; k++)
-		if (report_one_edit(f, n, p->forms[k], strlen(p->forms[k]))) {
+		if (report_near(f, n, p->forms[k])) {
 			hits++;
 			found.kind = CODE_FORM;
 			found.value = k;
@@ -380,8 +398,7 @@ report_code_near(struct parser *p, const char *f, size_t n, struct code *c)
 	for (i = 0; i < REPORT_N_WORDS; i++) {
 		const struct word *w = &report_words[i];
 
-		if (!w->is_code || !report_one_edit(f, n, w->word,
-		    strlen(w->word)))
+		if (!w->is_code || !report_near(f, n, w->word))
 			continue;
 		if ((int)found.kind == w->kind && w->kind != CODE_AREA &&
 		    w->kind != CODE_FORM)
