@@ -178,7 +178,7 @@ codebook_check_size(struct codebook_check *c, const struct codebook_entry *l,
 	if (n > CODEBOOK_MAX) {
 		codebook_problem(c, 0, "too many %s: %d, at most %d", words, n,
 		    CODEBOOK_MAX);
-		return CODEBOOK_MAX;
+		return 0;
 	}
 	if (ussd && n > 9)
 		codebook_problem(c, l[9].line, "%s code \"%.*s\" is choice 10 "

@@ -406,9 +406,9 @@ fill_ussd(const struct reply_ctx *c, char *o, size_t osz, int cap)
 
 static const struct reply_field reply_fields[] = {
 	{ "ref", 9, fill_ref },
-	{ "summary", 46, fill_summary },
-	{ "notified", 24, fill_notified },
-	{ "note", 30, fill_note },
+	{ "summary", 44, fill_summary },
+	{ "notified", 32, fill_notified },
+	{ "note", 26, fill_note },
 	{ "codes", 48, fill_codes },
 	{ "text", -1, NULL },
 	{ "fp_name", 20, fill_fp_name },
@@ -684,7 +684,7 @@ reply_note_format(const struct report *r, int i, const char *input,
 		snprintf(as, sizeof as, "%s", report_cmd_name(r->cmd, en));
 	switch (n->kind) {
 	case REPORT_NOTE_IMPLIED_COMMAND:
-		snprintf(out, outsz, en ? "No command: read as %s" :
+		snprintf(out, outsz, en ? "No command: read %s" :
 		    "Sem comando: lido %s", as);
 		break;
 	case REPORT_NOTE_DEFAULT_AREA:
@@ -693,7 +693,7 @@ reply_note_format(const struct report *r, int i, const char *input,
 		break;
 	default:
 		snprintf(out, outsz, en ? "Read \"%s\" as %s" :
-		    "Lido \"%s\" como %s", tok, as);
+		    "Li \"%s\" como %s", tok, as);
 		break;
 	}
 	return 0;
