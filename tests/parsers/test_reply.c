@@ -347,7 +347,7 @@ test_texts(void)
 		CHECK(n == septets(out) && n <= 160, "row %zu: n=%d", i, n);
 	}
 	/* a long forward is cut to exactly one SMS */
-	n = render_msg(&cb, NULL, REPLY_PT, rows[9].msg, REPLY_FORWARD, "123",
+	n = render_msg(&cb, NULL, REPLY_PT, rows[10].msg, REPLY_FORWARD, "123",
 	    NULL, out);
 	CHECK(n == 160, "long forward: %d septets", n);
 	/* ESTADO depends on the stored alert: no template */
