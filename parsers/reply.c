@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fold.h"
 #include "gsm7.h"
 #include "reply.h"
 
@@ -304,12 +305,20 @@ fill_cmd(const struct reply_ctx *c, char *o, size_t osz, int cap)
 static void
 reply_cut_words(char *item, int k)
 {
-	size_t l = strlen(item), w;
+	size_t len = strlen(item), pos = 0, prev = 0, l, w;
+	int n = 0, c;
 
-	if (reply_len(item) <= k)
+	while (pos < len) {
+		prev = pos;
+		c = gsm7_cost(fold_decode(item, len, &pos));
+		n += c > 0 ? c : 1;
+		if (n > k)
+			break;
+	}
+	if (n <= k)
 		return;
-	while (l > 0 && reply_len(item) > k)
-		item[--l] = '\0';
+	item[prev] = '\0';
+	l = prev;
 	if (l > 0 && strchr(item, ' ') != NULL) {
 		/* back to the end of the last whole word */
 		while (l > 0 && item[l - 1] != ' ')
@@ -336,24 +345,33 @@ static void
 fill_named(const struct reply_ctx *c, char *o, size_t osz, int cap, int forms)
 {
 	const struct codebook_entry *list = forms ? c->cb->forms : c->cb->areas;
-	int n = forms ? c->cb->n_forms : c->cb->n_areas, i, k;
+	int n = forms ? c->cb->n_forms : c->cb->n_areas, i, k, longest = 0;
 	char buf[REPLY_MAX_BYTES * 4], item[REPLY_MAX_BYTES];
+	char names[CODEBOOK_MAX][CODEBOOK_NAME_MAX * 3 + 1];
+	char codes[CODEBOOK_MAX][32];
+	size_t l;
 
 	if (n > CODEBOOK_MAX)
 		n = CODEBOOK_MAX;
-	for (k = CODEBOOK_NAME_MAX; k >= 0; k--) {
+	for (i = 0; i < n; i++) {
+		reply_setz(codes[i], sizeof codes[i], list[i].code, 7);
+		reply_setz(names[i], sizeof names[i],
+		    codebook_entry_name(&list[i], c->en), CODEBOOK_NAME_MAX);
+		if (reply_len(names[i]) > longest)
+			longest = reply_len(names[i]);
+	}
+	for (k = longest; k >= 0; k--) {
 		buf[0] = '\0';
 		for (i = 0; i < n; i++) {
 			if (i > 0)
 				reply_cat(buf, sizeof buf, k > 0 ? ", " : " ");
-			reply_setz(item, sizeof item, list[i].code, 7);
-			reply_cat(buf, sizeof buf, item);
+			reply_cat(buf, sizeof buf, codes[i]);
 			if (k == 0)
 				continue;
 			reply_cat(buf, sizeof buf, " ");
-			reply_setz(item, sizeof item,
-			    codebook_entry_name(&list[i], c->en),
-			    CODEBOOK_NAME_MAX);
+			l = strnlen(names[i], sizeof item - 1);
+			memcpy(item, names[i], l);
+			item[l] = '\0';
 			reply_cut_words(item, k);
 			reply_cat(buf, sizeof buf, item);
 		}
