@@ -2,8 +2,10 @@
  * codebook.h: the codes a report may use, as loaded from the config file.
  *
  * Pure data. config/ fills it from the file (recording each entry's line so
- * problems can be reported as FILE:LINE); parsers/ only reads it. Nothing
- * here allocates: a codebook is a plain value that can be copied.
+ * problems can be reported as FILE:LINE) and checks it with
+ * codebook_validate(); parsers/ only reads it. Nothing here allocates: a
+ * codebook is a plain value that can be copied. The functions below are in
+ * parsers/codebook.c.
  */
 #ifndef FAROL_CODEBOOK_H
 #define FAROL_CODEBOOK_H

@@ -551,6 +551,23 @@ reply_template_check(const char *text, const char **why)
 	return 0;
 }
 
+/* The free text ({text}) in the room the rest of the reply leaves. */
+static void
+reply_text(const struct reply_ctx *c, int room, char *out, size_t outsz)
+{
+	const char *text = c->v->text;
+	size_t text_len = c->v->text_len;
+
+	if (text == NULL && c->r != NULL && c->v->input != NULL &&
+	    c->r->text_off <= c->v->input_len &&
+	    c->r->text_len <= c->v->input_len - c->r->text_off) {
+		text = c->v->input + c->r->text_off;
+		text_len = c->r->text_len;
+	}
+	if (text != NULL && room > 0)
+		gsm7_append(out, outsz, text, text_len, room);
+}
+
 int
 reply_render(const struct codebook *cb, const struct reply_overrides *ov,
     enum reply_lang lang, int t, const struct reply_vars *v, char *out,
@@ -560,8 +577,8 @@ reply_render(const struct codebook *cb, const struct reply_overrides *ov,
 	struct reply_ctx c;
 	char part[2][REPLY_MAX_BYTES], val[REPLY_MAX_BYTES];
 	const struct reply_field *f;
-	const char *tmpl, *text;
-	size_t pos, len, n, text_len = 0;
+	const char *tmpl;
+	size_t pos, len, n;
 	int side = 0, has_text = 0, room;
 
 	if (outsz > 0)
@@ -596,22 +613,10 @@ reply_render(const struct codebook *cb, const struct reply_overrides *ov,
 		    GSM7_SMS_SEPTETS);
 		pos += n;
 	}
-	/* the free text takes what is left */
 	val[0] = '\0';
-	if (has_text) {
-		text = c.v->text;
-		text_len = c.v->text_len;
-		if (text == NULL && c.r != NULL && c.v->input != NULL &&
-		    c.r->text_off <= c.v->input_len &&
-		    c.r->text_len <= c.v->input_len - c.r->text_off) {
-			text = c.v->input + c.r->text_off;
-			text_len = c.r->text_len;
-		}
-		room = GSM7_SMS_SEPTETS - reply_len(part[0]) -
-		    reply_len(part[1]);
-		if (text != NULL && room > 0)
-			gsm7_append(val, sizeof val, text, text_len, room);
-	}
+	if (has_text)
+		reply_text(&c, GSM7_SMS_SEPTETS - reply_len(part[0]) -
+		    reply_len(part[1]), val, sizeof val);
 	/* assemble, and never exceed one SMS whatever the template says */
 	snprintf(part[0] + strlen(part[0]), sizeof part[0] - strlen(part[0]),
 	    "%s", val);

@@ -21,6 +21,22 @@ ussd_fail(struct report *r, enum report_err err, size_t off, size_t len)
 	return -1;
 }
 
+/* How many choices field i offers: areas, forms, urgency, victims, minors. */
+static long
+ussd_choices(const struct codebook *cb, int i)
+{
+	switch (i) {
+	case 0:
+		return cb->n_areas > 9 ? 9 : cb->n_areas;
+	case 1:
+		return cb->n_forms > 9 ? 9 : cb->n_forms;
+	case 3:
+		return REPORT_MAX_COUNT;
+	default:
+		return 3;
+	}
+}
+
 int
 ussd_parse(const struct codebook *cb, const char *text, size_t len,
     struct report *out)
@@ -81,30 +97,10 @@ ussd_parse(const struct codebook *cb, const char *text, size_t len,
 	}
 	if (n < 2)
 		return ussd_fail(out, REPORT_ERR_USSD_FORMAT, start, end - start);
-	for (i = 0; i < n; i++) {
-		int lo = 1, hi;
-
-		switch (i) {
-		case 0:
-			hi = cb->n_areas > 9 ? 9 : cb->n_areas;
-			break;
-		case 1:
-			hi = cb->n_forms > 9 ? 9 : cb->n_forms;
-			break;
-		case 2:
-			hi = 3;
-			break;
-		case 3:
-			hi = REPORT_MAX_COUNT;
-			break;
-		default:
-			hi = 3;
-			break;
-		}
-		if (v[i] < lo || v[i] > hi)
+	for (i = 0; i < n; i++)
+		if (v[i] < 1 || v[i] > ussd_choices(cb, i))
 			return ussd_fail(out, REPORT_ERR_USSD_CHOICE, f_off[i],
 			    f_len[i]);
-	}
 	out->cmd = REPORT_CMD_ALERTA;
 	out->area = (int)v[0] - 1;
 	out->forms[0] = (int)v[1] - 1;

@@ -492,6 +492,25 @@ main(void)
 		describe(&cb, c->in, len, &r, got, sizeof got);
 		CHECK_STR(got, c->want, "row %zu: \"%s\"", i, c->in);
 	}
+	{
+		/* a 1,000-character multipart text, kept whole and exact */
+		static char big[1024];
+		size_t k;
+
+		memcpy(big, "ALERTA SV SX U1 V3 ", 19);
+		for (k = 19; k < 1000; k++)
+			big[k] = "Tres raparigas no bar, ação! "[k % 30];
+		opt.default_area = -1;
+		rc = report_parse(&cb, &opt, big, 1000, &r);
+		CHECK(rc == 0 && r.text_off == 19 && r.text_len == 981 &&
+		    r.victims == 3 && r.urgency == 1, "multipart: rc=%d "
+		    "off=%zu len=%zu", rc, r.text_off, r.text_len);
+		/* and the same with the codes at the end of part one */
+		rc = report_parse(&cb, &opt, big + 7, 993, &r);
+		CHECK(rc == 0 && r.cmd == REPORT_CMD_ALERTA && r.n_notes == 1 &&
+		    r.notes[0].kind == REPORT_NOTE_IMPLIED_COMMAND,
+		    "multipart implied: rc=%d", rc);
+	}
 	printf("report: %zu messages\n", sizeof cases / sizeof cases[0]);
 	return check_done("test_report");
 }
