@@ -2,8 +2,10 @@
  * codebook.h: the codes a report may use, as loaded from the config file.
  *
  * Pure data. config/ fills it from the file (recording each entry's line so
- * problems can be reported as FILE:LINE); parsers/ only reads it. Nothing
- * here allocates: a codebook is a plain value that can be copied.
+ * problems can be reported as FILE:LINE) and checks it with
+ * codebook_validate(); parsers/ only reads it. Nothing here allocates: a
+ * codebook is a plain value that can be copied. The functions below are in
+ * parsers/codebook.c.
  */
 #ifndef FAROL_CODEBOOK_H
 #define FAROL_CODEBOOK_H
@@ -28,5 +30,30 @@ struct codebook {
 	int national_length;	/* digits of a national number, 7 in Cabo Verde */
 	char ussd_service[16];	/* USSD service code digits, "384" for *384# */
 };
+
+/*
+ * The built-in codebook: Cabo Verde's nine islands, the nine forms of
+ * exploitation, country code 238, 7-digit national numbers, USSD *384#.
+ * Every entry's line is 0.
+ */
+void codebook_default(struct codebook *cb);
+
+/*
+ * Check a codebook before it is used: codes must be 1 to 7 letters or
+ * digits after folding case and accents, not a number, not shaped like a
+ * count (a letter U V F M P followed by digits), not a command word or
+ * MENOR and its aliases, and no two codes (areas and forms together) may
+ * fold alike; lists must not be empty and, with a USSD service code, hold
+ * at most 9 entries; the country code and national length must make E.164
+ * numbers. Calls problem (if not NULL) once per problem with the offending
+ * entry's line (0 for settings without one) and a reason such as
+ * `area code "sv" collides with area "SV" (line 40)`. Returns the number
+ * of problems, 0 when the codebook may be used.
+ */
+int codebook_validate(const struct codebook *cb,
+    void (*problem)(void *arg, int line, const char *reason), void *arg);
+
+/* The entry's name in English if asked for and set, else in Portuguese. */
+const char *codebook_entry_name(const struct codebook_entry *e, int english);
 
 #endif

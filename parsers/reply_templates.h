@@ -1,0 +1,79 @@
+/*
+ * reply_templates.h: the built-in reply templates, one entry each.
+ *
+ * X(ID, "name", "Portuguese", "English"). Adding a template is adding one
+ * entry here; reply.h turns the IDs into enum reply_template (REPLY_<ID>)
+ * and reply.c into the default texts. Defaults must be GSM-7 only and fit
+ * 160 septets with the longest values (tests/parsers/test_reply.c checks).
+ * Placeholders are listed in reply.h. Included only by reply.h and reply.c.
+ */
+#define REPLY_TEMPLATES(X) \
+X(RECEIPT, "receipt", \
+  "Alerta {ref} recebido: {summary}. {notified}. {note}ANULAR {ref} se errado.", \
+  "Alert {ref} received: {summary}. {notified}. {note}CANCEL {ref} if wrong.") \
+X(FORWARD, "forward", \
+  "FAROL {ref} {codes}: {text} FP {fp_name} {fp_phone}. Responda OK {ref}", \
+  "FAROL {ref} {codes}: {text} FP {fp_name} {fp_phone}. Reply OK {ref}") \
+X(INFO_RECEIPT, "info_receipt", \
+  "Info do alerta {ref} recebida. Obrigado.", \
+  "Info for alert {ref} received. Thank you.") \
+X(CANCEL_RECEIPT, "cancel_receipt", \
+  "Alerta {ref} anulado.", \
+  "Alert {ref} cancelled.") \
+X(ACK_RECEIPT, "ack_receipt", \
+  "Alerta {ref}: OK registado. Obrigado.", \
+  "Alert {ref}: acknowledged. Thank you.") \
+X(CLOSE_RECEIPT, "close_receipt", \
+  "Alerta {ref} fechado. Obrigado.", \
+  "Alert {ref} closed. Thank you.") \
+X(HELP, "help", \
+  "ALERTA ilha forma [U1-U3] [V2] [MENOR] texto. Ex: ALERTA {ex_area} {ex_form} U1 V2 bar X. Tambem INFO, ANULAR, ESTADO num. AJUDA AREAS, FORMAS ou URG", \
+  "ALERT island form [U1-U3] [V2] [MINOR] text. Ex: ALERT {ex_area} {ex_form} U1 V2 bar X. Also INFO, CANCEL, STATUS num. HELP AREAS, FORMS or URG") \
+X(HELP_AREAS, "help_areas", \
+  "Ilhas: {area_help}", \
+  "Islands: {area_help}") \
+X(HELP_FORMS, "help_forms", \
+  "Formas: {form_help}", \
+  "Forms: {form_help}") \
+X(HELP_URGENCY, "help_urgency", \
+  "U1 perigo imediato (ou URGENTE), U2 urgente (sem codigo = U2), U3 so para o Observatorio. Ex: ALERTA {ex_area} {ex_form} U1 bar X", \
+  "U1 immediate danger (or URGENT), U2 urgent (the default), U3 for the Observatory only. Ex: ALERT {ex_area} {ex_form} U1 bar X") \
+X(ERROR_EMPTY, "error_empty", \
+  "Mensagem vazia. Ex: ALERTA {ex_area} {ex_form} U1 V2 bar X. AJUDA para os codigos.", \
+  "Empty message. Ex: ALERT {ex_area} {ex_form} U1 V2 bar X. HELP for the codes.") \
+X(ERROR_UNKNOWN_COMMAND, "error_unknown_command", \
+  "Comando desconhecido \"{token}\". Comece com ALERTA. Ex: ALERTA {ex_area} {ex_form} U1 bar X", \
+  "Unknown command \"{token}\". Start with ALERT. Ex: ALERT {ex_area} {ex_form} U1 bar X") \
+X(ERROR_MISSING_REF, "error_missing_ref", \
+  "Falta o numero do alerta. Ex: {cmd} 123", \
+  "The alert number is missing. Ex: {cmd} 123") \
+X(ERROR_BAD_REF, "error_bad_ref", \
+  "Numero de alerta invalido \"{token}\". Ex: {cmd} 123", \
+  "Invalid alert number \"{token}\". Ex: {cmd} 123") \
+X(ERROR_MISSING_AREA, "error_missing_area", \
+  "Falta a ilha. Ilhas: {areas}. Ex: ALERTA {ex_area} {ex_form} U1 V2 bar X", \
+  "The island is missing. Islands: {areas}. Ex: ALERT {ex_area} {ex_form} U1 V2 bar X") \
+X(ERROR_UNKNOWN_AREA, "error_unknown_area", \
+  "Codigo de ilha desconhecido \"{token}\". Ilhas: {areas}. Ex: ALERTA {ex_area} {ex_form} U1 V2 bar X", \
+  "Unknown island code \"{token}\". Islands: {areas}. Ex: ALERT {ex_area} {ex_form} U1 V2 bar X") \
+X(ERROR_MISSING_FORM, "error_missing_form", \
+  "Falta a forma de exploracao. Formas: {forms}. Ex: ALERTA {ex_area} {ex_form} U1 bar X", \
+  "The form of exploitation is missing. Forms: {forms}. Ex: ALERT {ex_area} {ex_form} U1 bar X") \
+X(ERROR_UNKNOWN_FORM, "error_unknown_form", \
+  "Codigo de forma desconhecido \"{token}\". Formas: {forms}. Ex: ALERTA {ex_area} {ex_form} U1 bar X", \
+  "Unknown form code \"{token}\". Forms: {forms}. Ex: ALERT {ex_area} {ex_form} U1 bar X") \
+X(ERROR_BAD_NUMBER, "error_bad_number", \
+  "Numero invalido \"{token}\". Use U1 a U3, V1 a V999, F0 a F999, M0 a M999. Ex: ALERTA {ex_area} {ex_form} U1 V2 bar X", \
+  "Invalid number \"{token}\". Use U1 to U3, V1 to V999, F0 to F999, M0 to M999. Ex: ALERT {ex_area} {ex_form} U1 V2 bar X") \
+X(ERROR_VICTIMS_MISMATCH, "error_victims_mismatch", \
+  "{counts}: F+M nao pode passar de V. Ex: ALERTA {ex_area} {ex_form} V3 F1 M2 bar X", \
+  "{counts}: F+M cannot exceed V. Ex: ALERT {ex_area} {ex_form} V3 F1 M2 bar X") \
+X(ERROR_BAD_PIN, "error_bad_pin", \
+  "PIN invalido \"{token}\". Use P e ate 8 algarismos, ex: P1234", \
+  "Invalid PIN \"{token}\". Use P and up to 8 digits, e.g. P1234") \
+X(ERROR_MISSING_TEXT, "error_missing_text", \
+  "Falta o texto. Ex: {cmd} 123 carro azul na praia", \
+  "The text is missing. Ex: {cmd} 123 blue car at the beach") \
+X(ERROR_USSD, "error_ussd", \
+  "Codigo invalido. Marque *{ussd}*ilha*forma*urgencia#, ex: *{ussd}*2*1*1#. Menu: *{ussd}#", \
+  "Invalid code. Dial *{ussd}*island*form*urgency#, e.g. *{ussd}*2*1*1#. Menu: *{ussd}#")
