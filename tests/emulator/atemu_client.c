@@ -38,6 +38,8 @@ struct atemu {
 	char	ctlpath[300];
 	char	rbuf[16384];		/* buffered control input */
 	size_t	rlen;
+	/* Precomputed for the signal handler (no snprintf there). */
+	char	f_modem[300], f_new[300], f_ctl[300];
 };
 
 static struct atemu	*running[MAX_EMUS];
@@ -104,6 +106,50 @@ release(struct atemu *a)
 		if (running[i] == a)
 			running[i] = NULL;
 	free(a);
+}
+
+/*
+ * A test killed by a signal (meson's timeout sends SIGTERM) runs no
+ * atexit handlers: kill the emulators and remove their files with
+ * async-signal-safe calls only, then die of the same signal.
+ */
+static void
+fatal_signal_cb(int sig)
+{
+	int	i;
+
+	for (i = 0; i < MAX_EMUS; i++) {
+		struct atemu *a = running[i];
+
+		if (a == NULL)
+			continue;
+		if (a->pid > 0) {
+			kill(a->pid, SIGKILL);
+			waitpid(a->pid, NULL, 0);
+		}
+		unlink(a->f_modem);
+		unlink(a->f_new);
+		unlink(a->f_ctl);
+		rmdir(a->dir);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+install_handlers(void)
+{
+	static const int	sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGABRT };
+	struct sigaction	sa, old;
+	size_t			i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fatal_signal_cb;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_DFL)
+			sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 static void
@@ -176,6 +222,7 @@ atemu_start(const struct atemu_opts *opts, struct atemu **out,
 	*out = NULL;
 	if (!atexit_done) {
 		atexit(kill_all);
+		install_handlers();
 		atexit_done = 1;
 	}
 	for (i = 0; i < MAX_EMUS && running[i] != NULL; i++)
@@ -201,6 +248,9 @@ atemu_start(const struct atemu_opts *opts, struct atemu **out,
 		*errstr = "mkdtemp failed";
 		goto fail;
 	}
+	snprintf(a->f_modem, sizeof(a->f_modem), "%s/modem", a->dir);
+	snprintf(a->f_new, sizeof(a->f_new), "%s/modem.new", a->dir);
+	snprintf(a->f_ctl, sizeof(a->f_ctl), "%s/control", a->dir);
 	bin = opts->binary;
 	if (bin == NULL)
 		bin = getenv("FAROL_ATEMU");
