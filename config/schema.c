@@ -1,0 +1,331 @@
+/*
+ * schema.c: validates a libconfig tree against a table of allowed settings.
+ *
+ * Called by config.c before any value is read, so that the loader can trust
+ * types and ranges. Every problem names the file and line; a misspelt key
+ * gets a "did you mean" hint because typos must never pass silently.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+
+static void
+schema_problem_v(struct config_problems *problems, const char *file, int line,
+    const char *fmt, va_list ap)
+{
+	char reason[512], *text, **grown;
+
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	if (asprintf(&text, "%s:%d: %s", file ? file : "(config)", line,
+	    reason) < 0)
+		return;
+	grown = realloc(problems->lines,
+	    (size_t)(problems->n + 1) * sizeof *problems->lines);
+	if (grown == NULL) {
+		free(text);
+		return;
+	}
+	problems->lines = grown;
+	problems->lines[problems->n++] = text;
+}
+
+void
+schema_problem(struct config_problems *problems, const char *file, int line,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	schema_problem_v(problems, file, line, fmt, ap);
+	va_end(ap);
+}
+
+void
+schema_problem_at(struct config_problems *problems,
+    const config_setting_t *setting, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	schema_problem_v(problems, config_setting_source_file(setting),
+	    (int)config_setting_source_line(setting), fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+schema_type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP:
+		return "a group { ... }";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a decimal number";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "true or false";
+	case CONFIG_TYPE_ARRAY:
+		return "an array [ ... ]";
+	case CONFIG_TYPE_LIST:
+		return "a list ( ... )";
+	}
+	return "something else";
+}
+
+static const char *
+schema_kind_name(enum schema_kind kind)
+{
+	switch (kind) {
+	case SCHEMA_STRING:
+		return "a string in double quotes";
+	case SCHEMA_INT:
+		return "an integer";
+	case SCHEMA_BOOL:
+		return "true or false";
+	case SCHEMA_GROUP:
+	case SCHEMA_FREE_GROUP:
+		return "a group { ... }";
+	case SCHEMA_LIST:
+		return "a list ( { ... }, ... )";
+	case SCHEMA_STRING_ARRAY:
+		return "an array of strings [ \"...\", ... ]";
+	}
+	return "?";
+}
+
+/* Levenshtein distance, capped: only small distances matter for hints. */
+static int
+schema_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	int row[64], prev, tmp, best;
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (int)i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static const struct schema_key *
+schema_find(const struct schema_key *keys, const char *name)
+{
+	for (; keys->name != NULL; keys++)
+		if (strcmp(keys->name, name) == 0)
+			return keys;
+	return NULL;
+}
+
+static const char *
+schema_nearest(const struct schema_key *keys, const char *name)
+{
+	const char *best = NULL;
+	int d, bestd = 3;
+
+	for (; keys->name != NULL; keys++) {
+		d = schema_distance(keys->name, name);
+		if (d < bestd) {
+			bestd = d;
+			best = keys->name;
+		}
+	}
+	return best;
+}
+
+static int
+schema_type_matches(enum schema_kind kind, int type)
+{
+	switch (kind) {
+	case SCHEMA_STRING:
+		return type == CONFIG_TYPE_STRING;
+	case SCHEMA_INT:
+		return type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64;
+	case SCHEMA_BOOL:
+		return type == CONFIG_TYPE_BOOL;
+	case SCHEMA_GROUP:
+	case SCHEMA_FREE_GROUP:
+		return type == CONFIG_TYPE_GROUP;
+	case SCHEMA_LIST:
+		return type == CONFIG_TYPE_LIST;
+	case SCHEMA_STRING_ARRAY:
+		return type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST;
+	}
+	return 0;
+}
+
+static int
+schema_in_choices(const char *choices, const char *value)
+{
+	size_t len = strlen(value);
+	const char *p = choices, *bar;
+
+	for (;;) {
+		bar = strchr(p, '|');
+		if ((bar ? (size_t)(bar - p) : strlen(p)) == len &&
+		    strncmp(p, value, len) == 0)
+			return 1;
+		if (bar == NULL)
+			return 0;
+		p = bar + 1;
+	}
+}
+
+/* "gateway" + "name" -> "gateway.name"; at the top level just "name". */
+static void
+schema_path(char *buf, size_t size, const char *where, const char *name)
+{
+	if (where[0] == '\0')
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "%s.%s", where, name);
+}
+
+static void
+schema_check_value(const config_setting_t *s, const char *path,
+    const struct schema_key *key, struct config_problems *problems)
+{
+	const config_setting_t *elem;
+	char inner[300];
+	long long v;
+	size_t len;
+	int i, n;
+
+	switch (key->kind) {
+	case SCHEMA_INT:
+		v = config_setting_get_int64(s);
+		if (v < key->min || v > key->max)
+			schema_problem_at(problems, s,
+			    "%s = %lld is out of range (%ld to %ld)",
+			    path, v, key->min, key->max);
+		break;
+	case SCHEMA_STRING:
+		len = strlen(config_setting_get_string(s));
+		if (key->choices != NULL &&
+		    !schema_in_choices(key->choices, config_setting_get_string(s)))
+			schema_problem_at(problems, s,
+			    "%s = \"%s\" is not one of %s", path,
+			    config_setting_get_string(s), key->choices);
+		else if ((long)len < key->min)
+			schema_problem_at(problems, s, "%s must not be empty", path);
+		else if (key->max > 0 && (long)len > key->max)
+			schema_problem_at(problems, s,
+			    "%s is too long (%zu bytes, at most %ld)",
+			    path, len, key->max);
+		break;
+	case SCHEMA_GROUP:
+		schema_check_group(s, path, key->children, problems);
+		break;
+	case SCHEMA_LIST:
+		n = config_setting_length(s);
+		if (n < key->min)
+			schema_problem_at(problems, s,
+			    "%s needs at least %ld entr%s", path,
+			    key->min, key->min == 1 ? "y" : "ies");
+		if (n > key->max)
+			schema_problem_at(problems, s,
+			    "%s has %d entries, at most %ld are allowed",
+			    path, n, key->max);
+		for (i = 0; i < n; i++) {
+			elem = config_setting_get_elem(s, (unsigned)i);
+			snprintf(inner, sizeof inner, "%s[%d]", path, i);
+			if (config_setting_type(elem) != CONFIG_TYPE_GROUP) {
+				schema_problem_at(problems, elem,
+				    "%s must be a group { ... }, not %s", inner,
+				    schema_type_name(config_setting_type(elem)));
+				continue;
+			}
+			schema_check_group(elem, inner, key->children, problems);
+		}
+		break;
+	case SCHEMA_STRING_ARRAY:
+		n = config_setting_length(s);
+		for (i = 0; i < n; i++) {
+			elem = config_setting_get_elem(s, (unsigned)i);
+			if (config_setting_type(elem) != CONFIG_TYPE_STRING)
+				schema_problem_at(problems, elem,
+				    "%s[%d] must be a string, not %s", path, i,
+				    schema_type_name(config_setting_type(elem)));
+		}
+		break;
+	case SCHEMA_FREE_GROUP:
+		n = config_setting_length(s);
+		for (i = 0; i < n; i++) {
+			elem = config_setting_get_elem(s, (unsigned)i);
+			if (config_setting_type(elem) != CONFIG_TYPE_STRING &&
+			    config_setting_type(elem) != CONFIG_TYPE_GROUP)
+				schema_problem_at(problems, elem,
+				    "%s.%s must be a string or a group, not %s",
+				    path, config_setting_name(elem),
+				    schema_type_name(config_setting_type(elem)));
+		}
+		break;
+	case SCHEMA_BOOL:
+		break;
+	}
+}
+
+int
+schema_check_group(const config_setting_t *group, const char *where,
+    const struct schema_key *keys, struct config_problems *problems)
+{
+	const struct schema_key *key;
+	const config_setting_t *s;
+	const char *name, *hint, *in = where[0] ? where : "the top level";
+	char path[256];
+	int before = problems->n, i, n;
+
+	n = config_setting_length(group);
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(group, (unsigned)i);
+		name = config_setting_name(s);
+		key = schema_find(keys, name);
+		if (key == NULL) {
+			hint = schema_nearest(keys, name);
+			if (hint != NULL)
+				schema_problem_at(problems, s,
+				    "unknown setting '%s' in %s (did you mean "
+				    "'%s'?)", name, in, hint);
+			else
+				schema_problem_at(problems, s,
+				    "unknown setting '%s' in %s", name, in);
+			continue;
+		}
+		schema_path(path, sizeof path, where, name);
+		if (!schema_type_matches(key->kind, config_setting_type(s))) {
+			schema_problem_at(problems, s,
+			    "%s must be %s, not %s", path,
+			    schema_kind_name(key->kind),
+			    schema_type_name(config_setting_type(s)));
+			continue;
+		}
+		schema_check_value(s, path, key, problems);
+	}
+	for (key = keys; key->name != NULL; key++) {
+		if (key->required &&
+		    config_setting_get_member(group, key->name) == NULL)
+			schema_problem_at(problems, group,
+			    "%s is missing the required setting '%s'", in,
+			    key->name);
+	}
+	return problems->n - before;
+}

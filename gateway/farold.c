@@ -1,0 +1,338 @@
+/*
+ * farold.c: the farol daemon's entry point and life cycle.
+ *
+ * Parses the command line, loads the config (or only checks it), then runs
+ * one libevent loop that owns the database engine, the inbox and the modem
+ * workers. Signals arrive through evsignal: SIGTERM/SIGINT stop gracefully
+ * (finish what is in flight, stop the workers, exit 0), SIGHUP reloads the
+ * config all-or-nothing. Nothing here may block the loop.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "config.h"
+#include "db.h"
+#include "farol_version.h"
+#include "inbox.h"
+#include "log.h"
+#include "modem.h"
+
+#define FAROLD_STOP_DEADLINE_S 20
+
+enum farold_exit {
+	FAROLD_EXIT_OK = 0,
+	FAROLD_EXIT_CONFIG = 1,	/* the config file is invalid */
+	FAROLD_EXIT_USAGE = 2,	/* bad command line */
+	FAROLD_EXIT_RUNTIME = 3,	/* could not start */
+};
+
+struct farold {
+	struct event_base *base;
+	struct config *cfg;
+	const char *config_path;
+	int debug;
+	struct db *db;
+	struct inbox *inbox;
+	struct modem *modems[CONFIG_MAX_MODEMS];
+	int n_modems;
+	int n_running;
+	int stopping;
+	struct event *ev_term, *ev_int, *ev_hup, *ev_deadline;
+};
+
+static void
+farold_usage(FILE *out)
+{
+	fprintf(out,
+"usage: farold [-d] [-c FILE]\n"
+"       farold --check-config FILE\n"
+"\n"
+"farold is the farol alert gateway daemon: it reads reports from GSM modems,\n"
+"stores them in PostgreSQL and forwards urgent alerts. It runs in the\n"
+"foreground and logs to stderr; run it under systemd or a supervisor.\n"
+"\n"
+"options:\n"
+"  -c, --config FILE        configuration file (default %s/farol.conf)\n"
+"  -t, --check-config FILE  check FILE, print \"ok\" or each problem as\n"
+"                           FILE:LINE: reason, and exit 0 (ok) or 1\n"
+"  -d, --debug              log at debug level (overrides log_level)\n"
+"  -h, --help               show this help and exit\n"
+"  -V, --version            show the version and exit\n"
+"\n"
+"signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the config (a bad\n"
+"file is refused and the running config kept).\n"
+"exit status: 0 ok, 1 invalid config, 2 usage error, 3 start-up failure.\n",
+	    FAROL_SYSCONFDIR);
+}
+
+static void
+farold_print_problems(const struct config_problems *problems)
+{
+	for (int i = 0; i < problems->n; i++)
+		fprintf(stderr, "%s\n", problems->lines[i]);
+}
+
+static int
+farold_check_config(const char *path)
+{
+	struct config_problems problems = { 0 };
+	struct config *cfg = config_load(path, &problems);
+
+	if (cfg == NULL) {
+		farold_print_problems(&problems);
+		config_problems_clear(&problems);
+		return FAROLD_EXIT_CONFIG;
+	}
+	config_free(cfg);
+	printf("ok\n");
+	return FAROLD_EXIT_OK;
+}
+
+static void
+farold_finish(struct farold *d)
+{
+	log_info("farold: stopped");
+	event_base_loopexit(d->base, NULL);
+}
+
+static void
+farold_modem_stopped(struct modem *m, void *arg)
+{
+	struct farold *d = arg;
+
+	if (--d->n_running == 0)
+		farold_finish(d);
+}
+
+/* The inbox has nothing in flight: stop the modem workers. */
+static void
+farold_drained(void *arg)
+{
+	struct farold *d = arg;
+
+	log_info("farold: nothing in flight; stopping %d modem worker(s)",
+	    d->n_running);
+	if (d->n_running == 0) {
+		farold_finish(d);
+		return;
+	}
+	for (int i = 0; i < d->n_modems; i++)
+		modem_stop(d->modems[i], farold_modem_stopped, d);
+}
+
+static void
+farold_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct farold *d = arg;
+
+	log_error("farold: still busy %d s after the stop request; exiting "
+	    "anyway (messages not yet stored stay on the SIM)",
+	    FAROLD_STOP_DEADLINE_S);
+	event_base_loopbreak(d->base);
+}
+
+static void
+farold_stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct farold *d = arg;
+	struct timeval tv = { FAROLD_STOP_DEADLINE_S, 0 };
+
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	log_info("farold: %s received, stopping (%d message(s) in flight)",
+	    sig == SIGINT ? "SIGINT" : "SIGTERM", inbox_in_flight(d->inbox));
+	evtimer_add(d->ev_deadline, &tv);
+	inbox_drain(d->inbox, farold_drained, d);
+}
+
+/* Settings that a reload cannot change while running. */
+static void
+farold_warn_restart_needed(const struct config *old, const struct config *new)
+{
+	if (strcmp(old->conninfo, new->conninfo) != 0)
+		log_warn("config: database.conninfo changed; it takes effect "
+		    "at the next restart");
+	if (old->n_modems != new->n_modems ||
+	    memcmp(old->modems, new->modems, sizeof old->modems) != 0)
+		log_warn("config: the modems changed; they take effect at the "
+		    "next restart");
+	if (strcmp(old->spool_dir, new->spool_dir) != 0)
+		log_warn("config: gateway.spool_dir changed; it takes effect "
+		    "at the next restart");
+}
+
+static void
+farold_reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct farold *d = arg;
+	struct config_problems problems = { 0 };
+	struct config *cfg;
+
+	log_info("config: SIGHUP received, reloading %s", d->config_path);
+	cfg = config_load(d->config_path, &problems);
+	if (cfg == NULL) {
+		for (int i = 0; i < problems.n; i++)
+			log_error("config: %s", problems.lines[i]);
+		log_error("config: reload refused; still running on the "
+		    "previous configuration");
+		config_problems_clear(&problems);
+		return;
+	}
+	farold_warn_restart_needed(d->cfg, cfg);
+	config_free(d->cfg);
+	d->cfg = cfg;
+	log_set_level(d->debug ? LOG_LEVEL_DEBUG : cfg->log_level);
+	log_info("config: reloaded %s", d->config_path);
+}
+
+static void
+farold_db_state_cb(enum db_state state, const char *reason, void *arg)
+{
+	if (state == DB_READY)
+		log_info("db: ready");
+	else if (reason != NULL)
+		log_warn("db: %s", reason);
+}
+
+static int
+farold_start(struct farold *d)
+{
+	struct db_settings settings = { 0 };
+	const char *cause;
+
+	settings.conninfo = d->cfg->conninfo;
+	settings.connect_timeout_ms = d->cfg->connect_timeout_s * 1000;
+	settings.backoff_min_ms = 250;
+	settings.backoff_max_ms = 10000;
+	settings.state_cb = farold_db_state_cb;
+	settings.state_arg = d;
+	if ((d->db = db_new(d->base, &settings)) == NULL) {
+		log_error("db: cannot set up the database engine");
+		return -1;
+	}
+	inbox_prepare(d->db);
+	if ((d->inbox = inbox_new(d->base, d->db)) == NULL)
+		return -1;
+	db_start(d->db);
+
+	modem_global_init();
+	for (int i = 0; i < d->cfg->n_modems; i++) {
+		d->modems[i] = modem_start(d->base, &d->cfg->modems[i],
+		    d->cfg->multipart_timeout_s, inbox_receive_cb, d->inbox,
+		    &cause);
+		if (d->modems[i] == NULL) {
+			log_error("modem %s: %s", d->cfg->modems[i].name,
+			    cause);
+			return -1;
+		}
+		d->n_modems++;
+		d->n_running++;
+	}
+	return 0;
+}
+
+static void
+farold_cleanup(struct farold *d)
+{
+	for (int i = 0; i < d->n_modems; i++) {
+		inbox_forget_modem(d->inbox, d->modems[i]);
+		modem_free(d->modems[i]);
+	}
+	inbox_free(d->inbox);
+	db_free(d->db);
+	if (d->ev_term != NULL) {
+		event_free(d->ev_term);
+		event_free(d->ev_int);
+		event_free(d->ev_hup);
+		event_free(d->ev_deadline);
+	}
+	if (d->base != NULL)
+		event_base_free(d->base);
+	config_free(d->cfg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, 't' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct farold d = { .config_path = FAROL_SYSCONFDIR "/farol.conf" };
+	struct config_problems problems = { 0 };
+	int ch, rc = FAROLD_EXIT_OK;
+
+	while ((ch = getopt_long(argc, argv, "c:t:dhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			d.config_path = optarg;
+			break;
+		case 't':
+			return farold_check_config(optarg);
+		case 'd':
+			d.debug = 1;
+			break;
+		case 'h':
+			farold_usage(stdout);
+			return FAROLD_EXIT_OK;
+		case 'V':
+			printf("farold %s\n", FAROL_VERSION);
+			return FAROLD_EXIT_OK;
+		default:
+			farold_usage(stderr);
+			return FAROLD_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		farold_usage(stderr);
+		return FAROLD_EXIT_USAGE;
+	}
+
+	log_init("farold", d.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	if ((d.cfg = config_load(d.config_path, &problems)) == NULL) {
+		farold_print_problems(&problems);
+		config_problems_clear(&problems);
+		log_error("farold: %s is invalid; not starting", d.config_path);
+		return FAROLD_EXIT_CONFIG;
+	}
+	if (!d.debug)
+		log_set_level(d.cfg->log_level);
+	log_info("farold %s starting with %s (%d modem(s))", FAROL_VERSION,
+	    d.config_path, d.cfg->n_modems);
+
+	signal(SIGPIPE, SIG_IGN);
+	evthread_use_pthreads();
+	if ((d.base = event_base_new()) == NULL) {
+		log_error("farold: cannot create the event loop");
+		config_free(d.cfg);
+		return FAROLD_EXIT_RUNTIME;
+	}
+	d.ev_term = evsignal_new(d.base, SIGTERM, farold_stop_cb, &d);
+	d.ev_int = evsignal_new(d.base, SIGINT, farold_stop_cb, &d);
+	d.ev_hup = evsignal_new(d.base, SIGHUP, farold_reload_cb, &d);
+	d.ev_deadline = evtimer_new(d.base, farold_deadline_cb, &d);
+	evsignal_add(d.ev_term, NULL);
+	evsignal_add(d.ev_int, NULL);
+	evsignal_add(d.ev_hup, NULL);
+
+	if (farold_start(&d) != 0) {
+		rc = FAROLD_EXIT_RUNTIME;
+	} else {
+		log_info("farold: running");
+		event_base_dispatch(d.base);
+	}
+	farold_cleanup(&d);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * inbox.h: makes each message a modem received durable, then releases it.
+ *
+ * The loop's side of receiving: a message handed over by a modem worker is
+ * written to PostgreSQL (one idempotent call); only when the commit is
+ * confirmed is the modem told to delete it from the SIM. A failed write is
+ * retried with backoff; the message never leaves the SIM meanwhile.
+ * Everything here runs on the main loop and never blocks.
+ */
+#ifndef FAROL_INBOX_H
+#define FAROL_INBOX_H
+
+#include <event2/event.h>
+
+#include "db.h"
+#include "modem.h"
+
+struct inbox;
+
+struct inbox *inbox_new(struct event_base *base, struct db *db);
+
+/* Register the statements inbox uses; call before db_start(). */
+void inbox_prepare(struct db *db);
+
+/* modem_receive_cb: takes ownership of sms. */
+void inbox_receive(struct inbox *ib, struct inbound_sms *sms);
+void inbox_receive_cb(struct inbound_sms *sms, void *arg);
+
+/* Stop taking new messages (they stay on the SIM for the next start);
+ * done() runs once nothing is in flight. */
+void inbox_drain(struct inbox *ib, void (*done)(void *), void *arg);
+
+/* Messages accepted and not yet durable. */
+int inbox_in_flight(const struct inbox *ib);
+
+/* Forget a modem's messages before it is freed (they stay on the SIM). */
+void inbox_forget_modem(struct inbox *ib, struct modem *m);
+
+void inbox_free(struct inbox *ib);
+
+#endif

@@ -1,0 +1,234 @@
+/*
+ * test_config.c: table-driven tests of config_load(): the default file
+ * loads, and each kind of broken file is refused with FILE:LINE: reason.
+ * Run by `meson test --suite unit`; argv[1] is the default farol.conf.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static int failures;
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		failures++;						\
+		fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__,	\
+		    __LINE__, #cond);					\
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+	}								\
+} while (0)
+
+/* The pieces of a small valid file; a case replaces one of them. */
+#define GATEWAY "gateway = { name = \"t\"; spool_dir = \"/tmp/s\"; };\n"
+#define DATABASE "database = { conninfo = \"dbname=farol\"; };\n"
+#define MODEMS "modems = ( { name = \"m1\"; device = \"/tmp/d\"; " \
+	"connection = \"none\"; model = \"dummy\"; } );\n"
+#define CODEBOOK "codebook = { country_code = \"238\"; national_length = 7;\n" \
+	"areas = ( { code = \"SV\"; name = \"São Vicente\"; } );\n" \
+	"forms = ( { code = \"SX\"; name = \"exploração sexual\"; } ); };\n"
+
+struct config_case {
+	const char *name;
+	const char *text;
+	const char *want;	/* NULL: loads; else ":LINE: reason" substring */
+};
+
+static const struct config_case cases[] = {
+	{ "minimal valid file", GATEWAY DATABASE MODEMS CODEBOOK, NULL },
+	{ "syntax error: missing '='",
+	  GATEWAY "database = { conninfo \"x\"; };\n" MODEMS CODEBOOK,
+	  ":2: syntax error: syntax error" },
+	{ "syntax error: unterminated string",
+	  GATEWAY DATABASE "modems = ( { name = \"m1; } );\n" CODEBOOK,
+	  ":4: syntax error" },	/* libconfig sees it at the next line */
+	{ "unknown top-level key",
+	  GATEWAY DATABASE MODEMS CODEBOOK "modem = ();\n",
+	  ":7: unknown setting 'modem' in the top level (did you mean "
+	  "'modems'?)" },
+	{ "unknown key in a modem",
+	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
+	  "connection = \"none\"; poll_intervall = 3; } );\n" CODEBOOK,
+	  ":4: unknown setting 'poll_intervall' in modems[0] (did you mean "
+	  "'poll_interval'?)" },
+	{ "unknown key with no near name",
+	  "gateway = { name = \"t\"; spool_dir = \"/s\"; colour = \"red\"; };\n"
+	  DATABASE MODEMS CODEBOOK,
+	  ":1: unknown setting 'colour' in gateway" },
+	{ "string where a number belongs",
+	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
+	  "connection = \"none\"; poll_interval = \"5\"; } );\n" CODEBOOK,
+	  ":4: modems[0].poll_interval must be an integer, not a string" },
+	{ "number where a string belongs",
+	  GATEWAY "database = { conninfo = 5; };\n" MODEMS CODEBOOK,
+	  ":2: database.conninfo must be a string in double quotes, not an "
+	  "integer" },
+	{ "group where a list belongs",
+	  GATEWAY DATABASE "modems = { name = \"m1\"; };\n" CODEBOOK,
+	  ":3: modems must be a list ( { ... }, ... ), not a group" },
+	{ "missing required setting",
+	  GATEWAY "database = { connect_timeout = 5; };\n" MODEMS CODEBOOK,
+	  ":2: database is missing the required setting 'conninfo'" },
+	{ "missing required group",
+	  GATEWAY MODEMS CODEBOOK,
+	  "is missing the required setting 'database'" },
+	{ "out of range: poll_interval 0",
+	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
+	  "connection = \"none\"; poll_interval = 0; } );\n" CODEBOOK,
+	  ":4: modems[0].poll_interval = 0 is out of range (1 to 3600)" },
+	{ "out of range: connect_timeout",
+	  GATEWAY "database = { conninfo = \"x\"; connect_timeout = 9000; };\n"
+	  MODEMS CODEBOOK,
+	  ":2: database.connect_timeout = 9000 is out of range (1 to 300)" },
+	{ "bad choice",
+	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
+	  "connection = \"none\"; role = \"listen\"; } );\n" CODEBOOK,
+	  ":4: modems[0].role = \"listen\" is not one of receive|send|both" },
+	{ "bad log level",
+	  "gateway = { name = \"t\"; spool_dir = \"/s\"; log_level = \"loud\"; };\n"
+	  DATABASE MODEMS CODEBOOK,
+	  ":1: gateway.log_level = \"loud\" is not one of "
+	  "error|warning|info|debug" },
+	{ "empty string",
+	  "gateway = { name = \"\"; spool_dir = \"/s\"; };\n"
+	  DATABASE MODEMS CODEBOOK,
+	  ":1: gateway.name must not be empty" },
+	{ "no modems",
+	  GATEWAY DATABASE "modems = ( );\n" CODEBOOK,
+	  ":3: modems needs at least 1 entry" },
+	{ "duplicate modem name",
+	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
+	  "connection = \"none\"; },\n{ name = \"m1\"; device = \"/e\"; "
+	  "connection = \"none\"; } );\n" CODEBOOK,
+	  ":5: modem name \"m1\" is already used by the modem at line 3" },
+	{ "empty area list",
+	  GATEWAY DATABASE MODEMS "codebook = { country_code = \"238\"; "
+	  "national_length = 7;\nareas = ( );\n"
+	  "forms = ( { code = \"SX\"; name = \"x\"; } ); };\n",
+	  ":5: codebook.areas needs at least 1 entry" },
+	{ "ten areas for one-digit USSD choices",
+	  GATEWAY DATABASE MODEMS "codebook = { country_code = \"238\"; "
+	  "national_length = 7;\nareas = ( "
+	  "{code=\"A1\";name=\"a\";},{code=\"A2\";name=\"a\";},"
+	  "{code=\"A3\";name=\"a\";},{code=\"A4\";name=\"a\";},"
+	  "{code=\"A5\";name=\"a\";},{code=\"A6\";name=\"a\";},"
+	  "{code=\"A7\";name=\"a\";},{code=\"A8\";name=\"a\";},"
+	  "{code=\"A9\";name=\"a\";},{code=\"B1\";name=\"a\";} );\n"
+	  "forms = ( { code = \"SX\"; name = \"x\"; } ); };\n",
+	  ":5: codebook.areas has 10 entries, at most 9 are allowed" },
+	{ "area entry that is not a group",
+	  GATEWAY DATABASE MODEMS "codebook = { country_code = \"238\"; "
+	  "national_length = 7;\nareas = ( \"SV\" );\n"
+	  "forms = ( { code = \"SX\"; name = \"x\"; } ); };\n",
+	  "codebook.areas[0] must be a group { ... }, not a string" },
+};
+
+static int
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static void
+run_case(const struct config_case *c, const char *dir)
+{
+	struct config_problems problems = { 0 };
+	struct config *cfg;
+	char path[512], want[1024];
+	int found = 0;
+
+	snprintf(path, sizeof path, "%s/case.conf", dir);
+	if (write_file(path, c->text) != 0) {
+		CHECK(0, "cannot write %s", path);
+		return;
+	}
+	cfg = config_load(path, &problems);
+	if (c->want == NULL) {
+		CHECK(cfg != NULL, "%s: got %d problem(s), first: %s want: loads",
+		    c->name, problems.n, problems.n ? problems.lines[0] : "");
+	} else {
+		CHECK(cfg == NULL, "%s: got: loaded, want: refused", c->name);
+		/* Every problem names this file; one matches the reason. */
+		snprintf(want, sizeof want, "%s%s", c->want[0] == ':' ? path : "",
+		    c->want);
+		for (int i = 0; i < problems.n; i++) {
+			CHECK(strncmp(problems.lines[i], path, strlen(path)) == 0,
+			    "%s: got=%s want the file name first", c->name,
+			    problems.lines[i]);
+			if (strstr(problems.lines[i], want) != NULL)
+				found = 1;
+		}
+		CHECK(found, "%s: want=%s got=%s", c->name, want,
+		    problems.n ? problems.lines[0] : "(no problem)");
+	}
+	config_free(cfg);
+	config_problems_clear(&problems);
+	unlink(path);
+}
+
+static void
+test_default_file(const char *path)
+{
+	struct config_problems problems = { 0 };
+	struct config *cfg = config_load(path, &problems);
+
+	CHECK(cfg != NULL, "default %s: got=%s want=loads", path,
+	    problems.n ? problems.lines[0] : "?");
+	if (cfg == NULL)
+		return;
+	CHECK(cfg->n_modems == 1, "modems got=%d want=1", cfg->n_modems);
+	CHECK(cfg->codebook.n_areas == 9, "areas got=%d want=9",
+	    cfg->codebook.n_areas);
+	CHECK(cfg->codebook.n_forms == 9, "forms got=%d want=9",
+	    cfg->codebook.n_forms);
+	CHECK(strcmp(cfg->codebook.areas[1].name_pt, "São Vicente") == 0,
+	    "area 2 name got=%s want=São Vicente",
+	    cfg->codebook.areas[1].name_pt);
+	CHECK(cfg->codebook.areas[1].line > 0, "area line got=%d want>0",
+	    cfg->codebook.areas[1].line);
+	CHECK(strcmp(cfg->codebook.country_code, "238") == 0,
+	    "country got=%s", cfg->codebook.country_code);
+	config_free(cfg);
+}
+
+static void
+test_missing_file(void)
+{
+	struct config_problems problems = { 0 };
+
+	CHECK(config_load("/nonexistent/farol.conf", &problems) == NULL,
+	    "missing file loaded");
+	CHECK(problems.n == 1 && strstr(problems.lines[0],
+	    "/nonexistent/farol.conf:0: cannot read") != NULL,
+	    "got=%s", problems.n ? problems.lines[0] : "(none)");
+	config_problems_clear(&problems);
+}
+
+int
+main(int argc, char **argv)
+{
+	char dir[] = "/tmp/farol-test-config-XXXXXX";
+	size_t i;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_config DEFAULT_CONF\n");
+		return 2;
+	}
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	test_default_file(argv[1]);
+	test_missing_file();
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		run_case(&cases[i], dir);
+	rmdir(dir);
+	printf("%zu config cases, %d failure(s)\n", i + 2, failures);
+	return failures ? 1 : 0;
+}
