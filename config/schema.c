@@ -12,6 +12,9 @@
 
 #include "schema.h"
 
+static void schema_problem_v(struct config_problems *, const char *, int,
+    const char *, va_list) __attribute__((format(printf, 4, 0)));
+
 static void
 schema_problem_v(struct config_problems *problems, const char *file, int line,
     const char *fmt, va_list ap)

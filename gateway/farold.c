@@ -9,6 +9,7 @@
  */
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,37 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 		log_warn("db: %s", reason);
 }
 
+/* The db engine's log sink: syslog levels to ours, with a "db: " prefix. */
+static void farold_db_log(void *arg, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+farold_db_log(void *arg, int level, const char *fmt, ...)
+{
+	char line[900];
+	va_list ap;
+	int ours = level <= DB_LOG_ERR ? LOG_LEVEL_ERROR :
+	    level == DB_LOG_WARNING ? LOG_LEVEL_WARNING :
+	    level == DB_LOG_INFO ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	switch (ours) {
+	case LOG_LEVEL_ERROR:
+		log_error("db: %s", line);
+		break;
+	case LOG_LEVEL_WARNING:
+		log_warn("db: %s", line);
+		break;
+	case LOG_LEVEL_INFO:
+		log_info("db: %s", line);
+		break;
+	default:
+		log_debug("db: %s", line);
+	}
+}
+
 static int
 farold_start(struct farold *d)
 {
@@ -277,6 +309,8 @@ farold_start(struct farold *d)
 	settings.backoff_max_ms = 10000;
 	settings.state_cb = farold_db_state_cb;
 	settings.state_arg = d;
+	settings.log = farold_db_log;
+	settings.log_arg = d;
 	if ((d->db = db_new(d->base, &settings)) == NULL) {
 		log_error("db: cannot set up the database engine");
 		return -1;

@@ -151,8 +151,8 @@ inbox_stored_cb(const PGresult *res, const char *error, void *arg)
 		log_info("inbox: message %s from modem %s was already stored "
 		    "(read again from the SIM)", PQgetvalue(res, 0, 0),
 		    it->sms->modem);
-	if (it->sms->modem != NULL)
-		modem_release(it->sms->modem, it->sms->token);
+	if (it->sms->source != NULL)
+		modem_release(it->sms->source, it->sms->token);
 	inbox_unlink(it);
 	inbox_check_drained(ib);
 }
@@ -236,8 +236,8 @@ void
 inbox_forget_modem(struct inbox *ib, struct modem *m)
 {
 	for (struct inbox_item *it = ib->items; it != NULL; it = it->next)
-		if (it->sms->modem == m)
-			it->sms->modem = NULL;
+		if (it->sms->source == m)
+			it->sms->source = NULL;
 }
 
 void

@@ -36,7 +36,7 @@ log_get_level(void)
 	return atomic_load(&log_level);
 }
 
-static void
+void
 log_vwrite(int level, const char *fmt, va_list ap)
 {
 	static const char *const names[] = { "error", "warning", "info",

@@ -8,6 +8,8 @@
 #ifndef FAROL_LOG_H
 #define FAROL_LOG_H
 
+#include <stdarg.h>
+
 enum log_level {
 	LOG_LEVEL_ERROR = 0,
 	LOG_LEVEL_WARNING = 1,
@@ -23,6 +25,10 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The above with a level and a va_list (for other modules' log sinks). */
+void log_vwrite(int level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* For start-up failures only: log and exit(1). */
 void fatalx(const char *fmt, ...)

@@ -305,7 +305,7 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 	in->parts_expected = total;
 	in->concat_ref = total > 1 ? ref : -1;
 	in->message_ref = parts[0]->MessageReference;
-	in->modem = m;
+	in->source = m;
 
 	if (parts[0]->PDU == SMS_Status_Report) {
 		in->kind = INBOUND_STATUS_REPORT;

@@ -39,7 +39,7 @@ struct inbound_sms {
 	int message_ref;	/* status reports: the reference reported on */
 	char *text;		/* UTF-8, NUL-terminated */
 	uint64_t token;		/* identifies the SIM slots for release */
-	struct modem *modem;
+	struct modem *source;	/* the worker to release it to */
 };
 
 void inbound_sms_free(struct inbound_sms *sms);

@@ -11,32 +11,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "gateway_proc.h"
+#include "testproc.h"
 
 #define GATEWAY_PROC_MAX 8
 
 static struct gateway_proc *gateway_procs[GATEWAY_PROC_MAX];
 static int gateway_procs_registered;
-
-static long long
-gateway_proc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static void
-gateway_proc_pause(void)
-{
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
 
 static void
 gateway_proc_cleanup_all(void)
@@ -168,18 +152,27 @@ gateway_proc_log_count(const struct gateway_proc *g, const char *needle)
 	return n;
 }
 
+struct gateway_proc_log_wait {
+	const struct gateway_proc *g;
+	const char *needle;
+	int count;
+};
+
+static int
+gateway_proc_log_reached(void *arg)
+{
+	const struct gateway_proc_log_wait *w = arg;
+
+	return gateway_proc_log_count(w->g, w->needle) >= w->count;
+}
+
 int
 gateway_proc_wait_log(struct gateway_proc *g, const char *needle, int count,
     int timeout_ms)
 {
-	long long deadline = gateway_proc_now_ms() + timeout_ms;
+	struct gateway_proc_log_wait w = { g, needle, count };
 
-	do {
-		if (gateway_proc_log_count(g, needle) >= count)
-			return 0;
-		gateway_proc_pause();
-	} while (gateway_proc_now_ms() < deadline);
-	return -1;
+	return test_wait_until(timeout_ms, gateway_proc_log_reached, &w);
 }
 
 int
@@ -196,26 +189,33 @@ gateway_proc_signal(struct gateway_proc *g, int sig)
 	return 0;
 }
 
+struct gateway_proc_exit_wait {
+	struct gateway_proc *g;
+	int status;
+};
+
+static int
+gateway_proc_exited(void *arg)
+{
+	struct gateway_proc_exit_wait *w = arg;
+
+	if (waitpid(w->g->pid, &w->status, WNOHANG) != w->g->pid)
+		return 0;
+	w->g->pid = 0;
+	return 1;
+}
+
 int
 gateway_proc_wait_exit(struct gateway_proc *g, int timeout_ms)
 {
-	long long deadline = gateway_proc_now_ms() + timeout_ms;
-	int status;
-	pid_t r;
+	struct gateway_proc_exit_wait w = { g, 0 };
 
-	if (g->pid <= 0)
+	if (g->pid <= 0 ||
+	    test_wait_until(timeout_ms, gateway_proc_exited, &w) != 0)
 		return -1;
-	do {
-		r = waitpid(g->pid, &status, WNOHANG);
-		if (r == g->pid) {
-			g->pid = 0;
-			if (WIFEXITED(status))
-				return WEXITSTATUS(status);
-			return 128 + WTERMSIG(status);
-		}
-		gateway_proc_pause();
-	} while (gateway_proc_now_ms() < deadline);
-	return -1;
+	if (WIFEXITED(w.status))
+		return WEXITSTATUS(w.status);
+	return 128 + WTERMSIG(w.status);
 }
 
 int
@@ -228,25 +228,19 @@ int
 gateway_proc_drop_sms(struct gateway_proc *g, const char *from,
     const char *text, const char *udh)
 {
-	char script[512];
-	int status, devnull;
-	pid_t pid;
+	char script[512], *out = NULL;
+	const char *argv[] = { script, g->modem, from, text, udh ? udh : "",
+	    NULL };
+	int status;
 
 	snprintf(script, sizeof script, "%s/scripts/dummy-sms",
 	    g->source_root);
-	if ((pid = fork()) < 0)
+	if (testproc_run(argv, &out, &status) != 0) {
+		free(out);
 		return -1;
-	if (pid == 0) {
-		devnull = open("/dev/null", O_WRONLY);
-		dup2(devnull, STDOUT_FILENO);
-		execl(script, script, g->modem, from, text, udh ? udh : "",
-		    (char *)NULL);
-		_exit(127);
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0)
-		return -1;
-	return 0;
+	free(out);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 int

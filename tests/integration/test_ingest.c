@@ -32,30 +32,36 @@ count_rows(const char *where)
 	return pgcluster_query_long(pg, sql);
 }
 
+struct rows_wait {
+	long want;
+};
+
+static int
+rows_reached(void *arg)
+{
+	const struct rows_wait *w = arg;
+
+	return count_rows("") >= w->want;
+}
+
 static int
 wait_rows(long want, int timeout_ms)
 {
-	long long deadline = test_now_ms() + timeout_ms;
+	struct rows_wait w = { want };
 
-	do {
-		if (count_rows("") >= want)
-			return 0;
-		test_pause_ms(50);
-	} while (test_now_ms() < deadline);
-	return -1;
+	return test_wait_until(timeout_ms, rows_reached, &w);
+}
+
+static int
+inbox_empty(void *arg)
+{
+	return gateway_proc_inbox_count(arg) == 0;
 }
 
 static int
 wait_inbox_empty(struct gateway_proc *g, int timeout_ms)
 {
-	long long deadline = test_now_ms() + timeout_ms;
-
-	do {
-		if (gateway_proc_inbox_count(g) == 0)
-			return 0;
-		test_pause_ms(50);
-	} while (test_now_ms() < deadline);
-	return -1;
+	return test_wait_until(timeout_ms, inbox_empty, g);
 }
 
 static void
@@ -124,7 +130,7 @@ test_receive(void)
 	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status");
 	CHECK(gateway_proc_log_count(&g, "farold: stopped") == 1,
 	    "log says stopped");
-	if (test_failures)
+	if (check_failures())
 		gateway_proc_dump_log(&g);
 	gateway_proc_destroy(&g);
 }
@@ -142,10 +148,9 @@ test_kill9_restart(void)
 	for (int i = 0; i < N; i++) {
 		snprintf(text, sizeof text, "ALERTA SV SX U2 relato numero %03d",
 		    i);
-		if (gateway_proc_drop_sms(&g, "+2389912345", text, NULL) != 0) {
-			CHECK(0, "drop %d", i);
+		if (!CHECK(gateway_proc_drop_sms(&g, "+2389912345", text,
+		    NULL) == 0, "drop %d", i))
 			break;
-		}
 	}
 	CHECK(gateway_proc_inbox_count(&g) == N, "inbox got=%d want=%d",
 	    gateway_proc_inbox_count(&g), N);
@@ -171,7 +176,7 @@ test_kill9_restart(void)
 
 	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
 	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
-	if (test_failures)
+	if (check_failures())
 		gateway_proc_dump_log(&g);
 	gateway_proc_destroy(&g);
 }
@@ -217,7 +222,7 @@ test_reload(void)
 
 	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
 	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
-	if (test_failures)
+	if (check_failures())
 		gateway_proc_dump_log(&g);
 	free(good);
 	gateway_proc_destroy(&g);
@@ -235,6 +240,5 @@ main(void)
 	test_kill9_restart();
 	test_reload();
 	pgcluster_destroy(pg);
-	printf("ingest: %d failure(s)\n", test_failures);
-	return test_failures ? 1 : 0;
+	return check_status();
 }
