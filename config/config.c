@@ -58,8 +58,16 @@ static const struct schema_key codebook_keys[] = {
 	STR_KEY("country_code", 1, 1, 3),
 	INT_KEY("national_length", 1, 4, 12),
 	STR_KEY("ussd_service", 0, 1, 6),
-	{ "areas", SCHEMA_LIST, 1, 1, 9, area_keys, NULL },
-	{ "forms", SCHEMA_LIST, 1, 1, 9, area_keys, NULL },
+	/* The 9-entry limit of USSD menus is codebook_validate()'s. */
+	{ "areas", SCHEMA_LIST, 1, 1, CODEBOOK_MAX, area_keys, NULL },
+	{ "forms", SCHEMA_LIST, 1, 1, CODEBOOK_MAX, area_keys, NULL },
+	END_KEY,
+};
+
+/* Template names are checked by config_read_replies(), not the schema. */
+static const struct schema_key replies_keys[] = {
+	{ "pt", SCHEMA_FREE_GROUP, 0, 0, 0, NULL, NULL },
+	{ "en", SCHEMA_FREE_GROUP, 0, 0, 0, NULL, NULL },
 	END_KEY,
 };
 
@@ -68,6 +76,7 @@ static const struct schema_key top_keys[] = {
 	{ "database", SCHEMA_GROUP, 1, 0, 0, database_keys, NULL },
 	{ "modems", SCHEMA_LIST, 1, 1, CONFIG_MAX_MODEMS, modem_keys, NULL },
 	{ "codebook", SCHEMA_GROUP, 1, 0, 0, codebook_keys, NULL },
+	{ "replies", SCHEMA_GROUP, 0, 0, 0, replies_keys, NULL },
 	END_KEY,
 };
 
@@ -99,6 +108,11 @@ config_problems_clear(struct config_problems *problems)
 void
 config_free(struct config *cfg)
 {
+	if (cfg == NULL)
+		return;
+	for (int l = 0; l < REPLY_LANGS; l++)
+		for (int t = 0; t < REPLY_TEMPLATES_MAX; t++)
+			free((char *)cfg->replies.text[l][t]);
 	free(cfg);
 }
 
@@ -212,6 +226,77 @@ config_read_codebook(struct config *cfg, const config_setting_t *g)
 	    config_setting_get_member(g, "forms"));
 }
 
+/* The closest template name to a misspelt one, or NULL. */
+static const char *
+config_template_hint(const char *name)
+{
+	const char *best = NULL, *candidate;
+	int best_distance = 3, d;
+
+	for (int t = 0; (candidate = reply_template_name(t)) != NULL; t++)
+		if ((d = schema_distance(name, candidate)) < best_distance) {
+			best_distance = d;
+			best = candidate;
+		}
+	return best;
+}
+
+/* replies = { pt = { receipt = "..."; }; en = { ... }; } */
+static void
+config_read_replies(struct config *cfg, const config_setting_t *g,
+    struct config_problems *problems)
+{
+	static const char *const langs[REPLY_LANGS] = { "pt", "en" };
+	const config_setting_t *group, *item;
+	const char *name, *text, *why, *hint;
+	int t;
+
+	if (g == NULL)
+		return;
+	for (int l = 0; l < REPLY_LANGS; l++) {
+		if ((group = config_setting_get_member(g, langs[l])) == NULL)
+			continue;
+		for (int i = 0; i < config_setting_length(group); i++) {
+			item = config_setting_get_elem(group, (unsigned)i);
+			name = config_setting_name(item);
+			if ((t = reply_template_find(name)) < 0) {
+				hint = config_template_hint(name);
+				schema_problem_at(problems, item,
+				    "replies.%s.%s is not a reply template%s%s%s",
+				    langs[l], name, hint ? " (did you mean " :
+				    "", hint ? hint : "", hint ? "?)" : "");
+				continue;
+			}
+			if ((text = config_setting_get_string(item)) == NULL) {
+				schema_problem_at(problems, item,
+				    "replies.%s.%s must be a string", langs[l],
+				    name);
+				continue;
+			}
+			if (reply_template_check(text, &why) != 0) {
+				schema_problem_at(problems, item,
+				    "replies.%s.%s: %s", langs[l], name, why);
+				continue;
+			}
+			free((char *)cfg->replies.text[l][t]);
+			cfg->replies.text[l][t] = strdup(text);
+		}
+	}
+}
+
+struct codebook_problem_ctx {
+	struct config_problems *problems;
+	const char *path;
+};
+
+static void
+config_codebook_problem(void *arg, int line, const char *reason)
+{
+	struct codebook_problem_ctx *ctx = arg;
+
+	schema_problem(ctx->problems, ctx->path, line, "codebook: %s", reason);
+}
+
 struct config *
 config_load(const char *path, struct config_problems *problems)
 {
@@ -245,6 +330,10 @@ config_load(const char *path, struct config_problems *problems)
 	config_read_modems(cfg, config_setting_get_member(root, "modems"),
 	    problems);
 	config_read_codebook(cfg, config_setting_get_member(root, "codebook"));
+	codebook_validate(&cfg->codebook, config_codebook_problem,
+	    &(struct codebook_problem_ctx){ problems, path });
+	config_read_replies(cfg, config_setting_get_member(root, "replies"),
+	    problems);
 	if (problems->n != 0) {
 		config_free(cfg);
 		cfg = NULL;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "codebook.h"
+#include "reply.h"
 
 #define CONFIG_MAX_MODEMS 16
 #define CONFIG_NAME_MAX 32
@@ -52,6 +53,7 @@ struct config {
 	int n_modems;
 
 	struct codebook codebook;
+	struct reply_overrides replies;	/* owned strings; NULL: built in */
 };
 
 /* Problems found while loading; each line is "FILE:LINE: reason". */

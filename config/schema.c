@@ -103,7 +103,7 @@ schema_kind_name(enum schema_kind kind)
 }
 
 /* Levenshtein distance, capped: only small distances matter for hints. */
-static int
+int
 schema_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j;
@@ -274,10 +274,9 @@ schema_check_value(const config_setting_t *s, const char *path,
 		n = config_setting_length(s);
 		for (i = 0; i < n; i++) {
 			elem = config_setting_get_elem(s, (unsigned)i);
-			if (config_setting_type(elem) != CONFIG_TYPE_STRING &&
-			    config_setting_type(elem) != CONFIG_TYPE_GROUP)
+			if (config_setting_type(elem) != CONFIG_TYPE_STRING)
 				schema_problem_at(problems, elem,
-				    "%s.%s must be a string or a group, not %s",
+				    "%s.%s must be a string in double quotes, not %s",
 				    path, config_setting_name(elem),
 				    schema_type_name(config_setting_type(elem)));
 		}

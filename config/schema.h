@@ -47,4 +47,7 @@ void schema_problem_at(struct config_problems *problems,
     const config_setting_t *setting, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Edit distance between two names, capped (for "did you mean"). */
+int schema_distance(const char *a, const char *b);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "farol_version.h"
+#include "try.h"
 
 enum farolctl_exit {
 	FAROLCTL_EXIT_OK = 0,
@@ -36,6 +37,11 @@ farolctl_usage(FILE *out)
 "commands:\n"
 "  check-config [FILE]   validate a config file (default: -c's file);\n"
 "                        prints \"ok\" or each problem as FILE:LINE: reason\n"
+"  try [--from NUMBER] [--json] [--lang pt|en] TEXT...\n"
+"                        show what the gateway would make of a message (an\n"
+"                        SMS body, or a USSD string such as *384*7*1*1#):\n"
+"                        the parsed report or the error, and the reply;\n"
+"                        offline, no daemon or database needed\n"
 "  status                show the running gateway's state\n"
 "  reload                make the running gateway reload its config file;\n"
 "                        a file with problems is refused and they are shown\n"
@@ -47,7 +53,9 @@ farolctl_usage(FILE *out)
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n"
 "\n"
-"exit status: 0 ok, 1 the command failed (e.g. invalid config), 2 usage.\n",
+"exit status: 0 ok, 1 the command failed (e.g. invalid config), 2 usage.\n"
+"`try` exits 0 whenever the message was evaluated, valid or not: the\n"
+"verdict is in its output (\"error\" is null for a valid report).\n",
 	    FAROLCTL_DEFAULT_CONFIG);
 }
 
@@ -82,6 +90,85 @@ farolctl_check_config(int argc, char **argv)
 	config_free(cfg);
 	printf("ok\n");
 	return FAROLCTL_EXIT_OK;
+}
+
+/* Join argv into one message, as a focal point's words with spaces. */
+static char *
+farolctl_join(int argc, char **argv)
+{
+	size_t len = 1;
+	char *text;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if ((text = calloc(1, len)) == NULL)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		if (i > 0)
+			strcat(text, " ");
+		strcat(text, argv[i]);
+	}
+	return text;
+}
+
+static int
+farolctl_try(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct try_params tp = { .lang = REPLY_PT, .default_area = -1 };
+	const char *from = NULL;
+	struct config *cfg;
+	char *text;
+	int ch, json = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+c:f:jl:", longopts, NULL))
+	    != -1) {
+		switch (ch) {
+		case 'c':
+			farolctl_config = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'l':
+			if (strcmp(optarg, "pt") == 0)
+				tp.lang = REPLY_PT;
+			else if (strcmp(optarg, "en") == 0)
+				tp.lang = REPLY_EN;
+			else
+				goto usage;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind >= argc)
+		goto usage;
+	if ((cfg = farolctl_load(farolctl_config)) == NULL)
+		return FAROLCTL_EXIT_FAIL;
+	if ((text = farolctl_join(argc - optind, argv + optind)) == NULL) {
+		config_free(cfg);
+		return FAROLCTL_EXIT_FAIL;
+	}
+	try_report_with(&cfg->codebook, &cfg->replies, &tp, from, text, json,
+	    stdout);
+	free(text);
+	config_free(cfg);
+	return fflush(stdout) == 0 ? FAROLCTL_EXIT_OK : FAROLCTL_EXIT_FAIL;
+usage:
+	fprintf(stderr, "usage: farolctl try [--config FILE] [--from NUMBER] "
+	    "[--json] [--lang pt|en] TEXT...\n");
+	return FAROLCTL_EXIT_USAGE;
 }
 
 /* Send one command to farold's admin socket and print the answer. */
@@ -174,6 +261,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[0], "check-config") == 0)
 		return farolctl_check_config(argc, argv);
+	if (strcmp(argv[0], "try") == 0)
+		return farolctl_try(argc, argv);
 	if ((strcmp(argv[0], "status") == 0 || strcmp(argv[0], "reload") == 0)
 	    && argc == 1)
 		return farolctl_admin(argv[0]);

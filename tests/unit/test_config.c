@@ -118,12 +118,47 @@ static const struct config_case cases[] = {
 	  "{code=\"A7\";name=\"a\";},{code=\"A8\";name=\"a\";},"
 	  "{code=\"A9\";name=\"a\";},{code=\"B1\";name=\"a\";} );\n"
 	  "forms = ( { code = \"SX\"; name = \"x\"; } ); };\n",
-	  ":5: codebook.areas has 10 entries, at most 9 are allowed" },
+	  ":5: codebook: area code \"B1\" is choice 10 but USSD choices are "
+	  "one digit: at most 9 areas" },
 	{ "area entry that is not a group",
 	  GATEWAY DATABASE MODEMS "codebook = { country_code = \"238\"; "
 	  "national_length = 7;\nareas = ( \"SV\" );\n"
 	  "forms = ( { code = \"SX\"; name = \"x\"; } ); };\n",
 	  "codebook.areas[0] must be a group { ... }, not a string" },
+	{ "codes that collide across case and accents",
+	  GATEWAY DATABASE MODEMS "codebook = { country_code = \"238\"; "
+	  "national_length = 7;\nareas = ( { code = \"SV\"; name = \"a\"; },\n"
+	  "{ code = \"sv\"; name = \"b\"; } );\n"
+	  "forms = ( { code = \"SX\"; name = \"x\"; } ); };\n",
+	  ":6: codebook: area code \"sv\" collides with area \"SV\" (line 5)" },
+	{ "code shaped like a count",
+	  GATEWAY DATABASE MODEMS "codebook = { country_code = \"238\"; "
+	  "national_length = 7;\nareas = ( { code = \"SV\"; name = \"a\"; } );\n"
+	  "forms = ( { code = \"V3\"; name = \"x\"; } ); };\n",
+	  ":6: codebook: form code \"V3\" reads as a V<number> code" },
+	{ "reply override: unknown template",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "replies = { pt = { reciept = \"Recebido {ref}\"; }; };\n",
+	  ":7: replies.pt.reciept is not a reply template (did you mean receipt?)" },
+	{ "reply override: too long for one SMS",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "replies = { en = { receipt = \"" 
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa {ref}\"; }; };\n",
+	  ":7: replies.en.receipt: too long: with the longest values it exceeds 160 GSM characters" },
+	{ "reply override: not a string",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "replies = { pt = { receipt = 5; }; };\n",
+	  ":7: replies.pt.receipt must be a string in double quotes, not an integer" },
+	{ "reply override: unknown language",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "replies = { fr = { receipt = \"x\"; }; };\n",
+	  ":7: unknown setting 'fr' in replies" },
+	{ "reply override: valid",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "replies = { pt = { receipt = \"Recebido, alerta {ref}.\"; }; };\n",
+	  NULL },
 };
 
 static int
@@ -199,6 +234,36 @@ test_default_file(const char *path)
 	config_free(cfg);
 }
 
+/* A valid override replaces that one template, in that language only. */
+static void
+test_reply_override(const char *dir)
+{
+	struct config_problems problems = { 0 };
+	struct config *cfg;
+	char path[512];
+	int t = reply_template_find("receipt");
+
+	snprintf(path, sizeof path, "%s/replies.conf", dir);
+	CHECK(write_file(path, GATEWAY DATABASE MODEMS CODEBOOK
+	    "replies = { pt = { receipt = \"Recebido, alerta {ref}.\"; }; };\n")
+	    == 0, "write %s", path);
+	cfg = config_load(path, &problems);
+	CHECK(cfg != NULL, "override: got=%s want=loads",
+	    problems.n ? problems.lines[0] : "?");
+	if (cfg != NULL) {
+		CHECK(t >= 0 && cfg->replies.text[REPLY_PT][t] != NULL &&
+		    strcmp(cfg->replies.text[REPLY_PT][t],
+		    "Recebido, alerta {ref}.") == 0, "pt receipt got=%s",
+		    t >= 0 ? cfg->replies.text[REPLY_PT][t] : "(no template)");
+		CHECK(t >= 0 && cfg->replies.text[REPLY_EN][t] == NULL,
+		    "en receipt got=%s want=(built in)",
+		    t >= 0 ? cfg->replies.text[REPLY_EN][t] : "?");
+	}
+	config_free(cfg);
+	config_problems_clear(&problems);
+	unlink(path);
+}
+
 static void
 test_missing_file(void)
 {
@@ -226,9 +291,10 @@ main(int argc, char **argv)
 		return 2;
 	test_default_file(argv[1]);
 	test_missing_file();
+	test_reply_override(dir);
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		run_case(&cases[i], dir);
 	rmdir(dir);
-	printf("%zu config cases, %d failure(s)\n", i + 2, failures);
+	printf("%zu config cases, %d failure(s)\n", i + 3, failures);
 	return failures ? 1 : 0;
 }
