@@ -24,7 +24,10 @@
 #include "farol_version.h"
 #include "inbox.h"
 #include "log.h"
+#include "ingest.h"
 #include "modem.h"
+#include "replay.h"
+#include "spool.h"
 
 #define FAROLD_STOP_DEADLINE_S 20
 
@@ -43,6 +46,8 @@ struct farold {
 	struct db *db;
 	struct admin *admin;
 	struct inbox *inbox;
+	struct spool *spool;
+	struct replay *replay;
 	struct modem *modems[CONFIG_MAX_MODEMS];
 	int n_modems;
 	int n_running;
@@ -114,7 +119,7 @@ farold_modem_stopped(struct modem *m, void *arg)
 		farold_finish(d);
 }
 
-/* The inbox has nothing in flight: stop the modem workers. */
+/* The inbox and the replay have nothing in flight: stop the workers. */
 static void
 farold_drained(void *arg)
 {
@@ -128,6 +133,14 @@ farold_drained(void *arg)
 	}
 	for (int i = 0; i < d->n_modems; i++)
 		modem_stop(d->modems[i], farold_modem_stopped, d);
+}
+
+static void
+farold_inbox_drained(void *arg)
+{
+	struct farold *d = arg;
+
+	replay_drain(d->replay, farold_drained, d);
 }
 
 static void
@@ -153,7 +166,7 @@ farold_stop_cb(evutil_socket_t sig, short what, void *arg)
 	log_info("farold: %s received, stopping (%d message(s) in flight)",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM", inbox_in_flight(d->inbox));
 	evtimer_add(d->ev_deadline, &tv);
-	inbox_drain(d->inbox, farold_drained, d);
+	inbox_drain(d->inbox, farold_inbox_drained, d);
 }
 
 /* Settings that a reload cannot change while running. */
@@ -239,6 +252,8 @@ farold_admin_status(const char *args, struct evbuffer *out,
 	    "ready" : "not connected");
 	evbuffer_add_printf(out, "inbox: %d message(s) in flight\n",
 	    inbox_in_flight(d->inbox));
+	evbuffer_add_printf(out, "spool: %d message(s) waiting for the "
+	    "database\n", spool_count(d->spool));
 	for (int i = 0; i < d->n_modems; i++)
 		evbuffer_add_printf(out, "modem %s: running\n",
 		    modem_name(d->modems[i]));
@@ -248,10 +263,24 @@ farold_admin_status(const char *args, struct evbuffer *out,
 static void
 farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 {
-	if (state == DB_READY)
+	struct farold *d = arg;
+
+	if (state == DB_READY) {
 		log_info("db: ready");
-	else if (reason != NULL)
+		replay_kick(d->replay);
+	} else if (reason != NULL) {
 		log_warn("db: %s", reason);
+	}
+}
+
+static void
+farold_spool_report(enum spool_event event, const char *file,
+    const char *reason, void *arg)
+{
+	if (event == SPOOL_EVENT_MOVED_ASIDE || event == SPOOL_EVENT_NOT_MOVED)
+		log_error("spool: %s: %s", file, reason);
+	else
+		log_warn("spool: %s: %s", file, reason);
 }
 
 /* The db engine's log sink: syslog levels to ours, with a "db: " prefix. */
@@ -311,12 +340,25 @@ farold_start(struct farold *d)
 	settings.state_arg = d;
 	settings.log = farold_db_log;
 	settings.log_arg = d;
+	settings.close_timeout_ms = 3000;
 	if ((d->db = db_new(d->base, &settings)) == NULL) {
 		log_error("db: cannot set up the database engine");
 		return -1;
 	}
-	inbox_prepare(d->db);
-	if ((d->inbox = inbox_new(d->base, d->db)) == NULL)
+	ingest_prepare(d->db);
+	if ((d->spool = spool_open(d->cfg->spool_dir, farold_spool_report, d,
+	    &why)) == NULL) {
+		log_error("spool: %s: %s", d->cfg->spool_dir,
+		    why ? why : "cannot open");
+		free(why);
+		return -1;
+	}
+	if (spool_count(d->spool) > 0)
+		log_info("spool: %d message(s) waiting for the database",
+		    spool_count(d->spool));
+	if ((d->replay = replay_new(d->base, d->db, d->spool)) == NULL ||
+	    (d->inbox = inbox_new(d->base, d->db, d->spool, d->replay))
+	    == NULL)
 		return -1;
 	db_start(d->db);
 
@@ -336,15 +378,20 @@ farold_start(struct farold *d)
 	return 0;
 }
 
+/*
+ * After the loop: free the modems, the admin socket and the signal events,
+ * then close the database and run the loop until it is gone (calls still
+ * queued get their "db closed" callbacks while inbox and replay exist),
+ * and only then free those.
+ */
 static void
 farold_cleanup(struct farold *d)
 {
 	for (int i = 0; i < d->n_modems; i++) {
-		inbox_forget_modem(d->inbox, d->modems[i]);
+		if (d->inbox != NULL)
+			inbox_forget_modem(d->inbox, d->modems[i]);
 		modem_free(d->modems[i]);
 	}
-	inbox_free(d->inbox);
-	db_free(d->db);
 	admin_free(d->admin);
 	if (d->ev_term != NULL) {
 		event_free(d->ev_term);
@@ -352,6 +399,18 @@ farold_cleanup(struct farold *d)
 		event_free(d->ev_hup);
 		event_free(d->ev_deadline);
 	}
+	/* Nothing may keep the loop alive but the database's last calls. */
+	if (d->inbox != NULL)
+		inbox_drain(d->inbox, NULL, NULL);
+	if (d->replay != NULL)
+		replay_drain(d->replay, NULL, NULL);
+	if (d->db != NULL) {
+		db_free(d->db);
+		event_base_dispatch(d->base);
+	}
+	inbox_free(d->inbox);
+	replay_free(d->replay);
+	spool_close(d->spool);
 	if (d->base != NULL)
 		event_base_free(d->base);
 	config_free(d->cfg);

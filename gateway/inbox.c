@@ -2,10 +2,14 @@
  * inbox.c: the durable hand-off of received messages (see inbox.h).
  *
  * Called from the main loop for every message a modem worker reads. Each
- * message is stored with farol_ingest_message(), which is idempotent on the
- * deduplication key, so retrying after an error or re-reading the SIM after
- * a crash never doubles a row. Must never happen here: releasing (deleting
- * from the SIM) a message whose commit was not confirmed; logging its text.
+ * message is stored with farol_ingest_message() (ingest.h), which is
+ * idempotent on the deduplication key, so retrying after an error or
+ * re-reading the SIM after a crash never doubles a row. While PostgreSQL is
+ * unreachable (or the spool still holds older messages, to keep arrival
+ * order) a message goes to the local spool instead, and replay.c stores it
+ * later. Must never happen here: releasing (deleting from the SIM) a
+ * message that is not yet durable in PostgreSQL or the spool; logging its
+ * text.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +18,13 @@
 #include <libpq-fe.h>
 
 #include "inbox.h"
+#include "ingest.h"
 #include "log.h"
 
 #define INBOX_RETRY_MIN_MS 500
 #define INBOX_RETRY_MAX_MS 30000
 
-static const char inbox_ingest_sql[] =
-    "SELECT message_id, inserted FROM farol_ingest_message("
-    "$1, $2, $3, NULLIF($4, '')::timestamptz, to_timestamp($5), "
-    "$6::int, NULLIF($7, '-1')::int, $8, $9::int)";
+#define INBOX_DB_TIMEOUT_MS 5000	/* then the spool takes it */
 
 struct inbox_item {
 	struct inbox *ib;
@@ -36,6 +38,8 @@ struct inbox_item {
 struct inbox {
 	struct event_base *base;
 	struct db *db;
+	struct spool *spool;
+	struct replay *replay;
 	struct inbox_item *items;	/* accepted, not yet durable */
 	int n_items;
 	int draining;
@@ -59,14 +63,9 @@ inbox_kind_name(enum inbound_kind kind)
 	return "sms";
 }
 
-void
-inbox_prepare(struct db *db)
-{
-	db_prepare_add(db, "ingest_message", inbox_ingest_sql, 9);
-}
-
 struct inbox *
-inbox_new(struct event_base *base, struct db *db)
+inbox_new(struct event_base *base, struct db *db, struct spool *spool,
+    struct replay *replay)
 {
 	struct inbox *ib = calloc(1, sizeof *ib);
 
@@ -74,6 +73,8 @@ inbox_new(struct event_base *base, struct db *db)
 		return NULL;
 	ib->base = base;
 	ib->db = db;
+	ib->spool = spool;
+	ib->replay = replay;
 	return ib;
 }
 
@@ -118,29 +119,94 @@ inbox_retry_cb(evutil_socket_t fd, short what, void *arg)
 	inbox_store(arg);
 }
 
+/* The spool's view of a message (no copy of the text). */
+static void
+inbox_as_spool_message(const struct inbound_sms *s, struct spool_message *m)
+{
+	memset(m, 0, sizeof *m);
+	snprintf(m->modem, sizeof m->modem, "%s", s->modem);
+	snprintf(m->sender, sizeof m->sender, "%s", s->sender);
+	snprintf(m->smsc_time, sizeof m->smsc_time, "%s", s->smsc_time);
+	snprintf(m->kind, sizeof m->kind, "%s", inbox_kind_name(s->kind));
+	m->received_at = s->received_at;
+	m->parts = s->parts;
+	m->parts_expected = s->parts_expected;
+	m->concat_ref = s->concat_ref;
+	m->message_ref = s->message_ref;
+	m->text = s->text;
+}
+
+/* Durable (stored or spooled): the modem may delete it. */
+static void
+inbox_done(struct inbox_item *it)
+{
+	struct inbox *ib = it->ib;
+
+	if (it->sms->source != NULL)
+		modem_release(it->sms->source, it->sms->token);
+	inbox_unlink(it);
+	inbox_check_drained(ib);
+}
+
+static void
+inbox_retry_later(struct inbox_item *it)
+{
+	struct timeval tv;
+
+	tv.tv_sec = it->retry_ms / 1000;
+	tv.tv_usec = (it->retry_ms % 1000) * 1000;
+	evtimer_add(it->retry, &tv);
+	it->retry_ms = it->retry_ms * 2 > INBOX_RETRY_MAX_MS ?
+	    INBOX_RETRY_MAX_MS : it->retry_ms * 2;
+}
+
+static void
+inbox_spool(struct inbox_item *it)
+{
+	struct inbox *ib = it->ib;
+	struct spool_message m;
+	char id[SPOOL_ID_MAX], *cause = NULL;
+
+	inbox_as_spool_message(it->sms, &m);
+	if (spool_put(ib->spool, &m, id, &cause) != 0) {
+		log_error("inbox: CANNOT SPOOL a message from modem %s: %s; "
+		    "it stays on the SIM, retrying in %d ms", it->sms->modem,
+		    cause ? cause : "unknown error", it->retry_ms);
+		free(cause);
+		inbox_retry_later(it);
+		return;
+	}
+	log_info("inbox: message from modem %s spooled as %s (the database "
+	    "is unavailable)", it->sms->modem, id);
+	if (db_is_ready(ib->db))
+		replay_kick(ib->replay);
+	inbox_done(it);		/* frees it */
+}
+
 static void
 inbox_stored_cb(const PGresult *res, const char *error, void *arg)
 {
 	struct inbox_item *it = arg;
 	struct inbox *ib = it->ib;
-	struct timeval tv;
 
 	it->in_db = 0;
 	if (res == NULL || PQntuples(res) != 1) {
-		log_warn("inbox: storing a message from modem %s failed: %s; "
-		    "retrying in %d ms (it stays on the SIM)", it->sms->modem,
-		    error ? error : "no result", it->retry_ms);
 		if (ib->draining) {
 			/* Shutting down: it stays on the SIM for next time. */
 			inbox_unlink(it);
 			inbox_check_drained(ib);
 			return;
 		}
-		tv.tv_sec = it->retry_ms / 1000;
-		tv.tv_usec = (it->retry_ms % 1000) * 1000;
-		evtimer_add(it->retry, &tv);
-		it->retry_ms = it->retry_ms * 2 > INBOX_RETRY_MAX_MS ?
-		    INBOX_RETRY_MAX_MS : it->retry_ms * 2;
+		if (error != NULL && !db_error_is_transient(error)) {
+			log_error("inbox: storing a message from modem %s "
+			    "failed: %s; it stays on the SIM, retrying in %d "
+			    "ms", it->sms->modem, error, it->retry_ms);
+			inbox_retry_later(it);
+			return;
+		}
+		log_warn("inbox: storing a message from modem %s failed: %s; "
+		    "spooling it", it->sms->modem, error ? error : "no result");
+		inbox_spool(it);
 		return;
 	}
 	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
@@ -151,37 +217,26 @@ inbox_stored_cb(const PGresult *res, const char *error, void *arg)
 		log_info("inbox: message %s from modem %s was already stored "
 		    "(read again from the SIM)", PQgetvalue(res, 0, 0),
 		    it->sms->modem);
-	if (it->sms->source != NULL)
-		modem_release(it->sms->source, it->sms->token);
-	inbox_unlink(it);
-	inbox_check_drained(ib);
+	inbox_done(it);
 }
 
+/* To PostgreSQL when it is up and nothing older waits in the spool, else
+ * to the spool (arrival order is kept: the spool is replayed first). */
 static void
 inbox_store(struct inbox_item *it)
 {
-	struct inbound_sms *s = it->sms;
-	char received[32], parts[16], ref[16], expected[16];
-	const char *values[9];
+	struct spool_message m;
 
-	snprintf(received, sizeof received, "%lld", (long long)s->received_at);
-	snprintf(parts, sizeof parts, "%d", s->parts);
-	snprintf(ref, sizeof ref, "%d", s->concat_ref);
-	snprintf(expected, sizeof expected, "%d", s->parts_expected);
-	values[0] = s->modem;
-	values[1] = s->sender;
-	values[2] = s->text;
-	values[3] = s->smsc_time;
-	values[4] = received;
-	values[5] = parts;
-	values[6] = ref;
-	values[7] = inbox_kind_name(s->kind);
-	values[8] = expected;
+	if (!db_is_ready(it->ib->db) || spool_count(it->ib->spool) > 0) {
+		inbox_spool(it);
+		return;
+	}
+	inbox_as_spool_message(it->sms, &m);
 	it->in_db = 1;
-	if (db_call(it->ib->db, "ingest_message", 9, values, inbox_stored_cb,
-	    it) != 0) {
+	if (ingest_message(it->ib->db, &m, INBOX_DB_TIMEOUT_MS,
+	    inbox_stored_cb, it) != 0) {
 		it->in_db = 0;
-		inbox_stored_cb(NULL, "cannot queue the database call", it);
+		inbox_spool(it);
 	}
 }
 

@@ -3,9 +3,10 @@
  *
  * The loop's side of receiving: a message handed over by a modem worker is
  * written to PostgreSQL (one idempotent call); only when the commit is
- * confirmed is the modem told to delete it from the SIM. A failed write is
- * retried with backoff; the message never leaves the SIM meanwhile.
- * Everything here runs on the main loop and never blocks.
+ * confirmed (or, while the database is unavailable, once it is in the local
+ * spool) is the modem told to delete it from the SIM.
+ * Everything here runs on the main loop; only spooling blocks, briefly
+ * (fsync of one small file), and only while the database is down.
  */
 #ifndef FAROL_INBOX_H
 #define FAROL_INBOX_H
@@ -14,20 +15,22 @@
 
 #include "db.h"
 #include "modem.h"
+#include "replay.h"
+#include "spool.h"
 
 struct inbox;
 
-struct inbox *inbox_new(struct event_base *base, struct db *db);
-
-/* Register the statements inbox uses; call before db_start(). */
-void inbox_prepare(struct db *db);
+/* Messages go to db, or to spool while db is unavailable; replay is
+ * kicked when something was spooled. */
+struct inbox *inbox_new(struct event_base *base, struct db *db,
+    struct spool *spool, struct replay *replay);
 
 /* modem_receive_cb: takes ownership of sms. */
 void inbox_receive(struct inbox *ib, struct inbound_sms *sms);
 void inbox_receive_cb(struct inbound_sms *sms, void *arg);
 
 /* Stop taking new messages (they stay on the SIM for the next start);
- * done() runs once nothing is in flight. */
+ * done() (may be NULL) runs once nothing is in flight. */
 void inbox_drain(struct inbox *ib, void (*done)(void *), void *arg);
 
 /* Messages accepted and not yet durable. */

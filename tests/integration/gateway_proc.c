@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -224,23 +225,80 @@ gateway_proc_alive(struct gateway_proc *g)
 	return g->pid > 0 && waitpid(g->pid, NULL, WNOHANG) == 0;
 }
 
+/* Append text (UTF-8) as UTF-16BE hex, as gammu's backup files hold it. */
+static void
+gateway_proc_utf16_hex(const char *text, FILE *out)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	unsigned long cp;
+	int more, col = 0, line = 0;
+
+	fprintf(out, "Text00 = ");
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			cp = *p++;
+			more = 0;
+		} else if ((*p & 0xE0) == 0xC0) {
+			cp = *p++ & 0x1F;
+			more = 1;
+		} else if ((*p & 0xF0) == 0xE0) {
+			cp = *p++ & 0x0F;
+			more = 2;
+		} else {
+			cp = *p++ & 0x07;
+			more = 3;
+		}
+		while (more-- > 0 && (*p & 0xC0) == 0x80)
+			cp = (cp << 6) | (*p++ & 0x3F);
+		for (int half = 0; half < 2; half++) {
+			unsigned long unit = cp;
+
+			if (cp >= 0x10000)
+				unit = half == 0 ? 0xD800 + ((cp - 0x10000) >> 10) :
+				    0xDC00 + ((cp - 0x10000) & 0x3FF);
+			else if (half == 1)
+				break;
+			if (col == 200) {
+				fprintf(out, "\nText%02d = ", ++line);
+				col = 0;
+			}
+			fprintf(out, "%04lX", unit);
+			col += 4;
+		}
+	}
+	fputc('\n', out);
+}
+
 int
 gateway_proc_drop_sms(struct gateway_proc *g, const char *from,
     const char *text, const char *udh)
 {
-	char script[512], *out = NULL;
-	const char *argv[] = { script, g->modem, from, text, udh ? udh : "",
-	    NULL };
-	int status;
+	char dir[400], tmp[450], path[450], when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *f;
 
-	snprintf(script, sizeof script, "%s/scripts/dummy-sms",
-	    g->source_root);
-	if (testproc_run(argv, &out, &status) != 0) {
-		free(out);
+	snprintf(dir, sizeof dir, "%s/sms", g->modem);
+	mkdir(dir, 0700);
+	snprintf(dir, sizeof dir, "%s/sms/1", g->modem);
+	mkdir(dir, 0700);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y%m%dT%H%M%S", &tm);
+	snprintf(path, sizeof path, "%s/%d", dir, ++g->next_location);
+	snprintf(tmp, sizeof tmp, "%s/.tmp-%d", dir, g->next_location);
+	if ((f = fopen(tmp, "w")) == NULL)
 		return -1;
-	}
-	free(out);
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	fprintf(f, "[SMSBackup000]\nPDU = Deliver\nSMSC = \"+2389900000\"\n"
+	    "Number = \"%s\"\nDateTime = %s\nState = UnRead\n"
+	    "Coding = Unicode_No_Compression\nFolder = 1\nClass = -1\n",
+	    from, when);
+	if (udh != NULL && udh[0] != '\0')
+		fprintf(f, "UDH = %s\n", udh);
+	gateway_proc_utf16_hex(text, f);
+	if (fclose(f) != 0)
+		return -1;
+	/* Renamed into place so farold never reads half a file. */
+	return rename(tmp, path);
 }
 
 int
@@ -257,6 +315,27 @@ gateway_proc_inbox_count(const struct gateway_proc *g)
 	while ((de = readdir(d)) != NULL)
 		if (de->d_name[0] >= '0' && de->d_name[0] <= '9')
 			n++;
+	closedir(d);
+	return n;
+}
+
+int
+gateway_proc_spool_count(const struct gateway_proc *g)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+	size_t len;
+
+	snprintf(path, sizeof path, "%s/spool", g->dir);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len > 4 && strcmp(de->d_name + len - 4, ".msg") == 0)
+			n++;
+	}
 	closedir(d);
 	return n;
 }

@@ -21,6 +21,7 @@ struct gateway_proc {
 	char source_root[256];
 	char build_root[256];
 	pid_t pid;
+	int next_location;	/* last dummy inbox file number used */
 };
 
 /* Make the directory and config. conninfo is the test database. */
@@ -41,13 +42,16 @@ int gateway_proc_signal(struct gateway_proc *g, int sig);
 int gateway_proc_wait_exit(struct gateway_proc *g, int timeout_ms);
 int gateway_proc_alive(struct gateway_proc *g);
 
-/* Put an SMS into the dummy modem's inbox (scripts/dummy-sms). */
+/* Put an SMS into the dummy modem's inbox, as scripts/dummy-sms does.
+ * udh (hex, may be NULL) makes it one part of a multipart message. */
 int gateway_proc_drop_sms(struct gateway_proc *g, const char *from,
     const char *text, const char *udh);
 
 /* Messages still on the dummy modem. */
 int gateway_proc_inbox_count(const struct gateway_proc *g);
 
+/* Messages waiting in farold's spool (DIR/spool/<seq>.msg). */
+int gateway_proc_spool_count(const struct gateway_proc *g);
 /* Replace the config file with text (for reload tests). */
 int gateway_proc_write_config(struct gateway_proc *g, const char *text);
 

@@ -1,0 +1,225 @@
+/*
+ * replay.c: the spool's way back into PostgreSQL (see replay.h).
+ *
+ * A pass keeps up to REPLAY_WINDOW calls queued on the database engine so
+ * the connection never idles between two files. Must never happen here:
+ * removing a spool file whose commit was not confirmed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "ingest.h"
+#include "log.h"
+#include "replay.h"
+
+#define REPLAY_WINDOW 32
+#define REPLAY_CALL_TIMEOUT_MS 10000
+#define REPLAY_BACKOFF_MIN_MS 250
+#define REPLAY_BACKOFF_MAX_MS 10000
+
+struct replay {
+	struct event_base *base;
+	struct db *db;
+	struct spool *spool;
+	struct event *timer;
+	char last_sent[SPOOL_ID_MAX];	/* newest id queued in this pass */
+	int in_flight;
+	int failed;			/* a call of this pass failed */
+	int backoff_ms;
+	long stored, already;		/* this pass, for the log */
+	int draining;
+	void (*drained)(void *);
+	void *drained_arg;
+};
+
+struct replay_call {
+	struct replay *r;
+	char id[SPOOL_ID_MAX];
+};
+
+static void replay_pump(struct replay *r);
+
+static void
+replay_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	replay_pump(arg);
+}
+
+struct replay *
+replay_new(struct event_base *base, struct db *db, struct spool *spool)
+{
+	struct replay *r = calloc(1, sizeof *r);
+
+	if (r == NULL)
+		return NULL;
+	r->base = base;
+	r->db = db;
+	r->spool = spool;
+	r->backoff_ms = REPLAY_BACKOFF_MIN_MS;
+	if ((r->timer = evtimer_new(base, replay_timer_cb, r)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+replay_kick(struct replay *r)
+{
+	struct timeval now = { 0, 0 };
+
+	if (r == NULL || r->draining || r->in_flight > 0 ||
+	    evtimer_pending(r->timer, NULL))
+		return;
+	evtimer_add(r->timer, &now);
+}
+
+static void
+replay_check_drained(struct replay *r)
+{
+	void (*done)(void *) = r->drained;
+
+	if (r->draining && r->in_flight == 0 && done != NULL) {
+		r->drained = NULL;
+		done(r->drained_arg);
+	}
+}
+
+/* The pass ended (nothing in flight): decide what comes next. */
+static void
+replay_pass_over(struct replay *r)
+{
+	struct timeval tv;
+
+	if (r->draining) {
+		replay_check_drained(r);
+		return;
+	}
+	if (r->failed) {
+		r->failed = 0;
+		r->last_sent[0] = '\0';
+		tv.tv_sec = r->backoff_ms / 1000;
+		tv.tv_usec = (r->backoff_ms % 1000) * 1000;
+		evtimer_add(r->timer, &tv);
+		r->backoff_ms = r->backoff_ms * 2 > REPLAY_BACKOFF_MAX_MS ?
+		    REPLAY_BACKOFF_MAX_MS : r->backoff_ms * 2;
+		return;
+	}
+	if (spool_count(r->spool) > 0) {
+		replay_pump(r);
+		return;
+	}
+	if (r->stored + r->already > 0)
+		log_info("replay: spool drained: %ld message(s) stored, %ld "
+		    "already stored", r->stored, r->already);
+	r->stored = r->already = 0;
+	r->last_sent[0] = '\0';
+	r->backoff_ms = REPLAY_BACKOFF_MIN_MS;
+}
+
+static void
+replay_done_cb(const PGresult *res, const char *error, void *arg)
+{
+	struct replay_call *call = arg;
+	struct replay *r = call->r;
+	char *cause = NULL;
+
+	r->in_flight--;
+	if (res == NULL || PQntuples(res) != 1) {
+		if (!r->failed)
+			log_warn("replay: spool file %s not stored: %s; will "
+			    "retry", call->id, error ? error : "no result");
+		r->failed = 1;
+	} else if (spool_remove(r->spool, call->id, &cause) != 0) {
+		/* Stored but still spooled: replayed again, harmlessly. */
+		log_error("replay: %s", cause ? cause : "cannot remove");
+		free(cause);
+		r->failed = 1;
+	} else if (strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
+		r->stored++;
+	} else {
+		r->already++;
+	}
+	free(call);
+	if (r->in_flight == 0)
+		replay_pass_over(r);
+	else if (!r->failed && !r->draining)
+		replay_pump(r);
+}
+
+/* Queue calls for the next spooled messages, up to the window. */
+static void
+replay_pump(struct replay *r)
+{
+	struct spool_message msg;
+	struct replay_call *call;
+	char id[SPOOL_ID_MAX], again[SPOOL_ID_MAX], *cause = NULL;
+
+	if (r->draining || r->failed || !db_is_ready(r->db))
+		return;
+	if (r->in_flight == 0 && r->last_sent[0] == '\0' &&
+	    spool_count(r->spool) > 0)
+		log_info("replay: the database is back; storing %d spooled "
+		    "message(s)", spool_count(r->spool));
+	while (r->in_flight < REPLAY_WINDOW &&
+	    spool_next(r->spool, r->last_sent, id)) {
+		if (spool_read(r->spool, id, &msg, &cause) != 0) {
+			log_warn("replay: %s", cause ? cause : "cannot read");
+			free(cause);
+			cause = NULL;
+			/* A corrupt file was moved aside (and reported by the
+			 * spool): go on. One still there failed transiently:
+			 * pause, then start again from the oldest. */
+			if (spool_next(r->spool, r->last_sent, again) &&
+			    strcmp(again, id) == 0) {
+				r->failed = 1;
+				break;
+			}
+			continue;
+		}
+		if ((call = calloc(1, sizeof *call)) == NULL) {
+			spool_message_clear(&msg);
+			break;
+		}
+		call->r = r;
+		memcpy(call->id, id, sizeof call->id);
+		if (ingest_message(r->db, &msg, REPLAY_CALL_TIMEOUT_MS,
+		    replay_done_cb, call) != 0) {
+			spool_message_clear(&msg);
+			free(call);
+			break;
+		}
+		spool_message_clear(&msg);
+		memcpy(r->last_sent, id, sizeof r->last_sent);
+		r->in_flight++;
+	}
+	if (r->in_flight == 0 && r->failed)
+		replay_pass_over(r);
+}
+
+void
+replay_drain(struct replay *r, void (*done)(void *), void *arg)
+{
+	r->draining = 1;
+	r->drained = done;
+	r->drained_arg = arg;
+	evtimer_del(r->timer);
+	replay_check_drained(r);
+}
+
+int
+replay_in_flight(const struct replay *r)
+{
+	return r ? r->in_flight : 0;
+}
+
+void
+replay_free(struct replay *r)
+{
+	if (r == NULL)
+		return;
+	event_free(r->timer);
+	free(r);
+}

@@ -1,0 +1,37 @@
+/*
+ * replay.h: drains the local spool into PostgreSQL once it is reachable.
+ *
+ * Messages spooled while the database was down are stored, oldest first,
+ * with the same idempotent call as live messages (ingest.h); each spool
+ * file is removed only after its commit is confirmed. A failure stops the
+ * pass; the next pass starts again from the oldest file, which is harmless
+ * because storing is idempotent. Runs on the main loop; never blocks on
+ * the database.
+ */
+#ifndef FAROL_REPLAY_H
+#define FAROL_REPLAY_H
+
+#include <event2/event.h>
+
+#include "db.h"
+#include "spool.h"
+
+struct replay;
+
+struct replay *replay_new(struct event_base *base, struct db *db,
+    struct spool *spool);
+
+/* Something may be waiting: start a pass if the database is ready and
+ * none is running. Cheap; call it whenever the database becomes ready or a
+ * message is spooled. */
+void replay_kick(struct replay *r);
+
+/* Stop starting calls; done() (may be NULL) runs once none is in flight. */
+void replay_drain(struct replay *r, void (*done)(void *), void *arg);
+
+/* Calls in flight (for status). */
+int replay_in_flight(const struct replay *r);
+
+void replay_free(struct replay *r);
+
+#endif

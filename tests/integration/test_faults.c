@@ -1,0 +1,271 @@
+/*
+ * test_faults.c: nothing lost, nothing doubled, whatever fails (suites
+ * `integration` and `faults`). The real farold, a private PostgreSQL and
+ * gammu's dummy driver:
+ *   - 2,000 reports arrive while farold is killed with SIGKILL at random
+ *     moments, at least 50 times: every report stored exactly once;
+ *   - PostgreSQL stopped with `pg_ctl stop -m immediate` mid-stream, then
+ *     restarted: messages go to the spool meanwhile, nothing is lost or
+ *     doubled, and the spool is drained within 10 s of the database's
+ *     return;
+ *   - farold started while PostgreSQL is down: it starts, spools, frees the
+ *     SIM, and catches up when the database comes.
+ * The random moments come from a seed printed at the start (FAROL_SEED
+ * replays a run).
+ */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "gateway_proc.h"
+#include "pgcluster.h"
+
+#define WAIT_MS 60000
+
+static struct pgcluster *pg;
+
+/* Rows in message, or -1 while the table does not exist yet. */
+static long
+count_rows(const char *sql)
+{
+	long n = pgcluster_query_long(pg, sql);
+
+	return n == LONG_MIN ? -1 : n;
+}
+
+struct rows_wait {
+	long want;
+};
+
+static int
+rows_reached(void *arg)
+{
+	const struct rows_wait *w = arg;
+
+	return count_rows("SELECT count(*) FROM message") >= w->want;
+}
+
+static int
+wait_rows(long want, int timeout_ms)
+{
+	struct rows_wait w = { want };
+
+	return test_wait_until(timeout_ms, rows_reached, &w);
+}
+
+static int
+inbox_and_spool_empty(void *arg)
+{
+	return gateway_proc_inbox_count(arg) == 0 &&
+	    gateway_proc_spool_count(arg) == 0;
+}
+
+static int
+inbox_empty(void *arg)
+{
+	return gateway_proc_inbox_count(arg) == 0;
+}
+
+static int
+spool_empty(void *arg)
+{
+	return gateway_proc_spool_count(arg) == 0;
+}
+
+static int
+log_has_db_ready(void *arg)
+{
+	return gateway_proc_log_count(arg, "db: ready") > 0;
+}
+
+static void
+reset_database(void)
+{
+	pgcluster_exec(pg, "DO $$ BEGIN IF to_regclass('message') IS NOT NULL "
+	    "THEN TRUNCATE message; END IF; END $$");
+}
+
+/* Every one of n numbered reports stored once: no loss, no double. */
+static void
+check_exactly_once(const char *what, long n)
+{
+	long rows = count_rows("SELECT count(*) FROM message");
+	long distinct = count_rows("SELECT count(DISTINCT text) FROM message");
+
+	CHECK(rows == n, "%s: rows got=%ld want=%ld", what, rows, n);
+	CHECK(distinct == n, "%s: distinct texts got=%ld want=%ld (lost or "
+	    "doubled)", what, distinct, n);
+}
+
+static void
+drop_reports(struct gateway_proc *g, const char *tag, int from, int to)
+{
+	char text[96];
+
+	for (int i = from; i < to; i++) {
+		snprintf(text, sizeof text, "ALERTA SV SX U2 %s relato %04d",
+		    tag, i);
+		if (!CHECK(gateway_proc_drop_sms(g, "+2389912345", text, NULL)
+		    == 0, "drop %s %d", tag, i))
+			return;
+	}
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void
+test_kill9_storm(unsigned seed)
+{
+	enum { N = 2000, KILLS = 50 };
+	struct gateway_proc g;
+	int dropped = 0, kills = 0;
+	long t0 = test_now_ms();
+
+	reset_database();
+	srand(seed);
+	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	while (kills < KILLS) {
+		int batch = (N - dropped) / (KILLS - kills);
+
+		/* Reports keep arriving while farold is up and while down. */
+		drop_reports(&g, "k", dropped, dropped + batch / 2);
+		dropped += batch / 2;
+		CHECK(gateway_proc_start(&g) == 0, "start %d", kills);
+		drop_reports(&g, "k", dropped, dropped + (batch - batch / 2));
+		dropped += batch - batch / 2;
+		/* A random moment: during start-up, connecting, storing. */
+		pause_ms(rand() % 400);
+		CHECK(gateway_proc_signal(&g, SIGKILL) == 0, "kill %d", kills);
+		kills++;
+	}
+	printf("kill storm: %d reports, %d kills in %ld ms; %ld stored at "
+	    "the last kill\n", dropped, kills, test_now_ms() - t0,
+	    count_rows("SELECT count(*) FROM message"));
+	CHECK(dropped == N, "dropped got=%d want=%d", dropped, N);
+
+	CHECK(gateway_proc_start(&g) == 0, "final start");
+	CHECK(wait_rows(N, WAIT_MS * 2) == 0, "rows got=%ld want=%d",
+	    count_rows("SELECT count(*) FROM message"), N);
+	CHECK(test_wait_until(WAIT_MS, inbox_and_spool_empty, &g) == 0,
+	    "inbox got=%d spool got=%d want=0", gateway_proc_inbox_count(&g),
+	    gateway_proc_spool_count(&g));
+	check_exactly_once("kill storm", N);
+
+	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
+	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
+	if (check_failures())
+		gateway_proc_dump_log(&g);
+	gateway_proc_destroy(&g);
+}
+
+static void
+test_database_crash(void)
+{
+	enum { N = 300 };
+	struct gateway_proc g;
+	long back, drained;
+
+	reset_database();
+	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	CHECK(gateway_proc_start(&g) == 0, "start farold");
+	CHECK(test_wait_until(WAIT_MS, log_has_db_ready, &g) == 0, "db ready");
+
+	for (int i = 0; i < N; i += 10) {
+		drop_reports(&g, "c", i, i + 10);
+		if (i == 100)
+			CHECK(pgcluster_stop(pg, 1) == 0,
+			    "pg_ctl stop -m immediate");
+		pause_ms(20);
+	}
+	/* Everything left the SIM: stored before the crash, or spooled. */
+	CHECK(test_wait_until(WAIT_MS, inbox_empty, &g) == 0,
+	    "inbox got=%d want=0 while the database is down",
+	    gateway_proc_inbox_count(&g));
+	CHECK(gateway_proc_spool_count(&g) > 0, "spooled got=%d want>0",
+	    gateway_proc_spool_count(&g));
+	CHECK(gateway_proc_alive(&g), "farold survives the database crash");
+
+	CHECK(pgcluster_restart(pg) == 0, "restart PostgreSQL");
+	back = test_now_ms();
+	CHECK(test_wait_until(WAIT_MS, spool_empty, &g) == 0,
+	    "spool got=%d want=0", gateway_proc_spool_count(&g));
+	drained = test_now_ms() - back;
+	printf("database crash: spool drained %ld ms after PostgreSQL "
+	    "returned\n", drained);
+	CHECK(drained <= 10000, "drained in got=%ld ms want<=10000", drained);
+	CHECK(wait_rows(N, WAIT_MS) == 0, "rows");
+	CHECK(test_wait_until(WAIT_MS, inbox_and_spool_empty, &g) == 0,
+	    "inbox got=%d", gateway_proc_inbox_count(&g));
+	check_exactly_once("database crash", N);
+	CHECK(gateway_proc_log_count(&g, "spooled as") > 0,
+	    "log says spooled");
+
+	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
+	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
+	if (check_failures())
+		gateway_proc_dump_log(&g);
+	gateway_proc_destroy(&g);
+}
+
+static int
+spooled_all(void *arg)
+{
+	return gateway_proc_inbox_count(arg) == 0 &&
+	    gateway_proc_spool_count(arg) == 50;
+}
+
+static void
+test_start_without_database(void)
+{
+	enum { N = 50 };
+	struct gateway_proc g;
+
+	reset_database();
+	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	CHECK(pgcluster_stop(pg, 0) == 0, "stop PostgreSQL");
+	drop_reports(&g, "d", 0, N);
+	CHECK(gateway_proc_start(&g) == 0, "start farold");
+	CHECK(test_wait_until(WAIT_MS, spooled_all, &g) == 0,
+	    "inbox got=%d spool got=%d want 0 and %d",
+	    gateway_proc_inbox_count(&g), gateway_proc_spool_count(&g), N);
+	CHECK(gateway_proc_alive(&g), "farold runs without a database");
+
+	CHECK(pgcluster_restart(pg) == 0, "start PostgreSQL");
+	CHECK(wait_rows(N, WAIT_MS) == 0, "rows got=%ld want=%d",
+	    count_rows("SELECT count(*) FROM message"), N);
+	CHECK(test_wait_until(WAIT_MS, spool_empty, &g) == 0, "spool empty");
+	check_exactly_once("start without database", N);
+
+	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
+	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
+	if (check_failures())
+		gateway_proc_dump_log(&g);
+	gateway_proc_destroy(&g);
+}
+
+int
+main(void)
+{
+	const char *env = getenv("FAROL_SEED");
+	unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) :
+	    (unsigned)time(NULL);
+
+	printf("faults: seed %u (FAROL_SEED=%u replays it)\n", seed, seed);
+	if ((pg = pgcluster_start("faults")) == NULL)
+		return 1;
+	test_start_without_database();
+	test_database_crash();
+	test_kill9_storm(seed);
+	pgcluster_destroy(pg);
+	return check_status();
+}
