@@ -335,7 +335,8 @@ farold_start(struct farold *d)
 	settings.conninfo = d->cfg->conninfo;
 	settings.connect_timeout_ms = d->cfg->connect_timeout_s * 1000;
 	settings.backoff_min_ms = 250;
-	settings.backoff_max_ms = 10000;
+	/* Short: the spool must drain soon after the database returns. */
+	settings.backoff_max_ms = 2000;
 	settings.state_cb = farold_db_state_cb;
 	settings.state_arg = d;
 	settings.log = farold_db_log;

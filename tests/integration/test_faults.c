@@ -13,7 +13,6 @@
  * The random moments come from a seed printed at the start (FAROL_SEED
  * replays a run).
  */
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,39 +22,11 @@
 #include "check.h"
 #include "gateway_proc.h"
 #include "pgcluster.h"
+#include "stored.h"
 
 #define WAIT_MS 60000
 
 static struct pgcluster *pg;
-
-/* Rows in message, or -1 while the table does not exist yet. */
-static long
-count_rows(const char *sql)
-{
-	long n = pgcluster_query_long(pg, sql);
-
-	return n == LONG_MIN ? -1 : n;
-}
-
-struct rows_wait {
-	long want;
-};
-
-static int
-rows_reached(void *arg)
-{
-	const struct rows_wait *w = arg;
-
-	return count_rows("SELECT count(*) FROM message") >= w->want;
-}
-
-static int
-wait_rows(long want, int timeout_ms)
-{
-	struct rows_wait w = { want };
-
-	return test_wait_until(timeout_ms, rows_reached, &w);
-}
 
 static int
 inbox_and_spool_empty(void *arg)
@@ -82,19 +53,13 @@ log_has_db_ready(void *arg)
 	return gateway_proc_log_count(arg, "db: ready") > 0;
 }
 
-static void
-reset_database(void)
-{
-	pgcluster_exec(pg, "DO $$ BEGIN IF to_regclass('message') IS NOT NULL "
-	    "THEN TRUNCATE message; END IF; END $$");
-}
-
 /* Every one of n numbered reports stored once: no loss, no double. */
 static void
 check_exactly_once(const char *what, long n)
 {
-	long rows = count_rows("SELECT count(*) FROM message");
-	long distinct = count_rows("SELECT count(DISTINCT text) FROM message");
+	long rows = stored_count(pg, "");
+	long distinct = pgcluster_query_long(pg,
+	    "SELECT count(DISTINCT text) FROM message");
 
 	CHECK(rows == n, "%s: rows got=%ld want=%ld", what, rows, n);
 	CHECK(distinct == n, "%s: distinct texts got=%ld want=%ld (lost or "
@@ -131,7 +96,7 @@ test_kill9_storm(unsigned seed)
 	int dropped = 0, kills = 0;
 	long t0 = test_now_ms();
 
-	reset_database();
+	stored_reset(pg);
 	srand(seed);
 	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
 	while (kills < KILLS) {
@@ -150,12 +115,12 @@ test_kill9_storm(unsigned seed)
 	}
 	printf("kill storm: %d reports, %d kills in %ld ms; %ld stored at "
 	    "the last kill\n", dropped, kills, test_now_ms() - t0,
-	    count_rows("SELECT count(*) FROM message"));
+	    stored_count(pg, ""));
 	CHECK(dropped == N, "dropped got=%d want=%d", dropped, N);
 
 	CHECK(gateway_proc_start(&g) == 0, "final start");
-	CHECK(wait_rows(N, WAIT_MS * 2) == 0, "rows got=%ld want=%d",
-	    count_rows("SELECT count(*) FROM message"), N);
+	CHECK(stored_wait(pg, N, WAIT_MS * 2) == 0, "rows got=%ld want=%d",
+	    stored_count(pg, ""), N);
 	CHECK(test_wait_until(WAIT_MS, inbox_and_spool_empty, &g) == 0,
 	    "inbox got=%d spool got=%d want=0", gateway_proc_inbox_count(&g),
 	    gateway_proc_spool_count(&g));
@@ -175,7 +140,7 @@ test_database_crash(void)
 	struct gateway_proc g;
 	long back, drained;
 
-	reset_database();
+	stored_reset(pg);
 	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
 	CHECK(gateway_proc_start(&g) == 0, "start farold");
 	CHECK(test_wait_until(WAIT_MS, log_has_db_ready, &g) == 0, "db ready");
@@ -203,7 +168,7 @@ test_database_crash(void)
 	printf("database crash: spool drained %ld ms after PostgreSQL "
 	    "returned\n", drained);
 	CHECK(drained <= 10000, "drained in got=%ld ms want<=10000", drained);
-	CHECK(wait_rows(N, WAIT_MS) == 0, "rows");
+	CHECK(stored_wait(pg, N, WAIT_MS) == 0, "rows");
 	CHECK(test_wait_until(WAIT_MS, inbox_and_spool_empty, &g) == 0,
 	    "inbox got=%d", gateway_proc_inbox_count(&g));
 	check_exactly_once("database crash", N);
@@ -230,7 +195,7 @@ test_start_without_database(void)
 	enum { N = 50 };
 	struct gateway_proc g;
 
-	reset_database();
+	stored_reset(pg);
 	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
 	CHECK(pgcluster_stop(pg, 0) == 0, "stop PostgreSQL");
 	drop_reports(&g, "d", 0, N);
@@ -241,8 +206,8 @@ test_start_without_database(void)
 	CHECK(gateway_proc_alive(&g), "farold runs without a database");
 
 	CHECK(pgcluster_restart(pg) == 0, "start PostgreSQL");
-	CHECK(wait_rows(N, WAIT_MS) == 0, "rows got=%ld want=%d",
-	    count_rows("SELECT count(*) FROM message"), N);
+	CHECK(stored_wait(pg, N, WAIT_MS) == 0, "rows got=%ld want=%d",
+	    stored_count(pg, ""), N);
 	CHECK(test_wait_until(WAIT_MS, spool_empty, &g) == 0, "spool empty");
 	check_exactly_once("start without database", N);
 

@@ -17,40 +17,11 @@
 #include "check.h"
 #include "gateway_proc.h"
 #include "pgcluster.h"
+#include "stored.h"
 
 #define WAIT_MS 30000
 
 static struct pgcluster *pg;
-
-static long
-count_rows(const char *where)
-{
-	char sql[512];
-
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM message%s%s",
-	    where[0] ? " WHERE " : "", where);
-	return pgcluster_query_long(pg, sql);
-}
-
-struct rows_wait {
-	long want;
-};
-
-static int
-rows_reached(void *arg)
-{
-	const struct rows_wait *w = arg;
-
-	return count_rows("") >= w->want;
-}
-
-static int
-wait_rows(long want, int timeout_ms)
-{
-	struct rows_wait w = { want };
-
-	return test_wait_until(timeout_ms, rows_reached, &w);
-}
 
 static int
 inbox_empty(void *arg)
@@ -65,14 +36,6 @@ wait_inbox_empty(struct gateway_proc *g, int timeout_ms)
 }
 
 static void
-reset_database(void)
-{
-	/* The schema exists once farold has run; ignore the first time. */
-	pgcluster_exec(pg, "DO $$ BEGIN IF to_regclass('message') IS NOT NULL "
-	    "THEN TRUNCATE message; END IF; END $$");
-}
-
-static void
 test_receive(void)
 {
 	static const char accented[] = "A ST TF V12: obra na estrada de São "
@@ -84,7 +47,7 @@ test_receive(void)
 	struct gateway_proc g;
 	char want[512], *got;
 
-	reset_database();
+	stored_reset(pg);
 	CHECK(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
 	/* Part 2 lands on the SIM before part 1. */
 	CHECK(gateway_proc_drop_sms(&g, "+2389956789", part2, "050003C70202")
@@ -99,8 +62,8 @@ test_receive(void)
 	    gateway_proc_inbox_count(&g));
 
 	CHECK(gateway_proc_start(&g) == 0, "start farold");
-	CHECK(wait_rows(3, WAIT_MS) == 0, "rows got=%ld want=3",
-	    count_rows(""));
+	CHECK(stored_wait(pg, 3, WAIT_MS) == 0, "rows got=%ld want=3",
+	    stored_count(pg, ""));
 	CHECK(wait_inbox_empty(&g, WAIT_MS) == 0, "inbox got=%d want=0",
 	    gateway_proc_inbox_count(&g));
 
@@ -120,11 +83,11 @@ test_receive(void)
 	CHECK(got && strcmp(got, want) == 0, "multipart got=%s want=%s", got,
 	    want);
 	free(got);
-	CHECK(count_rows("modem = 'cv1' AND smsc_time IS NOT NULL AND "
+	CHECK(stored_count(pg, "modem = 'cv1' AND smsc_time IS NOT NULL AND "
 	    "received_at IS NOT NULL") == 3, "modem/time columns: got=%ld "
-	    "want=3", count_rows("modem = 'cv1' AND smsc_time IS NOT NULL"));
-	CHECK(count_rows("") == 3, "rows after settling got=%ld want=3",
-	    count_rows(""));
+	    "want=3", stored_count(pg, "modem = 'cv1' AND smsc_time IS NOT NULL"));
+	CHECK(stored_count(pg, "") == 3, "rows after settling got=%ld want=3",
+	    stored_count(pg, ""));
 
 	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
 	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status");
@@ -143,7 +106,7 @@ test_kill9_restart(void)
 	char text[128];
 	long stored_at_kill;
 
-	reset_database();
+	stored_reset(pg);
 	CHECK(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
 	for (int i = 0; i < N; i++) {
 		snprintf(text, sizeof text, "ALERTA SV SX U2 relato numero %03d",
@@ -156,9 +119,9 @@ test_kill9_restart(void)
 	    gateway_proc_inbox_count(&g), N);
 
 	CHECK(gateway_proc_start(&g) == 0, "start farold");
-	CHECK(wait_rows(1, WAIT_MS) == 0, "first row");
+	CHECK(stored_wait(pg, 1, WAIT_MS) == 0, "first row");
 	CHECK(gateway_proc_signal(&g, SIGKILL) == 0, "kill -9");
-	stored_at_kill = count_rows("");
+	stored_at_kill = stored_count(pg, "");
 	printf("kill -9 with %ld of %d stored, %d on the modem\n",
 	    stored_at_kill, N, gateway_proc_inbox_count(&g));
 	CHECK(gateway_proc_inbox_count(&g) >= N - stored_at_kill,
@@ -166,11 +129,11 @@ test_kill9_restart(void)
 	    gateway_proc_inbox_count(&g), stored_at_kill);
 
 	CHECK(gateway_proc_start(&g) == 0, "restart farold");
-	CHECK(wait_rows(N, WAIT_MS * 2) == 0, "rows got=%ld want=%d",
-	    count_rows(""), N);
+	CHECK(stored_wait(pg, N, WAIT_MS * 2) == 0, "rows got=%ld want=%d",
+	    stored_count(pg, ""), N);
 	CHECK(wait_inbox_empty(&g, WAIT_MS) == 0, "inbox got=%d want=0",
 	    gateway_proc_inbox_count(&g));
-	CHECK(count_rows("") == N, "rows got=%ld want=%d", count_rows(""), N);
+	CHECK(stored_count(pg, "") == N, "rows got=%ld want=%d", stored_count(pg, ""), N);
 	CHECK(pgcluster_query_long(pg, "SELECT count(DISTINCT text) FROM "
 	    "message") == N, "distinct texts want=%d", N);
 
@@ -189,7 +152,7 @@ test_reload(void)
 	size_t len = 0;
 	FILE *f;
 
-	reset_database();
+	stored_reset(pg);
 	CHECK(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
 	if ((f = fopen(g.conf, "r")) != NULL) {
 		good = calloc(1, 1 << 16);
@@ -212,7 +175,7 @@ test_reload(void)
 	CHECK(gateway_proc_alive(&g), "still running after a bad reload");
 	CHECK(gateway_proc_drop_sms(&g, "+2389912345", "ALERTA SV SX depois",
 	    NULL) == 0, "drop");
-	CHECK(wait_rows(1, WAIT_MS) == 0, "still storing after a bad reload");
+	CHECK(stored_wait(pg, 1, WAIT_MS) == 0, "still storing after a bad reload");
 
 	/* The good file again: accepted. */
 	CHECK(good && gateway_proc_write_config(&g, good) == 0, "restore");
