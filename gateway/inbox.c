@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -32,6 +33,7 @@ struct inbox_item {
 	struct event *retry;
 	int retry_ms;
 	int in_db;		/* a db call is outstanding */
+	long long t0_us;	/* when the loop got it (monotonic) */
 	struct inbox_item *next, *prev;
 };
 
@@ -148,6 +150,15 @@ inbox_done(struct inbox_item *it)
 	inbox_check_drained(ib);
 }
 
+static long long
+inbox_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
 static void
 inbox_retry_later(struct inbox_item *it)
 {
@@ -176,8 +187,9 @@ inbox_spool(struct inbox_item *it)
 		inbox_retry_later(it);
 		return;
 	}
-	log_info("inbox: message from modem %s spooled as %s (the database "
-	    "is unavailable)", it->sms->modem, id);
+	log_info("inbox: message from modem %s spooled as %s in %lld us (the "
+	    "database is unavailable)", it->sms->modem, id,
+	    inbox_now_us() - it->t0_us);
 	if (db_is_ready(ib->db))
 		replay_kick(ib->replay);
 	inbox_done(it);		/* frees it */
@@ -210,9 +222,10 @@ inbox_stored_cb(const PGresult *res, const char *error, void *arg)
 		return;
 	}
 	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
-		log_info("inbox: message %s from modem %s stored (%d part%s)",
-		    PQgetvalue(res, 0, 0), it->sms->modem, it->sms->parts,
-		    it->sms->parts == 1 ? "" : "s");
+		log_info("inbox: message %s from modem %s stored (%d part%s) "
+		    "in %lld us", PQgetvalue(res, 0, 0), it->sms->modem,
+		    it->sms->parts, it->sms->parts == 1 ? "" : "s",
+		    inbox_now_us() - it->t0_us);
 	else
 		log_info("inbox: message %s from modem %s was already stored "
 		    "(read again from the SIM)", PQgetvalue(res, 0, 0),
@@ -253,6 +266,7 @@ inbox_receive(struct inbox *ib, struct inbound_sms *sms)
 	it->ib = ib;
 	it->sms = sms;
 	it->retry_ms = INBOX_RETRY_MIN_MS;
+	it->t0_us = inbox_now_us();
 	it->retry = evtimer_new(ib->base, inbox_retry_cb, it);
 	it->next = ib->items;
 	if (ib->items != NULL)

@@ -1,0 +1,222 @@
+/*
+ * bench_receive.c: how fast farold takes messages off a modem, next to the
+ * limit set by libgammu itself, measured in the same run on the same kind
+ * of modem (gammu's dummy driver) and the same messages.
+ *
+ *   raw:     one thread reads N messages with GSM_GetNextSMS and deletes
+ *            each with GSM_DeleteSMS: libgammu alone, nothing stored.
+ *   farold:  the real daemon, started with the same N messages waiting:
+ *            read, handed to the loop, committed to a private PostgreSQL,
+ *            deleted. Rate: N over the time from "modem connected" to the
+ *            last message stored (both from farold's log); overhead per
+ *            message: from the loop getting it to its commit confirmed
+ *            ("stored ... in N us"), p50 and p99.
+ *
+ * Run on demand (never a timed test):
+ *   ninja -C build tests/bench/bench_receive
+ *   build/tests/bench/bench_receive [N]      (default 1000)
+ * Record results in tests/bench/RESULTS.md.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gammu.h>
+
+#include "check.h"
+#include "gateway_proc.h"
+#include "pgcluster.h"
+#include "stored.h"
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+fill(struct gateway_proc *g, int n)
+{
+	char text[96];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(text, sizeof text, "ALERTA SV SX U1 V2 MENOR relato "
+		    "%05d bar Calheta", i);
+		REQUIRE(gateway_proc_drop_sms(g, "+2389912345", text, NULL) ==
+		    0, "drop %d", i);
+	}
+}
+
+/* libgammu alone: read everything, then delete everything. */
+static double
+raw_rate(struct gateway_proc *g, int n)
+{
+	GSM_StateMachine *sm = GSM_AllocStateMachine();
+	GSM_MultiSMSMessage multi;
+	GSM_Config *gc = GSM_GetConfig(sm, 0);
+	GSM_SMSMessage del;
+	int *locations = calloc((size_t)n + 1, sizeof *locations);
+	int count = 0, start = 1;
+	double t0, t1;
+
+	REQUIRE(locations != NULL, "memory");
+	free(gc->Device);
+	free(gc->Connection);
+	gc->Device = strdup(g->modem);
+	gc->Connection = strdup("none");
+	snprintf(gc->Model, sizeof gc->Model, "dummy");
+	gc->DebugLevel[0] = '\0';
+	gc->LockDevice = FALSE;
+	gc->UseGlobalDebugFile = FALSE;
+	GSM_SetConfigNum(sm, 1);
+	REQUIRE(GSM_InitConnection(sm, 1) == ERR_NONE, "gammu init");
+
+	t0 = now_s();
+	memset(&multi, 0, sizeof multi);
+	for (;;) {
+		multi.SMS[0].Folder = 0;
+		if (GSM_GetNextSMS(sm, &multi, start) != ERR_NONE)
+			break;
+		start = 0;
+		for (int i = 0; i < multi.Number && count < n; i++)
+			locations[count++] = multi.SMS[i].Location;
+	}
+	for (int i = 0; i < count; i++) {
+		memset(&del, 0, sizeof del);
+		del.Location = locations[i];
+		GSM_DeleteSMS(sm, &del);
+	}
+	t1 = now_s();
+	GSM_TerminateConnection(sm);
+	GSM_FreeStateMachine(sm);
+	free(locations);
+	CHECK(count == n, "raw read got=%d want=%d", count, n);
+	return count / (t1 - t0);
+}
+
+/* Seconds since midnight from a log line's "...THH:MM:SS.mmmZ" stamp. */
+static double
+log_time(const char *line)
+{
+	int h, m, s, ms;
+
+	if (sscanf(line, "%*10sT%d:%d:%d.%dZ", &h, &m, &s, &ms) != 4)
+		return -1;
+	return h * 3600.0 + m * 60.0 + s + ms / 1000.0;
+}
+
+static int
+cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct gateway_figures {
+	double rate;
+	long p50_us, p99_us;
+	int stored;
+};
+
+static int
+inbox_empty(void *arg)
+{
+	return gateway_proc_inbox_count(arg) == 0;
+}
+
+static struct gateway_figures
+gateway_rate(struct pgcluster *pg, struct gateway_proc *g, int n)
+{
+	struct gateway_figures f = { 0 };
+	char line[2048];
+	long *lat = calloc((size_t)n + 1, sizeof *lat);
+	double connected = -1, last = -1;
+	const char *p;
+	FILE *log;
+
+	REQUIRE(lat != NULL, "memory");
+	REQUIRE(gateway_proc_start(g) == 0, "start farold");
+	CHECK(stored_wait(pg, n, 300000) == 0, "stored got=%ld want=%d",
+	    stored_count(pg, ""), n);
+	CHECK(test_wait_until(60000, inbox_empty, g) == 0, "inbox empty");
+	CHECK(gateway_proc_signal(g, SIGTERM) == 0, "SIGTERM");
+	CHECK(gateway_proc_wait_exit(g, 60000) == 0, "exit 0");
+	REQUIRE((log = fopen(g->log, "r")) != NULL, "log");
+	while (fgets(line, sizeof line, log) != NULL) {
+		if (strstr(line, "modem cv1: connected") != NULL)
+			connected = log_time(line);	/* the last start's */
+		if ((p = strstr(line, " stored (")) != NULL &&
+		    (p = strstr(p, ") in ")) != NULL && f.stored < n) {
+			lat[f.stored++] = atol(p + 5);
+			last = log_time(line);
+		}
+	}
+	fclose(log);
+	qsort(lat, (size_t)f.stored, sizeof *lat, cmp_long);
+	if (f.stored > 0) {
+		f.p50_us = lat[f.stored / 2];
+		f.p99_us = lat[(f.stored * 99) / 100];
+	}
+	if (connected >= 0 && last > connected)
+		f.rate = f.stored / (last - connected);
+	free(lat);
+	return f;
+}
+
+static int
+db_ready(void *arg)
+{
+	return gateway_proc_log_count(arg, "db: ready") > 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 1000;
+	struct gateway_proc raw, gw;
+	struct gateway_figures f;
+	struct pgcluster *pg;
+	double raw_per_s;
+
+	REQUIRE(n > 0 && n < 9000, "N between 1 and 8999");
+	REQUIRE((pg = pgcluster_start("bench_receive")) != NULL, "pg");
+
+	/* libgammu alone. */
+	REQUIRE(gateway_proc_init(&raw, pgcluster_conninfo(pg)) == 0, "init");
+	fill(&raw, n);
+	raw_per_s = raw_rate(&raw, n);
+	gateway_proc_destroy(&raw);
+
+	/* farold: a first run creates the schema, so the measured run only
+	 * connects; its log starts empty. */
+	REQUIRE(gateway_proc_init(&gw, pgcluster_conninfo(pg)) == 0, "init");
+	REQUIRE(gateway_proc_start(&gw) == 0, "start");
+	CHECK(test_wait_until(60000, db_ready, &gw) == 0, "db ready");
+	CHECK(gateway_proc_signal(&gw, SIGTERM) == 0, "SIGTERM");
+	CHECK(gateway_proc_wait_exit(&gw, 60000) == 0, "exit 0");
+	truncate(gw.log, 0);
+	fill(&gw, n);
+	f = gateway_rate(pg, &gw, n);
+	gateway_proc_destroy(&gw);
+	pgcluster_destroy(pg);
+
+	printf("receive, %d messages, gammu dummy driver\n", n);
+	printf("%-44s %12s\n", "", "messages/s");
+	printf("%-44s %12.0f\n", "raw libgammu: read + delete (the limit)",
+	    raw_per_s);
+	printf("%-44s %12.0f  (%.0f%% of raw)\n",
+	    "farold: read, commit to PostgreSQL, delete", f.rate,
+	    raw_per_s > 0 ? 100.0 * f.rate / raw_per_s : 0.0);
+	printf("gateway overhead per message (loop got it -> commit "
+	    "confirmed): p50 %ld us, p99 %ld us (%d messages)\n", f.p50_us,
+	    f.p99_us, f.stored);
+	return check_status();
+}
