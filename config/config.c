@@ -548,8 +548,19 @@ config_read_ids(const struct config *cfg, const config_setting_t *arr,
 		e = config_setting_get_elem(arr, (unsigned)j);
 		id = config_setting_get_string(e);
 		if ((k = config_authority_index(cfg, id)) < 0) {
+			const char *hint = NULL;
+			int best = 3, d;
+
+			for (int a = 0; a < cfg->n_authorities; a++)
+				if ((d = schema_distance(id,
+				    cfg->authorities[a].id)) < best) {
+					best = d;
+					hint = cfg->authorities[a].id;
+				}
 			schema_problem_at(problems, e, "%s: \"%s\" is not an "
-			    "authority id", what, id);
+			    "authority id%s%s%s", what, id, hint ?
+			    " (did you mean \"" : "", hint ? hint : "",
+			    hint ? "\"?)" : "");
 			continue;
 		}
 		if (n == CONFIG_MAX_NOTIFY) {
