@@ -95,6 +95,8 @@ route_decide(const struct config *cfg, const struct report *r,
 		*errstr = "time of receipt out of range";
 		return -1;
 	}
+	if (sender_e164 != NULL)
+		snprintf(out->sender, sizeof out->sender, "%s", sender_e164);
 	out->fp = sender_e164 ? config_find_focal(cfg, sender_e164) : NULL;
 	if (out->fp != NULL && !out->fp->active)
 		out->fp = NULL;
@@ -161,4 +163,22 @@ route_notified_text(const struct config *cfg, const struct route_plan *plan,
 		    cfg->authorities[plan->authorities[0]].name,
 		    plan->n_authorities - 1, lang == REPLY_EN ? " notified" :
 		    " avisadas");
+}
+
+int
+route_forward_text(const struct config *cfg, const struct route_plan *plan,
+    int a, const struct reply_vars *base, char *out, size_t outsz)
+{
+	enum reply_lang lang = cfg->authorities[a].lang;
+	struct reply_vars v = *base;
+
+	if (plan->fp != NULL) {
+		v.fp_name = plan->fp->name;
+		v.fp_phone = plan->fp->phone;
+	} else {
+		v.fp_name = lang == REPLY_EN ? "UNVERIFIED" : "NAO VERIFICADO";
+		v.fp_phone = plan->sender[0] != '\0' ? plan->sender : "?";
+	}
+	return reply_render(&cfg->codebook, &cfg->replies, lang, REPLY_FORWARD,
+	    &v, out, outsz);
 }

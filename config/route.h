@@ -25,6 +25,7 @@ struct route_step {
 
 struct route_plan {
 	const struct focal_point *fp;	/* registered active sender or NULL */
+	char sender[PHONE_E164_MAX];	/* as given, "" when none */
 	int unverified;			/* sender unknown or inactive */
 	int digest_only;		/* U3: no SMS, the digest */
 	long digest_after_s;		/* seconds until the next digest */
@@ -47,5 +48,14 @@ int route_decide(const struct config *cfg, const struct report *r,
 void route_notified_text(const struct config *cfg,
     const struct route_plan *plan, enum reply_lang lang, char *out,
     size_t outsz);
+
+/*
+ * Render the forward SMS for authority a (an index in cfg->authorities) in
+ * its language, with the focal point's name and phone (for an unverified
+ * sender: "NAO VERIFICADO"/"UNVERIFIED" and the sender's number). base
+ * holds the report, input and ref. Returns the septets used, or -1.
+ */
+int route_forward_text(const struct config *cfg, const struct route_plan *plan,
+    int a, const struct reply_vars *base, char *out, size_t outsz);
 
 #endif
