@@ -106,7 +106,7 @@ static const struct schema_key match_keys[] = {
 	ARR_KEY("forms", 0),
 	{ "urgency", SCHEMA_INT_ARRAY, 0, 1, 3, NULL, NULL },
 	BOOL_KEY("minor", 0),
-	STR_KEY("hours", 0, 11, 11),
+	STR_KEY("hours", 0, 1, 32),
 	ARR_KEY("days", 0),
 	END_KEY,
 };
@@ -133,7 +133,7 @@ static const struct schema_key policy_keys[] = {
 };
 
 static const struct schema_key digest_keys[] = {
-	STR_KEY("digest_at", 0, 5, 5),
+	STR_KEY("digest_at", 0, 1, 16),
 	END_KEY,
 };
 
@@ -635,7 +635,7 @@ config_read_match(struct config *cfg, struct route_rule *r,
 		r->minor = b;
 	if (config_setting_lookup_string(m, "hours", &v) == CONFIG_TRUE) {
 		snprintf(from, sizeof from, "%s", v);
-		if (v[5] != '-' || (r->from_min = config_hhmm(from)) < 0 ||
+		if (strlen(v) != 11 || v[5] != '-' || (r->from_min = config_hhmm(from)) < 0 ||
 		    (r->to_min = config_hhmm(v + 6)) < 0 ||
 		    r->from_min == r->to_min)
 			schema_problem_at(problems,

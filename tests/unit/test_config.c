@@ -210,6 +210,11 @@ static const struct config_case cases[] = {
 	  "authorities = ( { id = \"p\"; name = \"P\"; areas = [\"*\"]; ladder = ( { number = \"9910001\"; } ); } );\n"
 	  "routing = { rules = ( { name = \"r\"; match = { hours = \"25:00-07:00\"; }; notify = [\"p\"]; } ); };\n",
 	  ":8: rule \"r\": hours = \"25:00-07:00\" must be \"HH:MM-HH:MM\" with two different times" },
+	{ "rule: hours without leading zero",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "authorities = ( { id = \"p\"; name = \"P\"; areas = [\"*\"]; ladder = ( { number = \"9910001\"; } ); } );\n"
+	  "routing = { rules = ( { name = \"r\"; match = { hours = \"8:00-07:00\"; }; notify = [\"p\"]; } ); };\n",
+	  ":8: rule \"r\": hours = \"8:00-07:00\" must be \"HH:MM-HH:MM\" with two different times" },
 	{ "rule: bad day",
 	  GATEWAY DATABASE MODEMS CODEBOOK
 	  "authorities = ( { id = \"p\"; name = \"P\"; areas = [\"*\"]; ladder = ( { number = \"9910001\"; } ); } );\n"
