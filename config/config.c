@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libconfig.h>
 
@@ -71,12 +72,104 @@ static const struct schema_key replies_keys[] = {
 	END_KEY,
 };
 
+#define BOOL_KEY(n, req) { n, SCHEMA_BOOL, req, 0, 0, NULL, NULL }
+#define ARR_KEY(n, req) { n, SCHEMA_STRING_ARRAY, req, 0, 0, NULL, NULL }
+
+static const struct schema_key focal_keys[] = {
+	STR_KEY("id", 1, 1, CONFIG_ID_MAX - 1),
+	STR_KEY("name", 1, 1, CONFIG_LABEL_MAX - 1),
+	STR_KEY("phone", 1, 1, 32),
+	STR_KEY("area", 1, 1, CODEBOOK_CODE_MAX - 1),
+	CHOICE_KEY("lang", 0, "pt|en"),
+	STR_KEY("pin", 0, 0, REPORT_PIN_DIGITS),
+	BOOL_KEY("active", 0),
+	END_KEY,
+};
+
+static const struct schema_key rung_keys[] = {
+	STR_KEY("number", 1, 1, 32),
+	STR_KEY("label", 0, 0, CONFIG_LABEL_MAX - 1),
+	END_KEY,
+};
+
+static const struct schema_key authority_keys[] = {
+	STR_KEY("id", 1, 1, CONFIG_ID_MAX - 1),
+	STR_KEY("name", 1, 1, CONFIG_LABEL_MAX - 1),
+	ARR_KEY("areas", 1),
+	CHOICE_KEY("lang", 0, "pt|en"),
+	{ "ladder", SCHEMA_LIST, 1, 1, CONFIG_MAX_RUNGS, rung_keys, NULL },
+	END_KEY,
+};
+
+static const struct schema_key match_keys[] = {
+	ARR_KEY("areas", 0),
+	ARR_KEY("forms", 0),
+	{ "urgency", SCHEMA_INT_ARRAY, 0, 1, 3, NULL, NULL },
+	BOOL_KEY("minor", 0),
+	STR_KEY("hours", 0, 1, 32),
+	ARR_KEY("days", 0),
+	END_KEY,
+};
+
+static const struct schema_key rule_keys[] = {
+	STR_KEY("name", 1, 1, CONFIG_LABEL_MAX - 1),
+	{ "match", SCHEMA_GROUP, 0, 0, 0, match_keys, NULL },
+	ARR_KEY("notify", 1),
+	BOOL_KEY("final", 0),
+	END_KEY,
+};
+
+static const struct schema_key routing_keys[] = {
+	CHOICE_KEY("mode", 0, "all"),
+	{ "rules", SCHEMA_LIST, 0, 0, CONFIG_MAX_RULES, rule_keys, NULL },
+	ARR_KEY("unregistered", 0),
+	END_KEY,
+};
+
+static const struct schema_key policy_keys[] = {
+	INT_KEY("ack_timeout", 0, 30, 86400),
+	INT_KEY("repeats", 0, 1, 10),
+	END_KEY,
+};
+
+static const struct schema_key digest_keys[] = {
+	STR_KEY("digest_at", 0, 1, 16),
+	END_KEY,
+};
+
+static const struct schema_key escalation_keys[] = {
+	{ "u1", SCHEMA_GROUP, 0, 0, 0, policy_keys, NULL },
+	{ "u2", SCHEMA_GROUP, 0, 0, 0, policy_keys, NULL },
+	{ "u3", SCHEMA_GROUP, 0, 0, 0, digest_keys, NULL },
+	ARR_KEY("admins", 0),
+	INT_KEY("stale_after", 0, 30, 86400),
+	END_KEY,
+};
+
+static const struct schema_key flood_keys[] = {
+	INT_KEY("max", 0, 1, 10000),
+	INT_KEY("per_s", 0, 1, 86400),
+	END_KEY,
+};
+
+static const struct schema_key security_keys[] = {
+	BOOL_KEY("unregistered_reply", 0),
+	{ "flood", SCHEMA_GROUP, 0, 0, 0, flood_keys, NULL },
+	END_KEY,
+};
+
 static const struct schema_key top_keys[] = {
 	{ "gateway", SCHEMA_GROUP, 1, 0, 0, gateway_keys, NULL },
 	{ "database", SCHEMA_GROUP, 1, 0, 0, database_keys, NULL },
 	{ "modems", SCHEMA_LIST, 1, 1, CONFIG_MAX_MODEMS, modem_keys, NULL },
 	{ "codebook", SCHEMA_GROUP, 1, 0, 0, codebook_keys, NULL },
 	{ "replies", SCHEMA_GROUP, 0, 0, 0, replies_keys, NULL },
+	{ "focal_points", SCHEMA_LIST, 0, 0, CONFIG_MAX_FOCAL, focal_keys, NULL },
+	{ "authorities", SCHEMA_LIST, 0, 0, CONFIG_MAX_AUTHORITIES,
+	    authority_keys, NULL },
+	{ "routing", SCHEMA_GROUP, 0, 0, 0, routing_keys, NULL },
+	{ "escalation", SCHEMA_GROUP, 0, 0, 0, escalation_keys, NULL },
+	{ "security", SCHEMA_GROUP, 0, 0, 0, security_keys, NULL },
 	END_KEY,
 };
 
@@ -284,6 +377,388 @@ config_read_replies(struct config *cfg, const config_setting_t *g,
 	}
 }
 
+/* Index of an area or form code (exact, case-insensitive), or -1. */
+static int
+config_code_index(const struct codebook_entry *e, int n, const char *code)
+{
+	for (int i = 0; i < n; i++)
+		if (strcasecmp(e[i].code, code) == 0)
+			return i;
+	return -1;
+}
+
+static int
+config_authority_index(const struct config *cfg, const char *id)
+{
+	for (int i = 0; i < cfg->n_authorities; i++)
+		if (strcmp(cfg->authorities[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+const struct focal_point *
+config_find_focal(const struct config *cfg, const char *e164)
+{
+	for (int i = 0; i < cfg->n_focal; i++)
+		if (strcmp(cfg->focal[i].phone, e164) == 0)
+			return &cfg->focal[i];
+	return NULL;
+}
+
+static enum reply_lang
+config_lang(const config_setting_t *g)
+{
+	const char *v;
+
+	if (config_setting_lookup_string(g, "lang", &v) == CONFIG_TRUE &&
+	    strcmp(v, "en") == 0)
+		return REPLY_EN;
+	return REPLY_PT;
+}
+
+/* Normalise a phone setting; a problem at its line if it is no number. */
+static int
+config_phone(const struct config *cfg, const config_setting_t *s,
+    const char *what, char *out, struct config_problems *problems)
+{
+	const char *why = NULL;
+
+	if (phone_normalise(&cfg->codebook, config_setting_get_string(s), out,
+	    PHONE_E164_MAX, &why) != 0) {
+		schema_problem_at(problems, s, "%s \"%s\" is not a phone number"
+		    ": %s", what, config_setting_get_string(s),
+		    why ? why : "?");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+config_read_focal(struct config *cfg, const config_setting_t *list,
+    struct config_problems *problems)
+{
+	const config_setting_t *g;
+	struct focal_point *f;
+	char area[CODEBOOK_CODE_MAX];
+	int i, j;
+
+	for (i = 0; list != NULL && i < config_setting_length(list); i++) {
+		g = config_setting_get_elem(list, (unsigned)i);
+		f = &cfg->focal[cfg->n_focal++];
+		f->line = config_setting_source_line(g);
+		config_copy(f->id, sizeof f->id, g, "id", "");
+		config_copy(f->name, sizeof f->name, g, "name", "");
+		config_copy(f->pin, sizeof f->pin, g, "pin", "");
+		config_copy(area, sizeof area, g, "area", "");
+		f->lang = config_lang(g);
+		if (config_setting_lookup_bool(g, "active", &f->active) !=
+		    CONFIG_TRUE)
+			f->active = 1;
+		f->area = config_code_index(cfg->codebook.areas,
+		    cfg->codebook.n_areas, area);
+		if (f->area < 0)
+			schema_problem_at(problems,
+			    config_setting_get_member(g, "area"),
+			    "focal point \"%s\": area \"%s\" is not in the "
+			    "codebook", f->id, area);
+		for (size_t k = 0; f->pin[k] != '\0'; k++)
+			if (f->pin[k] < '0' || f->pin[k] > '9') {
+				schema_problem_at(problems,
+				    config_setting_get_member(g, "pin"),
+				    "focal point \"%s\": pin must be digits",
+				    f->id);
+				break;
+			}
+		if (config_phone(cfg, config_setting_get_member(g, "phone"),
+		    "focal point phone", f->phone, problems) != 0)
+			continue;
+		for (j = 0; j < cfg->n_focal - 1; j++) {
+			if (strcmp(cfg->focal[j].id, f->id) == 0)
+				schema_problem_at(problems, g, "focal point id "
+				    "\"%s\" is already used at line %d", f->id,
+				    cfg->focal[j].line);
+			if (strcmp(cfg->focal[j].phone, f->phone) == 0)
+				schema_problem_at(problems, g, "focal point "
+				    "phone %s is already registered at line %d",
+				    f->phone, cfg->focal[j].line);
+		}
+	}
+}
+
+static void
+config_read_authorities(struct config *cfg, const config_setting_t *list,
+    struct config_problems *problems)
+{
+	const config_setting_t *g, *areas, *ladder, *e;
+	struct authority *a;
+	const char *code;
+	int i, j, k;
+
+	for (i = 0; list != NULL && i < config_setting_length(list); i++) {
+		g = config_setting_get_elem(list, (unsigned)i);
+		a = &cfg->authorities[cfg->n_authorities++];
+		a->line = config_setting_source_line(g);
+		config_copy(a->id, sizeof a->id, g, "id", "");
+		config_copy(a->name, sizeof a->name, g, "name", "");
+		a->lang = config_lang(g);
+		for (j = 0; j < cfg->n_authorities - 1; j++)
+			if (strcmp(cfg->authorities[j].id, a->id) == 0)
+				schema_problem_at(problems, g, "authority id "
+				    "\"%s\" is already used at line %d", a->id,
+				    cfg->authorities[j].line);
+		areas = config_setting_get_member(g, "areas");
+		for (j = 0; j < config_setting_length(areas); j++) {
+			e = config_setting_get_elem(areas, (unsigned)j);
+			code = config_setting_get_string(e);
+			if (strcmp(code, "*") == 0) {
+				a->all_areas = 1;
+				continue;
+			}
+			if ((k = config_code_index(cfg->codebook.areas,
+			    cfg->codebook.n_areas, code)) < 0) {
+				schema_problem_at(problems, e, "authority \"%s\":"
+				    " area \"%s\" is not in the codebook",
+				    a->id, code);
+				continue;
+			}
+			a->areas |= 1u << k;
+		}
+		ladder = config_setting_get_member(g, "ladder");
+		for (j = 0; j < config_setting_length(ladder); j++) {
+			e = config_setting_get_elem(ladder, (unsigned)j);
+			config_copy(a->ladder[j].label, sizeof a->ladder[j].label,
+			    e, "label", "");
+			config_phone(cfg, config_setting_get_member(e, "number"),
+			    "ladder number", a->ladder[j].number, problems);
+			a->n_rungs++;
+		}
+	}
+}
+
+/* An array of authority ids into indexes; unknown ones are problems. */
+static int
+config_read_ids(const struct config *cfg, const config_setting_t *arr,
+    const char *what, int *out, struct config_problems *problems)
+{
+	const config_setting_t *e;
+	const char *id;
+	int n = 0, k;
+
+	for (int j = 0; arr != NULL && j < config_setting_length(arr); j++) {
+		e = config_setting_get_elem(arr, (unsigned)j);
+		id = config_setting_get_string(e);
+		if ((k = config_authority_index(cfg, id)) < 0) {
+			const char *hint = NULL;
+			int best = 3, d;
+
+			for (int a = 0; a < cfg->n_authorities; a++)
+				if ((d = schema_distance(id,
+				    cfg->authorities[a].id)) < best) {
+					best = d;
+					hint = cfg->authorities[a].id;
+				}
+			schema_problem_at(problems, e, "%s: \"%s\" is not an "
+			    "authority id%s%s%s", what, id, hint ?
+			    " (did you mean \"" : "", hint ? hint : "",
+			    hint ? "\"?)" : "");
+			continue;
+		}
+		if (n == CONFIG_MAX_NOTIFY) {
+			schema_problem_at(problems, e, "%s: at most %d "
+			    "authorities", what, CONFIG_MAX_NOTIFY);
+			break;
+		}
+		out[n++] = k;
+	}
+	return n;
+}
+
+/* "HH:MM" into minutes after midnight, -1 if malformed. */
+static int
+config_hhmm(const char *s)
+{
+	if (strlen(s) != 5 || s[2] != ':')
+		return -1;
+	for (int i = 0; i < 5; i++)
+		if (i != 2 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	int h = (s[0] - '0') * 10 + (s[1] - '0');
+	int m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (h > 23 || m > 59)
+		return -1;
+	return h * 60 + m;
+}
+
+static void
+config_read_match(struct config *cfg, struct route_rule *r,
+    const config_setting_t *m, struct config_problems *problems)
+{
+	static const char *const days[] = { "sun", "mon", "tue", "wed",
+	    "thu", "fri", "sat" };
+	const config_setting_t *s, *e;
+	const char *v;
+	char from[6];
+	int j, k, b;
+
+	r->minor = -1;
+	r->from_min = r->to_min = -1;
+	if (m == NULL)
+		return;
+	if ((s = config_setting_get_member(m, "areas")) != NULL)
+		for (j = 0; j < config_setting_length(s); j++) {
+			e = config_setting_get_elem(s, (unsigned)j);
+			v = config_setting_get_string(e);
+			if ((k = config_code_index(cfg->codebook.areas,
+			    cfg->codebook.n_areas, v)) < 0)
+				schema_problem_at(problems, e, "rule \"%s\": "
+				    "area \"%s\" is not in the codebook",
+				    r->name, v);
+			else
+				r->areas |= 1u << k;
+		}
+	if ((s = config_setting_get_member(m, "forms")) != NULL)
+		for (j = 0; j < config_setting_length(s); j++) {
+			e = config_setting_get_elem(s, (unsigned)j);
+			v = config_setting_get_string(e);
+			if ((k = config_code_index(cfg->codebook.forms,
+			    cfg->codebook.n_forms, v)) < 0)
+				schema_problem_at(problems, e, "rule \"%s\": "
+				    "form \"%s\" is not in the codebook",
+				    r->name, v);
+			else
+				r->forms |= 1u << k;
+		}
+	if ((s = config_setting_get_member(m, "urgency")) != NULL)
+		for (j = 0; j < config_setting_length(s); j++)
+			r->urgency |= 1u << config_setting_get_int_elem(s, j);
+	if (config_setting_lookup_bool(m, "minor", &b) == CONFIG_TRUE)
+		r->minor = b;
+	if (config_setting_lookup_string(m, "hours", &v) == CONFIG_TRUE) {
+		snprintf(from, sizeof from, "%s", v);
+		if (strlen(v) != 11 || v[5] != '-' || (r->from_min = config_hhmm(from)) < 0 ||
+		    (r->to_min = config_hhmm(v + 6)) < 0 ||
+		    r->from_min == r->to_min)
+			schema_problem_at(problems,
+			    config_setting_get_member(m, "hours"), "rule \"%s\""
+			    ": hours = \"%s\" must be \"HH:MM-HH:MM\" with two "
+			    "different times", r->name, v);
+	}
+	if ((s = config_setting_get_member(m, "days")) != NULL)
+		for (j = 0; j < config_setting_length(s); j++) {
+			e = config_setting_get_elem(s, (unsigned)j);
+			v = config_setting_get_string(e);
+			for (k = 0; k < 7 && strcasecmp(days[k], v) != 0; k++)
+				;
+			if (k == 7)
+				schema_problem_at(problems, e, "rule \"%s\": day "
+				    "\"%s\" is not one of sun mon tue wed thu "
+				    "fri sat", r->name, v);
+			else
+				r->days |= 1u << k;
+		}
+}
+
+static void
+config_read_rules(struct config *cfg, const config_setting_t *routing,
+    struct config_problems *problems)
+{
+	const config_setting_t *list, *g;
+	struct route_rule *r;
+	char what[CONFIG_LABEL_MAX + 16];
+
+	if (routing == NULL)
+		return;
+	cfg->n_unregistered = config_read_ids(cfg,
+	    config_setting_get_member(routing, "unregistered"),
+	    "routing.unregistered", cfg->unregistered, problems);
+	list = config_setting_get_member(routing, "rules");
+	for (int i = 0; list != NULL && i < config_setting_length(list); i++) {
+		g = config_setting_get_elem(list, (unsigned)i);
+		r = &cfg->rules[cfg->n_rules++];
+		r->line = config_setting_source_line(g);
+		config_copy(r->name, sizeof r->name, g, "name", "");
+		if (config_setting_lookup_bool(g, "final", &r->final) !=
+		    CONFIG_TRUE)
+			r->final = 0;
+		config_read_match(cfg, r, config_setting_get_member(g, "match"),
+		    problems);
+		snprintf(what, sizeof what, "rule \"%s\"", r->name);
+		r->n_notify = config_read_ids(cfg,
+		    config_setting_get_member(g, "notify"), what, r->notify,
+		    problems);
+	}
+}
+
+static void
+config_read_escalation(struct config *cfg, const config_setting_t *esc,
+    struct config_problems *problems)
+{
+	static const int timeout[2] = { 300, 1800 };
+	const config_setting_t *g, *admins, *e;
+	const char *v = "08:00";
+
+	for (int u = 0; u < 2; u++) {
+		g = esc ? config_setting_get_member(esc, u ? "u2" : "u1") : NULL;
+		cfg->escalation[u].ack_timeout_s = g ?
+		    config_int(g, "ack_timeout", timeout[u]) : timeout[u];
+		cfg->escalation[u].repeats = g ? config_int(g, "repeats", 1) : 1;
+	}
+	cfg->stale_after_s = esc ? config_int(esc, "stale_after", 600) : 600;
+	if (esc != NULL && (g = config_setting_get_member(esc, "u3")) != NULL)
+		config_setting_lookup_string(g, "digest_at", &v);
+	if ((cfg->digest_at_min = config_hhmm(v)) < 0)
+		schema_problem_at(problems, config_setting_get_member(g,
+		    "digest_at"), "escalation.u3.digest_at = \"%s\" must be "
+		    "\"HH:MM\"", v);
+	admins = esc ? config_setting_get_member(esc, "admins") : NULL;
+	for (int j = 0; admins != NULL && j < config_setting_length(admins);
+	    j++) {
+		e = config_setting_get_elem(admins, (unsigned)j);
+		if (cfg->n_admins == CONFIG_MAX_ADMINS) {
+			schema_problem_at(problems, e, "escalation.admins: at "
+			    "most %d numbers", CONFIG_MAX_ADMINS);
+			break;
+		}
+		if (config_phone(cfg, e, "escalation.admins",
+		    cfg->admins[cfg->n_admins], problems) == 0)
+			cfg->n_admins++;
+	}
+}
+
+static void
+config_read_security(struct config *cfg, const config_setting_t *sec)
+{
+	const config_setting_t *flood;
+
+	cfg->unregistered_reply = 0;
+	cfg->flood_max = 10;
+	cfg->flood_per_s = 600;
+	if (sec == NULL)
+		return;
+	config_setting_lookup_bool(sec, "unregistered_reply",
+	    &cfg->unregistered_reply);
+	if ((flood = config_setting_get_member(sec, "flood")) != NULL) {
+		cfg->flood_max = config_int(flood, "max", 10);
+		cfg->flood_per_s = config_int(flood, "per_s", 600);
+	}
+}
+
+/* Registry, authorities, rules, escalation and security, in that order. */
+static void
+config_read_routing(struct config *cfg, const config_setting_t *root,
+    struct config_problems *problems)
+{
+	config_read_focal(cfg, config_setting_get_member(root, "focal_points"),
+	    problems);
+	config_read_authorities(cfg, config_setting_get_member(root,
+	    "authorities"), problems);
+	config_read_rules(cfg, config_setting_get_member(root, "routing"),
+	    problems);
+	config_read_escalation(cfg, config_setting_get_member(root,
+	    "escalation"), problems);
+	config_read_security(cfg, config_setting_get_member(root, "security"));
+}
+
 struct codebook_problem_ctx {
 	struct config_problems *problems;
 	const char *path;
@@ -334,6 +809,8 @@ config_load(const char *path, struct config_problems *problems)
 	    &(struct codebook_problem_ctx){ problems, path });
 	config_read_replies(cfg, config_setting_get_member(root, "replies"),
 	    problems);
+	if (problems->n == 0)
+		config_read_routing(cfg, root, problems);
 	if (problems->n != 0) {
 		config_free(cfg);
 		cfg = NULL;

@@ -12,7 +12,9 @@
 #include <stddef.h>
 
 #include "codebook.h"
+#include "phone.h"
 #include "reply.h"
+#include "report.h"
 
 #define CONFIG_MAX_MODEMS 16
 #define CONFIG_NAME_MAX 32
@@ -35,6 +37,63 @@ struct modem_config {
 	int line;
 };
 
+#define CONFIG_MAX_FOCAL 256
+#define CONFIG_MAX_AUTHORITIES 32
+#define CONFIG_MAX_RUNGS 4
+#define CONFIG_MAX_RULES 64
+#define CONFIG_MAX_NOTIFY 8
+#define CONFIG_MAX_ADMINS 8
+#define CONFIG_ID_MAX 32
+#define CONFIG_LABEL_MAX 64
+
+/* A registered focal point: focal_points = ( { id; name; phone; ... } ). */
+struct focal_point {
+	char id[CONFIG_ID_MAX];
+	char name[CONFIG_LABEL_MAX];
+	char phone[PHONE_E164_MAX];	/* E.164, "+2389912345" */
+	int area;			/* index in codebook.areas */
+	enum reply_lang lang;
+	char pin[REPORT_PIN_MAX];	/* "" when none is required */
+	int active;
+	int line;
+};
+
+/* One rung of an authority's duty ladder. */
+struct rung {
+	char number[PHONE_E164_MAX];
+	char label[CONFIG_LABEL_MAX];
+};
+
+struct authority {
+	char id[CONFIG_ID_MAX];
+	char name[CONFIG_LABEL_MAX];
+	unsigned areas;			/* bit i: codebook area i */
+	int all_areas;			/* areas = ["*"] */
+	enum reply_lang lang;
+	struct rung ladder[CONFIG_MAX_RUNGS];
+	int n_rungs;
+	int line;
+};
+
+/* A routing rule; each mask is 0 when the rule does not test it. */
+struct route_rule {
+	char name[CONFIG_LABEL_MAX];
+	unsigned areas, forms;		/* bit i: codebook entry i */
+	unsigned urgency;		/* bit u: U<u> */
+	int minor;			/* -1 any, 0 no minor, 1 minor */
+	int from_min, to_min;		/* hours window, minutes; -1 none */
+	unsigned days;			/* bit 0 sunday .. bit 6 saturday */
+	int notify[CONFIG_MAX_NOTIFY];	/* indexes in authorities */
+	int n_notify;
+	int final;
+	int line;
+};
+
+struct escalation_policy {
+	int ack_timeout_s;		/* wait for OK on each attempt */
+	int repeats;			/* attempts per rung, >= 1 */
+};
+
 struct config {
 	char path[CONFIG_PATH_MAX];
 
@@ -54,6 +113,28 @@ struct config {
 
 	struct codebook codebook;
 	struct reply_overrides replies;	/* owned strings; NULL: built in */
+
+	struct focal_point focal[CONFIG_MAX_FOCAL];
+	int n_focal;
+	struct authority authorities[CONFIG_MAX_AUTHORITIES];
+	int n_authorities;
+
+	/* routing */
+	struct route_rule rules[CONFIG_MAX_RULES];
+	int n_rules;
+	int unregistered[CONFIG_MAX_NOTIFY];	/* authority indexes */
+	int n_unregistered;
+
+	/* escalation: [0] U1, [1] U2 (U3 goes to the digest only) */
+	struct escalation_policy escalation[2];
+	int digest_at_min;		/* minutes after midnight, local */
+	char admins[CONFIG_MAX_ADMINS][PHONE_E164_MAX];
+	int n_admins;
+	int stale_after_s;
+
+	/* security */
+	int unregistered_reply;
+	int flood_max, flood_per_s;
 };
 
 /* Problems found while loading; each line is "FILE:LINE: reason". */
@@ -70,6 +151,10 @@ struct config *config_load(const char *path, struct config_problems *problems);
 void config_free(struct config *cfg);
 
 void config_problems_clear(struct config_problems *problems);
+
+/* The active or inactive focal point with this E.164 number, or NULL. */
+const struct focal_point *config_find_focal(const struct config *cfg,
+    const char *e164);
 
 /* Parse a log level name ("error", "warning", "info", "debug"); -1 if bad. */
 int config_parse_log_level(const char *name);

@@ -98,6 +98,8 @@ schema_kind_name(enum schema_kind kind)
 		return "a list ( { ... }, ... )";
 	case SCHEMA_STRING_ARRAY:
 		return "an array of strings [ \"...\", ... ]";
+	case SCHEMA_INT_ARRAY:
+		return "an array of integers [ 1, 2 ]";
 	}
 	return "?";
 }
@@ -171,6 +173,7 @@ schema_type_matches(enum schema_kind kind, int type)
 	case SCHEMA_LIST:
 		return type == CONFIG_TYPE_LIST;
 	case SCHEMA_STRING_ARRAY:
+	case SCHEMA_INT_ARRAY:
 		return type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST;
 	}
 	return 0;
@@ -268,6 +271,23 @@ schema_check_value(const config_setting_t *s, const char *path,
 				schema_problem_at(problems, elem,
 				    "%s[%d] must be a string, not %s", path, i,
 				    schema_type_name(config_setting_type(elem)));
+		}
+		break;
+	case SCHEMA_INT_ARRAY:
+		n = config_setting_length(s);
+		for (i = 0; i < n; i++) {
+			elem = config_setting_get_elem(s, (unsigned)i);
+			if (config_setting_type(elem) != CONFIG_TYPE_INT) {
+				schema_problem_at(problems, elem,
+				    "%s[%d] must be an integer, not %s", path, i,
+				    schema_type_name(config_setting_type(elem)));
+				continue;
+			}
+			v = config_setting_get_int(elem);
+			if (v < key->min || v > key->max)
+				schema_problem_at(problems, elem,
+				    "%s[%d] = %lld is out of range (%ld to %ld)",
+				    path, i, v, key->min, key->max);
 		}
 		break;
 	case SCHEMA_FREE_GROUP:

@@ -18,6 +18,7 @@ enum schema_kind {
 	SCHEMA_GROUP,		/* a group with the keys in `children` */
 	SCHEMA_LIST,		/* a list of groups, each with `children` */
 	SCHEMA_STRING_ARRAY,	/* an array or list of strings */
+	SCHEMA_INT_ARRAY,	/* an array of integers, each in min..max */
 	SCHEMA_FREE_GROUP,	/* a group of strings with any names (checked later) */
 };
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -141,6 +142,7 @@ farolctl_try(int argc, char **argv)
 			json = 1;
 			break;
 		case 'l':
+			tp.lang_set = 1;
 			if (strcmp(optarg, "pt") == 0)
 				tp.lang = REPLY_PT;
 			else if (strcmp(optarg, "en") == 0)
@@ -160,6 +162,8 @@ farolctl_try(int argc, char **argv)
 		config_free(cfg);
 		return FAROLCTL_EXIT_FAIL;
 	}
+	tp.cfg = cfg;
+	tp.received_at = time(NULL);
 	try_report_with(&cfg->codebook, &cfg->replies, &tp, from, text, json,
 	    stdout);
 	free(text);

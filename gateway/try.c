@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "json.h"
 #include "phone.h"
 #include "report.h"
+#include "route.h"
 #include "try.h"
 #include "ussd.h"
 
@@ -26,6 +28,10 @@ struct try_ctx {
 	int has_reply;
 	int septets;
 	int ussd;
+	const struct config *cfg;
+	int routed;		/* plan holds a decision */
+	struct route_plan plan;
+	char fwd[CONFIG_MAX_AUTHORITIES][REPLY_MAX_BYTES];	/* by plan index */
 };
 
 /* Only digits, '*' and '#', with a '*': a USSD string. */
@@ -73,6 +79,86 @@ try_json_int(FILE *out, long v, int have)
 		fprintf(out, "%ld", v);
 	else
 		fputs("null", out);
+}
+
+/* The text of the forward to the authority of step s. */
+static const char *
+try_step_text(const struct try_ctx *c, const struct route_step *s)
+{
+	for (int i = 0; i < c->plan.n_authorities; i++)
+		if (c->plan.authorities[i] == s->authority)
+			return c->fwd[i];
+	return NULL;	/* an administrator: the daemon writes that text */
+}
+
+static const char *
+try_step_who(const struct try_ctx *c, const struct route_step *s)
+{
+	return s->authority >= 0 ? c->cfg->authorities[s->authority].id :
+	    "admin";
+}
+
+static void
+try_json_route(const struct try_ctx *c, FILE *out)
+{
+	const struct route_step *s;
+
+	fprintf(out, ",\"verified\":%s,\"digest_after_s\":",
+	    c->plan.unverified ? "false" : "true");
+	try_json_int(out, c->plan.digest_after_s, c->plan.digest_only);
+	fputs(",\"notify\":[", out);
+	for (int i = 0; i < c->plan.n_steps; i++) {
+		s = &c->plan.steps[i];
+		fputs(i ? ",{\"authority\":" : "{\"authority\":", out);
+		try_json_strz(out, try_step_who(c, s));
+		fputs(",\"number\":", out);
+		try_json_strz(out, s->number);
+		fprintf(out, ",\"after_s\":%ld,\"text\":", s->after_s);
+		try_json_strz(out, try_step_text(c, s));
+		fputc('}', out);
+	}
+	fputc(']', out);
+}
+
+static void
+try_print_route(const struct try_ctx *c, FILE *out)
+{
+	const struct route_step *s;
+	const struct authority *a;
+	const char *text;
+
+	if (c->plan.unverified)
+		fprintf(out, "sender:   not a registered active focal point: "
+		    "unverified, routing.unregistered applies%s\n",
+		    c->cfg->unregistered_reply ? "" : ", no reply");
+	else
+		fprintf(out, "sender:   focal point %s (%s, %s)\n",
+		    c->plan.fp->id, c->plan.fp->name,
+		    c->cfg->codebook.areas[c->plan.fp->area].code);
+	if (c->plan.digest_only) {
+		fprintf(out, "routing:  U3, no SMS: in the digest in %ld s\n",
+		    c->plan.digest_after_s);
+		return;
+	}
+	if (c->plan.n_steps == 0) {
+		fputs("routing:  no rule matched: nobody is notified\n", out);
+		return;
+	}
+	fputs("routing:  if nobody answers OK, in this order:\n", out);
+	for (int i = 0; i < c->plan.n_steps; i++) {
+		s = &c->plan.steps[i];
+		a = s->authority >= 0 ? &c->cfg->authorities[s->authority] :
+		    NULL;
+		fprintf(out, "  +%5lds (%3ld min) %-14s %-16s %s%s\n",
+		    s->after_s, s->after_s / 60, try_step_who(c, s),
+		    s->number, a ? a->ladder[s->rung].label : "administrator",
+		    s->attempt > 0 ? " (repeat)" : "");
+	}
+	for (int i = 0; i < c->plan.n_authorities; i++) {
+		text = c->fwd[i];
+		fprintf(out, "forward to %s: %s\n",
+		    c->cfg->authorities[c->plan.authorities[i]].id, text);
+	}
 }
 
 static void
@@ -126,6 +212,8 @@ try_print_json(struct try_ctx *c, FILE *out)
 	    report_err_name(r->err) : NULL);
 	fputs(",\"reply\":", out);
 	try_json_strz(out, c->has_reply ? c->reply : NULL);
+	if (c->routed)
+		try_json_route(c, out);
 	fputs("}\n", out);
 }
 
@@ -184,6 +272,8 @@ try_print_text(struct try_ctx *c, FILE *out)
 		    c->reply, c->septets);
 	else
 		fputs("reply:    none (depends on the stored alert)\n", out);
+	if (c->routed)
+		try_print_route(c, out);
 }
 
 int
@@ -191,7 +281,10 @@ try_report_with(const struct codebook *cb, const struct reply_overrides *ov,
     const struct try_params *tp, const char *from, const char *text,
     int json, FILE *out)
 {
-	struct try_params defaults = { REPLY_PT, -1, NULL, NULL };
+	struct try_params defaults = { REPLY_PT, -1, NULL, NULL, NULL, 0, 0 };
+	const struct focal_point *fp = NULL;
+	enum reply_lang lang;
+	const char *why;
 	struct parse_options opt;
 	struct reply_vars v;
 	struct try_ctx c;
@@ -208,13 +301,30 @@ try_report_with(const struct codebook *cb, const struct reply_overrides *ov,
 	    &c.from_err) != 0)
 		c.from[0] = '\0';
 	opt.default_area = tp->default_area;
+	lang = tp->lang;
+	c.cfg = tp->cfg;
+	if (tp->cfg != NULL && c.from[0] != '\0' &&
+	    (fp = config_find_focal(tp->cfg, c.from)) != NULL && fp->active) {
+		if (opt.default_area < 0)
+			opt.default_area = fp->area;
+		if (!tp->lang_set)
+			lang = fp->lang;
+	}
 	if ((c.ussd = try_is_ussd(text, c.len)))
 		rc = ussd_parse(cb, text, c.len, &c.r);
 	else
 		rc = report_parse(cb, &opt, text, c.len, &c.r);
 
+	if (tp->cfg != NULL && c.r.cmd == REPORT_CMD_ALERTA &&
+	    c.r.err == REPORT_ERR_NONE && route_decide(tp->cfg, &c.r,
+	    c.from[0] != '\0' ? c.from : NULL, tp->received_at, &c.plan,
+	    &why) == 0)
+		c.routed = 1;
 	if (tp->notified != NULL)
 		snprintf(notified, sizeof notified, "%s", tp->notified);
+	else if (c.routed)
+		route_notified_text(tp->cfg, &c.plan, lang, notified,
+		    sizeof notified);
 	else if (c.r.urgency == 3)
 		snprintf(notified, sizeof notified, "%s", tp->lang == REPLY_EN ?
 		    "Kept for the Observatory" : "Guardado para o Observatorio");
@@ -230,10 +340,17 @@ try_report_with(const struct codebook *cb, const struct reply_overrides *ov,
 	v.ref = c.r.cmd == REPORT_CMD_ALERTA && c.r.err == REPORT_ERR_NONE ?
 	    (tp->ref != NULL ? tp->ref : "<n>") : NULL;
 	if ((t = reply_for_report(&c.r)) >= 0) {
-		c.septets = reply_render(cb, ov, tp->lang, t, &v, c.reply,
+		c.septets = reply_render(cb, ov, lang, t, &v, c.reply,
 		    sizeof c.reply);
 		c.has_reply = c.septets >= 0;
 	}
+	/* Unregistered senders get no reply unless the config says so. */
+	if (c.routed && c.plan.unverified && !tp->cfg->unregistered_reply)
+		c.has_reply = 0;
+	for (int i = 0; c.routed && i < c.plan.n_authorities; i++)
+		if (route_forward_text(tp->cfg, &c.plan, c.plan.authorities[i],
+		    &v, c.fwd[i], sizeof c.fwd[i]) < 0)
+			snprintf(c.fwd[i], sizeof c.fwd[i], "(cannot render)");
 	if (json)
 		try_print_json(&c, out);
 	else

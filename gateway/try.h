@@ -9,9 +9,12 @@
 #define FAROL_TRY_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include "codebook.h"
 #include "reply.h"
+
+struct config;
 
 /* What routing and the registry will supply later; any field may be 0. */
 struct try_params {
@@ -19,6 +22,9 @@ struct try_params {
 	int default_area;	/* the sender's registered area, or -1 */
 	const char *notified;	/* NULL: "Policia <AREA> avisada" */
 	const char *ref;	/* number in a receipt; NULL: "<n>" */
+	const struct config *cfg;	/* non-NULL: show the routing decision */
+	int lang_set;		/* lang was asked for: not the registry's */
+	time_t received_at;	/* for hours and days of routing rules */
 };
 
 /*
@@ -27,7 +33,9 @@ struct try_params {
  * from the sender from (may be NULL; normalised to E.164) and print the
  * result to out. With json, one line holding one object with the keys
  * from, command, ref, area, forms, urgency, victims, females, males,
- * minor, text, notes, error and reply; otherwise a readable explanation.
+ * minor, text, notes, error and reply (and, when tp->cfg is set and the
+ * report is a valid ALERTA: verified, digest_after_s and notify, an array
+ * of {authority, number, after_s, text}); otherwise a readable explanation.
  * ov may be NULL. Returns 0 if the message is a valid report, -1 if not
  * (the error is printed, not returned).
  */

@@ -157,6 +157,74 @@ test_check_config(void)
 	}
 }
 
+/* The routing decision of the default config, as `try --json` shows it. */
+static void
+test_try_notify(void)
+{
+	static const struct {
+		const char *from, *text;
+		const char *want[6];	/* substrings of the JSON, in order */
+	} t[] = {
+		{ "9912345", "ALERTA SX U1 MENOR bar",	/* Maria, SV */
+		  { "\"reply\":\"Alerta <n> recebido: SV, exploracao sexual, "
+		    "U1, menor. Policia SV +2 avisadas.",
+		    "\"verified\":true",
+		    "{\"authority\":\"pn-sv\",\"number\":\"+2389920001\","
+		    "\"after_s\":0,\"text\":\"FAROL <n> U1 SV SX MENOR: bar FP "
+		    "Maria +2389912345. Responda OK <n>\"}",
+		    "{\"authority\":\"icca\",\"number\":\"+2389980001\","
+		    "\"after_s\":0,",
+		    "{\"authority\":\"pn-sv\",\"number\":\"+2389920002\","
+		    "\"after_s\":300,",
+		    "{\"authority\":\"admin\",\"number\":\"+2389999001\","
+		    "\"after_s\":900,\"text\":null}]" } },
+		{ "9912347", "ALERTA TF U2",	/* Ana, SL, English */
+		  { "\"reply\":\"Alert <n> received: SL, forced labour, U2. "
+		    "Policia SL notified.",
+		    "{\"authority\":\"pn-sl\",\"number\":\"+2389940001\","
+		    "\"after_s\":0,",
+		    "\"after_s\":1800,", NULL } },
+		{ "9900000", "ALERTA SV SX U1 x",	/* unregistered */
+		  { "\"reply\":null", "\"verified\":false",
+		    "[{\"authority\":\"national-desk\",\"number\":"
+		    "\"+2389990001\",\"after_s\":0,\"text\":\"FAROL <n> U1 "
+		    "SV SX: x FP NAO VERIFICADO +2389900000.", NULL } },
+		{ "9912348", "ALERTA BV SX U2",	/* Rui: inactive */
+		  { "\"verified\":false", "\"authority\":\"national-desk\"",
+		    NULL } },
+		{ "9912345", "ALERTA SX U3",
+		  { "\"digest_after_s\":", "\"notify\":[]}", NULL } },
+	};
+	const char *p;
+	char *out;
+	int rc;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		rc = run((const char *[]){ farolctl, "-c", conf, "try",
+		    "--json", "--from", t[i].from, t[i].text, NULL }, &out);
+		CHECK(rc == 0, "try %s rc=%d", t[i].text, rc);
+		p = out;
+		for (int k = 0; k < 6 && t[i].want[k] != NULL; k++) {
+			const char *q = strstr(p, t[i].want[k]);
+
+			CHECK(q != NULL, "try %s from %s: want=%s (after "
+			    "offset %td) got=%s", t[i].text, t[i].from,
+			    t[i].want[k], p - out, out);
+			if (q != NULL)
+				p = q + strlen(t[i].want[k]);
+		}
+		free(out);
+	}
+
+	/* Readable output lists the ladder in time order. */
+	rc = run((const char *[]){ farolctl, "-c", conf, "try", "--from",
+	    "9912345", "ALERTA SX U1 bar", NULL }, &out);
+	CHECK(rc == 0 && strstr(out, "sender:   focal point fp-sv-01") != NULL
+	    && strstr(out, "forward to pn-sv: FAROL") != NULL,
+	    "try readable rc=%d out=%s", rc, out);
+	free(out);
+}
+
 static void
 test_try(void)
 {
@@ -180,12 +248,14 @@ test_try(void)
 	free(out);
 
 	rc = run((const char *[]){ farolctl, "-c", conf, "try", "--json",
-	    "--from", "9912345", "ALERTA ZZ SX", NULL }, &out);
+	    "--from", "9900000", "ALERTA ZZ SX", NULL }, &out);
 	CHECK(rc == 0, "try invalid rc=%d want=0 (evaluated)", rc);
 	CHECK(strstr(out, "\"error\":\"unknown_area\"") != NULL &&
-	    strstr(out, "\"from\":\"+2389912345\"") != NULL &&
+	    strstr(out, "\"from\":\"+2389900000\"") != NULL &&
 	    strstr(out, "\\\"ZZ\\\"") != NULL, "try invalid json=%s", out);
 	free(out);
+
+	test_try_notify();
 
 	rc = run((const char *[]){ farolctl, "-c", conf, "try",
 	    "*384*7*1*1#", NULL }, &out);

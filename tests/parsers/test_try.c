@@ -206,7 +206,7 @@ main(void)
 	    "ALERTA SV SX \x7f\x1b[31m", "\xc0\xaf\xed\xa0\x80", "{}[],:",
 	    "ANULAR \"12\"", "AJUDA \\u0000", "ALERTA\nSV\nSX\n\n" };
 	struct try_params tp = { REPLY_EN, 1, "Police SV and ICCA notified",
-	    "88" };
+	    "88", NULL, 0, 0 };
 	struct codebook cb;
 	char *out, text[1200], esc[16];
 	size_t i, k;

@@ -159,6 +159,101 @@ static const struct config_case cases[] = {
 	  GATEWAY DATABASE MODEMS CODEBOOK
 	  "replies = { pt = { receipt = \"Recebido, alerta {ref}.\"; }; };\n",
 	  NULL },
+	{ "focal point: valid",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "focal_points = ( { id = \"a\"; name = \"M\"; phone = \"9912345\";"
+	  " area = \"SV\"; } );\n", NULL },
+	{ "focal point: unknown area",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "focal_points = ( { id = \"a\"; name = \"M\"; phone = \"9912345\";\n"
+	  " area = \"XX\"; } );\n",
+	  ":8: focal point \"a\": area \"XX\" is not in the codebook" },
+	{ "focal point: duplicate phone across spellings",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "focal_points = ( { id = \"a\"; name = \"M\"; phone = \"9912345\"; area = \"SV\"; },\n"
+	  "{ id = \"b\"; name = \"N\"; phone = \"+2389912345\"; area = \"SV\"; } );\n",
+	  ":8: focal point phone +2389912345 is already registered at line 7" },
+	{ "focal point: duplicate id",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "focal_points = ( { id = \"a\"; name = \"M\"; phone = \"9912345\"; area = \"SV\"; },\n"
+	  "{ id = \"a\"; name = \"N\"; phone = \"9912346\"; area = \"SV\"; } );\n",
+	  ":8: focal point id \"a\" is already used at line 7" },
+	{ "focal point: misspelt key",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "focal_points = ( { id = \"a\"; name = \"M\"; phone = \"9912345\"; area = \"SV\"; actve = true; } );\n",
+	  ":7: unknown setting 'actve' in focal_points[0] (did you mean 'active'?)" },
+	{ "focal point: bad phone",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "focal_points = ( { id = \"a\"; name = \"M\"; phone = \"12\"; area = \"SV\"; } );\n",
+	  ":7: focal point phone \"12\" is not a phone number" },
+	{ "authority: unknown area",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "authorities = ( { id = \"p\"; name = \"P\"; areas = [\"ZZ\"];\n"
+	  " ladder = ( { number = \"9910001\"; } ); } );\n",
+	  ":7: authority \"p\": area \"ZZ\" is not in the codebook" },
+	{ "authority: empty ladder",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "authorities = ( { id = \"p\"; name = \"P\"; areas = [\"*\"];\n"
+	  " ladder = ( ); } );\n",
+	  ":8: authorities[0].ladder needs at least 1 entry" },
+	{ "rule naming an unknown authority",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "authorities = ( { id = \"pn-sv\"; name = \"P\"; areas = [\"*\"]; ladder = ( { number = \"9910001\"; } ); } );\n"
+	  "routing = { rules = ( { name = \"r\";\n notify = [\"pn-sx\"]; } ); };\n",
+	  ":9: rule \"r\": \"pn-sx\" is not an authority id (did you mean \"pn-sv\"?)" },
+	{ "unregistered naming an unknown authority",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "routing = { unregistered = [\"desk\"]; };\n",
+	  ":7: routing.unregistered: \"desk\" is not an authority id" },
+	{ "rule: bad hours",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "authorities = ( { id = \"p\"; name = \"P\"; areas = [\"*\"]; ladder = ( { number = \"9910001\"; } ); } );\n"
+	  "routing = { rules = ( { name = \"r\"; match = { hours = \"25:00-07:00\"; }; notify = [\"p\"]; } ); };\n",
+	  ":8: rule \"r\": hours = \"25:00-07:00\" must be \"HH:MM-HH:MM\" with two different times" },
+	{ "rule: hours without leading zero",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "authorities = ( { id = \"p\"; name = \"P\"; areas = [\"*\"]; ladder = ( { number = \"9910001\"; } ); } );\n"
+	  "routing = { rules = ( { name = \"r\"; match = { hours = \"8:00-07:00\"; }; notify = [\"p\"]; } ); };\n",
+	  ":8: rule \"r\": hours = \"8:00-07:00\" must be \"HH:MM-HH:MM\" with two different times" },
+	{ "rule: bad day",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "authorities = ( { id = \"p\"; name = \"P\"; areas = [\"*\"]; ladder = ( { number = \"9910001\"; } ); } );\n"
+	  "routing = { rules = ( { name = \"r\"; match = { days = [\"sab\"]; }; notify = [\"p\"]; } ); };\n",
+	  ":8: rule \"r\": day \"sab\" is not one of sun mon tue wed thu fri sat" },
+	{ "rule: urgency out of range",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "authorities = ( { id = \"p\"; name = \"P\"; areas = [\"*\"]; ladder = ( { number = \"9910001\"; } ); } );\n"
+	  "routing = { rules = ( { name = \"r\"; match = { urgency = [4]; }; notify = [\"p\"]; } ); };\n",
+	  ":8: routing.rules[0].match.urgency[0] = 4 is out of range (1 to 3)" },
+	{ "rule: unknown form",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "authorities = ( { id = \"p\"; name = \"P\"; areas = [\"*\"]; ladder = ( { number = \"9910001\"; } ); } );\n"
+	  "routing = { rules = ( { name = \"r\"; match = { forms = [\"QQ\"]; }; notify = [\"p\"]; } ); };\n",
+	  ":8: rule \"r\": form \"QQ\" is not in the codebook" },
+	{ "routing: unknown mode",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "routing = { mode = \"first\"; };\n",
+	  ":7: routing.mode = \"first\" is not one of all" },
+	{ "escalation: timeout too short",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "escalation = { u1 = { ack_timeout = 5; }; };\n",
+	  ":7: escalation.u1.ack_timeout = 5 is out of range (30 to 86400)" },
+	{ "escalation: bad digest time",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "escalation = { u3 = { digest_at = \"8h:00\"; }; };\n",
+	  ":7: escalation.u3.digest_at = \"8h:00\" must be \"HH:MM\"" },
+	{ "escalation: bad admin number",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "escalation = { admins = [\"abc\"]; };\n",
+	  ":7: escalation.admins \"abc\" is not a phone number" },
+	{ "security: misspelt flood key",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "security = { flood = { max = 10; per_sec = 60; }; };\n",
+	  ":7: unknown setting 'per_sec' in security.flood (did you mean 'per_s'?)" },
+	{ "security: flood max out of range",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "security = { flood = { max = 0; }; };\n",
+	  ":7: security.flood.max = 0 is out of range (1 to 10000)" },
 };
 
 static int
