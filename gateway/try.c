@@ -10,45 +10,13 @@
 #include <string.h>
 
 #include "config.h"
+#include "decide.h"
 #include "json.h"
 #include "phone.h"
 #include "report.h"
 #include "route.h"
 #include "try.h"
 #include "ussd.h"
-
-struct try_ctx {
-	const struct codebook *cb;
-	const char *text;
-	size_t len;
-	struct report r;
-	char from[PHONE_E164_MAX];
-	const char *from_err;
-	char reply[REPLY_MAX_BYTES];
-	int has_reply;
-	int septets;
-	int ussd;
-	const struct config *cfg;
-	int routed;		/* plan holds a decision */
-	struct route_plan plan;
-	char fwd[CONFIG_MAX_AUTHORITIES][REPLY_MAX_BYTES];	/* by plan index */
-};
-
-/* Only digits, '*' and '#', with a '*': a USSD string. */
-static int
-try_is_ussd(const char *s, size_t len)
-{
-	size_t i, stars = 0, other = 0;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] == '*')
-			stars++;
-		else if (!(s[i] >= '0' && s[i] <= '9') && s[i] != '#' &&
-		    s[i] != ' ' && s[i] != '\n' && s[i] != '\r')
-			other++;
-	}
-	return stars > 0 && other == 0;
-}
 
 static void
 try_json_str(FILE *out, const char *s, size_t len)
@@ -81,25 +49,15 @@ try_json_int(FILE *out, long v, int have)
 		fputs("null", out);
 }
 
-/* The text of the forward to the authority of step s. */
 static const char *
-try_step_text(const struct try_ctx *c, const struct route_step *s)
-{
-	for (int i = 0; i < c->plan.n_authorities; i++)
-		if (c->plan.authorities[i] == s->authority)
-			return c->fwd[i];
-	return NULL;	/* an administrator: the daemon writes that text */
-}
-
-static const char *
-try_step_who(const struct try_ctx *c, const struct route_step *s)
+try_step_who(const struct decision *c, const struct route_step *s)
 {
 	return s->authority >= 0 ? c->cfg->authorities[s->authority].id :
 	    "admin";
 }
 
 static void
-try_json_route(const struct try_ctx *c, FILE *out)
+try_json_route(const struct decision *c, FILE *out)
 {
 	const struct route_step *s;
 
@@ -114,14 +72,14 @@ try_json_route(const struct try_ctx *c, FILE *out)
 		fputs(",\"number\":", out);
 		try_json_strz(out, s->number);
 		fprintf(out, ",\"after_s\":%ld,\"text\":", s->after_s);
-		try_json_strz(out, try_step_text(c, s));
+		try_json_strz(out, decide_step_text(c, s));
 		fputc('}', out);
 	}
 	fputc(']', out);
 }
 
 static void
-try_print_route(const struct try_ctx *c, FILE *out)
+try_print_route(const struct decision *c, FILE *out)
 {
 	const struct route_step *s;
 	const struct authority *a;
@@ -162,7 +120,7 @@ try_print_route(const struct try_ctx *c, FILE *out)
 }
 
 static void
-try_print_json(struct try_ctx *c, FILE *out)
+try_print_json(struct decision *c, FILE *out)
 {
 	const struct report *r = &c->r;
 	char note[256];
@@ -218,7 +176,7 @@ try_print_json(struct try_ctx *c, FILE *out)
 }
 
 static void
-try_print_text(struct try_ctx *c, FILE *out)
+try_print_text(struct decision *c, FILE *out)
 {
 	const struct report *r = &c->r;
 	char note[256];
@@ -281,81 +239,31 @@ try_report_with(const struct codebook *cb, const struct reply_overrides *ov,
     const struct try_params *tp, const char *from, const char *text,
     int json, FILE *out)
 {
-	struct try_params defaults = { REPLY_PT, -1, NULL, NULL, NULL, 0, 0 };
-	const struct focal_point *fp = NULL;
-	enum reply_lang lang;
-	const char *why;
-	struct parse_options opt;
-	struct reply_vars v;
-	struct try_ctx c;
-	char notified[64];
-	int t, rc;
+	struct decide_params p = { .lang = REPLY_PT, .default_area = -1 };
+	struct decision *d;
+	int rc;
 
-	if (tp == NULL)
-		tp = &defaults;
-	memset(&c, 0, sizeof c);
-	c.cb = cb;
-	c.text = text;
-	c.len = strlen(text);
-	if (from != NULL && phone_normalise(cb, from, c.from, sizeof c.from,
-	    &c.from_err) != 0)
-		c.from[0] = '\0';
-	opt.default_area = tp->default_area;
-	lang = tp->lang;
-	c.cfg = tp->cfg;
-	if (tp->cfg != NULL && c.from[0] != '\0' &&
-	    (fp = config_find_focal(tp->cfg, c.from)) != NULL && fp->active) {
-		if (opt.default_area < 0)
-			opt.default_area = fp->area;
-		if (!tp->lang_set)
-			lang = fp->lang;
+	if (tp != NULL) {
+		p.lang = tp->lang;
+		p.default_area = tp->default_area;
+		p.notified = tp->notified;
+		p.ref = tp->ref;
+		p.cfg = tp->cfg;
+		p.lang_set = tp->lang_set;
+		p.received_at = tp->received_at;
 	}
-	if ((c.ussd = try_is_ussd(text, c.len)))
-		rc = ussd_parse(cb, text, c.len, &c.r);
-	else
-		rc = report_parse(cb, &opt, text, c.len, &c.r);
-
-	if (tp->cfg != NULL && c.r.cmd == REPORT_CMD_ALERTA &&
-	    c.r.err == REPORT_ERR_NONE && route_decide(tp->cfg, &c.r,
-	    c.from[0] != '\0' ? c.from : NULL, tp->received_at, &c.plan,
-	    &why) == 0)
-		c.routed = 1;
-	if (tp->notified != NULL)
-		snprintf(notified, sizeof notified, "%s", tp->notified);
-	else if (c.routed)
-		route_notified_text(tp->cfg, &c.plan, lang, notified,
-		    sizeof notified);
-	else if (c.r.urgency == 3)
-		snprintf(notified, sizeof notified, "%s", tp->lang == REPLY_EN ?
-		    "Kept for the Observatory" : "Guardado para o Observatorio");
-	else
-		snprintf(notified, sizeof notified, tp->lang == REPLY_EN ?
-		    "Police %s notified" : "Policia %s avisada",
-		    c.r.area >= 0 ? cb->areas[c.r.area].code : "");
-	memset(&v, 0, sizeof v);
-	v.report = &c.r;
-	v.input = text;
-	v.input_len = c.len;
-	v.notified = notified;
-	v.ref = c.r.cmd == REPORT_CMD_ALERTA && c.r.err == REPORT_ERR_NONE ?
-	    (tp->ref != NULL ? tp->ref : "<n>") : NULL;
-	if ((t = reply_for_report(&c.r)) >= 0) {
-		c.septets = reply_render(cb, ov, lang, t, &v, c.reply,
-		    sizeof c.reply);
-		c.has_reply = c.septets >= 0;
+	/* A decision holds a forward per authority: too big for the stack. */
+	if ((d = malloc(sizeof *d)) == NULL) {
+		fputs("out of memory\n", out);
+		return -1;
 	}
-	/* Unregistered senders get no reply unless the config says so. */
-	if (c.routed && c.plan.unverified && !tp->cfg->unregistered_reply)
-		c.has_reply = 0;
-	for (int i = 0; c.routed && i < c.plan.n_authorities; i++)
-		if (route_forward_text(tp->cfg, &c.plan, c.plan.authorities[i],
-		    &v, c.fwd[i], sizeof c.fwd[i]) < 0)
-			snprintf(c.fwd[i], sizeof c.fwd[i], "(cannot render)");
+	rc = decide_message(cb, ov, &p, from, text, d);
 	if (json)
-		try_print_json(&c, out);
+		try_print_json(d, out);
 	else
-		try_print_text(&c, out);
-	return rc == 0 ? 0 : -1;
+		try_print_text(d, out);
+	free(d);
+	return rc;
 }
 
 int

@@ -76,4 +76,37 @@ X(ERROR_MISSING_TEXT, "error_missing_text", \
   "The text is missing. Ex: {cmd} 123 blue car at the beach") \
 X(ERROR_USSD, "error_ussd", \
   "Codigo invalido. Marque *{ussd}*ilha*forma*urgencia#, ex: *{ussd}*2*1*1#. Menu: *{ussd}#", \
-  "Invalid code. Dial *{ussd}*island*form*urgency#, e.g. *{ussd}*2*1*1#. Menu: *{ussd}#")
+  "Invalid code. Dial *{ussd}*island*form*urgency#, e.g. *{ussd}*2*1*1#. Menu: *{ussd}#") \
+X(HELD_RECEIPT, "held_receipt", \
+  "Alerta {ref} recebido e retido para verificacao: PIN em falta ou errado. Um administrador vai rever.", \
+  "Alert {ref} received and held for review: PIN missing or wrong. An administrator will check it.") \
+X(ACK_NOTICE, "ack_notice", \
+  "Alerta {ref}: {notified} assumiu o caso. Obrigado.", \
+  "Alert {ref}: {notified} has taken charge. Thank you.") \
+X(ACK_ALREADY, "ack_already", \
+  "Alerta {ref} ja foi assumido por {notified}.", \
+  "Alert {ref} was already taken by {notified}.") \
+X(CANCEL_NOTICE, "cancel_notice", \
+  "FAROL {ref} ANULADO pelo ponto focal. Nao e preciso agir.", \
+  "FAROL {ref} CANCELLED by the focal point. No action needed.") \
+X(INFO_FORWARD, "info_forward", \
+  "FAROL {ref} INFO: {text}", \
+  "FAROL {ref} INFO: {text}") \
+X(STATUS, "status", \
+  "Alerta {ref}: {notified}.", \
+  "Alert {ref}: {notified}.") \
+X(ERROR_UNKNOWN_REF, "error_unknown_ref", \
+  "Alerta {ref} nao existe. Verifique o numero.", \
+  "Alert {ref} does not exist. Check the number.") \
+X(ERROR_NOT_ALLOWED, "error_not_allowed", \
+  "{cmd} {ref} recusado: este numero nao pode usar {cmd} neste alerta.", \
+  "{cmd} {ref} refused: this number may not use {cmd} on this alert.") \
+X(ADMIN_UNANSWERED, "admin_unanswered", \
+  "FAROL {ref} SEM RESPOSTA de ninguem na escala. {codes}: {text}", \
+  "FAROL {ref} NO ANSWER from anyone on the ladder. {codes}: {text}") \
+X(ADMIN_HELD, "admin_held", \
+  "FAROL {ref} RETIDO, PIN errado ou em falta: {fp_name} {fp_phone}. {codes}: {text}", \
+  "FAROL {ref} HELD, wrong or missing PIN: {fp_name} {fp_phone}. {codes}: {text}") \
+X(ADMIN_FLOOD, "admin_flood", \
+  "FAROL: {fp_phone} em quarentena: {notified}. As mensagens ficam guardadas.", \
+  "FAROL: {fp_phone} quarantined: {notified}. Its messages are stored.")

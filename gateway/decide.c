@@ -1,0 +1,139 @@
+/*
+ * decide.c: one message from parse to reply and forwards (see decide.h).
+ *
+ * Called by farolctl try and by farold's ingest for every message. Who is
+ * answered: a sender that is not a phone number (an alphanumeric sender
+ * ID) never is; an unregistered sender only when the config says so.
+ * Must never happen here: I/O of any kind, reading the clock.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "decide.h"
+#include "ussd.h"
+
+/* Only digits, '*' and '#', with a '*': a USSD string. */
+static int
+decide_is_ussd(const char *s, size_t len)
+{
+	size_t i, stars = 0, other = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '*')
+			stars++;
+		else if (!(s[i] >= '0' && s[i] <= '9') && s[i] != '#' &&
+		    s[i] != ' ' && s[i] != '\n' && s[i] != '\r')
+			other++;
+	}
+	return stars > 0 && other == 0;
+}
+
+/* "Policia SV avisada" when routing has not said who was notified. */
+static void
+decide_notified(const struct decision *d, const struct decide_params *p,
+    char *out, size_t outsz)
+{
+	const struct report *r = &d->r;
+
+	if (p->notified != NULL)
+		snprintf(out, outsz, "%s", p->notified);
+	else if (d->routed)
+		route_notified_text(p->cfg, &d->plan, d->lang, out, outsz);
+	else if (r->urgency == 3)
+		snprintf(out, outsz, "%s", d->lang == REPLY_EN ?
+		    "Kept for the Observatory" : "Guardado para o Observatorio");
+	else
+		snprintf(out, outsz, d->lang == REPLY_EN ?
+		    "Police %s notified" : "Policia %s avisada",
+		    r->area >= 0 ? d->cb->areas[r->area].code : "");
+}
+
+const char *
+decide_step_text(const struct decision *d, const struct route_step *s)
+{
+	for (int i = 0; i < d->plan.n_authorities; i++)
+		if (d->plan.authorities[i] == s->authority)
+			return d->fwd[i];
+	return NULL;
+}
+
+int
+decide_message(const struct codebook *cb, const struct reply_overrides *ov,
+    const struct decide_params *p, const char *from, const char *text,
+    struct decision *d)
+{
+	static const struct decide_params defaults = { .default_area = -1 };
+	const struct focal_point *fp;
+	struct parse_options opt;
+	struct reply_vars v;
+	char notified[64];
+	const char *why;
+	int t, rc;
+
+	if (p == NULL)
+		p = &defaults;
+	memset(d, 0, sizeof *d);
+	d->cb = cb;
+	d->cfg = p->cfg;
+	d->text = text;
+	d->len = strlen(text);
+	d->lang = p->lang;
+	if (from != NULL && phone_normalise(cb, from, d->from, sizeof d->from,
+	    &d->from_err) != 0)
+		d->from[0] = '\0';
+	opt.default_area = p->default_area;
+	if (p->cfg != NULL && d->from[0] != '\0' &&
+	    (fp = config_find_focal(p->cfg, d->from)) != NULL && fp->active) {
+		d->fp = fp;
+		if (opt.default_area < 0)
+			opt.default_area = fp->area;
+		if (!p->lang_set)
+			d->lang = fp->lang;
+	}
+	if ((d->ussd = decide_is_ussd(text, d->len)))
+		rc = ussd_parse(cb, text, d->len, &d->r);
+	else
+		rc = report_parse(cb, &opt, text, d->len, &d->r);
+	d->valid = rc == 0;
+
+	if (p->cfg != NULL && d->r.cmd == REPORT_CMD_ALERTA && d->valid &&
+	    route_decide(p->cfg, &d->r, d->from[0] != '\0' ? d->from : NULL,
+	    p->received_at, &d->plan, &why) == 0)
+		d->routed = 1;
+	/* A PIN is required of this focal point: a wrong or missing one
+	 * holds the alert for an administrator's review. */
+	if (d->routed && d->fp != NULL && d->fp->pin[0] != '\0' &&
+	    strcmp(d->fp->pin, d->r.pin) != 0)
+		d->held = "pin";
+
+	decide_notified(d, p, notified, sizeof notified);
+	memset(&v, 0, sizeof v);
+	v.report = &d->r;
+	v.input = text;
+	v.input_len = d->len;
+	v.notified = notified;
+	v.ref = d->r.cmd == REPORT_CMD_ALERTA && d->valid ?
+	    (p->ref != NULL ? p->ref : "<n>") : NULL;
+	if (d->held != NULL)
+		t = REPLY_HELD_RECEIPT;
+	else
+		t = reply_for_report(&d->r);
+	if (t >= 0) {
+		d->septets = reply_render(cb, ov, d->lang, t, &v, d->reply,
+		    sizeof d->reply);
+		d->has_reply = d->septets >= 0;
+	}
+	/* Alphanumeric sender IDs are never answered; unregistered senders
+	 * only when the config says so. */
+	if (from != NULL && d->from[0] == '\0')
+		d->has_reply = 0;
+	if (d->routed && d->plan.unverified && !p->cfg->unregistered_reply)
+		d->has_reply = 0;
+	for (int i = 0; d->routed && i < d->plan.n_authorities; i++)
+		if (route_forward_text(p->cfg, &d->plan,
+		    d->plan.authorities[i], &v, d->fwd[i],
+		    sizeof d->fwd[i]) < 0)
+			snprintf(d->fwd[i], sizeof d->fwd[i],
+			    "(cannot render)");
+	return rc == 0 ? 0 : -1;
+}
