@@ -167,7 +167,7 @@ route_notified_text(const struct config *cfg, const struct route_plan *plan,
 
 int
 route_forward_text(const struct config *cfg, const struct route_plan *plan,
-    int a, const struct reply_vars *base, char *out, size_t outsz)
+    int a, int t, const struct reply_vars *base, char *out, size_t outsz)
 {
 	enum reply_lang lang = cfg->authorities[a].lang;
 	struct reply_vars v = *base;
@@ -179,6 +179,6 @@ route_forward_text(const struct config *cfg, const struct route_plan *plan,
 		v.fp_name = lang == REPLY_EN ? "UNVERIFIED" : "NAO VERIFICADO";
 		v.fp_phone = plan->sender[0] != '\0' ? plan->sender : "?";
 	}
-	return reply_render(&cfg->codebook, &cfg->replies, lang, REPLY_FORWARD,
+	return reply_render(&cfg->codebook, &cfg->replies, lang, t,
 	    &v, out, outsz);
 }

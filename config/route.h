@@ -50,12 +50,13 @@ void route_notified_text(const struct config *cfg,
     size_t outsz);
 
 /*
- * Render the forward SMS for authority a (an index in cfg->authorities) in
- * its language, with the focal point's name and phone (for an unverified
+ * Render the forward SMS (template t: REPLY_FORWARD, or
+ * REPLY_FORWARD_SPOOLED while the database is down) for authority a (an
+ * index in cfg->authorities) in its language, with the focal point's name and phone (for an unverified
  * sender: "NAO VERIFICADO"/"UNVERIFIED" and the sender's number). base
  * holds the report, input and ref. Returns the septets used, or -1.
  */
 int route_forward_text(const struct config *cfg, const struct route_plan *plan,
-    int a, const struct reply_vars *base, char *out, size_t outsz);
+    int a, int t, const struct reply_vars *base, char *out, size_t outsz);
 
 #endif

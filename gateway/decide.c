@@ -131,7 +131,8 @@ decide_message(const struct codebook *cb, const struct reply_overrides *ov,
 		d->has_reply = 0;
 	for (int i = 0; d->routed && i < d->plan.n_authorities; i++)
 		if (route_forward_text(p->cfg, &d->plan,
-		    d->plan.authorities[i], &v, d->fwd[i],
+		    d->plan.authorities[i], p->spooled ?
+		    REPLY_FORWARD_SPOOLED : REPLY_FORWARD, &v, d->fwd[i],
 		    sizeof d->fwd[i]) < 0)
 			snprintf(d->fwd[i], sizeof d->fwd[i],
 			    "(cannot render)");

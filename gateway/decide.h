@@ -29,6 +29,8 @@ struct decide_params {
 	const struct config *cfg;	/* NULL: parse only, no routing */
 	int lang_set;		/* lang was asked for: not the registry's */
 	time_t received_at;	/* for hours and days of routing rules */
+	int spooled;		/* the database is down: forwards without
+				   the alert number (it follows later) */
 };
 
 struct decision {

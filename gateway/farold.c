@@ -26,6 +26,8 @@
 #include "log.h"
 #include "ingest.h"
 #include "modem.h"
+#include "outbox.h"
+#include "registry.h"
 #include "replay.h"
 #include "spool.h"
 
@@ -48,6 +50,8 @@ struct farold {
 	struct inbox *inbox;
 	struct spool *spool;
 	struct replay *replay;
+	struct ingest *ingest;
+	struct outbox *outbox;
 	struct modem *modems[CONFIG_MAX_MODEMS];
 	int n_modems;
 	int n_running;
@@ -136,11 +140,19 @@ farold_drained(void *arg)
 }
 
 static void
+farold_replay_drained(void *arg)
+{
+	struct farold *d = arg;
+
+	outbox_drain(d->outbox, farold_drained, d);
+}
+
+static void
 farold_inbox_drained(void *arg)
 {
 	struct farold *d = arg;
 
-	replay_drain(d->replay, farold_drained, d);
+	replay_drain(d->replay, farold_replay_drained, d);
 }
 
 static void
@@ -204,6 +216,8 @@ farold_reload(struct farold *d, struct config_problems *problems)
 	config_free(d->cfg);
 	d->cfg = cfg;
 	log_set_level(d->debug ? LOG_LEVEL_DEBUG : cfg->log_level);
+	if (db_is_ready(d->db))
+		registry_sync(d->db, d->cfg);
 	log_info("config: reloaded %s", d->config_path);
 	return 0;
 }
@@ -254,6 +268,8 @@ farold_admin_status(const char *args, struct evbuffer *out,
 	    inbox_in_flight(d->inbox));
 	evbuffer_add_printf(out, "spool: %d message(s) waiting for the "
 	    "database\n", spool_count(d->spool));
+	evbuffer_add_printf(out, "outbox: %d SMS handed to modems, not yet "
+	    "answered\n", outbox_in_flight(d->outbox));
 	for (int i = 0; i < d->n_modems; i++)
 		evbuffer_add_printf(out, "modem %s: running\n",
 		    modem_name(d->modems[i]));
@@ -267,10 +283,22 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 
 	if (state == DB_READY) {
 		log_info("db: ready");
+		/* Before any message: alerts refer to the registry. */
+		registry_sync(d->db, d->cfg);
 		replay_kick(d->replay);
+		outbox_db_ready(d->outbox);
 	} else if (reason != NULL) {
 		log_warn("db: %s", reason);
 	}
+}
+
+/* The database is down: urgent alerts go out from the spool. */
+static void
+farold_spooled_cb(const struct spool_message *msg, void *arg)
+{
+	struct farold *d = arg;
+
+	outbox_forward_spooled(d->outbox, d->cfg, msg);
 }
 
 static void
@@ -347,6 +375,8 @@ farold_start(struct farold *d)
 		return -1;
 	}
 	ingest_prepare(d->db);
+	registry_prepare(d->db);
+	outbox_prepare(d->db);
 	if ((d->spool = spool_open(d->cfg->spool_dir, farold_spool_report, d,
 	    &why)) == NULL) {
 		log_error("spool: %s: %s", d->cfg->spool_dir,
@@ -357,10 +387,16 @@ farold_start(struct farold *d)
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
 		    spool_count(d->spool));
-	if ((d->replay = replay_new(d->base, d->db, d->spool)) == NULL ||
-	    (d->inbox = inbox_new(d->base, d->db, d->spool, d->replay))
-	    == NULL)
+	if ((d->outbox = outbox_new(d->base, d->db, d->modems, &d->n_modems))
+	    == NULL ||
+	    (d->ingest = ingest_new(d->db, &d->cfg, outbox_kick, d->outbox))
+	    == NULL ||
+	    (d->replay = replay_new(d->base, d->db, d->ingest, d->spool))
+	    == NULL ||
+	    (d->inbox = inbox_new(d->base, d->db, d->ingest, d->spool,
+	    d->replay)) == NULL)
 		return -1;
+	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
 	db_start(d->db);
 
 	modem_global_init();
@@ -373,6 +409,7 @@ farold_start(struct farold *d)
 			    cause);
 			return -1;
 		}
+		outbox_attach_modem(d->outbox, d->modems[i]);
 		d->n_modems++;
 		d->n_running++;
 	}
@@ -405,12 +442,16 @@ farold_cleanup(struct farold *d)
 		inbox_drain(d->inbox, NULL, NULL);
 	if (d->replay != NULL)
 		replay_drain(d->replay, NULL, NULL);
+	if (d->outbox != NULL)
+		outbox_drain(d->outbox, NULL, NULL);
 	if (d->db != NULL) {
 		db_free(d->db);
 		event_base_dispatch(d->base);
 	}
 	inbox_free(d->inbox);
 	replay_free(d->replay);
+	outbox_free(d->outbox);
+	ingest_free(d->ingest);
 	spool_close(d->spool);
 	if (d->base != NULL)
 		event_base_free(d->base);

@@ -40,11 +40,14 @@ struct inbox_item {
 struct inbox {
 	struct event_base *base;
 	struct db *db;
+	struct ingest *ingest;
 	struct spool *spool;
 	struct replay *replay;
 	struct inbox_item *items;	/* accepted, not yet durable */
 	int n_items;
 	int draining;
+	void (*spooled)(const struct spool_message *, void *);
+	void *spooled_arg;
 	void (*drained)(void *);
 	void *drained_arg;
 };
@@ -66,8 +69,8 @@ inbox_kind_name(enum inbound_kind kind)
 }
 
 struct inbox *
-inbox_new(struct event_base *base, struct db *db, struct spool *spool,
-    struct replay *replay)
+inbox_new(struct event_base *base, struct db *db, struct ingest *ingest,
+    struct spool *spool, struct replay *replay)
 {
 	struct inbox *ib = calloc(1, sizeof *ib);
 
@@ -75,9 +78,18 @@ inbox_new(struct event_base *base, struct db *db, struct spool *spool,
 		return NULL;
 	ib->base = base;
 	ib->db = db;
+	ib->ingest = ingest;
 	ib->spool = spool;
 	ib->replay = replay;
 	return ib;
+}
+
+void
+inbox_set_spooled_cb(struct inbox *ib,
+    void (*cb)(const struct spool_message *, void *), void *arg)
+{
+	ib->spooled = cb;
+	ib->spooled_arg = arg;
 }
 
 int
@@ -192,6 +204,8 @@ inbox_spool(struct inbox_item *it)
 	    inbox_now_us() - it->t0_us);
 	if (db_is_ready(ib->db))
 		replay_kick(ib->replay);
+	else if (ib->spooled != NULL)
+		ib->spooled(&m, ib->spooled_arg);
 	inbox_done(it);		/* frees it */
 }
 
@@ -246,7 +260,7 @@ inbox_store(struct inbox_item *it)
 	}
 	inbox_as_spool_message(it->sms, &m);
 	it->in_db = 1;
-	if (ingest_message(it->ib->db, &m, INBOX_DB_TIMEOUT_MS,
+	if (ingest_message(it->ib->ingest, &m, INBOX_DB_TIMEOUT_MS,
 	    inbox_stored_cb, it) != 0) {
 		it->in_db = 0;
 		inbox_spool(it);

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "db.h"
+#include "ingest.h"
 #include "modem.h"
 #include "replay.h"
 #include "spool.h"
@@ -23,7 +24,12 @@ struct inbox;
 /* Messages go to db, or to spool while db is unavailable; replay is
  * kicked when something was spooled. */
 struct inbox *inbox_new(struct event_base *base, struct db *db,
-    struct spool *spool, struct replay *replay);
+    struct ingest *ingest, struct spool *spool, struct replay *replay);
+
+/* cb runs for each message spooled while the database is down, once it
+ * is durable (farold forwards urgent alerts from there). */
+void inbox_set_spooled_cb(struct inbox *ib,
+    void (*cb)(const struct spool_message *, void *), void *arg);
 
 /* modem_receive_cb: takes ownership of sms. */
 void inbox_receive(struct inbox *ib, struct inbound_sms *sms);

@@ -1,27 +1,52 @@
 /*
- * ingest.h: the one database call that makes a received message durable.
+ * ingest.h: the one database call that makes a received message durable,
+ * together with what it means.
  *
  * Used by the inbox (messages straight from a modem) and by the replay of
  * the local spool, so both store a message the same way and compute the
  * same deduplication key: a message spooled while PostgreSQL was down and
  * read again from the SIM after a crash is still stored once.
+ *
+ * A text message is decided (decide.h) with the running config and stored
+ * in one transaction with its consequences: an ALERTA with its alert, its
+ * receipt and its forwards and escalation rungs (outbox rows due at their
+ * times); a command (OK, FIM, ANULAR, INFO, ESTADO) with its effect on the
+ * alert. Replies that depend on the command's outcome are queued by a
+ * second call once the first has committed.
  */
 #ifndef FAROL_INGEST_H
 #define FAROL_INGEST_H
 
+#include <event2/event.h>
+
+#include "config.h"
 #include "db.h"
 #include "spool.h"
 
-/* Register the statement; call before db_start(). */
+struct ingest;
+
+/* Register the statements; call before db_start(). */
 void ingest_prepare(struct db *db);
 
 /*
- * Queue the idempotent insert of msg (values are copied). cb gets a result
- * with one row (message_id, inserted 't'/'f') or an error; timeout_ms > 0
- * bounds the wait. Returns 0 when queued, -1 when it could not be (cb is
- * then not called).
+ * *cfgp is read at every message, so a reload takes effect at once (the
+ * alerts already stored keep their rungs: they are outbox rows). kick, if
+ * set, is called after new outbox rows were committed.
  */
-int ingest_message(struct db *db, const struct spool_message *msg,
+struct ingest *ingest_new(struct db *db, struct config *const *cfgp,
+    void (*kick)(void *), void *kick_arg);
+void ingest_free(struct ingest *ig);
+
+/*
+ * Queue the idempotent store of msg (values are copied). cb gets a result
+ * whose first row starts with (message_id, inserted 't'/'f'), or an error;
+ * timeout_ms > 0 bounds the wait. Returns 0 when queued, -1 when it could
+ * not be (cb is then not called).
+ */
+int ingest_message(struct ingest *ig, const struct spool_message *msg,
     int timeout_ms, db_result_cb cb, void *arg);
+
+/* Calls whose follow-up is still running (replies of commands). */
+int ingest_in_flight(const struct ingest *ig);
 
 #endif

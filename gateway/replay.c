@@ -22,6 +22,7 @@
 struct replay {
 	struct event_base *base;
 	struct db *db;
+	struct ingest *ingest;
 	struct spool *spool;
 	struct event *timer;
 	char last_sent[SPOOL_ID_MAX];	/* newest id queued in this pass */
@@ -48,7 +49,8 @@ replay_timer_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 struct replay *
-replay_new(struct event_base *base, struct db *db, struct spool *spool)
+replay_new(struct event_base *base, struct db *db, struct ingest *ingest,
+    struct spool *spool)
 {
 	struct replay *r = calloc(1, sizeof *r);
 
@@ -56,6 +58,7 @@ replay_new(struct event_base *base, struct db *db, struct spool *spool)
 		return NULL;
 	r->base = base;
 	r->db = db;
+	r->ingest = ingest;
 	r->spool = spool;
 	r->backoff_ms = REPLAY_BACKOFF_MIN_MS;
 	if ((r->timer = evtimer_new(base, replay_timer_cb, r)) == NULL) {
@@ -185,7 +188,7 @@ replay_pump(struct replay *r)
 		}
 		call->r = r;
 		memcpy(call->id, id, sizeof call->id);
-		if (ingest_message(r->db, &msg, REPLAY_CALL_TIMEOUT_MS,
+		if (ingest_message(r->ingest, &msg, REPLAY_CALL_TIMEOUT_MS,
 		    replay_done_cb, call) != 0) {
 			spool_message_clear(&msg);
 			free(call);

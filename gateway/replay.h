@@ -14,12 +14,13 @@
 #include <event2/event.h>
 
 #include "db.h"
+#include "ingest.h"
 #include "spool.h"
 
 struct replay;
 
 struct replay *replay_new(struct event_base *base, struct db *db,
-    struct spool *spool);
+    struct ingest *ingest, struct spool *spool);
 
 /* Something may be waiting: start a pass if the database is ready and
  * none is running. Cheap; call it whenever the database becomes ready or a

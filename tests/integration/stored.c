@@ -45,5 +45,5 @@ void
 stored_reset(struct pgcluster *pg)
 {
 	pgcluster_exec(pg, "DO $$ BEGIN IF to_regclass('message') IS NOT NULL "
-	    "THEN TRUNCATE message; END IF; END $$");
+	    "THEN TRUNCATE message CASCADE; END IF; END $$");
 }

@@ -1,0 +1,126 @@
+/*
+ * jsonw.c: a minimal JSON writer on an evbuffer (see jsonw.h).
+ *
+ * Strings go through json_escape() (parsers/json.c), which turns invalid
+ * UTF-8 into U+FFFD, so what PostgreSQL receives is always valid jsonb.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "jsonw.h"
+
+void
+jsonw_init(struct jsonw *w, struct evbuffer *buf)
+{
+	memset(w, 0, sizeof *w);
+	w->buf = buf;
+	w->first[0] = 1;
+}
+
+static void
+jsonw_str_raw(struct jsonw *w, const char *s, size_t n)
+{
+	char small[512], *big;
+	size_t need = json_escape(small, sizeof small, s, n);
+
+	if (need < sizeof small) {
+		evbuffer_add(w->buf, small, need);
+		return;
+	}
+	if ((big = malloc(need + 1)) == NULL) {
+		evbuffer_add(w->buf, "null", 4);
+		return;
+	}
+	json_escape(big, need + 1, s, n);
+	evbuffer_add(w->buf, big, need);
+	free(big);
+}
+
+/* The comma and the key before a value. */
+static void
+jsonw_key(struct jsonw *w, const char *key)
+{
+	if (!w->first[w->depth])
+		evbuffer_add(w->buf, ",", 1);
+	w->first[w->depth] = 0;
+	if (key != NULL) {
+		jsonw_str_raw(w, key, strlen(key));
+		evbuffer_add(w->buf, ":", 1);
+	}
+}
+
+static void
+jsonw_open(struct jsonw *w, const char *key, const char *open)
+{
+	jsonw_key(w, key);
+	evbuffer_add(w->buf, open, 1);
+	if (w->depth + 1 < JSONW_DEPTH)
+		w->depth++;
+	w->first[w->depth] = 1;
+}
+
+void
+jsonw_object(struct jsonw *w, const char *key)
+{
+	jsonw_open(w, key, "{");
+}
+
+void
+jsonw_array(struct jsonw *w, const char *key)
+{
+	jsonw_open(w, key, "[");
+}
+
+void
+jsonw_end(struct jsonw *w, char close)
+{
+	evbuffer_add(w->buf, &close, 1);
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void
+jsonw_strn(struct jsonw *w, const char *key, const char *s, size_t n)
+{
+	jsonw_key(w, key);
+	jsonw_str_raw(w, s, n);
+}
+
+void
+jsonw_str(struct jsonw *w, const char *key, const char *s)
+{
+	if (s == NULL) {
+		jsonw_null(w, key);
+		return;
+	}
+	jsonw_strn(w, key, s, strlen(s));
+}
+
+void
+jsonw_int(struct jsonw *w, const char *key, long long v)
+{
+	jsonw_key(w, key);
+	evbuffer_add_printf(w->buf, "%lld", v);
+}
+
+void
+jsonw_bool(struct jsonw *w, const char *key, int v)
+{
+	jsonw_key(w, key);
+	evbuffer_add_printf(w->buf, "%s", v ? "true" : "false");
+}
+
+void
+jsonw_null(struct jsonw *w, const char *key)
+{
+	jsonw_key(w, key);
+	evbuffer_add(w->buf, "null", 4);
+}
+
+const char *
+jsonw_text(struct jsonw *w)
+{
+	evbuffer_add(w->buf, "", 1);
+	return (const char *)evbuffer_pullup(w->buf, -1);
+}

@@ -1,0 +1,60 @@
+/*
+ * outbox.h: hands queued outgoing SMS to the modems and records results.
+ *
+ * The outbox lives in PostgreSQL (db/schema/0002_alerts.sql): receipts,
+ * replies, forwards, and escalation rungs due at their times. The
+ * dispatcher claims rows that are due (farol_outbox_claim, forwards
+ * first), gives each to the least busy healthy modem that may send, and
+ * records the modem's answer (farol_outbox_result) and, later, the
+ * delivery report (farol_outbox_delivered). A failed submit is retried
+ * after a pause, on whichever healthy modem is then least busy. Runs on
+ * the main loop; never blocks.
+ */
+#ifndef FAROL_OUTBOX_H
+#define FAROL_OUTBOX_H
+
+#include <event2/event.h>
+
+#include "db.h"
+#include "modem.h"
+#include "spool.h"
+
+struct outbox;
+
+/* Register the statements; call before db_start(). */
+void outbox_prepare(struct db *db);
+
+/* modems[0..*n_modems-1] is read at every pass (farold's own array). */
+struct outbox *outbox_new(struct event_base *base, struct db *db,
+    struct modem *const *modems, const int *n_modems);
+
+/* Install the outbox's callbacks on modem m (after modem_start). */
+void outbox_attach_modem(struct outbox *ob, struct modem *m);
+
+/*
+ * The database is down and msg has just been spooled: if it is an urgent
+ * alert (U1 or U2, routed, not held), send the first rung of each
+ * authority now, marked as waiting for its number. The numbered forward
+ * follows from the outbox when the spool is replayed.
+ */
+void outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
+    const struct spool_message *msg);
+
+/* Rows may be due now: claim soon. Cheap; void * for ingest's kick. */
+void outbox_kick(void *ob);
+
+/* The database is (again) ready: rows left "sending" by a crash are
+ * queued again, once per start. */
+void outbox_db_ready(struct outbox *ob);
+
+/* Stop claiming; done() (may be NULL) runs once no claim or result call
+ * is in flight. Messages still in a modem's queue are reported by the
+ * modem as not sent and recorded as queued again. */
+void outbox_drain(struct outbox *ob, void (*done)(void *), void *arg);
+
+/* SMS handed to modems and not yet answered. */
+int outbox_in_flight(const struct outbox *ob);
+
+void outbox_free(struct outbox *ob);
+
+#endif

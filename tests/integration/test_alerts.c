@@ -1,0 +1,464 @@
+/*
+ * test_alerts.c: reports become alerts, receipts, forwards and escalation
+ * rungs, end to end: the real farold on the default config, a private
+ * PostgreSQL, gammu's dummy driver (suite `integration`).
+ *
+ * Time: rungs are outbox rows due at receipt + after_s. Instead of waiting
+ * minutes, the test moves an alert's queued rows earlier by the configured
+ * delay ("advances the clock" for that alert) and checks that exactly the
+ * rungs that are then due go out. The delays themselves are checked
+ * against the config (300 s for U1 in config/farol.conf).
+ *
+ * Cases: U1 receipt and forwards; each rung at its time; reload in the
+ * middle of an escalation keeps the alert's ladder; OK stops escalation
+ * and tells the focal point; OK from a wrong number is refused; a missing
+ * PIN holds the alert and tells an administrator; ANULAR after forward
+ * tells the holders; INFO reaches the holders; ESTADO answers the state;
+ * an unregistered sender is routed to the national desk without reply;
+ * U3 goes to the digest only.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "gateway_proc.h"
+#include "pgcluster.h"
+#include "stored.h"
+
+#define WAIT_MS 30000
+
+#define MARIA "+2389912345"	/* fp-sv-01, SV */
+#define JOAO "+2389912346"	/* fp-st-01, ST */
+#define PN_SV_1 "+2389920001"
+#define PN_SV_2 "+2389920002"
+#define PN_SV_3 "+2389920003"
+#define PN_ST_1 "+2389970001"
+#define ICCA_1 "+2389980001"
+#define DESK_1 "+2389990001"
+#define ADMIN "+2389999001"
+
+static struct pgcluster *pg;
+static struct gateway_proc g;
+
+static void q_format(char *out, size_t outsz, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void
+q_format(char *out, size_t outsz, const char *fmt, va_list ap)
+{
+	vsnprintf(out, outsz, fmt, ap);
+}
+
+/* The single number a query returns (LONG_MIN on error). */
+static long q(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static long
+q(const char *fmt, ...)
+{
+	char sql[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	q_format(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	return pgcluster_query_long(pg, sql);
+}
+
+/* The single text a query returns, or "" (never NULL; caller frees). */
+static char *qt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+qt(const char *fmt, ...)
+{
+	char sql[2048], *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	q_format(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	s = pgcluster_query_text(pg, sql);
+	return s != NULL ? s : strdup("");
+}
+
+struct wait_q {
+	char sql[2048];
+	long want;
+	long got;
+};
+
+static int
+wait_q_reached(void *arg)
+{
+	struct wait_q *w = arg;
+
+	w->got = pgcluster_query_long(pg, w->sql);
+	return w->got == w->want;
+}
+
+/* Poll until the query returns want; returns what it last returned. */
+static long wait_q(long want, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static long
+wait_q(long want, const char *fmt, ...)
+{
+	struct wait_q w = { .want = want };
+	va_list ap;
+
+	va_start(ap, fmt);
+	q_format(w.sql, sizeof w.sql, fmt, ap);
+	va_end(ap);
+	test_wait_until(WAIT_MS, wait_q_reached, &w);
+	return w.got;
+}
+
+static long
+messages_stored(void)
+{
+	long n = stored_count(pg, "");
+
+	return n < 0 ? 0 : n;
+}
+
+/* Drop an SMS and wait until it is stored; returns the message's id. */
+static long
+send_sms(const char *from, const char *text)
+{
+	long before = messages_stored();
+
+	CHECK(gateway_proc_drop_sms(&g, from, text, NULL) == 0, "drop %s",
+	    text);
+	CHECK(stored_wait(pg, before + 1, WAIT_MS) == 0, "stored: %s", text);
+	return q("SELECT max(id) FROM message");
+}
+
+static long send_smsf(const char *from, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static long
+send_smsf(const char *from, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	q_format(text, sizeof text, fmt, ap);
+	va_end(ap);
+	return send_sms(from, text);
+}
+
+/* The ref of the alert made from message id. */
+static long
+alert_of(long message_id)
+{
+	return wait_q(1, "SELECT count(*) FROM alert WHERE message_id = %ld",
+	    message_id) == 1 ? q("SELECT ref FROM alert WHERE message_id = "
+	    "%ld", message_id) : -1;
+}
+
+/* Move the alert's queued rows s seconds earlier: s seconds pass for it. */
+static void
+advance(long ref, int s)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof sql, "UPDATE outbox SET not_before = not_before "
+	    "- interval '%d seconds' WHERE state = 'queued' AND alert_id = "
+	    "(SELECT id FROM alert WHERE ref = %ld)", s, ref);
+	CHECK(pgcluster_exec(pg, sql) == 0, "advance %ld by %d s", ref, s);
+}
+
+static long
+rows(long ref, const char *where)
+{
+	return q("SELECT count(*) FROM outbox o JOIN alert a ON a.id = "
+	    "o.alert_id WHERE a.ref = %ld AND %s", ref, where);
+}
+
+static long
+wait_rows(long want, long ref, const char *where)
+{
+	return wait_q(want, "SELECT count(*) FROM outbox o JOIN alert a ON "
+	    "a.id = o.alert_id WHERE a.ref = %ld AND %s", ref, where);
+}
+
+static char *
+alert_state(long ref)
+{
+	return qt("SELECT state FROM alert WHERE ref = %ld", ref);
+}
+
+static void
+check_state(long ref, const char *want)
+{
+	long n = wait_q(1, "SELECT count(*) FROM alert WHERE ref = %ld AND "
+	    "state = '%s'", ref, want);
+	char *got = alert_state(ref);
+
+	CHECK(n == 1, "alert %ld state got=%s want=%s", ref, got, want);
+	free(got);
+}
+
+/* A reply of purpose to number, about nothing or an alert, submitted. */
+static char *
+reply_to(const char *number, const char *purpose, long message_id)
+{
+	wait_q(1, "SELECT count(*) FROM outbox WHERE recipient = '%s' AND "
+	    "purpose = '%s' AND message_id = %ld AND state = 'submitted'",
+	    number, purpose, message_id);
+	return qt("SELECT text FROM outbox WHERE recipient = '%s' AND "
+	    "purpose = '%s' AND message_id = %ld", number, purpose,
+	    message_id);
+}
+
+/* U1 from Maria: receipt, three forwards, rungs at +300 s; each rung goes
+ * out only when due; a reload keeps the alert's ladder; OK stops it. */
+static void
+test_u1_escalation_and_ack(void)
+{
+	char want[160], *text, *good = NULL;
+	long m, ref, ack;
+	size_t len = 0;
+	FILE *f;
+
+	m = send_sms(MARIA, "ALERTA SV SX U1 V2 MENOR bar Calheta");
+	CHECK((ref = alert_of(m)) > 0, "alert made");
+	check_state(ref, "forwarded");
+	CHECK(q("SELECT count(*) FROM alert WHERE ref = %ld AND focal_point "
+	    "= 'fp-sv-01' AND verified AND area = 'SV' AND forms = "
+	    "'{SX}' AND urgency = 1 AND victims = 2 AND minor", ref) == 1,
+	    "alert fields");
+
+	text = reply_to(MARIA, "receipt", m);
+	snprintf(want, sizeof want, "Alerta %ld recebido: ", ref);
+	CHECK(strncmp(text, want, strlen(want)) == 0, "receipt got=%s "
+	    "want=%s...", text, want);
+	free(text);
+
+	CHECK(wait_rows(3, ref, "o.purpose = 'forward' AND o.state = "
+	    "'submitted'") == 3, "three forwards submitted got=%ld",
+	    rows(ref, "o.purpose = 'forward' AND o.state = 'submitted'"));
+	CHECK(rows(ref, "o.purpose = 'forward' AND o.recipient IN ('" PN_SV_1
+	    "', '" ICCA_1 "', '" DESK_1 "')") == 3, "forward recipients");
+	snprintf(want, sizeof want, "FAROL %ld U1 SV SX", ref);
+	text = qt("SELECT text FROM outbox o JOIN alert a ON a.id = "
+	    "o.alert_id WHERE a.ref = %ld AND o.recipient = '" PN_SV_1 "'",
+	    ref);
+	CHECK(strncmp(text, want, strlen(want)) == 0, "forward got=%s "
+	    "want=%s...", text, want);
+	free(text);
+
+	/* The next rungs wait 300 s (escalation.u1.ack_timeout). */
+	CHECK(rows(ref, "o.state = 'queued' AND o.recipient = '" PN_SV_2 "' "
+	    "AND abs(extract(epoch FROM o.not_before - a.received_at) - 300) "
+	    "< 10") == 1, "rung 2 due 300 s after receipt");
+	CHECK(rows(ref, "o.state = 'queued' AND o.recipient = '" PN_SV_3 "' "
+	    "AND abs(extract(epoch FROM o.not_before - a.received_at) - 600) "
+	    "< 10") == 1, "rung 3 due 600 s after receipt");
+	CHECK(rows(ref, "o.state <> 'queued' AND o.recipient = '" PN_SV_2
+	    "'") == 0, "rung 2 not sent before its time");
+
+	/* 300 s pass: rung 2 of each authority, not rung 3. */
+	advance(ref, 300);
+	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_2 "' AND o.state = "
+	    "'submitted' AND o.purpose = 'escalation'") == 1,
+	    "rung 2 submitted");
+	check_state(ref, "escalated");
+	CHECK(rows(ref, "o.recipient = '" PN_SV_3 "' AND o.state = 'queued'")
+	    == 1, "rung 3 still waiting");
+	CHECK(rows(ref, "o.purpose = 'receipt'") == 1,
+	    "the focal point is not told again");
+
+	/* Reload with pn-sv's third rung changed: this alert keeps its own. */
+	if ((f = fopen(g.conf, "r")) != NULL) {
+		good = malloc(1 << 20);
+		len = good ? fread(good, 1, (1 << 20) - 1, f) : 0;
+		fclose(f);
+	}
+	CHECK(good != NULL && len > 0, "read config");
+	if (good != NULL) {
+		char *p;
+
+		good[len] = '\0';
+		CHECK((p = strstr(good, "\"9920003\"")) != NULL, "rung 3 in "
+		    "config");
+		if (p != NULL)
+			memcpy(p, "\"9920009\"", 9);
+		CHECK(gateway_proc_write_config(&g, good) == 0, "write");
+		CHECK(gateway_proc_signal(&g, SIGHUP) == 0, "SIGHUP");
+		CHECK(gateway_proc_wait_log(&g, "config: reloaded", 1, WAIT_MS)
+		    == 0, "reloaded");
+		free(good);
+	}
+	advance(ref, 300);
+	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_3 "' AND o.state = "
+	    "'submitted'") == 1, "rung 3 of the old ladder submitted");
+	CHECK(q("SELECT count(*) FROM outbox WHERE recipient = "
+	    "'+2389920009'") == 0, "the new ladder is not used for it");
+
+	/* OK from rung 2: acknowledged, the rest cancelled, Maria told. */
+	ack = send_smsf(PN_SV_2, "OK %ld", ref);
+	check_state(ref, "acknowledged");
+	CHECK(q("SELECT count(*) FROM alert WHERE ref = %ld AND "
+	    "acknowledged_by = 'pn-sv' AND acknowledged_at IS NOT NULL", ref)
+	    == 1, "acknowledged by pn-sv");
+	CHECK(wait_rows(0, ref, "o.state = 'queued' AND o.purpose IN "
+	    "('forward', 'escalation')") == 0, "no rung left queued");
+	text = reply_to(PN_SV_2, "reply", ack);
+	snprintf(want, sizeof want, "Alerta %ld: OK registado", ref);
+	CHECK(strncmp(text, want, strlen(want)) == 0, "ack reply got=%s "
+	    "want=%s...", text, want);
+	free(text);
+	text = reply_to(MARIA, "ack_notice", ack);
+	snprintf(want, sizeof want, "Alerta %ld: Policia SV assumiu o caso.",
+	    ref);
+	CHECK(strncmp(text, want, strlen(want)) == 0, "ack notice got=%s "
+	    "want=%s...", text, want);
+	free(text);
+
+	/* Escalation has stopped: even much later nothing more goes out. */
+	advance(ref, 3600);
+	m = send_smsf(MARIA, "ESTADO %ld", ref);
+	text = reply_to(MARIA, "reply", m);
+	snprintf(want, sizeof want, "Alerta %ld: assumido.", ref);
+	CHECK(strcmp(text, want) == 0, "estado got=%s want=%s", text, want);
+	free(text);
+	CHECK(rows(ref, "o.purpose = 'escalation' AND o.state = 'submitted' "
+	    "AND o.submitted_at > a.acknowledged_at") == 0,
+	    "no rung after the OK");
+}
+
+/* A reload gives Joao a PIN: an alert without it is held. Then a good
+ * one: OK from a wrong number, INFO, ANULAR. */
+static void
+test_pin_wrong_number_info_cancel(void)
+{
+	char want[160], *text, *conf = NULL, *p;
+	long m, ref, held, refused, info;
+	size_t len = 0;
+	FILE *f;
+
+	if ((f = fopen(g.conf, "r")) != NULL) {
+		conf = malloc(1 << 20);
+		len = conf ? fread(conf, 1, (1 << 20) - 1, f) : 0;
+		fclose(f);
+	}
+	CHECK(conf != NULL && len > 0, "read config");
+	if (conf == NULL)
+		return;
+	conf[len] = '\0';
+	p = strstr(conf, "phone = \"9912346\"; area = \"ST\"; lang = \"pt\"; "
+	    "pin = \"\"");
+	CHECK(p != NULL, "Joao in the config");
+	if (p != NULL) {
+		char *out = malloc(len + 16);
+
+		p = strstr(p, "pin = \"\"") + 7;
+		snprintf(out, len + 16, "%.*s4321%s", (int)(p - conf), conf, p);
+		CHECK(gateway_proc_write_config(&g, out) == 0, "write");
+		free(out);
+	}
+	free(conf);
+	CHECK(gateway_proc_signal(&g, SIGHUP) == 0, "SIGHUP");
+	CHECK(gateway_proc_wait_log(&g, "config: reloaded", 2, WAIT_MS) == 0,
+	    "reloaded");
+
+	/* No PIN: held, an administrator told, nobody else. */
+	m = send_sms(JOAO, "ALERTA ST TF U2 obra sem PIN");
+	CHECK((held = alert_of(m)) > 0, "held alert made");
+	CHECK(q("SELECT count(*) FROM alert WHERE ref = %ld AND held_reason "
+	    "= 'pin'", held) == 1, "held for the PIN");
+	CHECK(wait_rows(1, held, "o.recipient = '" ADMIN "' AND o.purpose = "
+	    "'admin' AND o.state = 'submitted'") == 1, "administrator told");
+	CHECK(rows(held, "o.purpose IN ('forward', 'escalation')") == 0,
+	    "not forwarded");
+	text = reply_to(JOAO, "receipt", m);
+	CHECK(strstr(text, "retido") != NULL, "held receipt got=%s", text);
+	free(text);
+
+	/* With the PIN: forwarded to the police of Santiago. */
+	m = send_sms(JOAO, "ALERTA ST TF U2 P4321 obra na estrada");
+	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK(wait_rows(1, ref, "o.recipient = '" PN_ST_1 "' AND o.state = "
+	    "'submitted'") == 1, "forwarded to pn-st");
+	check_state(ref, "forwarded");
+
+	/* OK from a number that was not notified: refused, no change. */
+	refused = send_smsf("+2389955555", "OK %ld", ref);
+	text = reply_to("+2389955555", "reply", refused);
+	snprintf(want, sizeof want, "OK %ld recusado", ref);
+	CHECK(strncmp(text, want, strlen(want)) == 0, "refusal got=%s "
+	    "want=%s...", text, want);
+	free(text);
+	check_state(ref, "forwarded");
+
+	/* INFO reaches the holder. */
+	info = send_smsf(JOAO, "INFO %ld carro azul", ref);
+	text = reply_to(PN_ST_1, "info", info);
+	snprintf(want, sizeof want, "FAROL %ld INFO: carro azul", ref);
+	CHECK(strcmp(text, want) == 0, "info got=%s want=%s", text, want);
+	free(text);
+
+	/* ANULAR: cancelled, the holder told, the rungs stopped. */
+	m = send_smsf(JOAO, "ANULAR %ld", ref);
+	check_state(ref, "cancelled");
+	text = reply_to(PN_ST_1, "cancel_notice", m);
+	snprintf(want, sizeof want, "FAROL %ld ANULADO", ref);
+	CHECK(strncmp(text, want, strlen(want)) == 0, "cancel notice got=%s "
+	    "want=%s...", text, want);
+	free(text);
+	CHECK(wait_rows(0, ref, "o.state = 'queued'") == 0,
+	    "no rung left queued");
+}
+
+/* An unregistered sender: stored unverified, to the national desk, no
+ * reply. U3 from Maria: no SMS to anyone but her receipt. */
+static void
+test_unregistered_and_u3(void)
+{
+	long m, ref;
+
+	m = send_sms("+2389900000", "ALERTA SL SX U2 vi uma coisa");
+	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK(q("SELECT count(*) FROM alert WHERE ref = %ld AND NOT verified "
+	    "AND focal_point IS NULL", ref) == 1, "unverified");
+	CHECK(wait_rows(1, ref, "o.recipient = '" DESK_1 "' AND o.state = "
+	    "'submitted'") == 1, "to the national desk");
+	CHECK(q("SELECT count(*) FROM outbox WHERE recipient = "
+	    "'+2389900000'") == 0, "no reply to an unregistered sender");
+
+	m = send_sms(MARIA, "ALERTA SV SX U3 rumores no porto");
+	CHECK((ref = alert_of(m)) > 0, "U3 alert made");
+	CHECK(wait_rows(1, ref, "o.purpose = 'receipt' AND o.state = "
+	    "'submitted'") == 1, "U3 receipt");
+	CHECK(rows(ref, "o.purpose <> 'receipt'") == 0, "U3: no forward");
+	CHECK(q("SELECT count(*) FROM alert_report WHERE ref = %ld AND "
+	    "urgency = 3 AND focal_point = 'fp-sv-01'", ref) == 1,
+	    "in alert_report");
+}
+
+int
+main(void)
+{
+	if ((pg = pgcluster_start("alerts end to end")) == NULL) {
+		fprintf(stderr, "FAIL: cannot start PostgreSQL\n");
+		return 1;
+	}
+	CHECK(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	CHECK(gateway_proc_start(&g) == 0, "start farold");
+	CHECK(gateway_proc_wait_log(&g, "db: ready", 1, WAIT_MS) == 0,
+	    "db ready");
+	test_u1_escalation_and_ack();
+	test_pin_wrong_number_info_cancel();
+	test_unregistered_and_u3();
+	if (check_failures())
+		gateway_proc_dump_log(&g);
+	gateway_proc_signal(&g, SIGTERM);
+	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
+	gateway_proc_destroy(&g);
+	pgcluster_destroy(pg);
+	return check_status();
+}
