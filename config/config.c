@@ -147,7 +147,7 @@ static const struct schema_key escalation_keys[] = {
 };
 
 static const struct schema_key flood_keys[] = {
-	INT_KEY("max", 0, 1, 10000),
+	INT_KEY("max", 0, 1, 1000),
 	INT_KEY("per_s", 0, 1, 86400),
 	END_KEY,
 };

@@ -20,6 +20,7 @@
 #include <libpq-fe.h>
 
 #include "decide.h"
+#include "flood.h"
 #include "ingest.h"
 #include "jsonw.h"
 #include "log.h"
@@ -33,6 +34,7 @@ struct ingest {
 	void (*kick)(void *);
 	void *kick_arg;
 	int in_flight;
+	struct flood *flood;
 };
 
 /* One message's call, kept until its result has been handled. */
@@ -82,12 +84,19 @@ ingest_new(struct db *db, struct config *const *cfgp, void (*kick)(void *),
 	ig->cfgp = cfgp;
 	ig->kick = kick;
 	ig->kick_arg = kick_arg;
+	if ((ig->flood = flood_new()) == NULL) {
+		free(ig);
+		return NULL;
+	}
 	return ig;
 }
 
 void
 ingest_free(struct ingest *ig)
 {
+	if (ig == NULL)
+		return;
+	flood_free(ig->flood);
 	free(ig);
 }
 
@@ -218,7 +227,9 @@ ingest_outbox_json(struct jsonw *w, const struct config *cfg,
 		    REPORT_CMD_ALERTA && d->valid ? "receipt" : "reply", NULL,
 		    0, 0);
 	}
-	if (d->held != NULL) {
+	if (d->held != NULL && strcmp(d->held, "flood") == 0) {
+		/* The administrators were told when the quarantine began. */
+	} else if (d->held != NULL) {
 		ingest_admin_text(cfg, d, REPLY_ADMIN_HELD, buf, sizeof buf);
 		for (int i = 0; i < cfg->n_admins; i++) {
 			char copy[REPLY_MAX_BYTES];
@@ -241,6 +252,19 @@ ingest_outbox_json(struct jsonw *w, const struct config *cfg,
 			    "forward" : "escalation", s->authority >= 0 ?
 			    cfg->authorities[s->authority].id : NULL,
 			    s->rung + 1, s->after_s);
+		}
+	} else if (d->routed) {
+		/* U3: no SMS now; each authority's first rung gets it in
+		 * the daily digest. */
+		for (int i = 0; i < d->plan.n_authorities; i++) {
+			const struct authority *a =
+			    &cfg->authorities[d->plan.authorities[i]];
+
+			if (a->n_rungs == 0)
+				continue;
+			snprintf(buf, sizeof buf, "%s", d->fwd[i]);
+			ingest_outbox_row(w, a->ladder[0].number, buf,
+			    "digest", a->id, 1, d->plan.digest_after_s);
 		}
 	}
 	jsonw_end(w, ']');
@@ -494,6 +518,47 @@ ingest_is_command(enum report_cmd cmd)
 	    cmd == REPORT_CMD_ESTADO;
 }
 
+/* A quarantine begins: tell the administrators (once per quarantine). */
+static void
+ingest_flood_notice(struct ingest *ig, const struct config *cfg,
+    const char *sender)
+{
+	struct evbuffer *buf = evbuffer_new();
+	char why[64], out[REPLY_MAX_BYTES];
+	struct reply_vars v;
+	const char *values[1];
+	struct jsonw w;
+
+	log_warn("ingest: a sender passed %d messages in %d s: quarantined "
+	    "(its messages are stored, its alerts held for review)",
+	    cfg->flood_max, cfg->flood_per_s);
+	if (buf == NULL)
+		return;
+	snprintf(why, sizeof why, "> %d SMS / %d min", cfg->flood_max,
+	    (cfg->flood_per_s + 59) / 60);
+	memset(&v, 0, sizeof v);
+	v.fp_phone = sender;
+	v.notified = why;
+	jsonw_init(&w, buf);
+	jsonw_array(&w, NULL);
+	if (reply_render(&cfg->codebook, &cfg->replies, REPLY_PT,
+	    REPLY_ADMIN_FLOOD, &v, out, sizeof out) >= 0)
+		for (int i = 0; i < cfg->n_admins; i++) {
+			jsonw_object(&w, NULL);
+			jsonw_str(&w, "recipient", cfg->admins[i]);
+			jsonw_str(&w, "text", out);
+			jsonw_str(&w, "purpose", "admin");
+			jsonw_end(&w, '}');
+		}
+	jsonw_end(&w, ']');
+	values[0] = jsonw_text(&w);
+	ig->in_flight++;
+	if (db_call_timeout(ig->db, INGEST_FOLLOWUP_TIMEOUT_MS, "outbox_queue",
+	    1, values, ingest_queued_cb, ig) != 0)
+		ig->in_flight--;
+	evbuffer_free(buf);
+}
+
 int
 ingest_message(struct ingest *ig, const struct spool_message *msg,
     int timeout_ms, db_result_cb cb, void *arg)
@@ -507,6 +572,7 @@ ingest_message(struct ingest *ig, const struct spool_message *msg,
 	struct jsonw aw, ow;
 	const char *values[12];
 	int rc = -1, nvalues = 11;
+	enum flood_verdict verdict;
 
 	if ((job = calloc(1, sizeof *job)) == NULL)
 		return -1;
@@ -528,6 +594,19 @@ ingest_message(struct ingest *ig, const struct spool_message *msg,
 		    msg->text, d);
 		snprintf(job->sender, sizeof job->sender, "%s", d->from);
 		job->lang = d->lang;
+		verdict = flood_note(ig->flood, msg->sender,
+		    (time_t)msg->received_at, cfg->flood_max,
+		    cfg->flood_per_s);
+		if (verdict == FLOOD_STARTED)
+			ingest_flood_notice(ig, cfg, d->from[0] != '\0' ?
+			    d->from : msg->sender);
+		if (verdict != FLOOD_OK) {
+			/* Quarantine: stored, held, never answered. */
+			d->has_reply = 0;
+			job->sender[0] = '\0';
+			if (d->routed)
+				d->held = "flood";
+		}
 	}
 	if (d != NULL && d->valid && ingest_is_command(d->r.cmd)) {
 		job->is_command = 1;

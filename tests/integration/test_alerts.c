@@ -32,6 +32,7 @@
 
 #define MARIA "+2389912345"	/* fp-sv-01, SV */
 #define JOAO "+2389912346"	/* fp-st-01, ST */
+#define ANA "+2389912347"	/* fp-sl-01, SL, English */
 #define PN_SV_1 "+2389920001"
 #define PN_SV_2 "+2389920002"
 #define PN_SV_3 "+2389920003"
@@ -434,10 +435,47 @@ test_unregistered_and_u3(void)
 	CHECK((ref = alert_of(m)) > 0, "U3 alert made");
 	CHECK(wait_rows(1, ref, "o.purpose = 'receipt' AND o.state = "
 	    "'submitted'") == 1, "U3 receipt");
-	CHECK(rows(ref, "o.purpose <> 'receipt'") == 0, "U3: no forward");
+	CHECK(rows(ref, "o.purpose IN ('forward', 'escalation')") == 0,
+	    "U3: no forward");
+	CHECK(rows(ref, "o.purpose = 'digest' AND o.recipient = '" PN_SV_1
+	    "' AND o.state = 'queued' AND o.not_before > now() AND "
+	    "o.not_before <= now() + interval '1 day'") == 1,
+	    "U3: in the next digest for pn-sv");
 	CHECK(q("SELECT count(*) FROM alert_report WHERE ref = %ld AND "
 	    "urgency = 3 AND focal_point = 'fp-sv-01'", ref) == 1,
 	    "in alert_report");
+}
+
+/* Ana sends 11 reports in a minute (security.flood: more than 10 in
+ * 600 s): all stored, the 11th held and not answered, the administrator
+ * told once. */
+static void
+test_flood(void)
+{
+	long before = messages_stored();
+	char *text;
+
+	for (int i = 1; i <= 11; i++) {
+		char sms[64];
+
+		snprintf(sms, sizeof sms, "ALERTA SL SX U2 teste %d", i);
+		CHECK(gateway_proc_drop_sms(&g, ANA, sms, NULL) == 0, "drop");
+	}
+	CHECK(stored_wait(pg, before + 11, WAIT_MS) == 0, "all 11 stored");
+	CHECK(wait_q(11, "SELECT count(*) FROM alert WHERE sender = '" ANA
+	    "'") == 11, "11 alerts");
+	CHECK(q("SELECT count(*) FROM alert WHERE sender = '" ANA "' AND "
+	    "held_reason = 'flood'") == 1, "the 11th held");
+	CHECK(wait_q(1, "SELECT count(*) FROM outbox WHERE recipient = '"
+	    ADMIN "' AND purpose = 'admin' AND text LIKE '%%quarentena%%'")
+	    == 1, "administrator told once");
+	text = qt("SELECT text FROM outbox WHERE recipient = '" ADMIN "' AND "
+	    "text LIKE '%%quarentena%%'");
+	CHECK(strstr(text, ANA) != NULL, "the notice names the sender: %s",
+	    text);
+	free(text);
+	CHECK(wait_q(10, "SELECT count(*) FROM outbox WHERE recipient = '"
+	    ANA "' AND purpose = 'receipt'") == 10, "10 receipts, not 11");
 }
 
 int
@@ -454,6 +492,7 @@ main(void)
 	test_u1_escalation_and_ack();
 	test_pin_wrong_number_info_cancel();
 	test_unregistered_and_u3();
+	test_flood();
 	if (check_failures())
 		gateway_proc_dump_log(&g);
 	gateway_proc_signal(&g, SIGTERM);

@@ -253,7 +253,7 @@ static const struct config_case cases[] = {
 	{ "security: flood max out of range",
 	  GATEWAY DATABASE MODEMS CODEBOOK
 	  "security = { flood = { max = 0; }; };\n",
-	  ":7: security.flood.max = 0 is out of range (1 to 10000)" },
+	  ":7: security.flood.max = 0 is out of range (1 to 1000)" },
 };
 
 static int
