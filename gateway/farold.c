@@ -387,8 +387,8 @@ farold_start(struct farold *d)
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
 		    spool_count(d->spool));
-	if ((d->outbox = outbox_new(d->base, d->db, d->modems, &d->n_modems))
-	    == NULL ||
+	if ((d->outbox = outbox_new(d->base, d->db, &d->cfg, d->modems,
+	    &d->n_modems)) == NULL ||
 	    (d->ingest = ingest_new(d->db, &d->cfg, outbox_kick, d->outbox))
 	    == NULL ||
 	    (d->replay = replay_new(d->base, d->db, d->ingest, d->spool))

@@ -40,6 +40,7 @@ struct outbox {
 	struct db *db;
 	struct modem *const *modems;
 	const int *n_modems;
+	struct config *const *cfgp;
 	struct event *tick;
 	struct outbox_send *sends;
 	int n_sends;
@@ -65,6 +66,8 @@ outbox_prepare(struct db *db)
 	    "$1, $2, $3::int, $4::boolean)", 4);
 	db_prepare_add(db, "outbox_recover", "SELECT farol_outbox_recover()",
 	    0);
+	db_prepare_add(db, "outbox_stale",
+	    "SELECT farol_outbox_expire_stale($1::int)", 1);
 }
 
 static long long
@@ -306,14 +309,42 @@ outbox_pump(struct outbox *ob)
 }
 
 static void
+outbox_stale_cb(const PGresult *res, const char *error, void *arg)
+{
+	struct outbox *ob = arg;
+
+	ob->calls--;
+	if (res != NULL && PQntuples(res) == 1 &&
+	    atoi(PQgetvalue(res, 0, 0)) > 0)
+		log_warn("outbox: %s forward(s) not taken by any modem within "
+		    "%d s: the next rung goes instead", PQgetvalue(res, 0, 0),
+		    (*ob->cfgp)->stale_after_s);
+	outbox_check_drained(ob);
+}
+
+/* Every tick: stale rows move on (escalation.stale_after), then claim. */
+static void
 outbox_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	outbox_pump(arg);
+	struct outbox *ob = arg;
+	char stale[16];
+	const char *values[1];
+
+	if (!ob->draining && db_is_ready(ob->db)) {
+		snprintf(stale, sizeof stale, "%d", (*ob->cfgp)->stale_after_s);
+		values[0] = stale;
+		ob->calls++;
+		if (db_call_timeout(ob->db, OUTBOX_CALL_TIMEOUT_MS,
+		    "outbox_stale", 1, values, outbox_stale_cb, ob) != 0)
+			ob->calls--;
+	}
+	outbox_pump(ob);
 }
 
 struct outbox *
 outbox_new(struct event_base *base, struct db *db,
-    struct modem *const *modems, const int *n_modems)
+    struct config *const *cfgp, struct modem *const *modems,
+    const int *n_modems)
 {
 	struct outbox *ob = calloc(1, sizeof *ob);
 	struct timeval tv = { OUTBOX_TICK_MS / 1000,
@@ -325,6 +356,7 @@ outbox_new(struct event_base *base, struct db *db,
 	ob->db = db;
 	ob->modems = modems;
 	ob->n_modems = n_modems;
+	ob->cfgp = cfgp;
 	if ((ob->tick = event_new(base, -1, EV_PERSIST, outbox_tick_cb, ob))
 	    == NULL) {
 		free(ob);

@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "config.h"
 #include "db.h"
 #include "modem.h"
 #include "spool.h"
@@ -24,9 +25,11 @@ struct outbox;
 /* Register the statements; call before db_start(). */
 void outbox_prepare(struct db *db);
 
-/* modems[0..*n_modems-1] is read at every pass (farold's own array). */
+/* *cfgp (escalation.stale_after) and modems[0..*n_modems-1] are read at
+ * every pass (farold's own config pointer and array). */
 struct outbox *outbox_new(struct event_base *base, struct db *db,
-    struct modem *const *modems, const int *n_modems);
+    struct config *const *cfgp, struct modem *const *modems,
+    const int *n_modems);
 
 /* Install the outbox's callbacks on modem m (after modem_start). */
 void outbox_attach_modem(struct outbox *ob, struct modem *m);
