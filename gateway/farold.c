@@ -23,6 +23,7 @@
 #include "db.h"
 #include "farol_version.h"
 #include "inbox.h"
+#include "latency.h"
 #include "log.h"
 #include "ingest.h"
 #include "modem.h"
@@ -52,6 +53,7 @@ struct farold {
 	struct replay *replay;
 	struct ingest *ingest;
 	struct outbox *outbox;
+	struct latency latency;
 	struct modem *modems[CONFIG_MAX_MODEMS];
 	int n_modems;
 	int n_running;
@@ -397,6 +399,8 @@ farold_start(struct farold *d)
 	    d->replay)) == NULL)
 		return -1;
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
+	ingest_set_latency(d->ingest, &d->latency);
+	outbox_set_latency(d->outbox, &d->latency);
 	db_start(d->db);
 
 	modem_global_init();

@@ -23,6 +23,7 @@
 #include "flood.h"
 #include "ingest.h"
 #include "jsonw.h"
+#include "latency.h"
 #include "log.h"
 
 #define INGEST_REF_STANDIN "#########"
@@ -35,6 +36,7 @@ struct ingest {
 	void *kick_arg;
 	int in_flight;
 	struct flood *flood;
+	struct latency *latency;
 };
 
 /* One message's call, kept until its result has been handled. */
@@ -48,6 +50,7 @@ struct ingest_job {
 	enum reply_lang lang;	/* of the sender */
 	char sender[PHONE_E164_MAX];	/* "" : never answered */
 	char *text;		/* INFO's text, for the holders */
+	long long t0_us;	/* when it reached the gateway */
 };
 
 static const char message_params[] =
@@ -70,6 +73,12 @@ ingest_prepare(struct db *db)
 	db_prepare_add(db, "ingest_command", sql, 12);
 	db_prepare_add(db, "outbox_queue",
 	    "SELECT farol_outbox_queue($1::jsonb)", 1);
+}
+
+void
+ingest_set_latency(struct ingest *ig, struct latency *l)
+{
+	ig->latency = l;
 }
 
 struct ingest *
@@ -505,8 +514,12 @@ ingest_result_cb(const PGresult *res, const char *error, void *arg)
 	if (inserted && job->is_command)
 		ingest_command_followup(job, res);
 	else if (inserted && !PQgetisnull(res, 0, 4) &&
-	    atoi(PQgetvalue(res, 0, 4)) > 0)
+	    atoi(PQgetvalue(res, 0, 4)) > 0) {
+		if (job->ig->latency != NULL && !PQgetisnull(res, 0, 2))
+			latency_mark(job->ig->latency,
+			    atoll(PQgetvalue(res, 0, 2)), job->t0_us);
 		ingest_kick(job->ig);
+	}
 	ingest_job_free(job);
 }
 
@@ -579,6 +592,7 @@ ingest_message(struct ingest *ig, const struct spool_message *msg,
 	job->ig = ig;
 	job->cb = cb;
 	job->arg = arg;
+	job->t0_us = latency_now_us();
 	ig->in_flight++;
 	ingest_message_values(msg, received, parts, ref, expected, values);
 	values[9] = values[10] = NULL;

@@ -37,6 +37,10 @@ struct ingest *ingest_new(struct db *db, struct config *const *cfgp,
     void (*kick)(void *), void *kick_arg);
 void ingest_free(struct ingest *ig);
 
+/* Mark each new alert's arrival time in l (may be NULL: off). */
+struct latency;
+void ingest_set_latency(struct ingest *ig, struct latency *l);
+
 /*
  * Queue the idempotent store of msg (values are copied). cb gets a result
  * whose first row starts with (message_id, inserted 't'/'f'), or an error;

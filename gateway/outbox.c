@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "decide.h"
+#include "latency.h"
 #include "log.h"
 #include "outbox.h"
 
@@ -41,10 +42,12 @@ struct outbox {
 	struct modem *const *modems;
 	const int *n_modems;
 	struct config *const *cfgp;
+	struct latency *latency;
 	struct event *tick;
 	struct outbox_send *sends;
 	int n_sends;
 	int claiming;
+	int rekick;		/* a kick came during a claim */
 	int calls;		/* result/recover calls in flight */
 	int recovered;
 	int no_modem_logged;
@@ -258,8 +261,20 @@ outbox_hand_over(struct outbox *ob, const PGresult *res, int row)
 	ob->sends = s;
 	ob->n_sends++;
 	if (modem_send(m, id, recipient, text, &cause) == 0) {
-		log_debug("outbox: #%llu (%s) handed to modem %s",
-		    (unsigned long long)id, purpose, modem_name(m));
+		long long us = -1;
+
+		if (ob->latency != NULL && strcmp(purpose, "forward") == 0 &&
+		    !PQgetisnull(res, row, 4))
+			us = latency_take(ob->latency,
+			    atoll(PQgetvalue(res, row, 4)));
+		if (us >= 0)
+			log_info("outbox: alert %s: first forward handed to "
+			    "modem %s %lld us after the report reached the "
+			    "gateway", PQgetvalue(res, row, 4), modem_name(m),
+			    us);
+		else
+			log_debug("outbox: #%llu (%s) handed to modem %s",
+			    (unsigned long long)id, purpose, modem_name(m));
 		return;
 	}
 	free(outbox_take_send(ob, id));
@@ -276,18 +291,18 @@ outbox_claimed_cb(const PGresult *res, const char *error, void *arg)
 	int n;
 
 	ob->claiming = 0;
-	if (res == NULL) {
+	if (res == NULL)
 		log_warn("outbox: claiming due SMS failed: %s",
 		    error ? error : "no result");
-		outbox_check_drained(ob);
-		return;
-	}
-	n = PQntuples(res);
+	n = res != NULL ? PQntuples(res) : 0;
 	for (int i = 0; i < n; i++)
 		outbox_hand_over(ob, res, i);
-	/* A full claim: more may be due at once. */
-	if (n > 0 && !ob->draining)
+	/* More may be due: the claim was full, or rows were queued while
+	 * it ran. */
+	if ((n > 0 || ob->rekick) && !ob->draining) {
+		ob->rekick = 0;
 		outbox_pump(ob);
+	}
 	outbox_check_drained(ob);
 }
 
@@ -298,7 +313,11 @@ outbox_pump(struct outbox *ob)
 	const char *values[1];
 	int room = OUTBOX_WINDOW - ob->n_sends;
 
-	if (ob->draining || ob->claiming || room <= 0 || !db_is_ready(ob->db))
+	if (ob->claiming) {
+		ob->rekick = 1;
+		return;
+	}
+	if (ob->draining || room <= 0 || !db_is_ready(ob->db))
 		return;
 	snprintf(limit, sizeof limit, "%d", room);
 	values[0] = limit;
@@ -364,6 +383,12 @@ outbox_new(struct event_base *base, struct db *db,
 	}
 	event_add(ob->tick, &tv);
 	return ob;
+}
+
+void
+outbox_set_latency(struct outbox *ob, struct latency *l)
+{
+	ob->latency = l;
 }
 
 void

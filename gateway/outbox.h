@@ -31,6 +31,10 @@ struct outbox *outbox_new(struct event_base *base, struct db *db,
     struct config *const *cfgp, struct modem *const *modems,
     const int *n_modems);
 
+/* Log each alert's time to its first forward, from l (may be NULL). */
+struct latency;
+void outbox_set_latency(struct outbox *ob, struct latency *l);
+
 /* Install the outbox's callbacks on modem m (after modem_start). */
 void outbox_attach_modem(struct outbox *ob, struct modem *m);
 
