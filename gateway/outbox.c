@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "decide.h"
+#include "flood.h"
 #include "latency.h"
 #include "log.h"
 #include "outbox.h"
@@ -43,6 +44,7 @@ struct outbox {
 	const int *n_modems;
 	struct config *const *cfgp;
 	struct latency *latency;
+	struct flood *flood;	/* of forwards sent from the spool */
 	struct event *tick;
 	struct outbox_send *sends;
 	int n_sends;
@@ -376,8 +378,10 @@ outbox_new(struct event_base *base, struct db *db,
 	ob->modems = modems;
 	ob->n_modems = n_modems;
 	ob->cfgp = cfgp;
-	if ((ob->tick = event_new(base, -1, EV_PERSIST, outbox_tick_cb, ob))
+	if ((ob->flood = flood_new()) == NULL ||
+	    (ob->tick = event_new(base, -1, EV_PERSIST, outbox_tick_cb, ob))
 	    == NULL) {
+		flood_free(ob->flood);
 		free(ob);
 		return NULL;
 	}
@@ -409,7 +413,12 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 	const char *cause, *text;
 	struct modem *m;
 
-	if (strcmp(msg->kind, "sms") != 0 || msg->text == NULL ||
+	if (strcmp(msg->kind, "sms") != 0 || msg->text == NULL)
+		return;
+	/* A flooding sender gets no forward at once (its alerts are held
+	 * for review when they reach the database). */
+	if (flood_note(ob->flood, msg->sender, (time_t)msg->received_at,
+	    cfg->flood_max, cfg->flood_per_s) != FLOOD_OK ||
 	    (d = malloc(sizeof *d)) == NULL)
 		return;
 	p.cfg = cfg;
@@ -523,5 +532,6 @@ outbox_free(struct outbox *ob)
 		free(s);
 	}
 	event_free(ob->tick);
+	flood_free(ob->flood);
 	free(ob);
 }

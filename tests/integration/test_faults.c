@@ -61,9 +61,22 @@ check_exactly_once(const char *what, long n)
 	long distinct = pgcluster_query_long(pg,
 	    "SELECT count(DISTINCT text) FROM message");
 
+	long alerts, alert_msgs, doubled;
+
 	CHECK(rows == n, "%s: rows got=%ld want=%ld", what, rows, n);
 	CHECK(distinct == n, "%s: distinct texts got=%ld want=%ld (lost or "
 	    "doubled)", what, distinct, n);
+	/* One alert per report, and no outgoing SMS queued twice. */
+	alerts = pgcluster_query_long(pg, "SELECT count(*) FROM alert");
+	alert_msgs = pgcluster_query_long(pg,
+	    "SELECT count(DISTINCT message_id) FROM alert");
+	doubled = pgcluster_query_long(pg, "SELECT count(*) FROM (SELECT 1 "
+	    "FROM outbox GROUP BY message_id, purpose, recipient, rung, "
+	    "not_before - created_at HAVING count(*) > 1) x");
+	CHECK(alerts == n && alert_msgs == n, "%s: alerts got=%ld (of %ld "
+	    "messages) want=%ld", what, alerts, alert_msgs, n);
+	CHECK(doubled == 0, "%s: outbox rows doubled got=%ld want=0", what,
+	    doubled);
 }
 
 static void
@@ -204,6 +217,12 @@ test_start_without_database(void)
 	    "inbox got=%d spool got=%d want 0 and %d",
 	    gateway_proc_inbox_count(&g), gateway_proc_spool_count(&g), N);
 	CHECK(gateway_proc_alive(&g), "farold runs without a database");
+	/* Urgent alerts went out at once, from the spool: the first 10 of
+	 * this sender (security.flood: more are a flood, held). */
+	CHECK(gateway_proc_wait_log(&g, "submitted on modem", 10, WAIT_MS)
+	    == 0 && gateway_proc_log_count(&g, "forwarded at once") == 10,
+	    "forwards while the database is down got=%d want=10",
+	    gateway_proc_log_count(&g, "forwarded at once"));
 
 	CHECK(pgcluster_restart(pg) == 0, "start PostgreSQL");
 	CHECK(stored_wait(pg, N, WAIT_MS) == 0, "rows got=%ld want=%d",
