@@ -498,8 +498,8 @@ ingest_command_followup(struct ingest_job *job, const PGresult *res)
 		job->ig->in_flight--;
 		log_error("ingest: cannot queue the replies of a command");
 	}
-	log_info("ingest: %s %s from %s: %s", report_cmd_name(job->cmd, 0),
-	    ref, job->sender, result);
+	log_info("ingest: %s %s: %s", report_cmd_name(job->cmd, 0), ref,
+	    result);
 	evbuffer_free(buf);
 }
 
