@@ -64,8 +64,11 @@ try_json_route(const struct decision *c, FILE *out)
 	fprintf(out, ",\"verified\":%s,\"digest_after_s\":",
 	    c->plan.unverified ? "false" : "true");
 	try_json_int(out, c->plan.digest_after_s, c->plan.digest_only);
+	fputs(",\"held\":", out);
+	try_json_strz(out, c->held);
 	fputs(",\"notify\":[", out);
-	for (int i = 0; i < c->plan.n_steps; i++) {
+	/* A held alert is forwarded to nobody: an administrator reviews it. */
+	for (int i = 0; c->held == NULL && i < c->plan.n_steps; i++) {
 		s = &c->plan.steps[i];
 		fputs(i ? ",{\"authority\":" : "{\"authority\":", out);
 		try_json_strz(out, try_step_who(c, s));
@@ -93,6 +96,12 @@ try_print_route(const struct decision *c, FILE *out)
 		fprintf(out, "sender:   focal point %s (%s, %s)\n",
 		    c->plan.fp->id, c->plan.fp->name,
 		    c->cfg->codebook.areas[c->plan.fp->area].code);
+	if (c->held != NULL) {
+		fprintf(out, "routing:  HELD for review (%s): the administrators "
+		    "are told, nobody else\n", strcmp(c->held, "pin") == 0 ?
+		    "PIN missing or wrong" : c->held);
+		return;
+	}
 	if (c->plan.digest_only) {
 		fprintf(out, "routing:  U3, no SMS: in the digest in %ld s\n",
 		    c->plan.digest_after_s);

@@ -192,6 +192,12 @@ test_try_notify(void)
 		{ "9912348", "ALERTA BV SX U2",	/* Rui: inactive */
 		  { "\"verified\":false", "\"authority\":\"national-desk\"",
 		    NULL } },
+		{ "9912349", "ALERTA SX U1 bar",	/* Carla: no PIN */
+		  { "\"reply\":\"Alerta <n> recebido e retido para "
+		    "verificacao: PIN em falta ou errado.", "\"held\":\"pin\"",
+		    "\"notify\":[]}", NULL } },
+		{ "9912349", "ALERTA SX U1 P4321 bar",	/* Carla, PIN */
+		  { "\"held\":null", "{\"authority\":\"pn-fg\"", NULL } },
 		{ "9912345", "ALERTA SX U3",
 		  { "\"digest_after_s\":", "\"notify\":[]}", NULL } },
 	};
