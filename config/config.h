@@ -34,6 +34,8 @@ struct modem_config {
 	char pin[16];
 	enum modem_role role;
 	int poll_interval_s;
+	int send_per_minute;	/* rate limit of this modem's SMS */
+	int send_timeout_s;	/* no answer to a submit: the modem hangs */
 	int line;
 };
 

@@ -7,8 +7,16 @@
  * Worker and loop exchange only fixed-size records over a SOCK_SEQPACKET
  * socketpair; a received message travels as a pointer the loop then owns.
  *
+ * Sending: the loop queues an SMS as a MODEM_REC_SEND record; the worker
+ * keeps a FIFO, submits one when the rate limit allows, pumps the device
+ * until gammu's send-status callback has answered (or send_timeout: the
+ * modem hangs, it is reconnected), and answers with a MODEM_REC_SENT
+ * record. When the modem drops, every queued SMS is answered "not sent"
+ * at once, so the outbox can give it to another modem.
+ *
  * Must never happen here: deleting a message before the loop released it,
- * or calling libgammu without holding gammu_lock, or from a gammu callback.
+ * or calling libgammu without holding gammu_lock, or from a gammu callback;
+ * an SMS queued and never answered.
  */
 #include <errno.h>
 #include <poll.h>
@@ -17,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gammu.h>
@@ -25,6 +34,8 @@
 #include "modem.h"
 
 #define MODEM_MAX_PENDING 256	/* messages handed over, not yet released */
+#define MODEM_SEND_QUEUE 32	/* SMS queued in a worker */
+#define MODEM_FAILING 3		/* consecutive failed submits: unhealthy */
 
 /* Serialises every libgammu call in the process (shared static buffers). */
 static pthread_mutex_t gammu_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -34,6 +45,16 @@ enum modem_record_type {
 	MODEM_REC_STOPPED,	/* worker -> loop: the thread is ending */
 	MODEM_REC_RELEASE,	/* loop -> worker: delete token from the SIM */
 	MODEM_REC_STOP,		/* loop -> worker: stop */
+	MODEM_REC_SEND,		/* loop -> worker: an SMS to send */
+	MODEM_REC_SENT,		/* worker -> loop: its outcome */
+};
+
+/* An SMS to send; owned by the worker from MODEM_REC_SEND on. */
+struct modem_outgoing {
+	uint64_t id;
+	char number[32];
+	char *text;
+	struct modem_outgoing *next;
 };
 
 /* The only thing that crosses between threads. */
@@ -41,6 +62,8 @@ struct modem_record {
 	enum modem_record_type type;
 	uint64_t token;
 	struct inbound_sms *sms;
+	struct modem_outgoing *out;
+	struct modem_send_result *result;
 };
 
 struct modem_pending {
@@ -71,6 +94,21 @@ struct modem {
 	pthread_t thread;
 	int thread_started;
 
+	/* Loop-side state. */
+	modem_sent_cb sent_cb;
+	modem_delivery_cb delivery_cb;
+	void *send_arg;
+	int send_queue;		/* queued, not answered */
+	int stopping;
+	long long n_sent, n_failed, n_received;
+
+	/* Shared: written by the worker, read by the loop, under lock. */
+	pthread_mutex_t health_lock;
+	int h_connected;
+	int h_failing;		/* consecutive failed submits */
+	int h_signal;
+	char h_problem[128];
+
 	/* Worker-side state below: touched by the worker thread only. */
 	GSM_StateMachine *gsm;
 	int connected;
@@ -80,6 +118,11 @@ struct modem {
 	struct modem_partial partial[MODEM_MAX_PENDING];
 	int n_partial;
 	int stop;
+	int dead;		/* the PIN was refused: never retried */
+	struct modem_outgoing *out_head, *out_tail;
+	long long next_send_ms;	/* the rate limit */
+	long long next_signal_ms;
+	int status_seen, status, status_ref;	/* send-status callback */
 };
 
 void
@@ -119,6 +162,246 @@ modem_send_record(int fd, const struct modem_record *rec)
 		    strerror(errno));
 }
 
+static long long
+modem_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Record the modem's state for the loop; log every change. */
+static void
+modem_set_health(struct modem *m, int connected, const char *problem)
+{
+	int changed;
+
+	pthread_mutex_lock(&m->health_lock);
+	changed = m->h_connected != connected ||
+	    strcmp(m->h_problem, problem) != 0;
+	m->h_connected = connected;
+	snprintf(m->h_problem, sizeof m->h_problem, "%s", problem);
+	pthread_mutex_unlock(&m->health_lock);
+	if (changed && problem[0] != '\0')
+		log_warn("modem %s: %s", m->cfg.name, problem);
+	else if (changed)
+		log_info("modem %s: healthy", m->cfg.name);
+}
+
+static void
+modem_note_submit(struct modem *m, int ok)
+{
+	pthread_mutex_lock(&m->health_lock);
+	m->h_failing = ok ? 0 : m->h_failing + 1;
+	pthread_mutex_unlock(&m->health_lock);
+}
+
+/* gammu's send-status callback: record only (never call libgammu here). */
+static void
+modem_status_cb(GSM_StateMachine *s, int status, int ref, void *arg)
+{
+	struct modem *m = arg;
+
+	m->status = status;
+	m->status_ref = ref;
+	m->status_seen = 1;
+}
+
+/* Answer one queued SMS to the loop and free it. */
+static void
+modem_answer(struct modem *m, struct modem_outgoing *o, int ok, int ref,
+    const char *cause)
+{
+	struct modem_record rec = { .type = MODEM_REC_SENT };
+	struct modem_send_result *r = calloc(1, sizeof *r);
+
+	if (r != NULL) {
+		r->id = o->id;
+		r->ok = ok;
+		r->message_ref = ref;
+		snprintf(r->cause, sizeof r->cause, "%s", ok ? "" : cause);
+		snprintf(r->modem, sizeof r->modem, "%s", m->cfg.name);
+		rec.result = r;
+		modem_send_record(m->worker_fd, &rec);
+	}
+	free(o->text);
+	free(o);
+}
+
+/* Every queued SMS is answered "not sent" (the modem failed or stops). */
+static void
+modem_fail_queue(struct modem *m, const char *cause)
+{
+	struct modem_outgoing *o;
+
+	while ((o = m->out_head) != NULL) {
+		m->out_head = o->next;
+		modem_answer(m, o, 0, -1, cause);
+	}
+	m->out_tail = NULL;
+}
+
+static void
+modem_enqueue(struct modem *m, struct modem_outgoing *o)
+{
+	if (!m->connected) {
+		modem_answer(m, o, 0, -1, "modem not connected");
+		return;
+	}
+	o->next = NULL;
+	if (m->out_tail != NULL)
+		m->out_tail->next = o;
+	else
+		m->out_head = o;
+	m->out_tail = o;
+}
+
+/*
+ * Submit the first queued SMS, part after part, each with a delivery
+ * report requested, pumping the device until gammu reports the result.
+ * Returns -1 when the modem did not answer (it must be reconnected).
+ */
+static int
+modem_send_first(struct modem *m)
+{
+	struct modem_outgoing *o = m->out_head;
+	GSM_MultiPartSMSInfo info;
+	GSM_MultiSMSMessage *multi;
+	unsigned char *ucs;
+	char cause[128] = "";
+	long long deadline;
+	size_t len = strlen(o->text);
+	int i, ref = -1, hang = 0;
+	GSM_Error err;
+
+	m->out_head = o->next;
+	if (m->out_head == NULL)
+		m->out_tail = NULL;
+	multi = calloc(1, sizeof *multi);
+	ucs = calloc(len + 2, 4);	/* UCS-2, surrogate pairs included */
+	if (multi == NULL || ucs == NULL) {
+		free(multi);
+		free(ucs);
+		modem_answer(m, o, 0, -1, "out of memory");
+		return 0;
+	}
+	DecodeUTF8(ucs, o->text, len);
+	GSM_ClearMultiPartSMSInfo(&info);
+	info.EntriesNum = 1;
+	info.Entries[0].ID = SMS_ConcatenatedAutoTextLong;
+	info.Entries[0].Buffer = ucs;
+	pthread_mutex_lock(&gammu_lock);
+	err = GSM_EncodeMultiPartSMS(GSM_GetGlobalDebug(), &info, multi);
+	pthread_mutex_unlock(&gammu_lock);
+	if (err != ERR_NONE)
+		snprintf(cause, sizeof cause, "cannot encode: %s",
+		    GSM_ErrorString(err));
+	for (i = 0; err == ERR_NONE && i < multi->Number; i++) {
+		GSM_SMSMessage *p = &multi->SMS[i];
+
+		p->SMSC.Location = 1;
+		EncodeUnicode(p->Number, o->number, strlen(o->number));
+		p->PDU = SMS_Status_Report;	/* ask for a delivery report */
+		m->status_seen = 0;
+		pthread_mutex_lock(&gammu_lock);
+		err = GSM_SendSMS(m->gsm, p);
+		pthread_mutex_unlock(&gammu_lock);
+		if (err != ERR_NONE) {
+			snprintf(cause, sizeof cause, "submit refused: %s",
+			    GSM_ErrorString(err));
+			hang = err == ERR_TIMEOUT ||
+			    err == ERR_DEVICEWRITEERROR ||
+			    err == ERR_DEVICENOTWORK;
+			break;
+		}
+		deadline = modem_now_ms() + m->cfg.send_timeout_s * 1000LL;
+		while (!m->status_seen && modem_now_ms() < deadline) {
+			pthread_mutex_lock(&gammu_lock);
+			GSM_ReadDevice(m->gsm, TRUE);
+			pthread_mutex_unlock(&gammu_lock);
+		}
+		if (!m->status_seen) {
+			snprintf(cause, sizeof cause, "no answer to the submit "
+			    "within %d s", m->cfg.send_timeout_s);
+			err = ERR_TIMEOUT;
+			hang = 1;
+			break;
+		}
+		if (m->status != 0) {
+			snprintf(cause, sizeof cause, "the network refused "
+			    "part %d of %d (+CMS ERROR %d)", i + 1,
+			    multi->Number, m->status);
+			err = ERR_UNKNOWN;
+			break;
+		}
+		ref = m->status_ref;
+	}
+	modem_note_submit(m, err == ERR_NONE);
+	modem_answer(m, o, err == ERR_NONE, ref, cause);
+	free(multi);
+	free(ucs);
+	return hang ? -1 : 0;
+}
+
+/* The SIM's PIN: entered once; refused or missing stops this modem. */
+static int
+modem_check_pin(struct modem *m)
+{
+	GSM_SecurityCodeType status;
+	GSM_SecurityCode code;
+	GSM_Error err;
+	char problem[128];
+
+	pthread_mutex_lock(&gammu_lock);
+	err = GSM_GetSecurityStatus(m->gsm, &status);
+	pthread_mutex_unlock(&gammu_lock);
+	if (err != ERR_NONE || status == SEC_None)
+		return 0;	/* not asked, or the modem cannot tell */
+	if (status != SEC_Pin || m->cfg.pin[0] == '\0') {
+		snprintf(problem, sizeof problem, "STOPPED: the SIM asks for "
+		    "%s and %s; fix the config and restart farold",
+		    status == SEC_Pin ? "its PIN" : "a PUK or another code",
+		    m->cfg.pin[0] == '\0' ? "no pin is configured" :
+		    "farold enters only a PIN");
+		m->dead = 1;
+		modem_set_health(m, 0, problem);
+		return -1;
+	}
+	memset(&code, 0, sizeof code);
+	code.Type = SEC_Pin;
+	snprintf(code.Code, sizeof code.Code, "%s", m->cfg.pin);
+	pthread_mutex_lock(&gammu_lock);
+	err = GSM_EnterSecurityCode(m->gsm, &code);
+	pthread_mutex_unlock(&gammu_lock);
+	if (err != ERR_NONE) {
+		/* Never retried: a few wrong PINs lock the SIM. */
+		snprintf(problem, sizeof problem, "STOPPED: the PIN was refused "
+		    "(%s); it is not tried again: fix modems.pin and restart",
+		    GSM_ErrorString(err));
+		m->dead = 1;
+		modem_set_health(m, 0, problem);
+		return -1;
+	}
+	log_info("modem %s: PIN accepted", m->cfg.name);
+	return 0;
+}
+
+static void
+modem_read_signal(struct modem *m)
+{
+	GSM_SignalQuality sq;
+	GSM_Error err;
+
+	pthread_mutex_lock(&gammu_lock);
+	err = GSM_GetSignalQuality(m->gsm, &sq);
+	pthread_mutex_unlock(&gammu_lock);
+	pthread_mutex_lock(&m->health_lock);
+	m->h_signal = err == ERR_NONE ? sq.SignalPercent : -1;
+	pthread_mutex_unlock(&m->health_lock);
+	m->next_signal_ms = modem_now_ms() + 60000;
+}
+
 static GSM_Error
 modem_connect(struct modem *m)
 {
@@ -143,6 +426,9 @@ modem_connect(struct modem *m)
 		gc->CNMIParams[i] = -1;
 	GSM_SetConfigNum(m->gsm, 1);
 	err = GSM_InitConnection(m->gsm, 1);
+	/* InitConnection clears every callback: install them again. */
+	if (err == ERR_NONE)
+		GSM_SetSendSMSStatusCallback(m->gsm, modem_status_cb, m);
 	pthread_mutex_unlock(&gammu_lock);
 	return err;
 }
@@ -155,6 +441,7 @@ modem_disconnect(struct modem *m)
 		GSM_TerminateConnection(m->gsm);
 	pthread_mutex_unlock(&gammu_lock);
 	m->connected = 0;
+	modem_fail_queue(m, "the modem was disconnected");
 }
 
 static struct modem_pending *
@@ -231,6 +518,8 @@ modem_read_commands(struct modem *m, int timeout_ms)
 		else if (rec.type == MODEM_REC_RELEASE &&
 		    (p = modem_find_pending(m, rec.token)) != NULL)
 			p->released = 1;
+		else if (rec.type == MODEM_REC_SEND && rec.out != NULL)
+			modem_enqueue(m, rec.out);
 		timeout_ms = 0;	/* drain what is there, then go on */
 	}
 }
@@ -309,6 +598,7 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 
 	if (parts[0]->PDU == SMS_Status_Report) {
 		in->kind = INBOUND_STATUS_REPORT;
+		in->delivery_status = parts[0]->DeliveryStatus;
 		in->text = strdup("");
 	} else if (parts[0]->Coding == SMS_Coding_8bit) {
 		/* Binary: never parsed as a report; kept as hex. */
@@ -484,44 +774,91 @@ modem_poll(struct modem *m)
 	return rc;
 }
 
+/* How long the worker may wait for a command before its next duty. */
+static int
+modem_wait_ms(const struct modem *m)
+{
+	long long wait = m->cfg.poll_interval_s * 1000LL, now;
+
+	if (!(m->cfg.role & MODEM_ROLE_RECEIVE))
+		wait = 60000;
+	if (m->out_head != NULL) {
+		now = modem_now_ms();
+		wait = m->next_send_ms <= now ? 0 :
+		    (m->next_send_ms - now < wait ? m->next_send_ms - now :
+		    wait);
+	}
+	return (int)wait;
+}
+
 static void *
 modem_main(void *arg)
 {
 	struct modem *m = arg;
 	struct modem_record rec = { .type = MODEM_REC_STOPPED };
+	char problem[CONFIG_PATH_MAX + 128];
 	int backoff_s = 1;
 	GSM_Error err;
 
 	while (!m->stop) {
+		if (m->dead) {
+			/* Stopped for good (PIN): answer sends, wait. */
+			modem_fail_queue(m, "modem stopped (SIM code)");
+			modem_read_commands(m, 60000);
+			continue;
+		}
 		if (!m->connected) {
 			err = modem_connect(m);
 			if (err != ERR_NONE) {
-				log_warn("modem %s: cannot connect to %s: %s; "
-				    "retrying in %d s", m->cfg.name,
+				snprintf(problem, sizeof problem, "cannot "
+				    "connect to %s: %s; retrying in %d s",
 				    m->cfg.device, GSM_ErrorString(err),
 				    backoff_s);
+				modem_set_health(m, 0, problem);
 				modem_read_commands(m, backoff_s * 1000);
+				modem_fail_queue(m, "modem not connected");
 				backoff_s = backoff_s < 60 ? backoff_s * 2 : 60;
+				continue;
+			}
+			if (modem_check_pin(m) != 0) {
+				modem_disconnect(m);
 				continue;
 			}
 			m->connected = 1;
 			backoff_s = 1;
 			log_info("modem %s: connected (%s, %s)", m->cfg.name,
 			    m->cfg.connection, m->cfg.model);
+			modem_read_signal(m);
+			modem_set_health(m, 1, "");
 		}
 		modem_read_commands(m, 0);
 		modem_delete_released(m);
 		if (m->stop)
 			break;
 		if ((m->cfg.role & MODEM_ROLE_RECEIVE) && modem_poll(m) != 0) {
+			modem_set_health(m, 0, "reading the SIM failed; "
+			    "reconnecting");
 			modem_disconnect(m);
 			continue;
 		}
-		modem_read_commands(m, m->cfg.poll_interval_s * 1000);
+		if (m->out_head != NULL && modem_now_ms() >= m->next_send_ms) {
+			m->next_send_ms = modem_now_ms() +
+			    60000 / m->cfg.send_per_minute;
+			if (modem_send_first(m) != 0) {
+				modem_set_health(m, 0, "not answering a "
+				    "submit; reconnecting");
+				modem_disconnect(m);
+				continue;
+			}
+		}
+		if (modem_now_ms() >= m->next_signal_ms)
+			modem_read_signal(m);
+		modem_read_commands(m, modem_wait_ms(m));
 	}
 	if (m->connected)
 		modem_delete_released(m);
 	modem_disconnect(m);
+	modem_fail_queue(m, "the modem stopped");
 	pthread_mutex_lock(&gammu_lock);
 	if (m->gsm != NULL)
 		GSM_FreeStateMachine(m->gsm);
@@ -532,6 +869,24 @@ modem_main(void *arg)
 }
 
 /* --- loop side ------------------------------------------------------- */
+
+/* A final status report goes to the delivery callback too. TP-ST: below
+ * 0x20 delivered, 0x20-0x3f still trying (not final), above failed. */
+static void
+modem_report_delivery(struct modem *m, const struct inbound_sms *sms)
+{
+	struct modem_delivery d;
+
+	if (sms->kind != INBOUND_STATUS_REPORT || m->delivery_cb == NULL ||
+	    (sms->delivery_status >= 0x20 && sms->delivery_status < 0x40))
+		return;
+	memset(&d, 0, sizeof d);
+	snprintf(d.modem, sizeof d.modem, "%s", m->cfg.name);
+	snprintf(d.recipient, sizeof d.recipient, "%s", sms->sender);
+	d.message_ref = sms->message_ref;
+	d.delivered = sms->delivery_status < 0x20;
+	m->delivery_cb(&d, m->send_arg);
+}
 
 static void
 modem_record_cb(evutil_socket_t fd, short what, void *arg)
@@ -544,7 +899,19 @@ modem_record_cb(evutil_socket_t fd, short what, void *arg)
 	    (ssize_t)sizeof rec) {
 		switch (rec.type) {
 		case MODEM_REC_RECEIVED:
+			m->n_received++;
+			modem_report_delivery(m, rec.sms);
 			m->cb(rec.sms, m->cb_arg);
+			break;
+		case MODEM_REC_SENT:
+			m->send_queue--;
+			if (rec.result->ok)
+				m->n_sent++;
+			else
+				m->n_failed++;
+			if (m->sent_cb != NULL)
+				m->sent_cb(rec.result, m->send_arg);
+			free(rec.result);
 			break;
 		case MODEM_REC_STOPPED:
 			pthread_join(m->thread, NULL);
@@ -573,6 +940,12 @@ modem_start(struct event_base *base, const struct modem_config *mc,
 		return NULL;
 	}
 	m->cfg = *mc;
+	if (m->cfg.send_per_minute < 1)
+		m->cfg.send_per_minute = 10;
+	if (m->cfg.send_timeout_s < 1)
+		m->cfg.send_timeout_s = 30;
+	m->h_signal = -1;
+	pthread_mutex_init(&m->health_lock, NULL);
 	m->multipart_timeout_s = multipart_timeout_s;
 	m->cb = cb;
 	m->cb_arg = arg;
@@ -608,10 +981,86 @@ modem_release(struct modem *m, uint64_t token)
 }
 
 void
+modem_set_send_callbacks(struct modem *m, modem_sent_cb sent,
+    modem_delivery_cb delivery, void *arg)
+{
+	m->sent_cb = sent;
+	m->delivery_cb = delivery;
+	m->send_arg = arg;
+}
+
+int
+modem_send(struct modem *m, uint64_t id, const char *number,
+    const char *text, const char **cause)
+{
+	struct modem_record rec = { .type = MODEM_REC_SEND };
+	struct modem_outgoing *o;
+	ssize_t n;
+
+	if (!(m->cfg.role & MODEM_ROLE_SEND)) {
+		*cause = "receive-only modem";
+		return -1;
+	}
+	if (m->stopping || !m->thread_started) {
+		*cause = "modem stopping";
+		return -1;
+	}
+	if (m->send_queue >= MODEM_SEND_QUEUE) {
+		*cause = "send queue full";
+		return -1;
+	}
+	if ((o = calloc(1, sizeof *o)) == NULL ||
+	    (o->text = strdup(text)) == NULL) {
+		free(o);
+		*cause = "out of memory";
+		return -1;
+	}
+	o->id = id;
+	snprintf(o->number, sizeof o->number, "%s", number);
+	rec.out = o;
+	do
+		n = send(m->loop_fd, &rec, sizeof rec, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof rec) {
+		free(o->text);
+		free(o);
+		*cause = "cannot reach the worker";
+		return -1;
+	}
+	m->send_queue++;
+	return 0;
+}
+
+void
+modem_get_health(const struct modem *m, struct modem_health *h)
+{
+	struct modem *mm = (struct modem *)m;	/* the lock only */
+
+	memset(h, 0, sizeof *h);
+	snprintf(h->name, sizeof h->name, "%s", m->cfg.name);
+	h->can_send = (m->cfg.role & MODEM_ROLE_SEND) != 0;
+	h->can_receive = (m->cfg.role & MODEM_ROLE_RECEIVE) != 0;
+	pthread_mutex_lock(&mm->health_lock);
+	h->connected = m->h_connected;
+	h->signal_percent = m->h_signal;
+	snprintf(h->problem, sizeof h->problem, "%s", m->h_problem);
+	if (m->h_connected && m->h_failing >= MODEM_FAILING)
+		snprintf(h->problem, sizeof h->problem, "%d submits failed "
+		    "in a row", m->h_failing);
+	pthread_mutex_unlock(&mm->health_lock);
+	h->healthy = h->connected && h->problem[0] == '\0' && !m->stopping;
+	h->send_queue = m->send_queue;
+	h->sent = m->n_sent;
+	h->failed = m->n_failed;
+	h->received = m->n_received;
+}
+
+void
 modem_stop(struct modem *m, void (*done)(struct modem *, void *), void *arg)
 {
 	struct modem_record rec = { .type = MODEM_REC_STOP };
 
+	m->stopping = 1;
 	m->stopped = done;
 	m->stopped_arg = arg;
 	modem_send_record(m->loop_fd, &rec);
@@ -632,5 +1081,6 @@ modem_free(struct modem *m)
 		event_free(m->ev);
 	close(m->loop_fd);
 	close(m->worker_fd);
+	pthread_mutex_destroy(&m->health_lock);
 	free(m);
 }

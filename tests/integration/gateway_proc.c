@@ -85,6 +85,8 @@ gateway_proc_make_config(struct gateway_proc *g, const char *conninfo)
 			    key, g->dir);
 		else if (strcmp(key, "poll_interval") == 0)
 			fprintf(out, "%*s%s = 1;\n", indent, "", key);
+		else if (strcmp(key, "send_per_minute") == 0)
+			fprintf(out, "%*s%s = 600;\n", indent, "", key);
 		else
 			fputs(line, out);
 	}

@@ -245,7 +245,7 @@ test_u1_escalation_and_ack(void)
 	CHECK(rows(ref, "o.purpose = 'forward' AND o.recipient IN ('" PN_SV_1
 	    "', '" ICCA_1 "', '" DESK_1 "')") == 3, "forward recipients");
 	snprintf(want, sizeof want, "FAROL %ld U1 SV SX", ref);
-	text = qt("SELECT text FROM outbox o JOIN alert a ON a.id = "
+	text = qt("SELECT o.text FROM outbox o JOIN alert a ON a.id = "
 	    "o.alert_id WHERE a.ref = %ld AND o.recipient = '" PN_SV_1 "'",
 	    ref);
 	CHECK(strncmp(text, want, strlen(want)) == 0, "forward got=%s "
@@ -487,8 +487,13 @@ main(void)
 	}
 	CHECK(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
 	CHECK(gateway_proc_start(&g) == 0, "start farold");
-	CHECK(gateway_proc_wait_log(&g, "db: ready", 1, WAIT_MS) == 0,
-	    "db ready");
+	if (!CHECK(gateway_proc_wait_log(&g, "db: ready", 1, WAIT_MS) == 0,
+	    "db ready")) {
+		gateway_proc_dump_log(&g);
+		gateway_proc_destroy(&g);
+		pgcluster_destroy(pg);
+		return check_status();
+	}
 	test_u1_escalation_and_ack();
 	test_pin_wrong_number_info_cancel();
 	test_unregistered_and_u3();
