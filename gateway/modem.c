@@ -1248,6 +1248,16 @@ modem_min(long long a, long long b)
 	return a < b ? a : b;
 }
 
+/* Health waits while messages are in flight (it costs several commands),
+ * unless it is a whole interval late. */
+static long long
+modem_health_due(const struct modem *m)
+{
+	if (m->n_pending == 0 && !m->poll_now && m->n_caught == 0)
+		return m->next_health_ms;
+	return m->next_health_ms + m->cfg.health_interval_s * 1000LL;
+}
+
 /* Connected: one round of work, then wait for the next thing to do. */
 static void
 modem_work(struct modem *m)
@@ -1273,7 +1283,7 @@ modem_work(struct modem *m)
 		m->next_poll_ms = modem_now_ms() +
 		    m->cfg.poll_interval_s * 1000LL;
 	}
-	if (!m->lost && now >= m->next_health_ms) {
+	if (!m->lost && now >= modem_health_due(m)) {
 		modem_check_health(m);
 		m->next_health_ms = modem_now_ms() +
 		    m->cfg.health_interval_s * 1000LL;
@@ -1282,7 +1292,7 @@ modem_work(struct modem *m)
 	if (m->lost || m->stop)
 		return;
 	now = modem_now_ms();
-	wake = m->next_health_ms;
+	wake = modem_health_due(m);
 	if (m->cfg.role & MODEM_ROLE_RECEIVE)
 		wake = modem_min(wake, m->poll_now ? now : m->next_poll_ms);
 	if (m->q_len > 0)
@@ -1327,7 +1337,7 @@ modem_main(void *arg)
 			}
 			backoff_s = 1;
 			m->next_poll_ms = 0;
-			m->next_health_ms = 0;
+			m->next_health_ms = modem_now_ms();
 			log_info("modem %s: connected (%s, %s)", m->cfg.name,
 			    m->cfg.connection, m->cfg.model);
 		}
