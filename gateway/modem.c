@@ -130,8 +130,9 @@ struct modem {
 	uint64_t next_token;
 	struct modem_pending *pending;
 	int n_pending;
-	int more;		/* the pending cap cut the last poll short */
-	int poll_now;		/* a +CMTI came, or releases after `more` */
+	GSM_SMSMessage *backlog;	/* read, not handed over: pending cap */
+	int n_backlog;
+	int poll_now;		/* a +CMTI came */
 	struct modem_partial partial[MODEM_MAX_PARTIAL];
 	int n_partial;
 	int stop;
@@ -363,6 +364,9 @@ modem_disconnect(struct modem *m)
 	m->wh.connected = 0;
 	m->wh.healthy = 0;
 	m->wh.signal_percent = -1;	/* unknown until the next check */
+	free(m->backlog);		/* read again after the reconnect */
+	m->backlog = NULL;
+	m->n_backlog = 0;
 	m->wh.network[0] = '\0';
 }
 
@@ -1026,10 +1030,8 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 		p->locations[0] = parts[0]->Location;
 		return 0;
 	}
-	if (m->n_pending == MODEM_MAX_PENDING) {
-		m->more = 1;
-		return -1;	/* the loop is behind; read it later */
-	}
+	if (m->n_pending == MODEM_MAX_PENDING)
+		return -1;	/* the loop is behind: kept in the backlog */
 	if ((in = calloc(1, sizeof *in)) == NULL)
 		return 0;
 	snprintf(in->modem, sizeof in->modem, "%s", m->cfg.name);
@@ -1115,27 +1117,46 @@ modem_part_cmp(const void *a, const void *b)
 	return pa - pb;
 }
 
-/* Group the messages read in one poll into sets and hand over the ready. */
+/* Keep messages the pending cap refused, to hand over without reading
+ * the SIM again. */
 static void
-modem_process(struct modem *m, GSM_SMSMessage *all, int count)
+modem_backlog_add(GSM_SMSMessage *bl, int *n, GSM_SMSMessage **set, int k)
+{
+	for (int i = 0; i < k; i++)
+		bl[(*n)++] = *set[i];
+}
+
+/*
+ * Group messages into sets and hand over the ready ones; those the pending
+ * cap refuses become the backlog. `full`: all is a whole read of the SIM
+ * (incomplete sets not in it are forgotten).
+ */
+static void
+modem_process(struct modem *m, GSM_SMSMessage *all, int count, int full)
 {
 	GSM_SMSMessage *set[MODEM_MAX_PARTS];
 	char sender[32], other[32];
 	struct modem_partial *partial;
 	int *used = calloc((size_t)count + 1, sizeof *used);
-	int i, j, n, ref, part, total, r2, p2, t2;
+	GSM_SMSMessage *bl = malloc(((size_t)count + 1) * sizeof *bl);
+	int i, j, n, ref, part, total, r2, p2, t2, nbl = 0;
 
-	if (used == NULL)
+	if (used == NULL || bl == NULL) {
+		free(used);
+		free(bl);
 		return;
-	for (i = 0; i < m->n_partial; i++)
-		m->partial[i].seen = 0;
+	}
+	if (full)
+		for (i = 0; i < m->n_partial; i++)
+			m->partial[i].seen = 0;
 	for (i = 0; i < count; i++) {
 		if (used[i])
 			continue;
 		used[i] = 1;
 		if (!modem_concat(&all[i], &ref, &part, &total)) {
 			set[0] = &all[i];
-			modem_hand_over(m, set, 1, -1, 1, 1);
+			if (modem_hand_over(m, set, 1, -1, 1, 1) != 0)
+				modem_backlog_add(bl, &nbl, set, 1);
 			continue;
 		}
 		EncodeUTF8(sender, all[i].Number);
@@ -1153,7 +1174,8 @@ modem_process(struct modem *m, GSM_SMSMessage *all, int count)
 		}
 		qsort(set, (size_t)n, sizeof set[0], modem_part_cmp);
 		if (n >= total || n == MODEM_MAX_PARTS) {
-			modem_hand_over(m, set, n, ref, total, 1);
+			if (modem_hand_over(m, set, n, ref, total, 1) != 0)
+				modem_backlog_add(bl, &nbl, set, n);
 			continue;
 		}
 		partial = modem_partial_find(m, sender, ref, total);
@@ -1164,16 +1186,35 @@ modem_process(struct modem *m, GSM_SMSMessage *all, int count)
 			log_warn("modem %s: multipart set %d has %d of %d parts "
 			    "after %d s; storing it incomplete", m->cfg.name,
 			    ref, n, total, m->multipart_timeout_s);
-			modem_hand_over(m, set, n, ref, total, 1);
+			if (modem_hand_over(m, set, n, ref, total, 1) != 0)
+				modem_backlog_add(bl, &nbl, set, n);
 		}
 	}
 	/* Forget sets that are gone (handed over or deleted). */
-	for (i = 0; i < m->n_partial; )
+	for (i = 0; full && i < m->n_partial; )
 		if (!m->partial[i].seen)
 			m->partial[i] = m->partial[--m->n_partial];
 		else
 			i++;
 	free(used);
+	free(m->backlog);
+	m->backlog = nbl > 0 ? bl : NULL;
+	m->n_backlog = nbl;
+	if (nbl == 0)
+		free(bl);
+}
+
+/* Hand over what the pending cap held back, as releases make room. */
+static void
+modem_drain_backlog(struct modem *m)
+{
+	GSM_SMSMessage *b = m->backlog;
+	int n = m->n_backlog;
+
+	m->backlog = NULL;
+	m->n_backlog = 0;
+	modem_process(m, b, n, 0);
+	free(b);
 }
 
 /* Read the whole SIM; a failure marks the modem lost. */
@@ -1184,8 +1225,8 @@ modem_poll(struct modem *m)
 	GSM_SMSMessage *all = NULL, *grown;
 	GSM_Error err;
 	int count = 0, cap = 0, start = 1, i;
+	long long t0 = modem_now_ms(), t1;
 
-	m->more = 0;
 	memset(&multi, 0, sizeof multi);
 	for (;;) {
 		multi.SMS[0].Folder = 0;
@@ -1216,9 +1257,14 @@ modem_poll(struct modem *m)
 			all[count++] = multi.SMS[i];
 		}
 	}
+	t1 = modem_now_ms();
 	if (count > 0)
-		modem_process(m, all, count);
+		modem_process(m, all, count, 1);
 	free(all);
+	if (count > 0)
+		log_debug("modem %s: read %d new message(s) in %lld ms, "
+		    "handed over in %lld ms", m->cfg.name, count, t1 - t0,
+		    modem_now_ms() - t1);
 }
 
 /* Messages caught by the callback (+CDS, +CMT): not on the SIM. */
@@ -1253,7 +1299,8 @@ modem_min(long long a, long long b)
 static long long
 modem_health_due(const struct modem *m)
 {
-	if (m->n_pending == 0 && !m->poll_now && m->n_caught == 0)
+	if (m->n_pending == 0 && m->n_backlog == 0 && !m->poll_now &&
+	    m->n_caught == 0)
 		return m->next_health_ms;
 	return m->next_health_ms + m->cfg.health_interval_s * 1000LL;
 }
@@ -1272,12 +1319,12 @@ modem_work(struct modem *m)
 		modem_send_part(m);
 	modem_handle_caught(m);
 	now = modem_now_ms();
-	/* The cap cut the last poll short: read on as soon as half the
-	 * pending messages are released, without waiting for the interval. */
-	if (m->more && m->n_pending <= MODEM_MAX_PENDING / 2)
-		m->poll_now = 1;
+	/* The cap held messages back: hand them over as soon as releases
+	 * make room, without reading the SIM again; poll only once empty. */
+	if (!m->lost && m->n_backlog > 0 && m->n_pending < MODEM_MAX_PENDING)
+		modem_drain_backlog(m);
 	if (!m->lost && (m->cfg.role & MODEM_ROLE_RECEIVE) &&
-	    (m->poll_now || now >= m->next_poll_ms)) {
+	    m->n_backlog == 0 && (m->poll_now || now >= m->next_poll_ms)) {
 		m->poll_now = 0;
 		modem_poll(m);
 		m->next_poll_ms = modem_now_ms() +
@@ -1300,7 +1347,8 @@ modem_work(struct modem *m)
 	for (int i = 0; i < m->n_pending; i++)
 		if (m->pending[i].released)
 			wake = now;	/* never sleep with deletions to do */
-	if (m->n_caught > 0)
+	if (m->n_caught > 0 ||
+	    (m->n_backlog > 0 && m->n_pending < MODEM_MAX_PENDING))
 		wake = now;
 	if (wake > now)
 		modem_read_commands(m, (int)modem_min(wake - now,
