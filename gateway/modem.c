@@ -23,6 +23,7 @@
  * the SIM refused it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <gammu.h>
@@ -157,6 +159,12 @@ struct modem {
 	long long next_health_ms;
 	long long next_poll_ms;
 };
+
+static long long
+modem_min(long long a, long long b)
+{
+	return a < b ? a : b;
+}
 
 static long long
 modem_now_ms(void)
@@ -446,12 +454,101 @@ modem_unlock_sim(struct modem *m)
 	return -1;
 }
 
+static speed_t
+modem_speed(const char *connection)
+{
+	long baud = strtol(connection + 2, NULL, 10);	/* "at115200" */
+
+	switch (baud) {
+	case 9600:
+		return B9600;
+	case 38400:
+		return B38400;
+	case 57600:
+		return B57600;
+	case 115200:
+		return B115200;
+	case 230400:
+		return B230400;
+	case 460800:
+		return B460800;
+	default:
+		return B19200;	/* gammu's "at" */
+	}
+}
+
+/*
+ * Does anything answer "AT" on the device? Asked without libgammu, so a
+ * hung modem does not hold the process-wide lock (which GSM_InitConnection
+ * would, for up to four timeouts, starving the other modems). AT
+ * connections only; 0 when it answered, -1 with the problem set.
+ */
+static int
+modem_probe(struct modem *m)
+{
+	struct termios t;
+	struct pollfd pfd;
+	char buf[256];
+	size_t len = 0;
+	ssize_t n;
+	long long end;
+	int fd, answered = 0;
+
+	if (strncmp(m->cfg.connection, "at", 2) != 0)
+		return 0;
+	fd = open(m->cfg.device, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(m->problem, sizeof m->problem, "cannot open %.60s: "
+		    "%s", m->cfg.device, strerror(errno));
+		return -1;
+	}
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		cfsetspeed(&t, modem_speed(m->cfg.connection));
+		t.c_cflag |= CLOCAL | CREAD;
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	tcflush(fd, TCIOFLUSH);
+	if (write(fd, "AT\r", 3) != 3) {
+		snprintf(m->problem, sizeof m->problem, "cannot write to "
+		    "%.60s: %s", m->cfg.device, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	end = modem_now_ms() + modem_timeout_ms(m);
+	while (!answered && modem_now_ms() < end) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)modem_min(end - modem_now_ms(),
+		    MODEM_SLICE_MS)) <= 0)
+			continue;
+		n = read(fd, buf + len, sizeof buf - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		answered = strstr(buf, "OK") != NULL ||
+		    strstr(buf, "ERROR") != NULL;
+		if (len == sizeof buf - 1)
+			len = 0;
+	}
+	close(fd);
+	if (!answered) {
+		snprintf(m->problem, sizeof m->problem, "not answering (no "
+		    "reply to AT within %d s)", m->cfg.timeout_s);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 modem_connect(struct modem *m)
 {
 	GSM_Config *gc;
 	GSM_Error err;
 
+	if (modem_probe(m) != 0)
+		return -1;
 	pthread_mutex_lock(&gammu_lock);
 	m->gsm = GSM_AllocStateMachine();
 	if (m->gsm != NULL) {
@@ -1286,12 +1383,6 @@ modem_read_device(struct modem *m)
 	modem_lock(m, modem_timeout_ms(m));
 	GSM_ReadDevice(m->gsm, FALSE);
 	modem_unlock(m);
-}
-
-static long long
-modem_min(long long a, long long b)
-{
-	return a < b ? a : b;
 }
 
 /* Health waits while messages are in flight (it costs several commands),

@@ -685,6 +685,98 @@ case_receive_only(void)
 	    cause ? cause : "(none)");
 }
 
+static int
+pred_both_healthy(void *arg)
+{
+	struct modem **two = arg;
+	struct modem_health a, b;
+
+	modem_get_health(two[0], &a);
+	modem_get_health(two[1], &b);
+	return a.healthy && b.healthy;
+}
+
+/*
+ * Two modems in one process, one hung: the other keeps sending (libgammu
+ * calls are serialised, so it waits at most the hung one's timeout), and
+ * what failed on the hung one goes out on the other, exactly once.
+ */
+static void
+case_two_modems(void)
+{
+	static const uint64_t ids[] = { 51, 52, 53 };
+	struct atemu *emu1, *emu2;
+	struct modem *two[2];
+	struct modem_config mc1, mc2;
+	const char *cause = NULL;
+	int i, ok_on_m2 = 0;
+	long t0;
+
+	emu_start();
+	emu1 = emu;
+	mc1 = mc;
+	emu_start();
+	emu2 = emu;
+	mc2 = mc;
+	snprintf(mc2.name, sizeof mc2.name, "m2");
+	two[0] = modem_start(base, &mc1, 600, receive_cb, NULL, &cause);
+	two[1] = modem_start(base, &mc2, 600, receive_cb, NULL, &cause);
+	REQUIRE(two[0] != NULL && two[1] != NULL, "modem_start: %s", cause);
+	for (i = 0; i < 2; i++)
+		modem_set_send_callbacks(two[i], sent_cb, delivery_cb, NULL);
+	REQUIRE(testloop_run_until(base, 30000, pred_both_healthy, two) == 0,
+	    "two modems not healthy");
+
+	emu = emu1;
+	emu_do("hang forever");
+	REQUIRE(modem_send(two[0], ids[0], "+2389912345", "um", &cause) == 0,
+	    "send on m1: %s", cause);
+	REQUIRE(modem_send(two[1], ids[1], "+2389912345", "dois", &cause) ==
+	    0, "send on m2: %s", cause);
+	wait_sent(2, 20000);
+	for (i = 0; i < 2; i++) {
+		if (seen.sent[i].id == ids[0])
+			CHECK(seen.sent[i].ok == 0 && strcmp(seen.sent[i].modem,
+			    "m1") == 0, "on hung m1 got ok=%d modem=%s want 0/m1",
+			    seen.sent[i].ok, seen.sent[i].modem);
+		else
+			CHECK(seen.sent[i].ok == 1 && strcmp(seen.sent[i].modem,
+			    "m2") == 0, "on m2 got ok=%d modem=%s (%s) want 1/m2",
+			    seen.sent[i].ok, seen.sent[i].modem,
+			    seen.sent[i].cause);
+	}
+	/* The dispatcher's move: the failed one goes out on m2, while m1
+	 * keeps trying to reconnect to its hung modem. That must not hold
+	 * m2 up for long (libgammu calls are serialised). */
+	t0 = test_now_ms();
+	REQUIRE(modem_send(two[1], ids[2], "+2389912345", "um", &cause) == 0,
+	    "resend on m2: %s", cause);
+	wait_sent(3, 20000);
+	CHECK(seen.sent[2].ok == 1, "resend got ok=%d (%s) want=1",
+	    seen.sent[2].ok, seen.sent[2].cause);
+	CHECK(seen.sent_at[2] - t0 < 4000, "resend on m2 took got=%ld ms "
+	    "want<4000 (m1's reconnects must not block it)",
+	    seen.sent_at[2] - t0);
+	check_exactly_once(ids, 3);
+	emu = emu2;
+	ok_on_m2 = emu_stat_int("sent");
+	CHECK(ok_on_m2 == 2, "PDUs on m2 got=%d want=2", ok_on_m2);
+	emu = emu1;
+	CHECK(emu_stat_int("sent") == 0, "PDUs on m1 got=%d want=0",
+	    emu_stat_int("sent"));
+	emu_do("resume");
+
+	for (i = 0; i < 2; i++) {
+		seen.stopped = 0;
+		modem_stop(two[i], stopped_cb, NULL);
+		CHECK(testloop_run_until(base, 30000, pred_stopped, NULL) == 0,
+		    "modem %d did not stop", i);
+		modem_free(two[i]);
+	}
+	atemu_stop(emu2);
+	emu = emu1;	/* stopped by main() */
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -703,6 +795,7 @@ static const struct {
 	{ "stop", case_stop },
 	{ "receive-only", case_receive_only },
 	{ "cmt", case_cmt },
+	{ "two-modems", case_two_modems },
 };
 
 int
