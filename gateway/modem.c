@@ -45,6 +45,7 @@
 #define MODEM_MAX_CAUGHT 32	/* +CDS/+CMT caught during one call */
 #define MODEM_SLICE_MS 200	/* longest wait without reading the device */
 #define MODEM_WATCHDOG_MS 250	/* how often the loop checks for hung calls */
+#define MODEM_FAIL_STREAK 5	/* sends failing in a row: re-initialise */
 
 /* Serialises every libgammu call in the process (shared static buffers). */
 static pthread_mutex_t gammu_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -146,6 +147,7 @@ struct modem {
 	int part;			/* next part to submit */
 	int last_ref;
 	long long next_send_ms;
+	int fail_streak;	/* messages refused in a row */
 
 	/* what the gammu callbacks saw (set inside calls, read after) */
 	int st_seen, st_status, st_mr;
@@ -866,6 +868,19 @@ modem_encode(struct modem *m, const struct modem_outgoing *o)
 	return 0;
 }
 
+/* A message failed while the modem answered: after several in a row the
+ * modem itself is suspect (SIM, network registration): re-initialise. */
+static void
+modem_count_failure(struct modem *m)
+{
+	if (m->lost || ++m->fail_streak < MODEM_FAIL_STREAK)
+		return;
+	m->lost = 1;
+	snprintf(m->problem, sizeof m->problem, "keeps failing (%d "
+	    "messages in a row not sent)", m->fail_streak);
+	m->fail_streak = 0;
+}
+
 /* Submit the next part of the head message; the rate limit is checked by
  * the caller. */
 static void
@@ -898,6 +913,7 @@ modem_send_part(struct modem *m)
 		    m->multi->Number, m->lost ? m->problem :
 		    GSM_ErrorString(err));
 		modem_finish(m, 0, cause);
+		modem_count_failure(m);
 		return;
 	}
 	if (!m->st_seen) {
@@ -917,11 +933,14 @@ modem_send_part(struct modem *m)
 		    "network (+CMS ERROR %d)", m->part + 1, m->multi->Number,
 		    m->st_status);
 		modem_finish(m, 0, cause);
+		modem_count_failure(m);
 		return;
 	}
 	m->last_ref = m->st_mr;
-	if (++m->part == m->multi->Number)
+	if (++m->part == m->multi->Number) {
 		modem_finish(m, 1, "");
+		m->fail_streak = 0;
+	}
 }
 
 /* --- worker side: receiving ------------------------------------------ */

@@ -390,6 +390,36 @@ case_cms_error(void)
 	    h.healthy, h.sent, h.failed);
 }
 
+/* Five refusals in a row: the modem is re-initialised, then used again. */
+static void
+case_keeps_failing(void)
+{
+	static const uint64_t ids[] = { 61, 62, 63, 64, 65, 66 };
+	int i;
+
+	emu_start();
+	modem_up();
+	wait_healthy(20000);
+	emu_do("cms-error AT+CMGS 38 5");
+	for (i = 0; i < 5; i++)
+		send_ok(ids[i], "+2389912345", "falha");
+	wait_sent(5, 30000);
+	for (i = 0; i < 5; i++)
+		CHECK(seen.sent[i].ok == 0, "message %d ok got=%d want=0", i,
+		    seen.sent[i].ok);
+	CHECK(testloop_run_until(base, 30000, pred_unhealthy, NULL) == 0 ||
+	    emu_stat_int("inits") >= 2, "no re-initialisation after 5 "
+	    "failures");
+	wait_healthy(30000);
+	CHECK(emu_stat_int("inits") == 2, "inits got=%d want=2",
+	    emu_stat_int("inits"));
+	send_ok(ids[5], "+2389912345", "de novo");
+	wait_sent(6, 15000);
+	CHECK(seen.sent[5].ok == 1, "after re-init ok got=%d want=1 (%s)",
+	    seen.sent[5].ok, seen.sent[5].cause);
+	check_exactly_once(ids, 6);
+}
+
 static void
 case_delivery(void)
 {
@@ -796,6 +826,7 @@ static const struct {
 	{ "receive-only", case_receive_only },
 	{ "cmt", case_cmt },
 	{ "two-modems", case_two_modems },
+	{ "keeps-failing", case_keeps_failing },
 };
 
 int
