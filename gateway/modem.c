@@ -329,12 +329,14 @@ modem_sms_cb(GSM_StateMachine *s, GSM_SMSMessage *sms, void *arg)
 
 	(void)s;
 	if (sms->PDU != SMS_Status_Report && sms->State == 0) {
-		m->poll_now = 1;	/* +CMTI: stored, read it */
+		/* +CMTI: stored; read it (a send-only modem leaves it). */
+		if (m->cfg.role & MODEM_ROLE_RECEIVE)
+			m->poll_now = 1;
 		return;
 	}
 	if (m->n_caught < MODEM_MAX_CAUGHT)
 		m->caught[m->n_caught++] = *sms;
-	else
+	else if (m->cfg.role & MODEM_ROLE_RECEIVE)
 		m->poll_now = 1;
 }
 
@@ -1467,6 +1469,16 @@ modem_work(struct modem *m)
 		modem_read_device(m);
 }
 
+/* Wait ms (applying commands meanwhile), unless asked to stop. */
+static void
+modem_wait(struct modem *m, int ms)
+{
+	long long end = modem_now_ms() + ms, now;
+
+	while (!m->stop && (now = modem_now_ms()) < end)
+		modem_read_commands(m, (int)(end - now));
+}
+
 static void *
 modem_main(void *arg)
 {
@@ -1478,7 +1490,7 @@ modem_main(void *arg)
 		if (m->halted) {
 			modem_fail_queue(m, m->problem);
 			modem_health_publish(m);
-			modem_read_commands(m, 1000);
+			modem_wait(m, 1000);
 			continue;
 		}
 		if (!m->connected) {
@@ -1489,7 +1501,7 @@ modem_main(void *arg)
 					continue;
 				log_warn("modem %s: %s; retrying in %d s",
 				    m->cfg.name, m->problem, backoff_s);
-				modem_read_commands(m, backoff_s * 1000);
+				modem_wait(m, backoff_s * 1000);
 				backoff_s = backoff_s < 60 ? backoff_s * 2 : 60;
 				continue;
 			}
