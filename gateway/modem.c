@@ -134,7 +134,9 @@ struct modem {
 	struct modem_pending *pending;
 	int n_pending;
 	GSM_SMSMessage *backlog;	/* read, not handed over: pending cap */
-	int n_backlog;
+	int n_backlog, backlog_cap;
+	struct inbound_sms **deferred;	/* built during a read, sent after */
+	int n_deferred, deferred_cap, defer;
 	int poll_now;		/* a +CMTI came */
 	struct modem_partial partial[MODEM_MAX_PARTIAL];
 	int n_partial;
@@ -379,6 +381,7 @@ modem_disconnect(struct modem *m)
 	free(m->backlog);		/* read again after the reconnect */
 	m->backlog = NULL;
 	m->n_backlog = 0;
+	m->backlog_cap = 0;
 	m->wh.network[0] = '\0';
 }
 
@@ -1119,6 +1122,26 @@ modem_report(struct modem *m, const GSM_SMSMessage *sms)
 	modem_send_record(m->worker_fd, &rec);
 }
 
+/* Keep a built message until the read ends (the loop then gets the whole
+ * SIM at once, and the worker need not copy what it read). */
+static int
+modem_defer(struct modem *m, struct inbound_sms *in)
+{
+	struct inbound_sms **grown;
+
+	if (m->n_deferred == m->deferred_cap) {
+		int cap = m->deferred_cap ? m->deferred_cap * 2 : 64;
+
+		grown = realloc(m->deferred, (size_t)cap * sizeof *grown);
+		if (grown == NULL)
+			return -1;
+		m->deferred = grown;
+		m->deferred_cap = cap;
+	}
+	m->deferred[m->n_deferred++] = in;
+	return 0;
+}
+
 /*
  * Build the message for parts[0..n) (sorted by part number) and hand it to
  * the loop. The SIM slots become pending until the loop releases them
@@ -1195,12 +1218,31 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 	p->n = stored ? n : 0;
 	for (i = 0; i < p->n; i++)
 		p->locations[i] = parts[i]->Location;
+	if (m->defer && modem_defer(m, in) == 0)
+		return 0;
 	memset(&rec, 0, offsetof(struct modem_record, u));
 	rec.type = MODEM_REC_RECEIVED;
 	rec.sms = in;
 	rec.token = in->token;
 	modem_send_record(m->worker_fd, &rec);
 	return 0;
+}
+
+/* Pass the messages built during a read to the loop. */
+static void
+modem_flush_deferred(struct modem *m)
+{
+	struct modem_record rec;
+
+	m->defer = 0;
+	memset(&rec, 0, offsetof(struct modem_record, u));
+	rec.type = MODEM_REC_RECEIVED;
+	for (int i = 0; i < m->n_deferred; i++) {
+		rec.sms = m->deferred[i];
+		rec.token = rec.sms->token;
+		modem_send_record(m->worker_fd, &rec);
+	}
+	m->n_deferred = 0;
 }
 
 static struct modem_partial *
@@ -1236,12 +1278,25 @@ modem_part_cmp(const void *a, const void *b)
 }
 
 /* Keep messages the pending cap refused, to hand over without reading
- * the SIM again. */
+ * the SIM again (if memory runs out they are simply read again). */
 static void
-modem_backlog_add(GSM_SMSMessage *bl, int *n, GSM_SMSMessage **set, int k)
+modem_backlog_add(struct modem *m, GSM_SMSMessage **set, int k)
 {
+	GSM_SMSMessage *grown;
+
+	if (m->n_backlog + k > m->backlog_cap) {
+		int cap = m->backlog_cap ? m->backlog_cap * 2 : 64;
+
+		while (cap < m->n_backlog + k)
+			cap *= 2;
+		grown = realloc(m->backlog, (size_t)cap * sizeof *grown);
+		if (grown == NULL)
+			return;
+		m->backlog = grown;
+		m->backlog_cap = cap;
+	}
 	for (int i = 0; i < k; i++)
-		bl[(*n)++] = *set[i];
+		m->backlog[m->n_backlog++] = *set[i];
 }
 
 /*
@@ -1256,14 +1311,10 @@ modem_process(struct modem *m, GSM_SMSMessage *all, int count, int full)
 	char sender[32], other[32];
 	struct modem_partial *partial;
 	int *used = calloc((size_t)count + 1, sizeof *used);
-	GSM_SMSMessage *bl = malloc(((size_t)count + 1) * sizeof *bl);
-	int i, j, n, ref, part, total, r2, p2, t2, nbl = 0;
+	int i, j, n, ref, part, total, r2, p2, t2;
 
-	if (used == NULL || bl == NULL) {
-		free(used);
-		free(bl);
+	if (used == NULL)
 		return;
-	}
 	if (full)
 		for (i = 0; i < m->n_partial; i++)
 			m->partial[i].seen = 0;
@@ -1274,7 +1325,7 @@ modem_process(struct modem *m, GSM_SMSMessage *all, int count, int full)
 		if (!modem_concat(&all[i], &ref, &part, &total)) {
 			set[0] = &all[i];
 			if (modem_hand_over(m, set, 1, -1, 1, 1) != 0)
-				modem_backlog_add(bl, &nbl, set, 1);
+				modem_backlog_add(m, set, 1);
 			continue;
 		}
 		EncodeUTF8(sender, all[i].Number);
@@ -1293,7 +1344,7 @@ modem_process(struct modem *m, GSM_SMSMessage *all, int count, int full)
 		qsort(set, (size_t)n, sizeof set[0], modem_part_cmp);
 		if (n >= total || n == MODEM_MAX_PARTS) {
 			if (modem_hand_over(m, set, n, ref, total, 1) != 0)
-				modem_backlog_add(bl, &nbl, set, n);
+				modem_backlog_add(m, set, n);
 			continue;
 		}
 		partial = modem_partial_find(m, sender, ref, total);
@@ -1305,7 +1356,7 @@ modem_process(struct modem *m, GSM_SMSMessage *all, int count, int full)
 			    "after %d s; storing it incomplete", m->cfg.name,
 			    ref, n, total, m->multipart_timeout_s);
 			if (modem_hand_over(m, set, n, ref, total, 1) != 0)
-				modem_backlog_add(bl, &nbl, set, n);
+				modem_backlog_add(m, set, n);
 		}
 	}
 	/* Forget sets that are gone (handed over or deleted). */
@@ -1315,11 +1366,15 @@ modem_process(struct modem *m, GSM_SMSMessage *all, int count, int full)
 		else
 			i++;
 	free(used);
-	free(m->backlog);
-	m->backlog = nbl > 0 ? bl : NULL;
-	m->n_backlog = nbl;
-	if (nbl == 0)
-		free(bl);
+}
+
+/* Room for the backlog: all of it, or half the cap (each drain copies what
+ * is left, so it must not run for every single release). */
+static int
+modem_backlog_ready(const struct modem *m)
+{
+	return m->n_backlog > 0 && (m->n_pending <= MODEM_MAX_PENDING / 2 ||
+	    m->n_pending + m->n_backlog <= MODEM_MAX_PENDING);
 }
 
 /* Hand over what the pending cap held back, as releases make room. */
@@ -1331,7 +1386,8 @@ modem_drain_backlog(struct modem *m)
 
 	m->backlog = NULL;
 	m->n_backlog = 0;
-	modem_process(m, b, n, 0);
+	m->backlog_cap = 0;
+	modem_process(m, b, n, 0);	/* refused ones: a new backlog */
 	free(b);
 }
 
@@ -1342,9 +1398,10 @@ modem_poll(struct modem *m)
 	GSM_MultiSMSMessage multi;
 	GSM_SMSMessage *all = NULL, *grown;
 	GSM_Error err;
-	int count = 0, cap = 0, start = 1, i;
+	int count = 0, cap = 0, start = 1, i, singles = 0;
 	long long t0 = modem_now_ms(), t1;
 
+	m->defer = 1;
 	memset(&multi, 0, sizeof multi);
 	for (;;) {
 		multi.SMS[0].Folder = 0;
@@ -1361,10 +1418,20 @@ modem_poll(struct modem *m)
 			break;
 		}
 		for (i = 0; i < multi.Number; i++) {
-			if (multi.SMS[i].State == SMS_Sent ||
-			    multi.SMS[i].State == SMS_UnSent ||
-			    modem_location_pending(m, multi.SMS[i].Location))
+			GSM_SMSMessage *one = &multi.SMS[i];
+			int r, p, t;
+
+			if (one->State == SMS_Sent || one->State == SMS_UnSent ||
+			    modem_location_pending(m, one->Location))
 				continue;
+			/* A single message is built at once, without
+			 * copying it; parts of sets wait for the whole read. */
+			if (!modem_concat(one, &r, &p, &t)) {
+				if (modem_hand_over(m, &one, 1, -1, 1, 1) != 0)
+					modem_backlog_add(m, &one, 1);
+				singles++;
+				continue;
+			}
 			if (count == cap) {
 				cap = cap ? cap * 2 : 32;
 				grown = realloc(all, (size_t)cap * sizeof *all);
@@ -1376,13 +1443,13 @@ modem_poll(struct modem *m)
 		}
 	}
 	t1 = modem_now_ms();
-	if (count > 0)
-		modem_process(m, all, count, 1);
+	modem_process(m, all, count, 1);	/* also ages partial sets */
 	free(all);
-	if (count > 0)
-		log_debug("modem %s: read %d new message(s) in %lld ms, "
-		    "handed over in %lld ms", m->cfg.name, count, t1 - t0,
-		    modem_now_ms() - t1);
+	modem_flush_deferred(m);
+	if (count + singles > 0)
+		log_debug("modem %s: read %d message(s) and %d part(s) in "
+		    "%lld ms, handed over in %lld ms", m->cfg.name, singles,
+		    count, t1 - t0, modem_now_ms() - t1);
 }
 
 /* Messages caught by the callback (+CDS, +CMT): not on the SIM. */
@@ -1433,7 +1500,7 @@ modem_work(struct modem *m)
 	now = modem_now_ms();
 	/* The cap held messages back: hand them over as soon as releases
 	 * make room, without reading the SIM again; poll only once empty. */
-	if (!m->lost && m->n_backlog > 0 && m->n_pending < MODEM_MAX_PENDING)
+	if (!m->lost && modem_backlog_ready(m))
 		modem_drain_backlog(m);
 	if (!m->lost && (m->cfg.role & MODEM_ROLE_RECEIVE) &&
 	    m->n_backlog == 0 && (m->poll_now || now >= m->next_poll_ms)) {
@@ -1459,8 +1526,7 @@ modem_work(struct modem *m)
 	for (int i = 0; i < m->n_pending; i++)
 		if (m->pending[i].released)
 			wake = now;	/* never sleep with deletions to do */
-	if (m->n_caught > 0 ||
-	    (m->n_backlog > 0 && m->n_pending < MODEM_MAX_PENDING))
+	if (m->n_caught > 0 || modem_backlog_ready(m))
 		wake = now;
 	if (wake > now)
 		modem_read_commands(m, (int)modem_min(wake - now,
@@ -1780,5 +1846,6 @@ modem_free(struct modem *m)
 	close(m->worker_fd);
 	pthread_mutex_destroy(&m->call_lock);
 	free(m->pending);
+	free(m->deferred);
 	free(m);
 }

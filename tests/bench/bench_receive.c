@@ -96,6 +96,9 @@ raw_rate(struct gateway_proc *g, int n)
 		for (int i = 0; i < multi.Number && count < n; i++)
 			locations[count++] = multi.SMS[i].Location;
 	}
+	if (getenv("BENCH_LOG") != NULL)
+		fprintf(stderr, "raw: read %d in %.0f ms\n", count,
+		    (now_s() - t0) * 1000);
 	for (int i = 0; i < count; i++) {
 		memset(&del, 0, sizeof del);
 		del.Location = locations[i];
