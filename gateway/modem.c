@@ -461,6 +461,8 @@ modem_unlock_sim(struct modem *m)
 	return -1;
 }
 
+static void modem_read_commands(struct modem *m, int timeout_ms);
+
 static speed_t
 modem_speed(const char *connection)
 {
@@ -524,6 +526,9 @@ modem_probe(struct modem *m)
 	}
 	end = modem_now_ms() + modem_timeout_ms(m);
 	while (!answered && modem_now_ms() < end) {
+		modem_read_commands(m, 0);	/* a stop ends the wait */
+		if (m->stop)
+			break;
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, (int)modem_min(end - modem_now_ms(),
