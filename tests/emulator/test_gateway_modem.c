@@ -11,10 +11,12 @@
  * passes; timeouts are configured short (a hung modem is detected in 2 s).
  * Set ATEMU_VERBOSE=1 for the emulator's AT log.
  */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <event2/event.h>
 
@@ -807,6 +809,160 @@ case_two_modems(void)
 	emu = emu1;	/* stopped by main() */
 }
 
+/* --- more messages than the worker may have in flight (dummy driver) */
+
+#define BACKLOG_SINGLES 1297
+
+static struct {
+	char dir[64];
+	int got[BACKLOG_SINGLES + 1];	/* times each single arrived */
+	int joined;			/* the 3-part set, joined */
+	int bad;			/* anything unexpected */
+	int total;
+	struct { struct modem *m; uint64_t token; } held[2048];
+	int n_held;
+	int release;			/* the test lets the loop release */
+} bk;
+
+static void
+backlog_file(int location, const char *text, const char *udh)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/sms/1/%d", bk.dir, location);
+	REQUIRE((f = fopen(path, "w")) != NULL, "write %s", path);
+	fprintf(f, "[SMSBackup000]\nPDU = Deliver\nSMSC = \"+2389900000\"\n"
+	    "Number = \"+2389912345\"\nDateTime = 20261122T140236\n"
+	    "State = UnRead\nCoding = Default_No_Compression\nFolder = 1\n"
+	    "Class = -1\n");
+	if (udh != NULL)
+		fprintf(f, "UDH = %s\n", udh);
+	fprintf(f, "Text00 = ");
+	for (const char *c = text; *c != '\0'; c++)
+		fprintf(f, "00%02X", (unsigned char)*c);
+	fprintf(f, "\n");
+	REQUIRE(fclose(f) == 0, "close %s", path);
+}
+
+static int
+backlog_left(void)
+{
+	char path[128];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof path, "%s/sms/1", bk.dir);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] >= '0' && de->d_name[0] <= '9')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void
+backlog_receive(struct inbound_sms *sms, void *arg)
+{
+	int k;
+
+	(void)arg;
+	bk.total++;
+	if (strcmp(sms->text, "AAAAABBBBBCCCCC") == 0 && sms->parts == 3)
+		bk.joined++;
+	else if (sscanf(sms->text, "msg %d", &k) == 1 && k >= 1 &&
+	    k <= BACKLOG_SINGLES)
+		bk.got[k]++;
+	else
+		bk.bad++;
+	REQUIRE(bk.n_held < 2048, "held");
+	bk.held[bk.n_held].m = sms->source;
+	bk.held[bk.n_held++].token = sms->token;
+	inbound_sms_free(sms);
+}
+
+static int
+pred_backlog(void *arg)
+{
+	int want = *(int *)arg;
+
+	if (bk.release) {
+		for (int i = 0; i < bk.n_held; i++)
+			modem_release(bk.held[i].m, bk.held[i].token);
+		bk.n_held = 0;
+	}
+	return bk.total >= want && (!bk.release || backlog_left() == 0);
+}
+
+static void
+case_backlog(void)
+{
+	const char *cause = NULL;
+	char path[128];
+	int i, loc = 0, want, once = 0;
+
+	snprintf(bk.dir, sizeof bk.dir, "/tmp/farol-backlog-XXXXXX");
+	REQUIRE(mkdtemp(bk.dir) != NULL, "mkdtemp");
+	snprintf(path, sizeof path, "%s/sms", bk.dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/sms/1", bk.dir);
+	mkdir(path, 0700);
+	for (i = 1; i <= BACKLOG_SINGLES; i++) {
+		char text[32];
+
+		snprintf(text, sizeof text, "msg %d", i);
+		backlog_file(++loc, text, NULL);
+		if (i == 1100) {	/* a set, parts out of order */
+			backlog_file(++loc, "CCCCC", "050003A70303");
+			backlog_file(++loc, "AAAAA", "050003A70301");
+			backlog_file(++loc, "BBBBB", "050003A70302");
+		}
+	}
+	memset(&mc, 0, sizeof mc);
+	snprintf(mc.name, sizeof mc.name, "dummy");
+	snprintf(mc.device, sizeof mc.device, "%s", bk.dir);
+	snprintf(mc.connection, sizeof mc.connection, "none");
+	snprintf(mc.model, sizeof mc.model, "dummy");
+	mc.role = MODEM_ROLE_RECEIVE;
+	mc.poll_interval_s = 1;
+	mc.send_per_minute = 10;
+	mc.timeout_s = 10;
+	mc.health_interval_s = 300;
+	modem = modem_start(base, &mc, 600, backlog_receive, NULL, &cause);
+	REQUIRE(modem != NULL, "modem_start: %s", cause);
+
+	/* Nothing released: the worker stops at its cap (1,024). */
+	want = 1024;
+	CHECK(testloop_run_until(base, 20000, pred_backlog, &want) == 0,
+	    "in flight got=%d want=1024", bk.total);
+	CHECK(bk.total == 1024, "in flight got=%d want=1024 (the cap)",
+	    bk.total);
+	/* Released: the rest follows without duplicates. */
+	bk.release = 1;
+	want = BACKLOG_SINGLES + 1;
+	CHECK(testloop_run_until(base, 30000, pred_backlog, &want) == 0,
+	    "got=%d want=%d, left on the SIM %d", bk.total, want,
+	    backlog_left());
+	for (i = 1; i <= BACKLOG_SINGLES; i++)
+		if (bk.got[i] == 1)
+			once++;
+		else if (!CHECK(bk.got[i] == 1, "message %d got=%d times "
+		    "want=1", i, bk.got[i]))
+			break;
+	CHECK(once == BACKLOG_SINGLES, "once got=%d want=%d", once,
+	    BACKLOG_SINGLES);
+	CHECK(bk.joined == 1, "multipart got=%d want=1", bk.joined);
+	CHECK(bk.bad == 0, "unexpected messages got=%d want=0", bk.bad);
+	CHECK(backlog_left() == 0, "left on the SIM got=%d want=0",
+	    backlog_left());
+	modem_down();
+	snprintf(path, sizeof path, "rm -rf '%s'", bk.dir);
+	if (system(path) != 0)
+		fprintf(stderr, "cannot remove %s\n", bk.dir);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -827,6 +983,7 @@ static const struct {
 	{ "cmt", case_cmt },
 	{ "two-modems", case_two_modems },
 	{ "keeps-failing", case_keeps_failing },
+	{ "backlog", case_backlog },
 };
 
 int
