@@ -963,6 +963,69 @@ case_backlog(void)
 		fprintf(stderr, "cannot remove %s\n", bk.dir);
 }
 
+/* A status report stored on the SIM: to the delivery callback, deleted,
+ * never to the inbox (dummy driver: it reads gammu's backup format). */
+static void
+case_sim_status_report(void)
+{
+	const char *cause = NULL;
+	char path[128];
+	int want = 1, n = 1;
+	FILE *f;
+
+	snprintf(bk.dir, sizeof bk.dir, "/tmp/farol-sr-XXXXXX");
+	REQUIRE(mkdtemp(bk.dir) != NULL, "mkdtemp");
+	snprintf(path, sizeof path, "%s/sms", bk.dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/sms/1", bk.dir);
+	mkdir(path, 0700);
+	backlog_file(1, "msg 7", NULL);
+	snprintf(path, sizeof path, "%s/sms/1/2", bk.dir);
+	REQUIRE((f = fopen(path, "w")) != NULL, "write %s", path);
+	fprintf(f, "[SMSBackup000]\nPDU = Status_Report\n"
+	    "SMSC = \"+2389900000\"\nNumber = \"+2389954321\"\n"
+	    "DateTime = 20261122T140236\nState = UnRead\n"
+	    "Coding = Default_No_Compression\nFolder = 1\nClass = -1\n"
+	    "MessageReference = 42\n");
+	REQUIRE(fclose(f) == 0, "close");
+	memset(&mc, 0, sizeof mc);
+	snprintf(mc.name, sizeof mc.name, "dummy");
+	snprintf(mc.device, sizeof mc.device, "%s", bk.dir);
+	snprintf(mc.connection, sizeof mc.connection, "none");
+	snprintf(mc.model, sizeof mc.model, "dummy");
+	mc.role = MODEM_ROLE_BOTH;
+	mc.poll_interval_s = 1;
+	mc.send_per_minute = 10;
+	mc.timeout_s = 10;
+	mc.health_interval_s = 300;
+	bk.release = 1;
+	modem = modem_start(base, &mc, 600, backlog_receive, NULL, &cause);
+	REQUIRE(modem != NULL, "modem_start: %s", cause);
+	modem_set_send_callbacks(modem, sent_cb, delivery_cb, NULL);
+	CHECK(testloop_run_until(base, 10000, pred_delivery, &n) == 0,
+	    "delivery reports got=%d want=1", seen.n_delivery);
+	CHECK(testloop_run_until(base, 10000, pred_backlog, &want) == 0,
+	    "inbox got=%d want=1, left on the SIM %d", bk.total,
+	    backlog_left());
+	CHECK(seen.n_delivery == 1 && seen.delivery[0].message_ref == 42 &&
+	    seen.delivery[0].delivered == 1 &&
+	    strcmp(seen.delivery[0].recipient, "+2389954321") == 0 &&
+	    strcmp(seen.delivery[0].modem, "dummy") == 0,
+	    "delivery got n=%d ref=%d delivered=%d recipient=%s want "
+	    "1/42/1/+2389954321", seen.n_delivery,
+	    seen.delivery[0].message_ref, seen.delivery[0].delivered,
+	    seen.delivery[0].recipient);
+	CHECK(bk.total == 1 && bk.got[7] == 1 && bk.bad == 0,
+	    "inbox got total=%d want=1 (the status report is not a message)",
+	    bk.total);
+	CHECK(backlog_left() == 0, "left on the SIM got=%d want=0",
+	    backlog_left());
+	modem_down();
+	snprintf(path, sizeof path, "rm -rf '%s'", bk.dir);
+	if (system(path) != 0)
+		fprintf(stderr, "cannot remove %s\n", bk.dir);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -984,6 +1047,7 @@ static const struct {
 	{ "two-modems", case_two_modems },
 	{ "keeps-failing", case_keeps_failing },
 	{ "backlog", case_backlog },
+	{ "sim-status-report", case_sim_status_report },
 };
 
 int
