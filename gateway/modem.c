@@ -518,7 +518,9 @@ modem_probe(struct modem *m)
 		tcsetattr(fd, TCSANOW, &t);
 	}
 	tcflush(fd, TCIOFLUSH);
-	if (write(fd, "AT\r", 3) != 3) {
+	/* ESC first, as gammu does: a modem left waiting for the PDU of an
+	 * interrupted AT+CMGS would take "AT" as message text. */
+	if (write(fd, "\033\rAT\r", 5) != 5) {
 		snprintf(m->problem, sizeof m->problem, "cannot write to "
 		    "%.60s: %s", m->cfg.device, strerror(errno));
 		close(fd);

@@ -12,11 +12,14 @@
  * Set ATEMU_VERBOSE=1 for the emulator's AT log.
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -1026,6 +1029,41 @@ case_sim_status_report(void)
 		fprintf(stderr, "cannot remove %s\n", bk.dir);
 }
 
+/* A modem left waiting for the PDU of an interrupted AT+CMGS (farold
+ * killed, or aborted mid-send) is still brought up. */
+static void
+case_pending_prompt(void)
+{
+	char buf[64];
+	size_t len = 0;
+	ssize_t n;
+	long end;
+	int fd;
+
+	emu_start();
+	REQUIRE((fd = open(atemu_device(emu), O_RDWR | O_NOCTTY |
+	    O_NONBLOCK)) >= 0, "open %s", atemu_device(emu));
+	REQUIRE(write(fd, "AT+CMGS=20\r", 11) == 11, "write");
+	end = test_now_ms() + 5000;
+	while (test_now_ms() < end && (len < 2 || memchr(buf, '>', len) ==
+	    NULL)) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 100) > 0 && (n = read(fd, buf + len,
+		    sizeof buf - 1 - len)) > 0)
+			len += (size_t)n;
+	}
+	close(fd);
+	REQUIRE(len > 0 && memchr(buf, '>', len) != NULL,
+	    "no prompt from the emulator");
+	modem_up();
+	wait_healthy(20000);
+	send_ok(71, "+2389912345", "depois do prompt");
+	wait_sent(1, 15000);
+	CHECK(seen.sent[0].ok == 1, "ok got=%d want=1 (%s)", seen.sent[0].ok,
+	    seen.sent[0].cause);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1048,6 +1086,7 @@ static const struct {
 	{ "keeps-failing", case_keeps_failing },
 	{ "backlog", case_backlog },
 	{ "sim-status-report", case_sim_status_report },
+	{ "pending-prompt", case_pending_prompt },
 };
 
 int
