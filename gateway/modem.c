@@ -1464,12 +1464,17 @@ static void
 modem_handle_caught(struct modem *m)
 {
 	GSM_SMSMessage *set[1];
+	int i;
 
-	for (int i = 0; i < m->n_caught; i++) {
+	for (i = 0; i < m->n_caught; i++) {
 		set[0] = &m->caught[i];
-		modem_hand_over(m, set, 1, -1, 1, 0);
+		if (modem_hand_over(m, set, 1, -1, 1, 0) != 0)
+			break;	/* the cap: kept until releases make room */
 	}
-	m->n_caught = 0;
+	if (i > 0 && i < m->n_caught)
+		memmove(m->caught, m->caught + i,
+		    (size_t)(m->n_caught - i) * sizeof m->caught[0]);
+	m->n_caught -= i;
 }
 
 static void
@@ -1533,7 +1538,8 @@ modem_work(struct modem *m)
 	for (int i = 0; i < m->n_pending; i++)
 		if (m->pending[i].released)
 			wake = now;	/* never sleep with deletions to do */
-	if (m->n_caught > 0 || modem_backlog_ready(m))
+	if ((m->n_caught > 0 && m->n_pending < MODEM_MAX_PENDING) ||
+	    modem_backlog_ready(m))
 		wake = now;
 	if (wake > now)
 		modem_read_commands(m, (int)modem_min(wake - now,
