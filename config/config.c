@@ -46,7 +46,10 @@ static const struct schema_key modem_keys[] = {
 	CHOICE_KEY("role", 0, "receive|send|both"),
 	INT_KEY("poll_interval", 0, 1, 3600),
 	INT_KEY("send_per_minute", 0, 1, 600),
-	INT_KEY("send_timeout", 0, 5, 300),
+	INT_KEY("timeout", 0, 2, 600),
+	INT_KEY("health_interval", 0, 5, 86400),
+	STR_KEY("balance_ussd", 0, 0, 15),
+	INT_KEY("balance_warn", 0, 0, 1000000),
 	END_KEY,
 };
 
@@ -279,7 +282,11 @@ config_read_modems(struct config *cfg, const config_setting_t *list,
 		    MODEM_ROLE_BOTH;
 		m->poll_interval_s = config_int(g, "poll_interval", 5);
 		m->send_per_minute = config_int(g, "send_per_minute", 10);
-		m->send_timeout_s = config_int(g, "send_timeout", 30);
+		m->timeout_s = config_int(g, "timeout", 60);
+		m->health_interval_s = config_int(g, "health_interval", 300);
+		config_copy(m->balance_ussd, sizeof m->balance_ussd, g,
+		    "balance_ussd", "");
+		m->balance_warn = config_int(g, "balance_warn", 0);
 		for (j = 0; j < i; j++)
 			if (strcmp(cfg->modems[j].name, m->name) == 0)
 				schema_problem_at(problems, g,

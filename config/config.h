@@ -34,8 +34,11 @@ struct modem_config {
 	char pin[16];
 	enum modem_role role;
 	int poll_interval_s;
-	int send_per_minute;	/* rate limit of this modem's SMS */
-	int send_timeout_s;	/* no answer to a submit: the modem hangs */
+	int send_per_minute;	/* parts submitted per minute, at most */
+	int timeout_s;		/* a command taking longer: the modem hung */
+	int health_interval_s;	/* seconds between two health checks */
+	char balance_ussd[16];	/* USSD code for the balance, "" none */
+	int balance_warn;	/* warn below this balance; 0: never */
 	int line;
 };
 

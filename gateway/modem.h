@@ -4,14 +4,11 @@
  * The worker polls the SIM and hands each received message (multipart sets
  * joined) to the main loop through fixed-size records on a socketpair. The
  * message stays on the SIM until the loop calls modem_release() for it,
- * which it does only once the message is durable. It also sends: an SMS
- * queued with modem_send() is encoded (GSM 7-bit, or UCS-2 as soon as one
- * character needs it, so accents are never transliterated; several parts
- * when long), submitted with a delivery report requested, at most
- * send_per_minute a minute, and its outcome reported on the loop. All
- * libgammu calls in the process are serialised (libgammu is not
- * thread-safe). Every function here is called from the main loop's thread
- * only.
+ * which it does only once the message is durable. It also sends: the loop
+ * queues messages with modem_send() and gets exactly one sent() callback
+ * for each, then delivery() callbacks for the status reports. All libgammu
+ * calls in the process are serialised (libgammu is not thread-safe). Every
+ * function here is called from the main loop's thread only.
  */
 #ifndef FAROL_MODEM_H
 #define FAROL_MODEM_H
@@ -24,6 +21,8 @@
 #include "config.h"
 
 #define MODEM_MAX_PARTS 50	/* a longer set is cut (gammu-smsd does too) */
+#define MODEM_TEXT_MAX 1024	/* bytes of UTF-8 modem_send() accepts */
+#define MODEM_SEND_QUEUE_MAX 32	/* messages queued in one worker */
 
 enum inbound_kind {
 	INBOUND_TEXT,		/* a text SMS (GSM 7-bit or UCS-2) */
@@ -42,45 +41,12 @@ struct inbound_sms {
 	int parts_expected;	/* > parts when stored incomplete */
 	int concat_ref;		/* concatenation reference, -1 if single */
 	int message_ref;	/* status reports: the reference reported on */
-	int delivery_status;	/* status reports: TP-ST (0 delivered) */
 	char *text;		/* UTF-8, NUL-terminated */
 	uint64_t token;		/* identifies the SIM slots for release */
 	struct modem *source;	/* the worker to release it to */
 };
 
 void inbound_sms_free(struct inbound_sms *sms);
-
-/* The outcome of one send, delivered on the loop. */
-struct modem_send_result {
-	uint64_t id;		/* the caller's id (outbox row) */
-	int ok;			/* 1: the modem accepted every part */
-	int message_ref;	/* TP-MR of the last part, -1 if none */
-	char cause[128];	/* why not, when !ok */
-	char modem[CONFIG_NAME_MAX];
-};
-typedef void (*modem_sent_cb)(const struct modem_send_result *r, void *arg);
-
-/* A final delivery report, to be matched to its outbox row by modem,
- * message reference and recipient. */
-struct modem_delivery {
-	char modem[CONFIG_NAME_MAX];
-	char recipient[32];	/* E.164 as sent */
-	int message_ref;
-	int delivered;		/* 1 delivered, 0 failed permanently */
-};
-typedef void (*modem_delivery_cb)(const struct modem_delivery *d, void *arg);
-
-/* Health, for the admin status and for choosing a modem to send on. */
-struct modem_health {
-	char name[CONFIG_NAME_MAX];
-	int connected;		/* the state machine is up */
-	int healthy;		/* connected, answering, not failing */
-	int can_send, can_receive;	/* from the role */
-	int signal_percent;	/* -1 unknown */
-	char problem[128];	/* why not healthy, "" if healthy */
-	int send_queue;		/* SMS handed to the worker, not answered */
-	long long sent, failed, received;
-};
 
 /* Called on the loop for each message; the callee owns sms. */
 typedef void (*modem_receive_cb)(struct inbound_sms *sms, void *arg);
@@ -97,22 +63,6 @@ struct modem *modem_start(struct event_base *base,
     const struct modem_config *mc, int multipart_timeout_s,
     modem_receive_cb cb, void *arg, const char **cause);
 
-/* Set the callbacks once after modem_start (NULL: ignore). Status
- * reports are still handed to the receive callback too (they are stored). */
-void modem_set_send_callbacks(struct modem *m, modem_sent_cb sent,
-    modem_delivery_cb delivery, void *arg);
-
-/*
- * Queue one SMS (number and text are copied). Returns 0 when queued: sent()
- * is then called exactly once for it, also when the modem fails or stops
- * (ok = 0). Returns -1 with *cause (static) when not: receive-only role,
- * not connected, stopping, queue full.
- */
-int modem_send(struct modem *m, uint64_t id, const char *number,
-    const char *text, const char **cause);
-
-void modem_get_health(const struct modem *m, struct modem_health *h);
-
 /* The message with this token is durable: delete it from the SIM. */
 void modem_release(struct modem *m, uint64_t token);
 
@@ -123,5 +73,53 @@ void modem_stop(struct modem *m, void (*done)(struct modem *, void *),
 void modem_free(struct modem *m);
 
 const char *modem_name(const struct modem *m);
+
+/* The outcome of one send, delivered on the loop. */
+struct modem_send_result {
+	uint64_t id;		/* the caller's id (outbox row) */
+	int ok;			/* 1: the modem accepted every part */
+	int message_ref;	/* TP-MR of the last part, -1 if none */
+	char cause[128];	/* why not, when !ok */
+	char modem[CONFIG_NAME_MAX];
+};
+typedef void (*modem_sent_cb)(const struct modem_send_result *r, void *arg);
+
+/* A delivery report (status report) matched to nothing yet: the loop
+ * matches it to its outbox row by modem + message_ref + recipient. */
+struct modem_delivery {
+	char modem[CONFIG_NAME_MAX];
+	char recipient[32];	/* E.164 as sent */
+	int message_ref;
+	int delivered;		/* 1 delivered, 0 failed permanently */
+};
+typedef void (*modem_delivery_cb)(const struct modem_delivery *d, void *arg);
+
+/* Set the callbacks once after modem_start (NULL: ignore). */
+void modem_set_send_callbacks(struct modem *m, modem_sent_cb sent,
+    modem_delivery_cb delivery, void *arg);
+
+/* Queue one SMS (copied). Auto Unicode when any character is outside
+ * GSM-7, multipart when long, a delivery report requested. Returns 0
+ * when queued, -1 with *cause (static) when not (role receive-only,
+ * stopped, queue full, modem unhealthy). sent() is called exactly once
+ * for each queued message, also when the modem dies (ok=0) or stops. */
+int modem_send(struct modem *m, uint64_t id, const char *number,
+    const char *text, const char **cause);
+
+/* Health, for the admin status and for choosing a modem to send on. */
+struct modem_health {
+	char name[CONFIG_NAME_MAX];
+	int connected;		/* the state machine is up */
+	int healthy;		/* connected, PIN ok, answering, not failing */
+	int can_send, can_receive;	/* from the role */
+	int signal_percent;	/* -1 unknown */
+	char network[64];	/* registration state + operator */
+	int sim_used, sim_total;
+	char balance[64];	/* raw balance text, "" unknown */
+	char problem[128];	/* why not healthy, "" if healthy */
+	int send_queue;		/* messages queued in the worker */
+	long long sent, failed, received;
+};
+void modem_get_health(const struct modem *m, struct modem_health *h);
 
 #endif

@@ -5,6 +5,10 @@
  *
  *   raw:     one thread reads N messages with GSM_GetNextSMS and deletes
  *            each with GSM_DeleteSMS: libgammu alone, nothing stored.
+ *   worker:  gateway/modem.c alone, in this process, on the same N
+ *            messages: the worker reads, hands each to the loop, which
+ *            releases it at once (no database), and the worker deletes it.
+ *            Rate: N over the time from modem_start to the SIM empty.
  *   farold:  the real daemon, started with the same N messages waiting:
  *            read, handed to the loop, committed to a private PostgreSQL,
  *            deleted. Rate: N over the time from "modem connected" to the
@@ -25,12 +29,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <gammu.h>
 
 #include "check.h"
 #include "gateway_proc.h"
+#include "log.h"
+#include "modem.h"
 #include "pgcluster.h"
 #include "stored.h"
+#include "testloop.h"
 
 static double
 now_s(void)
@@ -88,6 +96,9 @@ raw_rate(struct gateway_proc *g, int n)
 		for (int i = 0; i < multi.Number && count < n; i++)
 			locations[count++] = multi.SMS[i].Location;
 	}
+	if (getenv("BENCH_LOG") != NULL)
+		fprintf(stderr, "raw: read %d in %.0f ms\n", count,
+		    (now_s() - t0) * 1000);
 	for (int i = 0; i < count; i++) {
 		memset(&del, 0, sizeof del);
 		del.Location = locations[i];
@@ -99,6 +110,81 @@ raw_rate(struct gateway_proc *g, int n)
 	free(locations);
 	CHECK(count == n, "raw read got=%d want=%d", count, n);
 	return count / (t1 - t0);
+}
+
+struct worker_run {
+	struct gateway_proc *g;
+	int n, got, stopped;
+};
+
+static void
+worker_receive(struct inbound_sms *sms, void *arg)
+{
+	struct worker_run *w = arg;
+
+	w->got++;
+	modem_release(sms->source, sms->token);
+	inbound_sms_free(sms);
+}
+
+static int
+worker_done(void *arg)
+{
+	struct worker_run *w = arg;
+
+	return w->got >= w->n && gateway_proc_inbox_count(w->g) == 0;
+}
+
+static void
+worker_stopped(struct modem *m, void *arg)
+{
+	struct worker_run *w = arg;
+
+	(void)m;
+	w->stopped = 1;
+}
+
+static int
+worker_is_stopped(void *arg)
+{
+	return ((struct worker_run *)arg)->stopped;
+}
+
+/* gateway/modem.c alone: read, hand over, release at once, delete. */
+static double
+worker_rate(struct gateway_proc *g, int n)
+{
+	struct worker_run w = { g, n, 0, 0 };
+	struct event_base *base = event_base_new();
+	struct modem_config mc;
+	struct modem *m;
+	const char *cause = NULL;
+	double t0, t1;
+
+	REQUIRE(base != NULL, "event base");
+	memset(&mc, 0, sizeof mc);
+	snprintf(mc.name, sizeof mc.name, "cv1");
+	snprintf(mc.device, sizeof mc.device, "%s", g->modem);
+	snprintf(mc.connection, sizeof mc.connection, "none");
+	snprintf(mc.model, sizeof mc.model, "dummy");
+	mc.role = MODEM_ROLE_RECEIVE;
+	mc.poll_interval_s = 1;
+	mc.send_per_minute = 10;
+	mc.timeout_s = 60;
+	mc.health_interval_s = 300;
+	t0 = now_s();
+	m = modem_start(base, &mc, 600, worker_receive, &w, &cause);
+	REQUIRE(m != NULL, "modem_start: %s", cause);
+	CHECK(testloop_run_until(base, 300000, worker_done, &w) == 0,
+	    "worker got=%d want=%d, left on the SIM %d", w.got, n,
+	    gateway_proc_inbox_count(g));
+	t1 = now_s();
+	modem_stop(m, worker_stopped, &w);
+	CHECK(testloop_run_until(base, 60000, worker_is_stopped, &w) == 0,
+	    "worker stop");
+	modem_free(m);
+	event_base_free(base);
+	return w.got / (t1 - t0);
 }
 
 /* Seconds since midnight from a log line's "...THH:MM:SS.mmmZ" stamp. */
@@ -160,6 +246,8 @@ gateway_rate(struct pgcluster *pg, struct gateway_proc *g, int n)
 		}
 	}
 	fclose(log);
+	if (getenv("BENCH_LOG") != NULL)
+		gateway_proc_dump_log(g);
 	qsort(lat, (size_t)f.stored, sizeof *lat, cmp_long);
 	if (f.stored > 0) {
 		f.p50_us = lat[f.stored / 2];
@@ -184,15 +272,24 @@ main(int argc, char **argv)
 	struct gateway_proc raw, gw;
 	struct gateway_figures f;
 	struct pgcluster *pg;
-	double raw_per_s;
+	double raw_per_s, worker_per_s;
 
 	REQUIRE(n > 0 && n < 9000, "N between 1 and 8999");
 	REQUIRE((pg = pgcluster_start("bench_receive")) != NULL, "pg");
+	log_init("bench_receive", getenv("BENCH_LOG") != NULL ?
+	    LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING);
+	modem_global_init();
 
 	/* libgammu alone. */
 	REQUIRE(gateway_proc_init(&raw, pgcluster_conninfo(pg)) == 0, "init");
 	fill(&raw, n);
 	raw_per_s = raw_rate(&raw, n);
+	gateway_proc_destroy(&raw);
+
+	/* The modem worker alone, no database. */
+	REQUIRE(gateway_proc_init(&raw, pgcluster_conninfo(pg)) == 0, "init");
+	fill(&raw, n);
+	worker_per_s = worker_rate(&raw, n);
 	gateway_proc_destroy(&raw);
 
 	/* farold: a first run creates the schema, so the measured run only
@@ -212,6 +309,9 @@ main(int argc, char **argv)
 	printf("%-44s %12s\n", "", "messages/s");
 	printf("%-44s %12.0f\n", "raw libgammu: read + delete (the limit)",
 	    raw_per_s);
+	printf("%-44s %12.0f  (%.0f%% of raw)\n",
+	    "modem worker: read, hand over, delete", worker_per_s,
+	    raw_per_s > 0 ? 100.0 * worker_per_s / raw_per_s : 0.0);
 	printf("%-44s %12.0f  (%.0f%% of raw)\n",
 	    "farold: read, commit to PostgreSQL, delete", f.rate,
 	    raw_per_s > 0 ? 100.0 * f.rate / raw_per_s : 0.0);

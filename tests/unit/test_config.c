@@ -96,6 +96,28 @@ static const struct config_case cases[] = {
 	  "gateway = { name = \"\"; spool_dir = \"/s\"; };\n"
 	  DATABASE MODEMS CODEBOOK,
 	  ":1: gateway.name must not be empty" },
+	{ "modem: send rate out of range",
+	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
+	  "connection = \"at\"; send_per_minute = 0; } );\n" CODEBOOK,
+	  ":4: modems[0].send_per_minute = 0 is out of range (1 to 600)" },
+	{ "modem: send rate not an integer",
+	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
+	  "connection = \"at\"; send_per_minute = \"10\"; } );\n" CODEBOOK,
+	  ":4: modems[0].send_per_minute must be an integer, not a string" },
+	{ "modem: timeout too short",
+	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
+	  "connection = \"at\"; timeout = 1; } );\n" CODEBOOK,
+	  ":4: modems[0].timeout = 1 is out of range (2 to 600)" },
+	{ "modem: misspelt balance key",
+	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
+	  "connection = \"at\"; balance_usd = \"*111#\"; } );\n" CODEBOOK,
+	  ":4: unknown setting 'balance_usd' in modems[0] (did you mean "
+	  "'balance_ussd'?)" },
+	{ "modem: all sending and health keys",
+	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
+	  "connection = \"at\"; send_per_minute = 30; timeout = 5;\n"
+	  "health_interval = 60; balance_ussd = \"*111#\"; balance_warn = 100; } );\n"
+	  CODEBOOK, NULL },
 	{ "no modems",
 	  GATEWAY DATABASE "modems = ( );\n" CODEBOOK,
 	  ":3: modems needs at least 1 entry" },
@@ -315,6 +337,12 @@ test_default_file(const char *path)
 	if (cfg == NULL)
 		return;
 	CHECK(cfg->n_modems == 1, "modems got=%d want=1", cfg->n_modems);
+	CHECK(cfg->modems[0].send_per_minute == 10,
+	    "send_per_minute got=%d want=10", cfg->modems[0].send_per_minute);
+	CHECK(cfg->modems[0].timeout_s == 60, "timeout got=%d want=60",
+	    cfg->modems[0].timeout_s);
+	CHECK(cfg->modems[0].balance_ussd[0] == '\0',
+	    "balance_ussd got=%s want=(empty)", cfg->modems[0].balance_ussd);
 	CHECK(cfg->codebook.n_areas == 9, "areas got=%d want=9",
 	    cfg->codebook.n_areas);
 	CHECK(cfg->codebook.n_forms == 9, "forms got=%d want=9",
