@@ -209,21 +209,26 @@ outbox_delivery_cb(const struct modem_delivery *dr, void *arg)
 		ob->calls--;
 }
 
-/* The least busy healthy modem that may send, or NULL. */
+/* The least busy healthy modem that may send, or NULL. A modem that has
+ * not reported its first health yet (just started, no problem known) is
+ * taken when no healthy one is: its queue is answered either way. */
 static struct modem *
 outbox_pick_modem(struct outbox *ob)
 {
 	struct modem *best = NULL;
 	struct modem_health h;
-	int best_queue = 0;
+	int best_queue = 0, best_healthy = 0;
 
 	for (int i = 0; i < *ob->n_modems; i++) {
 		modem_get_health(ob->modems[i], &h);
-		if (!h.can_send || !h.healthy)
+		if (!h.can_send || (!h.healthy && (h.connected ||
+		    h.problem[0] != '\0')))
 			continue;
-		if (best == NULL || h.send_queue < best_queue) {
+		if (best == NULL || h.healthy > best_healthy ||
+		    (h.healthy == best_healthy && h.send_queue < best_queue)) {
 			best = ob->modems[i];
 			best_queue = h.send_queue;
+			best_healthy = h.healthy;
 		}
 	}
 	return best;

@@ -15,8 +15,8 @@ X(FORWARD, "forward", \
   "FAROL {ref} {codes}: {text} FP {fp_name} {fp_phone}. Responda OK {ref}", \
   "FAROL {ref} {codes}: {text} FP {fp_name} {fp_phone}. Reply OK {ref}") \
 X(FORWARD_SPOOLED, "forward_spooled", \
-  "FAROL {codes}: {text} FP {fp_name} {fp_phone}. Sistema em falha: o numero do alerta segue.", \
-  "FAROL {codes}: {text} FP {fp_name} {fp_phone}. System degraded: the alert number follows.") \
+  "FAROL {codes}: {text} FP {fp_name} {fp_phone}. Numero do alerta a seguir.", \
+  "FAROL {codes}: {text} FP {fp_name} {fp_phone}. Alert number follows.") \
 X(INFO_RECEIPT, "info_receipt", \
   "Info do alerta {ref} recebida. Obrigado.", \
   "Info for alert {ref} received. Thank you.") \
