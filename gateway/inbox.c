@@ -210,13 +210,14 @@ inbox_spool(struct inbox_item *it)
 }
 
 static void
-inbox_stored_cb(const PGresult *res, const char *error, void *arg)
+inbox_stored_cb(const struct ingest_result *res, const char *error,
+    void *arg)
 {
 	struct inbox_item *it = arg;
 	struct inbox *ib = it->ib;
 
 	it->in_db = 0;
-	if (res == NULL || PQntuples(res) != 1) {
+	if (res == NULL) {
 		if (ib->draining) {
 			/* Shutting down: it stays on the SIM for next time. */
 			inbox_unlink(it);
@@ -235,14 +236,14 @@ inbox_stored_cb(const PGresult *res, const char *error, void *arg)
 		inbox_spool(it);
 		return;
 	}
-	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+	if (res->inserted)
 		log_info("inbox: message %s from modem %s stored (%d part%s) "
-		    "in %lld us", PQgetvalue(res, 0, 0), it->sms->modem,
+		    "in %lld us", res->message_id, it->sms->modem,
 		    it->sms->parts, it->sms->parts == 1 ? "" : "s",
 		    inbox_now_us() - it->t0_us);
 	else
 		log_info("inbox: message %s from modem %s was already stored "
-		    "(read again from the SIM)", PQgetvalue(res, 0, 0),
+		    "(read again from the SIM)", res->message_id,
 		    it->sms->modem);
 	inbox_done(it);
 }

@@ -7,6 +7,13 @@
  * decision (decide.h) becomes the jsonb parameters of that call. Never
  * logs a message's text or a victim detail.
  *
+ * Group commit: messages are queued here and sent as one call of
+ * farol_ingest_many() (one transaction) per batch; the next batch leaves
+ * when the previous one has committed, so a quiet gateway stores each
+ * message at once and a busy one stores many per commit. A batch that
+ * fails for a reason other than the connection is retried message by
+ * message, so one bad message never holds back the others.
+ *
  * The alert number is only known inside the transaction, so texts are
  * rendered with a 9-character stand-in (as wide as the longest number,
  * so the 160-character budget holds) that becomes "{ref}" here and the
@@ -28,6 +35,7 @@
 
 #define INGEST_REF_STANDIN "#########"
 #define INGEST_FOLLOWUP_TIMEOUT_MS 30000
+#define INGEST_BATCH_MAX 64
 
 struct ingest {
 	struct db *db;
@@ -37,12 +45,18 @@ struct ingest {
 	int in_flight;
 	struct flood *flood;
 	struct latency *latency;
+	struct ingest_job *queue, *queue_tail;	/* waiting for a batch */
+	int batch_in_flight;
 };
 
 /* One message's call, kept until its result has been handled. */
 struct ingest_job {
 	struct ingest *ig;
-	db_result_cb cb;
+	struct ingest_job *next;
+	char *element;		/* the message's object of the batch */
+	long long deadline_us;	/* monotonic: the caller's timeout */
+	int alone;		/* retried on its own after a batch error */
+	ingest_cb cb;
 	void *arg;
 	int is_command;
 	enum report_cmd cmd;
@@ -53,24 +67,12 @@ struct ingest_job {
 	long long t0_us;	/* when it reached the gateway */
 };
 
-static const char message_params[] =
-    "$1, $2, $3, NULLIF($4, '')::timestamptz, to_timestamp($5), "
-    "$6::int, NULLIF($7, '-1')::int, $8, $9::int";
-
 void
 ingest_prepare(struct db *db)
 {
-	char sql[1024];
-
-	snprintf(sql, sizeof sql, "SELECT message_id, inserted, alert_id, "
-	    "alert_ref, outbox_queued FROM farol_ingest_report(%s, "
-	    "$10::jsonb, $11::jsonb)", message_params);
-	db_prepare_add(db, "ingest_report", sql, 11);
-	snprintf(sql, sizeof sql, "SELECT message_id, inserted, result, "
-	    "alert_id, alert_ref, state, focal_number, authority_name, "
-	    "holders FROM farol_ingest_command(%s, $10, $11::bigint, $12)",
-	    message_params);
-	db_prepare_add(db, "ingest_command", sql, 12);
+	db_prepare_add(db, "ingest_many", "SELECT i, message_id, inserted, "
+	    "result, alert_id, alert_ref, outbox_queued, state, focal_number, "
+	    "authority_name, holders FROM farol_ingest_many($1::jsonb)", 1);
 	db_prepare_add(db, "outbox_queue",
 	    "SELECT farol_outbox_queue($1::jsonb)", 1);
 }
@@ -119,6 +121,7 @@ static void
 ingest_job_free(struct ingest_job *job)
 {
 	job->ig->in_flight--;
+	free(job->element);
 	free(job->text);
 	free(job);
 }
@@ -177,7 +180,7 @@ ingest_alert_json(struct jsonw *w, const struct decision *d,
 	const struct report *r = &d->r;
 	const struct codebook *cb = d->cb;
 
-	jsonw_object(w, NULL);
+	jsonw_object(w, "alert");
 	jsonw_str(w, "state", d->valid ? "received" : "invalid");
 	jsonw_str(w, "focal_point", d->fp != NULL ? d->fp->id : NULL);
 	jsonw_str(w, "sender", d->from[0] != '\0' ? d->from : raw_sender);
@@ -229,7 +232,7 @@ ingest_outbox_json(struct jsonw *w, const struct config *cfg,
 	const char *text;
 	char buf[REPLY_MAX_BYTES];
 
-	jsonw_array(w, NULL);
+	jsonw_array(w, "outbox");
 	if (d->has_reply) {
 		snprintf(buf, sizeof buf, "%s", d->reply);
 		ingest_outbox_row(w, d->from, buf, d->r.cmd ==
@@ -279,23 +282,19 @@ ingest_outbox_json(struct jsonw *w, const struct config *cfg,
 	jsonw_end(w, ']');
 }
 
+/* The message's own members of its batch element. */
 static void
-ingest_message_values(const struct spool_message *msg, char received[32],
-    char parts[16], char ref[16], char expected[16], const char **values)
+ingest_message_json(struct jsonw *w, const struct spool_message *msg)
 {
-	snprintf(received, 32, "%lld", (long long)msg->received_at);
-	snprintf(parts, 16, "%d", msg->parts);
-	snprintf(ref, 16, "%d", msg->concat_ref);
-	snprintf(expected, 16, "%d", msg->parts_expected);
-	values[0] = msg->modem;
-	values[1] = msg->sender;
-	values[2] = msg->text ? msg->text : "";
-	values[3] = msg->smsc_time;
-	values[4] = received;
-	values[5] = parts;
-	values[6] = ref;
-	values[7] = msg->kind;
-	values[8] = expected;
+	jsonw_str(w, "modem", msg->modem);
+	jsonw_str(w, "sender", msg->sender);
+	jsonw_str(w, "text", msg->text ? msg->text : "");
+	jsonw_str(w, "smsc_time", msg->smsc_time);
+	jsonw_int(w, "received_at", msg->received_at);
+	jsonw_int(w, "parts", msg->parts);
+	jsonw_int(w, "concat_ref", msg->concat_ref);
+	jsonw_str(w, "kind", msg->kind);
+	jsonw_int(w, "parts_expected", msg->parts_expected);
 }
 
 /* The language of whoever has this number: registry, authority, pt. */
@@ -396,15 +395,15 @@ ingest_split_array(char *s, char **out, int max)
 
 /* The replies a command's outcome calls for (columns of ingest_command). */
 static void
-ingest_command_followup(struct ingest_job *job, const PGresult *res)
+ingest_command_followup(struct ingest_job *job, const PGresult *res, int row)
 {
 	const struct config *cfg = *job->ig->cfgp;
-	const char *message_id = PQgetvalue(res, 0, 0);
-	const char *result = PQgetvalue(res, 0, 2);
-	const char *alert_id = PQgetvalue(res, 0, 3);
-	const char *state = PQgetvalue(res, 0, 5);
-	const char *focal = PQgetvalue(res, 0, 6);
-	const char *authority = PQgetvalue(res, 0, 7);
+	const char *message_id = PQgetvalue(res, row, 1);
+	const char *result = PQgetvalue(res, row, 3);
+	const char *alert_id = PQgetvalue(res, row, 4);
+	const char *state = PQgetvalue(res, row, 7);
+	const char *focal = PQgetvalue(res, row, 8);
+	const char *authority = PQgetvalue(res, row, 9);
 	char holders_buf[1024], *holders[32], ref[16];
 	struct evbuffer *buf;
 	struct jsonw w;
@@ -415,7 +414,7 @@ ingest_command_followup(struct ingest_job *job, const PGresult *res)
 		return;		/* not a phone number: never answered */
 	snprintf(ref, sizeof ref, "%ld", job->ref);
 	snprintf(holders_buf, sizeof holders_buf, "%s",
-	    PQgetvalue(res, 0, 8));
+	    PQgetvalue(res, row, 10));
 	n_holders = ingest_split_array(holders_buf, holders, 32);
 	if ((buf = evbuffer_new()) == NULL)
 		return;
@@ -503,24 +502,124 @@ ingest_command_followup(struct ingest_job *job, const PGresult *res)
 	evbuffer_free(buf);
 }
 
+/* One message's outcome, from row `row` of a batch result. */
 static void
-ingest_result_cb(const PGresult *res, const char *error, void *arg)
+ingest_job_done(struct ingest_job *job, const PGresult *res, int row)
 {
-	struct ingest_job *job = arg;
-	int inserted = res != NULL && PQntuples(res) == 1 &&
-	    strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	struct ingest_result r;
 
-	job->cb(res, error, job->arg);
-	if (inserted && job->is_command)
-		ingest_command_followup(job, res);
-	else if (inserted && !PQgetisnull(res, 0, 4) &&
-	    atoi(PQgetvalue(res, 0, 4)) > 0) {
-		if (job->ig->latency != NULL && !PQgetisnull(res, 0, 2))
+	r.message_id = PQgetvalue(res, row, 1);
+	r.inserted = strcmp(PQgetvalue(res, row, 2), "t") == 0;
+	job->cb(&r, NULL, job->arg);
+	if (r.inserted && job->is_command)
+		ingest_command_followup(job, res, row);
+	else if (r.inserted && !PQgetisnull(res, row, 6) &&
+	    atoi(PQgetvalue(res, row, 6)) > 0) {
+		if (job->ig->latency != NULL && !PQgetisnull(res, row, 4))
 			latency_mark(job->ig->latency,
-			    atoll(PQgetvalue(res, 0, 2)), job->t0_us);
+			    atoll(PQgetvalue(res, row, 4)), job->t0_us);
 		ingest_kick(job->ig);
 	}
 	ingest_job_free(job);
+}
+
+static void ingest_flush(struct ingest *ig);
+
+struct ingest_batch {
+	struct ingest *ig;
+	struct ingest_job *jobs;	/* in element order */
+	int n;
+};
+
+static void
+ingest_batch_cb(const PGresult *res, const char *error, void *arg)
+{
+	struct ingest_batch *b = arg;
+	struct ingest *ig = b->ig;
+	struct ingest_job *job, *next, *last = NULL;
+	int row = 0;
+
+	ig->batch_in_flight = 0;
+	if (res != NULL && PQntuples(res) == b->n) {
+		for (job = b->jobs; job != NULL; job = next, row++) {
+			next = job->next;
+			ingest_job_done(job, res, row);
+		}
+	} else if (b->n > 1 && error != NULL && !db_error_is_transient(error)) {
+		/* One message may be at fault: each goes again alone, first. */
+		log_warn("ingest: a batch of %d messages failed (%s); storing "
+		    "them one by one", b->n, error);
+		for (job = b->jobs; job != NULL; job = job->next) {
+			job->alone = 1;
+			last = job;
+		}
+		last->next = ig->queue;
+		if (ig->queue == NULL)
+			ig->queue_tail = last;
+		ig->queue = b->jobs;
+	} else {
+		for (job = b->jobs; job != NULL; job = next) {
+			next = job->next;
+			job->cb(NULL, error != NULL ? error :
+			    "unexpected result", job->arg);
+			ingest_job_free(job);
+		}
+	}
+	free(b);
+	ingest_flush(ig);
+}
+
+/* Send the queued messages as one batch, unless one is in flight. */
+static void
+ingest_flush(struct ingest *ig)
+{
+	struct ingest_batch *b;
+	struct ingest_job *job, *last = NULL;
+	struct evbuffer *buf;
+	long long now = latency_now_us(), deadline = 0;
+	const char *values[1];
+
+	if (ig->batch_in_flight || ig->queue == NULL)
+		return;
+	if ((b = calloc(1, sizeof *b)) == NULL ||
+	    (buf = evbuffer_new()) == NULL) {
+		free(b);
+		return;		/* the next message or result tries again */
+	}
+	b->ig = ig;
+	b->jobs = ig->queue;
+	evbuffer_add(buf, "[", 1);
+	/* A message retried alone after a batch error goes alone. */
+	for (job = ig->queue; job != NULL && b->n < INGEST_BATCH_MAX &&
+	    !(b->n > 0 && (job->alone || b->jobs->alone)); job = job->next) {
+		if (b->n > 0)
+			evbuffer_add(buf, ",", 1);
+		evbuffer_add(buf, job->element, strlen(job->element));
+		if (deadline == 0 || job->deadline_us < deadline)
+			deadline = job->deadline_us;
+		last = job;
+		b->n++;
+	}
+	ig->queue = last->next;
+	if (ig->queue == NULL)
+		ig->queue_tail = NULL;
+	last->next = NULL;
+	evbuffer_add(buf, "]", 2);	/* with the NUL */
+	values[0] = (const char *)evbuffer_pullup(buf, -1);
+	ig->batch_in_flight = 1;
+	if (db_call_timeout(ig->db, deadline - now > 100000 ?
+	    (int)((deadline - now) / 1000) : 100, "ingest_many", 1, values,
+	    ingest_batch_cb, b) != 0) {
+		ig->batch_in_flight = 0;
+		for (job = b->jobs; job != NULL; job = last) {
+			last = job->next;
+			job->cb(NULL, "db closed: the call could not be queued",
+			    job->arg);
+			ingest_job_free(job);
+		}
+		free(b);
+	}
+	evbuffer_free(buf);
 }
 
 static int
@@ -574,18 +673,16 @@ ingest_flood_notice(struct ingest *ig, const struct config *cfg,
 
 int
 ingest_message(struct ingest *ig, const struct spool_message *msg,
-    int timeout_ms, db_result_cb cb, void *arg)
+    int timeout_ms, ingest_cb cb, void *arg)
 {
 	const struct config *cfg = *ig->cfgp;
 	struct decide_params p = { .default_area = -1 };
-	char received[32], parts[16], ref[16], expected[16], refnum[16];
 	struct ingest_job *job;
 	struct decision *d = NULL;
-	struct evbuffer *abuf = NULL, *obuf = NULL;
-	struct jsonw aw, ow;
-	const char *values[12];
-	int rc = -1, nvalues = 11;
+	struct evbuffer *buf = NULL;
 	enum flood_verdict verdict;
+	struct jsonw w;
+	int rc = -1;
 
 	if ((job = calloc(1, sizeof *job)) == NULL)
 		return -1;
@@ -593,9 +690,14 @@ ingest_message(struct ingest *ig, const struct spool_message *msg,
 	job->cb = cb;
 	job->arg = arg;
 	job->t0_us = latency_now_us();
+	job->deadline_us = job->t0_us + (timeout_ms > 0 ? timeout_ms :
+	    30000) * 1000LL;
 	ig->in_flight++;
-	ingest_message_values(msg, received, parts, ref, expected, values);
-	values[9] = values[10] = NULL;
+	if ((buf = evbuffer_new()) == NULL)
+		goto out;
+	jsonw_init(&w, buf);
+	jsonw_object(&w, NULL);
+	ingest_message_json(&w, msg);
 	/* Only text messages mean something; binary data and status
 	 * reports are stored as they are. */
 	if (strcmp(msg->kind, "sms") == 0 && msg->text != NULL) {
@@ -630,34 +732,29 @@ ingest_message(struct ingest *ig, const struct spool_message *msg,
 		    (job->text = strndup(d->text + d->r.text_off,
 		    d->r.text_len)) == NULL)
 			goto out;
-		snprintf(refnum, sizeof refnum, "%ld", d->r.ref);
-		values[9] = report_cmd_name(d->r.cmd, 0);
-		values[10] = refnum;
-		values[11] = job->text != NULL ? job->text : "";
-		nvalues = 12;
+		jsonw_str(&w, "command", report_cmd_name(d->r.cmd, 0));
+		jsonw_int(&w, "ref", d->r.ref);
+		jsonw_str(&w, "note", job->text != NULL ? job->text : "");
 	} else if (d != NULL) {
-		if ((abuf = evbuffer_new()) == NULL ||
-		    (obuf = evbuffer_new()) == NULL)
-			goto out;
-		if (d->r.cmd == REPORT_CMD_ALERTA) {
-			jsonw_init(&aw, abuf);
-			ingest_alert_json(&aw, d, msg->sender);
-			values[9] = jsonw_text(&aw);
-		}
-		jsonw_init(&ow, obuf);
-		ingest_outbox_json(&ow, cfg, d);
-		values[10] = jsonw_text(&ow);
+		if (d->r.cmd == REPORT_CMD_ALERTA)
+			ingest_alert_json(&w, d, msg->sender);
+		ingest_outbox_json(&w, cfg, d);
 	}
-	rc = db_call_timeout(ig->db, timeout_ms, job->is_command ?
-	    "ingest_command" : "ingest_report", nvalues, values,
-	    ingest_result_cb, job);
+	jsonw_end(&w, '}');
+	if ((job->element = strdup(jsonw_text(&w))) == NULL)
+		goto out;
+	if (ig->queue_tail != NULL)
+		ig->queue_tail->next = job;
+	else
+		ig->queue = job;
+	ig->queue_tail = job;
+	rc = 0;
+	ingest_flush(ig);
 out:
 	if (rc != 0)
 		ingest_job_free(job);
-	if (abuf != NULL)
-		evbuffer_free(abuf);
-	if (obuf != NULL)
-		evbuffer_free(obuf);
+	if (buf != NULL)
+		evbuffer_free(buf);
 	free(d);
 	return rc;
 }

@@ -25,6 +25,16 @@
 
 struct ingest;
 
+/* What a caller learns of its message once the batch has committed. */
+struct ingest_result {
+	const char *message_id;	/* valid during the callback only */
+	int inserted;		/* 0: it was already stored */
+};
+
+/* r is NULL on error (error says why; db_error_is_transient applies). */
+typedef void (*ingest_cb)(const struct ingest_result *r, const char *error,
+    void *arg);
+
 /* Register the statements; call before db_start(). */
 void ingest_prepare(struct db *db);
 
@@ -42,13 +52,13 @@ struct latency;
 void ingest_set_latency(struct ingest *ig, struct latency *l);
 
 /*
- * Queue the idempotent store of msg (values are copied). cb gets a result
- * whose first row starts with (message_id, inserted 't'/'f'), or an error;
- * timeout_ms > 0 bounds the wait. Returns 0 when queued, -1 when it could
- * not be (cb is then not called).
+ * Queue the idempotent store of msg (values are copied) in the next batch.
+ * cb runs once, from the loop, never from inside this call; timeout_ms > 0
+ * bounds the wait. Returns 0 when queued, -1 when it could not be (cb is
+ * then not called).
  */
 int ingest_message(struct ingest *ig, const struct spool_message *msg,
-    int timeout_ms, db_result_cb cb, void *arg);
+    int timeout_ms, ingest_cb cb, void *arg);
 
 /* Calls whose follow-up is still running (replies of commands). */
 int ingest_in_flight(const struct ingest *ig);

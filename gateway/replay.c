@@ -14,7 +14,7 @@
 #include "log.h"
 #include "replay.h"
 
-#define REPLAY_WINDOW 32
+#define REPLAY_WINDOW 128	/* messages read ahead; ingest batches them */
 #define REPLAY_CALL_TIMEOUT_MS 10000
 #define REPLAY_BACKOFF_MIN_MS 250
 #define REPLAY_BACKOFF_MAX_MS 10000
@@ -123,14 +123,15 @@ replay_pass_over(struct replay *r)
 }
 
 static void
-replay_done_cb(const PGresult *res, const char *error, void *arg)
+replay_done_cb(const struct ingest_result *res, const char *error,
+    void *arg)
 {
 	struct replay_call *call = arg;
 	struct replay *r = call->r;
 	char *cause = NULL;
 
 	r->in_flight--;
-	if (res == NULL || PQntuples(res) != 1) {
+	if (res == NULL) {
 		if (!r->failed)
 			log_warn("replay: spool file %s not stored: %s; will "
 			    "retry", call->id, error ? error : "no result");
@@ -140,7 +141,7 @@ replay_done_cb(const PGresult *res, const char *error, void *arg)
 		log_error("replay: %s", cause ? cause : "cannot remove");
 		free(cause);
 		r->failed = 1;
-	} else if (strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
+	} else if (res->inserted) {
 		r->stored++;
 	} else {
 		r->already++;

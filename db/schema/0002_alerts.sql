@@ -647,3 +647,73 @@ SELECT	a.ref,
 	a.verified,
 	a.held_reason
 FROM alert a;
+
+-- Many received messages in one transaction (group commit): farold
+-- batches the messages that arrive while the previous batch commits, and
+-- the spool replay sends up to 64 at a time. p is an array of objects
+-- with the parameters of farol_ingest_report (modem, sender, text,
+-- smsc_time, received_at as epoch seconds, parts, concat_ref, kind,
+-- parts_expected, alert, outbox) or, with "command", of
+-- farol_ingest_command (command, ref, note). One row per element, i from
+-- 0, in order. All or nothing: an error fails the whole batch (farold
+-- then stores its messages one by one).
+CREATE FUNCTION farol_ingest_many(p jsonb)
+RETURNS TABLE (i int, message_id bigint, inserted boolean, result text,
+    alert_id bigint, alert_ref bigint, outbox_queued int, state text,
+    focal_number text, authority_name text, holders text[])
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	e	jsonb;
+	k	int := 0;
+	r	record;
+BEGIN
+	FOR e IN SELECT * FROM jsonb_array_elements(p)
+	LOOP
+		i := k;
+		IF e ? 'command' THEN
+			SELECT * INTO r FROM farol_ingest_command(e->>'modem',
+			    e->>'sender', e->>'text',
+			    NULLIF(e->>'smsc_time', '')::timestamptz,
+			    to_timestamp((e->>'received_at')::double precision),
+			    (e->>'parts')::int,
+			    NULLIF((e->>'concat_ref')::int, -1),
+			    e->>'kind', (e->>'parts_expected')::int,
+			    e->>'command', (e->>'ref')::bigint, e->>'note') c;
+			message_id := r.message_id;
+			inserted := r.inserted;
+			result := r.result;
+			alert_id := r.alert_id;
+			alert_ref := r.alert_ref;
+			outbox_queued := 0;
+			state := r.state;
+			focal_number := r.focal_number;
+			authority_name := r.authority_name;
+			holders := r.holders;
+		ELSE
+			SELECT * INTO r FROM farol_ingest_report(e->>'modem',
+			    e->>'sender', e->>'text',
+			    NULLIF(e->>'smsc_time', '')::timestamptz,
+			    to_timestamp((e->>'received_at')::double precision),
+			    (e->>'parts')::int,
+			    NULLIF((e->>'concat_ref')::int, -1),
+			    e->>'kind', (e->>'parts_expected')::int,
+			    CASE WHEN jsonb_typeof(e->'alert') = 'object'
+				THEN e->'alert' END,
+			    e->'outbox') x;
+			message_id := r.message_id;
+			inserted := r.inserted;
+			result := NULL;
+			alert_id := r.alert_id;
+			alert_ref := r.alert_ref;
+			outbox_queued := r.outbox_queued;
+			state := NULL;
+			focal_number := NULL;
+			authority_name := NULL;
+			holders := NULL;
+		END IF;
+		RETURN NEXT;
+		k := k + 1;
+	END LOOP;
+END
+$$;
