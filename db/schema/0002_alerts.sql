@@ -254,31 +254,28 @@ RETURNS int
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	o	jsonb;
-	n	int := 0;
-	v_state	text;
+	n	int;
 BEGIN
-	FOR o IN SELECT * FROM jsonb_array_elements(coalesce(p, '[]'))
-	LOOP
-		v_state := coalesce(o->>'state', 'queued');
-		INSERT INTO outbox (alert_id, message_id, recipient, text,
-		    purpose, authority_id, rung, state, not_before, modem,
-		    message_ref, submitted_at)
-		VALUES (coalesce((o->>'alert_id')::bigint, p_alert),
-		    coalesce((o->>'message_id')::bigint, p_message),
-		    o->>'recipient',
-		    CASE WHEN p_ref IS NULL THEN o->>'text'
-			ELSE replace(o->>'text', '{ref}', p_ref::text) END,
-		    o->>'purpose', o->>'authority', (o->>'rung')::int,
-		    v_state,
-		    now() + make_interval(secs =>
-			coalesce((o->>'after_s')::double precision, 0)),
-		    o->>'modem', (o->>'message_ref')::int,
-		    CASE WHEN v_state = 'submitted' THEN coalesce(
-			to_timestamp((o->>'submitted_at')::double precision),
-			now()) END);
-		n := n + 1;
-	END LOOP;
+	-- One INSERT for the whole array (its plan is cached by plpgsql).
+	INSERT INTO outbox (alert_id, message_id, recipient, text,
+	    purpose, authority_id, rung, state, not_before, modem,
+	    message_ref, submitted_at)
+	SELECT coalesce(o.alert_id, p_alert),
+	    coalesce(o.message_id, p_message), o.recipient,
+	    CASE WHEN p_ref IS NULL THEN o.text
+		ELSE replace(o.text, '{ref}', p_ref::text) END,
+	    o.purpose, o.authority, o.rung,
+	    coalesce(o.state, 'queued'),
+	    now() + make_interval(secs => coalesce(o.after_s, 0)),
+	    o.modem, o.message_ref,
+	    CASE WHEN o.state = 'submitted' THEN coalesce(
+		to_timestamp(o.submitted_at), now()) END
+	FROM jsonb_to_recordset(coalesce(p, '[]')) AS o(
+	    alert_id bigint, message_id bigint, recipient text,
+	    text text, purpose text, authority text, rung int,
+	    state text, after_s double precision, modem text,
+	    message_ref int, submitted_at double precision);
+	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END
 $$;

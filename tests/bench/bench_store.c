@@ -1,0 +1,204 @@
+/*
+ * bench_store.c: the durable store's rates, side by side with the raw
+ * PostgreSQL single-row commit rate, on the same private cluster in the
+ * same run (default settings: fsync on, synchronous_commit on).
+ *
+ *   raw:     INSERT of one row into a one-column table, one transaction
+ *            each, one at a time (libpq, Unix socket): the floor.
+ *   ingest:  farol_ingest_report() with a realistic U1 alert and its
+ *            outbox rows (receipt, 2 forwards, 4 rungs, 1 administrator),
+ *            one transaction per report, one at a time: how farold stores
+ *            a report when reports trickle in.
+ *   replay:  farol_ingest_many() with 64 such reports per call (one
+ *            transaction): how the spool is replayed, and how farold
+ *            stores a burst (group commit).
+ *
+ * The schema is made by the real farold (started once, then stopped).
+ * Targets (issue 4): ingest >= raw / 2; replay >= 5 x ingest.
+ * Run on demand: build/tests/bench/bench_store [N]   (default 2000)
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "check.h"
+#include "gateway_proc.h"
+#include "pgcluster.h"
+
+#define WAIT_MS 30000
+#define BATCH 64
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char alert_json[] =
+    "{\"state\":\"received\",\"focal_point\":\"fp-sv-01\",\"sender\":"
+    "\"+2389912345\",\"verified\":true,\"area\":\"SV\",\"forms\":[\"SX\"],"
+    "\"urgency\":1,\"victims\":2,\"females\":null,\"males\":null,"
+    "\"minor\":true,\"text\":\"bar Calheta\",\"held_reason\":null}";
+
+static const char outbox_json[] = "["
+    "{\"recipient\":\"+2389912345\",\"text\":\"Alerta {ref} recebido: SV, "
+    "exploracao sexual, U1, 2 vitimas, menor. Policia SV +2 avisadas. ANULAR "
+    "{ref} se errado.\",\"purpose\":\"receipt\",\"after_s\":0},"
+    "{\"recipient\":\"+2389920001\",\"text\":\"FAROL {ref} U1 SV SX V2 MENOR: "
+    "bar Calheta FP Maria +2389912345. Responda OK {ref}\",\"purpose\":"
+    "\"forward\",\"authority\":\"pn-sv\",\"rung\":1,\"after_s\":0},"
+    "{\"recipient\":\"+2389980001\",\"text\":\"FAROL {ref} U1 SV SX\","
+    "\"purpose\":\"forward\",\"authority\":\"icca\",\"rung\":1,\"after_s\":0},"
+    "{\"recipient\":\"+2389920002\",\"text\":\"FAROL {ref} U1 SV SX\","
+    "\"purpose\":\"escalation\",\"authority\":\"pn-sv\",\"rung\":2,"
+    "\"after_s\":300},"
+    "{\"recipient\":\"+2389980002\",\"text\":\"FAROL {ref} U1 SV SX\","
+    "\"purpose\":\"escalation\",\"authority\":\"icca\",\"rung\":2,"
+    "\"after_s\":300},"
+    "{\"recipient\":\"+2389920003\",\"text\":\"FAROL {ref} U1 SV SX\","
+    "\"purpose\":\"escalation\",\"authority\":\"pn-sv\",\"rung\":3,"
+    "\"after_s\":600},"
+    "{\"recipient\":\"+2389999001\",\"text\":\"FAROL {ref} SEM RESPOSTA\","
+    "\"purpose\":\"escalation\",\"after_s\":900}]";
+
+static int
+exec_ok(PGconn *c, PGresult *r)
+{
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		fprintf(stderr, "bench_store: %s", PQerrorMessage(c));
+	PQclear(r);
+	return ok;
+}
+
+static double
+raw_rate(PGconn *c, int n)
+{
+	double t0;
+
+	REQUIRE(exec_ok(c, PQexec(c, "CREATE TABLE bench_raw (v int)")),
+	    "create");
+	t0 = now_s();
+	for (int i = 0; i < n; i++)
+		REQUIRE(exec_ok(c, PQexec(c, "INSERT INTO bench_raw VALUES "
+		    "(1)")), "insert");
+	return n / (now_s() - t0);
+}
+
+static double
+ingest_rate(PGconn *c, int n)
+{
+	const char *v[4];
+	char text[64], when[32];
+	double t0 = now_s();
+
+	for (int i = 0; i < n; i++) {
+		snprintf(text, sizeof text, "ALERTA SV SX U1 V2 MENOR bar %d",
+		    i);
+		snprintf(when, sizeof when, "%d", 1700000000 + i);
+		v[0] = text;
+		v[1] = when;
+		v[2] = alert_json;
+		v[3] = outbox_json;
+		REQUIRE(exec_ok(c, PQexecParams(c, "SELECT * FROM "
+		    "farol_ingest_report('cv1', '+2389912345', $1, "
+		    "to_timestamp($2::double precision), now(), 1, NULL, "
+		    "'sms', 1, $3::jsonb, $4::jsonb)", 4, NULL, v, NULL, NULL,
+		    0)), "ingest %d", i);
+	}
+	return n / (now_s() - t0);
+}
+
+static double
+replay_rate(PGconn *c, int n)
+{
+	size_t cap = (sizeof alert_json + sizeof outbox_json + 512) * BATCH;
+	char *batch = malloc(cap);
+	const char *v[1];
+	double t0 = now_s();
+	size_t len;
+
+	REQUIRE(batch != NULL, "memory");
+	for (int done = 0; done < n; done += BATCH) {
+		len = 0;
+		batch[len++] = '[';
+		for (int i = done; i < done + BATCH && i < n; i++)
+			len += (size_t)snprintf(batch + len, cap - len,
+			    "%s{\"modem\":\"cv1\",\"sender\":\"+2389912345\","
+			    "\"text\":\"ALERTA SV SX U1 V2 MENOR replay %d\","
+			    "\"smsc_time\":\"\",\"received_at\":%d,\"parts\":1,"
+			    "\"concat_ref\":-1,\"kind\":\"sms\","
+			    "\"parts_expected\":1,\"alert\":%s,\"outbox\":%s}",
+			    i > done ? "," : "", i, 1800000000 + i, alert_json,
+			    outbox_json);
+		snprintf(batch + len, cap - len, "]");
+		v[0] = batch;
+		REQUIRE(exec_ok(c, PQexecParams(c, "SELECT count(*) FROM "
+		    "farol_ingest_many($1::jsonb)", 1, NULL, v, NULL, NULL, 0)),
+		    "replay batch at %d", done);
+	}
+	free(batch);
+	return n / (now_s() - t0);
+}
+
+int
+main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 2000;
+	struct gateway_proc g;
+	struct pgcluster *pg;
+	double raw, ingest, replay;
+	long stored;
+	PGconn *c;
+
+	if (n < BATCH) {
+		fprintf(stderr, "usage: bench_store [N >= %d]\n", BATCH);
+		return 2;
+	}
+	REQUIRE((pg = pgcluster_start("bench_store")) != NULL, "PostgreSQL");
+	/* The real farold makes the schema and mirrors the registry. */
+	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	REQUIRE(gateway_proc_start(&g) == 0, "start farold");
+	REQUIRE(gateway_proc_wait_log(&g, "registry:", 1, WAIT_MS) == 0,
+	    "schema");
+	REQUIRE(gateway_proc_wait_log(&g, "db: ready", 1, WAIT_MS) == 0,
+	    "ready");
+	gateway_proc_signal(&g, SIGTERM);
+	gateway_proc_wait_exit(&g, WAIT_MS);
+	gateway_proc_destroy(&g);
+
+	c = PQconnectdb(pgcluster_conninfo(pg));
+	REQUIRE(PQstatus(c) == CONNECTION_OK, "connect");
+	REQUIRE(pgcluster_query_long(pg, "SELECT count(*) FROM authority "
+	    "WHERE id IN ('pn-sv', 'icca')") == 2, "registry mirrored");
+	raw = raw_rate(c, n);
+	ingest = ingest_rate(c, n);
+	replay = replay_rate(c, n);
+	PQfinish(c);
+	stored = pgcluster_query_long(pg, "SELECT count(*) FROM alert");
+	CHECK(stored == 2L * n, "alerts got=%ld want=%d", stored, 2 * n);
+	CHECK(pgcluster_query_long(pg, "SELECT count(*) FROM outbox") ==
+	    14L * n, "outbox rows");
+
+	printf("\nstore, %d reports each, fsync on\n", n);
+	printf("%-52s %10s\n", "", "reports/s");
+	printf("%-52s %10.0f\n", "raw: single-row INSERT, one commit each",
+	    raw);
+	printf("%-52s %10.0f  (%.0f%% of raw; target >= 50%%)\n",
+	    "ingest: report + alert + 7 outbox rows, one commit", ingest,
+	    100 * ingest / raw);
+	printf("%-52s %10.0f  (%.1fx ingest; target >= 5x)\n",
+	    "replay: 64 reports per commit (farol_ingest_many)", replay,
+	    replay / ingest);
+	pgcluster_destroy(pg);
+	return check_status();
+}
