@@ -5,7 +5,7 @@
  * runs calls one at a time in FIFO order. Nothing in it blocks the loop.
  *
  * Called by the daemon (gateway/) and its use-case queries. See
- * docs/database.md for the states, the timeouts and the schema.
+ * db/database.md for the states, the timeouts and the schema.
  */
 #ifndef FAROL_DB_H
 #define FAROL_DB_H
@@ -17,7 +17,7 @@
 struct db;
 struct event_base;
 
-/* The engine's states; docs/database.md has the diagram. */
+/* The engine's states; db/database.md has the diagram. */
 enum db_state {
 	DB_DISCONNECTED,	/* created, not started */
 	DB_CONNECTING,		/* PQconnectStart/PQconnectPoll */

@@ -1,6 +1,6 @@
 /*
  * spool.c: the local spool, one durable file per received message, for when
- * PostgreSQL is unreachable (the format is in docs/spool.md).
+ * PostgreSQL is unreachable (the format is in db/spool.md).
  *
  * Called from the main loop's thread: the inbox puts a message here when the
  * database cannot take it, and the replayer reads, commits and removes the

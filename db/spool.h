@@ -7,7 +7,7 @@
  * file I/O, no libevent, no libpq. The calls block on fsync; they are short
  * (one small file each) and happen only while the database is down.
  *
- * Guarantees (see docs/spool.md for the format and the recovery rules):
+ * Guarantees (see db/spool.md for the format and the recovery rules):
  *  - spool_put returns 0 only once the message is on disk: temporary file
  *    written, fsync'd, renamed into place, directory fsync'd. On -1 nothing
  *    of that message is left in the spool.

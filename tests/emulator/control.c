@@ -2,7 +2,7 @@
  * control.c: the test-facing control channel of farol-atemu, a Unix
  * stream socket at <dir>/control. One command per line; one reply line
  * "OK ..." or "ERR reason", except listings ("OK <n>", n lines, "END").
- * The protocol is documented in docs/modem-emulator.md.
+ * The protocol is documented in tests/emulator/README.md.
  *
  * Called by atemu.c's poll loop. Nothing here may block: a client that
  * stops reading is dropped.

@@ -187,7 +187,7 @@ install_callbacks(void)
 	GSM_SetIncomingUSSDCallback(gsm, ussd_cb, NULL);
 }
 
-/* The opening sequence farol uses (see docs/modem-emulator.md). */
+/* The opening sequence farol uses (see tests/emulator/README.md). */
 static GSM_Error
 gsm_open(int replynum)
 {

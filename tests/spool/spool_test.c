@@ -1,7 +1,7 @@
 /*
  * spool_test.c: helpers shared by the spool tests (see spool_test.h).
  * Nothing here calls the spool's internals: the encoder and the CRC are
- * written independently from the format description in docs/spool.md.
+ * written independently from the format description in db/spool.md.
  */
 #include <sys/stat.h>
 

@@ -1,7 +1,7 @@
 /*
  * spool_test.h: what the spool tests share: CHECK(), temporary
  * directories, sample messages, a recorder for spool reports, and an
- * independent encoder of the spool format (to pin docs/spool.md).
+ * independent encoder of the spool format (to pin db/spool.md).
  * Linked only into tests/spool/ programs.
  */
 #ifndef FAROL_SPOOL_TEST_H

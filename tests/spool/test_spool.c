@@ -542,7 +542,7 @@ out:
 	free(dir);
 }
 
-/* Files built by hand from docs/spool.md: the good ones are read as
+/* Files built by hand from db/spool.md: the good ones are read as
  * described, each bad one is set aside with the right reason. */
 enum hand_mutation {
 	H_VALID, H_OPTIONAL, H_REORDERED, H_CRITICAL, H_VERSION2, H_MAGIC,
