@@ -1,0 +1,237 @@
+/*
+ * test_alerts_at.c: an alert's whole path through gammu's real AT driver
+ * (suite `modem`): the AT modem emulator on a pseudo-terminal, the real
+ * farold on the default config, a private PostgreSQL.
+ *
+ *   - a U1 report with an accent arrives by +CMTI: stored, alert made;
+ *   - the receipt and the forwards leave as SMS-SUBMIT PDUs, decoded here:
+ *     recipient, text with the alert number, delivery report requested;
+ *   - the network's status report (+CDS) for the police forward marks the
+ *     row delivered and the alert `delivered`;
+ *   - the duty phone answers OK <n>: acknowledged, and the focal point's
+ *     notice leaves as a PDU naming the police.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atemu_client.h"
+#include "check.h"
+#include "gateway_proc.h"
+#include "pdu.h"
+#include "pgcluster.h"
+
+#define WAIT_MS 30000
+#define MARIA "+2389912345"
+#define PN_SV_1 "+2389920001"
+
+static struct pgcluster *pg;
+static struct atemu *emu;
+
+struct wait_q {
+	char sql[1024];
+	long want;
+};
+
+static int
+wait_q_reached(void *arg)
+{
+	struct wait_q *w = arg;
+
+	return pgcluster_query_long(pg, w->sql) == w->want;
+}
+
+static int
+wait_sql(long want, const char *sql)
+{
+	struct wait_q w = { .want = want };
+
+	snprintf(w.sql, sizeof w.sql, "%s", sql);
+	return test_wait_until(WAIT_MS, wait_q_reached, &w);
+}
+
+/* The text of the SMS-SUBMIT the emulator got for number, or NULL. */
+static char *
+sent_to(const char *number, const char *starting)
+{
+	struct pdu_submit sub;
+	const char *errstr, *hex;
+	char **lines, *found = NULL;
+	size_t n;
+
+	if (atemu_list(emu, "sent", &lines, &n, &errstr) != 0)
+		return NULL;
+	for (size_t i = 0; i < n && found == NULL; i++) {
+		hex = strchr(lines[i], ' ');
+		if (hex == NULL || pdu_decode_submit(hex + 1, &sub, &errstr)
+		    != 0)
+			continue;
+		if (getenv("ALERTS_AT_DEBUG") != NULL)
+			fprintf(stderr, "sent to %s: %s\n", sub.recipient,
+			    sub.text);
+		if (sub.recipient[0] != '\0' &&
+		    strstr(number, sub.recipient) != NULL && strncmp(sub.text, starting,
+		    strlen(starting)) == 0) {
+			CHECK(sub.status_report, "delivery report requested "
+			    "for %s", number);
+			found = strdup(sub.text);
+		}
+	}
+	atemu_free_lines(lines, n);
+	return found;
+}
+
+struct sent_wait {
+	const char *number, *starting;
+	char *text;
+};
+
+static int
+sent_arrived(void *arg)
+{
+	struct sent_wait *w = arg;
+
+	free(w->text);
+	w->text = sent_to(w->number, w->starting);
+	return w->text != NULL;
+}
+
+static char *
+wait_sent(const char *number, const char *starting)
+{
+	struct sent_wait w = { number, starting, NULL };
+
+	test_wait_until(WAIT_MS, sent_arrived, &w);
+	return w.text;
+}
+
+static int
+inject(const char *from, const char *coding, const char *text)
+{
+	char hex[2048], reply[128];
+	const char *errstr;
+
+	if (atemu_hex(text, hex, sizeof hex) != 0)
+		return -1;
+	return atemu_cmd(emu, reply, sizeof reply, &errstr, "sms %s %s %s",
+	    from, coding, hex);
+}
+
+/* The test config with the modem lines pointed at the emulator. */
+static int
+use_emulator(struct gateway_proc *g)
+{
+	char *out = malloc(1 << 20), line[1024];
+	FILE *f = fopen(g->conf, "r");
+	size_t len = 0;
+	int rc = -1, indent;
+
+	if (out == NULL || f == NULL)
+		goto done;
+	out[0] = '\0';
+	while (fgets(line, sizeof line, f) != NULL && len < (1 << 19)) {
+		indent = (int)strspn(line, " ");
+		if (strncmp(line + indent, "device = ", 9) == 0)
+			len += (size_t)snprintf(out + len, (1 << 20) - len,
+			    "%*sdevice = \"%s\";\n", indent, "",
+			    atemu_device(emu));
+		else if (strncmp(line + indent, "connection = ", 13) == 0)
+			len += (size_t)snprintf(out + len, (1 << 20) - len,
+			    "%*sconnection = \"at\";\n", indent, "");
+		else if (strncmp(line + indent, "model = ", 8) == 0)
+			len += (size_t)snprintf(out + len, (1 << 20) - len,
+			    "%*smodel = \"at\";\n", indent, "");
+		else
+			len += (size_t)snprintf(out + len, (1 << 20) - len,
+			    "%s", line);
+	}
+	rc = gateway_proc_write_config(g, out);
+done:
+	if (f != NULL)
+		fclose(f);
+	free(out);
+	return rc;
+}
+
+int
+main(void)
+{
+	struct atemu_opts o = { 0 };
+	struct gateway_proc g;
+	const char *errstr;
+	char sql[512], want[160], *text;
+	long ref, mr;
+
+	REQUIRE((pg = pgcluster_start("alerts through the AT driver")) !=
+	    NULL, "PostgreSQL");
+	REQUIRE(atemu_start(&o, &emu, &errstr) == 0, "emulator: %s", errstr);
+	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	REQUIRE(use_emulator(&g) == 0, "config pointed at the emulator");
+	REQUIRE(gateway_proc_start(&g) == 0, "start farold");
+	if (!CHECK(gateway_proc_wait_log(&g, "db: ready", 1, WAIT_MS) == 0 &&
+	    gateway_proc_wait_log(&g, "modem cv1: connected", 1, WAIT_MS) ==
+	    0, "database and modem ready")) {
+		gateway_proc_dump_log(&g);
+		return check_status();
+	}
+
+	/* A U1 report, with an accent (UCS-2 on the air). */
+	CHECK(inject(MARIA, "ucs2", "ALERTA SV SX U1 V2 MENOR bar São "
+	    "Vicente, criança sozinha") == 0, "inject the report");
+	CHECK(wait_sql(1, "SELECT count(*) FROM alert WHERE sender = '"
+	    MARIA "'") == 0, "alert made");
+	ref = pgcluster_query_long(pg, "SELECT ref FROM alert WHERE sender = '"
+	    MARIA "'");
+	CHECK(pgcluster_query_long(pg, "SELECT count(*) FROM message WHERE "
+	    "text LIKE '%criança%'") == 1, "accent stored intact");
+
+	snprintf(want, sizeof want, "Alerta %ld recebido: SV", ref);
+	text = wait_sent(MARIA, want);
+	CHECK(text != NULL, "receipt PDU to the focal point (%s...)", want);
+	free(text);
+	snprintf(want, sizeof want, "FAROL %ld U1 SV SX V2 MENOR: bar Sao "
+	    "Vicente, crian", ref);
+	text = wait_sent(PN_SV_1, want);
+	CHECK(text != NULL && strstr(text, "Responda OK") != NULL,
+	    "forward PDU to the police duty phone: %s", text ? text : "none");
+	free(text);
+
+	/* The network confirms delivery of the police forward. */
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM outbox o JOIN alert a "
+	    "ON a.id = o.alert_id WHERE a.ref = %ld AND o.recipient = '"
+	    PN_SV_1 "' AND o.state = 'submitted' AND o.message_ref IS NOT "
+	    "NULL", ref);
+	CHECK(wait_sql(1, sql) == 0, "forward submitted with its reference");
+	snprintf(sql, sizeof sql, "SELECT o.message_ref FROM outbox o JOIN "
+	    "alert a ON a.id = o.alert_id WHERE a.ref = %ld AND o.recipient = "
+	    "'" PN_SV_1 "'", ref);
+	mr = pgcluster_query_long(pg, sql);
+	CHECK(atemu_cmd(emu, NULL, 0, &errstr, "cds %ld %s 0", mr, PN_SV_1)
+	    == 0, "status report: %s", errstr);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM outbox o JOIN alert a "
+	    "ON a.id = o.alert_id WHERE a.ref = %ld AND o.recipient = '"
+	    PN_SV_1 "' AND o.state = 'delivered' AND a.state = 'delivered'",
+	    ref);
+	CHECK(wait_sql(1, sql) == 0, "forward and alert delivered");
+
+	/* The duty phone answers OK: acknowledged, Maria told. */
+	snprintf(want, sizeof want, "OK %ld", ref);
+	CHECK(inject(PN_SV_1, "gsm7", want) == 0, "inject OK");
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM alert WHERE ref = %ld "
+	    "AND state = 'acknowledged' AND acknowledged_by = 'pn-sv'", ref);
+	CHECK(wait_sql(1, sql) == 0, "acknowledged");
+	snprintf(want, sizeof want, "Alerta %ld: Policia SV assumiu", ref);
+	text = wait_sent(MARIA, want);
+	CHECK(text != NULL, "acknowledgement notice PDU to the focal point");
+	free(text);
+
+	if (check_failures())
+		gateway_proc_dump_log(&g);
+	gateway_proc_signal(&g, SIGTERM);
+	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
+	gateway_proc_destroy(&g);
+	atemu_stop(emu);
+	pgcluster_destroy(pg);
+	return check_status();
+}
