@@ -15,7 +15,8 @@
  * PIN holds the alert and tells an administrator; ANULAR after forward
  * tells the holders; INFO reaches the holders; ESTADO answers the state;
  * an unregistered sender is routed to the national desk without reply;
- * U3 goes to the digest only.
+ * U3 goes to the digest only; a stale rung moves on to the next; a flood
+ * is quarantined.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -446,6 +447,36 @@ test_unregistered_and_u3(void)
 	    "in alert_report");
 }
 
+/* A rung no modem took within escalation.stale_after (600 s) of its time
+ * is not sent late: it expires and the next rung goes at once. */
+static void
+test_stale_rung_moves_on(void)
+{
+	long m, ref;
+
+	m = send_sms(MARIA, "ALERTA SV TF U2 obra parada");
+	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_1 "' AND o.state = "
+	    "'submitted'") == 1, "forwarded");
+	/* U2 rungs every 1800 s: 2500 s later rung 2 has been due for 700 s
+	 * (as if no modem could take it), rung 3 is not due yet. */
+	advance(ref, 2500);
+	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_2 "' AND o.state = "
+	    "'expired'") == 1, "the stale rung 2 expired");
+	/* (pn-sv's rung 3 is +2389920009 since the reload above.) */
+	if (!CHECK(wait_rows(1, ref, "o.authority_id = 'pn-sv' AND o.rung = 3 "
+	    "AND o.state = 'submitted'") == 1, "rung 3 sent at once instead")) {
+		char *t = qt("SELECT string_agg(o.recipient || ' ' || o.state "
+		    "|| ' ' || (o.not_before - now()), ', ') FROM outbox o "
+		    "JOIN alert a ON a.id = o.alert_id WHERE a.ref = %ld", ref);
+
+		fprintf(stderr, "rows: %s\n", t);
+		free(t);
+	}
+	CHECK(rows(ref, "o.recipient = '" PN_SV_2 "' AND o.submitted_at IS "
+	    "NOT NULL") == 0, "rung 2 never sent late");
+}
+
 /* Ana sends 11 reports in a minute (security.flood: more than 10 in
  * 600 s): all stored, the 11th held and not answered, the administrator
  * told once. */
@@ -497,6 +528,7 @@ main(void)
 	test_u1_escalation_and_ack();
 	test_pin_wrong_number_info_cancel();
 	test_unregistered_and_u3();
+	test_stale_rung_moves_on();
 	test_flood();
 	if (check_failures())
 		gateway_proc_dump_log(&g);
