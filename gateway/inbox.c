@@ -20,6 +20,7 @@
 
 #include "inbox.h"
 #include "ingest.h"
+#include "latency.h"
 #include "log.h"
 
 #define INBOX_RETRY_MIN_MS 500
@@ -162,15 +163,6 @@ inbox_done(struct inbox_item *it)
 	inbox_check_drained(ib);
 }
 
-static long long
-inbox_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
 static void
 inbox_retry_later(struct inbox_item *it)
 {
@@ -201,7 +193,7 @@ inbox_spool(struct inbox_item *it)
 	}
 	log_info("inbox: message from modem %s spooled as %s in %lld us (the "
 	    "database is unavailable)", it->sms->modem, id,
-	    inbox_now_us() - it->t0_us);
+	    latency_now_us() - it->t0_us);
 	if (db_is_ready(ib->db))
 		replay_kick(ib->replay);
 	else if (ib->spooled != NULL)
@@ -240,7 +232,7 @@ inbox_stored_cb(const struct ingest_result *res, const char *error,
 		log_info("inbox: message %s from modem %s stored (%d part%s) "
 		    "in %lld us", res->message_id, it->sms->modem,
 		    it->sms->parts, it->sms->parts == 1 ? "" : "s",
-		    inbox_now_us() - it->t0_us);
+		    latency_now_us() - it->t0_us);
 	else
 		log_info("inbox: message %s from modem %s was already stored "
 		    "(read again from the SIM)", res->message_id,
@@ -281,7 +273,7 @@ inbox_receive(struct inbox *ib, struct inbound_sms *sms)
 	it->ib = ib;
 	it->sms = sms;
 	it->retry_ms = INBOX_RETRY_MIN_MS;
-	it->t0_us = inbox_now_us();
+	it->t0_us = latency_now_us();
 	it->retry = evtimer_new(ib->base, inbox_retry_cb, it);
 	it->next = ib->items;
 	if (ib->items != NULL)

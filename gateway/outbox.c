@@ -75,15 +75,6 @@ outbox_prepare(struct db *db)
 	    "SELECT farol_outbox_expire_stale($1::int)", 1);
 }
 
-static long long
-outbox_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
 static void
 outbox_check_drained(struct outbox *ob)
 {
@@ -154,7 +145,7 @@ outbox_sent_cb(const struct modem_send_result *r, void *arg)
 	struct outbox *ob = arg;
 	struct outbox_send *s = outbox_take_send(ob, r->id);
 	int attempts = s != NULL ? s->attempts : 1;
-	long long us = s != NULL ? outbox_now_us() - s->t0_us : 0;
+	long long us = s != NULL ? latency_now_us() - s->t0_us : 0;
 
 	if (r->id & OUTBOX_DIRECT) {
 		if (r->ok)
@@ -262,7 +253,7 @@ outbox_hand_over(struct outbox *ob, const PGresult *res, int row)
 	}
 	s->id = id;
 	s->attempts = attempts;
-	s->t0_us = outbox_now_us();
+	s->t0_us = latency_now_us();
 	snprintf(s->purpose, sizeof s->purpose, "%s", purpose);
 	s->next = ob->sends;
 	ob->sends = s;
@@ -449,7 +440,7 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 		if ((s = calloc(1, sizeof *s)) == NULL)
 			break;
 		s->id = OUTBOX_DIRECT | ++next_direct;
-		s->t0_us = outbox_now_us();
+		s->t0_us = latency_now_us();
 		snprintf(s->purpose, sizeof s->purpose, "forward");
 		s->next = ob->sends;
 		ob->sends = s;
