@@ -272,9 +272,17 @@ farold_admin_status(const char *args, struct evbuffer *out,
 	    "database\n", spool_count(d->spool));
 	evbuffer_add_printf(out, "outbox: %d SMS handed to modems, not yet "
 	    "answered\n", outbox_in_flight(d->outbox));
-	for (int i = 0; i < d->n_modems; i++)
-		evbuffer_add_printf(out, "modem %s: running\n",
-		    modem_name(d->modems[i]));
+	for (int i = 0; i < d->n_modems; i++) {
+		struct modem_health h;
+
+		modem_get_health(d->modems[i], &h);
+		evbuffer_add_printf(out, "modem %s: %s%s%s, signal %d%%, "
+		    "%d queued, %lld sent, %lld failed, %lld received\n",
+		    h.name, h.healthy ? "healthy" : "NOT HEALTHY",
+		    h.problem[0] != '\0' ? ": " : "", h.problem,
+		    h.signal_percent, h.send_queue, h.sent, h.failed,
+		    h.received);
+	}
 	return 0;
 }
 
