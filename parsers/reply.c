@@ -617,6 +617,11 @@ reply_render(const struct codebook *cb, const struct reply_overrides *ov,
 	if (has_text)
 		reply_text(&c, GSM7_SMS_SEPTETS - reply_len(part[0]) -
 		    reply_len(part[1]), val, sizeof val);
+	/* An empty {text} between two spaces leaves one space, not two. */
+	len = strlen(part[0]);
+	if (has_text && val[0] == '\0' && len > 0 && part[0][len - 1] == ' ' &&
+	    part[1][0] == ' ')
+		memmove(part[1], part[1] + 1, strlen(part[1]));
 	/* assemble, and never exceed one SMS whatever the template says */
 	snprintf(part[0] + strlen(part[0]), sizeof part[0] - strlen(part[0]),
 	    "%s", val);

@@ -189,6 +189,9 @@ test_try_notify(void)
 		    "[{\"authority\":\"national-desk\",\"number\":"
 		    "\"+2389990001\",\"after_s\":0,\"text\":\"FAROL <n> U1 "
 		    "SV SX: x FP NAO VERIFICADO +2389900000.", NULL } },
+		{ "9900000", "ALERTA SV SX U1",	/* no free text */
+		  { "\"text\":\"FAROL <n> U1 SV SX: FP NAO VERIFICADO "
+		    "+2389900000. Responda OK <n>\"", NULL } },
 		{ "9912348", "ALERTA BV SX U2",	/* Rui: inactive */
 		  { "\"verified\":false", "\"authority\":\"national-desk\"",
 		    NULL } },
