@@ -347,12 +347,13 @@ ingest_queued_cb(const PGresult *res, const char *error, void *arg)
 		ingest_kick(ig);
 }
 
-/* Render template t for number and add it to the rows. */
+/* Render template t for number and add it to the rows. report (may be
+ * NULL) gives {cmd}: a refusal names the command as typed. */
 static void
 ingest_followup_row(struct jsonw *w, const struct config *cfg, int t,
     const char *number, enum reply_lang lang, const char *ref,
-    const char *notified, const char *text, const char *purpose,
-    const char *alert_id, const char *message_id)
+    const char *notified, const char *text, const struct report *report,
+    const char *purpose, const char *alert_id, const char *message_id)
 {
 	struct reply_vars v;
 	char out[REPLY_MAX_BYTES];
@@ -360,6 +361,7 @@ ingest_followup_row(struct jsonw *w, const struct config *cfg, int t,
 	if (number == NULL || number[0] == '\0')
 		return;
 	memset(&v, 0, sizeof v);
+	v.report = report;
 	v.ref = ref;
 	v.notified = notified;
 	v.text = text;
@@ -432,7 +434,7 @@ ingest_command_followup(struct ingest_job *job, const PGresult *res, int row)
 			t = REPLY_ACK_RECEIPT;
 			ingest_followup_row(&w, cfg, REPLY_ACK_NOTICE, focal,
 			    ingest_lang_of(cfg, focal), ref, authority, NULL,
-			    "ack_notice", alert_id, message_id);
+			    NULL, "ack_notice", alert_id, message_id);
 			break;
 		case REPORT_CMD_FIM:
 			t = REPLY_CLOSE_RECEIPT;
@@ -443,7 +445,7 @@ ingest_command_followup(struct ingest_job *job, const PGresult *res, int row)
 				ingest_followup_row(&w, cfg,
 				    REPLY_CANCEL_NOTICE, holders[i],
 				    ingest_lang_of(cfg, holders[i]), ref, NULL,
-				    NULL, "cancel_notice", alert_id,
+				    NULL, NULL, "cancel_notice", alert_id,
 				    message_id);
 			break;
 		case REPORT_CMD_INFO:
@@ -452,7 +454,7 @@ ingest_command_followup(struct ingest_job *job, const PGresult *res, int row)
 				ingest_followup_row(&w, cfg,
 				    REPLY_INFO_FORWARD, holders[i],
 				    ingest_lang_of(cfg, holders[i]), ref, NULL,
-				    job->text, "info", alert_id,
+				    job->text, NULL, "info", alert_id,
 				    message_id);
 			break;
 		case REPORT_CMD_ESTADO:
@@ -463,31 +465,14 @@ ingest_command_followup(struct ingest_job *job, const PGresult *res, int row)
 		}
 	}
 	if (t >= 0) {
-		const char *notified = t == REPLY_STATUS ?
-		    ingest_state_words(state, job->lang) : authority;
-		struct reply_vars v;
-		char out[REPLY_MAX_BYTES];
 		struct report r;
 
-		/* {cmd} of a refusal names the command as typed. */
 		memset(&r, 0, sizeof r);
 		r.cmd = job->cmd;
 		r.ref = job->ref;
-		memset(&v, 0, sizeof v);
-		v.report = &r;
-		v.ref = ref;
-		v.notified = notified;
-		if (reply_render(&cfg->codebook, &cfg->replies, job->lang, t,
-		    &v, out, sizeof out) >= 0) {
-			jsonw_object(&w, NULL);
-			jsonw_str(&w, "recipient", job->sender);
-			jsonw_str(&w, "text", out);
-			jsonw_str(&w, "purpose", "reply");
-			if (alert_id[0] != '\0')
-				jsonw_int(&w, "alert_id", atoll(alert_id));
-			jsonw_int(&w, "message_id", atoll(message_id));
-			jsonw_end(&w, '}');
-		}
+		ingest_followup_row(&w, cfg, t, job->sender, job->lang, ref,
+		    t == REPLY_STATUS ? ingest_state_words(state, job->lang) :
+		    authority, NULL, &r, "reply", alert_id, message_id);
 	}
 	jsonw_end(&w, ']');
 	values[0] = jsonw_text(&w);
@@ -728,7 +713,9 @@ ingest_message(struct ingest *ig, const struct spool_message *msg,
 		job->is_command = 1;
 		job->cmd = d->r.cmd;
 		job->ref = d->r.ref;
-		if (d->r.cmd == REPORT_CMD_INFO &&
+		/* The free text after the number: INFO's news, FIM's or
+		 * ANULAR's reason; recorded as the event's note. */
+		if (d->r.text_len > 0 &&
 		    (job->text = strndup(d->text + d->r.text_off,
 		    d->r.text_len)) == NULL)
 			goto out;

@@ -37,6 +37,7 @@
 
 #include <gammu.h>
 
+#include "latency.h"
 #include "log.h"
 #include "modem.h"
 
@@ -1182,6 +1183,7 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 		return -1;	/* the loop is behind: kept in the backlog */
 	if ((in = calloc(1, sizeof *in)) == NULL)
 		return 0;
+	in->read_us = latency_now_us();
 	snprintf(in->modem, sizeof in->modem, "%s", m->cfg.name);
 	EncodeUTF8(in->sender, parts[0]->Number);
 	modem_format_time(&parts[0]->DateTime, in->smsc_time,

@@ -43,6 +43,7 @@ struct inbound_sms {
 	int message_ref;	/* status reports: the reference reported on */
 	char *text;		/* UTF-8, NUL-terminated */
 	uint64_t token;		/* identifies the SIM slots for release */
+	long long read_us;	/* when the worker had it (latency_now_us) */
 	struct modem *source;	/* the worker to release it to */
 };
 

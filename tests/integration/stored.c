@@ -1,8 +1,11 @@
 /*
- * stored.c: counting farol's stored messages from tests (see stored.h).
+ * stored.c: what tests ask of farol's database (see stored.h).
  */
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "pgcluster.h"
@@ -46,4 +49,59 @@ stored_reset(struct pgcluster *pg)
 {
 	pgcluster_exec(pg, "DO $$ BEGIN IF to_regclass('message') IS NOT NULL "
 	    "THEN TRUNCATE message CASCADE; END IF; END $$");
+}
+
+long
+stored_q(struct pgcluster *pg, const char *fmt, ...)
+{
+	char sql[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	return pgcluster_query_long(pg, sql);
+}
+
+char *
+stored_qt(struct pgcluster *pg, const char *fmt, ...)
+{
+	char sql[2048], *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	s = pgcluster_query_text(pg, sql);
+	return s != NULL ? s : strdup("");
+}
+
+struct stored_wait_q_arg {
+	struct pgcluster *pg;
+	char sql[2048];
+	long want;
+	long got;
+};
+
+static int
+stored_wait_q_reached(void *arg)
+{
+	struct stored_wait_q_arg *w = arg;
+
+	w->got = pgcluster_query_long(w->pg, w->sql);
+	return w->got == w->want;
+}
+
+long
+stored_wait_q(struct pgcluster *pg, int timeout_ms, long want,
+    const char *fmt, ...)
+{
+	struct stored_wait_q_arg w = { .pg = pg, .want = want };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w.sql, sizeof w.sql, fmt, ap);
+	va_end(ap);
+	test_wait_until(timeout_ms, stored_wait_q_reached, &w);
+	return w.got;
 }

@@ -1,6 +1,6 @@
 /*
  * stored.h: what the integration tests ask of the database farold writes
- * to (rows of `message`), as polls with deadlines.
+ * to: rows of `message`, and any one-value query, as polls with deadlines.
  */
 #ifndef FAROL_TESTS_STORED_H
 #define FAROL_TESTS_STORED_H
@@ -16,5 +16,18 @@ int stored_wait(struct pgcluster *pg, long want, int timeout_ms);
 
 /* Empty the message table if it exists (between cases). */
 void stored_reset(struct pgcluster *pg);
+
+/* The single number a query (printf-style) returns; LONG_MIN on error. */
+long stored_q(struct pgcluster *pg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The single text a query returns, "" for none or NULL (caller frees). */
+char *stored_qt(struct pgcluster *pg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Poll the query until it returns want or timeout_ms pass; returns what
+ * it returned last (so a failed CHECK can show it). */
+long stored_wait_q(struct pgcluster *pg, int timeout_ms, long want,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

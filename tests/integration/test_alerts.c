@@ -15,8 +15,10 @@
  * PIN holds the alert and tells an administrator; ANULAR after forward
  * tells the holders; INFO reaches the holders; ESTADO answers the state;
  * an unregistered sender is routed to the national desk without reply;
- * U3 goes to the digest only; a stale rung moves on to the next; a flood
- * is quarantined.
+ * U3 goes to the digest only, and the digest goes out at its hour; a
+ * stale rung moves on to the next; FIM closes (from a holder only); a
+ * flood is quarantined; rows a crash left `sending` go out after a
+ * restart.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -45,77 +47,10 @@
 static struct pgcluster *pg;
 static struct gateway_proc g;
 
-static void q_format(char *out, size_t outsz, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
-
-static void
-q_format(char *out, size_t outsz, const char *fmt, va_list ap)
-{
-	vsnprintf(out, outsz, fmt, ap);
-}
-
-/* The single number a query returns (LONG_MIN on error). */
-static long q(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static long
-q(const char *fmt, ...)
-{
-	char sql[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	q_format(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	return pgcluster_query_long(pg, sql);
-}
-
-/* The single text a query returns, or "" (never NULL; caller frees). */
-static char *qt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-qt(const char *fmt, ...)
-{
-	char sql[2048], *s;
-	va_list ap;
-
-	va_start(ap, fmt);
-	q_format(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	s = pgcluster_query_text(pg, sql);
-	return s != NULL ? s : strdup("");
-}
-
-struct wait_q {
-	char sql[2048];
-	long want;
-	long got;
-};
-
-static int
-wait_q_reached(void *arg)
-{
-	struct wait_q *w = arg;
-
-	w->got = pgcluster_query_long(pg, w->sql);
-	return w->got == w->want;
-}
-
-/* Poll until the query returns want; returns what it last returned. */
-static long wait_q(long want, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static long
-wait_q(long want, const char *fmt, ...)
-{
-	struct wait_q w = { .want = want };
-	va_list ap;
-
-	va_start(ap, fmt);
-	q_format(w.sql, sizeof w.sql, fmt, ap);
-	va_end(ap);
-	test_wait_until(WAIT_MS, wait_q_reached, &w);
-	return w.got;
-}
+/* One-value queries on the test's cluster (tests/integration/stored.h). */
+#define q(...) stored_q(pg, __VA_ARGS__)
+#define qt(...) stored_qt(pg, __VA_ARGS__)
+#define wait_q(want, ...) stored_wait_q(pg, WAIT_MS, want, __VA_ARGS__)
 
 static long
 messages_stored(void)
@@ -147,7 +82,7 @@ send_smsf(const char *from, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	q_format(text, sizeof text, fmt, ap);
+	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
 	return send_sms(from, text);
 }
@@ -445,6 +380,78 @@ test_unregistered_and_u3(void)
 	CHECK(q("SELECT count(*) FROM alert_report WHERE ref = %ld AND "
 	    "urgency = 3 AND focal_point = 'fp-sv-01'", ref) == 1,
 	    "in alert_report");
+	/* The digest hour comes: the row goes out, naming the alert. */
+	advance(ref, 86400);
+	CHECK(wait_rows(1, ref, "o.purpose = 'digest' AND o.state = "
+	    "'submitted'") == 1, "U3: the digest sent at its hour");
+	CHECK(q("SELECT count(*) FROM outbox o JOIN alert a ON a.id = "
+	    "o.alert_id WHERE a.ref = %ld AND o.purpose = 'digest' AND "
+	    "o.text LIKE '%%' || a.ref || '%%'", ref) == 1,
+	    "the digest names the alert");
+}
+
+/* FIM: refused from a number that is neither the focal point nor a
+ * holder; from the duty phone it closes the alert, cancels its rungs and
+ * answers. */
+static void
+test_close(void)
+{
+	long m, ref;
+	char *text;
+
+	m = send_sms(MARIA, "ALERTA SV TF U2 fabrica fechada");
+	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_1 "' AND o.state = "
+	    "'submitted'") == 1, "forwarded");
+	CHECK(rows(ref, "o.purpose = 'escalation' AND o.state = 'queued'") >
+	    0, "rungs waiting");
+
+	m = send_smsf(PN_ST_1, "FIM %ld", ref);
+	text = reply_to(PN_ST_1, "reply", m);
+	CHECK(strstr(text, "FIM") != NULL, "refusal names FIM: %s", text);
+	free(text);
+	check_state(ref, "forwarded");
+
+	m = send_smsf(PN_SV_1, "FIM %ld resolvido", ref);
+	check_state(ref, "closed");
+	text = reply_to(PN_SV_1, "reply", m);
+	CHECK(q("SELECT count(*) FROM outbox WHERE message_id = %ld AND "
+	    "recipient = '" PN_SV_1 "' AND text LIKE '%%%ld%%'", m, ref) == 1,
+	    "the receipt names the alert");
+	free(text);
+	CHECK(wait_rows(0, ref, "o.purpose = 'escalation' AND o.state = "
+	    "'queued'") == 0, "no rung left waiting");
+	CHECK(rows(ref, "o.purpose = 'escalation' AND o.state = "
+	    "'cancelled'") > 0, "rungs cancelled");
+	text = qt("SELECT string_agg(e.actor || '|' || coalesce(e.note, '-'), "
+	    "',') FROM alert_event e JOIN alert a ON a.id = e.alert_id WHERE "
+	    "a.ref = %ld AND e.to_state = 'closed'", ref);
+	CHECK(strcmp(text, PN_SV_1 "|resolvido") == 0,
+	    "the event: who closed it, and the note: %s", text);
+	free(text);
+	CHECK(q("SELECT count(*) FROM alert_report WHERE ref = %ld AND state "
+	    "= 'closed'", ref) == 1, "closed in alert_report");
+}
+
+/* Rows a crash left `sending' (claimed, never submitted) are queued again
+ * when farold starts and go out once. */
+static void
+test_recover_after_crash(void)
+{
+	long id;
+
+	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "stop");
+	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "stopped");
+	id = q("INSERT INTO outbox (recipient, text, purpose, state, attempts) "
+	    "VALUES ('" ADMIN "', 'teste de recuperacao', 'admin', "
+	    "'sending', 1) RETURNING id");
+	CHECK(id > 0, "a row left sending");
+	CHECK(gateway_proc_start(&g) == 0, "start again");
+	CHECK(wait_q(1, "SELECT count(*) FROM outbox WHERE id = %ld AND state "
+	    "= 'submitted' AND attempts = 2", id) == 1,
+	    "queued again and sent once");
+	CHECK(gateway_proc_log_count(&g, "outbox: 1 SMS interrupted by a "
+	    "stop were queued again") == 1, "the recovery logged");
 }
 
 /* A rung no modem took within escalation.stale_after (600 s) of its time
@@ -529,7 +536,9 @@ main(void)
 	test_pin_wrong_number_info_cancel();
 	test_unregistered_and_u3();
 	test_stale_rung_moves_on();
+	test_close();
 	test_flood();
+	test_recover_after_crash();
 	if (check_failures())
 		gateway_proc_dump_log(&g);
 	gateway_proc_signal(&g, SIGTERM);

@@ -21,6 +21,7 @@
 #include "gateway_proc.h"
 #include "pdu.h"
 #include "pgcluster.h"
+#include "stored.h"
 
 #define WAIT_MS 30000
 #define MARIA "+2389912345"
@@ -29,26 +30,10 @@
 static struct pgcluster *pg;
 static struct atemu *emu;
 
-struct wait_q {
-	char sql[1024];
-	long want;
-};
-
-static int
-wait_q_reached(void *arg)
-{
-	struct wait_q *w = arg;
-
-	return pgcluster_query_long(pg, w->sql) == w->want;
-}
-
 static int
 wait_sql(long want, const char *sql)
 {
-	struct wait_q w = { .want = want };
-
-	snprintf(w.sql, sizeof w.sql, "%s", sql);
-	return test_wait_until(WAIT_MS, wait_q_reached, &w);
+	return stored_wait_q(pg, WAIT_MS, want, "%s", sql) == want ? 0 : -1;
 }
 
 /* The text of the SMS-SUBMIT the emulator got for number, or NULL. */
