@@ -300,6 +300,8 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 	} else if (reason != NULL) {
 		log_warn("db: %s", reason);
 	}
+	if (state == DB_READY || state == DB_BACKOFF)
+		inbox_db_settled(d->inbox);
 }
 
 /* The database is down: urgent alerts go out from the spool. */

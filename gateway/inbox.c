@@ -34,6 +34,7 @@ struct inbox_item {
 	struct event *retry;
 	int retry_ms;
 	int in_db;		/* a db call is outstanding */
+	int parked;		/* waiting for inbox_db_settled */
 	long long t0_us;	/* when the worker had it (monotonic) */
 	struct inbox_item *next, *prev;
 };
@@ -47,6 +48,8 @@ struct inbox {
 	struct inbox_item *items;	/* accepted, not yet durable */
 	int n_items;
 	int draining;
+	int db_settled;		/* the first connection attempt ended */
+	int n_parked;		/* items waiting for that */
 	void (*spooled)(const struct spool_message *, void *);
 	void *spooled_arg;
 	void (*drained)(void *);
@@ -122,6 +125,8 @@ inbox_unlink(struct inbox_item *it)
 	if (it->next != NULL)
 		it->next->prev = it->prev;
 	ib->n_items--;
+	if (it->parked)
+		ib->n_parked--;
 	if (it->retry != NULL)
 		event_free(it->retry);
 	inbound_sms_free(it->sms);
@@ -247,6 +252,11 @@ inbox_store(struct inbox_item *it)
 {
 	struct spool_message m;
 
+	if (!it->ib->db_settled) {
+		it->parked = 1;
+		it->ib->n_parked++;
+		return;
+	}
 	if (!db_is_ready(it->ib->db) || spool_count(it->ib->spool) > 0) {
 		inbox_spool(it);
 		return;
@@ -284,6 +294,31 @@ inbox_receive(struct inbox *ib, struct inbound_sms *sms)
 	log_debug("inbox: message from %s on modem %s, %d part(s), %zu bytes",
 	    sms->sender, sms->modem, sms->parts, strlen(sms->text));
 	inbox_store(it);
+}
+
+void
+inbox_db_settled(struct inbox *ib)
+{
+	struct inbox_item *it, *prev;
+
+	if (ib->db_settled)
+		return;
+	ib->db_settled = 1;
+	if (ib->n_parked == 0 || ib->items == NULL)
+		return;
+	log_info("inbox: %d message(s) read during start-up go on now",
+	    ib->n_parked);
+	ib->n_parked = 0;
+	/* Oldest first: the list has the newest at its head. */
+	for (it = ib->items; it->next != NULL; it = it->next)
+		;
+	for (; it != NULL; it = prev) {
+		prev = it->prev;	/* inbox_store may free it */
+		if (it->parked) {
+			it->parked = 0;
+			inbox_store(it);
+		}
+	}
 }
 
 void

@@ -31,6 +31,12 @@ struct inbox *inbox_new(struct event_base *base, struct db *db,
 void inbox_set_spooled_cb(struct inbox *ib,
     void (*cb)(const struct spool_message *, void *), void *arg);
 
+/* The database's first connection attempt has an outcome (ready, or
+ * failed). Until then messages wait in memory, still on the SIM, so that
+ * a start-up does not spool (and forward from the spool) what PostgreSQL
+ * is about to take. */
+void inbox_db_settled(struct inbox *ib);
+
 /* modem_receive_cb: takes ownership of sms. */
 void inbox_receive(struct inbox *ib, struct inbound_sms *sms);
 void inbox_receive_cb(struct inbound_sms *sms, void *arg);

@@ -27,6 +27,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +237,18 @@ modem_send_record(int fd, const struct modem_record *rec)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * After handing a message over, let the loop run. The kernel tends to
+ * wake the loop thread on the worker's own CPU, where it would wait (up to
+ * a few ms, measured) while the worker goes on reading the SIM; yielding
+ * lets it take the message at once (worker read -> commit, bench_receive).
+ */
+static void
+modem_yield_to_loop(void)
+{
+	sched_yield();
 }
 
 /* --- worker side: libgammu calls ------------------------------------- */
@@ -1130,8 +1143,8 @@ modem_report(struct modem *m, const GSM_SMSMessage *sms)
 	modem_send_record(m->worker_fd, &rec);
 }
 
-/* Keep a built message until the read ends (the loop then gets the whole
- * SIM at once, and the worker need not copy what it read). */
+/* Keep a built message until modem_flush_deferred (the messages joined
+ * from parts at the end of a read reach the loop together). */
 static int
 modem_defer(struct modem *m, struct inbound_sms *in)
 {
@@ -1234,6 +1247,7 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 	rec.sms = in;
 	rec.token = in->token;
 	modem_send_record(m->worker_fd, &rec);
+	modem_yield_to_loop();
 	return 0;
 }
 
@@ -1251,6 +1265,8 @@ modem_flush_deferred(struct modem *m)
 		rec.token = rec.sms->token;
 		modem_send_record(m->worker_fd, &rec);
 	}
+	if (m->n_deferred > 0)
+		modem_yield_to_loop();
 	m->n_deferred = 0;
 }
 
@@ -1410,7 +1426,6 @@ modem_poll(struct modem *m)
 	int count = 0, cap = 0, start = 1, i, singles = 0;
 	long long t0 = modem_now_ms(), t1;
 
-	m->defer = 1;
 	memset(&multi, 0, sizeof multi);
 	for (;;) {
 		multi.SMS[0].Folder = 0;
@@ -1433,8 +1448,10 @@ modem_poll(struct modem *m)
 			if (one->State == SMS_Sent || one->State == SMS_UnSent ||
 			    modem_location_pending(m, one->Location))
 				continue;
-			/* A single message is built at once, without
-			 * copying it; parts of sets wait for the whole read. */
+			/* A single message is built and handed over at once,
+			 * without copying it: the rest of the read can take
+			 * long (a full SIM scan), and the message must not
+			 * wait for it. Parts of sets wait for the whole read. */
 			if (!modem_concat(one, &r, &p, &t)) {
 				if (modem_hand_over(m, &one, 1, -1, 1, 1) != 0)
 					modem_backlog_add(m, &one, 1);
@@ -1452,6 +1469,7 @@ modem_poll(struct modem *m)
 		}
 	}
 	t1 = modem_now_ms();
+	m->defer = 1;
 	modem_process(m, all, count, 1);	/* also ages partial sets */
 	free(all);
 	modem_flush_deferred(m);

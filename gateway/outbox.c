@@ -63,16 +63,16 @@ static void outbox_pump(struct outbox *ob);
 void
 outbox_prepare(struct db *db)
 {
+	/* Stale rungs are expired by the claim itself (schema v5). */
 	db_prepare_add(db, "outbox_claim", "SELECT id, recipient, text, "
-	    "purpose, alert_id, attempts FROM farol_outbox_claim($1::int)", 1);
+	    "purpose, alert_id, attempts, stale_expired FROM "
+	    "farol_outbox_claim($1::int, $2::int)", 2);
 	db_prepare_add(db, "outbox_result", "SELECT farol_outbox_result("
 	    "$1::bigint, $2, $3::boolean, $4::int, $5, $6::int)", 6);
 	db_prepare_add(db, "outbox_delivered", "SELECT farol_outbox_delivered("
 	    "$1, $2, $3::int, $4::boolean)", 4);
 	db_prepare_add(db, "outbox_recover", "SELECT farol_outbox_recover()",
 	    0);
-	db_prepare_add(db, "outbox_stale",
-	    "SELECT farol_outbox_expire_stale($1::int)", 1);
 }
 
 static void
@@ -293,6 +293,10 @@ outbox_claimed_cb(const PGresult *res, const char *error, void *arg)
 		log_warn("outbox: claiming due SMS failed: %s",
 		    error ? error : "no result");
 	n = res != NULL ? PQntuples(res) : 0;
+	if (n > 0 && atoi(PQgetvalue(res, 0, 6)) > 0)
+		log_warn("outbox: %s forward(s) not taken by any modem within "
+		    "%d s: the next rung goes instead", PQgetvalue(res, 0, 6),
+		    (*ob->cfgp)->stale_after_s);
 	for (int i = 0; i < n; i++)
 		outbox_hand_over(ob, res, i);
 	/* More may be due: the claim was full, or rows were queued while
@@ -307,8 +311,8 @@ outbox_claimed_cb(const PGresult *res, const char *error, void *arg)
 static void
 outbox_pump(struct outbox *ob)
 {
-	char limit[16];
-	const char *values[1];
+	char limit[16], stale[16];
+	const char *values[2];
 	int room = OUTBOX_WINDOW - ob->n_sends;
 
 	if (ob->claiming) {
@@ -318,44 +322,21 @@ outbox_pump(struct outbox *ob)
 	if (ob->draining || room <= 0 || !db_is_ready(ob->db))
 		return;
 	snprintf(limit, sizeof limit, "%d", room);
+	snprintf(stale, sizeof stale, "%d", (*ob->cfgp)->stale_after_s);
 	values[0] = limit;
+	values[1] = stale;
 	ob->claiming = 1;
-	if (db_call_timeout(ob->db, OUTBOX_CALL_TIMEOUT_MS, "outbox_claim", 1,
+	if (db_call_timeout(ob->db, OUTBOX_CALL_TIMEOUT_MS, "outbox_claim", 2,
 	    values, outbox_claimed_cb, ob) != 0)
 		ob->claiming = 0;
 }
 
-static void
-outbox_stale_cb(const PGresult *res, const char *error, void *arg)
-{
-	struct outbox *ob = arg;
-
-	ob->calls--;
-	if (res != NULL && PQntuples(res) == 1 &&
-	    atoi(PQgetvalue(res, 0, 0)) > 0)
-		log_warn("outbox: %s forward(s) not taken by any modem within "
-		    "%d s: the next rung goes instead", PQgetvalue(res, 0, 0),
-		    (*ob->cfgp)->stale_after_s);
-	outbox_check_drained(ob);
-}
-
-/* Every tick: stale rows move on (escalation.stale_after), then claim. */
+/* Every tick: claim what became due (rungs; stale rows move on to the
+ * next rung, escalation.stale_after, inside the claim). */
 static void
 outbox_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct outbox *ob = arg;
-	char stale[16];
-	const char *values[1];
-
-	if (!ob->draining && db_is_ready(ob->db)) {
-		snprintf(stale, sizeof stale, "%d", (*ob->cfgp)->stale_after_s);
-		values[0] = stale;
-		ob->calls++;
-		if (db_call_timeout(ob->db, OUTBOX_CALL_TIMEOUT_MS,
-		    "outbox_stale", 1, values, outbox_stale_cb, ob) != 0)
-			ob->calls--;
-	}
-	outbox_pump(ob);
+	outbox_pump(arg);
 }
 
 struct outbox *

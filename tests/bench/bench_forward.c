@@ -111,31 +111,6 @@ read_latencies(const struct gateway_proc *g, long long *out, int max)
 	return n;
 }
 
-/* The default config with the flood limit raised for one busy sender. */
-static int
-raise_flood_limit(struct gateway_proc *g)
-{
-	FILE *f = fopen(g->conf, "r");
-	char *text, *p;
-	size_t len;
-	int rc;
-
-	if (f == NULL || (text = malloc(1 << 20)) == NULL)
-		return -1;
-	len = fread(text, 1, (1 << 20) - 64, f);
-	fclose(f);
-	text[len] = '\0';
-	if ((p = strstr(text, "flood = { max = 10; per_s = 600; };")) ==
-	    NULL) {
-		free(text);
-		return -1;
-	}
-	memcpy(p, "flood = { max = 1000; per_s = 1;  };", 36);
-	rc = gateway_proc_write_config(g, text);
-	free(text);
-	return rc;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -155,7 +130,7 @@ main(int argc, char **argv)
 	REQUIRE(gw != NULL && base != NULL, "memory");
 	REQUIRE((pg = pgcluster_start("bench_forward")) != NULL, "PostgreSQL");
 	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
-	REQUIRE(raise_flood_limit(&g) == 0, "config");
+	REQUIRE(GATEWAY_PROC_NO_FLOOD_LIMIT(&g) == 0, "config");
 	REQUIRE(gateway_proc_start(&g) == 0, "start farold");
 	REQUIRE(gateway_proc_wait_log(&g, "db: ready", 1, WAIT_MS) == 0,
 	    "db ready");

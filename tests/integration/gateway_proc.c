@@ -357,6 +357,34 @@ gateway_proc_write_config(struct gateway_proc *g, const char *text)
 	return rename(tmp, g->conf);
 }
 
+int
+gateway_proc_edit_config(struct gateway_proc *g, const char *from,
+    const char *to)
+{
+	FILE *f = fopen(g->conf, "r");
+	char *text = NULL, *out = NULL, *p;
+	size_t len, cap = 1 << 20;
+	int rc = -1;
+
+	if (f == NULL)
+		return -1;
+	if ((text = malloc(cap)) == NULL)
+		goto out;
+	len = fread(text, 1, cap - 1, f);
+	text[len] = '\0';
+	if ((p = strstr(text, from)) == NULL ||
+	    (out = malloc(len + strlen(to) + 1)) == NULL)
+		goto out;
+	snprintf(out, len + strlen(to) + 1, "%.*s%s%s", (int)(p - text), text,
+	    to, p + strlen(from));
+	rc = gateway_proc_write_config(g, out);
+out:
+	fclose(f);
+	free(text);
+	free(out);
+	return rc;
+}
+
 void
 gateway_proc_dump_log(const struct gateway_proc *g)
 {

@@ -55,6 +55,16 @@ int gateway_proc_spool_count(const struct gateway_proc *g);
 /* Replace the config file with text (for reload tests). */
 int gateway_proc_write_config(struct gateway_proc *g, const char *text);
 
+/* In the config file, replace the first `from' by `to'; -1 if absent. */
+int gateway_proc_edit_config(struct gateway_proc *g, const char *from,
+    const char *to);
+
+/* The default flood limit (10 in 600 s) raised to 1000 per second, for
+ * benchmarks that send many reports from one focal point. */
+#define GATEWAY_PROC_NO_FLOOD_LIMIT(g) gateway_proc_edit_config((g), \
+    "flood = { max = 10; per_s = 600; };", \
+    "flood = { max = 1000; per_s = 1; };")
+
 /* Print the last lines of farold's log to stderr (on failure). */
 void gateway_proc_dump_log(const struct gateway_proc *g);
 
