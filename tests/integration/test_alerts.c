@@ -9,7 +9,8 @@
  * rungs that are then due go out. The delays themselves are checked
  * against the config (300 s for U1 in config/farol.conf).
  *
- * Cases: U1 receipt and forwards; each rung at its time; reload in the
+ * Cases: a report waiting on the SIM at start-up is forwarded once;
+ * U1 receipt and forwards; each rung at its time; reload in the
  * middle of an escalation keeps the alert's ladder; OK stops escalation
  * and tells the focal point; OK from a wrong number is refused; a missing
  * PIN holds the alert and tells an administrator; ANULAR after forward
@@ -149,6 +150,34 @@ reply_to(const char *number, const char *purpose, long message_id)
 	return qt("SELECT text FROM outbox WHERE recipient = '%s' AND "
 	    "purpose = '%s' AND message_id = %ld", number, purpose,
 	    message_id);
+}
+
+/* A report waiting on the SIM at start-up (the worker reads it while the
+ * database is still connecting) is stored, not spooled, and its duty
+ * phone gets one forward, with the alert number, not a spooled one and
+ * then the numbered one. */
+static void
+test_start_with_report_waiting(void)
+{
+	long ref;
+
+	CHECK(wait_q(1, "SELECT count(*) FROM alert WHERE text = 'esperava "
+	    "no SIM'") == 1, "the waiting report stored");
+	ref = q("SELECT ref FROM alert WHERE text = 'esperava no SIM'");
+	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_1 "' AND o.state = "
+	    "'submitted'") == 1, "forwarded");
+	CHECK(rows(ref, "o.recipient = '" PN_SV_1 "' AND o.purpose = "
+	    "'forward'") == 1, "one forward to the duty phone, not two");
+	CHECK(q("SELECT count(*) FROM outbox o JOIN alert a ON a.id = "
+	    "o.alert_id WHERE a.ref = %ld AND o.recipient = '" PN_SV_1 "' AND "
+	    "o.text LIKE '%%' || a.ref || '%%'", ref) == 1,
+	    "the forward carries the alert number");
+	CHECK(gateway_proc_log_count(&g, "spooled as") == 0,
+	    "nothing spooled at start-up");
+	/* A spooled forward is sent without an outbox row: only the log
+	 * shows it. */
+	CHECK(gateway_proc_log_count(&g, "forward of a spooled alert") == 0,
+	    "no forward from the spool before the numbered one");
 }
 
 /* U1 from Maria: receipt, three forwards, rungs at +300 s; each rung goes
@@ -524,6 +553,9 @@ main(void)
 		return 1;
 	}
 	CHECK(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	/* A report already on the SIM when farold starts. */
+	CHECK(gateway_proc_drop_sms(&g, MARIA, "ALERTA SV SX U1 V2 MENOR "
+	    "esperava no SIM", NULL) == 0, "report waiting");
 	CHECK(gateway_proc_start(&g) == 0, "start farold");
 	if (!CHECK(gateway_proc_wait_log(&g, "db: ready", 1, WAIT_MS) == 0,
 	    "db ready")) {
@@ -532,6 +564,7 @@ main(void)
 		pgcluster_destroy(pg);
 		return check_status();
 	}
+	test_start_with_report_waiting();
 	test_u1_escalation_and_ack();
 	test_pin_wrong_number_info_cancel();
 	test_unregistered_and_u3();
