@@ -49,7 +49,6 @@ struct inbox {
 	int n_items;
 	int draining;
 	int db_settled;		/* the first connection attempt ended */
-	int n_parked;		/* items waiting for that */
 	void (*spooled)(const struct spool_message *, void *);
 	void *spooled_arg;
 	void (*drained)(void *);
@@ -125,8 +124,6 @@ inbox_unlink(struct inbox_item *it)
 	if (it->next != NULL)
 		it->next->prev = it->prev;
 	ib->n_items--;
-	if (it->parked)
-		ib->n_parked--;
 	if (it->retry != NULL)
 		event_free(it->retry);
 	inbound_sms_free(it->sms);
@@ -254,7 +251,6 @@ inbox_store(struct inbox_item *it)
 
 	if (!it->ib->db_settled) {
 		it->parked = 1;
-		it->ib->n_parked++;
 		return;
 	}
 	if (!db_is_ready(it->ib->db) || spool_count(it->ib->spool) > 0) {
@@ -300,15 +296,13 @@ void
 inbox_db_settled(struct inbox *ib)
 {
 	struct inbox_item *it, *prev;
+	int n = 0;
 
 	if (ib->db_settled)
 		return;
 	ib->db_settled = 1;
-	if (ib->n_parked == 0 || ib->items == NULL)
+	if (ib->items == NULL)
 		return;
-	log_info("inbox: %d message(s) read during start-up go on now",
-	    ib->n_parked);
-	ib->n_parked = 0;
 	/* Oldest first: the list has the newest at its head. */
 	for (it = ib->items; it->next != NULL; it = it->next)
 		;
@@ -316,9 +310,13 @@ inbox_db_settled(struct inbox *ib)
 		prev = it->prev;	/* inbox_store may free it */
 		if (it->parked) {
 			it->parked = 0;
+			n++;
 			inbox_store(it);
 		}
 	}
+	if (n > 0)
+		log_info("inbox: %d message(s) read during start-up went on "
+		    "once the database answered", n);
 }
 
 void

@@ -63,7 +63,8 @@ struct ingest_job {
 	long ref;
 	enum reply_lang lang;	/* of the sender */
 	char sender[PHONE_E164_MAX];	/* "" : never answered */
-	char *text;		/* INFO's text, for the holders */
+	char *text;		/* the command's free text (INFO's news, a
+				   reason), NULL if none */
 	long long t0_us;	/* when it reached the gateway */
 };
 
@@ -410,7 +411,8 @@ ingest_command_followup(struct ingest_job *job, const PGresult *res, int row)
 	struct evbuffer *buf;
 	struct jsonw w;
 	const char *values[1];
-	int n_holders, t = -1;
+	int n_holders, t = -1, holder_t = -1;
+	const char *holder_purpose = NULL;
 
 	if (job->sender[0] == '\0')
 		return;		/* not a phone number: never answered */
@@ -441,21 +443,13 @@ ingest_command_followup(struct ingest_job *job, const PGresult *res, int row)
 			break;
 		case REPORT_CMD_ANULAR:
 			t = REPLY_CANCEL_RECEIPT;
-			for (int i = 0; i < n_holders; i++)
-				ingest_followup_row(&w, cfg,
-				    REPLY_CANCEL_NOTICE, holders[i],
-				    ingest_lang_of(cfg, holders[i]), ref, NULL,
-				    NULL, NULL, "cancel_notice", alert_id,
-				    message_id);
+			holder_t = REPLY_CANCEL_NOTICE;
+			holder_purpose = "cancel_notice";
 			break;
 		case REPORT_CMD_INFO:
 			t = REPLY_INFO_RECEIPT;
-			for (int i = 0; i < n_holders; i++)
-				ingest_followup_row(&w, cfg,
-				    REPLY_INFO_FORWARD, holders[i],
-				    ingest_lang_of(cfg, holders[i]), ref, NULL,
-				    job->text, NULL, "info", alert_id,
-				    message_id);
+			holder_t = REPLY_INFO_FORWARD;
+			holder_purpose = "info";
 			break;
 		case REPORT_CMD_ESTADO:
 			t = REPLY_STATUS;
@@ -464,6 +458,12 @@ ingest_command_followup(struct ingest_job *job, const PGresult *res, int row)
 			break;
 		}
 	}
+	/* ANULAR and INFO tell whoever was sent a forward or rung. */
+	for (int i = 0; holder_t >= 0 && i < n_holders; i++)
+		ingest_followup_row(&w, cfg, holder_t, holders[i],
+		    ingest_lang_of(cfg, holders[i]), ref, NULL,
+		    holder_t == REPLY_INFO_FORWARD ? job->text : NULL, NULL,
+		    holder_purpose, alert_id, message_id);
 	if (t >= 0) {
 		struct report r;
 

@@ -137,8 +137,6 @@ struct modem {
 	int n_pending;
 	GSM_SMSMessage *backlog;	/* read, not handed over: pending cap */
 	int n_backlog, backlog_cap;
-	struct inbound_sms **deferred;	/* built during a read, sent after */
-	int n_deferred, deferred_cap, defer;
 	int poll_now;		/* a +CMTI came */
 	struct modem_partial partial[MODEM_MAX_PARTIAL];
 	int n_partial;
@@ -1143,26 +1141,6 @@ modem_report(struct modem *m, const GSM_SMSMessage *sms)
 	modem_send_record(m->worker_fd, &rec);
 }
 
-/* Keep a built message until modem_flush_deferred (the messages joined
- * from parts at the end of a read reach the loop together). */
-static int
-modem_defer(struct modem *m, struct inbound_sms *in)
-{
-	struct inbound_sms **grown;
-
-	if (m->n_deferred == m->deferred_cap) {
-		int cap = m->deferred_cap ? m->deferred_cap * 2 : 64;
-
-		grown = realloc(m->deferred, (size_t)cap * sizeof *grown);
-		if (grown == NULL)
-			return -1;
-		m->deferred = grown;
-		m->deferred_cap = cap;
-	}
-	m->deferred[m->n_deferred++] = in;
-	return 0;
-}
-
 /*
  * Build the message for parts[0..n) (sorted by part number) and hand it to
  * the loop. The SIM slots become pending until the loop releases them
@@ -1240,8 +1218,6 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 	p->n = stored ? n : 0;
 	for (i = 0; i < p->n; i++)
 		p->locations[i] = parts[i]->Location;
-	if (m->defer && modem_defer(m, in) == 0)
-		return 0;
 	memset(&rec, 0, offsetof(struct modem_record, u));
 	rec.type = MODEM_REC_RECEIVED;
 	rec.sms = in;
@@ -1249,25 +1225,6 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 	modem_send_record(m->worker_fd, &rec);
 	modem_yield_to_loop();
 	return 0;
-}
-
-/* Pass the messages built during a read to the loop. */
-static void
-modem_flush_deferred(struct modem *m)
-{
-	struct modem_record rec;
-
-	m->defer = 0;
-	memset(&rec, 0, offsetof(struct modem_record, u));
-	rec.type = MODEM_REC_RECEIVED;
-	for (int i = 0; i < m->n_deferred; i++) {
-		rec.sms = m->deferred[i];
-		rec.token = rec.sms->token;
-		modem_send_record(m->worker_fd, &rec);
-	}
-	if (m->n_deferred > 0)
-		modem_yield_to_loop();
-	m->n_deferred = 0;
 }
 
 static struct modem_partial *
@@ -1469,10 +1426,8 @@ modem_poll(struct modem *m)
 		}
 	}
 	t1 = modem_now_ms();
-	m->defer = 1;
 	modem_process(m, all, count, 1);	/* also ages partial sets */
 	free(all);
-	modem_flush_deferred(m);
 	if (count + singles > 0)
 		log_debug("modem %s: read %d message(s) and %d part(s) in "
 		    "%lld ms, handed over in %lld ms", m->cfg.name, singles,
@@ -1879,6 +1834,5 @@ modem_free(struct modem *m)
 	close(m->worker_fd);
 	pthread_mutex_destroy(&m->call_lock);
 	free(m->pending);
-	free(m->deferred);
 	free(m);
 }

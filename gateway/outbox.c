@@ -139,6 +139,25 @@ outbox_take_send(struct outbox *ob, uint64_t id)
 	return NULL;
 }
 
+/* Remember a send handed to a modem until its result comes back. */
+static struct outbox_send *
+outbox_track_send(struct outbox *ob, uint64_t id, int attempts,
+    const char *purpose)
+{
+	struct outbox_send *s = calloc(1, sizeof *s);
+
+	if (s == NULL)
+		return NULL;
+	s->id = id;
+	s->attempts = attempts;
+	s->t0_us = latency_now_us();
+	snprintf(s->purpose, sizeof s->purpose, "%s", purpose);
+	s->next = ob->sends;
+	ob->sends = s;
+	ob->n_sends++;
+	return s;
+}
+
 static void
 outbox_sent_cb(const struct modem_send_result *r, void *arg)
 {
@@ -233,7 +252,6 @@ outbox_hand_over(struct outbox *ob, const PGresult *res, int row)
 	const char *text = PQgetvalue(res, row, 2);
 	const char *purpose = PQgetvalue(res, row, 3);
 	int attempts = atoi(PQgetvalue(res, row, 5));
-	struct outbox_send *s;
 	const char *cause = "out of memory";
 	struct modem *m = outbox_pick_modem(ob);
 
@@ -247,17 +265,10 @@ outbox_hand_over(struct outbox *ob, const PGresult *res, int row)
 		return;
 	}
 	ob->no_modem_logged = 0;
-	if ((s = calloc(1, sizeof *s)) == NULL) {
+	if (outbox_track_send(ob, id, attempts, purpose) == NULL) {
 		outbox_record(ob, id, NULL, 0, -1, cause, OUTBOX_RETRY_S);
 		return;
 	}
-	s->id = id;
-	s->attempts = attempts;
-	s->t0_us = latency_now_us();
-	snprintf(s->purpose, sizeof s->purpose, "%s", purpose);
-	s->next = ob->sends;
-	ob->sends = s;
-	ob->n_sends++;
 	if (modem_send(m, id, recipient, text, &cause) == 0) {
 		long long us = -1;
 
@@ -418,14 +429,9 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 			    cfg->authorities[st->authority].id);
 			continue;
 		}
-		if ((s = calloc(1, sizeof *s)) == NULL)
+		if ((s = outbox_track_send(ob, OUTBOX_DIRECT | ++next_direct,
+		    1, "forward")) == NULL)
 			break;
-		s->id = OUTBOX_DIRECT | ++next_direct;
-		s->t0_us = latency_now_us();
-		snprintf(s->purpose, sizeof s->purpose, "forward");
-		s->next = ob->sends;
-		ob->sends = s;
-		ob->n_sends++;
 		if (modem_send(m, s->id, st->number, text, &cause) != 0) {
 			log_error("outbox: forward of a spooled alert to %s "
 			    "not handed to modem %s: %s",

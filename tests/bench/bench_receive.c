@@ -261,10 +261,12 @@ log_figures(struct gateway_proc *g, int skip, int n)
 	while (fgets(line, sizeof line, log) != NULL) {
 		if (strstr(line, "modem cv1: connected") != NULL)
 			connected = log_time(line);	/* the last start's */
-		if ((p = strstr(line, " stored (")) != NULL &&
-		    (p = strstr(p, ") in ")) != NULL && skip > 0)
+		if ((p = strstr(line, " stored (")) == NULL ||
+		    (p = strstr(p, ") in ")) == NULL)
+			continue;
+		if (skip > 0)
 			skip--;
-		else if (p != NULL && f.stored < n) {
+		else if (f.stored < n) {
 			lat[f.stored++] = atol(p + 5);
 			last = log_time(line);
 		}

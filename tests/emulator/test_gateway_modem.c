@@ -899,6 +899,37 @@ pred_backlog(void *arg)
 	return bk.total >= want && (!bk.release || backlog_left() == 0);
 }
 
+/* A gammu dummy-driver SIM in a new /tmp/farol-<tag>-XXXXXX (bk.dir),
+ * its inbox folder made. */
+static void
+dummy_sim_dir(const char *tag)
+{
+	char path[128];
+
+	snprintf(bk.dir, sizeof bk.dir, "/tmp/farol-%s-XXXXXX", tag);
+	REQUIRE(mkdtemp(bk.dir) != NULL, "mkdtemp");
+	snprintf(path, sizeof path, "%s/sms", bk.dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/sms/1", bk.dir);
+	mkdir(path, 0700);
+}
+
+/* The configuration of a modem on that dummy SIM. */
+static void
+config_dummy(enum modem_role role)
+{
+	memset(&mc, 0, sizeof mc);
+	snprintf(mc.name, sizeof mc.name, "dummy");
+	snprintf(mc.device, sizeof mc.device, "%s", bk.dir);
+	snprintf(mc.connection, sizeof mc.connection, "none");
+	snprintf(mc.model, sizeof mc.model, "dummy");
+	mc.role = role;
+	mc.poll_interval_s = 1;
+	mc.send_per_minute = 10;
+	mc.timeout_s = 10;
+	mc.health_interval_s = 300;
+}
+
 static void
 case_backlog(void)
 {
@@ -906,12 +937,7 @@ case_backlog(void)
 	char path[128];
 	int i, loc = 0, want, once = 0;
 
-	snprintf(bk.dir, sizeof bk.dir, "/tmp/farol-backlog-XXXXXX");
-	REQUIRE(mkdtemp(bk.dir) != NULL, "mkdtemp");
-	snprintf(path, sizeof path, "%s/sms", bk.dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof path, "%s/sms/1", bk.dir);
-	mkdir(path, 0700);
+	dummy_sim_dir("backlog");
 	for (i = 1; i <= BACKLOG_SINGLES; i++) {
 		char text[32];
 
@@ -923,16 +949,7 @@ case_backlog(void)
 			backlog_file(++loc, "BBBBB", "050003A70302");
 		}
 	}
-	memset(&mc, 0, sizeof mc);
-	snprintf(mc.name, sizeof mc.name, "dummy");
-	snprintf(mc.device, sizeof mc.device, "%s", bk.dir);
-	snprintf(mc.connection, sizeof mc.connection, "none");
-	snprintf(mc.model, sizeof mc.model, "dummy");
-	mc.role = MODEM_ROLE_RECEIVE;
-	mc.poll_interval_s = 1;
-	mc.send_per_minute = 10;
-	mc.timeout_s = 10;
-	mc.health_interval_s = 300;
+	config_dummy(MODEM_ROLE_RECEIVE);
 	modem = modem_start(base, &mc, 600, backlog_receive, NULL, &cause);
 	REQUIRE(modem != NULL, "modem_start: %s", cause);
 
@@ -976,12 +993,7 @@ case_sim_status_report(void)
 	int want = 1, n = 1;
 	FILE *f;
 
-	snprintf(bk.dir, sizeof bk.dir, "/tmp/farol-sr-XXXXXX");
-	REQUIRE(mkdtemp(bk.dir) != NULL, "mkdtemp");
-	snprintf(path, sizeof path, "%s/sms", bk.dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof path, "%s/sms/1", bk.dir);
-	mkdir(path, 0700);
+	dummy_sim_dir("sr");
 	backlog_file(1, "msg 7", NULL);
 	snprintf(path, sizeof path, "%s/sms/1/2", bk.dir);
 	REQUIRE((f = fopen(path, "w")) != NULL, "write %s", path);
@@ -991,16 +1003,7 @@ case_sim_status_report(void)
 	    "Coding = Default_No_Compression\nFolder = 1\nClass = -1\n"
 	    "MessageReference = 42\n");
 	REQUIRE(fclose(f) == 0, "close");
-	memset(&mc, 0, sizeof mc);
-	snprintf(mc.name, sizeof mc.name, "dummy");
-	snprintf(mc.device, sizeof mc.device, "%s", bk.dir);
-	snprintf(mc.connection, sizeof mc.connection, "none");
-	snprintf(mc.model, sizeof mc.model, "dummy");
-	mc.role = MODEM_ROLE_BOTH;
-	mc.poll_interval_s = 1;
-	mc.send_per_minute = 10;
-	mc.timeout_s = 10;
-	mc.health_interval_s = 300;
+	config_dummy(MODEM_ROLE_BOTH);
 	bk.release = 1;
 	modem = modem_start(base, &mc, 600, backlog_receive, NULL, &cause);
 	REQUIRE(modem != NULL, "modem_start: %s", cause);

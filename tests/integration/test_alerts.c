@@ -185,10 +185,8 @@ test_start_with_report_waiting(void)
 static void
 test_u1_escalation_and_ack(void)
 {
-	char want[160], *text, *good = NULL;
+	char want[160], *text;
 	long m, ref, ack;
-	size_t len = 0;
-	FILE *f;
 
 	m = send_sms(MARIA, "ALERTA SV SX U1 V2 MENOR bar Calheta");
 	CHECK((ref = alert_of(m)) > 0, "alert made");
@@ -239,26 +237,11 @@ test_u1_escalation_and_ack(void)
 	    "the focal point is not told again");
 
 	/* Reload with pn-sv's third rung changed: this alert keeps its own. */
-	if ((f = fopen(g.conf, "r")) != NULL) {
-		good = malloc(1 << 20);
-		len = good ? fread(good, 1, (1 << 20) - 1, f) : 0;
-		fclose(f);
-	}
-	CHECK(good != NULL && len > 0, "read config");
-	if (good != NULL) {
-		char *p;
-
-		good[len] = '\0';
-		CHECK((p = strstr(good, "\"9920003\"")) != NULL, "rung 3 in "
-		    "config");
-		if (p != NULL)
-			memcpy(p, "\"9920009\"", 9);
-		CHECK(gateway_proc_write_config(&g, good) == 0, "write");
-		CHECK(gateway_proc_signal(&g, SIGHUP) == 0, "SIGHUP");
-		CHECK(gateway_proc_wait_log(&g, "config: reloaded", 1, WAIT_MS)
-		    == 0, "reloaded");
-		free(good);
-	}
+	CHECK(gateway_proc_edit_config(&g, "\"9920003\"", "\"9920009\"") ==
+	    0, "rung 3 in config, changed");
+	CHECK(gateway_proc_signal(&g, SIGHUP) == 0, "SIGHUP");
+	CHECK(gateway_proc_wait_log(&g, "config: reloaded", 1, WAIT_MS) == 0,
+	    "reloaded");
 	advance(ref, 300);
 	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_3 "' AND o.state = "
 	    "'submitted'") == 1, "rung 3 of the old ladder submitted");
@@ -302,32 +285,13 @@ test_u1_escalation_and_ack(void)
 static void
 test_pin_wrong_number_info_cancel(void)
 {
-	char want[160], *text, *conf = NULL, *p;
+	char want[160], *text;
 	long m, ref, held, refused, info;
-	size_t len = 0;
-	FILE *f;
 
-	if ((f = fopen(g.conf, "r")) != NULL) {
-		conf = malloc(1 << 20);
-		len = conf ? fread(conf, 1, (1 << 20) - 1, f) : 0;
-		fclose(f);
-	}
-	CHECK(conf != NULL && len > 0, "read config");
-	if (conf == NULL)
-		return;
-	conf[len] = '\0';
-	p = strstr(conf, "phone = \"9912346\"; area = \"ST\"; lang = \"pt\"; "
-	    "pin = \"\"");
-	CHECK(p != NULL, "Joao in the config");
-	if (p != NULL) {
-		char *out = malloc(len + 16);
-
-		p = strstr(p, "pin = \"\"") + 7;
-		snprintf(out, len + 16, "%.*s4321%s", (int)(p - conf), conf, p);
-		CHECK(gateway_proc_write_config(&g, out) == 0, "write");
-		free(out);
-	}
-	free(conf);
+	CHECK(gateway_proc_edit_config(&g, "phone = \"9912346\"; area = "
+	    "\"ST\"; lang = \"pt\"; pin = \"\"", "phone = \"9912346\"; "
+	    "area = \"ST\"; lang = \"pt\"; pin = \"4321\"") == 0,
+	    "Joao in the config, given a PIN");
 	CHECK(gateway_proc_signal(&g, SIGHUP) == 0, "SIGHUP");
 	CHECK(gateway_proc_wait_log(&g, "config: reloaded", 2, WAIT_MS) == 0,
 	    "reloaded");
