@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cause.h"
 #include "spool.h"
 
 #define SPOOL_MAGIC		"FAROLSPL"
@@ -116,22 +117,6 @@ enum spool_load {
 	LOAD_MISSING,
 	LOAD_ERROR,	/* transient: errno-like error in *err */
 };
-
-static void spool_cause(char **, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-spool_cause(char **cause, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-}
 
 static void spool_report(struct spool *, enum spool_event, const char *,
     const char *, ...) __attribute__((format(printf, 4, 5)));
@@ -259,7 +244,7 @@ spool_encode(const struct spool_message *msg, struct spool_buf *b,
 		case FT_STRING:
 			len = strnlen(field, f->size);
 			if (len == f->size) {
-				spool_cause(cause, "message refused: field %s "
+				cause_set(cause, "message refused: field %s "
 				    "is not NUL-terminated", f->name);
 				return (-1);
 			}
@@ -284,7 +269,7 @@ spool_encode(const struct spool_message *msg, struct spool_buf *b,
 				text = "";
 			len = strlen(text);
 			if (len > SPOOL_TEXT_MAX) {
-				spool_cause(cause, "message refused: text of "
+				cause_set(cause, "message refused: text of "
 				    "%zu bytes, the spool takes at most %d",
 				    len, SPOOL_TEXT_MAX);
 				return (-1);
@@ -295,7 +280,7 @@ spool_encode(const struct spool_message *msg, struct spool_buf *b,
 		}
 	}
 	if (!spool_kind_valid(msg->kind)) {
-		spool_cause(cause, "message refused: unknown kind '%s'",
+		cause_set(cause, "message refused: unknown kind '%s'",
 		    msg->kind);
 		return (-1);
 	}
@@ -304,7 +289,7 @@ spool_encode(const struct spool_message *msg, struct spool_buf *b,
 		goto nomem;
 	return (0);
 nomem:
-	spool_cause(cause, "message not stored: out of memory");
+	cause_set(cause, "message not stored: out of memory");
 	return (-1);
 }
 
@@ -717,17 +702,17 @@ spool_check_dir(struct spool *sp, int fd, const char *what, char **cause)
 	struct stat	st;
 
 	if (fstat(fd, &st) == -1) {
-		spool_cause(cause, "spool %s: %s: %s", sp->path, what,
+		cause_set(cause, "spool %s: %s: %s", sp->path, what,
 		    strerror(errno));
 		return (-1);
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		spool_cause(cause, "spool %s: %s is not a directory",
+		cause_set(cause, "spool %s: %s is not a directory",
 		    sp->path, what);
 		return (-1);
 	}
 	if (st.st_uid != geteuid()) {
-		spool_cause(cause, "spool %s: %s is owned by uid %ju, not by "
+		cause_set(cause, "spool %s: %s is owned by uid %ju, not by "
 		    "this user (uid %ju); refusing it, another user could "
 		    "read or alter the queued messages", sp->path, what,
 		    (uintmax_t)st.st_uid, (uintmax_t)geteuid());
@@ -735,7 +720,7 @@ spool_check_dir(struct spool *sp, int fd, const char *what, char **cause)
 	}
 	if ((st.st_mode & 07777) != 0700) {
 		if (fchmod(fd, 0700) == -1) {
-			spool_cause(cause, "spool %s: %s has mode %04o and "
+			cause_set(cause, "spool %s: %s has mode %04o and "
 			    "cannot be set to 0700: %s", sp->path, what,
 			    (unsigned)(st.st_mode & 07777), strerror(errno));
 			return (-1);
@@ -755,48 +740,48 @@ spool_open_dirs(struct spool *sp, char **cause)
 	sp->dirfd = open(sp->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sp->dirfd == -1 && errno == ENOENT) {
 		if (mkdir(sp->path, 0700) == -1 && errno != EEXIST) {
-			spool_cause(cause, "spool %s: cannot create the "
+			cause_set(cause, "spool %s: cannot create the "
 			    "directory: %s", sp->path, strerror(errno));
 			return (-1);
 		}
 		if (spool_fsync_parent(sp->path) == -1) {
-			spool_cause(cause, "spool %s: fsync of its parent "
+			cause_set(cause, "spool %s: fsync of its parent "
 			    "directory: %s", sp->path, strerror(errno));
 			return (-1);
 		}
 		sp->dirfd = open(sp->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (sp->dirfd == -1) {
-		spool_cause(cause, "spool %s: %s", sp->path, strerror(errno));
+		cause_set(cause, "spool %s: %s", sp->path, strerror(errno));
 		return (-1);
 	}
 	if (spool_check_dir(sp, sp->dirfd, ".", cause) == -1)
 		return (-1);
 	if (flock(sp->dirfd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK)
-			spool_cause(cause, "spool %s: in use by another "
+			cause_set(cause, "spool %s: in use by another "
 			    "process (locked)", sp->path);
 		else
-			spool_cause(cause, "spool %s: lock: %s", sp->path,
+			cause_set(cause, "spool %s: lock: %s", sp->path,
 			    strerror(errno));
 		return (-1);
 	}
 	if (mkdirat(sp->dirfd, SPOOL_CORRUPT, 0700) == 0)
 		created = 1;
 	else if (errno != EEXIST) {
-		spool_cause(cause, "spool %s: cannot create %s/: %s",
+		cause_set(cause, "spool %s: cannot create %s/: %s",
 		    sp->path, SPOOL_CORRUPT, strerror(errno));
 		return (-1);
 	}
 	if (created && fsync(sp->dirfd) == -1) {
-		spool_cause(cause, "spool %s: fsync: %s", sp->path,
+		cause_set(cause, "spool %s: fsync: %s", sp->path,
 		    strerror(errno));
 		return (-1);
 	}
 	sp->corruptfd = openat(sp->dirfd, SPOOL_CORRUPT,
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (sp->corruptfd == -1) {
-		spool_cause(cause, "spool %s: %s/: %s", sp->path,
+		cause_set(cause, "spool %s: %s/: %s", sp->path,
 		    SPOOL_CORRUPT, strerror(errno));
 		return (-1);
 	}
@@ -817,7 +802,7 @@ spool_scan_one(struct spool *sp, const char *name, char **cause)
 		if (seq > sp->last_seq)
 			sp->last_seq = seq;
 		if (unlinkat(sp->dirfd, name, 0) == -1) {
-			spool_cause(cause, "spool %s: cannot remove the "
+			cause_set(cause, "spool %s: cannot remove the "
 			    "leftover temporary file %s: %s", sp->path, name,
 			    strerror(errno));
 			return (-1);
@@ -848,7 +833,7 @@ spool_scan_one(struct spool *sp, const char *name, char **cause)
 		break;
 	}
 	if (spool_index_grow(sp) == -1) {
-		spool_cause(cause, "spool %s: out of memory", sp->path);
+		cause_set(cause, "spool %s: out of memory", sp->path);
 		return (-1);
 	}
 	sp->seqs[sp->n++] = seq;
@@ -865,7 +850,7 @@ spool_scan(struct spool *sp, char **cause)
 	int		  fd, rv = -1, removed = 0;
 
 	if ((fd = dup(sp->dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		spool_cause(cause, "spool %s: %s", sp->path, strerror(errno));
+		cause_set(cause, "spool %s: %s", sp->path, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return (-1);
@@ -888,7 +873,7 @@ spool_scan(struct spool *sp, char **cause)
 		n++;
 	}
 	if (errno != 0) {
-		spool_cause(cause, "spool %s: reading the directory: %s",
+		cause_set(cause, "spool %s: reading the directory: %s",
 		    sp->path, strerror(errno));
 		goto out;
 	}
@@ -900,7 +885,7 @@ spool_scan(struct spool *sp, char **cause)
 			goto out;
 	}
 	if (removed && fsync(sp->dirfd) == -1) {
-		spool_cause(cause, "spool %s: fsync: %s", sp->path,
+		cause_set(cause, "spool %s: fsync: %s", sp->path,
 		    strerror(errno));
 		goto out;
 	}
@@ -909,7 +894,7 @@ spool_scan(struct spool *sp, char **cause)
 	rv = 0;
 	goto out;
 nomem:
-	spool_cause(cause, "spool %s: out of memory", sp->path);
+	cause_set(cause, "spool %s: out of memory", sp->path);
 out:
 	for (i = 0; i < n; i++)
 		free(names[i]);
@@ -928,7 +913,7 @@ spool_open(const char *dir, spool_report_cb report, void *arg, char **cause)
 	if ((sp = calloc(1, sizeof *sp)) == NULL ||
 	    (sp->path = strdup(dir)) == NULL) {
 		free(sp);
-		spool_cause(cause, "spool %s: out of memory", dir);
+		cause_set(cause, "spool %s: out of memory", dir);
 		return (NULL);
 	}
 	sp->dirfd = sp->corruptfd = -1;
@@ -985,11 +970,11 @@ spool_put_cause(struct spool *sp, char **cause, const char *step,
 		why = "a file size limit was reached";
 		break;
 	default:
-		spool_cause(cause, "spool %s: message not stored: %s %s: %s",
+		cause_set(cause, "spool %s: message not stored: %s %s: %s",
 		    sp->path, step, file, strerror(err));
 		return;
 	}
-	spool_cause(cause, "spool %s: message not stored: out of disk space "
+	cause_set(cause, "spool %s: message not stored: out of disk space "
 	    "(%s: %s, while %s %s); free space on the disk that holds the "
 	    "spool", sp->path, why, strerror(err), step, file);
 }
@@ -1033,7 +1018,7 @@ spool_put(struct spool *sp, const struct spool_message *msg,
 	}
 	if (spool_index_grow(sp) == -1) {
 		free(b.p);
-		spool_cause(cause, "spool %s: message not stored: out of "
+		cause_set(cause, "spool %s: message not stored: out of "
 		    "memory", sp->path);
 		return (-1);
 	}
@@ -1130,13 +1115,13 @@ spool_lookup(struct spool *sp, const char *id, uint64_t *seq, char *name,
 	size_t	i;
 
 	if (spool_parse_id(id, seq) == -1) {
-		spool_cause(cause, "spool %s: '%s' is not a spool id",
+		cause_set(cause, "spool %s: '%s' is not a spool id",
 		    sp->path, id ? id : "(null)");
 		return (-1);
 	}
 	i = spool_index_find(sp, *seq);
 	if (i == sp->n || sp->seqs[i] != *seq) {
-		spool_cause(cause, "spool %s: no message %s in the spool",
+		cause_set(cause, "spool %s: no message %s in the spool",
 		    sp->path, id);
 		return (-1);
 	}
@@ -1163,18 +1148,18 @@ spool_read(struct spool *sp, const char *id, struct spool_message *out,
 	case LOAD_CORRUPT:
 		spool_move_aside(sp, name, reason);
 		spool_index_drop(sp, seq);
-		spool_cause(cause, "spool %s: message %s is corrupt (%s); "
+		cause_set(cause, "spool %s: message %s is corrupt (%s); "
 		    "moved to %s/", sp->path, id, reason, SPOOL_CORRUPT);
 		return (-1);
 	case LOAD_MISSING:
 		spool_index_drop(sp, seq);
-		spool_cause(cause, "spool %s: message %s vanished (file %s "
+		cause_set(cause, "spool %s: message %s vanished (file %s "
 		    "removed by someone else)", sp->path, id, name);
 		return (-1);
 	case LOAD_ERROR:
 		break;
 	}
-	spool_cause(cause, "spool %s: reading %s: %s", sp->path, name,
+	cause_set(cause, "spool %s: reading %s: %s", sp->path, name,
 	    strerror(err));
 	return (-1);
 }
@@ -1197,13 +1182,13 @@ spool_remove(struct spool *sp, const char *id, char **cause)
 	if (spool_lookup(sp, id, &seq, name, sizeof name, cause) == -1)
 		return (-1);
 	if (unlinkat(sp->dirfd, name, 0) == -1 && errno != ENOENT) {
-		spool_cause(cause, "spool %s: removing %s: %s", sp->path,
+		cause_set(cause, "spool %s: removing %s: %s", sp->path,
 		    name, strerror(errno));
 		return (-1);
 	}
 	spool_index_drop(sp, seq);
 	if (fsync(sp->dirfd) == -1) {
-		spool_cause(cause, "spool %s: removed %s but the directory "
+		cause_set(cause, "spool %s: removed %s but the directory "
 		    "fsync failed (%s): it may come back after a crash",
 		    sp->path, name, strerror(errno));
 		return (-1);
