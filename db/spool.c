@@ -1080,6 +1080,20 @@ spool_count(const struct spool *sp)
 	return ((int)sp->n);
 }
 
+time_t
+spool_oldest_time(const struct spool *sp)
+{
+	char		name[64];
+	struct stat	st;
+
+	if (sp->n == 0)
+		return (0);
+	spool_name(name, sizeof name, "", sp->seqs[0], SPOOL_SUFFIX);
+	if (fstatat(sp->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return (0);
+	return (st.st_mtime);
+}
+
 static int
 spool_parse_id(const char *id, uint64_t *seq)
 {

@@ -25,6 +25,7 @@
 #define FAROL_SPOOL_H
 
 #include <stdint.h>
+#include <time.h>
 
 /* An id: 20 decimal digits (a sequence number), NUL-terminated. Ids sort
  * as strings in arrival order. */
@@ -89,6 +90,10 @@ int spool_put(struct spool *sp, const struct spool_message *msg,
 
 /* Messages in the spool. */
 int spool_count(const struct spool *sp);
+
+/* When the oldest waiting message was spooled (its file's mtime); 0 when
+ * the spool is empty or the file cannot be looked at. For the console. */
+time_t spool_oldest_time(const struct spool *sp);
 
 /* The id of the oldest message after `after' (NULL or "": the oldest of
  * all) in arrival order. Returns 1 with id set, 0 when there is none. */

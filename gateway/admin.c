@@ -3,7 +3,8 @@
  *
  * Called from farold's start-up to listen, then driven by libevent: each
  * client gets a bufferevent; one line in, the handler's lines out, then the
- * connection is closed once the answer is flushed. Must never happen here:
+ * connection is closed once the answer is flushed (a deferred command's
+ * answer may come from a later callback). Must never happen here:
  * a blocking read or write, or a command run before its whole line came.
  */
 #include <errno.h>
@@ -27,7 +28,8 @@
 struct admin_command {
 	const char *name;
 	const char *help;
-	admin_handler fn;
+	admin_handler fn;		/* answers at once, or */
+	admin_deferred_handler deferred;	/* answers later */
 	void *arg;
 };
 
@@ -36,6 +38,12 @@ struct admin {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct admin_command commands[ADMIN_MAX_COMMANDS];
 	int n_commands;
+};
+
+/* One command's answer being written; bev is NULL once the client left. */
+struct admin_reply {
+	struct bufferevent *bev;
+	struct evbuffer *buf;
 };
 
 static void
@@ -52,6 +60,45 @@ admin_event_cb(struct bufferevent *bev, short what, void *arg)
 		bufferevent_free(bev);
 }
 
+/* The client went away while its answer was still being made. */
+static void
+admin_pending_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct admin_reply *r = arg;
+
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		bufferevent_free(bev);
+		r->bev = NULL;
+	}
+}
+
+struct evbuffer *
+admin_reply_buffer(struct admin_reply *r)
+{
+	return r->buf;
+}
+
+void
+admin_reply_done(struct admin_reply *r, const char *error)
+{
+	struct evbuffer *out;
+
+	if (r->bev != NULL) {
+		out = bufferevent_get_output(r->bev);
+		evbuffer_add_buffer(out, r->buf);
+		if (error == NULL)
+			evbuffer_add_printf(out, "OK\n");
+		else
+			evbuffer_add_printf(out, "ERR %s\n", error);
+		/* One command per connection: close once the answer is out. */
+		bufferevent_setcb(r->bev, NULL, admin_close_cb, admin_event_cb,
+		    NULL);
+		bufferevent_enable(r->bev, EV_WRITE);
+	}
+	evbuffer_free(r->buf);
+	free(r);
+}
+
 static void
 admin_help(struct admin *a, struct evbuffer *out)
 {
@@ -61,30 +108,35 @@ admin_help(struct admin *a, struct evbuffer *out)
 }
 
 static void
-admin_run(struct admin *a, char *line, struct evbuffer *out)
+admin_run(struct admin *a, char *line, struct admin_reply *r)
 {
 	const char *reason = "failed";
 	char *args = line + strcspn(line, " ");
+	char unknown[128];
+	struct admin_command *c;
 
 	if (*args != '\0')
 		*args++ = '\0';
 	if (strcmp(line, "help") == 0) {
-		admin_help(a, out);
-		evbuffer_add_printf(out, "OK\n");
+		admin_help(a, r->buf);
+		admin_reply_done(r, NULL);
 		return;
 	}
 	for (int i = 0; i < a->n_commands; i++) {
-		if (strcmp(a->commands[i].name, line) != 0)
+		c = &a->commands[i];
+		if (strcmp(c->name, line) != 0)
 			continue;
-		if (a->commands[i].fn(args, out, &reason, a->commands[i].arg)
-		    == 0)
-			evbuffer_add_printf(out, "OK\n");
+		if (c->deferred != NULL)
+			c->deferred(args, r, c->arg);
+		else if (c->fn(args, r->buf, &reason, c->arg) == 0)
+			admin_reply_done(r, NULL);
 		else
-			evbuffer_add_printf(out, "ERR %s\n", reason);
+			admin_reply_done(r, reason);
 		return;
 	}
-	evbuffer_add_printf(out, "ERR unknown command \"%.64s\" (try help)\n",
-	    line);
+	snprintf(unknown, sizeof unknown, "unknown command \"%.64s\" (try "
+	    "help)", line);
+	admin_reply_done(r, unknown);
 }
 
 static void
@@ -92,6 +144,7 @@ admin_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct admin *a = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	struct admin_reply *r;
 	size_t len;
 	char *line;
 
@@ -101,11 +154,18 @@ admin_read_cb(struct bufferevent *bev, void *arg)
 			bufferevent_free(bev);
 		return;
 	}
-	admin_run(a, line, bufferevent_get_output(bev));
-	free(line);
-	/* One command per connection: close once the answer is out. */
+	if ((r = calloc(1, sizeof *r)) == NULL ||
+	    (r->buf = evbuffer_new()) == NULL) {
+		free(r);
+		free(line);
+		bufferevent_free(bev);
+		return;
+	}
+	r->bev = bev;
 	bufferevent_disable(bev, EV_READ);
-	bufferevent_setcb(bev, NULL, admin_close_cb, admin_event_cb, a);
+	bufferevent_setcb(bev, NULL, NULL, admin_pending_event_cb, r);
+	admin_run(a, line, r);
+	free(line);
 }
 
 static void
@@ -163,7 +223,17 @@ admin_add_command(struct admin *a, const char *name, const char *help,
 	if (a->n_commands == ADMIN_MAX_COMMANDS)
 		return;
 	a->commands[a->n_commands++] = (struct admin_command){ name, help, fn,
-	    arg };
+	    NULL, arg };
+}
+
+void
+admin_add_deferred(struct admin *a, const char *name, const char *help,
+    admin_deferred_handler fn, void *arg)
+{
+	if (a->n_commands == ADMIN_MAX_COMMANDS)
+		return;
+	a->commands[a->n_commands++] = (struct admin_command){ name, help,
+	    NULL, fn, arg };
 }
 
 void

@@ -6,6 +6,11 @@
  * lines, the last of which is "OK" or "ERR <reason>". Commands are carried
  * out by handlers the daemon registers, so this file knows nothing about
  * modems or the database. Nothing here may block the loop.
+ *
+ * A handler that must wait (for the database) is registered with
+ * admin_add_deferred(): it gets an admin_reply, writes into its buffer,
+ * and finishes it with admin_reply_done() exactly once, now or from a
+ * later callback. If the client has gone by then, the answer is dropped.
  */
 #ifndef FAROL_ADMIN_H
 #define FAROL_ADMIN_H
@@ -24,6 +29,18 @@ struct admin *admin_listen(struct event_base *base, const char *path,
     char **cause);
 void admin_add_command(struct admin *a, const char *name, const char *help,
     admin_handler fn, void *arg);
+
+struct admin_reply;
+typedef void (*admin_deferred_handler)(const char *args,
+    struct admin_reply *r, void *arg);
+
+void admin_add_deferred(struct admin *a, const char *name, const char *help,
+    admin_deferred_handler fn, void *arg);
+/* Where the answer's lines go. */
+struct evbuffer *admin_reply_buffer(struct admin_reply *r);
+/* Send the answer with "OK" (error NULL) or "ERR error", and free r. */
+void admin_reply_done(struct admin_reply *r, const char *error);
+
 void admin_free(struct admin *a);
 
 #endif

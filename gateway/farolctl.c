@@ -3,8 +3,8 @@
  *
  * Offline commands work on a config file with no daemon and no database:
  * `check-config` validates it, `try` shows what the gateway would make of a
- * message. Online commands (`status`, `reload`) talk to a running farold
- * through its admin socket. Each command is one function; main() only
+ * message. Online commands (`status`, `reload`, `show`) talk to a running
+ * farold through its admin socket. Each command is one function; main() only
  * dispatches.
  */
 #include <errno.h>
@@ -46,6 +46,22 @@ farolctl_usage(FILE *out)
 "  status                show the running gateway's state\n"
 "  reload                make the running gateway reload its config file;\n"
 "                        a file with problems is refused and they are shown\n"
+"  show [--json] modems|inbox|spool|outbox|alerts\n"
+"                        one table of the running gateway: a header line of\n"
+"                        tab-separated column names, then one row per line\n"
+"                        (\"-\" for none), or with --json one array of\n"
+"                        objects; outbox and alerts ask the database and\n"
+"                        fail at once while it is not connected. Columns:\n"
+"                        modems: name connected healthy role signal network\n"
+"                          sim_used sim_total send_queue sent failed\n"
+"                          received problem\n"
+"                        inbox: pending storing waiting stored already\n"
+"                          spooled\n"
+"                        spool: database waiting oldest_age_s replay\n"
+"                          replay_calls forwarded forward_failed\n"
+"                        outbox: purpose state rows next_due_s\n"
+"                        alerts: ref area forms urgency minor verified state\n"
+"                          held rung forwarded waiting age_s (newest 50)\n"
 "\n"
 "options:\n"
 "  -c, --config FILE     config file (default %s)\n"
@@ -180,11 +196,11 @@ static int
 farolctl_admin(const char *command)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char path[sizeof sun.sun_path], buf[4096], *last, *nl;
+	char path[sizeof sun.sun_path], *buf = NULL, *last, *nl, *more;
 	struct config *cfg;
-	size_t len = 0;
+	size_t len = 0, cap = 0;
 	ssize_t n;
-	int fd;
+	int fd, rc;
 
 	if (farolctl_socket != NULL) {
 		snprintf(path, sizeof path, "%s", farolctl_socket);
@@ -205,9 +221,21 @@ farolctl_admin(const char *command)
 		return FAROLCTL_EXIT_FAIL;
 	}
 	dprintf(fd, "%s\n", command);
-	while (len < sizeof buf - 1 &&
-	    (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
-		len += (size_t)n;
+	do {
+		if (len + 1 >= cap) {
+			cap = cap ? cap * 2 : 4096;
+			if ((more = realloc(buf, cap)) == NULL) {
+				fprintf(stderr, "farolctl: out of memory\n");
+				free(buf);
+				close(fd);
+				return FAROLCTL_EXIT_FAIL;
+			}
+			buf = more;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n > 0)
+			len += (size_t)n;
+	} while (n > 0 || (n < 0 && errno == EINTR));
 	close(fd);
 	buf[len] = '\0';
 	/* The last line is OK or ERR <reason>; the rest is the answer. */
@@ -220,10 +248,42 @@ farolctl_admin(const char *command)
 		printf("%s\n", buf);
 	}
 	if (strcmp(last, "OK") == 0)
-		return FAROLCTL_EXIT_OK;
-	nl = strncmp(last, "ERR ", 4) == 0 ? last + 4 : last;
-	fprintf(stderr, "farolctl: %s\n", *nl ? nl : "no answer from farold");
-	return FAROLCTL_EXIT_FAIL;
+		rc = FAROLCTL_EXIT_OK;
+	else {
+		nl = strncmp(last, "ERR ", 4) == 0 ? last + 4 : last;
+		fprintf(stderr, "farolctl: %s\n", *nl ? nl :
+		    "no answer from farold");
+		rc = FAROLCTL_EXIT_FAIL;
+	}
+	free(buf);
+	return rc;
+}
+
+static int
+farolctl_show(int argc, char **argv)
+{
+	static const char *const tables[] = { "modems", "inbox", "spool",
+	    "outbox", "alerts" };
+	char command[64];
+	int json = 0, i = 1;
+
+	if (i < argc && strcmp(argv[i], "--json") == 0) {
+		json = 1;
+		i++;
+	}
+	if (argc - i != 1)
+		goto usage;
+	for (size_t t = 0; t < sizeof tables / sizeof *tables; t++) {
+		if (strcmp(argv[i], tables[t]) != 0)
+			continue;
+		snprintf(command, sizeof command, "show %s%s", tables[t],
+		    json ? " json" : "");
+		return farolctl_admin(command);
+	}
+usage:
+	fprintf(stderr, "usage: farolctl show [--json] "
+	    "modems|inbox|spool|outbox|alerts\n");
+	return FAROLCTL_EXIT_USAGE;
 }
 
 int
@@ -267,6 +327,8 @@ main(int argc, char **argv)
 		return farolctl_check_config(argc, argv);
 	if (strcmp(argv[0], "try") == 0)
 		return farolctl_try(argc, argv);
+	if (strcmp(argv[0], "show") == 0)
+		return farolctl_show(argc, argv);
 	if ((strcmp(argv[0], "status") == 0 || strcmp(argv[0], "reload") == 0)
 	    && argc == 1)
 		return farolctl_admin(argv[0]);

@@ -30,6 +30,7 @@
 #include "outbox.h"
 #include "registry.h"
 #include "replay.h"
+#include "show.h"
 #include "spool.h"
 
 #define FAROLD_STOP_DEADLINE_S 20
@@ -54,6 +55,7 @@ struct farold {
 	struct ingest *ingest;
 	struct outbox *outbox;
 	struct latency latency;
+	struct show_sources show;
 	struct modem *modems[CONFIG_MAX_MODEMS];
 	int n_modems;
 	int n_running;
@@ -371,6 +373,8 @@ farold_start(struct farold *d)
 	    farold_admin_status, d);
 	admin_add_command(d->admin, "reload", "reload the configuration file",
 	    farold_admin_reload, d);
+	admin_add_deferred(d->admin, "show", "show modems|inbox|spool|outbox|"
+	    "alerts [json]: one table", show_run, &d->show);
 
 	settings.conninfo = d->cfg->conninfo;
 	settings.connect_timeout_ms = d->cfg->connect_timeout_s * 1000;
@@ -389,6 +393,7 @@ farold_start(struct farold *d)
 	ingest_prepare(d->db);
 	registry_prepare(d->db);
 	outbox_prepare(d->db);
+	show_prepare(d->db);
 	if ((d->spool = spool_open(d->cfg->spool_dir, farold_spool_report, d,
 	    &why)) == NULL) {
 		log_error("spool: %s: %s", d->cfg->spool_dir,
@@ -409,6 +414,8 @@ farold_start(struct farold *d)
 	    d->replay)) == NULL)
 		return -1;
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
+	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
+	    d->replay, d->outbox, d->modems, &d->n_modems };
 	ingest_set_latency(d->ingest, &d->latency);
 	outbox_set_latency(d->outbox, &d->latency);
 	db_start(d->db);

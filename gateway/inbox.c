@@ -53,6 +53,7 @@ struct inbox {
 	void *spooled_arg;
 	void (*drained)(void *);
 	void *drained_arg;
+	long long stored, already, spooled_n;	/* since start-up */
 };
 
 static void inbox_store(struct inbox_item *it);
@@ -99,6 +100,24 @@ int
 inbox_in_flight(const struct inbox *ib)
 {
 	return ib->n_items;
+}
+
+void
+inbox_get_stats(const struct inbox *ib, struct inbox_stats *st)
+{
+	const struct inbox_item *it;
+
+	memset(st, 0, sizeof *st);
+	for (it = ib->items; it != NULL; it = it->next) {
+		st->pending++;
+		if (it->in_db)
+			st->storing++;
+		else
+			st->waiting++;
+	}
+	st->stored = ib->stored;
+	st->already = ib->already;
+	st->spooled = ib->spooled_n;
 }
 
 static void
@@ -193,6 +212,7 @@ inbox_spool(struct inbox_item *it)
 		inbox_retry_later(it);
 		return;
 	}
+	ib->spooled_n++;
 	log_info("inbox: message from modem %s spooled as %s in %lld us (the "
 	    "database is unavailable)", it->sms->modem, id,
 	    latency_now_us() - it->t0_us);
@@ -230,6 +250,10 @@ inbox_stored_cb(const struct ingest_result *res, const char *error,
 		inbox_spool(it);
 		return;
 	}
+	if (res->inserted)
+		ib->stored++;
+	else
+		ib->already++;
 	if (res->inserted)
 		log_info("inbox: message %s from modem %s stored (%d part%s) "
 		    "in %lld us", res->message_id, it->sms->modem,

@@ -48,6 +48,17 @@ void inbox_drain(struct inbox *ib, void (*done)(void *), void *arg);
 /* Messages accepted and not yet durable. */
 int inbox_in_flight(const struct inbox *ib);
 
+/* What `farolctl show inbox' shows: the messages in flight by where they
+ * are, and what became of the others since start-up. */
+struct inbox_stats {
+	int pending;		/* accepted, not yet durable (all below) */
+	int storing;		/* a database call is out */
+	int waiting;		/* parked for the first connection, or
+				   waiting to retry */
+	long long stored, already, spooled;
+};
+void inbox_get_stats(const struct inbox *ib, struct inbox_stats *st);
+
 /* Forget a modem's messages before it is freed (they stay on the SIM). */
 void inbox_forget_modem(struct inbox *ib, struct modem *m);
 

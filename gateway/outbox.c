@@ -56,6 +56,7 @@ struct outbox {
 	int draining;
 	void (*drained)(void *);
 	void *drained_arg;
+	long long direct_sent, direct_failed;	/* since start-up */
 };
 
 static void outbox_pump(struct outbox *ob);
@@ -167,6 +168,10 @@ outbox_sent_cb(const struct modem_send_result *r, void *arg)
 	long long us = s != NULL ? latency_now_us() - s->t0_us : 0;
 
 	if (r->id & OUTBOX_DIRECT) {
+		if (r->ok)
+			ob->direct_sent++;
+		else
+			ob->direct_failed++;
 		if (r->ok)
 			log_info("outbox: forward of a spooled alert submitted "
 			    "on modem %s, %lld ms after it was received",
@@ -501,6 +506,14 @@ int
 outbox_in_flight(const struct outbox *ob)
 {
 	return ob->n_sends;
+}
+
+void
+outbox_get_stats(const struct outbox *ob, struct outbox_stats *st)
+{
+	st->in_flight = ob->n_sends;
+	st->direct_sent = ob->direct_sent;
+	st->direct_failed = ob->direct_failed;
 }
 
 void

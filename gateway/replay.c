@@ -219,6 +219,18 @@ replay_in_flight(const struct replay *r)
 	return r ? r->in_flight : 0;
 }
 
+const char *
+replay_state(const struct replay *r)
+{
+	if (r->draining)
+		return "draining";
+	if (r->in_flight > 0)
+		return "storing";
+	if (evtimer_pending(r->timer, NULL))
+		return "retrying";
+	return "idle";
+}
+
 void
 replay_free(struct replay *r)
 {

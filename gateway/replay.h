@@ -33,6 +33,10 @@ void replay_drain(struct replay *r, void (*done)(void *), void *arg);
 /* Calls in flight (for status). */
 int replay_in_flight(const struct replay *r);
 
+/* One word for the console: "idle", "storing" (calls in flight),
+ * "retrying" (waiting after a failed pass) or "draining". */
+const char *replay_state(const struct replay *r);
+
 void replay_free(struct replay *r);
 
 #endif

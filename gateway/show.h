@@ -1,0 +1,63 @@
+/*
+ * show.h: the console, `farolctl show WHAT [json]' on the admin socket,
+ * after pgbouncer's SHOW commands. One file per WHAT (show_modems.c,
+ * show_inbox.c, show_spool.c, show_outbox.c, show_alerts.c); each writes
+ * one table (table.h) with stable columns, documented in farolctl.8.
+ *
+ * modems, inbox and spool are read from memory and answered at once.
+ * outbox and alerts come from the database through the daemon's
+ * asynchronous engine: while the database is not connected they answer
+ * "ERR database not connected" at once instead of waiting for it. No
+ * table carries message text or a full phone number.
+ */
+#ifndef FAROL_SHOW_H
+#define FAROL_SHOW_H
+
+#include <libpq-fe.h>
+
+struct admin_reply;
+struct db;
+struct inbox;
+struct modem;
+struct outbox;
+struct replay;
+struct spool;
+
+/* What the console reads; the daemon owns it all. */
+struct show_sources {
+	struct db *db;
+	struct inbox *inbox;
+	struct spool *spool;
+	struct replay *replay;
+	struct outbox *outbox;
+	struct modem *const *modems;
+	const int *n_modems;
+};
+
+/* Register the database-backed commands' statements (before db_start). */
+void show_prepare(struct db *db);
+
+/* The admin command "show": args is "WHAT" or "WHAT json". */
+void show_run(const char *args, struct admin_reply *r, void *arg);
+
+/* One per file; each finishes r. */
+void show_modems(const struct show_sources *s, struct admin_reply *r,
+    int json);
+void show_inbox(const struct show_sources *s, struct admin_reply *r,
+    int json);
+void show_spool(const struct show_sources *s, struct admin_reply *r,
+    int json);
+void show_outbox(const struct show_sources *s, struct admin_reply *r,
+    int json);
+void show_alerts(const struct show_sources *s, struct admin_reply *r,
+    int json);
+void show_outbox_prepare(struct db *db);
+void show_alerts_prepare(struct db *db);
+
+/* A table of the rows of the prepared statement stmt (no parameters):
+ * its columns are the statement's, in its order, typed as it types them
+ * (boolean, integer, or text). */
+void show_query(const struct show_sources *s, struct admin_reply *r,
+    int json, const char *stmt);
+
+#endif
