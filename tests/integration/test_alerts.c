@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "console.h"
 #include "gateway_proc.h"
 #include "pgcluster.h"
 #include "stored.h"
@@ -152,6 +153,34 @@ reply_to(const char *number, const char *purpose, long message_id)
 	    message_id);
 }
 
+/* Every SMS a modem submitted is an outbox row in submitted (or
+ * delivered) state: nothing went out twice, nor without its row (as a
+ * forward sent from the spool would). Polls while results are recorded. */
+struct sent_and_rows {
+	long sent, rows;
+};
+
+static int
+sent_matches_outbox(void *arg)
+{
+	struct sent_and_rows *s = arg;
+
+	s->sent = console_sum(&g, "modems", "sent", NULL, NULL);
+	s->rows = q("SELECT count(*) FROM outbox WHERE state IN "
+	    "('submitted', 'delivered')");
+	return s->sent == s->rows;
+}
+
+static void
+wait_sent_matches_outbox(void)
+{
+	struct sent_and_rows s;
+
+	CHECK(test_wait_until(WAIT_MS, sent_matches_outbox, &s) == 0,
+	    "modems submitted got=%ld, outbox rows sent want=%ld", s.sent,
+	    s.rows);
+}
+
 /* A report waiting on the SIM at start-up (the worker reads it while the
  * database is still connecting) is stored, not spooled, and its duty
  * phone gets one forward, with the alert number, not a spooled one and
@@ -172,12 +201,14 @@ test_start_with_report_waiting(void)
 	    "o.alert_id WHERE a.ref = %ld AND o.recipient = '" PN_SV_1 "' AND "
 	    "o.text LIKE '%%' || a.ref || '%%'", ref) == 1,
 	    "the forward carries the alert number");
-	CHECK(gateway_proc_log_count(&g, "spooled as") == 0,
+	CHECK(console_value(&g, "inbox", "spooled", NULL, NULL) == 0,
 	    "nothing spooled at start-up");
-	/* A spooled forward is sent without an outbox row: only the log
-	 * shows it. */
-	CHECK(gateway_proc_log_count(&g, "forward of a spooled alert") == 0,
+	/* A forward sent from the spool has no outbox row: the console
+	 * counts it, and the modem's count of what it submitted would be
+	 * one more than the rows. */
+	CHECK(console_value(&g, "spool", "forwarded", NULL, NULL) == 0,
 	    "no forward from the spool before the numbered one");
+	wait_sent_matches_outbox();
 }
 
 /* U1 from Maria: receipt, three forwards, rungs at +300 s; each rung goes
@@ -239,9 +270,7 @@ test_u1_escalation_and_ack(void)
 	/* Reload with pn-sv's third rung changed: this alert keeps its own. */
 	CHECK(gateway_proc_edit_config(&g, "\"9920003\"", "\"9920009\"") ==
 	    0, "rung 3 in config, changed");
-	CHECK(gateway_proc_signal(&g, SIGHUP) == 0, "SIGHUP");
-	CHECK(gateway_proc_wait_log(&g, "config: reloaded", 1, WAIT_MS) == 0,
-	    "reloaded");
+	CHECK(console_reload(&g, NULL) == 0, "reloaded");
 	advance(ref, 300);
 	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_3 "' AND o.state = "
 	    "'submitted'") == 1, "rung 3 of the old ladder submitted");
@@ -292,9 +321,7 @@ test_pin_wrong_number_info_cancel(void)
 	    "\"ST\"; lang = \"pt\"; pin = \"\"", "phone = \"9912346\"; "
 	    "area = \"ST\"; lang = \"pt\"; pin = \"4321\"") == 0,
 	    "Joao in the config, given a PIN");
-	CHECK(gateway_proc_signal(&g, SIGHUP) == 0, "SIGHUP");
-	CHECK(gateway_proc_wait_log(&g, "config: reloaded", 2, WAIT_MS) == 0,
-	    "reloaded");
+	CHECK(console_reload(&g, NULL) == 0, "reloaded");
 
 	/* No PIN: held, an administrator told, nobody else. */
 	m = send_sms(JOAO, "ALERTA ST TF U2 obra sem PIN");
@@ -431,6 +458,7 @@ test_close(void)
 static void
 test_recover_after_crash(void)
 {
+	char *restart;
 	long id;
 
 	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "stop");
@@ -439,12 +467,17 @@ test_recover_after_crash(void)
 	    "VALUES ('" ADMIN "', 'teste de recuperacao', 'admin', "
 	    "'sending', 1) RETURNING id");
 	CHECK(id > 0, "a row left sending");
+	restart = qt("SELECT now()");
 	CHECK(gateway_proc_start(&g) == 0, "start again");
 	CHECK(wait_q(1, "SELECT count(*) FROM outbox WHERE id = %ld AND state "
 	    "= 'submitted' AND attempts = 2", id) == 1,
 	    "queued again and sent once");
-	CHECK(gateway_proc_log_count(&g, "outbox: 1 SMS interrupted by a "
-	    "stop were queued again") == 1, "the recovery logged");
+	CHECK(console_value(&g, "outbox", "rows", "state", "sending") ==
+	    LONG_MIN, "no row left sending");
+	CHECK(console_sum(&g, "modems", "sent", NULL, NULL) == q("SELECT "
+	    "count(*) FROM outbox WHERE submitted_at >= '%s'", restart),
+	    "the modem sent what was submitted since the restart, once");
+	free(restart);
 }
 
 /* A rung no modem took within escalation.stale_after (600 s) of its time
@@ -521,8 +554,7 @@ main(void)
 	CHECK(gateway_proc_drop_sms(&g, MARIA, "ALERTA SV SX U1 V2 MENOR "
 	    "esperava no SIM", NULL) == 0, "report waiting");
 	CHECK(gateway_proc_start(&g) == 0, "start farold");
-	if (!CHECK(gateway_proc_wait_log(&g, "db: ready", 1, WAIT_MS) == 0,
-	    "db ready")) {
+	if (!CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready")) {
 		gateway_proc_dump_log(&g);
 		gateway_proc_destroy(&g);
 		pgcluster_destroy(pg);
@@ -535,6 +567,8 @@ main(void)
 	test_stale_rung_moves_on();
 	test_close();
 	test_flood();
+	/* Over the whole run: each SMS sent once, and each with its row. */
+	wait_sent_matches_outbox();
 	test_recover_after_crash();
 	if (check_failures())
 		gateway_proc_dump_log(&g);
