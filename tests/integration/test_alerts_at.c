@@ -18,6 +18,7 @@
 
 #include "atemu_client.h"
 #include "check.h"
+#include "console.h"
 #include "gateway_proc.h"
 #include "pdu.h"
 #include "pgcluster.h"
@@ -154,9 +155,9 @@ main(void)
 	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
 	REQUIRE(use_emulator(&g) == 0, "config pointed at the emulator");
 	REQUIRE(gateway_proc_start(&g) == 0, "start farold");
-	if (!CHECK(gateway_proc_wait_log(&g, "db: ready", 1, WAIT_MS) == 0 &&
-	    gateway_proc_wait_log(&g, "modem cv1: connected", 1, WAIT_MS) ==
-	    0, "database and modem ready")) {
+	if (!CHECK(console_wait_db_ready(&g, WAIT_MS) == 0 &&
+	    console_wait_modem(&g, "cv1", WAIT_MS) == 0,
+	    "database and modem ready")) {
 		gateway_proc_dump_log(&g);
 		return check_status();
 	}

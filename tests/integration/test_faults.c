@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "console.h"
 #include "gateway_proc.h"
 #include "pgcluster.h"
 #include "stored.h"
@@ -45,12 +46,6 @@ static int
 spool_empty(void *arg)
 {
 	return gateway_proc_spool_count(arg) == 0;
-}
-
-static int
-log_has_db_ready(void *arg)
-{
-	return gateway_proc_log_count(arg, "db: ready") > 0;
 }
 
 /* Every one of n numbered reports stored once: no loss, no double. */
@@ -158,7 +153,7 @@ test_database_crash(void)
 	stored_reset(pg);
 	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
 	CHECK(gateway_proc_start(&g) == 0, "start farold");
-	CHECK(test_wait_until(WAIT_MS, log_has_db_ready, &g) == 0, "db ready");
+	CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready");
 
 	for (int i = 0; i < N; i += 10) {
 		drop_reports(&g, "c", i, i + 10);
@@ -187,8 +182,9 @@ test_database_crash(void)
 	CHECK(test_wait_until(WAIT_MS, inbox_and_spool_empty, &g) == 0,
 	    "inbox got=%d", gateway_proc_inbox_count(&g));
 	check_exactly_once("database crash", N);
-	CHECK(gateway_proc_log_count(&g, "spooled as") > 0,
-	    "log says spooled");
+	CHECK(console_value(&g, "inbox", "spooled", NULL, NULL) > 0,
+	    "show inbox: spooled got=%ld want>0", console_value(&g, "inbox",
+	    "spooled", NULL, NULL));
 
 	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
 	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
@@ -221,10 +217,13 @@ test_start_without_database(void)
 	CHECK(gateway_proc_alive(&g), "farold runs without a database");
 	/* Urgent alerts went out at once, from the spool: the first 10 of
 	 * this sender (security.flood: more are a flood, held). */
-	CHECK(gateway_proc_wait_log(&g, "submitted on modem", 10, WAIT_MS)
-	    == 0 && gateway_proc_log_count(&g, "forwarded at once") == 10,
-	    "forwards while the database is down got=%d want=10",
-	    gateway_proc_log_count(&g, "forwarded at once"));
+	CHECK(console_wait(&g, WAIT_MS, 10, "spool", "forwarded", NULL, NULL)
+	    == 10 && console_value(&g, "spool", "forward_failed", NULL, NULL)
+	    == 0, "forwards while the database is down got=%ld want=10",
+	    console_value(&g, "spool", "forwarded", NULL, NULL));
+	CHECK(console_sum(&g, "modems", "sent", NULL, NULL) == 10,
+	    "show modems: sent got=%ld want=10 (nothing else, nothing "
+	    "twice)", console_sum(&g, "modems", "sent", NULL, NULL));
 
 	CHECK(pgcluster_restart(pg) == 0, "start PostgreSQL");
 	CHECK(stored_wait(pg, N, WAIT_MS) == 0, "rows got=%ld want=%d",

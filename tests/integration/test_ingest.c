@@ -5,7 +5,8 @@
  *     are stored once, intact, and deleted from the modem;
  *   - kill -9 with 200 messages waiting, then a restart: each stored once,
  *     the inbox empty;
- *   - SIGHUP with a broken config keeps the daemon on the old one;
+ *   - a reload (SIGHUP, farolctl) of a broken config keeps the daemon on
+ *     the old one, and farolctl shows the problems as file:line;
  *   - SIGTERM stops it with exit status 0.
  */
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "console.h"
 #include "gateway_proc.h"
 #include "pgcluster.h"
 #include "stored.h"
@@ -91,8 +93,6 @@ test_receive(void)
 
 	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
 	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status");
-	CHECK(gateway_proc_log_count(&g, "farold: stopped") == 1,
-	    "log says stopped");
 	if (check_failures())
 		gateway_proc_dump_log(&g);
 	gateway_proc_destroy(&g);
@@ -148,7 +148,7 @@ static void
 test_reload(void)
 {
 	struct gateway_proc g;
-	char *good = NULL;
+	char *good = NULL, *out = NULL;
 	size_t len = 0;
 	FILE *f;
 
@@ -161,17 +161,18 @@ test_reload(void)
 	}
 	CHECK(good != NULL && len > 0, "read config");
 	CHECK(gateway_proc_start(&g) == 0, "start farold");
-	CHECK(gateway_proc_wait_log(&g, "db: ready", 1, WAIT_MS) == 0,
-	    "db ready");
+	CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready");
 
-	/* A broken file: refused with file:line, the daemon keeps going. */
+	/* A broken file: refused with file:line, the daemon keeps going,
+	 * whether the reload comes from SIGHUP or from farolctl (both run
+	 * farold_reload; only farolctl gets an answer to check). */
 	CHECK(gateway_proc_write_config(&g, "gateway = { name = \"x\"; };\n"
 	    "database = { conninfo = 5; };\n") == 0, "write broken config");
 	CHECK(gateway_proc_signal(&g, SIGHUP) == 0, "SIGHUP");
-	CHECK(gateway_proc_wait_log(&g, "reload refused", 1, WAIT_MS) == 0,
-	    "reload refused logged");
-	CHECK(gateway_proc_log_count(&g, "farol.conf:2: database.conninfo "
-	    "must be a string") == 1, "problem with file:line logged");
+	CHECK(console_reload(&g, &out) == 1 && out != NULL &&
+	    strstr(out, "farol.conf:2: database.conninfo must be a string")
+	    != NULL, "reload refused with file:line: %s", out);
+	free(out);
 	CHECK(gateway_proc_alive(&g), "still running after a bad reload");
 	CHECK(gateway_proc_drop_sms(&g, "+2389912345", "ALERTA SV SX depois",
 	    NULL) == 0, "drop");
@@ -179,9 +180,7 @@ test_reload(void)
 
 	/* The good file again: accepted. */
 	CHECK(good && gateway_proc_write_config(&g, good) == 0, "restore");
-	CHECK(gateway_proc_signal(&g, SIGHUP) == 0, "SIGHUP");
-	CHECK(gateway_proc_wait_log(&g, "config: reloaded", 1, WAIT_MS) == 0,
-	    "reloaded logged");
+	CHECK(console_reload(&g, NULL) == 0, "reloaded");
 
 	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
 	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
