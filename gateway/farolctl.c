@@ -264,17 +264,23 @@ farolctl_show(int argc, char **argv)
 {
 	static const char *const tables[] = { "modems", "inbox", "spool",
 	    "outbox", "alerts" };
+	const char *what = NULL;
 	char command[64];
-	int json = 0, i = 1;
+	int json = 0;
 
-	if (i < argc && strcmp(argv[i], "--json") == 0) {
-		json = 1;
-		i++;
+	/* --json before or after the table's name. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (what == NULL)
+			what = argv[i];
+		else
+			goto usage;
 	}
-	if (argc - i != 1)
+	if (what == NULL)
 		goto usage;
 	for (size_t t = 0; t < sizeof tables / sizeof *tables; t++) {
-		if (strcmp(argv[i], tables[t]) != 0)
+		if (strcmp(what, tables[t]) != 0)
 			continue;
 		snprintf(command, sizeof command, "show %s%s", tables[t],
 		    json ? " json" : "");

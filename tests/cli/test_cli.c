@@ -55,6 +55,34 @@ test_help_version(void)
 	}
 }
 
+/* `show' is listed with its tables' columns; a bad table is a usage
+ * error; no daemon is a failure (tests/integration/test_console.c asks a
+ * running one). */
+static void
+test_show_usage(void)
+{
+	static const char *const listed[] = {
+		"show [--json] modems|inbox|spool|outbox|alerts",
+		"send_queue", "spooled", "forward_failed", "next_due_s",
+		"forwarded waiting age_s",
+	};
+	char *out;
+	int rc;
+
+	rc = run((const char *[]){ farolctl, "--help", NULL }, &out);
+	for (size_t i = 0; i < sizeof listed / sizeof *listed; i++)
+		CHECK(rc == 0 && strstr(out, listed[i]) != NULL,
+		    "--help lists %s", listed[i]);
+	free(out);
+	rc = run((const char *[]){ farolctl, "show", "tables", NULL }, &out);
+	CHECK(rc == 2, "show tables rc=%d want=2", rc);
+	free(out);
+	rc = run((const char *[]){ farolctl, "-s", "/nonexistent/farold.sock",
+	    "show", "--json", "modems", NULL }, &out);
+	CHECK(rc == 1, "show without farold rc=%d want=1", rc);
+	free(out);
+}
+
 static void
 write_file(const char *path, const char *text)
 {
@@ -294,6 +322,7 @@ main(int argc, char **argv)
 	REQUIRE(mkdtemp(dir) != NULL, "mkdtemp");
 
 	test_help_version();
+	test_show_usage();
 	test_check_config();
 	test_try();
 
