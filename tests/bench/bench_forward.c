@@ -29,6 +29,7 @@
 #include <libpq-fe.h>
 
 #include "check.h"
+#include "console.h"
 #include "gateway_proc.h"
 #include "pgcluster.h"
 #include "stored.h"
@@ -93,7 +94,9 @@ baseline(struct pgcluster *pg, long long *out, int n)
 	return 0;
 }
 
-/* The microseconds of every NEEDLE line of farold's log. */
+/* The microseconds of every NEEDLE line of farold's log. Timing, read
+ * from the log on purpose: farold measures the latency and only logs it
+ * (nothing else could time it without disturbing it). */
 static int
 read_latencies(const struct gateway_proc *g, long long *out, int max)
 {
@@ -132,8 +135,7 @@ main(int argc, char **argv)
 	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
 	REQUIRE(GATEWAY_PROC_NO_FLOOD_LIMIT(&g) == 0, "config");
 	REQUIRE(gateway_proc_start(&g) == 0, "start farold");
-	REQUIRE(gateway_proc_wait_log(&g, "db: ready", 1, WAIT_MS) == 0,
-	    "db ready");
+	REQUIRE(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready");
 
 	for (int i = 0; i < n; i++) {
 		snprintf(text, sizeof text, "ALERTA SV SX U1 V2 relato %05d "

@@ -40,6 +40,7 @@
 #include <gammu.h>
 
 #include "check.h"
+#include "console.h"
 #include "gateway_proc.h"
 #include "log.h"
 #include "modem.h"
@@ -238,14 +239,10 @@ inbox_empty(void *arg)
 	return gateway_proc_inbox_count(arg) == 0;
 }
 
-static int
-db_ready(void *arg)
-{
-	return gateway_proc_log_count(arg, "db: ready") > 0;
-}
-
 /* Rate and overhead of the n "stored" lines of farold's log after the
- * first `skip'. */
+ * first `skip'. Timing, read from the log on purpose: the per-message
+ * times are only there, and asking farold or PostgreSQL while it works
+ * would slow what is being measured. */
 static struct gateway_figures
 log_figures(struct gateway_proc *g, int skip, int n)
 {
@@ -330,7 +327,7 @@ gateway_paced(struct pgcluster *pg, struct gateway_proc *g, int n,
 	REQUIRE(pgcluster_exec(pg, "UPDATE outbox SET state = 'cancelled' "
 	    "WHERE state = 'queued'") == 0, "outbox emptied");
 	REQUIRE(gateway_proc_start(g) == 0, "start farold");
-	CHECK(test_wait_until(60000, db_ready, g) == 0, "db ready");
+	CHECK(console_wait_db_ready(g, 60000) == 0, "db ready");
 	analyzed = analyze_runs(pg);
 	/* Message 0 warms up: the first report on a new connection costs
 	 * some 15 ms more (PostgreSQL compiles the plpgsql functions and
@@ -391,7 +388,7 @@ main(int argc, char **argv)
 	 * connects; its log starts empty. */
 	REQUIRE(gateway_proc_init(&gw, pgcluster_conninfo(pg)) == 0, "init");
 	REQUIRE(gateway_proc_start(&gw) == 0, "start");
-	CHECK(test_wait_until(60000, db_ready, &gw) == 0, "db ready");
+	CHECK(console_wait_db_ready(&gw, 60000) == 0, "db ready");
 	CHECK(gateway_proc_signal(&gw, SIGTERM) == 0, "SIGTERM");
 	CHECK(gateway_proc_wait_exit(&gw, 60000) == 0, "exit 0");
 	truncate(gw.log, 0);

@@ -42,8 +42,10 @@
 #include <libpq-fe.h>
 
 #include "check.h"
+#include "console.h"
 #include "gateway_proc.h"
 #include "pgcluster.h"
+#include "stored.h"
 
 #define WAIT_MS 30000
 #define BATCH 64
@@ -273,10 +275,10 @@ main(int argc, char **argv)
 	/* The real farold makes the schema and mirrors the registry. */
 	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
 	REQUIRE(gateway_proc_start(&g) == 0, "start farold");
-	REQUIRE(gateway_proc_wait_log(&g, "registry:", 1, WAIT_MS) == 0,
-	    "schema");
-	REQUIRE(gateway_proc_wait_log(&g, "db: ready", 1, WAIT_MS) == 0,
-	    "ready");
+	REQUIRE(console_wait_db_ready(&g, WAIT_MS) == 0, "ready");
+	/* One call mirrors the whole registry (farol_sync_registry). */
+	REQUIRE(stored_wait_q(pg, WAIT_MS, 1, "SELECT least(count(*), 1) FROM "
+	    "focal_point") == 1, "registry mirrored");
 	gateway_proc_signal(&g, SIGTERM);
 	gateway_proc_wait_exit(&g, WAIT_MS);
 	gateway_proc_destroy(&g);

@@ -6,7 +6,8 @@
  * database and spool pointed at the test. farold runs as a child process
  * with its log in that directory. Everything is removed, and the process
  * killed, by gateway_proc_destroy() (also registered at exit so a failing
- * test leaves nothing behind).
+ * test leaves nothing behind). Its admin socket is DIR/farold.sock, where
+ * console.h's farolctl finds it.
  */
 #ifndef FAROL_GATEWAY_PROC_H
 #define FAROL_GATEWAY_PROC_H
@@ -30,7 +31,9 @@ int gateway_proc_init(struct gateway_proc *g, const char *conninfo);
 /* Start farold (stderr to g->log). */
 int gateway_proc_start(struct gateway_proc *g);
 
-/* Wait until the log contains needle at least `count` times. */
+/* Wait until the log contains needle at least `count` times. For the
+ * benchmarks' timing only: tests ask the console (console.h) or the
+ * database (stored.h), never the log's wording. */
 int gateway_proc_wait_log(struct gateway_proc *g, const char *needle,
     int count, int timeout_ms);
 int gateway_proc_log_count(const struct gateway_proc *g, const char *needle);
