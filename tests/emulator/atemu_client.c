@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "atemu_client.h"
+#include "check.h"
 
 #define MAX_EMUS	8
 
@@ -486,4 +487,60 @@ atemu_stop(struct atemu *a)
 	a->pid = 0;
 	release(a);
 	return st;
+}
+
+void
+atemu_do(struct atemu *emu, const char *fmt, ...)
+{
+	char		 cmd[1024], reply[256];
+	const char	*errstr = "";
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	reply[0] = '\0';
+	REQUIRE(atemu_cmd(emu, reply, sizeof(reply), &errstr, "%s", cmd) == 0,
+	    "emulator: %s: got=%s (%s) want=OK", cmd, reply, errstr);
+}
+
+void
+atemu_stat(struct atemu *emu, const char *key, char *out, size_t sz)
+{
+	char		 reply[1024], pat[64], *p;
+	const char	*errstr = "";
+
+	out[0] = '\0';
+	REQUIRE(atemu_cmd(emu, reply, sizeof(reply), &errstr, "stats") == 0,
+	    "emulator: stats: %s", errstr);
+	snprintf(pat, sizeof(pat), " %s=", key);
+	if ((p = strstr(reply, pat)) == NULL)
+		return;
+	p += strlen(pat);
+	snprintf(out, sz, "%.*s", (int)strcspn(p, " "), p);
+}
+
+int
+atemu_stat_int(struct atemu *emu, const char *key)
+{
+	char	v[64];
+
+	atemu_stat(emu, key, v, sizeof(v));
+	return v[0] == '\0' ? -1 : atoi(v);
+}
+
+int
+atemu_sms(struct atemu *emu, const char *cmd, const char *from,
+    const char *coding, const char *text)
+{
+	char		 hex[8192], reply[256];
+	const char	*errstr = "";
+
+	REQUIRE(atemu_hex(text, hex, sizeof(hex)) == 0, "emulator: %s: text "
+	    "too long", cmd);
+	reply[0] = '\0';
+	REQUIRE(atemu_cmd(emu, reply, sizeof(reply), &errstr, "%s %s %s %s",
+	    cmd, from, coding, hex) == 0, "emulator: %s: %s (%s)", cmd,
+	    errstr, reply);
+	return atoi(reply + 3);
 }

@@ -42,6 +42,30 @@ int	atemu_cmd(struct atemu *, char *reply, size_t replysz,
 	    __attribute__((format(printf, 5, 6)));
 
 /*
+ * atemu_cmd() that must succeed, for scripting a test: any answer but OK
+ * is a failed REQUIRE (check.h), which ends the test.
+ */
+void	atemu_do(struct atemu *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * One value of the "stats" reply (" key=value ...") into out ("" when
+ * absent), or as a number (-1 when absent). A failed command is a failed
+ * REQUIRE.
+ */
+void	atemu_stat(struct atemu *, const char *key, char *out, size_t sz);
+int	atemu_stat_int(struct atemu *, const char *key);
+
+/*
+ * Store an SMS through the control channel: cmd is "sms" (in a SIM slot)
+ * or "cmt" (pushed), text is UTF-8, coding "gsm7" or "ucs2". Returns the
+ * number the emulator answers (the slot for "sms"); a failure is a failed
+ * REQUIRE.
+ */
+int	atemu_sms(struct atemu *, const char *cmd, const char *from,
+	    const char *coding, const char *text);
+
+/*
  * Send a listing command ("sent", "stored") and collect the lines between
  * "OK <n>" and "END". *lines is allocated (free with atemu_free_lines).
  */

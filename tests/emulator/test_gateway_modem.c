@@ -50,38 +50,6 @@ static struct {
 } seen;
 
 static void
-emu_do(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-emu_do(const char *fmt, ...)
-{
-	char cmd[1024], reply[256];
-	const char *errstr;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	reply[0] = '\0';
-	REQUIRE(atemu_cmd(emu, reply, sizeof reply, &errstr, "%s", cmd) == 0,
-	    "emulator: %s: got=%s (%s) want=OK", cmd, reply, errstr);
-}
-
-static int
-emu_stat_int(const char *key)
-{
-	char reply[1024], pat[64], *p;
-	const char *errstr;
-
-	REQUIRE(atemu_cmd(emu, reply, sizeof reply, &errstr, "stats") == 0,
-	    "stats: %s", errstr);
-	snprintf(pat, sizeof pat, " %s=", key);
-	if ((p = strstr(reply, pat)) == NULL)
-		return -1;
-	return atoi(p + strlen(pat));
-}
-
-static void
 receive_cb(struct inbound_sms *sms, void *arg)
 {
 	(void)arg;
@@ -376,7 +344,7 @@ case_cms_error(void)
 	emu_start();
 	modem_up();
 	wait_healthy(20000);
-	emu_do("cms-error AT+CMGS 500 1");
+	atemu_do(emu, "cms-error AT+CMGS 500 1");
 	send_ok(1, "+2389912345", "primeiro");
 	wait_sent(1, 15000);
 	CHECK(seen.sent[0].ok == 0, "ok got=%d want=0", seen.sent[0].ok);
@@ -405,7 +373,7 @@ case_keeps_failing(void)
 	emu_start();
 	modem_up();
 	wait_healthy(20000);
-	emu_do("cms-error AT+CMGS 38 5");
+	atemu_do(emu, "cms-error AT+CMGS 38 5");
 	for (i = 0; i < 5; i++)
 		send_ok(ids[i], "+2389912345", "falha");
 	wait_sent(5, 30000);
@@ -413,11 +381,11 @@ case_keeps_failing(void)
 		CHECK(seen.sent[i].ok == 0, "message %d ok got=%d want=0", i,
 		    seen.sent[i].ok);
 	CHECK(testloop_run_until(base, 30000, pred_unhealthy, NULL) == 0 ||
-	    emu_stat_int("inits") >= 2, "no re-initialisation after 5 "
+	    atemu_stat_int(emu, "inits") >= 2, "no re-initialisation after 5 "
 	    "failures");
 	wait_healthy(30000);
-	CHECK(emu_stat_int("inits") == 2, "inits got=%d want=2",
-	    emu_stat_int("inits"));
+	CHECK(atemu_stat_int(emu, "inits") == 2, "inits got=%d want=2",
+	    atemu_stat_int(emu, "inits"));
 	send_ok(ids[5], "+2389912345", "de novo");
 	wait_sent(6, 15000);
 	CHECK(seen.sent[5].ok == 1, "after re-init ok got=%d want=1 (%s)",
@@ -440,8 +408,8 @@ case_delivery(void)
 	ref = seen.sent[0].message_ref;
 	/* A temporary status is not final: no callback for it. Then the
 	 * final one, delivered. */
-	emu_do("cds %d +2389912345 0x20", ref);
-	emu_do("cds %d +2389912345 0", ref);
+	atemu_do(emu, "cds %d +2389912345 0x20", ref);
+	atemu_do(emu, "cds %d +2389912345 0", ref);
 	want = 1;
 	REQUIRE(testloop_run_until(base, 10000, pred_delivery, &want) == 0,
 	    "delivery reports got=%d want=1", seen.n_delivery);
@@ -454,7 +422,7 @@ case_delivery(void)
 	CHECK(seen.delivery[0].delivered == 1, "delivered got=%d want=1",
 	    seen.delivery[0].delivered);
 	/* A permanent failure. */
-	emu_do("cds %d +2389954321 0x41", ref);
+	atemu_do(emu, "cds %d +2389954321 0x41", ref);
 	want = 2;
 	REQUIRE(testloop_run_until(base, 10000, pred_delivery, &want) == 0,
 	    "delivery reports got=%d want=2", seen.n_delivery);
@@ -491,8 +459,8 @@ case_rate(void)
 		    gap);
 	}
 	check_exactly_once(ids, 3);
-	CHECK(emu_stat_int("sent") == 3, "PDUs got=%d want=3",
-	    emu_stat_int("sent"));
+	CHECK(atemu_stat_int(emu, "sent") == 3, "PDUs got=%d want=3",
+	    atemu_stat_int(emu, "sent"));
 }
 
 static void
@@ -505,7 +473,7 @@ case_hang(void)
 	emu_start();
 	modem_up();
 	wait_healthy(20000);
-	emu_do("hang forever");
+	atemu_do(emu, "hang forever");
 	send_ok(ids[0], "+2389912345", "um");
 	send_ok(ids[1], "+2389912345", "dois");
 	/* Both answered ok=0 within the timeout (2 s) and some slack. */
@@ -523,13 +491,14 @@ case_hang(void)
 	    "\"%s\"\n", seen.sent[0].cause, h.problem);
 
 	/* The modem answers again: re-initialised, sends and receives. */
-	emu_do("resume");
+	atemu_do(emu, "resume");
 	wait_healthy(40000);
 	send_ok(ids[2], "+2389912345", "tres");
 	wait_sent(3, 15000);
 	CHECK(seen.sent[2].ok == 1, "after resume ok got=%d want=1 (%s)",
 	    seen.sent[2].ok, seen.sent[2].cause);
-	emu_do("sms +2389954321 gsm7 %s", "6465706f6973");	/* "depois" */
+	/* "depois" */
+	atemu_do(emu, "sms +2389954321 gsm7 %s", "6465706f6973");
 	want = 1;
 	CHECK(testloop_run_until(base, 10000, pred_received, &want) == 0,
 	    "received after resume got=%d want=1", seen.n_received);
@@ -537,8 +506,8 @@ case_hang(void)
 	    "+2389954321|depois") == 0, "received got=%s",
 	    seen.received[0]);
 	check_exactly_once(ids, 3);
-	CHECK(emu_stat_int("inits") >= 2, "inits got=%d want>=2",
-	    emu_stat_int("inits"));
+	CHECK(atemu_stat_int(emu, "inits") >= 2, "inits got=%d want>=2",
+	    atemu_stat_int(emu, "inits"));
 }
 
 static void
@@ -549,28 +518,28 @@ case_unplug(void)
 	emu_start();
 	modem_up();
 	wait_healthy(20000);
-	emu_do("unplug");
+	atemu_do(emu, "unplug");
 	/* The next poll (1 s) fails at once: the modem is lost. */
 	CHECK(testloop_run_until(base, 10000, pred_unhealthy, NULL) == 0,
 	    "unplugged modem still healthy");
 	modem_get_health(modem, &h);
 	CHECK(!h.connected, "connected got=%d want=0 (problem %s)",
 	    h.connected, h.problem);
-	emu_do("replug");
+	atemu_do(emu, "replug");
 	wait_healthy(40000);
 	send_ok(31, "+2389912345", "de volta");
 	wait_sent(1, 15000);
 	CHECK(seen.sent[0].ok == 1, "after replug ok got=%d want=1 (%s)",
 	    seen.sent[0].ok, seen.sent[0].cause);
-	CHECK(emu_stat_int("inits") >= 1, "inits got=%d want>=1",
-	    emu_stat_int("inits"));
+	CHECK(atemu_stat_int(emu, "inits") >= 1, "inits got=%d want>=1",
+	    atemu_stat_int(emu, "inits"));
 }
 
 static int
 pred_pin_tried_twice(void *arg)
 {
 	(void)arg;
-	return emu_stat_int("pin_attempts") > 1;
+	return atemu_stat_int(emu, "pin_attempts") > 1;
 }
 
 static void
@@ -580,7 +549,7 @@ case_pin_wrong(void)
 	const char *cause = NULL;
 
 	emu_start();
-	emu_do("pin 1234");
+	atemu_do(emu, "pin 1234");
 	snprintf(mc.pin, sizeof mc.pin, "0000");
 	modem_up();
 	CHECK(testloop_run_until(base, 20000, pred_unhealthy, NULL) == 0,
@@ -589,15 +558,13 @@ case_pin_wrong(void)
 	CHECK(strstr(h.problem, "refused the configured PIN") != NULL,
 	    "problem got=\"%s\" want=\"...refused the configured PIN...\"",
 	    h.problem);
-	CHECK(emu_stat_int("pin_attempts") == 1, "PIN attempts got=%d want=1",
-	    emu_stat_int("pin_attempts"));
+	CHECK_INT(atemu_stat_int(emu, "pin_attempts"), 1, "PIN attempts");
 	CHECK(modem_send(modem, 1, "+2389912345", "x", &cause) == -1,
 	    "send on a stopped modem got=0 want=-1");
 	/* Never retried: well past the reconnect backoff, still 1. */
 	CHECK(testloop_run_until(base, 4000, pred_pin_tried_twice, NULL) != 0,
-	    "PIN attempts got=%d want=1", emu_stat_int("pin_attempts"));
-	CHECK(emu_stat_int("inits") == 1, "inits got=%d want=1 (no reconnect)",
-	    emu_stat_int("inits"));
+	    "PIN attempts got=%d want=1", atemu_stat_int(emu, "pin_attempts"));
+	CHECK_INT(atemu_stat_int(emu, "inits"), 1, "inits (no reconnect)");
 }
 
 static void
@@ -606,16 +573,16 @@ case_pin_right(void)
 	int want = 1;
 
 	emu_start();
-	emu_do("pin 1234");
-	emu_do("sms-quiet +2389912345 gsm7 %s", "6f6c61");	/* "ola" */
+	atemu_do(emu, "pin 1234");
+	/* "ola" */
+	atemu_do(emu, "sms-quiet +2389912345 gsm7 %s", "6f6c61");
 	snprintf(mc.pin, sizeof mc.pin, "1234");
 	modem_up();
 	wait_healthy(20000);
 	CHECK(testloop_run_until(base, 10000, pred_received, &want) == 0,
 	    "received got=%d want=1", seen.n_received);
 	/* The emulator counts wrong PINs only. */
-	CHECK(emu_stat_int("pin_attempts") == 0, "wrong PINs got=%d want=0",
-	    emu_stat_int("pin_attempts"));
+	CHECK_INT(atemu_stat_int(emu, "pin_attempts"), 0, "wrong PINs");
 }
 
 static int
@@ -634,7 +601,7 @@ case_health(void)
 	struct modem_health h;
 
 	emu_start();
-	emu_do("sms-quiet +2389912345 gsm7 %s", "6f6c61");
+	atemu_do(emu, "sms-quiet +2389912345 gsm7 %s", "6f6c61");
 	mc.role = MODEM_ROLE_SEND;	/* leaves the SMS on the SIM */
 	snprintf(mc.balance_ussd, sizeof mc.balance_ussd, "*111#");
 	mc.balance_warn = 200;
@@ -698,7 +665,7 @@ case_cmt(void)
 	modem_up();
 	wait_healthy(20000);
 	REQUIRE(atemu_hex(text, hex, sizeof hex) == 0, "hex");
-	emu_do("cmt +2389912345 ucs2 %s", hex);
+	atemu_do(emu, "cmt +2389912345 ucs2 %s", hex);
 	CHECK(testloop_run_until(base, 10000, pred_received, &n) == 0,
 	    "received got=%d want=1", seen.n_received);
 	snprintf(want, sizeof want, "+2389912345|%s", text);
@@ -763,7 +730,7 @@ case_two_modems(void)
 	    "two modems not healthy");
 
 	emu = emu1;
-	emu_do("hang forever");
+	atemu_do(emu, "hang forever");
 	REQUIRE(modem_send(two[0], ids[0], "+2389912345", "um", &cause) == 0,
 	    "send on m1: %s", cause);
 	REQUIRE(modem_send(two[1], ids[1], "+2389912345", "dois", &cause) ==
@@ -794,12 +761,12 @@ case_two_modems(void)
 	    seen.sent_at[2] - t0);
 	check_exactly_once(ids, 3);
 	emu = emu2;
-	ok_on_m2 = emu_stat_int("sent");
+	ok_on_m2 = atemu_stat_int(emu, "sent");
 	CHECK(ok_on_m2 == 2, "PDUs on m2 got=%d want=2", ok_on_m2);
 	emu = emu1;
-	CHECK(emu_stat_int("sent") == 0, "PDUs on m1 got=%d want=0",
-	    emu_stat_int("sent"));
-	emu_do("resume");
+	CHECK(atemu_stat_int(emu, "sent") == 0, "PDUs on m1 got=%d want=0",
+	    atemu_stat_int(emu, "sent"));
+	atemu_do(emu, "resume");
 
 	for (i = 0; i < 2; i++) {
 		seen.stopped = 0;

@@ -24,8 +24,6 @@
 #include "check.h"
 #include "pdu.h"
 
-int check_failures;
-
 static struct atemu		*emu;
 static GSM_StateMachine		*gsm;
 
@@ -50,12 +48,9 @@ static struct {
 
 #define CHECK_ERR(got, want) do {					\
 	GSM_Error ge_ = (got), we_ = (want);				\
-	if (ge_ != we_) {						\
-		fprintf(stderr, "%s:%d: FAIL %s: got=%s want=%s\n",	\
-		    __FILE__, __LINE__, #got, GSM_ErrorName(ge_),	\
-		    GSM_ErrorName(we_));				\
-		check_failures++;					\
-	}								\
+	if (!check_note(ge_ == we_))					\
+		check_fail(__FILE__, __LINE__, #got, "got=%s want=%s",	\
+		    GSM_ErrorName(ge_), GSM_ErrorName(we_));		\
 } while (0)
 
 static long long
@@ -118,65 +113,6 @@ emu_start(int slots)
 	o.verbose = getenv("ATEMU_VERBOSE") != NULL;
 	if (atemu_start(&o, &emu, &errstr) == -1)
 		FATAL("cannot start farol-atemu: %s", errstr);
-}
-
-static void
-emu_do(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-emu_do(const char *fmt, ...)
-{
-	char		 cmd[1024], reply[256];
-	const char	*errstr;
-	va_list		 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	reply[0] = '\0';
-	if (atemu_cmd(emu, reply, sizeof(reply), &errstr, "%s", cmd) == -1)
-		FATAL("emulator: %s: %s (%s)", cmd, errstr, reply);
-}
-
-static void
-emu_stat(const char *key, char *out, size_t sz)
-{
-	char		 reply[1024], pat[64], *p;
-	const char	*errstr;
-
-	out[0] = '\0';
-	if (atemu_cmd(emu, reply, sizeof(reply), &errstr, "stats") == -1)
-		FATAL("stats: %s", errstr);
-	snprintf(pat, sizeof(pat), " %s=", key);
-	if ((p = strstr(reply, pat)) == NULL)
-		return;
-	p += strlen(pat);
-	snprintf(out, sz, "%.*s", (int)strcspn(p, " "), p);
-}
-
-static int
-emu_stat_int(const char *key)
-{
-	char	v[64];
-
-	emu_stat(key, v, sizeof(v));
-	return atoi(v);
-}
-
-/* Store an SMS from the control channel; returns the slot. */
-static int
-emu_sms(const char *cmd, const char *from, const char *coding,
-    const char *text)
-{
-	char		 hex[8192], reply[256];
-	const char	*errstr;
-
-	if (atemu_hex(text, hex, sizeof(hex)) == -1)
-		FATAL("text too long");
-	if (atemu_cmd(emu, reply, sizeof(reply), &errstr, "%s %s %s %s", cmd,
-	    from, coding, hex) == -1)
-		FATAL("%s: %s (%s)", cmd, errstr, reply);
-	return atoi(reply + 3);
 }
 
 static void
@@ -303,7 +239,7 @@ case_connect(void)
 	CHECK_STR(model, "ATEMU-1");
 	CHECK_ERR(GSM_GetSignalQuality(gsm, &sig), ERR_NONE);
 	CHECK_INT(sig.SignalStrength, -73);
-	CHECK_INT(emu_stat_int("inits"), 1);
+	CHECK_INT(atemu_stat_int(emu, "inits"), 1);
 	/* gammu must have stayed in PDU mode and never asked for text mode. */
 	CHECK_INT(GSM_IsConnected(gsm), TRUE);
 }
@@ -322,10 +258,11 @@ case_read_delete(void)
 	const char		*errstr;
 
 	emu_start(0);
-	CHECK_INT(emu_sms("sms-quiet", "+2389912345", "gsm7",
+	CHECK_INT(atemu_sms(emu, "sms-quiet", "+2389912345", "gsm7",
 	    "ALERTA 12 Tarrafal {urgente} 10\xe2\x82\xac"), 1);
-	CHECK_INT(emu_sms("sms-quiet", "+2389954321", "ucs2", pt), 2);
-	CHECK_INT(emu_sms("sms-quiet", "CVMOVEL", "gsm7", "Saldo baixo"), 3);
+	CHECK_INT(atemu_sms(emu, "sms-quiet", "+2389954321", "ucs2", pt), 2);
+	CHECK_INT(atemu_sms(emu, "sms-quiet", "CVMOVEL", "gsm7",
+	    "Saldo baixo"), 3);
 	connect_or_die(1);
 
 	n = read_all(v, 8, &last);
@@ -368,7 +305,7 @@ case_read_delete(void)
 	CHECK_INT(n, 0);
 	CHECK_ERR(last, ERR_EMPTY);
 	free_all(v, n);
-	emu_do("sim-full");
+	atemu_do(emu, "sim-full");
 	{
 		char		 hex[64], reply[128];
 
@@ -464,11 +401,11 @@ case_notify(void)
 	emu_start(0);
 	connect_or_die(1);
 	CHECK_ERR(GSM_SetIncomingSMS(gsm, TRUE), ERR_NONE);
-	emu_stat("cnmi", cnmi, sizeof(cnmi));
+	atemu_stat(emu, "cnmi", cnmi, sizeof(cnmi));
 	CHECK_STR(cnmi, "2,1,0,2,0");
 
 	/* +CMTI: the callback gets only a location (State 0). */
-	slot = emu_sms("sms", "+2389912345", "gsm7", "ALERTA 7 Mindelo");
+	slot = atemu_sms(emu, "sms", "+2389912345", "gsm7", "ALERTA 7 Mindelo");
 	CHECK(pump_until(&seen.sms_count, 1, 5000));
 	CHECK_INT(seen.sms.Location, slot);
 	CHECK_INT(seen.sms.State, 0);
@@ -483,20 +420,21 @@ case_notify(void)
 
 	/* A quiet store raises nothing: the reply to AT+CSQ comes after any
 	 * URC the emulator would have sent, so one call proves it. */
-	emu_sms("sms-quiet", "+2389912345", "gsm7", "quiet");
+	atemu_sms(emu, "sms-quiet", "+2389912345", "gsm7", "quiet");
 	CHECK_ERR(GSM_GetSignalQuality(gsm, &sig), ERR_NONE);
 	CHECK_INT(seen.sms_count, 1);
 
 	/* +CMT: the whole message, never stored on the SIM. */
-	emu_sms("cmt", "+2389954321", "ucs2", "Conf\xc3\xadrmo: n\xc2\xba 7");
+	atemu_sms(emu, "cmt", "+2389954321", "ucs2",
+	    "Conf\xc3\xadrmo: n\xc2\xba 7");
 	CHECK(pump_until(&seen.sms_count, 2, 5000));
 	CHECK_INT(seen.sms.PDU, SMS_Deliver);
 	utf8_of(seen.sms.Text, text);
 	CHECK_STR(text, "Conf\xc3\xadrmo: n\xc2\xba 7");
-	CHECK_INT(emu_stat_int("stored"), 2);
+	CHECK_INT(atemu_stat_int(emu, "stored"), 2);
 
 	/* A URC arriving in the middle of a command is still delivered. */
-	emu_sms("sms", "+2389912345", "gsm7", "during");
+	atemu_sms(emu, "sms", "+2389912345", "gsm7", "during");
 	CHECK_ERR(GSM_GetSignalQuality(gsm, &sig), ERR_NONE);
 	CHECK(pump_until(&seen.sms_count, 3, 5000));
 }
@@ -573,14 +511,14 @@ case_send(void)
 	atemu_free_lines(lines, nl);
 
 	/* The delivery report comes back with the same reference. */
-	emu_do("cds %d +2389912345 0", mr);
+	atemu_do(emu, "cds %d +2389912345 0", mr);
 	CHECK(pump_until(&seen.sms_count, 1, 5000));
 	CHECK_INT(seen.sms.PDU, SMS_Status_Report);
 	CHECK_INT(seen.sms.MessageReference, mr);
 	CHECK_INT(seen.sms.DeliveryStatus, 0);
 
 	/* A long GSM-7 text goes as concatenated parts, in order. */
-	emu_do("clear-sent");
+	atemu_do(emu, "clear-sent");
 	longtext[0] = '\0';
 	for (k = 0; k < 8; k++)
 		strcat(longtext, "Reuniao de coordenacao amanha as 9h. ");
@@ -593,8 +531,8 @@ case_send(void)
 	for (k = 0; k < nl; k++) {
 		if (pdu_decode_submit(strchr(lines[k], ' ') + 1, &sub,
 		    &errstr) == -1) {
-			fprintf(stderr, "decode: %s\n", errstr);
-			check_failures++;
+			check_fail(__FILE__, __LINE__, "pdu_decode_submit",
+			    "%s", errstr);
 			continue;
 		}
 		CHECK_INT(sub.coding, PDU_GSM7);
@@ -622,7 +560,7 @@ case_cms_error(void)
 
 	emu_start(0);
 	connect_or_die(1);
-	emu_do("cms-error AT+CMGS 500 1");
+	atemu_do(emu, "cms-error AT+CMGS 500 1");
 	/* GSM_SendSMS returns once the PDU is written; the failure arrives
 	 * in the status callback with the +CMS ERROR code and mr -1. */
 	CHECK_INT(send_text("+2389912345", "teste", 0), 1);
@@ -638,12 +576,12 @@ case_cms_error(void)
 
 	/* A failing listing is not an error for GSM_GetNextSMS: gammu falls
 	 * back to reading location after location with AT+CMGR. */
-	emu_sms("sms-quiet", "+2389912345", "gsm7", "x");
-	emu_do("cms-error AT+CMGL 500 1");
+	atemu_sms(emu, "sms-quiet", "+2389912345", "gsm7", "x");
+	atemu_do(emu, "cms-error AT+CMGL 500 1");
 	n = read_all(v, 4, &last);
 	CHECK_INT(n, 1);
 	CHECK_ERR(last, ERR_EMPTY);
-	CHECK(emu_stat_int("cmgr") >= 1);
+	CHECK(atemu_stat_int(emu, "cmgr") >= 1);
 	free_all(v, n);
 }
 
@@ -660,14 +598,14 @@ case_ussd(void)
 	CHECK_STR(seen.ussd_text, "Saldo: 123.45 CVE");
 	CHECK_INT(seen.ussd_status, USSD_NoActionNeeded);
 
-	emu_do("ussd-reply %s %s", "*222#",
+	atemu_do(emu, "ussd-reply %s %s", "*222#",
 	    "Tem 50 SMS gr\xc3\xa1tis at\xc3\xa9 31/12");
 	CHECK_ERR(GSM_DialService(gsm, (char *)"*222#"), ERR_NONE);
 	CHECK(pump_until(&seen.ussd_count, 2, 5000));
 	CHECK_STR(seen.ussd_text, "Tem 50 SMS gr\xc3\xa1tis at\xc3\xa9 31/12");
 
 	/* Network-initiated USSD. */
-	emu_do("cusd Mensagem da rede");
+	atemu_do(emu, "cusd Mensagem da rede");
 	CHECK_ERR(GSM_GetSignalQuality(gsm, &sig), ERR_NONE);
 	CHECK(pump_until(&seen.ussd_count, 3, 5000));
 	CHECK_STR(seen.ussd_text, "Mensagem da rede");
@@ -683,8 +621,8 @@ case_pin(void)
 	int			 n;
 
 	emu_start(0);
-	emu_do("pin 1234");
-	emu_sms("sms-quiet", "+2389912345", "gsm7", "depois do PIN");
+	atemu_do(emu, "pin 1234");
+	atemu_sms(emu, "sms-quiet", "+2389912345", "gsm7", "depois do PIN");
 	/* Initialisation does not touch the SIM: it succeeds. */
 	connect_or_die(1);
 	CHECK_ERR(GSM_GetSecurityStatus(gsm, &st), ERR_NONE);
@@ -699,7 +637,7 @@ case_pin(void)
 	code.Type = SEC_Pin;
 	snprintf(code.Code, sizeof(code.Code), "0000");
 	CHECK_ERR(GSM_EnterSecurityCode(gsm, &code), ERR_SECURITYERROR);
-	CHECK_INT(emu_stat_int("pin_attempts"), 1);
+	CHECK_INT(atemu_stat_int(emu, "pin_attempts"), 1);
 
 	snprintf(code.Code, sizeof(code.Code), "1234");
 	err = GSM_EnterSecurityCode(gsm, &code);
@@ -722,7 +660,7 @@ case_unplug(void)
 	emu_start(0);
 	connect_or_die(1);
 	CHECK_ERR(GSM_GetSignalQuality(gsm, &sig), ERR_NONE);
-	emu_do("unplug");
+	atemu_do(emu, "unplug");
 	t0 = now_ms();
 	err = GSM_GetSignalQuality(gsm, &sig);
 	fprintf(stderr, "observed: after unplug GSM_GetSignalQuality -> %s "
@@ -733,16 +671,16 @@ case_unplug(void)
 	CHECK_ERR(err, ERR_DEVICEWRITEERROR);
 	CHECK_INT(GSM_IsConnected(gsm), TRUE);
 
-	emu_do("replug");
+	atemu_do(emu, "replug");
 	err = GSM_TerminateConnection(gsm);
 	fprintf(stderr, "observed: GSM_TerminateConnection -> %s\n",
 	    GSM_ErrorName(err));
 	CHECK_ERR(gsm_open(1), ERR_NONE);
 	CHECK_ERR(GSM_GetSignalQuality(gsm, &sig), ERR_NONE);
-	CHECK_INT(emu_stat_int("inits"), 2);
+	CHECK_INT(atemu_stat_int(emu, "inits"), 2);
 	/* Callbacks and incoming flags were reset by InitConnection. */
 	CHECK_ERR(GSM_SetIncomingSMS(gsm, TRUE), ERR_NONE);
-	emu_sms("sms", "+2389912345", "gsm7", "depois");
+	atemu_sms(emu, "sms", "+2389912345", "gsm7", "depois");
 	CHECK(pump_until(&seen.sms_count, 1, 5000));
 }
 
@@ -758,14 +696,14 @@ case_hang(void)
 	int			 n;
 
 	emu_start(0);
-	emu_sms("sms-quiet", "+2389912345", "gsm7", "x");
+	atemu_sms(emu, "sms-quiet", "+2389912345", "gsm7", "x");
 	connect_or_die(1);
 	/* Let gammu learn the SMS mode and memories first: hung during
 	 * that, it waits on AT+CPMS=? for 200 ticks (minutes). */
 	n = read_all(v, 4, &err);
 	CHECK_INT(n, 1);
 	free_all(v, n);
-	emu_do("hang 30000");
+	atemu_do(emu, "hang 30000");
 	/* GSM_SetIncomingUSSD sends AT+CUSD=1 with one of gammu's shortest
 	 * waits: 10 ticks, each lasting until the wall-clock second turns.
 	 * (GSM_DeleteSMS reads the message first: AT+CMGR waits 50.) */
@@ -776,14 +714,14 @@ case_hang(void)
 	    "%lld ms\n", GSM_ErrorName(err), took);
 	CHECK_ERR(err, ERR_TIMEOUT);
 	CHECK(took >= 8000 && took < 15000);
-	CHECK(emu_stat_int("dropped") > 0);
-	emu_do("resume");
+	CHECK(atemu_stat_int(emu, "dropped") > 0);
+	atemu_do(emu, "resume");
 	CHECK_ERR(GSM_GetSignalQuality(gsm, &sig), ERR_NONE);
 	memset(&del, 0, sizeof(del));
 	del.Folder = 0;
 	del.Location = 1;
 	CHECK_ERR(GSM_DeleteSMS(gsm, &del), ERR_NONE);
-	CHECK_INT(emu_stat_int("stored"), 0);
+	CHECK_INT(atemu_stat_int(emu, "stored"), 0);
 }
 
 static const struct {
@@ -828,6 +766,6 @@ main(int argc, char **argv)
 	/* The emulator must exit cleanly (sanitizer reports fail it). */
 	CHECK_INT(atemu_stop(emu), 0);
 	fprintf(stderr, "case %s: %d failure(s), %lld ms\n", argv[1],
-	    check_failures, now_ms() - t0);
-	return check_failures == 0 ? 0 : 1;
+	    check_failures(), now_ms() - t0);
+	return check_status();
 }

@@ -15,7 +15,6 @@
 #include "check.h"
 #include "pdu.h"
 
-int check_failures;
 
 /* 2026-11-22 10:00:00 UTC */
 #define T0	((time_t)1795341600)
@@ -207,15 +206,14 @@ test_deliver_gammu(void)
 		}
 		if (pdu_encode_deliver(&d, hex, sizeof(hex), &tpdu,
 		    &errstr) == -1) {
-			fprintf(stderr, "case %s: %s\n", t->name, errstr);
-			check_failures++;
+			check_fail(__FILE__, __LINE__, "pdu_encode_deliver",
+			    "case %s: %s", t->name, errstr);
 			continue;
 		}
 		CHECK_INT((int)strlen(hex) / 2 - 1, tpdu);
 		if (gammu_decode(hex, &sms, text, sizeof(text)) == -1) {
-			fprintf(stderr, "case %s: gammu cannot decode %s\n",
-			    t->name, hex);
-			check_failures++;
+			check_fail(__FILE__, __LINE__, "gammu_decode",
+			    "case %s: gammu cannot decode %s", t->name, hex);
 			continue;
 		}
 		EncodeUTF8(num, sms.Number);
@@ -361,10 +359,8 @@ main(void)
 	test_status_report_gammu();
 	test_split();
 	test_errors();
-	if (check_failures != 0) {
-		fprintf(stderr, "%d check(s) failed\n", check_failures);
+	if (check_status() != 0)
 		return 1;
-	}
 	fprintf(stderr, "all PDU checks passed\n");
 	return 0;
 }

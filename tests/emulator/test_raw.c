@@ -18,8 +18,6 @@
 #include "atemu_client.h"
 #include "check.h"
 
-int check_failures;
-
 static struct atemu	*emu;
 static int		 fd = -1;
 static char		 rx[8192];
@@ -93,10 +91,8 @@ ctl(const char *cmd, char *reply, size_t sz)
 {
 	const char	*errstr;
 
-	if (atemu_cmd(emu, reply, sz, &errstr, "%s", cmd) == -1) {
-		fprintf(stderr, "control %s: %s (%s)\n", cmd, errstr, reply);
-		exit(1);
-	}
+	REQUIRE(atemu_cmd(emu, reply, sz, &errstr, "%s", cmd) == 0,
+	    "control %s: %s (%s)", cmd, errstr, reply);
 }
 
 int
@@ -183,9 +179,5 @@ main(void)
 	close(fd);
 
 	CHECK_INT(atemu_stop(emu), 0);
-	if (check_failures != 0) {
-		fprintf(stderr, "%d check(s) failed\n", check_failures);
-		return 1;
-	}
-	return 0;
+	return check_status();
 }

@@ -92,18 +92,6 @@ wait_sent(const char *number, const char *starting)
 	return w.text;
 }
 
-static int
-inject(const char *from, const char *coding, const char *text)
-{
-	char hex[2048], reply[128];
-	const char *errstr;
-
-	if (atemu_hex(text, hex, sizeof hex) != 0)
-		return -1;
-	return atemu_cmd(emu, reply, sizeof reply, &errstr, "sms %s %s %s",
-	    from, coding, hex);
-}
-
 /* The test config with the modem lines pointed at the emulator. */
 static int
 use_emulator(struct gateway_proc *g)
@@ -163,8 +151,8 @@ main(void)
 	}
 
 	/* A U1 report, with an accent (UCS-2 on the air). */
-	CHECK(inject(MARIA, "ucs2", "ALERTA SV SX U1 V2 MENOR bar São "
-	    "Vicente, criança sozinha") == 0, "inject the report");
+	atemu_sms(emu, "sms", MARIA, "ucs2", "ALERTA SV SX U1 V2 MENOR bar "
+	    "São Vicente, criança sozinha");
 	CHECK(wait_sql(1, "SELECT count(*) FROM alert WHERE sender = '"
 	    MARIA "'") == 0, "alert made");
 	ref = pgcluster_query_long(pg, "SELECT ref FROM alert WHERE sender = '"
@@ -203,7 +191,7 @@ main(void)
 
 	/* The duty phone answers OK: acknowledged, Maria told. */
 	snprintf(want, sizeof want, "OK %ld", ref);
-	CHECK(inject(PN_SV_1, "gsm7", want) == 0, "inject OK");
+	atemu_sms(emu, "sms", PN_SV_1, "gsm7", want);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM alert WHERE ref = %ld "
 	    "AND state = 'acknowledged' AND acknowledged_by = 'pn-sv'", ref);
 	CHECK(wait_sql(1, sql) == 0, "acknowledged");

@@ -1,10 +1,15 @@
 /*
- * check.h: the assertions and polling helper every test uses.
+ * check.h: the one test harness: the assertions and polling helper every
+ * test program uses (each links check_dep).
  *
- * CHECK(cond, fmt, ...) records a failure with file:line, the condition and
- * a got=/want= message and lets the test go on; REQUIRE() does the same and
- * exits (atexit handlers, such as pgcluster's, still clean up). A test's
- * main() ends with `return check_status();`.
+ * CHECK(cond[, fmt, ...]) records a failure with file:line, the condition
+ * and the message (got=/want=) and lets the test go on; it is an
+ * expression worth 1 when cond holds. CHECK_INT(got, want[, fmt, ...]) and
+ * CHECK_STR(got, want[, fmt, ...]) (NULL-safe) print got= and want=
+ * themselves. REQUIRE() is CHECK that exits (atexit handlers, such as
+ * pgcluster's, still clean up). A test's main() ends with
+ * `return check_status();' (or check_done(name), which also prints how
+ * many checks ran).
  *
  * test_wait_until() polls a predicate until it holds or a deadline passes:
  * tests wait for readiness this way, never with a fixed sleep.
@@ -16,17 +21,66 @@
 
 void	check_fail(const char *file, int line, const char *expr,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void	check_fail_bare(const char *file, int line, const char *expr);
+void	check_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int	check_note(int ok);	/* counts a check; returns ok */
+int	check_int(const char *file, int line, const char *expr,
+	    long long got, long long want);
+int	check_str(const char *file, int line, const char *expr,
+	    const char *got, const char *want);
 int	check_failures(void);
 int	check_status(void);
+int	check_done(const char *name);
 
-#define CHECK(cond, ...) \
-	((cond) ? 1 : (check_fail(__FILE__, __LINE__, #cond, __VA_ARGS__), 0))
+/* The message is optional: pick the macro by the number of arguments
+ * (ISO C wants at least one for a `...'). */
+#define CHECK_ARGN_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12,	\
+    _13, _14, _15, _16, _17, _18, _19, _20, _21, _22, _23, _24, N, ...) N
 
-#define REQUIRE(cond, ...) do {						\
-	if (!(cond)) {							\
-		check_fail(__FILE__, __LINE__, #cond, __VA_ARGS__);	\
+#define CHECK_B_(cond)							\
+	(check_note(!!(cond)) ? 1 :					\
+	    (check_fail_bare(__FILE__, __LINE__, #cond), 0))
+#define CHECK_M_(cond, ...)						\
+	(check_note(!!(cond)) ? 1 :					\
+	    (check_fail(__FILE__, __LINE__, #cond, __VA_ARGS__), 0))
+#define CHECK(...)						\
+	CHECK_ARGN_(__VA_ARGS__,					\
+	    CHECK_M_, CHECK_M_, CHECK_M_, CHECK_M_, CHECK_M_, \
+	    CHECK_M_, CHECK_M_, CHECK_M_, CHECK_M_, CHECK_M_, \
+	    CHECK_M_, CHECK_M_, CHECK_M_, CHECK_M_, CHECK_M_, \
+	    CHECK_M_, CHECK_M_, CHECK_M_, CHECK_M_, CHECK_M_, \
+	    CHECK_M_, CHECK_M_, CHECK_M_, CHECK_B_, x)(__VA_ARGS__)
+
+#define CHECK_INT_B_(got, want)						\
+	check_int(__FILE__, __LINE__, #got, (long long)(got),		\
+	    (long long)(want))
+#define CHECK_INT_M_(got, want, ...)					\
+	(CHECK_INT_B_(got, want) ? 1 : (check_msg(__VA_ARGS__), 0))
+#define CHECK_INT(...)						\
+	CHECK_ARGN_(__VA_ARGS__,					\
+	    CHECK_INT_M_, CHECK_INT_M_, CHECK_INT_M_, CHECK_INT_M_, \
+	    CHECK_INT_M_, CHECK_INT_M_, CHECK_INT_M_, CHECK_INT_M_, \
+	    CHECK_INT_M_, CHECK_INT_M_, CHECK_INT_M_, CHECK_INT_M_, \
+	    CHECK_INT_M_, CHECK_INT_M_, CHECK_INT_M_, CHECK_INT_M_, \
+	    CHECK_INT_M_, CHECK_INT_M_, CHECK_INT_M_, CHECK_INT_M_, \
+	    CHECK_INT_M_, CHECK_INT_M_, CHECK_INT_B_, x)(__VA_ARGS__)
+
+#define CHECK_STR_B_(got, want)						\
+	check_str(__FILE__, __LINE__, #got, (got), (want))
+#define CHECK_STR_M_(got, want, ...)					\
+	(CHECK_STR_B_(got, want) ? 1 : (check_msg(__VA_ARGS__), 0))
+#define CHECK_STR(...)						\
+	CHECK_ARGN_(__VA_ARGS__,					\
+	    CHECK_STR_M_, CHECK_STR_M_, CHECK_STR_M_, CHECK_STR_M_, \
+	    CHECK_STR_M_, CHECK_STR_M_, CHECK_STR_M_, CHECK_STR_M_, \
+	    CHECK_STR_M_, CHECK_STR_M_, CHECK_STR_M_, CHECK_STR_M_, \
+	    CHECK_STR_M_, CHECK_STR_M_, CHECK_STR_M_, CHECK_STR_M_, \
+	    CHECK_STR_M_, CHECK_STR_M_, CHECK_STR_M_, CHECK_STR_M_, \
+	    CHECK_STR_M_, CHECK_STR_M_, CHECK_STR_B_, x)(__VA_ARGS__)
+
+#define REQUIRE(...) do {						\
+	if (!CHECK(__VA_ARGS__))					\
 		exit(1);						\
-	}								\
 } while (0)
 
 /* Milliseconds on the monotonic clock. */

@@ -236,7 +236,7 @@ main(void)
 
 		out = run_try(&cb, NULL, "9912345", in, 1, &rc);
 		CHECK(out != NULL && json_valid(out), "junk %zu: invalid "
-		    "JSON: %s", i, out);
+		    "JSON: %s", i, out ? out : "(null)");
 		for (k = 0; out != NULL && k < sizeof keys / sizeof keys[0];
 		    k++)
 			CHECK(strstr(out, keys[k]) != NULL, "junk %zu: no %s", i,

@@ -18,7 +18,6 @@
 
 #include "spool_test.h"
 
-int test_failures;
 
 char *
 test_tmpdir(const char *tag)

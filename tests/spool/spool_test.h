@@ -1,5 +1,5 @@
 /*
- * spool_test.h: what the spool tests share: CHECK(), temporary
+ * spool_test.h: what the spool tests share (besides check.h): temporary
  * directories, sample messages, a recorder for spool reports, and an
  * independent encoder of the spool format (to pin db/spool.md).
  * Linked only into tests/spool/ programs.
@@ -12,17 +12,7 @@
 
 #include "spool.h"
 
-extern int test_failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		test_failures++;					\
-		fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__,	\
-		    __LINE__, #cond);					\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-	}								\
-} while (0)
+#include "check.h"
 
 /* A fresh private directory under $TMPDIR (or /tmp); caller frees and
  * removes it with test_rmtree. Exits on failure. */

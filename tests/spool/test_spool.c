@@ -370,7 +370,7 @@ check_file(const char *dir, const char *what, const uint8_t *data,
 	uint8_t			*moved;
 	size_t			 mlen;
 	char			 id[SPOOL_ID_MAX], *path, *cpath, *cause;
-	int			 before = test_failures;
+	int			 before = check_failures();
 
 	path = path_join(dir, name);
 	cpath = path_join(dir, "corrupt/00000000000000000042.msg");
@@ -421,7 +421,7 @@ check_file(const char *dir, const char *what, const uint8_t *data,
 out:
 	free(path);
 	free(cpath);
-	return (test_failures - before);
+	return (check_failures() - before);
 }
 
 /* Truncation at every byte offset is detected; a trailing byte too. */
@@ -964,13 +964,13 @@ main(void)
 	int	before;
 
 	for (i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		before = test_failures;
+		before = check_failures();
 		tests[i].fn();
-		printf("%s %s\n", test_failures == before ? "ok  " : "FAIL",
+		printf("%s %s\n", check_failures() == before ? "ok  " : "FAIL",
 		    tests[i].name);
 	}
-	if (test_failures != 0) {
-		fprintf(stderr, "%d check(s) failed\n", test_failures);
+	if (check_failures() != 0) {
+		fprintf(stderr, "%d check(s) failed\n", check_failures());
 		return (1);
 	}
 	return (0);

@@ -200,7 +200,7 @@ tmpfs_child(const char *mnt)
 	free(m.text);
 	spool_close(sp);
 	check_all_valid(dir, stored, "tmpfs after filling");
-	return (test_failures != 0);
+	return (check_failures() != 0);
 }
 
 static void
@@ -243,14 +243,14 @@ main(void)
 {
 	int	before;
 
-	before = test_failures;
+	before = check_failures();
 	test_fsize_limit();
-	printf("%s fsize_limit\n", test_failures == before ? "ok  " : "FAIL");
-	before = test_failures;
+	printf("%s fsize_limit\n", check_failures() == before ? "ok  " : "FAIL");
+	before = check_failures();
 	test_tmpfs();
-	printf("%s tmpfs\n", test_failures == before ? "ok  " : "FAIL");
-	if (test_failures != 0) {
-		fprintf(stderr, "%d check(s) failed\n", test_failures);
+	printf("%s tmpfs\n", check_failures() == before ? "ok  " : "FAIL");
+	if (check_failures() != 0) {
+		fprintf(stderr, "%d check(s) failed\n", check_failures());
 		return (1);
 	}
 	return (0);

@@ -8,19 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "config.h"
 
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__,	\
-		    __LINE__, #cond);					\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-	}								\
-} while (0)
 
 /* The pieces of a small valid file; a case replaces one of them. */
 #define GATEWAY "gateway = { name = \"t\"; spool_dir = \"/tmp/s\"; };\n"
@@ -418,6 +408,6 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		run_case(&cases[i], dir);
 	rmdir(dir);
-	printf("%zu config cases, %d failure(s)\n", i + 3, failures);
-	return failures ? 1 : 0;
+	printf("%zu config cases, %d failure(s)\n", i + 3, check_failures());
+	return check_status();
 }
