@@ -441,3 +441,16 @@ gateway_proc_destroy(struct gateway_proc *g)
 		if (gateway_procs[i] == g)
 			gateway_procs[i] = NULL;
 }
+
+int
+gateway_proc_finish(struct gateway_proc *g, int timeout_ms)
+{
+	int rc;
+
+	gateway_proc_signal(g, SIGTERM);
+	rc = gateway_proc_wait_exit(g, timeout_ms);
+	if (check_failures() || rc != 0)
+		gateway_proc_dump_log(g);
+	gateway_proc_destroy(g);
+	return rc;
+}

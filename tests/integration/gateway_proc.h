@@ -73,4 +73,9 @@ void gateway_proc_dump_log(const struct gateway_proc *g);
 
 void gateway_proc_destroy(struct gateway_proc *g);
 
+/* The end of a test's farold: SIGTERM, wait for it to exit, print its log
+ * if any check failed, and destroy. Returns the exit status (as
+ * gateway_proc_wait_exit). */
+int gateway_proc_finish(struct gateway_proc *g, int timeout_ms);
+
 #endif

@@ -570,11 +570,7 @@ main(void)
 	/* Over the whole run: each SMS sent once, and each with its row. */
 	wait_sent_matches_outbox();
 	test_recover_after_crash();
-	if (check_failures())
-		gateway_proc_dump_log(&g);
-	gateway_proc_signal(&g, SIGTERM);
-	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
-	gateway_proc_destroy(&g);
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
 	pgcluster_destroy(pg);
 	return check_status();
 }

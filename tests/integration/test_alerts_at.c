@@ -200,11 +200,7 @@ main(void)
 	CHECK(text != NULL, "acknowledgement notice PDU to the focal point");
 	free(text);
 
-	if (check_failures())
-		gateway_proc_dump_log(&g);
-	gateway_proc_signal(&g, SIGTERM);
-	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
-	gateway_proc_destroy(&g);
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
 	atemu_stop(emu);
 	pgcluster_destroy(pg);
 	return check_status();

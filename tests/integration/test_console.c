@@ -214,26 +214,20 @@ test_database_down(void)
 int
 main(void)
 {
-	if ((pg = pgcluster_start("console")) == NULL) {
-		fprintf(stderr, "FAIL: cannot start PostgreSQL\n");
-		return 1;
-	}
-	CHECK(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
-	CHECK(gateway_proc_start(&g) == 0, "start farold");
-	if (!CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready")) {
+	int ready;
+
+	/* A failed REQUIRE exits; farold and the cluster are removed at
+	 * exit. */
+	REQUIRE((pg = pgcluster_start("console")) != NULL, "PostgreSQL");
+	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	REQUIRE(gateway_proc_start(&g) == 0, "start farold");
+	if (!(ready = console_wait_db_ready(&g, WAIT_MS) == 0))
 		gateway_proc_dump_log(&g);
-		gateway_proc_destroy(&g);
-		pgcluster_destroy(pg);
-		return check_status();
-	}
+	REQUIRE(ready, "farold's database ready");
 	test_columns_text_and_json();
 	test_tables_follow_a_report();
 	test_database_down();
-	if (check_failures())
-		gateway_proc_dump_log(&g);
-	gateway_proc_signal(&g, SIGTERM);
-	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
-	gateway_proc_destroy(&g);
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
 	pgcluster_destroy(pg);
 	return check_status();
 }

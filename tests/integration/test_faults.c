@@ -136,11 +136,7 @@ test_kill9_storm(unsigned seed)
 	    gateway_proc_spool_count(&g));
 	check_exactly_once("kill storm", N);
 
-	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
-	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
-	if (check_failures())
-		gateway_proc_dump_log(&g);
-	gateway_proc_destroy(&g);
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
 }
 
 static void
@@ -186,11 +182,7 @@ test_database_crash(void)
 	    "show inbox: spooled got=%ld want>0", console_value(&g, "inbox",
 	    "spooled", NULL, NULL));
 
-	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
-	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
-	if (check_failures())
-		gateway_proc_dump_log(&g);
-	gateway_proc_destroy(&g);
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
 }
 
 static int
@@ -231,11 +223,7 @@ test_start_without_database(void)
 	CHECK(test_wait_until(WAIT_MS, spool_empty, &g) == 0, "spool empty");
 	check_exactly_once("start without database", N);
 
-	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
-	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
-	if (check_failures())
-		gateway_proc_dump_log(&g);
-	gateway_proc_destroy(&g);
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
 }
 
 int

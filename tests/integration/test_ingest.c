@@ -137,11 +137,7 @@ test_kill9_restart(void)
 	CHECK(pgcluster_query_long(pg, "SELECT count(DISTINCT text) FROM "
 	    "message") == N, "distinct texts want=%d", N);
 
-	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
-	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
-	if (check_failures())
-		gateway_proc_dump_log(&g);
-	gateway_proc_destroy(&g);
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
 }
 
 static void
