@@ -285,7 +285,7 @@ ingest_outbox_json(struct jsonw *w, const struct config *cfg,
 
 /* The message's own members of its batch element. */
 static void
-ingest_message_json(struct jsonw *w, const struct spool_message *msg)
+ingest_message_json(struct jsonw *w, const struct inbound_sms *msg)
 {
 	jsonw_str(w, "modem", msg->modem);
 	jsonw_str(w, "sender", msg->sender);
@@ -294,7 +294,7 @@ ingest_message_json(struct jsonw *w, const struct spool_message *msg)
 	jsonw_int(w, "received_at", msg->received_at);
 	jsonw_int(w, "parts", msg->parts);
 	jsonw_int(w, "concat_ref", msg->concat_ref);
-	jsonw_str(w, "kind", msg->kind);
+	jsonw_str(w, "kind", inbound_kind_name(msg->kind));
 	jsonw_int(w, "parts_expected", msg->parts_expected);
 }
 
@@ -657,7 +657,7 @@ ingest_flood_notice(struct ingest *ig, const struct config *cfg,
 }
 
 int
-ingest_message(struct ingest *ig, const struct spool_message *msg,
+ingest_message(struct ingest *ig, const struct inbound_sms *msg,
     int timeout_ms, ingest_cb cb, void *arg)
 {
 	const struct config *cfg = *ig->cfgp;
@@ -685,7 +685,7 @@ ingest_message(struct ingest *ig, const struct spool_message *msg,
 	ingest_message_json(&w, msg);
 	/* Only text messages mean something; binary data and status
 	 * reports are stored as they are. */
-	if (strcmp(msg->kind, "sms") == 0 && msg->text != NULL) {
+	if (msg->kind == INBOUND_TEXT && msg->text != NULL) {
 		if ((d = malloc(sizeof *d)) == NULL)
 			goto out;
 		p.cfg = cfg;

@@ -391,7 +391,7 @@ outbox_attach_modem(struct outbox *ob, struct modem *m)
 
 void
 outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
-    const struct spool_message *msg)
+    const struct inbound_sms *msg)
 {
 	static uint64_t next_direct;
 	struct decide_params p = { .default_area = -1, .spooled = 1 };
@@ -401,7 +401,7 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 	const char *cause, *text;
 	struct modem *m;
 
-	if (strcmp(msg->kind, "sms") != 0 || msg->text == NULL)
+	if (msg->kind != INBOUND_TEXT || msg->text == NULL)
 		return;
 	/* A flooding sender gets no forward at once (its alerts are held
 	 * for review when they reach the database). */

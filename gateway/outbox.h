@@ -18,7 +18,7 @@
 #include "config.h"
 #include "db.h"
 #include "modem.h"
-#include "spool.h"
+#include "message.h"
 
 struct outbox;
 
@@ -45,7 +45,7 @@ void outbox_attach_modem(struct outbox *ob, struct modem *m);
  * follows from the outbox when the spool is replayed.
  */
 void outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
-    const struct spool_message *msg);
+    const struct inbound_sms *msg);
 
 /* Rows may be due now: claim soon. Cheap; void * for ingest's kick. */
 void outbox_kick(void *ob);
