@@ -18,7 +18,7 @@
 #include "phone.h"
 #include "reply.h"
 #include "report.h"
-#include "route.h"
+#include "decide_route.h"
 
 /* What the caller knows beyond the message; any field may be 0. */
 struct decide_params {

@@ -27,7 +27,8 @@
 #include <libpq-fe.h>
 
 #include "decide.h"
-#include "flood.h"
+#include "decide_reply.h"
+#include "decide_flood.h"
 #include "ingest.h"
 #include "jsonw.h"
 #include "latency.h"
@@ -314,27 +315,6 @@ ingest_lang_of(const struct config *cfg, const char *number)
 	return REPLY_PT;
 }
 
-static const char *
-ingest_state_words(const char *state, enum reply_lang lang)
-{
-	static const char *const words[][3] = {
-		{ "received", "recebido, a encaminhar", "received, being sent" },
-		{ "invalid", "invalido", "invalid" },
-		{ "forwarded", "encaminhado", "forwarded" },
-		{ "delivered", "entregue, sem OK ainda", "delivered, no OK yet" },
-		{ "escalated", "escalado, sem OK ainda", "escalated, no OK yet" },
-		{ "acknowledged", "assumido", "taken in charge" },
-		{ "closed", "fechado", "closed" },
-		{ "cancelled", "anulado", "cancelled" },
-		{ "expired", "expirado", "expired" },
-	};
-
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (strcmp(words[i][0], state) == 0)
-			return words[i][lang == REPLY_EN ? 2 : 1];
-	return state;
-}
-
 static void
 ingest_queued_cb(const PGresult *res, const char *error, void *arg)
 {
@@ -465,13 +445,16 @@ ingest_command_followup(struct ingest_job *job, const PGresult *res, int row)
 		    holder_t == REPLY_INFO_FORWARD ? job->text : NULL, NULL,
 		    holder_purpose, alert_id, message_id);
 	if (t >= 0) {
+		char state_words[REPLY_MAX_BYTES];
 		struct report r;
 
+		decide_reply_state(cfg, state, job->lang, state_words,
+		    sizeof state_words);
 		memset(&r, 0, sizeof r);
 		r.cmd = job->cmd;
 		r.ref = job->ref;
 		ingest_followup_row(&w, cfg, t, job->sender, job->lang, ref,
-		    t == REPLY_STATUS ? ingest_state_words(state, job->lang) :
+		    t == REPLY_STATUS ? state_words :
 		    authority, NULL, &r, "reply", alert_id, message_id);
 	}
 	jsonw_end(&w, ']');

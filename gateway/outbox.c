@@ -16,7 +16,7 @@
 #include <libpq-fe.h>
 
 #include "decide.h"
-#include "flood.h"
+#include "decide_flood.h"
 #include "latency.h"
 #include "log.h"
 #include "outbox.h"
