@@ -312,7 +312,8 @@ ingest_job_done(struct ingest_job *job, const PGresult *res, int row)
 	    atoi(PQgetvalue(res, row, 6)) > 0) {
 		if (job->ig->latency != NULL && !PQgetisnull(res, row, 4))
 			latency_mark(job->ig->latency,
-			    atoll(PQgetvalue(res, row, 4)), job->t0_us);
+			    atoll(PQgetvalue(res, row, 4)),
+			    atoll(PQgetvalue(res, row, 5)), job->t0_us);
 		ingest_kick(job->ig);
 	}
 	ingest_job_free(job);

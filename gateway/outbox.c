@@ -272,16 +272,17 @@ outbox_hand_over(struct outbox *ob, const PGresult *res, int row)
 	}
 	if (modem_send(m, id, recipient, text, &cause) == 0) {
 		long long us = -1;
+		int64_t ref = 0;
 
 		if (ob->latency != NULL && strcmp(purpose, "forward") == 0 &&
 		    !PQgetisnull(res, row, 4))
 			us = latency_take(ob->latency,
-			    atoll(PQgetvalue(res, row, 4)));
+			    atoll(PQgetvalue(res, row, 4)), &ref);
+		/* An alert is named by the number the officer sees. */
 		if (us >= 0)
-			log_info("outbox: alert %s: first forward handed to "
+			log_info("outbox: alert %lld: first forward handed to "
 			    "modem %s %lld us after the report reached the "
-			    "gateway", PQgetvalue(res, row, 4), modem_name(m),
-			    us);
+			    "gateway", (long long)ref, modem_name(m), us);
 		else
 			log_debug("outbox: #%llu (%s) handed to modem %s",
 			    (unsigned long long)id, purpose, modem_name(m));
