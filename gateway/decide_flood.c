@@ -1,5 +1,6 @@
 /*
- * decide_flood.c: per-sender message rate and quarantine (see decide_flood.h).
+ * decide_flood.c: per-sender message rate and quarantine (see
+ * decide_flood.h).
  *
  * Each tracked sender keeps the times of its last FLOOD_KEEP messages in a
  * ring; "more than max in per_s" is then one comparison with the time of

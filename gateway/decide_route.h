@@ -1,5 +1,6 @@
 /*
- * decide_route.h: the routing decision for one report, from the config alone.
+ * decide_route.h: the routing decision for one report, from the config
+ * alone (part of the decision library, see decide.h).
  *
  * Pure: no I/O, no globals, no clock (the caller passes the time of
  * receipt). Called by farolctl try and by farold when an alert is made.
