@@ -507,7 +507,6 @@ outbox_in_flight(const struct outbox *ob)
 void
 outbox_get_stats(const struct outbox *ob, struct outbox_stats *st)
 {
-	st->in_flight = ob->n_sends;
 	st->direct_sent = ob->direct_sent;
 	st->direct_failed = ob->direct_failed;
 }

@@ -65,11 +65,9 @@ void outbox_drain(struct outbox *ob, void (*done)(void *), void *arg);
 /* SMS handed to modems and not yet answered. */
 int outbox_in_flight(const struct outbox *ob);
 
-/* What `farolctl show outbox' and `show spool' add to the database's
- * rows: what is in memory, and the forwards that have no row (sent from
- * the spool while the database was down) since start-up. */
+/* For `farolctl show spool': the forwards that have no outbox row (sent
+ * from the spool while the database was down) since start-up. */
 struct outbox_stats {
-	int in_flight;			/* handed to modems, not answered */
 	long long direct_sent;		/* spooled forwards submitted */
 	long long direct_failed;	/* spooled forwards not sent */
 };
