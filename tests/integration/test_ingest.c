@@ -6,7 +6,8 @@
  *   - kill -9 with 200 messages waiting, then a restart: each stored once,
  *     the inbox empty;
  *   - a reload (SIGHUP, farolctl) of a broken config keeps the daemon on
- *     the old one, and farolctl shows the problems as file:line;
+ *     the old one, and farolctl shows the problems as file:line; a good
+ *     one by SIGHUP reaches the registry in the database;
  *   - SIGTERM stops it with exit status 0.
  */
 #include <signal.h>
@@ -174,9 +175,20 @@ test_reload(void)
 	    NULL) == 0, "drop");
 	CHECK(stored_wait(pg, 1, WAIT_MS) == 0, "still storing after a bad reload");
 
-	/* The good file again: accepted. */
-	CHECK(good && gateway_proc_write_config(&g, good) == 0, "restore");
-	CHECK(console_reload(&g, NULL) == 0, "reloaded");
+	/* The good file again, giving Maria a PIN, by SIGHUP: accepted, and
+	 * the registry mirrored to the database says so. */
+	CHECK(good && gateway_proc_write_config(&g, good) == 0 &&
+	    gateway_proc_edit_config(&g, "phone = \"9912345\"; area = "
+	    "\"SV\"; lang = \"pt\"; pin = \"\"", "phone = \"9912345\"; "
+	    "area = \"SV\"; lang = \"pt\"; pin = \"4321\"") == 0,
+	    "restore, with a PIN for fp-sv-01");
+	CHECK(stored_q(pg, "SELECT count(*) FROM focal_point WHERE id = "
+	    "'fp-sv-01' AND has_pin") == 0, "no PIN before the reload");
+	CHECK(gateway_proc_signal(&g, SIGHUP) == 0, "SIGHUP");
+	CHECK(stored_wait_q(pg, WAIT_MS, 1, "SELECT count(*) FROM focal_point "
+	    "WHERE id = 'fp-sv-01' AND has_pin") == 1, "reloaded: the PIN "
+	    "reached the registry");
+	CHECK(console_reload(&g, NULL) == 0, "farolctl reload accepts it");
 
 	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
 	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit status 0");
