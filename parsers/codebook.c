@@ -244,14 +244,15 @@ codebook_check_lists(struct codebook_check *c, const struct codebook *cb)
 struct codebook_phrase {
 	const struct codebook_entry *e;
 	const char *what;
+	int seq;	/* areas first, then forms */
+	int alias;	/* an alias: a collision of two is told once */
 	char f[CODEBOOK_NAME_MAX];
 };
 
-/* Add the phrase of src and, if asked, its shortened form. */
+/* Add the phrase of src and, for names (1) and aliases (2), its short form. */
 static void
 codebook_phrase_add(struct codebook_phrase *ph, int *n, int max,
-    const struct codebook_entry *e, const char *what, const char *src,
-    int shortened)
+    const struct codebook_entry *e, int seq, const char *src, int alias)
 {
 	char abbr[CODEBOOK_NAME_MAX];
 
@@ -259,9 +260,11 @@ codebook_phrase_add(struct codebook_phrase *ph, int *n, int max,
 	    sizeof abbr) < 1)
 		return;
 	ph[*n].e = e;
-	ph[*n].what = what;
+	ph[*n].what = seq < CODEBOOK_MAX ? "area" : "form";
+	ph[*n].seq = seq;
+	ph[*n].alias = alias > 1;
 	(*n)++;
-	if (shortened && abbr[0] != '\0') {
+	if (alias && abbr[0] != '\0') {
 		ph[*n] = ph[*n - 1];
 		memcpy(ph[*n].f, abbr, sizeof abbr);
 		(*n)++;
@@ -273,25 +276,24 @@ codebook_phrases(const struct codebook *cb, struct codebook_phrase *ph,
     int max)
 {
 	const struct codebook_entry *e;
-	const char *what;
-	int n = 0, k, i, j, m;
+	int n = 0, k, i, j, m, seq;
 
 	for (k = 0; k < 2; k++) {
 		m = k == 0 ? cb->n_areas : cb->n_forms;
-		what = k == 0 ? "area" : "form";
 		for (i = 0; i < m && i < CODEBOOK_MAX; i++) {
 			e = k == 0 ? &cb->areas[i] : &cb->forms[i];
-			codebook_phrase_add(ph, &n, max, e, what, e->code, 0);
+			seq = k * CODEBOOK_MAX + i;
+			codebook_phrase_add(ph, &n, max, e, seq, e->code, 0);
 			if (k == 0) {
-				codebook_phrase_add(ph, &n, max, e, what,
+				codebook_phrase_add(ph, &n, max, e, seq,
 				    e->name_pt, 1);
-				codebook_phrase_add(ph, &n, max, e, what,
+				codebook_phrase_add(ph, &n, max, e, seq,
 				    e->name_en, 1);
 			}
 			for (j = 0; j < e->n_aliases && j < CODEBOOK_ALIAS_MAX;
 			    j++)
-				codebook_phrase_add(ph, &n, max, e, what,
-				    e->aliases[j], 1);
+				codebook_phrase_add(ph, &n, max, e, seq,
+				    e->aliases[j], 2);
 		}
 	}
 	return n;
@@ -338,7 +340,9 @@ codebook_check_aliases(struct codebook_check *c, const struct codebook *cb)
 				}
 				for (x = 0; x < n_ph; x++)
 					if (ph[x].e != e &&
-					    strcmp(ph[x].f, f) == 0)
+					    strcmp(ph[x].f, f) == 0 &&
+					    !(ph[x].alias &&
+					    ph[x].seq > k * CODEBOOK_MAX + i))
 						break;
 				if (x < n_ph)
 					codebook_problem(c, e->line, "%s \"%s\" "

@@ -581,6 +581,37 @@ main(void)
 		    r.notes[0].kind == REPORT_NOTE_IMPLIED_COMMAND,
 		    "multipart implied: rc=%d", rc);
 	}
+	{
+		/* aliases from the config: areas and forms, in text too */
+		static const struct sms_case alias_cases[] = {
+			{ "ALERTA Fogo Island SX U1 bar", "ALERTA FG SX U1 | bar", NODEF, 0 },
+			{ "ALERTA SX Sao Filipe U1 bar", "ALERTA FG SX U1 | bar", SV, 0 },
+			{ "ALERTA S. Filipe SX", "ALERTA FG SX U2", NODEF, 0 },
+			{ "ALERTA Mindelo prostituição V2", "ALERTA SV SX U2 V2", NODEF, 0 },
+			{ "Mindelo SX", "ALERTA SV SX U2 {implied}", NODEF, 0 },
+			{ "ALERTA SX U1 rapariga em São Filipe", E_WHICH_AREA("Sao Filipe", "FG", "SX"), SV, 0 },
+			{ "ALERTA SX U1 bar em Mindelo", "ALERTA SV SX U1 | bar em Mindelo {default SV}", SV, 0 },
+			{ "ALERTA FG Fogo Island SX", "ALERTA FG SX U2", NODEF, 0 },
+		};
+
+		snprintf(cb.areas[7].aliases[0], CODEBOOK_NAME_MAX, "Fogo Island");
+		snprintf(cb.areas[7].aliases[1], CODEBOOK_NAME_MAX, "Sao Filipe");
+		cb.areas[7].n_aliases = 2;
+		snprintf(cb.areas[1].aliases[0], CODEBOOK_NAME_MAX, "Mindelo");
+		cb.areas[1].n_aliases = 1;
+		snprintf(cb.forms[0].aliases[0], CODEBOOK_NAME_MAX, "prostituicao");
+		cb.forms[0].n_aliases = 1;
+		CHECK(codebook_validate(&cb, NULL, NULL) == 0, "aliases valid");
+		for (i = 0; i < sizeof alias_cases / sizeof alias_cases[0]; i++) {
+			const struct sms_case *c = &alias_cases[i];
+
+			len = strlen(c->in);
+			opt.default_area = c->default_area;
+			report_parse(&cb, &opt, c->in, len, &r);
+			describe(&cb, c->in, len, &r, got, sizeof got);
+			CHECK_STR(got, c->want, "alias row %zu: \"%s\"", i, c->in);
+		}
+	}
 	printf("report: %zu messages\n", sizeof cases / sizeof cases[0]);
 	return check_done("test_report");
 }
