@@ -705,8 +705,10 @@ report_codes(struct parser *p, struct lex_token *t)
 }
 
 /*
- * The first area the free text names (by name or alias, not by code: "ma"
- * is Kriolu) other than def, with where it is; -1 if none.
+ * The first area the free text names other than def, with where it is; -1
+ * if none. Names and aliases count; a code counts only when typed in
+ * capitals in a text that has lower-case letters ("bar no FG"), so that
+ * Kriolu "ma" or a text in capitals is not read as an island.
  */
 static int
 report_text_area(struct parser *p, int def, size_t *off, size_t *len)
@@ -714,19 +716,34 @@ report_text_area(struct parser *p, int def, size_t *off, size_t *len)
 	const struct names_phrase *ph;
 	struct lex_token t;
 	struct lex lx, after;
-	size_t end;
+	struct code c;
+	size_t end, text_end = p->r->text_off + p->r->text_len;
+	int lower = 0, k;
 
-	lex_init(&lx, p->s, p->r->text_off + p->r->text_len, p->r->text_off);
+	lex_init(&lx, p->s, text_end, p->r->text_off);
+	for (lex_next(&lx, &t); t.kind != LEX_END; lex_next(&lx, &t))
+		if (t.kind == LEX_WORD && t.letters > 0 && !t.upper)
+			lower = 1;
+	lex_init(&lx, p->s, text_end, p->r->text_off);
 	for (lex_next(&lx, &t); t.kind != LEX_END; lex_next(&lx, &t)) {
-		if (t.kind != LEX_WORD || (ph = names_match(&p->names,
-		    NAMES_AREA, &lx, &t, &after, &end)) == NULL)
+		if (t.kind != LEX_WORD)
 			continue;
-		if (ph->index != def) {
+		k = -1;
+		if ((ph = names_match(&p->names, NAMES_AREA, &lx, &t, &after,
+		    &end)) != NULL) {
+			k = ph->index;
+			lx = after;
+		} else if (lower && t.upper && t.digits == 0 &&
+		    report_code_exact(p, t.f, t.flen, &c) &&
+		    c.kind == CODE_AREA) {
+			k = c.value;
+			end = t.end;
+		}
+		if (k >= 0 && k != def) {
 			*off = t.off;
 			*len = end - t.off;
-			return ph->index;
+			return k;
 		}
-		lx = after;
 	}
 	return -1;
 }

@@ -373,6 +373,11 @@ static const struct sms_case cases[] = {
 	{ "ALERTA TF kel mininu ta bai pa Boa Vista", E_WHICH_AREA("Boa Vista", "BV", "TF"), SV, 0 },
 	{ "ALERTA SX U1 bar em São Vicente", "ALERTA SV SX U1 | bar em São Vicente {default SV}", SV, 0 },
 	{ "ALERTA SX U1 bar em S. Vicente, vem de Fogo", E_WHICH_AREA("Fogo", "FG", "SX"), SV, 0 },
+	{ "ALERTA SX U1 raparigas no bar FG", E_WHICH_AREA("FG", "FG", "SX"), SV, 0 },
+	{ "ALERTA SX U1 raparigas no bar SV", "ALERTA SV SX U1 | raparigas no bar SV {default SV}", SV, 0 },
+	{ "ALERTA SX U1 KEL MININU DI MA", "ALERTA SV SX U1 | KEL MININU DI MA {default SV}", SV, 0 },
+	{ "ALERTA SX U1 kel mininu ma se mai", "ALERTA SV SX U1 | kel mininu ma se mai {default SV}", SV, 0 },
+	{ "ALERTA SX U1 carro ST12A", "ALERTA SV SX U1 | carro ST12A {default SV}", SV, 0 },
 	{ "ALERTA SX U1 bar Sao e Vicente", "ALERTA SV SX U1 | bar Sao e Vicente {default SV}", SV, 0 },
 
 	/* a missing command */
