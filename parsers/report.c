@@ -704,11 +704,20 @@ report_codes(struct parser *p, struct lex_token *t)
 	return taken;
 }
 
+/* A token glued by a hyphen to the next or last one: "ST-12-AB", a plate. */
+static int
+report_glued(const struct parser *p, const struct lex_token *t)
+{
+	return (t->off > 0 && p->s[t->off - 1] == '-') ||
+	    (t->end < p->len && p->s[t->end] == '-');
+}
+
 /*
  * The first area the free text names other than def, with where it is; -1
  * if none. Names and aliases count; a code counts only when typed in
- * capitals in a text that has lower-case letters ("bar no FG"), so that
- * Kriolu "ma" or a text in capitals is not read as an island.
+ * capitals, on its own, in a text that has lower-case letters ("bar no
+ * FG"), so that Kriolu "ma", a text in capitals or a number plate
+ * ("ST-12-AB") is not read as an island.
  */
 static int
 report_text_area(struct parser *p, int def, size_t *off, size_t *len)
@@ -734,6 +743,7 @@ report_text_area(struct parser *p, int def, size_t *off, size_t *len)
 			k = ph->index;
 			lx = after;
 		} else if (lower && t.upper && t.digits == 0 &&
+		    !report_glued(p, &t) &&
 		    report_code_exact(p, t.f, t.flen, &c) &&
 		    c.kind == CODE_AREA) {
 			k = c.value;

@@ -377,6 +377,7 @@ static const struct sms_case cases[] = {
 	{ "ALERTA SX U1 raparigas no bar SV", "ALERTA SV SX U1 | raparigas no bar SV {default SV}", SV, 0 },
 	{ "ALERTA SX U1 KEL MININU DI MA", "ALERTA SV SX U1 | KEL MININU DI MA {default SV}", SV, 0 },
 	{ "ALERTA SX U1 kel mininu ma se mai", "ALERTA SV SX U1 | kel mininu ma se mai {default SV}", SV, 0 },
+	{ "ALERTA SX U1 carro matricula ST-12-AB", "ALERTA SV SX U1 | carro matricula ST-12-AB {default SV}", SV, 0 },
 	{ "ALERTA SX U1 carro ST12A", "ALERTA SV SX U1 | carro ST12A {default SV}", SV, 0 },
 	{ "ALERTA SX U1 bar Sao e Vicente", "ALERTA SV SX U1 | bar Sao e Vicente {default SV}", SV, 0 },
 
