@@ -353,6 +353,7 @@ config_read_codebook(struct config *cfg, const config_setting_t *g)
 	    config_setting_get_member(g, "areas"));
 	config_read_entries(cb->forms, &cb->n_forms,
 	    config_setting_get_member(g, "forms"));
+	codebook_prepare(cb);	/* names and aliases, folded once */
 }
 
 /* The closest template name to a misspelt one, or NULL. */

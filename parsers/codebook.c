@@ -71,6 +71,7 @@ codebook_default(struct codebook *cb)
 	snprintf(cb->country_code, sizeof cb->country_code, "238");
 	cb->national_length = 7;
 	snprintf(cb->ussd_service, sizeof cb->ussd_service, "384");
+	codebook_prepare(cb);
 }
 
 const char *

@@ -14,6 +14,8 @@
 #define CODEBOOK_CODE_MAX 8	/* bytes of a code, NUL included */
 #define CODEBOOK_NAME_MAX 64	/* bytes of a name (UTF-8), NUL included */
 #define CODEBOOK_ALIAS_MAX 6	/* aliases of one code */
+/* area names in two languages, aliases; each also shortened */
+#define CODEBOOK_NAMES_MAX (CODEBOOK_MAX * 2 * (2 + 2 * CODEBOOK_ALIAS_MAX))
 
 struct codebook_entry {
 	char code[CODEBOOK_CODE_MAX];	/* as written in the config, e.g. "SV" */
@@ -25,6 +27,13 @@ struct codebook_entry {
 	int line;			/* line in the config file, 0 if built in */
 };
 
+/* A name or alias as the parser matches it (parsers/names.h). */
+struct codebook_name {
+	char f[CODEBOOK_NAME_MAX];	/* folded, words glued: "SAOVICENTE" */
+	int kind;			/* enum names_kind: area or form */
+	int index;			/* in areas or forms */
+};
+
 struct codebook {
 	struct codebook_entry areas[CODEBOOK_MAX];
 	int n_areas;
@@ -33,6 +42,15 @@ struct codebook {
 	char country_code[8];	/* E.164 country code without '+', "238" */
 	int national_length;	/* digits of a national number, 7 in Cabo Verde */
 	char ussd_service[16];	/* USSD service code digits, "384" for *384# */
+
+	/*
+	 * Derived from the entries by codebook_prepare(), so that a report
+	 * does not fold every name again. Without it (names_ready 0) the
+	 * parser derives them for each report: right, only slower.
+	 */
+	struct codebook_name names[CODEBOOK_NAMES_MAX];
+	int n_names;
+	int names_ready;
 };
 
 /*
@@ -58,6 +76,12 @@ void codebook_default(struct codebook *cb);
  */
 int codebook_validate(const struct codebook *cb,
     void (*problem)(void *arg, int line, const char *reason), void *arg);
+
+/*
+ * Derive cb->names from the entries; call it after changing them. The
+ * config loader and codebook_default() do. In parsers/names.c.
+ */
+void codebook_prepare(struct codebook *cb);
 
 /*
  * Why a folded code, alias or name cannot be used as one (it is a number,

@@ -47,99 +47,115 @@ names_fold(const char *name, char *out, size_t outsz, char *abbr,
 	return n == 0 ? -1 : words;
 }
 
+struct names_out {
+	struct codebook_name *p;
+	int n;
+};
+
 /* Add a phrase unless it is empty or already there for the same entry. */
 static void
-names_add(struct names *nm, const char *f, enum names_kind kind, int index)
+names_add(struct names_out *o, const char *f, enum names_kind kind,
+    int index)
 {
 	int i;
 
-	if (f[0] == '\0' || nm->n >= NAMES_MAX)
+	if (f[0] == '\0' || o->n >= CODEBOOK_NAMES_MAX)
 		return;
-	for (i = 0; i < nm->n; i++)
-		if (nm->p[i].kind == kind && nm->p[i].index == index &&
-		    strcmp(nm->p[i].f, f) == 0)
+	for (i = 0; i < o->n; i++)
+		if ((int)o->p[i].kind == (int)kind && o->p[i].index == index &&
+		    strcmp(o->p[i].f, f) == 0)
 			return;
-	snprintf(nm->p[nm->n].f, sizeof nm->p[nm->n].f, "%s", f);
-	nm->p[nm->n].kind = kind;
-	nm->p[nm->n].index = index;
-	nm->n++;
+	snprintf(o->p[o->n].f, sizeof o->p[o->n].f, "%s", f);
+	o->p[o->n].kind = kind;
+	o->p[o->n].index = index;
+	o->n++;
 }
 
 static void
-names_add_name(struct names *nm, const char *name, enum names_kind kind,
+names_add_name(struct names_out *o, const char *name, enum names_kind kind,
     int index)
 {
 	char f[CODEBOOK_NAME_MAX], abbr[CODEBOOK_NAME_MAX];
 
 	if (names_fold(name, f, sizeof f, abbr, sizeof abbr) < 1)
 		return;
-	names_add(nm, f, kind, index);
-	names_add(nm, abbr, kind, index);
+	names_add(o, f, kind, index);
+	names_add(o, abbr, kind, index);
 }
 
 static void
-names_add_aliases(struct names *nm, const struct codebook_entry *e,
+names_add_aliases(struct names_out *o, const struct codebook_entry *e,
     enum names_kind kind, int index)
 {
 	int j, n = e->n_aliases < CODEBOOK_ALIAS_MAX ? e->n_aliases :
 	    CODEBOOK_ALIAS_MAX;
 
 	for (j = 0; j < n; j++)
-		names_add_name(nm, e->aliases[j], kind, index);
+		names_add_name(o, e->aliases[j], kind, index);
 }
 
-/* Does f fold like a code of the codebook? */
+/* Does f fold like one of the n folded codes? */
 static int
-names_is_code(const struct codebook *cb, const char *f)
+names_is_code(char codes[][CODEBOOK_CODE_MAX * 4], int n, const char *f)
 {
-	char c[CODEBOOK_CODE_MAX * 4];
 	int i;
 
-	for (i = 0; i < cb->n_areas && i < CODEBOOK_MAX; i++)
-		if (fold_word(cb->areas[i].code, c, sizeof c) > 0 &&
-		    strcmp(c, f) == 0)
-			return 1;
-	for (i = 0; i < cb->n_forms && i < CODEBOOK_MAX; i++)
-		if (fold_word(cb->forms[i].code, c, sizeof c) > 0 &&
-		    strcmp(c, f) == 0)
+	for (i = 0; i < n; i++)
+		if (strcmp(codes[i], f) == 0)
 			return 1;
 	return 0;
 }
 
-void
-names_build(struct names *nm, const struct codebook *cb)
+int
+names_build(struct codebook_name *p, const struct codebook *cb)
 {
-	int i, j, k, keep, n_areas, n_forms;
+	char codes[2 * CODEBOOK_MAX][CODEBOOK_CODE_MAX * 4];
+	struct names_out o = { p, 0 };
+	int i, j, k, keep, n_areas, n_forms, n_codes = 0;
 
-	nm->n = 0;
 	n_areas = cb->n_areas < CODEBOOK_MAX ? cb->n_areas : CODEBOOK_MAX;
 	n_forms = cb->n_forms < CODEBOOK_MAX ? cb->n_forms : CODEBOOK_MAX;
+	for (i = 0; i < n_areas; i++)
+		if (fold_word(cb->areas[i].code, codes[n_codes],
+		    sizeof codes[n_codes]) > 0)
+			n_codes++;
+	for (i = 0; i < n_forms; i++)
+		if (fold_word(cb->forms[i].code, codes[n_codes],
+		    sizeof codes[n_codes]) > 0)
+			n_codes++;
 	for (i = 0; i < n_areas; i++) {
-		names_add_name(nm, cb->areas[i].name_pt, NAMES_AREA, i);
-		names_add_name(nm, cb->areas[i].name_en, NAMES_AREA, i);
-		names_add_aliases(nm, &cb->areas[i], NAMES_AREA, i);
+		names_add_name(&o, cb->areas[i].name_pt, NAMES_AREA, i);
+		names_add_name(&o, cb->areas[i].name_en, NAMES_AREA, i);
+		names_add_aliases(&o, &cb->areas[i], NAMES_AREA, i);
 	}
 	for (i = 0; i < n_forms; i++)
-		names_add_aliases(nm, &cb->forms[i], NAMES_FORM, i);
+		names_add_aliases(&o, &cb->forms[i], NAMES_FORM, i);
 
 	/* Leave out what reads as something else, or as two entries. */
-	for (i = k = 0; i < nm->n; i++) {
-		keep = !names_is_code(cb, nm->p[i].f) &&
-		    codebook_reserved(nm->p[i].f) == NULL;
-		for (j = 0; j < nm->n && keep; j++)
-			if (j != i && strcmp(nm->p[j].f, nm->p[i].f) == 0)
+	for (i = k = 0; i < o.n; i++) {
+		keep = !names_is_code(codes, n_codes, p[i].f) &&
+		    codebook_reserved(p[i].f) == NULL;
+		for (j = 0; j < o.n && keep; j++)
+			if (j != i && strcmp(p[j].f, p[i].f) == 0)
 				keep = 0;	/* same phrase, another entry */
 		if (keep)
-			nm->p[k++] = nm->p[i];
+			p[k++] = p[i];
 	}
-	nm->n = k;
+	return k;
 }
 
-const struct names_phrase *
+void
+codebook_prepare(struct codebook *cb)
+{
+	cb->n_names = names_build(cb->names, cb);
+	cb->names_ready = 1;
+}
+
+const struct codebook_name *
 names_match(const struct names *nm, int kind, const struct lex *lx,
     const struct lex_token *t, struct lex *after, size_t *end)
 {
-	const struct names_phrase *best = NULL;
+	const struct codebook_name *best = NULL;
 	struct lex peek = *lx;
 	struct lex_token tok = *t;
 	char cat[CODEBOOK_NAME_MAX];
@@ -155,7 +171,8 @@ names_match(const struct names *nm, int kind, const struct lex *lx,
 		cat[n] = '\0';
 		prefix = 0;
 		for (i = 0; i < nm->n; i++) {
-			if (kind >= 0 && (int)nm->p[i].kind != kind)
+			if (nm->p[i].f[0] != cat[0] ||
+			    (kind >= 0 && nm->p[i].kind != kind))
 				continue;
 			if (strcmp(nm->p[i].f, cat) == 0) {
 				best = &nm->p[i];

@@ -18,22 +18,14 @@
 #include "codebook.h"
 #include "lex.h"
 
-#define NAMES_MAX (CODEBOOK_MAX * (4 + CODEBOOK_ALIAS_MAX) + \
-	CODEBOOK_MAX * CODEBOOK_ALIAS_MAX)
-
 enum names_kind {
 	NAMES_AREA,
 	NAMES_FORM,
 };
 
-struct names_phrase {
-	char f[CODEBOOK_NAME_MAX];	/* folded, words glued */
-	enum names_kind kind;
-	int index;			/* in cb->areas or cb->forms */
-};
-
+/* The names a report is read with: a codebook's, or derived for it. */
 struct names {
-	struct names_phrase p[NAMES_MAX];
+	const struct codebook_name *p;
 	int n;
 };
 
@@ -47,12 +39,12 @@ int names_fold(const char *name, char *out, size_t outsz, char *abbr,
     size_t abbrsz);
 
 /*
- * The phrases of a validated codebook: area names (both languages, and
- * shortened), area and form aliases. A phrase that folds like a code, a
- * reserved word or a phrase of another entry is left out: it would be a
- * guess.
+ * The phrases of a codebook, into p (CODEBOOK_NAMES_MAX of them): area
+ * names (both languages, and shortened), area and form aliases. A phrase
+ * that folds like a code, a reserved word or a phrase of another entry is
+ * left out: it would be a guess. Returns how many.
  */
-void names_build(struct names *nm, const struct codebook *cb);
+int names_build(struct codebook_name *p, const struct codebook *cb);
 
 /*
  * Does a phrase (of the given kind, or any if kind < 0) start at token t,
@@ -60,7 +52,7 @@ void names_build(struct names *nm, const struct codebook *cb);
  * the phrase and sets *after to the lexer after its last token and *end to
  * that token's end. NULL otherwise.
  */
-const struct names_phrase *names_match(const struct names *nm, int kind,
+const struct codebook_name *names_match(const struct names *nm, int kind,
     const struct lex *lx, const struct lex_token *t, struct lex *after,
     size_t *end);
 

@@ -45,7 +45,8 @@ struct parser {
 	char areas[CODEBOOK_MAX][CODEBOOK_CODE_MAX];
 	char forms[CODEBOOK_MAX][CODEBOOK_CODE_MAX];
 	int n_areas, n_forms;
-	struct names names;	/* area names, aliases */
+	struct names names;	/* area names, aliases: cb's or own */
+	struct codebook_name own[CODEBOOK_NAMES_MAX];
 	int explicit_codes;	/* area or form codes typed */
 	int urgency_set;	/* an urgency was typed */
 	size_t v_off, v_len;	/* the V token, for a mismatch */
@@ -563,9 +564,23 @@ report_split_code(const struct lex_token *t,
 	return report_counted(g, next->flen + 1, c);
 }
 
+/* names_match() within this codebook's lists (a stale table is harmless). */
+static const struct codebook_name *
+report_names_match(struct parser *p, int kind, const struct lex *lx,
+    const struct lex_token *t, struct lex *after, size_t *end)
+{
+	const struct codebook_name *ph;
+
+	ph = names_match(&p->names, kind, lx, t, after, end);
+	if (ph == NULL || ph->index < 0 || ph->index >= (ph->kind ==
+	    NAMES_AREA ? p->n_areas : p->n_forms))
+		return NULL;
+	return ph;
+}
+
 /* The code an area name or alias stands for. */
 static void
-report_phrase_code(struct parser *p, const struct names_phrase *ph,
+report_phrase_code(struct parser *p, const struct codebook_name *ph,
     struct code *c)
 {
 	memset(c, 0, sizeof *c);
@@ -583,7 +598,7 @@ static int
 report_code_starts(struct parser *p, const struct lex *lx,
     const struct lex_token *t, struct code *c)
 {
-	const struct names_phrase *ph;
+	const struct codebook_name *ph;
 	struct lex after;
 	size_t end;
 	int doubled = 0;
@@ -591,7 +606,7 @@ report_code_starts(struct parser *p, const struct lex *lx,
 	memset(c, 0, sizeof *c);
 	if (t->kind != LEX_WORD)
 		return 0;
-	if ((ph = names_match(&p->names, -1, lx, t, &after, &end)) != NULL) {
+	if ((ph = report_names_match(p, -1, lx, t, &after, &end)) != NULL) {
 		report_phrase_code(p, ph, c);
 		return 1;
 	}
@@ -613,7 +628,7 @@ static int
 report_read_code(struct parser *p, const struct lex_token *t, struct code *c,
     struct lex *after, size_t *end, int *note)
 {
-	const struct names_phrase *ph;
+	const struct codebook_name *ph;
 	struct lex_token next;
 	struct lex peek;
 	struct code nc;
@@ -622,7 +637,7 @@ report_read_code(struct parser *p, const struct lex_token *t, struct code *c,
 	*note = -1;
 	*after = p->lx;
 	*end = t->end;
-	if ((ph = names_match(&p->names, -1, &p->lx, t, after, end)) != NULL) {
+	if ((ph = report_names_match(p, -1, &p->lx, t, after, end)) != NULL) {
 		report_phrase_code(p, ph, c);
 		return 1;
 	}
@@ -722,40 +737,41 @@ report_glued(const struct parser *p, const struct lex_token *t)
 static int
 report_text_area(struct parser *p, int def, size_t *off, size_t *len)
 {
-	const struct names_phrase *ph;
+	const struct codebook_name *ph;
 	struct lex_token t;
 	struct lex lx, after;
 	struct code c;
-	size_t end, text_end = p->r->text_off + p->r->text_len;
-	int lower = 0, k;
+	size_t end, code_off = 0, code_len = 0;
+	int lower = 0, code = -1;
 
-	lex_init(&lx, p->s, text_end, p->r->text_off);
-	for (lex_next(&lx, &t); t.kind != LEX_END; lex_next(&lx, &t))
-		if (t.kind == LEX_WORD && t.letters > 0 && !t.upper)
-			lower = 1;
-	lex_init(&lx, p->s, text_end, p->r->text_off);
+	lex_init(&lx, p->s, p->r->text_off + p->r->text_len, p->r->text_off);
 	for (lex_next(&lx, &t); t.kind != LEX_END; lex_next(&lx, &t)) {
 		if (t.kind != LEX_WORD)
 			continue;
-		k = -1;
-		if ((ph = names_match(&p->names, NAMES_AREA, &lx, &t, &after,
+		if (t.letters > 0 && !t.upper)
+			lower = 1;
+		if ((ph = report_names_match(p, NAMES_AREA, &lx, &t, &after,
 		    &end)) != NULL) {
-			k = ph->index;
+			if (ph->index != def) {
+				*off = t.off;
+				*len = end - t.off;
+				return ph->index;
+			}
 			lx = after;
-		} else if (lower && t.upper && t.digits == 0 &&
+		} else if (code < 0 && t.upper && t.digits == 0 &&
 		    !report_glued(p, &t) &&
 		    report_code_exact(p, t.f, t.flen, &c) &&
-		    c.kind == CODE_AREA) {
-			k = c.value;
-			end = t.end;
-		}
-		if (k >= 0 && k != def) {
-			*off = t.off;
-			*len = end - t.off;
-			return k;
+		    c.kind == CODE_AREA && c.value != def) {
+			code = c.value;
+			code_off = t.off;
+			code_len = t.end - t.off;
 		}
 	}
-	return -1;
+	if (code < 0 || !lower)
+		return -1;
+	*off = code_off;
+	*len = code_len;
+	return code;
 }
 
 /* After the codes: the default area, the required codes, V against F+M. */
@@ -995,7 +1011,13 @@ report_parse(const struct codebook *cb, const struct parse_options *opt,
 	p.v_off = p.v_len = 0;
 	report_clear(out);
 	report_fold_codes(&p);
-	names_build(&p.names, cb);
+	p.names.p = cb->names;
+	p.names.n = cb->n_names < 0 ? 0 : cb->n_names > CODEBOOK_NAMES_MAX ?
+	    CODEBOOK_NAMES_MAX : cb->n_names;
+	if (!cb->names_ready) {
+		p.names.p = p.own;
+		p.names.n = names_build(p.own, cb);
+	}
 
 	/* "?" alone or first is AJUDA; lex would skip it as a separator. */
 	while (start < len && (text[start] == ' ' || text[start] == '\t' ||
@@ -1024,7 +1046,7 @@ report_parse(const struct codebook *cb, const struct parse_options *opt,
 		report_note(&p, REPORT_NOTE_GLUED_REF, t.off, t.end - t.off,
 		    as);
 		lex_next(&p.lx, &t);
-	} else if (t.kind == LEX_WORD && names_match(&p.names, -1, &p.lx, &t,
+	} else if (t.kind == LEX_WORD && report_names_match(&p, -1, &p.lx, &t,
 	    &after, &end) != NULL) {
 		return report_implied(&p, opt, &t);	/* "Maio SX", not MAIS */
 	} else if ((w = report_command_near(&t)) != NULL) {

@@ -89,6 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(aliased.forms[0].aliases[0], CODEBOOK_NAME_MAX,
 		    "prostituicao");
 		aliased.forms[0].n_aliases = 1;
+		codebook_prepare(&aliased);
 		if (codebook_validate(&aliased, NULL, NULL) != 0)
 			fuzz_fail("aliased codebook refused");
 		ready = 1;

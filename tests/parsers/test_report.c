@@ -607,6 +607,7 @@ main(void)
 		cb.areas[1].n_aliases = 1;
 		snprintf(cb.forms[0].aliases[0], CODEBOOK_NAME_MAX, "prostituicao");
 		cb.forms[0].n_aliases = 1;
+		codebook_prepare(&cb);
 		CHECK(codebook_validate(&cb, NULL, NULL) == 0, "aliases valid");
 		for (i = 0; i < sizeof alias_cases / sizeof alias_cases[0]; i++) {
 			const struct sms_case *c = &alias_cases[i];
