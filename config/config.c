@@ -57,7 +57,8 @@ static const struct schema_key area_keys[] = {
 	STR_KEY("code", 1, 1, CODEBOOK_CODE_MAX - 1),
 	STR_KEY("name", 1, 1, CODEBOOK_NAME_MAX - 1),
 	STR_KEY("name_en", 0, 0, CODEBOOK_NAME_MAX - 1),
-	{ "aliases", SCHEMA_STRING_ARRAY, 0, 0, 0, NULL, NULL },
+	{ "aliases", SCHEMA_STRING_ARRAY, 0, 0, CODEBOOK_NAME_MAX - 1, NULL,
+	    NULL },
 	END_KEY,
 };
 
@@ -299,8 +300,7 @@ config_read_modems(struct config *cfg, const config_setting_t *list,
 
 /*
  * What focal points type for a code. n_aliases counts them all, so that
- * codebook_validate() refuses too many; one too long for its buffer is
- * kept cut to an invalid "-", refused there too.
+ * codebook_validate() refuses too many. The schema refused one too long.
  */
 static void
 config_read_aliases(struct codebook_entry *e, const config_setting_t *list)
@@ -313,8 +313,8 @@ config_read_aliases(struct codebook_entry *e, const config_setting_t *list)
 	e->n_aliases = config_setting_length(list);
 	for (j = 0; j < e->n_aliases && j < CODEBOOK_ALIAS_MAX; j++) {
 		v = config_setting_get_string_elem(list, j);
-		if (v == NULL || strlen(v) >= sizeof e->aliases[j])
-			v = "-";
+		if (v == NULL)
+			v = "";
 		snprintf(e->aliases[j], sizeof e->aliases[j], "%s", v);
 	}
 }
