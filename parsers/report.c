@@ -172,19 +172,21 @@ report_clear(struct report *r)
 	r->victims = r->females = r->males = -1;
 }
 
-static void
+/* Record a repair; -1 when the notes are full. */
+static int
 report_note(struct parser *p, enum report_note_kind kind, size_t off,
     size_t len, const char *as)
 {
 	struct report_note *n;
 
 	if (p->r->n_notes >= REPORT_MAX_NOTES)
-		return;
+		return -1;
 	n = &p->r->notes[p->r->n_notes++];
 	n->kind = kind;
 	n->off = off;
 	n->len = len;
 	snprintf(n->as, sizeof n->as, "%.23s", as);
+	return 0;
 }
 
 static int
@@ -697,8 +699,9 @@ report_codes(struct parser *p, struct lex_token *t)
 			 */
 			if (c.kind == CODE_PIN)
 				snprintf(c.as, sizeof c.as, "PIN");
-			report_note(p, REPORT_NOTE_IGNORED, t->off,
-			    end - t->off, c.as);
+			if (report_note(p, REPORT_NOTE_IGNORED, t->off,
+			    end - t->off, c.as) != 0)
+				break;	/* no room to say so: keep it as text */
 			peek = after;
 			lex_next(&peek, &next);
 			if (!report_code_starts(p, &peek, &next, &nc))

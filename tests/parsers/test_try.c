@@ -265,6 +265,18 @@ main(void)
 	    strstr(out, "notified. Ignored: U3. CANCEL 88 if wrong.\"") != NULL
 	    && rc == 0, "ignored: %s", out);
 	free(out);
+	/* many conflicts: as many as fit in {note}, the receipt one SMS */
+	{
+		const char *r;
+
+		out = run_try(&cb, NULL, "9912345", "ALERTA SVV SXX U1 U3 MA "
+		    "BR ST V2 V3 F1 M1 P1 P2 U2 bar", 1, &rc);
+		r = out != NULL ? strstr(out, "\"reply\":\"") : NULL;
+		CHECK(r != NULL && strstr(r, "avisada. Ignorado: U3 MA BR ST V3. "
+		    "ANULAR <n> se errado.\"}") != NULL && strlen(r) - 11 <= 160,
+		    "conflicts: %s", out);
+		free(out);
+	}
 	/* an island in the text of an alert with no island code: a question */
 	out = run_try(&cb, &tp, "9912345", "ALERTA SX U1 bar no Fogo", 1, &rc);
 	CHECK(out != NULL && strstr(out, "\"error\":\"which_area\",\"reply\":"
