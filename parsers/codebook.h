@@ -67,8 +67,8 @@ void codebook_default(struct codebook *cb);
  * MENOR and its aliases, and no two codes (areas and forms together) may
  * fold alike; aliases must be letters, digits and spaces, at most
  * CODEBOOK_ALIAS_MAX per code, pass the same checks as codes, and fold
- * unlike any code, alias or area name of another entry; lists must not be empty and, with a USSD service code, hold
- * at most 9 entries; the country code and national length must make E.164
+ * unlike any code, alias or area name of another entry; lists must not be
+ * empty and, with a USSD service code, hold at most 9 entries; the country code and national length must make E.164
  * numbers. Calls problem (if not NULL) once per problem with the offending
  * entry's line (0 for settings without one) and a reason such as
  * `area code "sv" collides with area "SV" (line 40)`. Returns the number

@@ -2,9 +2,10 @@
  * names.c: area names and aliases folded into phrases, and matched over
  * the tokens of a report.
  *
- * Built once per report_parse() from the codebook (a few hundred short
- * strings) and read by the code reader and the free-text scan of report.c;
- * codebook_validate() folds aliases the same way to refuse collisions.
+ * The phrases are built once per codebook by codebook_prepare() (or by
+ * report_parse() for a codebook that was not prepared) and read by the
+ * code reader and the free-text scan of report.c; codebook_validate()
+ * folds aliases the same way to refuse collisions.
  */
 #include <stdio.h>
 #include <string.h>
