@@ -620,9 +620,63 @@ report_code_starts(struct parser *p, const struct lex *lx,
 	return 0;
 }
 
+/* The word for island, before or after an island: "ILHA DO FOGO". */
+static int
+report_island_word(const struct lex_token *t)
+{
+	return t->kind == LEX_WORD && (strcmp(t->f, "ILHA") == 0 ||
+	    strcmp(t->f, "ISLAND") == 0);
+}
+
 /*
- * Read the code at token t, p->lx being just after it: a name or alias
- * (one or more tokens), an exact code, a split "V 2", or a near miss. Sets
+ * An area, by code or name, at token t (lx just after it), with the word
+ * for island around it: "ILHA DO FOGO", "ilha de Santiago", "Island of
+ * Sal", "Fogo Island". Sets *after and *end past it. 0 if there is none.
+ */
+static int
+report_island(struct parser *p, const struct lex_token *t, struct code *c,
+    struct lex *after, size_t *end)
+{
+	static const char *const of[] = { "DO", "DA", "DE", "D", "OF" };
+	const struct codebook_name *ph;
+	struct lex_token w = *t, next;
+	struct lex lx = p->lx, peek;
+	size_t i;
+	int before = report_island_word(&w);
+
+	if (before) {
+		lex_next(&lx, &w);
+		for (i = 0; w.kind == LEX_WORD && i < sizeof of / sizeof of[0];
+		    i++)
+			if (strcmp(w.f, of[i]) == 0) {
+				lex_next(&lx, &w);
+				break;
+			}
+	}
+	if (w.kind != LEX_WORD)
+		return 0;
+	if ((ph = report_names_match(p, NAMES_AREA, &lx, &w, after, end)) !=
+	    NULL)
+		report_phrase_code(p, ph, c);
+	else if (before && report_code_exact(p, w.f, w.flen, c) &&
+	    c->kind == CODE_AREA) {
+		*after = lx;
+		*end = w.end;
+	} else
+		return 0;
+	peek = *after;
+	lex_next(&peek, &next);
+	if (!before && report_island_word(&next)) {
+		*after = peek;
+		*end = next.end;
+	}
+	return 1;
+}
+
+/*
+ * Read the code at token t, p->lx being just after it: an island with the
+ * word for island around it, a name or alias (one or more tokens), an
+ * exact code, a split "V 2", or a near miss. Sets
  * *after to the lexer past it, *end to its last byte and *note to the
  * repair to record (-1 for none). Returns 0 when t is no code.
  */
@@ -639,6 +693,8 @@ report_read_code(struct parser *p, const struct lex_token *t, struct code *c,
 	*note = -1;
 	*after = p->lx;
 	*end = t->end;
+	if (report_island(p, t, c, after, end))
+		return 1;
 	if ((ph = report_names_match(p, -1, &p->lx, t, after, end)) != NULL) {
 		report_phrase_code(p, ph, c);
 		return 1;
