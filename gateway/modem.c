@@ -4,9 +4,10 @@
  *
  * The worker is made of modem_*.c (see modem_private.h for who owns what).
  * Must never happen: deleting a message before the loop released it (the
- * worker deletes only released tokens), calling libgammu without
- * gammu_lock or from a gammu callback, answering a queued message twice or
- * never, entering a PIN again after the SIM refused it.
+ * worker deletes only released tokens), losing a release (a full socket
+ * keeps it here until the worker takes it: modem_flush), calling libgammu
+ * without gammu_lock or from a gammu callback, answering a queued message
+ * twice or never, entering a PIN again after the SIM refused it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,6 +84,8 @@ modem_record_cb(evutil_socket_t fd, short what, void *arg)
 			m->loop.thread_started = 0;
 			event_del(m->loop.ev);
 			event_del(m->loop.watchdog);
+			event_del(m->loop.flush_ev);
+			event_del(m->loop.retry_ev);
 			log_info("modem %s: stopped", m->cfg.name);
 			if (m->loop.stopped != NULL)
 				m->loop.stopped(m, m->loop.stopped_arg);
@@ -91,6 +94,78 @@ modem_record_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 	}
+}
+
+/*
+ * Pass the queued releases, then a queued stop, to the worker. What a full
+ * socket refuses waits until it is writable again (any other failure: a
+ * second later), in order, however long that takes.
+ */
+static void
+modem_flush(struct modem *m)
+{
+	struct modem_loop_side *l = &m->loop;
+	struct timeval later = { 1, 0 };
+	struct modem_record rec;
+	int failed = 0;
+
+	memset(&rec, 0, offsetof(struct modem_record, u));
+	rec.type = MODEM_REC_RELEASE;
+	while (l->head < l->n_releases) {
+		rec.token = l->releases[l->head];
+		if ((failed = modem_send_record(l->fd, &rec)) != 0)
+			break;
+		l->head++;
+	}
+	if (l->head == l->n_releases)
+		l->head = l->n_releases = 0;
+	if (!failed && l->stop_queued) {
+		rec.type = MODEM_REC_STOP;
+		rec.token = 0;
+		if ((failed = modem_send_record(l->fd, &rec)) == 0)
+			l->stop_queued = 0;
+	}
+	if (!failed)
+		return;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		event_add(l->flush_ev, NULL);
+	else
+		event_add(l->retry_ev, &later);
+}
+
+static void
+modem_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	modem_flush(arg);
+}
+
+/* Keep a release until the worker has it; out of memory is fatal here, as
+ * dropping it would keep the message on the SIM until a restart. */
+static void
+modem_queue_release(struct modem *m, uint64_t token)
+{
+	struct modem_loop_side *l = &m->loop;
+	uint64_t *grown;
+	size_t cap;
+
+	if (l->n_releases == l->releases_cap && l->head > 0) {
+		memmove(l->releases, l->releases + l->head,
+		    (l->n_releases - l->head) * sizeof *l->releases);
+		l->n_releases -= l->head;
+		l->head = 0;
+	}
+	if (l->n_releases == l->releases_cap) {
+		cap = l->releases_cap ? l->releases_cap * 2 : 64;
+		if ((grown = realloc(l->releases, cap * sizeof *grown)) ==
+		    NULL)
+			fatalx("modem %s: out of memory keeping a release",
+			    m->cfg.name);
+		l->releases = grown;
+		l->releases_cap = cap;
+	}
+	l->releases[l->n_releases++] = token;
 }
 
 struct modem *
@@ -147,6 +222,9 @@ modem_start(struct event_base *base, const struct modem_config *mc,
 	m->loop.watchdog = event_new(base, -1, EV_PERSIST, modem_watchdog_cb,
 	    m);
 	event_add(m->loop.watchdog, &tick);
+	m->loop.flush_ev = event_new(base, m->loop.fd, EV_WRITE,
+	    modem_flush_cb, m);
+	m->loop.retry_ev = evtimer_new(base, modem_flush_cb, m);
 	if (pthread_create(&m->loop.thread, NULL, modem_main, m) != 0) {
 		*cause = "cannot start the worker thread";
 		modem_free(m);
@@ -225,45 +303,54 @@ modem_get_health(const struct modem *m, struct modem_health *h)
 void
 modem_release(struct modem *m, uint64_t token)
 {
-	struct modem_record rec;
-
-	memset(&rec, 0, offsetof(struct modem_record, u));
-	rec.type = MODEM_REC_RELEASE;
-	rec.token = token;
-	modem_send_record(m->loop.fd, &rec);
+	modem_queue_release(m, token);
+	if (!event_pending(m->loop.flush_ev, EV_WRITE, NULL) &&
+	    !event_pending(m->loop.retry_ev, EV_TIMEOUT, NULL))
+		modem_flush(m);
 }
 
+/* The stop follows the releases queued before it: the worker deletes
+ * those messages before it ends. */
 void
 modem_stop(struct modem *m, void (*done)(struct modem *, void *), void *arg)
 {
-	struct modem_record rec;
-
-	memset(&rec, 0, offsetof(struct modem_record, u));
-	rec.type = MODEM_REC_STOP;
 	m->loop.stopped = done;
 	m->loop.stopped_arg = arg;
 	m->loop.stopping = 1;
-	modem_send_record(m->loop.fd, &rec);
+	m->loop.stop_queued = 1;
+	if (!event_pending(m->loop.flush_ev, EV_WRITE, NULL) &&
+	    !event_pending(m->loop.retry_ev, EV_TIMEOUT, NULL))
+		modem_flush(m);
 }
 
 void
 modem_free(struct modem *m)
 {
+	int flags;
+
 	if (m == NULL)
 		return;
 	if (m->loop.thread_started) {
-		/* Only when stopping failed: don't leave the thread running. */
-		struct modem_record rec;
-
-		memset(&rec, 0, offsetof(struct modem_record, u));
-		rec.type = MODEM_REC_STOP;
-		modem_send_record(m->loop.fd, &rec);
+		/* Only when stopping failed: don't leave the thread running.
+		 * No loop runs now: pass what is queued, then the stop,
+		 * waiting for room (the worker reads until it stops). */
+		if ((flags = fcntl(m->loop.fd, F_GETFL)) != -1)
+			fcntl(m->loop.fd, F_SETFL, flags & ~O_NONBLOCK);
+		event_del(m->loop.flush_ev);
+		event_del(m->loop.retry_ev);
+		m->loop.stop_queued = 1;
+		modem_flush(m);
 		pthread_join(m->loop.thread, NULL);
 	}
 	if (m->loop.ev != NULL)
 		event_free(m->loop.ev);
 	if (m->loop.watchdog != NULL)
 		event_free(m->loop.watchdog);
+	if (m->loop.flush_ev != NULL)
+		event_free(m->loop.flush_ev);
+	if (m->loop.retry_ev != NULL)
+		event_free(m->loop.retry_ev);
+	free(m->loop.releases);
 	close(m->loop.fd);
 	close(m->worker.fd);
 	pthread_mutex_destroy(&m->call.lock);

@@ -93,6 +93,8 @@ struct modem_loop_side {
 	int fd;			/* its end of the socketpair, non-blocking */
 	struct event *ev;	/* records from the worker */
 	struct event *watchdog;
+	struct event *flush_ev;	/* the socketpair is writable again */
+	struct event *retry_ev;	/* a send failed otherwise: try later */
 	pthread_t thread;
 	int thread_started;
 
@@ -106,6 +108,13 @@ struct modem_loop_side {
 
 	struct modem_health health;	/* the worker's last report + counts */
 	int stopping;
+
+	/* Releases not yet passed to the worker (its socket was full), from
+	 * releases[head] on; a stop waits behind them. Never dropped: a lost
+	 * release would hold its SIM slot until a restart (modem_flush). */
+	uint64_t *releases;
+	size_t head, n_releases, releases_cap;
+	int stop_queued;
 };
 
 /* Shared by the worker and the loop's watchdog, under lock. */

@@ -40,8 +40,15 @@ modem_send_record(int fd, const struct modem_record *rec)
 		n = send(fd, rec, size, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)size) {
-		log_error("modem: cannot pass a record between threads: %s",
-		    strerror(errno));
+		/* A full socket is the caller's to handle (the loop's end is
+		 * non-blocking: a send is refused, a release waits). */
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			int saved = errno;
+
+			log_error("modem: cannot pass a record between "
+			    "threads: %s", strerror(saved));
+			errno = saved;
+		}
 		return -1;
 	}
 	return 0;

@@ -1032,6 +1032,60 @@ case_sim_status_report(void)
 		fprintf(stderr, "cannot remove %s\n", bk.dir);
 }
 
+/*
+ * A release the worker's socket cannot take at once is kept and passed on
+ * later, never dropped: the message still leaves the SIM. The worker is
+ * held inside its read of the SIM (blocked handing messages to a loop that
+ * does not run, or still reading) while the loop fills the socket with
+ * releases of tokens nobody holds; then the first message is released.
+ */
+#define RELEASE_FULL_MESSAGES 1000	/* under the in-flight cap */
+#define RELEASE_FULL_UNKNOWN 200000	/* far more than the socket holds */
+
+static void
+case_release_full(void)
+{
+	const char *cause = NULL;
+	struct modem *held_m;
+	uint64_t held_token;
+	char path[128];
+	int i, want = 1;
+
+	dummy_sim_dir("release");
+	for (i = 1; i <= RELEASE_FULL_MESSAGES; i++) {
+		char text[32];
+
+		snprintf(text, sizeof text, "msg %d", i);
+		backlog_file(i, text, NULL);
+	}
+	config_dummy(MODEM_ROLE_RECEIVE);
+	modem = modem_start(base, &mc, 600, backlog_receive, NULL, &cause);
+	REQUIRE(modem != NULL, "modem_start: %s", cause);
+	REQUIRE(testloop_run_until(base, 10000, pred_backlog, &want) == 0,
+	    "received got=%d want=1", bk.total);
+	/* The first message is released below, and only there. */
+	held_m = bk.held[0].m;
+	held_token = bk.held[0].token;
+	bk.held[0] = bk.held[--bk.n_held];
+	/* The loop stops reading: the worker blocks on its full socket. */
+	usleep(1000 * 1000);
+	for (i = 0; i < RELEASE_FULL_UNKNOWN; i++)
+		modem_release(modem, UINT64_MAX - (uint64_t)i);
+	modem_release(held_m, held_token);
+	bk.release = 1;
+	want = RELEASE_FULL_MESSAGES;
+	CHECK(testloop_run_until(base, 30000, pred_backlog, &want) == 0,
+	    "received got=%d want=%d, left on the SIM got=%d want=0",
+	    bk.total, want, backlog_left());
+	CHECK(bk.total == RELEASE_FULL_MESSAGES && bk.bad == 0,
+	    "received got=%d (unexpected %d) want=%d", bk.total, bk.bad,
+	    RELEASE_FULL_MESSAGES);
+	modem_down();
+	snprintf(path, sizeof path, "rm -rf '%s'", bk.dir);
+	if (system(path) != 0)
+		fprintf(stderr, "cannot remove %s\n", bk.dir);
+}
+
 /* A modem left waiting for the PDU of an interrupted AT+CMGS (farold
  * killed, or aborted mid-send) is still brought up. */
 static void
@@ -1090,6 +1144,7 @@ static const struct {
 	{ "backlog", case_backlog },
 	{ "sim-status-report", case_sim_status_report },
 	{ "pending-prompt", case_pending_prompt },
+	{ "release-full", case_release_full },
 };
 
 int
