@@ -354,6 +354,8 @@ modem_free(struct modem *m)
 	close(m->loop.fd);
 	close(m->worker.fd);
 	pthread_mutex_destroy(&m->call.lock);
+	for (int i = 0; i < m->worker.n_pending; i++)
+		free(m->worker.pending[i].locations);
 	free(m->worker.pending);
 	free(m);
 }

@@ -1,7 +1,7 @@
 /*
- * modem_multipart.c: grouping concatenated parts into sets, handing over
- * complete ones, and timing out incomplete ones (handed over as they are,
- * marked incomplete, never dropped).
+ * modem_multipart.c: grouping concatenated parts into sets by part number,
+ * handing over complete ones, and timing out incomplete ones (handed over
+ * as they are, marked incomplete, never dropped).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,9 @@ modem_concat(const GSM_SMSMessage *sms, int *ref, int *part, int *total)
 {
 	const GSM_UDHHeader *u = &sms->UDH;
 
-	if (u->Type == UDH_NoUDH || u->AllParts <= 1 || u->PartNumber < 1)
+	/* A UDH numbers parts in one octet: anything else is no set. */
+	if (u->Type == UDH_NoUDH || u->AllParts <= 1 || u->PartNumber < 1 ||
+	    u->PartNumber > MODEM_MAX_PARTS || u->AllParts > MODEM_MAX_PARTS)
 		return 0;
 	*ref = u->ID16bit >= 0 ? u->ID16bit : u->ID8bit;
 	*part = u->PartNumber;
@@ -45,32 +47,43 @@ modem_partial_find(struct modem *m, const char *sender, int ref, int total)
 	return p;
 }
 
-static int
-modem_part_cmp(const void *a, const void *b)
+/* Hand a set over, or keep it (copies included) for when the pending cap
+ * has room. */
+static void
+modem_hand_over_set(struct modem *m, GSM_SMSMessage **set, int n, int ref,
+    int total, GSM_SMSMessage **copies, int n_copies)
 {
-	int ra = 0, pa = 0, ta = 0, rb = 0, pb = 0, tb = 0;
-
-	modem_concat(*(GSM_SMSMessage *const *)a, &ra, &pa, &ta);
-	modem_concat(*(GSM_SMSMessage *const *)b, &rb, &pb, &tb);
-	return pa - pb;
+	if (modem_hand_over(m, set, n, ref, total, 1, copies, n_copies) == 0)
+		return;
+	modem_backlog_add(m, set, n);
+	modem_backlog_add(m, copies, n_copies);
 }
 
 /*
- * Group messages into sets and hand over the ready ones; those the pending
- * cap refuses become the backlog. `full`: all is a whole read of the SIM
- * (incomplete sets not in it are forgotten).
+ * Group messages into sets by sender, reference and count, one part per
+ * part number: a part received twice (an SMSC retransmits) neither counts
+ * nor is joined twice; the copy is deleted with the set. A set is complete
+ * when it has as many distinct parts as it announces. Ready sets are
+ * handed over; those the pending cap refuses become the backlog. `full`:
+ * all is a whole read of the SIM (incomplete sets not in it are
+ * forgotten).
  */
 void
 modem_process(struct modem *m, GSM_SMSMessage *all, int count, int full)
 {
-	GSM_SMSMessage *set[MODEM_MAX_PARTS];
+	GSM_SMSMessage *bynum[MODEM_MAX_PARTS + 1];	/* by part number */
+	GSM_SMSMessage *set[MODEM_MAX_PARTS], **copies;
 	char sender[32], other[32];
 	struct modem_partial *partial;
 	int *used = calloc((size_t)count + 1, sizeof *used);
-	int i, j, n, ref, part, total, r2, p2, t2;
+	int i, j, k, n, nc, ref, part, total, r2, p2, t2;
 
-	if (used == NULL)
+	copies = calloc((size_t)count + 1, sizeof *copies);
+	if (used == NULL || copies == NULL) {
+		free(used);
+		free(copies);
 		return;
+	}
 	if (full)
 		for (i = 0; i < m->worker.n_partial; i++)
 			m->worker.partial[i].seen = 0;
@@ -80,14 +93,14 @@ modem_process(struct modem *m, GSM_SMSMessage *all, int count, int full)
 		used[i] = 1;
 		if (!modem_concat(&all[i], &ref, &part, &total)) {
 			set[0] = &all[i];
-			if (modem_hand_over(m, set, 1, -1, 1, 1) != 0)
-				modem_backlog_add(m, set, 1);
+			modem_hand_over_set(m, set, 1, -1, 1, NULL, 0);
 			continue;
 		}
 		EncodeUTF8(sender, all[i].Number);
-		set[0] = &all[i];
-		n = 1;
-		for (j = i + 1; j < count && n < MODEM_MAX_PARTS; j++) {
+		memset(bynum, 0, sizeof bynum);
+		bynum[part] = &all[i];
+		nc = 0;
+		for (j = i + 1; j < count; j++) {
 			if (used[j] || !modem_concat(&all[j], &r2, &p2, &t2) ||
 			    r2 != ref || t2 != total)
 				continue;
@@ -95,24 +108,32 @@ modem_process(struct modem *m, GSM_SMSMessage *all, int count, int full)
 			if (strcmp(other, sender) != 0)
 				continue;
 			used[j] = 1;
-			set[n++] = &all[j];
+			if (bynum[p2] == NULL)
+				bynum[p2] = &all[j];
+			else
+				copies[nc++] = &all[j];
 		}
-		qsort(set, (size_t)n, sizeof set[0], modem_part_cmp);
-		if (n >= total || n == MODEM_MAX_PARTS) {
-			if (modem_hand_over(m, set, n, ref, total, 1) != 0)
-				modem_backlog_add(m, set, n);
+		for (n = 0, k = 1; k <= MODEM_MAX_PARTS; k++)
+			if (bynum[k] != NULL)
+				set[n++] = bynum[k];
+		if (nc > 0)
+			log_info("modem %s: multipart set %d: %d part(s) "
+			    "received more than once; the copies are deleted, "
+			    "not joined", m->cfg.name, ref, nc);
+		if (n >= total) {
+			modem_hand_over_set(m, set, n, ref, total, copies, nc);
 			continue;
 		}
 		partial = modem_partial_find(m, sender, ref, total);
 		if (partial == NULL)
 			continue;
 		partial->seen = 1;
-		if (time(NULL) - partial->first_seen >= m->multipart_timeout_s) {
+		if (time(NULL) - partial->first_seen >=
+		    m->multipart_timeout_s) {
 			log_warn("modem %s: multipart set %d has %d of %d parts "
 			    "after %d s; storing it incomplete", m->cfg.name,
 			    ref, n, total, m->multipart_timeout_s);
-			if (modem_hand_over(m, set, n, ref, total, 1) != 0)
-				modem_backlog_add(m, set, n);
+			modem_hand_over_set(m, set, n, ref, total, copies, nc);
 		}
 	}
 	/* Forget sets that are gone (handed over or deleted). */
@@ -123,4 +144,5 @@ modem_process(struct modem *m, GSM_SMSMessage *all, int count, int full)
 		else
 			i++;
 	free(used);
+	free(copies);
 }

@@ -77,7 +77,7 @@ struct modem_pending {
 	uint64_t token;
 	int released;		/* durable: delete when connected */
 	int n;
-	int locations[MODEM_MAX_PARTS];
+	int *locations;		/* n SIM slots, copies of parts included */
 };
 
 /* An incomplete multipart set, remembered to time it out. */
@@ -235,7 +235,7 @@ void modem_queue_send(struct modem *m, const struct modem_outgoing *o);
 struct modem_pending *modem_find_pending(struct modem *m, uint64_t token);
 void modem_delete_released(struct modem *m);
 int modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n,
-    int ref, int total, int stored);
+    int ref, int total, int stored, GSM_SMSMessage **copies, int n_copies);
 void modem_backlog_add(struct modem *m, GSM_SMSMessage **set, int k);
 int modem_backlog_ready(const struct modem *m);
 void modem_drain_backlog(struct modem *m);

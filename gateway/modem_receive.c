@@ -56,6 +56,7 @@ modem_delete(struct modem *m, struct modem_pending *p)
 			    "duplicate)", m->cfg.name, p->locations[i],
 			    GSM_ErrorString(err));
 	}
+	free(p->locations);
 	*p = m->worker.pending[--m->worker.n_pending];
 }
 
@@ -122,14 +123,16 @@ modem_report(struct modem *m, const GSM_SMSMessage *sms)
 }
 
 /*
- * Build the message for parts[0..n) (sorted by part number) and hand it to
- * the loop. The SIM slots become pending until the loop releases them
- * (none for a +CMT message, which was never stored). Returns -1 when the
- * pending cap is reached.
+ * Build the message for parts[0..n) (distinct, sorted by part number) and
+ * hand it to the loop. The SIM slots become pending until the loop
+ * releases them (none for a +CMT message, which was never stored), with
+ * those of copies[0..n_copies), parts received twice, which are deleted
+ * with the message but not joined. Returns -1 when the pending cap is
+ * reached.
  */
 int
 modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
-    int total, int stored)
+    int total, int stored, GSM_SMSMessage **copies, int n_copies)
 {
 	struct modem_record rec;
 	struct inbound_sms *in;
@@ -143,7 +146,10 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 		if (!stored || m->worker.n_pending == MODEM_MAX_PENDING)
 			return 0;
 		/* Stored on the SIM: delete it, nothing else to keep. */
-		p = &m->worker.pending[m->worker.n_pending++];
+		p = &m->worker.pending[m->worker.n_pending];
+		if ((p->locations = malloc(sizeof *p->locations)) == NULL)
+			return 0;	/* read and reported again */
+		m->worker.n_pending++;
 		p->token = ++m->worker.next_token;
 		p->released = 1;
 		p->n = 1;
@@ -192,12 +198,21 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 		return 0;
 	}
 
-	p = &m->worker.pending[m->worker.n_pending++];
+	p = &m->worker.pending[m->worker.n_pending];
+	p->n = stored ? n + n_copies : 0;
+	p->locations = NULL;
+	if (p->n > 0 &&
+	    (p->locations = calloc((size_t)p->n, sizeof *p->locations)) ==
+	    NULL) {
+		inbound_sms_free(in);
+		return 0;	/* read again at the next poll */
+	}
+	m->worker.n_pending++;
 	p->token = in->token = ++m->worker.next_token;
 	p->released = 0;
-	p->n = stored ? n : 0;
 	for (i = 0; i < p->n; i++)
-		p->locations[i] = parts[i]->Location;
+		p->locations[i] = i < n ? parts[i]->Location :
+		    copies[i - n]->Location;
 	memset(&rec, 0, offsetof(struct modem_record, u));
 	rec.type = MODEM_REC_RECEIVED;
 	rec.sms = in;
@@ -292,7 +307,8 @@ modem_poll(struct modem *m)
 			 * long (a full SIM scan), and the message must not
 			 * wait for it. Parts of sets wait for the whole read. */
 			if (!modem_concat(one, &r, &p, &t)) {
-				if (modem_hand_over(m, &one, 1, -1, 1, 1) != 0)
+				if (modem_hand_over(m, &one, 1, -1, 1, 1,
+				    NULL, 0) != 0)
 					modem_backlog_add(m, &one, 1);
 				singles++;
 				continue;
@@ -325,7 +341,7 @@ modem_handle_caught(struct modem *m)
 
 	for (i = 0; i < m->worker.n_caught; i++) {
 		set[0] = &m->worker.caught[i];
-		if (modem_hand_over(m, set, 1, -1, 1, 0) != 0)
+		if (modem_hand_over(m, set, 1, -1, 1, 0, NULL, 0) != 0)
 			break;	/* the cap: kept until releases make room */
 	}
 	if (i > 0 && i < m->worker.n_caught)
