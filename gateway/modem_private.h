@@ -10,15 +10,16 @@
  * socketpair (modem_records.c).
  *
  * libgammu is not thread-safe: every libgammu call in the process is made
- * under one lock (modem_lock.c), with these exceptions, which gammu
- * 1.42's own source shows to touch only the caller's buffers:
+ * under one lock (modem_lock.c), with these exceptions, each safe for
+ * the reason given (read in the source of gammu 1.42, which farol uses):
  *   - UnicodeLength, EncodeUTF8 and DecodeUTF8 (libgammu/misc/coding/
  *     coding.c: loops over the arguments, no static buffer, no locale);
  *   - GSM_ErrorString (gsmcomon.c: a constant table and dgettext, which
  *     glibc documents as MT-Safe);
- *   - GSM_AbortOperation from the watchdog (it only sets a flag, and gammu
- *     documents it as safe from another thread);
- *   - GSM_InitLocales and GSM_SetDebugGlobal, once before any worker.
+ *   - GSM_AbortOperation from the watchdog (gsmstate.c: it only sets
+ *     s->Abort; gammu-statemachine.h calls it thread safe);
+ *   - GSM_InitLocales, GSM_SetDebugGlobal and GSM_GetGlobalDebug in
+ *     modem_global_init, once before any worker starts.
  * EncodeUnicode is not among them (it calls mbtowc, which depends on the
  * locale and keeps hidden state): it is called under the lock. Gammu's
  * callbacks (modem_connect.c) run inside a locked call and call nothing
