@@ -22,6 +22,7 @@
 #include "ingest.h"
 #include "latency.h"
 #include "log.h"
+#include "lookup.h"
 
 #define INBOX_RETRY_MIN_MS 500
 #define INBOX_RETRY_MAX_MS 30000
@@ -62,13 +63,13 @@ inbox_kind_name(enum inbound_kind kind)
 {
 	switch (kind) {
 	case INBOUND_BINARY:
-		return "binary";
+		return lookup_message_kind[KIND_BINARY];
 	case INBOUND_STATUS_REPORT:
-		return "status_report";
+		return lookup_message_kind[KIND_STATUS_REPORT];
 	case INBOUND_TEXT:
 		break;
 	}
-	return "sms";
+	return lookup_message_kind[KIND_SMS];
 }
 
 struct inbox *
