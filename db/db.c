@@ -360,7 +360,7 @@ db_send_simple(struct db *db, const char *sql, const char *what)
 static void
 db_migrate_next(struct db *db)
 {
-	char	*sql;
+	char	*sql, *cause = NULL;
 	char	 what[64];
 	int	 version, rc;
 
@@ -377,9 +377,11 @@ db_migrate_next(struct db *db)
 		db->schema_version = db->mig_version;
 		/* FALLTHROUGH */
 	case DB_MIG_LOCK:
-		rc = migrate_next_sql(db->schema_version, &sql, &version);
+		rc = migrate_next_sql(db->schema_version, &sql, &version,
+		    &cause);
 		if (rc == -1) {
-			db_lost(db, "migration: out of memory");
+			db_lost(db, cause);
+			free(cause);
 			return;
 		}
 		if (rc == 1) {
@@ -402,8 +404,9 @@ db_migrate_next(struct db *db)
 			    "migration commit");
 			return;
 		}
-		if ((sql = migrate_functions_sql()) == NULL) {
-			db_lost(db, "functions: out of memory");
+		if ((sql = migrate_functions_sql(&cause)) == NULL) {
+			db_lost(db, cause);
+			free(cause);
 			return;
 		}
 		db_send_simple(db, sql, "functions");

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cause.h"
 #include "migrate.h"
 
 /* pg_advisory_xact_lock key: "farolmig" as a big-endian int64. */
@@ -52,17 +53,19 @@ migrate_commit_sql(void)
 	return "COMMIT;\n";
 }
 
-/* The lines of a file, joined, then tail; NULL when memory is short. */
+/* The lines of a file, joined, then tail; NULL with *cause. */
 static char *
-migrate_join(const char *const *lines, const char *tail)
+migrate_join(const char *const *lines, const char *tail, char **cause)
 {
 	size_t	len = strlen(tail) + 2, i, n;
 	char	*s, *p;
 
 	for (i = 0; lines[i] != NULL; i++)
 		len += strlen(lines[i]);
-	if ((s = malloc(len)) == NULL)
+	if ((s = malloc(len)) == NULL) {
+		cause_set(cause, "out of memory for %zu bytes of SQL", len);
 		return NULL;
+	}
 	p = s;
 	for (i = 0; lines[i] != NULL; i++) {
 		n = strlen(lines[i]);
@@ -75,23 +78,23 @@ migrate_join(const char *const *lines, const char *tail)
 }
 
 char *
-migrate_functions_sql(void)
+migrate_functions_sql(char **cause)
 {
-	char	*sql, *part, *next;
+	char	*sql, *part;
 	size_t	 i;
 
-	if ((sql = strdup("")) == NULL)
+	/* Joined from the last file to the first, each before the rest. */
+	if ((sql = migrate_join((const char *const []){ NULL },
+	    migrate_commit_sql(), cause)) == NULL)
 		return NULL;
 	for (i = migrate_nfunction_files; i > 0; i--) {
-		part = migrate_join(migrate_function_files[i - 1].lines, sql);
+		part = migrate_join(migrate_function_files[i - 1].lines, sql,
+		    cause);
 		free(sql);
 		if ((sql = part) == NULL)
 			return NULL;
 	}
-	next = migrate_join((const char *const []){ sql, NULL },
-	    migrate_commit_sql());
-	free(sql);
-	return next;
+	return sql;
 }
 
 int
@@ -123,7 +126,7 @@ migrate_find_next(int current)
 }
 
 int
-migrate_next_sql(int current, char **sql, int *version)
+migrate_next_sql(int current, char **sql, int *version, char **cause)
 {
 	const struct migrate_file	*m;
 	char				 tail[256];
@@ -139,9 +142,11 @@ migrate_next_sql(int current, char **sql, int *version)
 	n = snprintf(tail, sizeof tail, "INSERT INTO schema_version "
 	    "(version, name, checksum) VALUES (%d, '%s', '%s');\n",
 	    m->version, m->name, m->checksum);
-	if (n < 0 || (size_t)n >= sizeof tail)
+	if (n < 0 || (size_t)n >= sizeof tail) {
+		cause_set(cause, "migration %d: name too long", m->version);
 		return -1;
-	if ((*sql = migrate_join(m->lines, tail)) == NULL)
+	}
+	if ((*sql = migrate_join(m->lines, tail, cause)) == NULL)
 		return -1;
 	*version = m->version;
 	return 1;

@@ -43,9 +43,9 @@ const char	*migrate_commit_sql(void);
 /*
  * Every function file, CREATE OR REPLACE, then COMMIT: ends the
  * transaction opened by migrate_lock_sql() once the migrations are
- * applied. Returns the SQL (caller frees), or NULL when memory is short.
+ * applied. Returns the SQL (caller frees), or NULL with *cause.
  */
-char		*migrate_functions_sql(void);
+char		*migrate_functions_sql(char **cause);
 /* The newest version known. */
 int		 migrate_latest(void);
 /*
@@ -54,8 +54,9 @@ int		 migrate_latest(void);
  * checksum (no COMMIT: pending migrations and the functions are one
  * transaction).
  * Returns 1 with *sql (caller frees) and *version set, 0 when current is
- * up to date, -1 when memory is short.
+ * up to date, -1 with *cause.
  */
-int		 migrate_next_sql(int current, char **sql, int *version);
+int		 migrate_next_sql(int current, char **sql, int *version,
+		    char **cause);
 
 #endif
