@@ -17,7 +17,7 @@ struct rows_ingest {
 	long long	 message_id;
 	const char	*message_id_text;
 	int		 inserted;	/* 0: the message was already stored */
-	const char	*result;	/* a command's: ok, already...; or NULL */
+	const char	*result;	/* a command's: ok, already...; NULL */
 	long long	 alert_id;	/* 0: none */
 	const char	*alert_id_text;	/* NULL: none */
 	int		 outbox_queued;	/* a report's new outbox rows */

@@ -32,6 +32,7 @@
 #include "jsonw.h"
 #include "latency.h"
 #include "log.h"
+#include "lookup.h"
 #include "rows.h"
 
 #define INGEST_REF_STANDIN "#########"
@@ -439,7 +440,8 @@ ingest_command_followup(struct ingest_job *job, const struct rows_ingest *row)
 			t = REPLY_ACK_RECEIPT;
 			ingest_followup_row(&w, cfg, REPLY_ACK_NOTICE, focal,
 			    ingest_lang_of(cfg, focal), ref, authority, NULL,
-			    NULL, "ack_notice", alert_id, message_id);
+			    NULL, lookup_outbox_purpose[PURPOSE_ACK_NOTICE],
+			    alert_id, message_id);
 			break;
 		case REPORT_CMD_FIM:
 			t = REPLY_CLOSE_RECEIPT;
@@ -447,12 +449,13 @@ ingest_command_followup(struct ingest_job *job, const struct rows_ingest *row)
 		case REPORT_CMD_ANULAR:
 			t = REPLY_CANCEL_RECEIPT;
 			holder_t = REPLY_CANCEL_NOTICE;
-			holder_purpose = "cancel_notice";
+			holder_purpose =
+			    lookup_outbox_purpose[PURPOSE_CANCEL_NOTICE];
 			break;
 		case REPORT_CMD_INFO:
 			t = REPLY_INFO_RECEIPT;
 			holder_t = REPLY_INFO_FORWARD;
-			holder_purpose = "info";
+			holder_purpose = lookup_outbox_purpose[PURPOSE_INFO];
 			break;
 		case REPORT_CMD_ESTADO:
 			t = REPLY_STATUS;
@@ -475,7 +478,8 @@ ingest_command_followup(struct ingest_job *job, const struct rows_ingest *row)
 		r.ref = job->ref;
 		ingest_followup_row(&w, cfg, t, job->sender, job->lang, ref,
 		    t == REPLY_STATUS ? ingest_state_words(state, job->lang) :
-		    authority, NULL, &r, "reply", alert_id, message_id);
+		    authority, NULL, &r, lookup_outbox_purpose[PURPOSE_REPLY],
+		    alert_id, message_id);
 	}
 	jsonw_end(&w, ']');
 	values[0] = jsonw_text(&w);
