@@ -27,7 +27,6 @@
 #include <event2/event.h>
 #include <libpq-fe.h>
 
-#include "cause.h"
 #include "db.h"
 #include "lookup.h"
 #include "migrate.h"
