@@ -5,6 +5,8 @@
  * types and ranges. Every problem names the file and line; a misspelt key
  * gets a "did you mean" hint because typos must never pass silently.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +199,74 @@ schema_in_choices(const char *choices, const char *value)
 }
 
 /* "gateway" + "name" -> "gateway.name"; at the top level just "name". */
+/*
+ * The integer s as written in its file, into buf. libconfig wraps a
+ * literal that does not fit 32 bits without saying so (4294967301 reads
+ * as 5, 99999999999999999999999 as -1), so a range check on its value
+ * alone can pass a wrong number or report one nobody wrote. Returns 0,
+ * or -1 when the literal cannot be found (an unnamed list element, a file
+ * no longer readable): the caller then has only libconfig's value.
+ */
+static int
+schema_int_literal(const config_setting_t *s, char *buf, size_t size)
+{
+	const char *file = config_setting_source_file(s);
+	const char *name = config_setting_name(s);
+	int want = (int)config_setting_source_line(s), line = 0;
+	char text[4096], *p;
+	size_t n, len;
+	FILE *f;
+
+	if (file == NULL || name == NULL || want <= 0 ||
+	    (f = fopen(file, "r")) == NULL)
+		return -1;
+	while (fgets(text, sizeof text, f) != NULL && ++line < want)
+		;
+	fclose(f);
+	if (line != want)
+		return -1;
+	len = strlen(name);
+	for (p = text; (p = strstr(p, name)) != NULL; p += len) {
+		const char *q = p + len;
+
+		if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+			continue;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q != '=' && *q != ':')
+			continue;
+		q++;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		for (n = 0; (isalnum((unsigned char)q[n]) || q[n] == '-' ||
+		    q[n] == '+') && n + 1 < size; n++)
+			buf[n] = q[n];
+		buf[n] = '\0';
+		return n > 0 ? 0 : -1;
+	}
+	return -1;
+}
+
+/* Whether the literal lit (decimal, or hex with 0x; an L suffix allowed)
+ * denotes exactly v. */
+static int
+schema_literal_is(const char *lit, long long v)
+{
+	const char *digits = lit + (lit[0] == '-' || lit[0] == '+');
+	int base = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X') ?
+	    16 : 10;
+	long long parsed;
+	char *end;
+
+	errno = 0;
+	parsed = strtoll(lit, &end, base);
+	if (errno == ERANGE || end == lit)
+		return 0;
+	if (*end == 'L' && end[1] == '\0')
+		end++;
+	return *end == '\0' && parsed == v;
+}
+
 static void
 schema_path(char *buf, size_t size, const char *where, const char *name)
 {
@@ -211,7 +281,7 @@ schema_check_value(const config_setting_t *s, const char *path,
     const struct schema_key *key, struct config_problems *problems)
 {
 	const config_setting_t *elem;
-	char inner[300];
+	char inner[300], lit[64];
 	long long v;
 	size_t len;
 	int i, n;
@@ -219,10 +289,12 @@ schema_check_value(const config_setting_t *s, const char *path,
 	switch (key->kind) {
 	case SCHEMA_INT:
 		v = config_setting_get_int64(s);
-		if (v < key->min || v > key->max)
+		if (schema_int_literal(s, lit, sizeof lit) != 0)
+			snprintf(lit, sizeof lit, "%lld", v);
+		if (v < key->min || v > key->max || !schema_literal_is(lit, v))
 			schema_problem_at(problems, s,
-			    "%s = %lld is out of range (%ld to %ld)",
-			    path, v, key->min, key->max);
+			    "%s = %s is out of range (%ld to %ld)",
+			    path, lit, key->min, key->max);
 		break;
 	case SCHEMA_STRING:
 		len = strlen(config_setting_get_string(s));

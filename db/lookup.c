@@ -1,12 +1,14 @@
 /*
- * lookup.c: the names of the database's lookup tables as C knows them,
- * and their check against the database at every connection. The SQL
+ * lookup.c: the names of the database's lookup tables as C knows them
+ * (the message kinds are message.c's), and their check against the
+ * database at every connection. The SQL
  * tables are the truth for the data; these tables are what C may write.
  */
 #include <string.h>
 
 #include "cause.h"
 #include "lookup.h"
+#include "message.h"
 
 const char *const lookup_alert_state[ALERT_NSTATES] = {
 	[ALERT_RECEIVED] = "received",
@@ -42,22 +44,40 @@ const char *const lookup_outbox_purpose[PURPOSE_NPURPOSES] = {
 	[PURPOSE_DIGEST] = "digest",
 };
 
-const char *const lookup_message_kind[KIND_NKINDS] = {
-	[KIND_SMS] = "sms",
-	[KIND_USSD] = "ussd",
-	[KIND_BINARY] = "binary",
-	[KIND_STATUS_REPORT] = "status_report",
-};
+static const char *
+lookup_alert_state_name(int i)
+{
+	return lookup_alert_state[i];
+}
+
+static const char *
+lookup_outbox_state_name(int i)
+{
+	return lookup_outbox_state[i];
+}
+
+static const char *
+lookup_outbox_purpose_name(int i)
+{
+	return lookup_outbox_purpose[i];
+}
+
+/* message.kind: the names the inbox and the spool write (message.c). */
+static const char *
+lookup_message_kind_name(int i)
+{
+	return inbound_kind_name((enum inbound_kind)i);
+}
 
 static const struct lookup {
-	const char		*table;
-	const char *const	*names;
-	int			 n;
+	const char	*table;
+	const char	*(*name)(int);
+	int		 n;
 } lookups[] = {
-	{ "alert_state", lookup_alert_state, ALERT_NSTATES },
-	{ "outbox_state", lookup_outbox_state, OUTBOX_NSTATES },
-	{ "outbox_purpose", lookup_outbox_purpose, PURPOSE_NPURPOSES },
-	{ "message_kind", lookup_message_kind, KIND_NKINDS },
+	{ "alert_state", lookup_alert_state_name, ALERT_NSTATES },
+	{ "outbox_state", lookup_outbox_state_name, OUTBOX_NSTATES },
+	{ "outbox_purpose", lookup_outbox_purpose_name, PURPOSE_NPURPOSES },
+	{ "message_kind", lookup_message_kind_name, INBOUND_KINDS },
 };
 #define NLOOKUPS ((int)(sizeof lookups / sizeof lookups[0]))
 
@@ -100,10 +120,10 @@ lookup_check(const PGresult *res, int *extra, char **cause)
 	for (i = 0; i < NLOOKUPS; i++) {
 		for (j = 0; j < lookups[i].n; j++) {
 			if (lookup_find(res, ftable, fname, lookups[i].table,
-			    lookups[i].names[j]) == -1) {
+			    lookups[i].name(j)) == -1) {
 				cause_set(cause, "lookup table %s has no '%s', "
 				    "which this build uses", lookups[i].table,
-				    lookups[i].names[j]);
+				    lookups[i].name(j));
 				return -1;
 			}
 			known++;

@@ -1,7 +1,8 @@
 /*
- * lookup.h: the states, purposes and kinds stored in the database, one C
- * table per lookup table of the schema (0006_lookups.sql, alert_state in
- * 0002). C uses these names instead of string literals; the engine checks
+ * lookup.h: the states and purposes stored in the database, one C table
+ * per lookup table of the schema (0006_lookups.sql, alert_state in 0002);
+ * the message kinds' table is message.h's (inbound_kind_name). C uses
+ * these names instead of string literals; the engine checks
  * at every connection that the database holds each of them (db.c, state
  * MIGRATING) and refuses the connection naming the value that is missing.
  */
@@ -54,16 +55,6 @@ enum lookup_outbox_purpose {
 	PURPOSE_NPURPOSES
 };
 extern const char *const lookup_outbox_purpose[PURPOSE_NPURPOSES];
-
-/* message.kind (table message_kind). */
-enum lookup_message_kind {
-	KIND_SMS,
-	KIND_USSD,
-	KIND_BINARY,
-	KIND_STATUS_REPORT,
-	KIND_NKINDS
-};
-extern const char *const lookup_message_kind[KIND_NKINDS];
 
 /*
  * The query listing every lookup table's values as (lookup, name) rows,

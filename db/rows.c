@@ -117,10 +117,10 @@ rows_alloc(int n, size_t size, char **cause)
 	return p;
 }
 
-enum { I_I, I_MESSAGE, I_INSERTED, I_RESULT, I_ALERT, I_QUEUED, I_STATE,
-    I_FOCAL, I_AUTHORITY, I_HOLDERS, I_N };
+enum { I_I, I_MESSAGE, I_INSERTED, I_RESULT, I_ALERT, I_REF, I_QUEUED,
+    I_STATE, I_FOCAL, I_AUTHORITY, I_HOLDERS, I_N };
 static const char *const ingest_names[I_N] = { "i", "message_id",
-    "inserted", "result", "alert_id", "outbox_queued", "state",
+    "inserted", "result", "alert_id", "alert_ref", "outbox_queued", "state",
     "focal_number", "authority_name", "holders" };
 
 int
@@ -146,6 +146,8 @@ rows_ingest_read(const PGresult *res, struct rows_ingest **rows, int *n,
 		    rows_bool(res, row, c[I_INSERTED], &x->inserted,
 		    cause) == -1 ||
 		    rows_ll(res, row, c[I_ALERT], 0, &x->alert_id,
+		    cause) == -1 ||
+		    rows_ll(res, row, c[I_REF], 0, &x->alert_ref,
 		    cause) == -1 ||
 		    rows_int(res, row, c[I_QUEUED], 0, &x->outbox_queued,
 		    cause) == -1) {

@@ -20,6 +20,7 @@ struct rows_ingest {
 	const char	*result;	/* a command's: ok, already...; NULL */
 	long long	 alert_id;	/* 0: none */
 	const char	*alert_id_text;	/* NULL: none */
+	long long	 alert_ref;	/* the number people use; 0: none */
 	int		 outbox_queued;	/* a report's new outbox rows */
 	const char	*state;		/* the alert's state after a command */
 	const char	*focal_number;	/* NULL: none */

@@ -60,7 +60,13 @@
 #define REC_OPTIONAL		0x20
 #define REC_HEAD_LEN		5	/* type, 4-byte big-endian length */
 
-enum spool_ftype { FT_STRING, FT_INT32, FT_INT64, FT_TEXT };
+/* FT_KIND: enum inbound_kind, written as its name ("sms"), as the files
+ * of farol before the enum held a string. */
+enum spool_ftype { FT_STRING, FT_INT32, FT_INT64, FT_TEXT, FT_KIND };
+#define SPOOL_KIND_MAX		16	/* a kind's name, NUL included */
+
+_Static_assert(sizeof(time_t) == sizeof(int64_t),
+    "received_at is written as 8 bytes");
 
 struct spool_field {
 	uint8_t		 type;
@@ -71,8 +77,8 @@ struct spool_field {
 };
 
 #define FIELD(t, n, ft, m) \
-	{ t, n, ft, offsetof(struct spool_message, m), \
-	  sizeof(((struct spool_message *)0)->m) }
+	{ t, n, ft, offsetof(struct inbound_sms, m), \
+	  sizeof(((struct inbound_sms *)0)->m) }
 
 /* Every field is required, written in this order. */
 static const struct spool_field spool_fields[] = {
@@ -80,7 +86,7 @@ static const struct spool_field spool_fields[] = {
 	FIELD(REC_SENDER, "sender", FT_STRING, sender),
 	FIELD(REC_SMSC_TIME, "smsc_time", FT_STRING, smsc_time),
 	FIELD(REC_RECEIVED_AT, "received_at", FT_INT64, received_at),
-	FIELD(REC_KIND, "kind", FT_STRING, kind),
+	FIELD(REC_KIND, "kind", FT_KIND, kind),
 	FIELD(REC_PARTS, "parts", FT_INT32, parts),
 	FIELD(REC_PARTS_EXPECTED, "parts_expected", FT_INT32, parts_expected),
 	FIELD(REC_CONCAT_REF, "concat_ref", FT_INT32, concat_ref),
@@ -88,10 +94,6 @@ static const struct spool_field spool_fields[] = {
 	FIELD(REC_TEXT, "text", FT_TEXT, text),
 };
 #define SPOOL_NFIELDS (sizeof spool_fields / sizeof spool_fields[0])
-
-static const char *const spool_kinds[] = {
-	"sms", "binary", "status_report", "ussd",
-};
 
 struct spool {
 	char		*path;
@@ -209,25 +211,14 @@ spool_buf_record(struct spool_buf *b, uint8_t type, const void *data,
 	return (spool_buf_add(b, data, len));
 }
 
-static int
-spool_kind_valid(const char *kind)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof spool_kinds / sizeof spool_kinds[0]; i++) {
-		if (strcmp(kind, spool_kinds[i]) == 0)
-			return (1);
-	}
-	return (0);
-}
-
 /* Serialise msg into b. Returns -1 with *cause if msg is invalid. */
 static int
-spool_encode(const struct spool_message *msg, struct spool_buf *b,
+spool_encode(const struct inbound_sms *msg, struct spool_buf *b,
     char **cause)
 {
 	const struct spool_field	*f;
 	const char			*field, *text;
+	enum inbound_kind		 kind;
 	uint8_t				 v[SPOOL_MAGIC_LEN + 2];
 	uint64_t			 u;
 	size_t				 i, len;
@@ -277,12 +268,18 @@ spool_encode(const struct spool_message *msg, struct spool_buf *b,
 			if (spool_buf_record(b, f->type, text, len) == -1)
 				goto nomem;
 			break;
+		case FT_KIND:
+			kind = *(const enum inbound_kind *)field;
+			if ((text = inbound_kind_name(kind)) == NULL) {
+				cause_set(cause, "message refused: unknown "
+				    "kind %d", (int)kind);
+				return (-1);
+			}
+			if (spool_buf_record(b, f->type, text,
+			    strlen(text)) == -1)
+				goto nomem;
+			break;
 		}
-	}
-	if (!spool_kind_valid(msg->kind)) {
-		cause_set(cause, "message refused: unknown kind '%s'",
-		    msg->kind);
-		return (-1);
 	}
 	spool_put32(v, spool_crc32(b->p, b->len));
 	if (spool_buf_record(b, REC_END, v, 4) == -1)
@@ -392,11 +389,11 @@ spool_field_find(uint8_t type)
 /* Pass two: the fields, each once, each the right size. d was framed.
  * Table driven over spool_fields; long only for its list of reasons. */
 static int
-spool_decode(const uint8_t *d, size_t len, struct spool_message *out,
+spool_decode(const uint8_t *d, size_t len, struct inbound_sms *out,
     char *reason, size_t rsize)
 {
 	const struct spool_field	*f;
-	char				*field, *text;
+	char				*field, *text, kind[SPOOL_KIND_MAX];
 	int				 seen[SPOOL_NFIELDS] = { 0 };
 	size_t				 off, i;
 	uint32_t			 rlen;
@@ -432,7 +429,9 @@ spool_decode(const uint8_t *d, size_t len, struct spool_message *out,
 		switch (f->ftype) {
 		case FT_STRING:
 		case FT_TEXT:
+		case FT_KIND:
 			if (f->ftype == FT_STRING ? rlen >= f->size :
+			    f->ftype == FT_KIND ? rlen >= SPOOL_KIND_MAX :
 			    rlen > SPOOL_TEXT_MAX) {
 				snprintf(reason, rsize, "field %s too long "
 				    "(%" PRIu32 " bytes)", f->name, rlen);
@@ -446,13 +445,20 @@ spool_decode(const uint8_t *d, size_t len, struct spool_message *out,
 			if (f->ftype == FT_TEXT) {
 				if ((text = malloc(rlen + 1)) == NULL) {
 					snprintf(reason, rsize, "out of memory");
-					spool_message_clear(out);
+					inbound_sms_clear(out);
 					return (-2);
 				}
 				out->text = field = text;
-			}
+			} else if (f->ftype == FT_KIND)
+				field = kind;
 			memcpy(field, d + off + REC_HEAD_LEN, rlen);
 			field[rlen] = '\0';
+			if (f->ftype == FT_KIND &&
+			    inbound_kind_from_name(kind, &out->kind) == -1) {
+				snprintf(reason, rsize, "unknown kind '%s'",
+				    kind);
+				goto bad;
+			}
 			break;
 		case FT_INT32:
 		case FT_INT64:
@@ -478,13 +484,9 @@ spool_decode(const uint8_t *d, size_t len, struct spool_message *out,
 			goto bad;
 		}
 	}
-	if (!spool_kind_valid(out->kind)) {
-		snprintf(reason, rsize, "unknown kind '%s'", out->kind);
-		goto bad;
-	}
 	return (0);
 bad:
-	spool_message_clear(out);
+	inbound_sms_clear(out);
 	return (-1);
 }
 
@@ -519,7 +521,7 @@ spool_parse_seq(const char *s, const char *suffix, uint64_t *seq)
 /* Read and check one spool file. On LOAD_OK out is filled (caller clears);
  * on LOAD_CORRUPT reason says why; on LOAD_ERROR *err is the errno. */
 static enum spool_load
-spool_load(struct spool *sp, const char *name, struct spool_message *out,
+spool_load(struct spool *sp, const char *name, struct inbound_sms *out,
     char *reason, size_t rsize, int *err)
 {
 	struct stat	 st;
@@ -792,7 +794,7 @@ spool_open_dirs(struct spool *sp, char **cause)
 static int
 spool_scan_one(struct spool *sp, const char *name, char **cause)
 {
-	struct spool_message	msg;
+	struct inbound_sms	msg;
 	char			reason[SPOOL_REASON_MAX];
 	uint64_t		seq;
 	int			err = 0;
@@ -821,7 +823,7 @@ spool_scan_one(struct spool *sp, const char *name, char **cause)
 		sp->last_seq = seq;
 	switch (spool_load(sp, name, &msg, reason, sizeof reason, &err)) {
 	case LOAD_OK:
-		spool_message_clear(&msg);
+		inbound_sms_clear(&msg);
 		break;
 	case LOAD_MISSING:
 		return (0);
@@ -1001,7 +1003,7 @@ spool_write_all(int fd, const uint8_t *p, size_t len)
 }
 
 int
-spool_put(struct spool *sp, const struct spool_message *msg,
+spool_put(struct spool *sp, const struct inbound_sms *msg,
     char id[SPOOL_ID_MAX], char **cause)
 {
 	struct spool_buf	 b = { NULL, 0, 0 };
@@ -1130,7 +1132,7 @@ spool_lookup(struct spool *sp, const char *id, uint64_t *seq, char *name,
 }
 
 int
-spool_read(struct spool *sp, const char *id, struct spool_message *out,
+spool_read(struct spool *sp, const char *id, struct inbound_sms *out,
     char **cause)
 {
 	char		name[SPOOL_NAME_MAX], reason[SPOOL_REASON_MAX];
@@ -1162,13 +1164,6 @@ spool_read(struct spool *sp, const char *id, struct spool_message *out,
 	cause_set(cause, "spool %s: reading %s: %s", sp->path, name,
 	    strerror(err));
 	return (-1);
-}
-
-void
-spool_message_clear(struct spool_message *msg)
-{
-	free(msg->text);
-	memset(msg, 0, sizeof *msg);
 }
 
 int

@@ -26,6 +26,8 @@
 
 #include <stdint.h>
 
+#include "message.h"
+
 /* An id: 20 decimal digits (a sequence number), NUL-terminated. Ids sort
  * as strings in arrival order. */
 #define SPOOL_ID_MAX 24
@@ -33,22 +35,6 @@
 /* Longest text accepted, in bytes: a 255-part GSM 7-bit message is 39015
  * characters, up to 3 bytes each in UTF-8, so 64 KiB would not do. */
 #define SPOOL_TEXT_MAX (256 * 1024)
-
-/* The fields of one received message. In spool_put the spool only reads
- * it (text may be NULL, meaning ""); spool_read fills it and allocates
- * text, which spool_message_clear frees. */
-struct spool_message {
-	char modem[32];
-	char sender[32];
-	char smsc_time[40];	/* as the modem gave it; "" if unknown */
-	int64_t received_at;	/* seconds since the epoch */
-	char kind[16];		/* "sms", "binary", "status_report", "ussd" */
-	int parts;
-	int parts_expected;
-	int concat_ref;		/* -1 if single */
-	int message_ref;
-	char *text;		/* UTF-8, NUL-terminated, no NUL inside */
-};
 
 /* What spool_open and spool_read report to the caller, who should log it. */
 enum spool_event {
@@ -81,10 +67,11 @@ struct spool;
 struct spool *spool_open(const char *dir, spool_report_cb report, void *arg,
     char **cause);
 
-/* Make msg durable. On 0, id holds its id. On -1 (invalid message, disk
+/* Make msg durable: its durable fields (message.h), the kind by its name,
+ * a NULL text as "". On 0, id holds its id. On -1 (invalid message, disk
  * full, I/O error) no file of it remains and *cause says why in plain
  * words; the caller must keep the message on the SIM. */
-int spool_put(struct spool *sp, const struct spool_message *msg,
+int spool_put(struct spool *sp, const struct inbound_sms *msg,
     char id[SPOOL_ID_MAX], char **cause);
 
 /* Messages in the spool. */
@@ -96,15 +83,12 @@ int spool_next(const struct spool *sp, const char *after,
     char id[SPOOL_ID_MAX]);
 
 /* Read one message into out (cleared first; on 0 the caller then owns
- * out->text, freed by spool_message_clear). If the file turns out corrupt,
+ * out->text, freed by inbound_sms_clear; the in-memory fields stay 0). If the file turns out corrupt,
  * it is moved aside, reported, dropped from the index, and -1 is returned;
  * on a transient error (EIO, out of memory) the message stays. A replayer
  * therefore always restarts from the oldest id after a failure. */
-int spool_read(struct spool *sp, const char *id, struct spool_message *out,
+int spool_read(struct spool *sp, const char *id, struct inbound_sms *out,
     char **cause);
-
-/* Free what spool_read allocated in msg and zero it. */
-void spool_message_clear(struct spool_message *msg);
 
 /* Delete a message once the caller has committed it elsewhere; durable
  * (directory fsync'd) when it returns 0. */

@@ -7,9 +7,11 @@
  * Must never happen here: I/O of any kind, reading the clock.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decide.h"
+#include "decide_reply.h"
 #include "ussd.h"
 
 /* Only digits, '*' and '#', with a '*': a USSD string. */
@@ -28,24 +30,18 @@ decide_is_ussd(const char *s, size_t len)
 	return stars > 0 && other == 0;
 }
 
-/* "Policia SV avisada" when routing has not said who was notified. */
+/* Who was notified: the caller's words, routing's, or "Policia SV
+ * avisada" when nothing was routed. */
 static void
 decide_notified(const struct decision *d, const struct decide_params *p,
-    char *out, size_t outsz)
+    const struct reply_overrides *ov, char *out, size_t outsz)
 {
-	const struct report *r = &d->r;
-
 	if (p->notified != NULL)
 		snprintf(out, outsz, "%s", p->notified);
 	else if (d->routed)
-		route_notified_text(p->cfg, &d->plan, d->lang, out, outsz);
-	else if (r->urgency == 3)
-		snprintf(out, outsz, "%s", d->lang == REPLY_EN ?
-		    "Kept for the Observatory" : "Guardado para o Observatorio");
+		decide_reply_notified(p->cfg, &d->plan, d->lang, out, outsz);
 	else
-		snprintf(out, outsz, d->lang == REPLY_EN ?
-		    "Police %s notified" : "Policia %s avisada",
-		    r->area >= 0 ? d->cb->areas[r->area].code : "");
+		decide_reply_unrouted(d->cb, ov, &d->r, d->lang, out, outsz);
 }
 
 const char *
@@ -66,8 +62,7 @@ decide_message(const struct codebook *cb, const struct reply_overrides *ov,
 	const struct focal_point *fp;
 	struct parse_options opt;
 	struct reply_vars v;
-	char notified[64];
-	const char *why;
+	char notified[64], *cause = NULL;
 	int t, rc;
 
 	if (p == NULL)
@@ -98,15 +93,16 @@ decide_message(const struct codebook *cb, const struct reply_overrides *ov,
 
 	if (p->cfg != NULL && d->r.cmd == REPORT_CMD_ALERTA && d->valid &&
 	    route_decide(p->cfg, &d->r, d->from[0] != '\0' ? d->from : NULL,
-	    p->received_at, &d->plan, &why) == 0)
+	    p->received_at, &d->plan, &cause) == 0)
 		d->routed = 1;
+	free(cause);		/* not routed: the receipt says so */
 	/* A PIN is required of this focal point: a wrong or missing one
 	 * holds the alert for an administrator's review. */
 	if (d->routed && d->fp != NULL && d->fp->pin[0] != '\0' &&
 	    strcmp(d->fp->pin, d->r.pin) != 0)
 		d->held = "pin";
 
-	decide_notified(d, p, notified, sizeof notified);
+	decide_notified(d, p, ov, notified, sizeof notified);
 	memset(&v, 0, sizeof v);
 	v.report = &d->r;
 	v.input = text;

@@ -1,9 +1,9 @@
 /*
  * decide.h: what the gateway makes of one message, from the config alone.
  *
- * Parses an SMS body or a USSD single-shot string, finds the sender in the
- * registry, routes a valid ALERTA (route.h) and renders the reply and the
- * forwards. Pure: no I/O, no clock, no database. farolctl try prints a
+ * Parses an SMS body or a USSD single-shot string, finds the sender in
+ * the registry, routes a valid ALERTA (decide_route.h) and renders the
+ * reply and the forwards (words: decide_reply.h). Pure: no I/O, no clock, no database. farolctl try prints a
  * decision; farold stores it (ingest.c). Both use this one function so
  * that `try` shows exactly what the daemon does.
  */
@@ -18,7 +18,7 @@
 #include "phone.h"
 #include "reply.h"
 #include "report.h"
-#include "route.h"
+#include "decide_route.h"
 
 /* What the caller knows beyond the message; any field may be 0. */
 struct decide_params {

@@ -306,7 +306,7 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 
 /* The database is down: urgent alerts go out from the spool. */
 static void
-farold_spooled_cb(const struct spool_message *msg, void *arg)
+farold_spooled_cb(const struct inbound_sms *msg, void *arg)
 {
 	struct farold *d = arg;
 

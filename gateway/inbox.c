@@ -22,7 +22,6 @@
 #include "ingest.h"
 #include "latency.h"
 #include "log.h"
-#include "lookup.h"
 
 #define INBOX_RETRY_MIN_MS 500
 #define INBOX_RETRY_MAX_MS 30000
@@ -50,27 +49,13 @@ struct inbox {
 	int n_items;
 	int draining;
 	int db_settled;		/* the first connection attempt ended */
-	void (*spooled)(const struct spool_message *, void *);
+	void (*spooled)(const struct inbound_sms *, void *);
 	void *spooled_arg;
 	void (*drained)(void *);
 	void *drained_arg;
 };
 
 static void inbox_store(struct inbox_item *it);
-
-static const char *
-inbox_kind_name(enum inbound_kind kind)
-{
-	switch (kind) {
-	case INBOUND_BINARY:
-		return lookup_message_kind[KIND_BINARY];
-	case INBOUND_STATUS_REPORT:
-		return lookup_message_kind[KIND_STATUS_REPORT];
-	case INBOUND_TEXT:
-		break;
-	}
-	return lookup_message_kind[KIND_SMS];
-}
 
 struct inbox *
 inbox_new(struct event_base *base, struct db *db, struct ingest *ingest,
@@ -90,7 +75,7 @@ inbox_new(struct event_base *base, struct db *db, struct ingest *ingest,
 
 void
 inbox_set_spooled_cb(struct inbox *ib,
-    void (*cb)(const struct spool_message *, void *), void *arg)
+    void (*cb)(const struct inbound_sms *, void *), void *arg)
 {
 	ib->spooled = cb;
 	ib->spooled_arg = arg;
@@ -137,23 +122,6 @@ inbox_retry_cb(evutil_socket_t fd, short what, void *arg)
 	inbox_store(arg);
 }
 
-/* The spool's view of a message (no copy of the text). */
-static void
-inbox_as_spool_message(const struct inbound_sms *s, struct spool_message *m)
-{
-	memset(m, 0, sizeof *m);
-	snprintf(m->modem, sizeof m->modem, "%s", s->modem);
-	snprintf(m->sender, sizeof m->sender, "%s", s->sender);
-	snprintf(m->smsc_time, sizeof m->smsc_time, "%s", s->smsc_time);
-	snprintf(m->kind, sizeof m->kind, "%s", inbox_kind_name(s->kind));
-	m->received_at = s->received_at;
-	m->parts = s->parts;
-	m->parts_expected = s->parts_expected;
-	m->concat_ref = s->concat_ref;
-	m->message_ref = s->message_ref;
-	m->text = s->text;
-}
-
 /* Durable (stored or spooled): the modem may delete it. */
 static void
 inbox_done(struct inbox_item *it)
@@ -182,11 +150,9 @@ static void
 inbox_spool(struct inbox_item *it)
 {
 	struct inbox *ib = it->ib;
-	struct spool_message m;
 	char id[SPOOL_ID_MAX], *cause = NULL;
 
-	inbox_as_spool_message(it->sms, &m);
-	if (spool_put(ib->spool, &m, id, &cause) != 0) {
+	if (spool_put(ib->spool, it->sms, id, &cause) != 0) {
 		log_error("inbox: CANNOT SPOOL a message from modem %s: %s; "
 		    "it stays on the SIM, retrying in %d ms", it->sms->modem,
 		    cause ? cause : "unknown error", it->retry_ms);
@@ -200,7 +166,7 @@ inbox_spool(struct inbox_item *it)
 	if (db_is_ready(ib->db))
 		replay_kick(ib->replay);
 	else if (ib->spooled != NULL)
-		ib->spooled(&m, ib->spooled_arg);
+		ib->spooled(it->sms, ib->spooled_arg);
 	inbox_done(it);		/* frees it */
 }
 
@@ -248,8 +214,6 @@ inbox_stored_cb(const struct ingest_result *res, const char *error,
 static void
 inbox_store(struct inbox_item *it)
 {
-	struct spool_message m;
-
 	if (!it->ib->db_settled) {
 		it->parked = 1;
 		return;
@@ -258,9 +222,8 @@ inbox_store(struct inbox_item *it)
 		inbox_spool(it);
 		return;
 	}
-	inbox_as_spool_message(it->sms, &m);
 	it->in_db = 1;
-	if (ingest_message(it->ib->ingest, &m, INBOX_DB_TIMEOUT_MS,
+	if (ingest_message(it->ib->ingest, it->sms, INBOX_DB_TIMEOUT_MS,
 	    inbox_stored_cb, it) != 0) {
 		it->in_db = 0;
 		inbox_spool(it);

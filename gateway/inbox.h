@@ -29,7 +29,7 @@ struct inbox *inbox_new(struct event_base *base, struct db *db,
 /* cb runs for each message spooled while the database is down, once it
  * is durable (farold forwards urgent alerts from there). */
 void inbox_set_spooled_cb(struct inbox *ib,
-    void (*cb)(const struct spool_message *, void *), void *arg);
+    void (*cb)(const struct inbound_sms *, void *), void *arg);
 
 /* The database's first connection attempt has an outcome (ready, or
  * failed). Until then messages wait in memory, still on the SIM, so that

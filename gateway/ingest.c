@@ -14,10 +14,11 @@
  * fails for a reason other than the connection is retried message by
  * message, so one bad message never holds back the others.
  *
- * The alert number is only known inside the transaction, so texts are
- * rendered with a 9-character stand-in (as wide as the longest number,
- * so the 160-character budget holds) that becomes "{ref}" here and the
- * number in SQL.
+ * What is sent, to whom and when is decided by outbox_plan.c; here its
+ * rows become the "outbox" member of the message's element (or, for a
+ * command's replies and a flood notice, a second small call). The alert
+ * number is only known inside the transaction: texts carry "{ref}", which
+ * SQL replaces (OUTBOX_REF_STANDIN).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,15 +28,14 @@
 #include <libpq-fe.h>
 
 #include "decide.h"
-#include "flood.h"
+#include "decide_flood.h"
 #include "ingest.h"
 #include "jsonw.h"
 #include "latency.h"
 #include "log.h"
-#include "lookup.h"
+#include "outbox_plan.h"
 #include "rows.h"
 
-#define INGEST_REF_STANDIN "#########"
 #define INGEST_FOLLOWUP_TIMEOUT_MS 30000
 #define INGEST_BATCH_MAX 64
 
@@ -136,36 +136,6 @@ ingest_kick(struct ingest *ig)
 		ig->kick(ig->kick_arg);
 }
 
-/* Every stand-in of the alert number becomes "{ref}", in place. */
-static void
-ingest_ref_placeholder(char *s)
-{
-	const size_t n = sizeof INGEST_REF_STANDIN - 1;
-	char *p;
-
-	while ((p = strstr(s, INGEST_REF_STANDIN)) != NULL) {
-		memcpy(p, "{ref}", 5);
-		memmove(p + 5, p + n, strlen(p + n) + 1);
-	}
-}
-
-static void
-ingest_outbox_row(struct jsonw *w, const char *recipient, char *text,
-    const char *purpose, const char *authority, int rung, long after_s)
-{
-	ingest_ref_placeholder(text);
-	jsonw_object(w, NULL);
-	jsonw_str(w, "recipient", recipient);
-	jsonw_str(w, "text", text);
-	jsonw_str(w, "purpose", purpose);
-	if (authority != NULL) {
-		jsonw_str(w, "authority", authority);
-		jsonw_int(w, "rung", rung);
-	}
-	jsonw_int(w, "after_s", after_s);
-	jsonw_end(w, '}');
-}
-
 static void
 ingest_count(struct jsonw *w, const char *key, int v)
 {
@@ -207,87 +177,9 @@ ingest_alert_json(struct jsonw *w, const struct decision *d,
 	jsonw_end(w, '}');
 }
 
-/* An administrator's notice about this alert (held, nobody answered). */
-static void
-ingest_admin_text(const struct config *cfg, const struct decision *d,
-    int t, char *out, size_t outsz)
-{
-	struct reply_vars v;
-
-	memset(&v, 0, sizeof v);
-	v.report = &d->r;
-	v.input = d->text;
-	v.input_len = d->len;
-	v.ref = INGEST_REF_STANDIN;
-	v.fp_name = d->fp != NULL ? d->fp->name : "?";
-	v.fp_phone = d->from;
-	if (reply_render(&cfg->codebook, &cfg->replies, REPLY_PT, t, &v, out,
-	    outsz) < 0)
-		snprintf(out, outsz, "FAROL " INGEST_REF_STANDIN);
-}
-
-/* Receipt or reply, forwards and rungs, administrators' notices. */
-static void
-ingest_outbox_json(struct jsonw *w, const struct config *cfg,
-    const struct decision *d)
-{
-	const struct route_step *s;
-	const char *text;
-	char buf[REPLY_MAX_BYTES];
-
-	jsonw_array(w, "outbox");
-	if (d->has_reply) {
-		snprintf(buf, sizeof buf, "%s", d->reply);
-		ingest_outbox_row(w, d->from, buf, d->r.cmd ==
-		    REPORT_CMD_ALERTA && d->valid ? "receipt" : "reply", NULL,
-		    0, 0);
-	}
-	if (d->held != NULL && strcmp(d->held, "flood") == 0) {
-		/* The administrators were told when the quarantine began. */
-	} else if (d->held != NULL) {
-		ingest_admin_text(cfg, d, REPLY_ADMIN_HELD, buf, sizeof buf);
-		for (int i = 0; i < cfg->n_admins; i++) {
-			char copy[REPLY_MAX_BYTES];
-
-			snprintf(copy, sizeof copy, "%s", buf);
-			ingest_outbox_row(w, cfg->admins[i], copy, "admin",
-			    NULL, 0, 0);
-		}
-	} else if (d->routed && !d->plan.digest_only) {
-		for (int i = 0; i < d->plan.n_steps; i++) {
-			s = &d->plan.steps[i];
-			if (s->authority >= 0) {
-				text = decide_step_text(d, s);
-				snprintf(buf, sizeof buf, "%s", text ? text :
-				    "");
-			} else
-				ingest_admin_text(cfg, d,
-				    REPLY_ADMIN_UNANSWERED, buf, sizeof buf);
-			ingest_outbox_row(w, s->number, buf, s->after_s == 0 ?
-			    "forward" : "escalation", s->authority >= 0 ?
-			    cfg->authorities[s->authority].id : NULL,
-			    s->rung + 1, s->after_s);
-		}
-	} else if (d->routed) {
-		/* U3: no SMS now; each authority's first rung gets it in
-		 * the daily digest. */
-		for (int i = 0; i < d->plan.n_authorities; i++) {
-			const struct authority *a =
-			    &cfg->authorities[d->plan.authorities[i]];
-
-			if (a->n_rungs == 0)
-				continue;
-			snprintf(buf, sizeof buf, "%s", d->fwd[i]);
-			ingest_outbox_row(w, a->ladder[0].number, buf,
-			    "digest", a->id, 1, d->plan.digest_after_s);
-		}
-	}
-	jsonw_end(w, ']');
-}
-
 /* The message's own members of its batch element. */
 static void
-ingest_message_json(struct jsonw *w, const struct spool_message *msg)
+ingest_message_json(struct jsonw *w, const struct inbound_sms *msg)
 {
 	jsonw_str(w, "modem", msg->modem);
 	jsonw_str(w, "sender", msg->sender);
@@ -296,45 +188,8 @@ ingest_message_json(struct jsonw *w, const struct spool_message *msg)
 	jsonw_int(w, "received_at", msg->received_at);
 	jsonw_int(w, "parts", msg->parts);
 	jsonw_int(w, "concat_ref", msg->concat_ref);
-	jsonw_str(w, "kind", msg->kind);
+	jsonw_str(w, "kind", inbound_kind_name(msg->kind));
 	jsonw_int(w, "parts_expected", msg->parts_expected);
-}
-
-/* The language of whoever has this number: registry, authority, pt. */
-static enum reply_lang
-ingest_lang_of(const struct config *cfg, const char *number)
-{
-	const struct focal_point *fp = config_find_focal(cfg, number);
-
-	if (fp != NULL)
-		return fp->lang;
-	for (int a = 0; a < cfg->n_authorities; a++)
-		for (int i = 0; i < cfg->authorities[a].n_rungs; i++)
-			if (strcmp(cfg->authorities[a].ladder[i].number,
-			    number) == 0)
-				return cfg->authorities[a].lang;
-	return REPLY_PT;
-}
-
-static const char *
-ingest_state_words(const char *state, enum reply_lang lang)
-{
-	static const char *const words[][3] = {
-		{ "received", "recebido, a encaminhar", "received, being sent" },
-		{ "invalid", "invalido", "invalid" },
-		{ "forwarded", "encaminhado", "forwarded" },
-		{ "delivered", "entregue, sem OK ainda", "delivered, no OK yet" },
-		{ "escalated", "escalado, sem OK ainda", "escalated, no OK yet" },
-		{ "acknowledged", "assumido", "taken in charge" },
-		{ "closed", "fechado", "closed" },
-		{ "cancelled", "anulado", "cancelled" },
-		{ "expired", "expirado", "expired" },
-	};
-
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (strcmp(words[i][0], state) == 0)
-			return words[i][lang == REPLY_EN ? 2 : 1];
-	return state;
 }
 
 static void
@@ -350,36 +205,44 @@ ingest_queued_cb(const PGresult *res, const char *error, void *arg)
 		ingest_kick(ig);
 }
 
-/* Render template t for number and add it to the rows. report (may be
- * NULL) gives {cmd}: a refusal names the command as typed. */
+/*
+ * Queue the rows of a command's outcome (c), or else of the flood notice
+ * about flood_sender, in a transaction of their own after the message's
+ * has committed (outbox_plan.h decides them).
+ */
 static void
-ingest_followup_row(struct jsonw *w, const struct config *cfg, int t,
-    const char *number, enum reply_lang lang, const char *ref,
-    const char *notified, const char *text, const struct report *report,
-    const char *purpose, const char *alert_id, const char *message_id)
+ingest_queue_plan(struct ingest *ig, const struct outbox_command *c,
+    const char *flood_sender, const char *alert_id, const char *message_id)
 {
-	struct reply_vars v;
-	char out[REPLY_MAX_BYTES];
+	const struct config *cfg = *ig->cfgp;
+	struct outbox_plan *plan;
+	struct evbuffer *buf;
+	const char *values[1];
+	struct jsonw w;
 
-	if (number == NULL || number[0] == '\0')
+	if ((plan = malloc(sizeof *plan)) == NULL)
 		return;
-	memset(&v, 0, sizeof v);
-	v.report = report;
-	v.ref = ref;
-	v.notified = notified;
-	v.text = text;
-	v.text_len = text != NULL ? strlen(text) : 0;
-	if (reply_render(&cfg->codebook, &cfg->replies, lang, t, &v, out,
-	    sizeof out) < 0)
+	if (c != NULL)
+		outbox_plan_command(cfg, c, plan);
+	else
+		outbox_plan_flood(cfg, flood_sender, plan);
+	if ((buf = evbuffer_new()) == NULL) {
+		free(plan);
 		return;
-	jsonw_object(w, NULL);
-	jsonw_str(w, "recipient", number);
-	jsonw_str(w, "text", out);
-	jsonw_str(w, "purpose", purpose);
-	if (alert_id != NULL && alert_id[0] != '\0')
-		jsonw_int(w, "alert_id", atoll(alert_id));
-	jsonw_int(w, "message_id", atoll(message_id));
-	jsonw_end(w, '}');
+	}
+	jsonw_init(&w, buf);
+	jsonw_array(&w, NULL);
+	outbox_plan_json(&w, plan, alert_id, message_id);
+	jsonw_end(&w, ']');
+	values[0] = jsonw_text(&w);
+	ig->in_flight++;
+	if (db_call_timeout(ig->db, INGEST_FOLLOWUP_TIMEOUT_MS,
+	    "outbox_queue", 1, values, ingest_queued_cb, ig) != 0) {
+		ig->in_flight--;
+		log_error("ingest: cannot queue the replies of a command");
+	}
+	evbuffer_free(buf);
+	free(plan);
 }
 
 /* "{a,b}" (a text[] as libpq prints it) to numbers, in place. */
@@ -402,7 +265,6 @@ ingest_split_array(char *s, char **out, int max)
 static void
 ingest_command_followup(struct ingest_job *job, const struct rows_ingest *row)
 {
-	const struct config *cfg = *job->ig->cfgp;
 	const char *message_id = row->message_id_text;
 	const char *result = row->result != NULL ? row->result : "";
 	const char *alert_id = row->alert_id_text != NULL ?
@@ -412,11 +274,8 @@ ingest_command_followup(struct ingest_job *job, const struct rows_ingest *row)
 	const char *authority = row->authority_name != NULL ?
 	    row->authority_name : "";
 	char holders_buf[1024], *holders[32], ref[16];
-	struct evbuffer *buf;
-	struct jsonw w;
-	const char *values[1];
-	int n_holders, t = -1, holder_t = -1;
-	const char *holder_purpose = NULL;
+	struct outbox_command cmd;
+	int n_holders;
 
 	if (job->sender[0] == '\0')
 		return;		/* not a phone number: never answered */
@@ -424,74 +283,21 @@ ingest_command_followup(struct ingest_job *job, const struct rows_ingest *row)
 	snprintf(holders_buf, sizeof holders_buf, "%s",
 	    row->holders != NULL ? row->holders : "");
 	n_holders = ingest_split_array(holders_buf, holders, 32);
-	if ((buf = evbuffer_new()) == NULL)
-		return;
-	jsonw_init(&w, buf);
-	jsonw_array(&w, NULL);
-	if (strcmp(result, "unknown_ref") == 0)
-		t = REPLY_ERROR_UNKNOWN_REF;
-	else if (strcmp(result, "not_allowed") == 0)
-		t = REPLY_ERROR_NOT_ALLOWED;
-	else if (strcmp(result, "already") == 0)
-		t = REPLY_ACK_ALREADY;
-	else if (strcmp(result, "ok") == 0) {
-		switch (job->cmd) {
-		case REPORT_CMD_OK:
-			t = REPLY_ACK_RECEIPT;
-			ingest_followup_row(&w, cfg, REPLY_ACK_NOTICE, focal,
-			    ingest_lang_of(cfg, focal), ref, authority, NULL,
-			    NULL, lookup_outbox_purpose[PURPOSE_ACK_NOTICE],
-			    alert_id, message_id);
-			break;
-		case REPORT_CMD_FIM:
-			t = REPLY_CLOSE_RECEIPT;
-			break;
-		case REPORT_CMD_ANULAR:
-			t = REPLY_CANCEL_RECEIPT;
-			holder_t = REPLY_CANCEL_NOTICE;
-			holder_purpose =
-			    lookup_outbox_purpose[PURPOSE_CANCEL_NOTICE];
-			break;
-		case REPORT_CMD_INFO:
-			t = REPLY_INFO_RECEIPT;
-			holder_t = REPLY_INFO_FORWARD;
-			holder_purpose = lookup_outbox_purpose[PURPOSE_INFO];
-			break;
-		case REPORT_CMD_ESTADO:
-			t = REPLY_STATUS;
-			break;
-		default:
-			break;
-		}
-	}
-	/* ANULAR and INFO tell whoever was sent a forward or rung. */
-	for (int i = 0; holder_t >= 0 && i < n_holders; i++)
-		ingest_followup_row(&w, cfg, holder_t, holders[i],
-		    ingest_lang_of(cfg, holders[i]), ref, NULL,
-		    holder_t == REPLY_INFO_FORWARD ? job->text : NULL, NULL,
-		    holder_purpose, alert_id, message_id);
-	if (t >= 0) {
-		struct report r;
 
-		memset(&r, 0, sizeof r);
-		r.cmd = job->cmd;
-		r.ref = job->ref;
-		ingest_followup_row(&w, cfg, t, job->sender, job->lang, ref,
-		    t == REPLY_STATUS ? ingest_state_words(state, job->lang) :
-		    authority, NULL, &r, lookup_outbox_purpose[PURPOSE_REPLY],
-		    alert_id, message_id);
-	}
-	jsonw_end(&w, ']');
-	values[0] = jsonw_text(&w);
-	job->ig->in_flight++;
-	if (db_call_timeout(job->ig->db, INGEST_FOLLOWUP_TIMEOUT_MS,
-	    "outbox_queue", 1, values, ingest_queued_cb, job->ig) != 0) {
-		job->ig->in_flight--;
-		log_error("ingest: cannot queue the replies of a command");
-	}
+	cmd.cmd = job->cmd;
+	cmd.ref = job->ref;
+	cmd.sender = job->sender;
+	cmd.lang = job->lang;
+	cmd.text = job->text;
+	cmd.result = result;
+	cmd.state = state;
+	cmd.focal = focal;
+	cmd.authority = authority;
+	cmd.holders = holders;
+	cmd.n_holders = n_holders;
+	ingest_queue_plan(job->ig, &cmd, NULL, alert_id, message_id);
 	log_info("ingest: %s %s: %s", report_cmd_name(job->cmd, 0), ref,
 	    result);
-	evbuffer_free(buf);
 }
 
 /* One message's outcome, from its row of a batch result. */
@@ -508,7 +314,7 @@ ingest_job_done(struct ingest_job *job, const struct rows_ingest *row)
 	else if (r.inserted && row->outbox_queued > 0) {
 		if (job->ig->latency != NULL && row->alert_id_text != NULL)
 			latency_mark(job->ig->latency, row->alert_id,
-			    job->t0_us);
+			    row->alert_ref, job->t0_us);
 		ingest_kick(job->ig);
 	}
 	ingest_job_free(job);
@@ -635,50 +441,21 @@ static void
 ingest_flood_notice(struct ingest *ig, const struct config *cfg,
     const char *sender)
 {
-	struct evbuffer *buf = evbuffer_new();
-	char why[64], out[REPLY_MAX_BYTES];
-	struct reply_vars v;
-	const char *values[1];
-	struct jsonw w;
-
 	log_warn("ingest: a sender passed %d messages in %d s: quarantined "
 	    "(its messages are stored, its alerts held for review)",
 	    cfg->flood_max, cfg->flood_per_s);
-	if (buf == NULL)
-		return;
-	snprintf(why, sizeof why, "> %d SMS / %d min", cfg->flood_max,
-	    (cfg->flood_per_s + 59) / 60);
-	memset(&v, 0, sizeof v);
-	v.fp_phone = sender;
-	v.notified = why;
-	jsonw_init(&w, buf);
-	jsonw_array(&w, NULL);
-	if (reply_render(&cfg->codebook, &cfg->replies, REPLY_PT,
-	    REPLY_ADMIN_FLOOD, &v, out, sizeof out) >= 0)
-		for (int i = 0; i < cfg->n_admins; i++) {
-			jsonw_object(&w, NULL);
-			jsonw_str(&w, "recipient", cfg->admins[i]);
-			jsonw_str(&w, "text", out);
-			jsonw_str(&w, "purpose", "admin");
-			jsonw_end(&w, '}');
-		}
-	jsonw_end(&w, ']');
-	values[0] = jsonw_text(&w);
-	ig->in_flight++;
-	if (db_call_timeout(ig->db, INGEST_FOLLOWUP_TIMEOUT_MS, "outbox_queue",
-	    1, values, ingest_queued_cb, ig) != 0)
-		ig->in_flight--;
-	evbuffer_free(buf);
+	ingest_queue_plan(ig, NULL, sender, NULL, NULL);
 }
 
 int
-ingest_message(struct ingest *ig, const struct spool_message *msg,
+ingest_message(struct ingest *ig, const struct inbound_sms *msg,
     int timeout_ms, ingest_cb cb, void *arg)
 {
 	const struct config *cfg = *ig->cfgp;
 	struct decide_params p = { .default_area = -1 };
 	struct ingest_job *job;
 	struct decision *d = NULL;
+	struct outbox_plan *plan = NULL;
 	struct evbuffer *buf = NULL;
 	enum flood_verdict verdict;
 	struct jsonw w;
@@ -700,11 +477,12 @@ ingest_message(struct ingest *ig, const struct spool_message *msg,
 	ingest_message_json(&w, msg);
 	/* Only text messages mean something; binary data and status
 	 * reports are stored as they are. */
-	if (strcmp(msg->kind, "sms") == 0 && msg->text != NULL) {
-		if ((d = malloc(sizeof *d)) == NULL)
+	if (msg->kind == INBOUND_TEXT && msg->text != NULL) {
+		if ((d = malloc(sizeof *d)) == NULL ||
+		    (plan = malloc(sizeof *plan)) == NULL)
 			goto out;
 		p.cfg = cfg;
-		p.ref = INGEST_REF_STANDIN;
+		p.ref = OUTBOX_REF_STANDIN;
 		p.received_at = (time_t)msg->received_at;
 		decide_message(&cfg->codebook, &cfg->replies, &p, msg->sender,
 		    msg->text, d);
@@ -740,7 +518,10 @@ ingest_message(struct ingest *ig, const struct spool_message *msg,
 	} else if (d != NULL) {
 		if (d->r.cmd == REPORT_CMD_ALERTA)
 			ingest_alert_json(&w, d, msg->sender);
-		ingest_outbox_json(&w, cfg, d);
+		outbox_plan_message(cfg, d, plan);
+		jsonw_array(&w, "outbox");
+		outbox_plan_json(&w, plan, NULL, NULL);
+		jsonw_end(&w, ']');
 	}
 	jsonw_end(&w, '}');
 	if ((job->element = strdup(jsonw_text(&w))) == NULL)
@@ -757,6 +538,7 @@ out:
 		ingest_job_free(job);
 	if (buf != NULL)
 		evbuffer_free(buf);
+	free(plan);
 	free(d);
 	return rc;
 }

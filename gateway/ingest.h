@@ -21,7 +21,7 @@
 
 #include "config.h"
 #include "db.h"
-#include "spool.h"
+#include "message.h"
 
 struct ingest;
 
@@ -57,7 +57,7 @@ void ingest_set_latency(struct ingest *ig, struct latency *l);
  * bounds the wait. Returns 0 when queued, -1 when it could not be (cb is
  * then not called).
  */
-int ingest_message(struct ingest *ig, const struct spool_message *msg,
+int ingest_message(struct ingest *ig, const struct inbound_sms *msg,
     int timeout_ms, ingest_cb cb, void *arg);
 
 /* Calls whose follow-up is still running (replies of commands). */

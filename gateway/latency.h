@@ -17,6 +17,7 @@
 struct latency {
 	struct {
 		int64_t alert_id;
+		int64_t ref;		/* the number the officer sees */
 		long long t0_us;
 	} ring[LATENCY_RING];
 	int next;
@@ -25,9 +26,12 @@ struct latency {
 /* Monotonic microseconds. */
 long long latency_now_us(void);
 
-void latency_mark(struct latency *l, int64_t alert_id, long long t0_us);
+/* Mark alert alert_id (its row), numbered ref for people, at t0_us. */
+void latency_mark(struct latency *l, int64_t alert_id, int64_t ref,
+    long long t0_us);
 
-/* Microseconds since alert_id's mark, removing it; -1 if not marked. */
-long long latency_take(struct latency *l, int64_t alert_id);
+/* Microseconds since alert_id's mark, removing it, with its number in
+ * *ref; -1 if not marked. */
+long long latency_take(struct latency *l, int64_t alert_id, int64_t *ref);
 
 #endif

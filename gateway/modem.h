@@ -19,34 +19,15 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "message.h"
 
 #define MODEM_MAX_PARTS 50	/* a longer set is cut (gammu-smsd does too) */
 #define MODEM_TEXT_MAX 1024	/* bytes of UTF-8 modem_send() accepts */
 #define MODEM_SEND_QUEUE_MAX 32	/* messages queued in one worker */
 
-enum inbound_kind {
-	INBOUND_TEXT,		/* a text SMS (GSM 7-bit or UCS-2) */
-	INBOUND_BINARY,		/* 8-bit data: stored as hex, never parsed */
-	INBOUND_STATUS_REPORT,	/* a delivery report */
-};
+/* struct inbound_sms, the one type of a received message, is in message.h. */
 
-/* A message as read from the SIM; owned by the loop once handed over. */
-struct inbound_sms {
-	char modem[CONFIG_NAME_MAX];
-	char sender[32];
-	char smsc_time[40];	/* "2026-11-22 14:02:36+00:00", "" if unknown */
-	time_t received_at;
-	enum inbound_kind kind;
-	int parts;		/* parts joined into text */
-	int parts_expected;	/* > parts when stored incomplete */
-	int concat_ref;		/* concatenation reference, -1 if single */
-	int message_ref;	/* status reports: the reference reported on */
-	char *text;		/* UTF-8, NUL-terminated */
-	uint64_t token;		/* identifies the SIM slots for release */
-	long long read_us;	/* when the worker had it (latency_now_us) */
-	struct modem *source;	/* the worker to release it to */
-};
-
+/* Free a message handed over by a worker (text and the struct). */
 void inbound_sms_free(struct inbound_sms *sms);
 
 /* Called on the loop for each message; the callee owns sms. */

@@ -16,11 +16,12 @@
 #include <libpq-fe.h>
 
 #include "decide.h"
-#include "flood.h"
+#include "decide_flood.h"
 #include "latency.h"
 #include "log.h"
 #include "lookup.h"
 #include "outbox.h"
+#include "outbox_plan.h"
 #include "rows.h"
 
 #define OUTBOX_TICK_MS 1000
@@ -274,15 +275,17 @@ outbox_hand_over(struct outbox *ob, const struct rows_claim *row)
 	}
 	if (modem_send(m, id, recipient, text, &cause) == 0) {
 		long long us = -1;
+		int64_t ref = 0;
 
 		if (ob->latency != NULL && strcmp(purpose,
 		    lookup_outbox_purpose[PURPOSE_FORWARD]) == 0 &&
 		    row->alert_id_text != NULL)
-			us = latency_take(ob->latency, row->alert_id);
+			us = latency_take(ob->latency, row->alert_id, &ref);
+		/* An alert is named by the number the officer sees. */
 		if (us >= 0)
-			log_info("outbox: alert %s: first forward handed to "
+			log_info("outbox: alert %lld: first forward handed to "
 			    "modem %s %lld us after the report reached the "
-			    "gateway", row->alert_id_text, modem_name(m), us);
+			    "gateway", (long long)ref, modem_name(m), us);
 		else
 			log_debug("outbox: #%llu (%s) handed to modem %s",
 			    (unsigned long long)id, purpose, modem_name(m));
@@ -399,59 +402,53 @@ outbox_attach_modem(struct outbox *ob, struct modem *m)
 
 void
 outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
-    const struct spool_message *msg)
+    const struct inbound_sms *msg)
 {
 	static uint64_t next_direct;
 	struct decide_params p = { .default_area = -1, .spooled = 1 };
-	const struct route_step *st;
+	const struct outbox_row *row;
+	struct outbox_plan *plan = NULL;
 	struct outbox_send *s;
 	struct decision *d;
-	const char *cause, *text;
+	const char *cause;
 	struct modem *m;
 
-	if (strcmp(msg->kind, "sms") != 0 || msg->text == NULL)
+	if (msg->kind != INBOUND_TEXT || msg->text == NULL)
 		return;
 	/* A flooding sender gets no forward at once (its alerts are held
 	 * for review when they reach the database). */
-	if (flood_note(ob->flood, msg->sender, (time_t)msg->received_at,
+	if (flood_note(ob->flood, msg->sender, msg->received_at,
 	    cfg->flood_max, cfg->flood_per_s) != FLOOD_OK ||
 	    (d = malloc(sizeof *d)) == NULL)
 		return;
 	p.cfg = cfg;
-	p.received_at = (time_t)msg->received_at;
-	if (decide_message(&cfg->codebook, &cfg->replies, &p, msg->sender,
-	    msg->text, d) != 0 || d->r.cmd != REPORT_CMD_ALERTA ||
-	    !d->routed || d->held != NULL || d->plan.digest_only ||
-	    d->r.urgency > 2) {
-		free(d);
-		return;
-	}
-	for (int i = 0; i < d->plan.n_steps; i++) {
-		st = &d->plan.steps[i];
-		if (st->after_s != 0 || st->authority < 0 ||
-		    (text = decide_step_text(d, st)) == NULL)
-			continue;
+	p.received_at = msg->received_at;
+	decide_message(&cfg->codebook, &cfg->replies, &p, msg->sender,
+	    msg->text, d);
+	if ((plan = malloc(sizeof *plan)) != NULL)
+		outbox_plan_spooled(cfg, d, plan);
+	for (int i = 0; plan != NULL && i < plan->n; i++) {
+		row = &plan->rows[i];
 		if ((m = outbox_pick_modem(ob)) == NULL) {
 			log_error("outbox: NO HEALTHY MODEM to forward a spooled "
-			    "U%d alert to %s now", d->r.urgency,
-			    cfg->authorities[st->authority].id);
+			    "U%d alert to %s now", d->r.urgency, row->authority);
 			continue;
 		}
 		if ((s = outbox_track_send(ob, OUTBOX_DIRECT | ++next_direct,
-		    1, "forward")) == NULL)
+		    1, row->purpose)) == NULL)
 			break;
-		if (modem_send(m, s->id, st->number, text, &cause) != 0) {
+		if (modem_send(m, s->id, row->recipient, row->text,
+		    &cause) != 0) {
 			log_error("outbox: forward of a spooled alert to %s "
-			    "not handed to modem %s: %s",
-			    cfg->authorities[st->authority].id,
+			    "not handed to modem %s: %s", row->authority,
 			    modem_name(m), cause);
 			free(outbox_take_send(ob, s->id));
 			continue;
 		}
 		log_warn("outbox: database down: U%d alert forwarded at once "
-		    "to %s without its number", d->r.urgency,
-		    cfg->authorities[st->authority].id);
+		    "to %s without its number", d->r.urgency, row->authority);
 	}
+	free(plan);
 	free(d);
 }
 

@@ -8,7 +8,9 @@
  * records the modem's answer (farol_outbox_result) and, later, the
  * delivery report (farol_outbox_delivered). A failed submit is retried
  * after a pause, on whichever healthy modem is then least busy. Runs on
- * the main loop; never blocks.
+ * the main loop; never blocks. What is sent, to whom and when is decided
+ * by outbox_plan.h, the other half of the outbox module: ingest writes its
+ * rows, this dispatcher sends them.
  */
 #ifndef FAROL_OUTBOX_H
 #define FAROL_OUTBOX_H
@@ -18,7 +20,7 @@
 #include "config.h"
 #include "db.h"
 #include "modem.h"
-#include "spool.h"
+#include "message.h"
 
 struct outbox;
 
@@ -39,13 +41,14 @@ void outbox_set_latency(struct outbox *ob, struct latency *l);
 void outbox_attach_modem(struct outbox *ob, struct modem *m);
 
 /*
- * The database is down and msg has just been spooled: if it is an urgent
- * alert (U1 or U2, routed, not held), send the first rung of each
- * authority now, marked as waiting for its number. The numbered forward
- * follows from the outbox when the spool is replayed.
+ * The database is down and msg has just been spooled: send at once what
+ * outbox_plan_spooled says (for an urgent alert from a sender not
+ * flooding, the first rung of each authority, marked as waiting for its
+ * number). The numbered forward follows from the outbox when the spool
+ * is replayed.
  */
 void outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
-    const struct spool_message *msg);
+    const struct inbound_sms *msg);
 
 /* Rows may be due now: claim soon. Cheap; void * for ingest's kick. */
 void outbox_kick(void *ob);

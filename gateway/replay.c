@@ -157,7 +157,7 @@ replay_done_cb(const struct ingest_result *res, const char *error,
 static void
 replay_pump(struct replay *r)
 {
-	struct spool_message msg;
+	struct inbound_sms msg;
 	struct replay_call *call;
 	char id[SPOOL_ID_MAX], again[SPOOL_ID_MAX], *cause = NULL;
 
@@ -184,18 +184,18 @@ replay_pump(struct replay *r)
 			continue;
 		}
 		if ((call = calloc(1, sizeof *call)) == NULL) {
-			spool_message_clear(&msg);
+			inbound_sms_clear(&msg);
 			break;
 		}
 		call->r = r;
 		memcpy(call->id, id, sizeof call->id);
 		if (ingest_message(r->ingest, &msg, REPLAY_CALL_TIMEOUT_MS,
 		    replay_done_cb, call) != 0) {
-			spool_message_clear(&msg);
+			inbound_sms_clear(&msg);
 			free(call);
 			break;
 		}
-		spool_message_clear(&msg);
+		inbound_sms_clear(&msg);
 		memcpy(r->last_sent, id, sizeof r->last_sent);
 		r->in_flight++;
 	}

@@ -14,7 +14,7 @@
 #include "json.h"
 #include "phone.h"
 #include "report.h"
-#include "route.h"
+#include "decide_route.h"
 #include "try.h"
 #include "ussd.h"
 

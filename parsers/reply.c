@@ -192,6 +192,14 @@ fill_notified(const struct reply_ctx *c, char *o, size_t osz, int cap)
 	reply_setz(o, osz, c->v->notified, cap);
 }
 
+/* The report's area code, "" when it has none. */
+static void
+fill_area(const struct reply_ctx *c, char *o, size_t osz, int cap)
+{
+	reply_setz(o, osz, c->r != NULL ? reply_area_code(c, c->r->area) :
+	    "", cap);
+}
+
 static void
 fill_fp_name(const struct reply_ctx *c, char *o, size_t osz, int cap)
 {
@@ -441,6 +449,7 @@ static const struct reply_field reply_fields[] = {
 	{ "form_help", 150, fill_form_help },
 	{ "counts", 14, fill_counts },
 	{ "ussd", 6, fill_ussd },
+	{ "area", 7, fill_area },
 };
 #define REPLY_N_FIELDS (sizeof reply_fields / sizeof reply_fields[0])
 

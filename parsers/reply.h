@@ -8,7 +8,7 @@
  *
  *   {ref} {summary} {notified} {note} {codes} {text} {fp_name} {fp_phone}
  *   {token} {areas} {forms} {ex_area} {ex_form} {cmd} {area_help}
- *   {form_help} {counts} {ussd}
+ *   {form_help} {counts} {ussd} {area}
  *
  * Each placeholder has a maximum width, and values are cut to it (with
  * "..."), so the worst case of a template is known from its text alone:

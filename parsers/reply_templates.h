@@ -6,6 +6,11 @@
  * and reply.c into the default texts. Defaults must be GSM-7 only and fit
  * 160 septets with the longest values (tests/parsers/test_reply.c checks).
  * Placeholders are listed in reply.h. Included only by reply.h and reply.c.
+ *
+ * After the SMS come the words that go into another template's
+ * placeholder: who was notified ({notified} of a receipt), the name an
+ * unverified sender has in a forward ({fp_name}), an alert's state as
+ * ESTADO tells it. They are overridable like the rest.
  */
 #define REPLY_TEMPLATES(X) \
 X(RECEIPT, "receipt", \
@@ -112,4 +117,49 @@ X(ADMIN_HELD, "admin_held", \
   "FAROL {ref} HELD, wrong or missing PIN: {fp_name} {fp_phone}. {codes}: {text}") \
 X(ADMIN_FLOOD, "admin_flood", \
   "FAROL: {fp_phone} em quarentena: {notified}. As mensagens ficam guardadas.", \
-  "FAROL: {fp_phone} quarantined: {notified}. Its messages are stored.")
+  "FAROL: {fp_phone} quarantined: {notified}. Its messages are stored.") \
+X(NOTIFIED_ONE, "notified_one", \
+  "{notified} avisada", \
+  "{notified} notified") \
+X(NOTIFIED_MANY, "notified_many", \
+  "{notified} avisadas", \
+  "{notified} notified") \
+X(NOTIFIED_OBSERVATORY, "notified_observatory", \
+  "Para o Observatorio", \
+  "For the Observatory") \
+X(NOTIFIED_KEPT, "notified_kept", \
+  "Guardado para o Observatorio", \
+  "Kept for the Observatory") \
+X(NOTIFIED_POLICE, "notified_police", \
+  "Policia {area} avisada", \
+  "Police {area} notified") \
+X(UNVERIFIED, "unverified", \
+  "NAO VERIFICADO", \
+  "UNVERIFIED") \
+X(STATE_RECEIVED, "state_received", \
+  "recebido, a encaminhar", \
+  "received, being sent") \
+X(STATE_INVALID, "state_invalid", \
+  "invalido", \
+  "invalid") \
+X(STATE_FORWARDED, "state_forwarded", \
+  "encaminhado", \
+  "forwarded") \
+X(STATE_DELIVERED, "state_delivered", \
+  "entregue, sem OK ainda", \
+  "delivered, no OK yet") \
+X(STATE_ESCALATED, "state_escalated", \
+  "escalado, sem OK ainda", \
+  "escalated, no OK yet") \
+X(STATE_ACKNOWLEDGED, "state_acknowledged", \
+  "assumido", \
+  "taken in charge") \
+X(STATE_CLOSED, "state_closed", \
+  "fechado", \
+  "closed") \
+X(STATE_CANCELLED, "state_cancelled", \
+  "anulado", \
+  "cancelled") \
+X(STATE_EXPIRED, "state_expired", \
+  "expirado", \
+  "expired")

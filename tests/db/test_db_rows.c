@@ -103,6 +103,7 @@ test_ingest(void)
 	CHECK(rows[0].i == 0 && rows[0].message_id == 10 &&
 	    strcmp(rows[0].message_id_text, "10") == 0 && rows[0].inserted &&
 	    rows[0].result == NULL && rows[0].alert_id == 5 &&
+	    rows[0].alert_ref == 100 &&
 	    rows[0].outbox_queued == 8 && rows[0].holders == NULL,
 	    "ingest row 0");
 	CHECK(rows[1].i == 1 && !rows[1].inserted &&
@@ -115,8 +116,8 @@ test_ingest(void)
 	PQclear(res);
 
 	res = query("SELECT 0 AS i, 10::bigint AS message_id, 'yes' AS "
-	    "inserted, NULL AS result, NULL::bigint AS alert_id, 0 AS "
-	    "outbox_queued, NULL AS state, NULL AS focal_number, NULL AS "
+	    "inserted, NULL AS result, NULL::bigint AS alert_id, NULL::bigint "
+	    "AS alert_ref, 0 AS outbox_queued, NULL AS state, NULL AS focal_number, NULL AS "
 	    "authority_name, NULL AS holders");
 	CHECK(rows_ingest_read(res, &rows, &n, &cause) == -1 && cause != NULL &&
 	    strstr(cause, "column inserted") != NULL,

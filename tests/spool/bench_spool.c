@@ -33,7 +33,7 @@ main(int argc, char **argv)
 	static char		 text[] = "ALERTA SV SX U1 V2 MENOR bar perto do "
 	    "porto, Mindelo; duas raparigas, uma de 15 anos, levadas numa "
 	    "carrinha branca ontem à noite; o dono chama-se ... 🚨";
-	struct spool_message	 m;
+	struct inbound_sms	 m;
 	struct spool		*sp;
 	char			 id[SPOOL_ID_MAX], tmpl[] = "bench-spool.XXXXXX";
 	char			 path[1024], *dir, *cause;
@@ -63,7 +63,7 @@ main(int argc, char **argv)
 	snprintf(m.modem, sizeof m.modem, "cv1");
 	snprintf(m.sender, sizeof m.sender, "+2389912345");
 	snprintf(m.smsc_time, sizeof m.smsc_time, "2026-11-22 14:02:36+00:00");
-	snprintf(m.kind, sizeof m.kind, "sms");
+	m.kind = INBOUND_TEXT;
 	m.parts = m.parts_expected = 2;
 	m.concat_ref = 17;
 	m.text = text;
@@ -79,14 +79,14 @@ main(int argc, char **argv)
 	}
 	t1 = now_s();
 	for (i = 0; spool_next(sp, NULL, id) == 1; i++) {
-		struct spool_message	got;
+		struct inbound_sms	got;
 
 		if (spool_read(sp, id, &got, &cause) == -1 ||
 		    spool_remove(sp, id, &cause) == -1) {
 			fprintf(stderr, "%s: %s\n", id, cause);
 			return (1);
 		}
-		spool_message_clear(&got);
+		inbound_sms_clear(&got);
 	}
 	t2 = now_s();
 	spool_close(sp);

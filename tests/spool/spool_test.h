@@ -34,12 +34,12 @@ void test_rmtree(const char *path);
 int test_count(const char *dir, const char *prefix);
 
 /* A plausible message number i; text is allocated (free it). */
-void test_sample(struct spool_message *m, int i);
+void test_sample(struct inbound_sms *m, int i);
 
 /* 0 if equal, else -1 and diff names the first field that differs with
  * got= and want=. */
-int test_compare(const struct spool_message *got,
-    const struct spool_message *want, char *diff, size_t size);
+int test_compare(const struct inbound_sms *got,
+    const struct inbound_sms *want, char *diff, size_t size);
 
 /* Records what a spool reports. */
 struct test_events {

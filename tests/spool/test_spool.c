@@ -85,7 +85,7 @@ filled_text(size_t len)
 static void
 test_roundtrip(void)
 {
-	struct spool_message	 cases[8], got;
+	struct inbound_sms	 cases[8], got;
 	struct test_events	 ev;
 	struct spool		*sp;
 	char			 ids[8][SPOOL_ID_MAX], diff[256], *dir, *cause;
@@ -132,7 +132,7 @@ test_roundtrip(void)
 		free(cause);
 		CHECK(test_compare(&got, &cases[i], diff, sizeof diff) == 0,
 		    "case %zu (same session): %s", i, diff);
-		spool_message_clear(&got);
+		inbound_sms_clear(&got);
 	}
 	spool_close(sp);
 	sp = spool_open(dir, test_events_cb, &ev, &cause);
@@ -147,7 +147,7 @@ test_roundtrip(void)
 		free(cause);
 		CHECK(test_compare(&got, &cases[i], diff, sizeof diff) == 0,
 		    "case %zu (after reopen): %s", i, diff);
-		spool_message_clear(&got);
+		inbound_sms_clear(&got);
 	}
 	CHECK(ev.total == 0, "reports got=%d want=0 (last: %s: %s)",
 	    ev.total, ev.file, ev.reason);
@@ -168,12 +168,12 @@ test_refused(void)
 		const char	*want;
 		int		 field;	/* which mutation */
 	} cases[] = {
-		{ "unknown kind", "unknown kind 'mms'", 0 },
+		{ "unknown kind", "unknown kind 7", 0 },
 		{ "text too long", "text of 262145 bytes", 1 },
 		{ "modem not terminated", "field modem is not NUL", 2 },
-		{ "kind not terminated", "field kind is not NUL", 3 },
+		{ "sender not terminated", "field sender is not NUL", 3 },
 	};
-	struct spool_message	 m;
+	struct inbound_sms	 m;
 	struct spool		*sp;
 	char			 id[SPOOL_ID_MAX], *dir, *cause;
 	size_t			 i;
@@ -188,7 +188,7 @@ test_refused(void)
 		test_sample(&m, (int)i);
 		switch (cases[i].field) {
 		case 0:
-			snprintf(m.kind, sizeof m.kind, "mms");
+			m.kind = (enum inbound_kind)7;
 			break;
 		case 1:
 			free(m.text);
@@ -198,7 +198,7 @@ test_refused(void)
 			memset(m.modem, 'x', sizeof m.modem);
 			break;
 		case 3:
-			memset(m.kind, 'x', sizeof m.kind);
+			memset(m.sender, 'x', sizeof m.sender);
 			break;
 		}
 		rv = spool_put(sp, &m, id, &cause);
@@ -222,7 +222,7 @@ out:
 static void
 check_order(struct spool *sp, int n, const char *when)
 {
-	struct spool_message	 m, want;
+	struct inbound_sms	 m, want;
 	char			 id[SPOOL_ID_MAX], prev[SPOOL_ID_MAX] = "";
 	char			 diff[256], *cause;
 	int			 i = 0;
@@ -238,7 +238,7 @@ check_order(struct spool *sp, int n, const char *when)
 		CHECK(test_compare(&m, &want, diff, sizeof diff) == 0,
 		    "%s: position %d: %s", when, i, diff);
 		free(want.text);
-		spool_message_clear(&m);
+		inbound_sms_clear(&m);
 		snprintf(prev, sizeof prev, "%s", id);
 		i++;
 	}
@@ -249,7 +249,7 @@ check_order(struct spool *sp, int n, const char *when)
 static void
 test_order(void)
 {
-	struct spool_message	 m;
+	struct inbound_sms	 m;
 	struct spool		*sp;
 	char			 id[SPOOL_ID_MAX], *dir, *cause;
 	int			 i, round, per = 25;
@@ -282,7 +282,7 @@ static void
 test_order_after_highest(void)
 {
 	static const char	 future[] = "18000000000000000000";
-	struct spool_message	 m;
+	struct inbound_sms	 m;
 	struct spool		*sp;
 	char			 id[SPOOL_ID_MAX], first[SPOOL_ID_MAX];
 	char			 got[SPOOL_ID_MAX], *dir, *cause, *src, *dst;
@@ -326,7 +326,7 @@ out:
 static int
 valid_file(int i, uint8_t **data, size_t *len)
 {
-	struct spool_message	 m;
+	struct inbound_sms	 m;
 	struct spool		*sp;
 	char			 id[SPOOL_ID_MAX], *dir, *cause, *p;
 	int			 rv = -1;
@@ -495,7 +495,7 @@ test_flipped(void)
 static void
 test_rot_at_read(void)
 {
-	struct spool_message	 m;
+	struct inbound_sms	 m;
 	struct test_events	 ev;
 	struct spool		*sp;
 	uint8_t			*data;
@@ -627,7 +627,7 @@ test_hand_built(void)
 		{ "int32 of 3 bytes", H_SHORTINT, "field parts has 3 bytes" },
 		{ "second header", H_HEADER2, "second header record" },
 	};
-	struct spool_message	 m, want;
+	struct inbound_sms	 m, want;
 	struct test_enc		 e;
 	struct spool		*sp;
 	char			 id[SPOOL_ID_MAX], diff[256], *dir, *cause, *p;
@@ -644,7 +644,7 @@ test_hand_built(void)
 	snprintf(want.smsc_time, sizeof want.smsc_time,
 	    "2026-11-22 14:02:36+00:00");
 	want.received_at = 1795442556;
-	snprintf(want.kind, sizeof want.kind, "sms");
+	want.kind = INBOUND_TEXT;
 	want.parts = 2;
 	want.parts_expected = 3;
 	want.concat_ref = 200;
@@ -677,7 +677,7 @@ test_hand_built(void)
 		free(cause);
 		CHECK(test_compare(&m, &want, diff, sizeof diff) == 0,
 		    "%s: %s", cases[i].name, diff);
-		spool_message_clear(&m);
+		inbound_sms_clear(&m);
 		CHECK(spool_remove(sp, "00000000000000000042", &cause) == 0,
 		    "%s: remove: %s", cases[i].name, cause);
 		free(cause);
@@ -701,7 +701,7 @@ mode_of(const char *path)
 static void
 test_permissions(void)
 {
-	struct spool_message	 m;
+	struct inbound_sms	 m;
 	struct test_events	 ev;
 	struct spool		*sp;
 	char			 id[SPOOL_ID_MAX], *top, *dir, *cause, *p;
@@ -870,7 +870,7 @@ out:
 static void
 test_remove(void)
 {
-	struct spool_message	 m;
+	struct inbound_sms	 m;
 	struct spool		*sp;
 	char			 ids[3][SPOOL_ID_MAX], got[SPOOL_ID_MAX];
 	char			*dir, *cause, *p;

@@ -29,7 +29,7 @@ has(const char *s, const char *sub)
 }
 
 static void
-big_sample(struct spool_message *m, int i, size_t len)
+big_sample(struct inbound_sms *m, int i, size_t len)
 {
 	test_sample(m, i);
 	free(m->text);
@@ -43,7 +43,7 @@ big_sample(struct spool_message *m, int i, size_t len)
 static void
 check_all_valid(const char *dir, int want, const char *when)
 {
-	struct spool_message	 m;
+	struct inbound_sms	 m;
 	struct test_events	 ev;
 	struct spool		*sp;
 	char			 id[SPOOL_ID_MAX], prev[SPOOL_ID_MAX] = "";
@@ -63,7 +63,7 @@ check_all_valid(const char *dir, int want, const char *when)
 		CHECK(spool_read(sp, id, &m, &cause) == 0, "%s: read %s: %s",
 		    when, id, cause);
 		free(cause);
-		spool_message_clear(&m);
+		inbound_sms_clear(&m);
 		snprintf(prev, sizeof prev, "%s", id);
 		n++;
 	}
@@ -76,7 +76,7 @@ static void
 test_fsize_limit(void)
 {
 	static const rlim_t	 limits[] = { 0, 1, 100, 4096, 8000 };
-	struct spool_message	 m;
+	struct inbound_sms	 m;
 	struct spool		*sp;
 	struct rlimit		 saved, lim;
 	char			 id[SPOOL_ID_MAX], *dir, *cause;
@@ -136,7 +136,7 @@ out:
 static int
 tmpfs_child(const char *mnt)
 {
-	struct spool_message	 m;
+	struct inbound_sms	 m;
 	struct spool		*sp;
 	char			 id[SPOOL_ID_MAX], dir[512], *cause = NULL;
 	int			 i, rv = 0, stored = 0;

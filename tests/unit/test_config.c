@@ -79,6 +79,20 @@ static const struct config_case cases[] = {
 	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
 	  "connection = \"none\"; poll_interval = 0; } );\n" CODEBOOK,
 	  ":4: modems[0].poll_interval = 0 is out of range (1 to 3600)" },
+	{ "out of range: wider than 64 bits, shown as written",
+	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
+	  "connection = \"none\"; poll_interval = 99999999999999999999999; } );\n"
+	  CODEBOOK,
+	  ":4: modems[0].poll_interval = 99999999999999999999999 is out of range "
+	  "(1 to 3600)" },
+	{ "out of range: wider than 32 bits, not wrapped into range",
+	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
+	  "connection = \"none\"; poll_interval = 4294967301; } );\n" CODEBOOK,
+	  ":4: modems[0].poll_interval = 4294967301 is out of range (1 to 3600)" },
+	{ "in range: hex and an L suffix",
+	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
+	  "connection = \"none\"; poll_interval = 0x10; timeout = 30L; } );\n"
+	  CODEBOOK, NULL },
 	{ "out of range: connect_timeout",
 	  GATEWAY "database = { conninfo = \"x\"; connect_timeout = 9000; };\n"
 	  MODEMS CODEBOOK,

@@ -13,7 +13,8 @@
 #include "check.h"
 #include "config.h"
 #include "report.h"
-#include "route.h"
+#include "decide_reply.h"
+#include "decide_route.h"
 
 #define P(n, a, l) "{ id = \"" n "\"; name = \"" n "\"; areas = [\"" a \
 	"\"]; ladder = ( " l " ); },\n"
@@ -121,7 +122,7 @@ decide(const char *text, const char *sender, time_t t, struct route_plan *p)
 	struct parse_options opt = { -1 };
 	const struct focal_point *fp;
 	struct report r;
-	const char *why;
+	char *cause = NULL;
 
 	if (sender != NULL && (fp = config_find_focal(cfg, sender)) != NULL)
 		opt.default_area = fp->area;
@@ -130,8 +131,9 @@ decide(const char *text, const char *sender, time_t t, struct route_plan *p)
 		(void)CHECK(0, "parse %s: err=%s", text, report_err_name(r.err));
 		return -1;
 	}
-	if (route_decide(cfg, &r, sender, t, p, &why) != 0) {
-		(void)CHECK(0, "route %s: %s", text, why);
+	if (route_decide(cfg, &r, sender, t, p, &cause) != 0) {
+		(void)CHECK(0, "route %s: %s", text, cause);
+		free(cause);
 		return -1;
 	}
 	return 0;
@@ -260,7 +262,7 @@ test_notified(void)
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		if (decide(t[i].text, t[i].sender, at(0, 12, 0, 0), &p) != 0)
 			continue;
-		route_notified_text(cfg, &p, t[i].lang, got, sizeof got);
+		decide_reply_notified(cfg, &p, t[i].lang, got, sizeof got);
 		CHECK(strcmp(got, t[i].want) == 0, "%s: got=%s want=%s",
 		    t[i].text, got, t[i].want);
 	}
@@ -270,10 +272,39 @@ test_notified(void)
 	for (int a = 0; a < cfg->n_authorities; a++)
 		if (strcmp(cfg->authorities[a].id, "stop") == 0)
 			p.authorities[0] = a;
-	route_notified_text(cfg, &p, REPLY_PT, got, sizeof got);
+	decide_reply_notified(cfg, &p, REPLY_PT, got, sizeof got);
 	CHECK(strlen(got) <= 32 && strstr(got, " avisada") != NULL,
 	    "long name: got=%s (%zu) want <= 32 ending avisada", got,
 	    strlen(got));
+}
+
+/* The words come from reply templates, so a config's override reaches
+ * them: who was notified, an unverified sender, a state. */
+static void
+test_words(void)
+{
+	struct route_plan p;
+	char got[REPLY_MAX_BYTES];
+
+	decide_reply_unverified(cfg, REPLY_EN, got, sizeof got);
+	CHECK(strcmp(got, "UNVERIFIED") == 0, "unverified: got=%s", got);
+	decide_reply_state(cfg, "acknowledged", REPLY_PT, got, sizeof got);
+	CHECK(strcmp(got, "assumido") == 0, "state: got=%s", got);
+	decide_reply_state(cfg, "nonesuch", REPLY_PT, got, sizeof got);
+	CHECK(strcmp(got, "nonesuch") == 0, "unknown state: got=%s", got);
+
+	cfg->replies.text[REPLY_PT][REPLY_NOTIFIED_ONE] =
+	    strdup("{notified} foi avisada");
+	cfg->replies.text[REPLY_PT][REPLY_STATE_ACKNOWLEDGED] =
+	    strdup("com dono");
+	if (decide("ALERTA SV SX U2", "+2389912345", at(0, 12, 0, 0),
+	    &p) == 0) {
+		decide_reply_notified(cfg, &p, REPLY_PT, got, sizeof got);
+		CHECK(strcmp(got, "pn-sv foi avisada") == 0,
+		    "overridden notified_one: got=%s", got);
+	}
+	decide_reply_state(cfg, "acknowledged", REPLY_PT, got, sizeof got);
+	CHECK(strcmp(got, "com dono") == 0, "overridden state: got=%s", got);
 }
 
 int
@@ -299,6 +330,7 @@ main(void)
 	test_ladders();
 	test_digest();
 	test_notified();
+	test_words();
 	config_free(cfg);
 	return check_status();
 }

@@ -1,11 +1,12 @@
 /*
- * route.h: the routing decision for one report, from the config alone.
+ * decide_route.h: the routing decision for one report, from the config
+ * alone (part of the decision library, see decide.h).
  *
  * Pure: no I/O, no globals, no clock (the caller passes the time of
  * receipt). Called by farolctl try and by farold when an alert is made.
  */
-#ifndef FAROL_ROUTE_H
-#define FAROL_ROUTE_H
+#ifndef FAROL_DECIDE_ROUTE_H
+#define FAROL_DECIDE_ROUTE_H
 
 #include <time.h>
 
@@ -38,22 +39,19 @@ struct route_plan {
 /*
  * Decide who is notified for report r (valid ALERTA) from sender_e164
  * received at received_at (local time is used for hours and days).
- * Returns 0, or -1 with *errstr set.
+ * Returns 0, or -1 with *cause set (parsers/cause.h; cause may be NULL).
+ * Who was notified, in words: decide_reply_notified (decide_reply.h).
  */
 int route_decide(const struct config *cfg, const struct report *r,
     const char *sender_e164, time_t received_at, struct route_plan *out,
-    const char **errstr);
-
-/* "Policia SV avisada" (pt) / "Policia SV notified" (en), <= 32 chars. */
-void route_notified_text(const struct config *cfg,
-    const struct route_plan *plan, enum reply_lang lang, char *out,
-    size_t outsz);
+    char **cause);
 
 /*
  * Render the forward SMS (template t: REPLY_FORWARD, or
  * REPLY_FORWARD_SPOOLED while the database is down) for authority a (an
- * index in cfg->authorities) in its language, with the focal point's name and phone (for an unverified
- * sender: "NAO VERIFICADO"/"UNVERIFIED" and the sender's number). base
+ * index in cfg->authorities) in its language, with the focal point's name
+ * and phone (for an unverified sender: the `unverified` template's words,
+ * "NAO VERIFICADO", and the sender's number). base
  * holds the report, input and ref. Returns the septets used, or -1.
  */
 int route_forward_text(const struct config *cfg, const struct route_plan *plan,

@@ -1,5 +1,5 @@
 /*
- * flood.h: per-sender flood detection.
+ * decide_flood.h: per-sender flood detection.
  *
  * A sender with more than max messages in per_s seconds is quarantined
  * until its rate falls back under the limit: its messages are still

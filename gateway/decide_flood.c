@@ -1,5 +1,6 @@
 /*
- * flood.c: per-sender message rate and quarantine (see flood.h).
+ * decide_flood.c: per-sender message rate and quarantine (see
+ * decide_flood.h).
  *
  * Each tracked sender keeps the times of its last FLOOD_KEEP messages in a
  * ring; "more than max in per_s" is then one comparison with the time of
@@ -9,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flood.h"
+#include "decide_flood.h"
 
 #define FLOOD_SENDERS 512
 #define FLOOD_KEEP 1001	/* security.flood.max is at most 1000 */

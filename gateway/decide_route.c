@@ -1,5 +1,5 @@
 /*
- * route.c: which authorities a report goes to, and when each rung of
+ * decide_route.c: which authorities a report goes to, and when each rung of
  * their ladders is called if nobody acknowledges.
  *
  * Rules: every matching rule applies (routing.mode = "all"), in file order,
@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "route.h"
+#include "cause.h"
+#include "decide_reply.h"
+#include "decide_route.h"
 
 static int
 route_rule_matches(const struct route_rule *rr, const struct report *r,
@@ -79,7 +81,7 @@ route_step_add(struct route_plan *p, int a, int rung, int attempt,
 int
 route_decide(const struct config *cfg, const struct report *r,
     const char *sender_e164, time_t received_at, struct route_plan *out,
-    const char **errstr)
+    char **cause)
 {
 	const struct escalation_policy *pol;
 	const struct authority *a;
@@ -88,11 +90,11 @@ route_decide(const struct config *cfg, const struct report *r,
 
 	memset(out, 0, sizeof *out);
 	if (r->cmd != REPORT_CMD_ALERTA || r->err != REPORT_ERR_NONE) {
-		*errstr = "only a valid ALERTA is routed";
+		cause_set(cause, "only a valid ALERTA is routed");
 		return -1;
 	}
 	if (localtime_r(&received_at, &tm) == NULL) {
-		*errstr = "time of receipt out of range";
+		cause_set(cause, "time of receipt out of range");
 		return -1;
 	}
 	if (sender_e164 != NULL)
@@ -120,7 +122,6 @@ route_decide(const struct config *cfg, const struct report *r,
 		out->digest_after_s = cfg->digest_at_min * 60L - now_s;
 		if (out->digest_after_s <= 0)
 			out->digest_after_s += 86400;
-		*errstr = NULL;
 		return 0;
 	}
 	pol = &cfg->escalation[r->urgency == 1 ? 0 : 1];
@@ -139,30 +140,7 @@ route_decide(const struct config *cfg, const struct report *r,
 	if (out->n_authorities > 0)
 		for (int i = 0; i < cfg->n_admins; i++)
 			route_step_add(out, -1, i, 0, cfg->admins[i], end);
-	*errstr = NULL;
 	return 0;
-}
-
-void
-route_notified_text(const struct config *cfg, const struct route_plan *plan,
-    enum reply_lang lang, char *out, size_t outsz)
-{
-	const char *verb = lang == REPLY_EN ? " notified" : " avisada";
-	size_t cap = outsz < 33 ? outsz : 33;
-
-	if (plan->digest_only || plan->n_authorities == 0) {
-		snprintf(out, cap, "%s", lang == REPLY_EN ?
-		    "For the Observatory" : "Para o Observatorio");
-		return;
-	}
-	if (plan->n_authorities == 1)
-		snprintf(out, cap, "%.*s%s", (int)(32 - strlen(verb)),
-		    cfg->authorities[plan->authorities[0]].name, verb);
-	else
-		snprintf(out, cap, "%.*s +%d%s", (int)(28 - strlen(verb)),
-		    cfg->authorities[plan->authorities[0]].name,
-		    plan->n_authorities - 1, lang == REPLY_EN ? " notified" :
-		    " avisadas");
 }
 
 int
@@ -171,12 +149,15 @@ route_forward_text(const struct config *cfg, const struct route_plan *plan,
 {
 	enum reply_lang lang = cfg->authorities[a].lang;
 	struct reply_vars v = *base;
+	char unverified[REPLY_MAX_BYTES];
 
 	if (plan->fp != NULL) {
 		v.fp_name = plan->fp->name;
 		v.fp_phone = plan->fp->phone;
 	} else {
-		v.fp_name = lang == REPLY_EN ? "UNVERIFIED" : "NAO VERIFICADO";
+		decide_reply_unverified(cfg, lang, unverified,
+		    sizeof unverified);
+		v.fp_name = unverified;
 		v.fp_phone = plan->sender[0] != '\0' ? plan->sender : "?";
 	}
 	return reply_render(&cfg->codebook, &cfg->replies, lang, t,

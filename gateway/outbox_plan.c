@@ -1,0 +1,265 @@
+/*
+ * outbox_plan.c: who is sent what and when (see outbox_plan.h).
+ *
+ * Called by ingest.c for every message and command outcome it stores and
+ * by outbox.c for a message spooled while the database is down. The words
+ * are reply templates, chosen by the decision library; here they get a
+ * recipient, a purpose and a time. Must never happen here: I/O, reading
+ * the clock, a row without a recipient.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decide_reply.h"
+#include "jsonw.h"
+#include "outbox_plan.h"
+
+/* Add a row; text NULL: rendered later into the row (returned). */
+static struct outbox_row *
+outbox_plan_add(struct outbox_plan *p, const char *recipient,
+    const char *text, const char *purpose, const char *authority, int rung,
+    long after_s)
+{
+	struct outbox_row *r;
+
+	if (recipient == NULL || recipient[0] == '\0' ||
+	    p->n == OUTBOX_PLAN_MAX)
+		return NULL;
+	r = &p->rows[p->n++];
+	memset(r, 0, sizeof *r);
+	snprintf(r->recipient, sizeof r->recipient, "%s", recipient);
+	snprintf(r->text, sizeof r->text, "%s", text != NULL ? text : "");
+	r->purpose = purpose;
+	r->authority = authority;
+	r->rung = rung;
+	r->after_s = after_s;
+	return r;
+}
+
+/* Every stand-in of the alert number becomes "{ref}", in place. */
+static void
+outbox_plan_ref(char *s)
+{
+	const size_t n = sizeof OUTBOX_REF_STANDIN - 1;
+	char *p;
+
+	while ((p = strstr(s, OUTBOX_REF_STANDIN)) != NULL) {
+		memcpy(p, "{ref}", 5);
+		memmove(p + 5, p + n, strlen(p + n) + 1);
+	}
+}
+
+/* An administrator's notice about this alert (held, nobody answered). */
+static void
+outbox_plan_admin_text(const struct config *cfg, const struct decision *d,
+    int t, char *out, size_t outsz)
+{
+	struct reply_vars v;
+
+	memset(&v, 0, sizeof v);
+	v.report = &d->r;
+	v.input = d->text;
+	v.input_len = d->len;
+	v.ref = OUTBOX_REF_STANDIN;
+	v.fp_name = d->fp != NULL ? d->fp->name : "?";
+	v.fp_phone = d->from;
+	if (reply_render(&cfg->codebook, &cfg->replies, REPLY_PT, t, &v, out,
+	    outsz) < 0)
+		snprintf(out, outsz, "FAROL " OUTBOX_REF_STANDIN);
+}
+
+void
+outbox_plan_message(const struct config *cfg, const struct decision *d,
+    struct outbox_plan *out)
+{
+	const struct route_step *s;
+	const char *text;
+	char buf[REPLY_MAX_BYTES];
+
+	out->n = 0;
+	if (d->has_reply)
+		outbox_plan_add(out, d->from, d->reply, d->r.cmd ==
+		    REPORT_CMD_ALERTA && d->valid ? "receipt" : "reply", NULL,
+		    0, 0);
+	if (d->held != NULL && strcmp(d->held, "flood") == 0) {
+		/* The administrators were told when the quarantine began. */
+	} else if (d->held != NULL) {
+		outbox_plan_admin_text(cfg, d, REPLY_ADMIN_HELD, buf,
+		    sizeof buf);
+		for (int i = 0; i < cfg->n_admins; i++)
+			outbox_plan_add(out, cfg->admins[i], buf, "admin",
+			    NULL, 0, 0);
+	} else if (d->routed && !d->plan.digest_only) {
+		/* Escalation: every rung is a row due at its time. */
+		for (int i = 0; i < d->plan.n_steps; i++) {
+			s = &d->plan.steps[i];
+			if (s->authority >= 0) {
+				text = decide_step_text(d, s);
+				snprintf(buf, sizeof buf, "%s", text ? text :
+				    "");
+			} else
+				outbox_plan_admin_text(cfg, d,
+				    REPLY_ADMIN_UNANSWERED, buf, sizeof buf);
+			outbox_plan_add(out, s->number, buf, s->after_s == 0 ?
+			    "forward" : "escalation", s->authority >= 0 ?
+			    cfg->authorities[s->authority].id : NULL,
+			    s->rung + 1, s->after_s);
+		}
+	} else if (d->routed) {
+		/* U3: no SMS now; each authority's first rung gets it in
+		 * the daily digest. */
+		for (int i = 0; i < d->plan.n_authorities; i++) {
+			const struct authority *a =
+			    &cfg->authorities[d->plan.authorities[i]];
+
+			if (a->n_rungs > 0)
+				outbox_plan_add(out, a->ladder[0].number,
+				    d->fwd[i], "digest", a->id, 1,
+				    d->plan.digest_after_s);
+		}
+	}
+	for (int i = 0; i < out->n; i++)
+		outbox_plan_ref(out->rows[i].text);
+}
+
+void
+outbox_plan_spooled(const struct config *cfg, const struct decision *d,
+    struct outbox_plan *out)
+{
+	const struct route_step *s;
+	const char *text;
+
+	out->n = 0;
+	if (!d->valid || d->r.cmd != REPORT_CMD_ALERTA || !d->routed ||
+	    d->held != NULL || d->plan.digest_only || d->r.urgency > 2)
+		return;
+	for (int i = 0; i < d->plan.n_steps; i++) {
+		s = &d->plan.steps[i];
+		if (s->after_s != 0 || s->authority < 0 ||
+		    (text = decide_step_text(d, s)) == NULL)
+			continue;
+		outbox_plan_add(out, s->number, text, "forward",
+		    cfg->authorities[s->authority].id, s->rung + 1, 0);
+	}
+}
+
+/* The language of whoever has this number: registry, authority, pt. */
+static enum reply_lang
+outbox_plan_lang_of(const struct config *cfg, const char *number)
+{
+	const struct focal_point *fp = config_find_focal(cfg, number);
+
+	if (fp != NULL)
+		return fp->lang;
+	for (int a = 0; a < cfg->n_authorities; a++)
+		for (int i = 0; i < cfg->authorities[a].n_rungs; i++)
+			if (strcmp(cfg->authorities[a].ladder[i].number,
+			    number) == 0)
+				return cfg->authorities[a].lang;
+	return REPLY_PT;
+}
+
+/* Template t for number, in lang. report (may be NULL) gives {cmd}: a
+ * refusal names the command as typed. */
+static void
+outbox_plan_reply(struct outbox_plan *p, const struct config *cfg, int t,
+    const char *number, enum reply_lang lang, const char *ref,
+    const char *notified, const char *text, const struct report *report,
+    const char *purpose)
+{
+	struct outbox_row *r;
+	struct reply_vars v;
+
+	if ((r = outbox_plan_add(p, number, NULL, purpose, NULL, 0, 0)) ==
+	    NULL)
+		return;
+	memset(&v, 0, sizeof v);
+	v.report = report;
+	v.ref = ref;
+	v.notified = notified;
+	v.text = text;
+	v.text_len = text != NULL ? strlen(text) : 0;
+	if (reply_render(&cfg->codebook, &cfg->replies, lang, t, &v, r->text,
+	    sizeof r->text) < 0)
+		p->n--;		/* nothing to say: no row */
+}
+
+void
+outbox_plan_command(const struct config *cfg, const struct outbox_command *c,
+    struct outbox_plan *out)
+{
+	struct decide_command_replies dr;
+	char ref[24], state[REPLY_MAX_BYTES];
+	struct report r;
+
+	out->n = 0;
+	if (c->sender == NULL || c->sender[0] == '\0')
+		return;		/* not a phone number: never answered */
+	snprintf(ref, sizeof ref, "%ld", c->ref);
+	decide_command_replies(c->cmd, c->result, &dr);
+	if (dr.focal >= 0)
+		outbox_plan_reply(out, cfg, dr.focal, c->focal,
+		    outbox_plan_lang_of(cfg, c->focal), ref, c->authority,
+		    NULL, NULL, "ack_notice");
+	/* ANULAR and INFO tell whoever was sent a forward or rung. */
+	for (int i = 0; dr.holders >= 0 && i < c->n_holders; i++)
+		outbox_plan_reply(out, cfg, dr.holders, c->holders[i],
+		    outbox_plan_lang_of(cfg, c->holders[i]), ref, NULL,
+		    dr.holders == REPLY_INFO_FORWARD ? c->text : NULL, NULL,
+		    dr.holders_purpose);
+	if (dr.sender < 0)
+		return;
+	decide_reply_state(cfg, c->state, c->lang, state, sizeof state);
+	memset(&r, 0, sizeof r);
+	r.cmd = c->cmd;
+	r.ref = c->ref;
+	outbox_plan_reply(out, cfg, dr.sender, c->sender, c->lang, ref,
+	    dr.sender == REPLY_STATUS ? state : c->authority, NULL, &r,
+	    "reply");
+}
+
+void
+outbox_plan_flood(const struct config *cfg, const char *sender,
+    struct outbox_plan *out)
+{
+	char why[64], text[REPLY_MAX_BYTES];
+	struct reply_vars v;
+
+	out->n = 0;
+	snprintf(why, sizeof why, "> %d SMS / %d min", cfg->flood_max,
+	    (cfg->flood_per_s + 59) / 60);
+	memset(&v, 0, sizeof v);
+	v.fp_phone = sender;
+	v.notified = why;
+	if (reply_render(&cfg->codebook, &cfg->replies, REPLY_PT,
+	    REPLY_ADMIN_FLOOD, &v, text, sizeof text) < 0)
+		return;
+	for (int i = 0; i < cfg->n_admins; i++)
+		outbox_plan_add(out, cfg->admins[i], text, "admin", NULL, 0, 0);
+}
+
+void
+outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
+    const char *alert_id, const char *message_id)
+{
+	const struct outbox_row *r;
+
+	for (int i = 0; i < p->n; i++) {
+		r = &p->rows[i];
+		jsonw_object(w, NULL);
+		jsonw_str(w, "recipient", r->recipient);
+		jsonw_str(w, "text", r->text);
+		jsonw_str(w, "purpose", r->purpose);
+		if (r->authority != NULL) {
+			jsonw_str(w, "authority", r->authority);
+			jsonw_int(w, "rung", r->rung);
+		}
+		jsonw_int(w, "after_s", r->after_s);
+		if (alert_id != NULL && alert_id[0] != '\0')
+			jsonw_int(w, "alert_id", atoll(alert_id));
+		if (message_id != NULL && message_id[0] != '\0')
+			jsonw_int(w, "message_id", atoll(message_id));
+		jsonw_end(w, '}');
+	}
+}

@@ -1,0 +1,97 @@
+/*
+ * outbox_plan.h: every outgoing SMS farold sends is decided here: to
+ * whom, with which words, for what purpose, when (seconds after the
+ * message's receipt) and as which rung of an authority's ladder.
+ *
+ * From a decision (decide.h), a command's outcome or the start of a flood
+ * quarantine it fills a plan of rows. ingest.c writes the rows into the
+ * transaction that stores the message (outbox_plan_json: they become
+ * outbox rows, sent by outbox.c's dispatcher when due); outbox.c sends
+ * the rows of outbox_plan_spooled straight to a modem while the database
+ * is down. Escalation is these rows: each rung is a row due at its time.
+ * Pure but for outbox_plan_json; no clock.
+ */
+#ifndef FAROL_OUTBOX_PLAN_H
+#define FAROL_OUTBOX_PLAN_H
+
+#include "config.h"
+#include "decide.h"
+
+struct jsonw;
+
+/*
+ * The alert number is only known inside the transaction: texts are
+ * rendered with this stand-in (as wide as the largest number, so the
+ * 160-character budget holds), which the plan turns into "{ref}", and
+ * the database into the number.
+ */
+#define OUTBOX_REF_STANDIN "#########"
+
+#define OUTBOX_PLAN_MAX (ROUTE_MAX_STEPS + CONFIG_MAX_ADMINS + 2)
+
+/* One SMS to send. */
+struct outbox_row {
+	char recipient[PHONE_E164_MAX];
+	char text[REPLY_MAX_BYTES];	/* "{ref}" where the number goes */
+	const char *purpose;	/* receipt reply forward escalation digest
+				   admin ack_notice cancel_notice info */
+	const char *authority;	/* its id, for a rung of its ladder; NULL */
+	int rung;		/* 1-based, with authority */
+	long after_s;		/* due this long after receipt; 0: now */
+};
+
+struct outbox_plan {
+	struct outbox_row rows[OUTBOX_PLAN_MAX];
+	int n;
+};
+
+/*
+ * What a stored message sends (d decided with OUTBOX_REF_STANDIN as its
+ * ref): the receipt or reply to the sender; for an alert held for its
+ * PIN the administrators' notice; for a routed U1/U2 every rung of every
+ * ladder at its time and the administrators' notice when nobody answers;
+ * for a U3 each authority's digest row.
+ */
+void outbox_plan_message(const struct config *cfg, const struct decision *d,
+    struct outbox_plan *out);
+
+/*
+ * What goes out at once while the database is down (d decided with
+ * spooled set): the first rung of each authority of a routed, urgent
+ * (U1, U2), not held alert; nothing for anything else. The numbered
+ * forward follows from outbox_plan_message when the spool is replayed.
+ */
+void outbox_plan_spooled(const struct config *cfg, const struct decision *d,
+    struct outbox_plan *out);
+
+/* A command's outcome, as farol_ingest_command returned it. */
+struct outbox_command {
+	enum report_cmd cmd;
+	long ref;
+	const char *sender;	/* E.164 of whoever sent it */
+	enum reply_lang lang;	/* of the sender */
+	const char *text;	/* INFO's news; NULL if none */
+	const char *result;	/* ok already unknown_ref not_allowed ... */
+	const char *state;	/* the alert's state */
+	const char *focal;	/* the number of the alert's focal point */
+	const char *authority;	/* the name of who took the alert */
+	char *const *holders;	/* numbers sent a forward or rung of it */
+	int n_holders;
+};
+
+/* The replies a command's outcome calls for (decide_command_replies):
+ * to the alert's focal point, to every holder, to the sender. */
+void outbox_plan_command(const struct config *cfg,
+    const struct outbox_command *c, struct outbox_plan *out);
+
+/* A flood quarantine begins for sender: the administrators' notice. */
+void outbox_plan_flood(const struct config *cfg, const char *sender,
+    struct outbox_plan *out);
+
+/* The rows as elements of a JSON array (the caller opens and closes it)
+ * of farol_outbox_insert; alert_id and message_id (may be NULL) are set
+ * on every row when given. */
+void outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
+    const char *alert_id, const char *message_id);
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * test_outbox_plan.c: every outgoing SMS of the outbox module's plan
+ * (gateway/outbox_plan.c) on the default config: receipt, forwards and
+ * rungs of a U1/U2, the administrators' notices, the U3 digest, what goes
+ * out at once from the spool, a command's replies, a flood notice, and
+ * the rows as the database takes them. Run by `meson test --suite unit`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "check.h"
+#include "config.h"
+#include "decide.h"
+#include "jsonw.h"
+#include "outbox_plan.h"
+
+static struct config *cfg;
+static struct outbox_plan plan;
+static struct decision d;
+
+#define NOON_UTC 1795867200	/* Mon 30 Nov 2026 12:00 UTC */
+
+static void
+decide(const char *from, const char *text, int spooled)
+{
+	struct decide_params p = { .default_area = -1 };
+
+	p.cfg = cfg;
+	p.received_at = NOON_UTC;
+	p.spooled = spooled;
+	p.ref = spooled ? NULL : OUTBOX_REF_STANDIN;
+	decide_message(&cfg->codebook, &cfg->replies, &p, from, text, &d);
+}
+
+static int
+count(const char *purpose)
+{
+	int n = 0;
+
+	for (int i = 0; i < plan.n; i++)
+		n += strcmp(plan.rows[i].purpose, purpose) == 0;
+	return n;
+}
+
+static void
+test_urgent(void)
+{
+	const struct outbox_row *r;
+	long last = 0;
+
+	decide("9912345", "ALERTA SV SX U1 bar Calheta", 0);
+	REQUIRE(d.routed && d.plan.n_authorities > 0, "U1 routed");
+	outbox_plan_message(cfg, &d, &plan);
+	CHECK(plan.n == 1 + d.plan.n_steps, "rows got=%d want=%d", plan.n,
+	    1 + d.plan.n_steps);
+	r = &plan.rows[0];
+	CHECK(strcmp(r->purpose, "receipt") == 0 &&
+	    strcmp(r->recipient, "+2389912345") == 0, "receipt: %s to %s",
+	    r->purpose, r->recipient);
+	CHECK(count("forward") == d.plan.n_authorities,
+	    "forwards got=%d want=%d", count("forward"),
+	    d.plan.n_authorities);
+	for (int i = 0; i < plan.n; i++) {
+		r = &plan.rows[i];
+		CHECK(strstr(r->text, OUTBOX_REF_STANDIN) == NULL &&
+		    strstr(r->text, "{ref}") != NULL, "row %d text: %s", i,
+		    r->text);
+		CHECK(r->after_s >= last, "row %d due before row %d", i,
+		    i - 1);
+		last = r->after_s;
+		if (strcmp(r->purpose, "forward") == 0)
+			CHECK(r->after_s == 0 && r->rung == 1 &&
+			    r->authority != NULL, "forward %d: after %ld rung "
+			    "%d", i, r->after_s, r->rung);
+	}
+	/* Nobody answered: the administrators, last, on no ladder. */
+	r = &plan.rows[plan.n - 1];
+	CHECK(r->authority == NULL && strcmp(r->purpose, "escalation") == 0 &&
+	    strcmp(r->recipient, "+2389999001") == 0 && r->after_s > 0,
+	    "admin row: %s to %s after %ld", r->purpose, r->recipient,
+	    r->after_s);
+
+	/* From the spool: the first rung of each authority, now. */
+	decide("9912345", "ALERTA SV SX U1 bar Calheta", 1);
+	outbox_plan_spooled(cfg, &d, &plan);
+	CHECK(plan.n == d.plan.n_authorities && count("forward") == plan.n,
+	    "spooled rows got=%d want=%d", plan.n, d.plan.n_authorities);
+	for (int i = 0; i < plan.n; i++)
+		CHECK(plan.rows[i].after_s == 0 &&
+		    strstr(plan.rows[i].text, "{ref}") == NULL,
+		    "spooled row %d: %s", i, plan.rows[i].text);
+}
+
+static void
+test_held_digest_invalid(void)
+{
+	/* Carla must give her PIN: held, the administrators told. */
+	decide("9912349", "ALERTA FG SX U1 bar", 0);
+	outbox_plan_message(cfg, &d, &plan);
+	CHECK(plan.n == 2 && count("receipt") == 1 && count("admin") == 1,
+	    "held: rows got=%d", plan.n);
+	decide("9912349", "ALERTA FG SX U1 bar", 1);
+	outbox_plan_spooled(cfg, &d, &plan);
+	CHECK(plan.n == 0, "held, spooled: rows got=%d want=0", plan.n);
+
+	decide("9912345", "ALERTA SV SX U3 bar", 0);
+	outbox_plan_message(cfg, &d, &plan);
+	CHECK(count("digest") > 0 && count("forward") == 0,
+	    "U3: digest=%d forward=%d", count("digest"), count("forward"));
+	for (int i = 0; i < plan.n; i++)
+		if (strcmp(plan.rows[i].purpose, "digest") == 0)
+			CHECK(plan.rows[i].after_s == d.plan.digest_after_s,
+			    "digest due after %ld want %ld",
+			    plan.rows[i].after_s, d.plan.digest_after_s);
+	decide("9912345", "ALERTA SV SX U3 bar", 1);
+	outbox_plan_spooled(cfg, &d, &plan);
+	CHECK(plan.n == 0, "U3, spooled: rows got=%d want=0", plan.n);
+
+	decide("9912345", "ALERTA XX bar", 0);
+	outbox_plan_message(cfg, &d, &plan);
+	CHECK(plan.n == 1 && count("reply") == 1, "invalid: rows got=%d",
+	    plan.n);
+}
+
+static void
+test_commands(void)
+{
+	char *holders[] = { "+2389920001", "+2389980001" };
+	struct outbox_command c = {
+		.cmd = REPORT_CMD_OK, .ref = 100, .sender = "+2389920001",
+		.lang = REPLY_PT, .result = "ok", .state = "acknowledged",
+		.focal = "+2389912345", .authority = "Policia SV",
+		.holders = holders, .n_holders = 2,
+	};
+
+	outbox_plan_command(cfg, &c, &plan);
+	CHECK(plan.n == 2 && count("ack_notice") == 1 && count("reply") == 1,
+	    "OK: rows got=%d", plan.n);
+	CHECK(plan.n == 2 && strcmp(plan.rows[0].recipient,
+	    "+2389912345") == 0 && strstr(plan.rows[0].text, "100") != NULL &&
+	    strstr(plan.rows[0].text, "Policia SV") != NULL,
+	    "ack_notice: %s", plan.rows[0].text);
+
+	c.cmd = REPORT_CMD_ANULAR;
+	c.sender = "+2389912345";
+	outbox_plan_command(cfg, &c, &plan);
+	CHECK(plan.n == 3 && count("cancel_notice") == 2 &&
+	    count("reply") == 1, "ANULAR: rows got=%d", plan.n);
+
+	c.cmd = REPORT_CMD_ESTADO;
+	outbox_plan_command(cfg, &c, &plan);
+	CHECK(plan.n == 1 && strstr(plan.rows[0].text, "assumido") != NULL,
+	    "ESTADO: %s", plan.n ? plan.rows[0].text : "(none)");
+
+	c.result = "unknown_ref";
+	outbox_plan_command(cfg, &c, &plan);
+	CHECK(plan.n == 1 && count("reply") == 1, "unknown_ref: rows got=%d",
+	    plan.n);
+
+	c.sender = "";
+	outbox_plan_command(cfg, &c, &plan);
+	CHECK(plan.n == 0, "no number: rows got=%d want=0", plan.n);
+
+	outbox_plan_flood(cfg, "+2389912345", &plan);
+	CHECK(plan.n == cfg->n_admins && count("admin") == plan.n,
+	    "flood: rows got=%d want=%d", plan.n, cfg->n_admins);
+}
+
+static void
+test_json(void)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct jsonw w;
+	const char *s;
+
+	REQUIRE(buf != NULL, "evbuffer");
+	outbox_plan_flood(cfg, "+2389912345", &plan);
+	jsonw_init(&w, buf);
+	jsonw_array(&w, NULL);
+	outbox_plan_json(&w, &plan, "7", "9");
+	jsonw_end(&w, ']');
+	s = jsonw_text(&w);
+	CHECK(strstr(s, "\"recipient\":\"+2389999001\"") != NULL &&
+	    strstr(s, "\"purpose\":\"admin\"") != NULL &&
+	    strstr(s, "\"alert_id\":7") != NULL &&
+	    strstr(s, "\"message_id\":9") != NULL, "json: %s", s);
+	evbuffer_free(buf);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config_problems problems = { 0 };
+
+	REQUIRE(argc == 2, "usage: test_outbox_plan farol.conf");
+	setenv("TZ", "UTC", 1);
+	tzset();
+	cfg = config_load(argv[1], &problems);
+	REQUIRE(cfg != NULL, "config: %s", problems.n ? problems.lines[0] :
+	    "?");
+	test_urgent();
+	test_held_digest_invalid();
+	test_commands();
+	test_json();
+	config_free(cfg);
+	return check_status();
+}
