@@ -57,6 +57,8 @@ static const struct schema_key area_keys[] = {
 	STR_KEY("code", 1, 1, CODEBOOK_CODE_MAX - 1),
 	STR_KEY("name", 1, 1, CODEBOOK_NAME_MAX - 1),
 	STR_KEY("name_en", 0, 0, CODEBOOK_NAME_MAX - 1),
+	{ "aliases", SCHEMA_STRING_ARRAY, 0, 0, CODEBOOK_NAME_MAX - 1, NULL,
+	    NULL },
 	END_KEY,
 };
 
@@ -296,6 +298,27 @@ config_read_modems(struct config *cfg, const config_setting_t *list,
 	}
 }
 
+/*
+ * What focal points type for a code. n_aliases counts them all, so that
+ * codebook_validate() refuses too many. The schema refused one too long.
+ */
+static void
+config_read_aliases(struct codebook_entry *e, const config_setting_t *list)
+{
+	const char *v;
+	int j;
+
+	if (list == NULL)
+		return;
+	e->n_aliases = config_setting_length(list);
+	for (j = 0; j < e->n_aliases && j < CODEBOOK_ALIAS_MAX; j++) {
+		v = config_setting_get_string_elem(list, j);
+		if (v == NULL)
+			v = "";
+		snprintf(e->aliases[j], sizeof e->aliases[j], "%s", v);
+	}
+}
+
 static void
 config_read_entries(struct codebook_entry *entries, int *n,
     const config_setting_t *list)
@@ -311,6 +334,8 @@ config_read_entries(struct codebook_entry *entries, int *n,
 		config_copy(e->code, sizeof e->code, g, "code", "");
 		config_copy(e->name_pt, sizeof e->name_pt, g, "name", "");
 		config_copy(e->name_en, sizeof e->name_en, g, "name_en", "");
+		config_read_aliases(e, config_setting_get_member(g,
+		    "aliases"));
 	}
 }
 
@@ -328,6 +353,7 @@ config_read_codebook(struct config *cfg, const config_setting_t *g)
 	    config_setting_get_member(g, "areas"));
 	config_read_entries(cb->forms, &cb->n_forms,
 	    config_setting_get_member(g, "forms"));
+	codebook_prepare(cb);	/* names and aliases, folded once */
 }
 
 /* The closest template name to a misspelt one, or NULL. */

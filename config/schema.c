@@ -343,6 +343,11 @@ schema_check_value(const config_setting_t *s, const char *path,
 				schema_problem_at(problems, elem,
 				    "%s[%d] must be a string, not %s", path, i,
 				    schema_type_name(config_setting_type(elem)));
+			else if (key->max > 0 && (long)(len = strlen(
+			    config_setting_get_string(elem))) > key->max)
+				schema_problem_at(problems, elem,
+				    "%s[%d] is too long (%zu bytes, at most %ld)",
+				    path, i, len, key->max);
 		}
 		break;
 	case SCHEMA_INT_ARRAY:

@@ -26,7 +26,8 @@ struct schema_key {
 	const char *name;
 	enum schema_kind kind;
 	int required;
-	long min, max;		/* SCHEMA_INT: inclusive range; STRING: length */
+	long min, max;		/* SCHEMA_INT: inclusive range; STRING: length;
+				   STRING_ARRAY: max > 0 bounds each string */
 	const struct schema_key *children;	/* NULL-name terminated */
 	const char *choices;	/* SCHEMA_STRING: "a|b|c" or NULL */
 };

@@ -28,6 +28,7 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "lookup.h"
 #include "migrate.h"
 
 #define DB_DEFAULT_CONNECT_MS	5000
@@ -57,10 +58,11 @@ TAILQ_HEAD(db_calls, db_call);
 
 /* What the command on the wire is, while MIGRATING. */
 enum db_mig_step {
-	DB_MIG_SETUP,
-	DB_MIG_LOCK,
-	DB_MIG_APPLY,
-	DB_MIG_COMMIT,
+	DB_MIG_SETUP,		/* session settings */
+	DB_MIG_LOCK,		/* BEGIN, advisory lock, current version */
+	DB_MIG_APPLY,		/* one pending migration */
+	DB_MIG_COMMIT,		/* the functions (unless newer), COMMIT */
+	DB_MIG_LOOKUP,		/* the lookup tables, checked against C */
 };
 
 struct db {
@@ -349,11 +351,15 @@ db_send_simple(struct db *db, const char *sql, const char *what)
 	db_sent(db, PQsendQuery(db->conn, sql), what);
 }
 
-/* MIGRATING: the next step of session setup and migrations. */
+/*
+ * MIGRATING: the next step of session setup and migrations. The pending
+ * migrations and the function files are one transaction under the
+ * advisory lock; then the lookup tables are checked (db_command_done).
+ */
 static void
 db_migrate_next(struct db *db)
 {
-	char	*sql;
+	char	*sql, *cause = NULL;
 	char	 what[64];
 	int	 version, rc;
 
@@ -366,36 +372,50 @@ db_migrate_next(struct db *db)
 		db->mig_step = DB_MIG_LOCK;
 		db_send_simple(db, migrate_lock_sql(), "migration lock");
 		return;
+	case DB_MIG_APPLY:
+		db->schema_version = db->mig_version;
+		/* FALLTHROUGH */
 	case DB_MIG_LOCK:
-		rc = migrate_next_sql(db->schema_version, &sql, &version);
+		rc = migrate_next_sql(db->schema_version, &sql, &version,
+		    &cause);
 		if (rc == -1) {
-			db_lost(db, "migration: out of memory");
+			db_lost(db, cause);
+			free(cause);
 			return;
 		}
-		if (rc == 0) {
-			if (db->schema_version > migrate_latest())
-				db_log(db, DB_LOG_WARNING, "schema version %d "
-				    "is newer than this build's %d",
-				    db->schema_version, migrate_latest());
-			db->mig_step = DB_MIG_COMMIT;
+		if (rc == 1) {
+			db->mig_step = DB_MIG_APPLY;
+			db->mig_version = version;
+			db_log(db, DB_LOG_INFO, "applying schema migration %d",
+			    version);
+			snprintf(what, sizeof what, "migration %d", version);
+			db_send_simple(db, sql, what);
+			free(sql);
+			return;
+		}
+		db->mig_step = DB_MIG_COMMIT;
+		if (db->schema_version > migrate_latest()) {
+			/* Its functions may be newer than ours: keep them. */
+			db_log(db, DB_LOG_WARNING, "schema version %d is newer "
+			    "than this build's %d; functions left as they are",
+			    db->schema_version, migrate_latest());
 			db_send_simple(db, migrate_commit_sql(),
 			    "migration commit");
 			return;
 		}
-		db->mig_step = DB_MIG_APPLY;
-		db->mig_version = version;
-		db_log(db, DB_LOG_INFO, "applying schema migration %d",
-		    version);
-		snprintf(what, sizeof what, "migration %d", version);
-		db_send_simple(db, sql, what);
+		if ((sql = migrate_functions_sql(&cause)) == NULL) {
+			db_lost(db, cause);
+			free(cause);
+			return;
+		}
+		db_send_simple(db, sql, "functions");
 		free(sql);
 		return;
-	case DB_MIG_APPLY:
-		db->schema_version = db->mig_version;
-		db->mig_step = DB_MIG_LOCK;
-		db_send_simple(db, migrate_lock_sql(), "migration lock");
-		return;
 	case DB_MIG_COMMIT:
+		db->mig_step = DB_MIG_LOOKUP;
+		db_send_simple(db, lookup_sql(), "lookup tables");
+		return;
+	case DB_MIG_LOOKUP:
 		db_set_state(db, DB_PREPARING, NULL);
 		return;
 	}
@@ -434,6 +454,29 @@ db_conn_gone(struct db *db)
 	    st[4] >= '1' && st[4] <= '5');
 }
 
+/*
+ * The lookup tables lack a name C uses: refuse the connection (backoff,
+ * and again at every attempt) rather than write values the schema
+ * rejects. Returns 1 when refused.
+ */
+static int
+db_lookup_refused(struct db *db, const PGresult *res)
+{
+	char	*cause = NULL;
+	int	 extra = 0;
+
+	if (lookup_check(res, &extra, &cause) == 0) {
+		if (extra > 0)
+			db_log(db, DB_LOG_WARNING, "the lookup tables hold %d "
+			    "value%s this build does not know", extra,
+			    extra == 1 ? "" : "s");
+		return 0;
+	}
+	db_lost(db, cause);
+	free(cause);
+	return 1;
+}
+
 /* A command finished (PQgetResult gave NULL): act on it by state. */
 static void
 db_command_done(struct db *db)
@@ -451,11 +494,22 @@ db_command_done(struct db *db)
 			if (db->mig_step == DB_MIG_APPLY)
 				snprintf(buf, sizeof buf, "migration %d: %s",
 				    db->mig_version, db->cmd_error);
+			else if (db->mig_step == DB_MIG_COMMIT)
+				snprintf(buf, sizeof buf, "functions: %s",
+				    db->cmd_error);
+			else if (db->mig_step == DB_MIG_LOOKUP)
+				snprintf(buf, sizeof buf, "lookup tables: %s",
+				    db->cmd_error);
 			else
 				snprintf(buf, sizeof buf, "migration: %s",
 				    db->cmd_error);
 			PQclear(res);
 			db_lost(db, buf);
+			return;
+		}
+		if (db->mig_step == DB_MIG_LOOKUP &&
+		    db_lookup_refused(db, res)) {
+			PQclear(res);
 			return;
 		}
 		if (db->mig_step == DB_MIG_LOCK) {
@@ -1131,25 +1185,42 @@ db_call(struct db *db, const char *stmt, int nparams,
 }
 
 int
-db_error_is_transient(const char *error)
+db_sqlstate_is_transient(const char *sqlstate)
 {
-	static const char *const prefixes[] = {
-		"connection lost",
-		"timed out",
-		"server error 08",	/* connection exception */
-		"server error 40",	/* serialization failure, deadlock */
-		"server error 53",	/* insufficient resources */
-		"server error 57",	/* operator intervention, shutdown */
-		"server error 58",	/* system error (I/O) */
-		"db closed",
+	static const char *const transient[] = {
+		"08",		/* connection exception */
+		"53",		/* insufficient resources */
+		"57P",		/* shutdown, crash, cannot connect now... */
+		"40001",	/* serialization failure */
+		"40P01",	/* deadlock detected */
 	};
 	size_t	i;
 
-	if (error == NULL)
+	if (sqlstate == NULL || strlen(sqlstate) != 5)
 		return 0;
-	for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
-		if (strncmp(error, prefixes[i], strlen(prefixes[i])) == 0)
+	for (i = 0; i < sizeof transient / sizeof transient[0]; i++) {
+		if (strncmp(sqlstate, transient[i], strlen(transient[i])) == 0)
 			return 1;
 	}
 	return 0;
+}
+
+int
+db_error_is_transient(const char *error)
+{
+	static const char	 server[] = "server error ";
+	char			 sqlstate[6];
+
+	if (error == NULL)
+		return 0;
+	/* The engine's own failures: nothing reached a verdict. */
+	if (strncmp(error, "connection lost", 15) == 0 ||
+	    strncmp(error, "timed out", 9) == 0 ||
+	    strcmp(error, "db closed") == 0)
+		return 1;
+	/* A server error: its SQLSTATE field decides, not its wording. */
+	if (strncmp(error, server, sizeof server - 1) != 0)
+		return 0;
+	snprintf(sqlstate, sizeof sqlstate, "%s", error + sizeof server - 1);
+	return db_sqlstate_is_transient(sqlstate);
 }

@@ -129,9 +129,18 @@ int		 db_call(struct db *db, const char *stmt, int nparams,
 		    const char *const *values, db_result_cb cb, void *arg);
 
 /*
- * 1 when a call's error is worth retrying later (the connection, a timeout,
- * the server's resources or shutdown, a serialization failure, db closed),
- * 0 when retrying the same call would fail the same way.
+ * 1 when a server error with this SQLSTATE is worth retrying later:
+ * class 08 (connection), 53 (resources), 57P (shutdown, crash, cannot
+ * connect now), 40001 (serialization) and 40P01 (deadlock). Every other
+ * SQLSTATE is permanent: the same call would fail the same way.
+ */
+int		 db_sqlstate_is_transient(const char *sqlstate);
+
+/*
+ * 1 when a call's error (as given to db_result_cb) is worth retrying
+ * later: the engine's own "connection lost", "timed out" and "db closed",
+ * or "server error SQLSTATE: ..." whose SQLSTATE field
+ * db_sqlstate_is_transient() accepts. 0 otherwise, and for NULL.
  */
 int		 db_error_is_transient(const char *error);
 

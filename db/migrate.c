@@ -1,14 +1,17 @@
 /*
- * migrate.c: builds the SQL of schema migrations from the files embedded
- * at build time (db/schema/embed.sh). db.c sends it asynchronously; this
- * file does no I/O. Each migration runs in its own transaction under a
- * transaction-scoped advisory lock, so gateways starting together apply
- * each version once; a schema file must never contain BEGIN or COMMIT.
+ * migrate.c: builds the SQL of schema migrations and of the function files
+ * embedded at build time (db/schema/embed.sh). db.c sends it
+ * asynchronously; this file does no I/O. The pending migrations, then
+ * every function file, run in one transaction under a transaction-scoped
+ * advisory lock, so gateways starting together apply each version once
+ * and never replace functions at the same time; a schema or function file
+ * must never contain BEGIN or COMMIT.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cause.h"
 #include "migrate.h"
 
 /* pg_advisory_xact_lock key: "farolmig" as a big-endian int64. */
@@ -39,6 +42,8 @@ migrate_lock_sql(void)
 	    "  name text NOT NULL,\n"
 	    "  applied_at timestamptz NOT NULL DEFAULT now()\n"
 	    ");\n"
+	    "ALTER TABLE schema_version"
+	    " ADD COLUMN IF NOT EXISTS checksum text;\n"
 	    "SELECT coalesce(max(version), 0) FROM schema_version;\n";
 }
 
@@ -46,6 +51,50 @@ const char *
 migrate_commit_sql(void)
 {
 	return "COMMIT;\n";
+}
+
+/* The lines of a file, joined, then tail; NULL with *cause. */
+static char *
+migrate_join(const char *const *lines, const char *tail, char **cause)
+{
+	size_t	len = strlen(tail) + 2, i, n;
+	char	*s, *p;
+
+	for (i = 0; lines[i] != NULL; i++)
+		len += strlen(lines[i]);
+	if ((s = malloc(len)) == NULL) {
+		cause_set(cause, "out of memory for %zu bytes of SQL", len);
+		return NULL;
+	}
+	p = s;
+	for (i = 0; lines[i] != NULL; i++) {
+		n = strlen(lines[i]);
+		memcpy(p, lines[i], n);
+		p += n;
+	}
+	*p++ = '\n';
+	memcpy(p, tail, strlen(tail) + 1);
+	return s;
+}
+
+char *
+migrate_functions_sql(char **cause)
+{
+	char	*sql, *part;
+	size_t	 i;
+
+	/* Joined from the last file to the first, each before the rest. */
+	if ((sql = migrate_join((const char *const []){ NULL },
+	    migrate_commit_sql(), cause)) == NULL)
+		return NULL;
+	for (i = migrate_nfunction_files; i > 0; i--) {
+		part = migrate_join(migrate_function_files[i - 1].lines, sql,
+		    cause);
+		free(sql);
+		if ((sql = part) == NULL)
+			return NULL;
+	}
+	return sql;
 }
 
 int
@@ -77,37 +126,28 @@ migrate_find_next(int current)
 }
 
 int
-migrate_next_sql(int current, char **sql, int *version)
+migrate_next_sql(int current, char **sql, int *version, char **cause)
 {
 	const struct migrate_file	*m;
-	size_t				 len = 0, i;
 	char				 tail[256];
-	char				*s, *p;
 	int				 n;
 
 	*sql = NULL;
 	if ((m = migrate_find_next(current)) == NULL)
 		return 0;
-	/* Names come from file names: [A-Za-z0-9_] only, safe to quote. */
-	n = snprintf(tail, sizeof tail,
-	    "INSERT INTO schema_version (version, name) VALUES (%d, '%s');\n"
-	    "COMMIT;\n", m->version, m->name);
-	if (n < 0 || (size_t)n >= sizeof tail)
+	/*
+	 * Names come from file names ([A-Za-z0-9_] only) and checksums are
+	 * digits: safe to quote.
+	 */
+	n = snprintf(tail, sizeof tail, "INSERT INTO schema_version "
+	    "(version, name, checksum) VALUES (%d, '%s', '%s');\n",
+	    m->version, m->name, m->checksum);
+	if (n < 0 || (size_t)n >= sizeof tail) {
+		cause_set(cause, "migration %d: name too long", m->version);
 		return -1;
-	for (i = 0; m->lines[i] != NULL; i++)
-		len += strlen(m->lines[i]);
-	s = malloc(len + (size_t)n + 2);
-	if (s == NULL)
-		return -1;
-	p = s;
-	for (i = 0; m->lines[i] != NULL; i++) {
-		len = strlen(m->lines[i]);
-		memcpy(p, m->lines[i], len);
-		p += len;
 	}
-	*p++ = '\n';
-	memcpy(p, tail, (size_t)n + 1);
-	*sql = s;
+	if ((*sql = migrate_join(m->lines, tail, cause)) == NULL)
+		return -1;
 	*version = m->version;
 	return 1;
 }

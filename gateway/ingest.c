@@ -34,6 +34,7 @@
 #include "latency.h"
 #include "log.h"
 #include "outbox_plan.h"
+#include "rows.h"
 
 #define INGEST_FOLLOWUP_TIMEOUT_MS 30000
 #define INGEST_BATCH_MAX 64
@@ -260,16 +261,18 @@ ingest_split_array(char *s, char **out, int max)
 	return n;
 }
 
-/* The replies a command's outcome calls for (columns of ingest_command). */
+/* The replies a command's outcome calls for. */
 static void
-ingest_command_followup(struct ingest_job *job, const PGresult *res, int row)
+ingest_command_followup(struct ingest_job *job, const struct rows_ingest *row)
 {
-	const char *message_id = PQgetvalue(res, row, 1);
-	const char *result = PQgetvalue(res, row, 3);
-	const char *alert_id = PQgetvalue(res, row, 4);
-	const char *state = PQgetvalue(res, row, 7);
-	const char *focal = PQgetvalue(res, row, 8);
-	const char *authority = PQgetvalue(res, row, 9);
+	const char *message_id = row->message_id_text;
+	const char *result = row->result != NULL ? row->result : "";
+	const char *alert_id = row->alert_id_text != NULL ?
+	    row->alert_id_text : "";
+	const char *state = row->state != NULL ? row->state : "";
+	const char *focal = row->focal_number != NULL ? row->focal_number : "";
+	const char *authority = row->authority_name != NULL ?
+	    row->authority_name : "";
 	char holders_buf[1024], *holders[32], ref[16];
 	struct outbox_command cmd;
 	int n_holders;
@@ -278,7 +281,7 @@ ingest_command_followup(struct ingest_job *job, const PGresult *res, int row)
 		return;		/* not a phone number: never answered */
 	snprintf(ref, sizeof ref, "%ld", job->ref);
 	snprintf(holders_buf, sizeof holders_buf, "%s",
-	    PQgetvalue(res, row, 10));
+	    row->holders != NULL ? row->holders : "");
 	n_holders = ingest_split_array(holders_buf, holders, 32);
 
 	cmd.cmd = job->cmd;
@@ -297,23 +300,21 @@ ingest_command_followup(struct ingest_job *job, const PGresult *res, int row)
 	    result);
 }
 
-/* One message's outcome, from row `row` of a batch result. */
+/* One message's outcome, from its row of a batch result. */
 static void
-ingest_job_done(struct ingest_job *job, const PGresult *res, int row)
+ingest_job_done(struct ingest_job *job, const struct rows_ingest *row)
 {
 	struct ingest_result r;
 
-	r.message_id = PQgetvalue(res, row, 1);
-	r.inserted = strcmp(PQgetvalue(res, row, 2), "t") == 0;
+	r.message_id = row->message_id_text;
+	r.inserted = row->inserted;
 	job->cb(&r, NULL, job->arg);
 	if (r.inserted && job->is_command)
-		ingest_command_followup(job, res, row);
-	else if (r.inserted && !PQgetisnull(res, row, 6) &&
-	    atoi(PQgetvalue(res, row, 6)) > 0) {
-		if (job->ig->latency != NULL && !PQgetisnull(res, row, 4))
-			latency_mark(job->ig->latency,
-			    atoll(PQgetvalue(res, row, 4)),
-			    atoll(PQgetvalue(res, row, 5)), job->t0_us);
+		ingest_command_followup(job, row);
+	else if (r.inserted && row->outbox_queued > 0) {
+		if (job->ig->latency != NULL && row->alert_id_text != NULL)
+			latency_mark(job->ig->latency, row->alert_id,
+			    row->alert_ref, job->t0_us);
 		ingest_kick(job->ig);
 	}
 	ingest_job_free(job);
@@ -333,13 +334,20 @@ ingest_batch_cb(const PGresult *res, const char *error, void *arg)
 	struct ingest_batch *b = arg;
 	struct ingest *ig = b->ig;
 	struct ingest_job *job, *next, *last = NULL;
-	int row = 0;
+	struct rows_ingest *rows = NULL;
+	char *cause = NULL;
+	int row = 0, n = 0;
 
 	ig->batch_in_flight = 0;
-	if (res != NULL && PQntuples(res) == b->n) {
+	if (res != NULL && rows_ingest_read(res, &rows, &n, &cause) == -1) {
+		log_error("ingest: unreadable result: %s", cause);
+		error = "unreadable result";
+		res = NULL;
+	}
+	if (res != NULL && n == b->n) {
 		for (job = b->jobs; job != NULL; job = next, row++) {
 			next = job->next;
-			ingest_job_done(job, res, row);
+			ingest_job_done(job, &rows[row]);
 		}
 	} else if (b->n > 1 && error != NULL && !db_error_is_transient(error)) {
 		/* One message may be at fault: each goes again alone, first. */
@@ -361,6 +369,8 @@ ingest_batch_cb(const PGresult *res, const char *error, void *arg)
 			ingest_job_free(job);
 		}
 	}
+	free(rows);
+	free(cause);
 	free(b);
 	ingest_flush(ig);
 }

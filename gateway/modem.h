@@ -21,7 +21,7 @@
 #include "config.h"
 #include "message.h"
 
-#define MODEM_MAX_PARTS 50	/* a longer set is cut (gammu-smsd does too) */
+#define MODEM_MAX_PARTS 255	/* the most a UDH can number: no set is cut */
 #define MODEM_TEXT_MAX 1024	/* bytes of UTF-8 modem_send() accepts */
 #define MODEM_SEND_QUEUE_MAX 32	/* messages queued in one worker */
 

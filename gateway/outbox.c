@@ -19,8 +19,10 @@
 #include "decide_flood.h"
 #include "latency.h"
 #include "log.h"
+#include "lookup.h"
 #include "outbox.h"
 #include "outbox_plan.h"
+#include "rows.h"
 
 #define OUTBOX_TICK_MS 1000
 #define OUTBOX_WINDOW 8			/* SMS in the modems' queues */
@@ -73,7 +75,8 @@ outbox_prepare(struct db *db)
 	    "$1::bigint, $2, $3::boolean, $4::int, $5, $6::int)", 6);
 	db_prepare_add(db, "outbox_delivered", "SELECT farol_outbox_delivered("
 	    "$1, $2, $3::int, $4::boolean)", 4);
-	db_prepare_add(db, "outbox_recover", "SELECT farol_outbox_recover()",
+	db_prepare_add(db, "outbox_recover", "SELECT farol_outbox_recover() AS "
+	    "requeued",
 	    0);
 }
 
@@ -251,13 +254,13 @@ outbox_pick_modem(struct outbox *ob)
 }
 
 static void
-outbox_hand_over(struct outbox *ob, const PGresult *res, int row)
+outbox_hand_over(struct outbox *ob, const struct rows_claim *row)
 {
-	uint64_t id = strtoull(PQgetvalue(res, row, 0), NULL, 10);
-	const char *recipient = PQgetvalue(res, row, 1);
-	const char *text = PQgetvalue(res, row, 2);
-	const char *purpose = PQgetvalue(res, row, 3);
-	int attempts = atoi(PQgetvalue(res, row, 5));
+	uint64_t id = (uint64_t)row->id;
+	const char *recipient = row->recipient;
+	const char *text = row->text;
+	const char *purpose = row->purpose;
+	int attempts = row->attempts;
 	const char *cause = "out of memory";
 	struct modem *m = outbox_pick_modem(ob);
 
@@ -279,10 +282,10 @@ outbox_hand_over(struct outbox *ob, const PGresult *res, int row)
 		long long us = -1;
 		int64_t ref = 0;
 
-		if (ob->latency != NULL && strcmp(purpose, "forward") == 0 &&
-		    !PQgetisnull(res, row, 4))
-			us = latency_take(ob->latency,
-			    atoll(PQgetvalue(res, row, 4)), &ref);
+		if (ob->latency != NULL && strcmp(purpose,
+		    lookup_outbox_purpose[PURPOSE_FORWARD]) == 0 &&
+		    row->alert_id_text != NULL)
+			us = latency_take(ob->latency, row->alert_id, &ref);
 		/* An alert is named by the number the officer sees. */
 		if (us >= 0)
 			log_info("outbox: alert %lld: first forward handed to "
@@ -304,19 +307,25 @@ static void
 outbox_claimed_cb(const PGresult *res, const char *error, void *arg)
 {
 	struct outbox *ob = arg;
-	int n;
+	struct rows_claim *rows = NULL;
+	char *cause = NULL;
+	int n = 0;
 
 	ob->claiming = 0;
 	if (res == NULL)
 		log_warn("outbox: claiming due SMS failed: %s",
 		    error ? error : "no result");
-	n = res != NULL ? PQntuples(res) : 0;
-	if (n > 0 && atoi(PQgetvalue(res, 0, 6)) > 0)
-		log_warn("outbox: %s forward(s) not taken by any modem within "
-		    "%d s: the next rung goes instead", PQgetvalue(res, 0, 6),
+	else if (rows_claim_read(res, &rows, &n, &cause) == -1) {
+		log_error("outbox: unreadable claim: %s", cause);
+		free(cause);
+	}
+	if (n > 0 && rows[0].stale_expired > 0)
+		log_warn("outbox: %d forward(s) not taken by any modem within "
+		    "%d s: the next rung goes instead", rows[0].stale_expired,
 		    (*ob->cfgp)->stale_after_s);
 	for (int i = 0; i < n; i++)
-		outbox_hand_over(ob, res, i);
+		outbox_hand_over(ob, &rows[i]);
+	free(rows);
 	/* More may be due: the claim was full, or rows were queued while
 	 * it ran. */
 	if ((n > 0 || ob->rekick) && !ob->draining) {
@@ -458,16 +467,20 @@ static void
 outbox_recovered_cb(const PGresult *res, const char *error, void *arg)
 {
 	struct outbox *ob = arg;
+	char *cause = NULL;
+	int requeued;
 
 	ob->calls--;
 	if (res == NULL) {
 		ob->recovered = 0;	/* try again at the next ready */
 		log_error("outbox: recovering interrupted sends failed: %s",
 		    error ? error : "no result");
-	} else if (PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) > 0)
-		log_warn("outbox: %s SMS interrupted by a stop were queued "
-		    "again (a recipient may get one twice)",
-		    PQgetvalue(res, 0, 0));
+	} else if (rows_one_int(res, "requeued", &requeued, &cause) == -1) {
+		log_error("outbox: unreadable recovery: %s", cause);
+		free(cause);
+	} else if (requeued > 0)
+		log_warn("outbox: %d SMS interrupted by a stop were queued "
+		    "again (a recipient may get one twice)", requeued);
 	outbox_pump(ob);
 	outbox_check_drained(ob);
 }

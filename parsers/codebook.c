@@ -12,6 +12,7 @@
 
 #include "codebook.h"
 #include "fold.h"
+#include "names.h"
 #include "report.h"
 
 struct codebook_default_entry {
@@ -70,6 +71,7 @@ codebook_default(struct codebook *cb)
 	snprintf(cb->country_code, sizeof cb->country_code, "238");
 	cb->national_length = 7;
 	snprintf(cb->ussd_service, sizeof cb->ussd_service, "384");
+	codebook_prepare(cb);
 }
 
 const char *
@@ -103,6 +105,16 @@ codebook_all_digits(const char *f)
 		if (f[i] < '0' || f[i] > '9')
 			return 0;
 	return 1;
+}
+
+const char *
+codebook_reserved(const char *f)
+{
+	if (f[0] == '\0' || codebook_all_digits(f))
+		return "a number";
+	if (codebook_looks_like_token(f))
+		return "a count or PIN like U1 V3 P12";
+	return report_reserved_word(f);
 }
 
 struct codebook_check {
@@ -229,6 +241,121 @@ codebook_check_lists(struct codebook_check *c, const struct codebook *cb)
 	}
 }
 
+/* Every phrase an alias must not fold like: codes, area names, aliases. */
+struct codebook_phrase {
+	const struct codebook_entry *e;
+	const char *what;
+	int seq;	/* areas first, then forms */
+	int alias;	/* an alias: a collision of two is told once */
+	char f[CODEBOOK_NAME_MAX];
+};
+
+/* Add the phrase of src and, for names (1) and aliases (2), its short form. */
+static void
+codebook_phrase_add(struct codebook_phrase *ph, int *n, int max,
+    const struct codebook_entry *e, int seq, const char *src, int alias)
+{
+	char abbr[CODEBOOK_NAME_MAX];
+
+	if (*n + 2 > max || names_fold(src, ph[*n].f, sizeof ph[*n].f, abbr,
+	    sizeof abbr) < 1)
+		return;
+	ph[*n].e = e;
+	ph[*n].what = seq < CODEBOOK_MAX ? "area" : "form";
+	ph[*n].seq = seq;
+	ph[*n].alias = alias > 1;
+	(*n)++;
+	if (alias && abbr[0] != '\0') {
+		ph[*n] = ph[*n - 1];
+		memcpy(ph[*n].f, abbr, sizeof abbr);
+		(*n)++;
+	}
+}
+
+static int
+codebook_phrases(const struct codebook *cb, struct codebook_phrase *ph,
+    int max)
+{
+	const struct codebook_entry *e;
+	int n = 0, k, i, j, m, seq;
+
+	for (k = 0; k < 2; k++) {
+		m = k == 0 ? cb->n_areas : cb->n_forms;
+		for (i = 0; i < m && i < CODEBOOK_MAX; i++) {
+			e = k == 0 ? &cb->areas[i] : &cb->forms[i];
+			seq = k * CODEBOOK_MAX + i;
+			codebook_phrase_add(ph, &n, max, e, seq, e->code, 0);
+			if (k == 0) {
+				codebook_phrase_add(ph, &n, max, e, seq,
+				    e->name_pt, 1);
+				codebook_phrase_add(ph, &n, max, e, seq,
+				    e->name_en, 1);
+			}
+			for (j = 0; j < e->n_aliases && j < CODEBOOK_ALIAS_MAX;
+			    j++)
+				codebook_phrase_add(ph, &n, max, e, seq,
+				    e->aliases[j], 2);
+		}
+	}
+	return n;
+}
+
+/* Aliases: well formed, not reserved, and not another entry's phrase. */
+static void
+codebook_check_aliases(struct codebook_check *c, const struct codebook *cb)
+{
+	struct codebook_phrase ph[2 * CODEBOOK_MAX * (5 + 2 *
+	    CODEBOOK_ALIAS_MAX)];
+	const struct codebook_entry *e;
+	const char *what, *why;
+	char f[CODEBOOK_NAME_MAX], abbr[CODEBOOK_NAME_MAX];
+	int n_ph, k, i, j, m, x;
+
+	n_ph = codebook_phrases(cb, ph, (int)(sizeof ph / sizeof ph[0]));
+	for (k = 0; k < 2; k++) {
+		m = k == 0 ? cb->n_areas : cb->n_forms;
+		what = k == 0 ? "area" : "form";
+		for (i = 0; i < m && i < CODEBOOK_MAX; i++) {
+			e = k == 0 ? &cb->areas[i] : &cb->forms[i];
+			if (e->n_aliases > CODEBOOK_ALIAS_MAX)
+				codebook_problem(c, e->line, "%s \"%s\" has %d "
+				    "aliases, at most %d", what, e->code,
+				    e->n_aliases, CODEBOOK_ALIAS_MAX);
+			for (j = 0; j < e->n_aliases &&
+			    j < CODEBOOK_ALIAS_MAX; j++) {
+				const char *a = e->aliases[j];
+
+				if (names_fold(a, f, sizeof f, abbr,
+				    sizeof abbr) < 1) {
+					codebook_problem(c, e->line, "%s \"%s\" "
+					    "alias \"%s\" must be letters, "
+					    "digits and spaces", what, e->code,
+					    a);
+					continue;
+				}
+				if ((why = codebook_reserved(f)) != NULL) {
+					codebook_problem(c, e->line, "%s \"%s\" "
+					    "alias \"%s\" reads as %s", what,
+					    e->code, a, why);
+					continue;
+				}
+				for (x = 0; x < n_ph; x++)
+					if (ph[x].e != e &&
+					    strcmp(ph[x].f, f) == 0 &&
+					    !(ph[x].alias &&
+					    ph[x].seq > k * CODEBOOK_MAX + i))
+						break;
+				if (x < n_ph)
+					codebook_problem(c, e->line, "%s \"%s\" "
+					    "alias \"%s\" collides with %s "
+					    "\"%s\" (line %d)", what, e->code, a,
+					    ph[x].what, ph[x].e->code,
+					    ph[x].e->line);
+			}
+		}
+	}
+}
+
 int
 codebook_validate(const struct codebook *cb,
     void (*problem)(void *arg, int line, const char *reason), void *arg)
@@ -256,5 +383,6 @@ codebook_validate(const struct codebook *cb,
 		codebook_problem(&c, 0, "USSD service code \"%.*s\" must be 1 "
 		    "to 6 digits", (int)us, cb->ussd_service);
 	codebook_check_lists(&c, cb);
+	codebook_check_aliases(&c, cb);
 	return c.n;
 }

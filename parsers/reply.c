@@ -212,7 +212,40 @@ fill_fp_phone(const struct reply_ctx *c, char *o, size_t osz, int cap)
 	reply_setz(o, osz, c->v->fp_phone, cap);
 }
 
-/* The first repair note, as a sentence with a trailing ". ". */
+/*
+ * The codes ignored for a conflict, in one sentence ("Ignorado: U3 MA. "),
+ * as many as fit in cap septets. 0 if there is none.
+ */
+static int
+fill_ignored(const struct reply_ctx *c, char *o, size_t osz, int cap)
+{
+	char item[32];
+	int i, n = 0;
+
+	for (i = 0; i < c->r->n_notes; i++) {
+		if (c->r->notes[i].kind != REPORT_NOTE_IGNORED)
+			continue;
+		reply_setz(item, sizeof item, c->r->notes[i].as, 7);
+		if (n == 0)
+			reply_setz(o, osz, c->en ? "Ignored:" : "Ignorado:", cap);
+		if (reply_len(o) + 1 + reply_len(item) + 2 > cap)
+			break;
+		reply_cat(o, osz, " ");
+		reply_cat(o, osz, item);
+		n++;
+	}
+	if (n > 0)
+		reply_cat(o, osz, ". ");
+	else
+		o[0] = '\0';
+	return n;
+}
+
+/*
+ * The repair notes as sentences ending in ". ": codes ignored for a
+ * conflict first (the sender must learn that U3 was not taken), then the
+ * other repairs, each whole if it fits; the first one is cut to fit.
+ */
 static void
 fill_note(const struct reply_ctx *c, char *o, size_t osz, int cap)
 {
@@ -222,20 +255,24 @@ fill_note(const struct reply_ctx *c, char *o, size_t osz, int cap)
 	o[0] = '\0';
 	if (c->r == NULL)
 		return;
+	fill_ignored(c, o, osz, cap);
 	for (i = 0; i < c->r->n_notes; i++) {
-		if (c->r->notes[i].kind == REPORT_NOTE_DEFAULT_AREA)
+		if (c->r->notes[i].kind == REPORT_NOTE_DEFAULT_AREA ||
+		    c->r->notes[i].kind == REPORT_NOTE_IGNORED)
 			continue;
 		if (reply_note_format(c->r, i, c->v->input, c->v->input_len,
 		    c->en ? REPLY_EN : REPLY_PT, buf, sizeof buf) != 0)
 			break;
 		reply_cat(buf, sizeof buf, ". ");
-		if (reply_len(buf) > cap) {
+		if (o[0] == '\0' && reply_len(buf) > cap) {
 			/* cut the sentence, keep the ending */
 			reply_setz(o, osz, buf, cap - 2);
 			reply_cat(o, osz, ". ");
-		} else
-			reply_setz(o, osz, buf, cap);
-		return;
+			return;
+		}
+		if (reply_len(o) + reply_len(buf) > cap)
+			return;
+		reply_cat(o, osz, buf);
 	}
 }
 
@@ -283,7 +320,8 @@ fill_forms(const struct reply_ctx *c, char *o, size_t osz, int cap)
 static void
 fill_ex_area(const struct reply_ctx *c, char *o, size_t osz, int cap)
 {
-	int a = c->r != NULL && c->r->area >= 0 ? c->r->area : 0;
+	int a = c->r == NULL ? 0 : c->r->area >= 0 ? c->r->area :
+	    c->r->text_area >= 0 ? c->r->text_area : 0;
 
 	reply_setz(o, osz, reply_area_code(c, a), cap);
 }
@@ -671,6 +709,7 @@ reply_for_report(const struct report *r)
 		[REPORT_ERR_USSD_SERVICE] = REPLY_ERROR_USSD,
 		[REPORT_ERR_USSD_FORMAT] = REPLY_ERROR_USSD,
 		[REPORT_ERR_USSD_CHOICE] = REPLY_ERROR_USSD,
+		[REPORT_ERR_WHICH_AREA] = REPLY_ERROR_WHICH_AREA,
 	};
 	static const int help[] = { REPLY_HELP, REPLY_HELP_AREAS,
 	    REPLY_HELP_FORMS, REPLY_HELP_URGENCY };
@@ -727,6 +766,9 @@ reply_note_format(const struct report *r, int i, const char *input,
 	case REPORT_NOTE_DEFAULT_AREA:
 		snprintf(out, outsz, en ? "Island from registration: %s" :
 		    "Ilha do registo: %s", as);
+		break;
+	case REPORT_NOTE_IGNORED:
+		snprintf(out, outsz, en ? "Ignored: %s" : "Ignorado: %s", as);
 		break;
 	default:
 		snprintf(out, outsz, en ? "Read \"%s\" as %s" :

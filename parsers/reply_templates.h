@@ -85,6 +85,9 @@ X(ERROR_MISSING_TEXT, "error_missing_text", \
 X(ERROR_USSD, "error_ussd", \
   "Codigo invalido. Marque *{ussd}*ilha*forma*urgencia#, ex: *{ussd}*2*1*1#. Menu: *{ussd}#", \
   "Invalid code. Dial *{ussd}*island*form*urgency#, e.g. *{ussd}*2*1*1#. Menu: *{ussd}#") \
+X(ERROR_WHICH_AREA, "error_which_area", \
+  "Qual ilha? O texto diz \"{token}\" mas falta o codigo da ilha. Reenvie com o codigo, ex: ALERTA {ex_area} {ex_form} U1 bar X", \
+  "Which island? The text says \"{token}\" but the island code is missing. Send again with it, e.g. ALERT {ex_area} {ex_form} U1 bar X") \
 X(HELD_RECEIPT, "held_receipt", \
   "Alerta {ref} recebido e retido para verificacao: PIN em falta ou errado. Um administrador vai rever.", \
   "Alert {ref} received and held for review: PIN missing or wrong. An administrator will check it.") \

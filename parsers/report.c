@@ -12,6 +12,7 @@
 
 #include "fold.h"
 #include "lex.h"
+#include "names.h"
 #include "report.h"
 
 enum code_kind {
@@ -44,7 +45,10 @@ struct parser {
 	char areas[CODEBOOK_MAX][CODEBOOK_CODE_MAX];
 	char forms[CODEBOOK_MAX][CODEBOOK_CODE_MAX];
 	int n_areas, n_forms;
+	struct names names;	/* area names, aliases: cb's or own */
+	struct codebook_name own[CODEBOOK_NAMES_MAX];
 	int explicit_codes;	/* area or form codes typed */
+	int urgency_set;	/* an urgency was typed */
 	size_t v_off, v_len;	/* the V token, for a mismatch */
 };
 
@@ -93,7 +97,7 @@ static const char *const report_err_names[REPORT_ERR_COUNT] = {
 	"", "empty", "unknown_command", "missing_ref", "bad_ref",
 	"missing_area", "unknown_area", "missing_form", "unknown_form",
 	"bad_number", "victims_mismatch", "bad_pin", "missing_text",
-	"ussd_service", "ussd_format", "ussd_choice",
+	"ussd_service", "ussd_format", "ussd_choice", "which_area",
 };
 
 const char *
@@ -163,24 +167,26 @@ void
 report_clear(struct report *r)
 {
 	memset(r, 0, sizeof *r);
-	r->area = -1;
+	r->area = r->text_area = -1;
 	r->urgency = 2;
 	r->victims = r->females = r->males = -1;
 }
 
-static void
+/* Record a repair; -1 when the notes are full. */
+static int
 report_note(struct parser *p, enum report_note_kind kind, size_t off,
     size_t len, const char *as)
 {
 	struct report_note *n;
 
 	if (p->r->n_notes >= REPORT_MAX_NOTES)
-		return;
+		return -1;
 	n = &p->r->notes[p->r->n_notes++];
 	n->kind = kind;
 	n->off = off;
 	n->len = len;
 	snprintf(n->as, sizeof n->as, "%.23s", as);
+	return 0;
 }
 
 static int
@@ -369,13 +375,15 @@ report_near(const char *f, size_t n, const char *code)
 
 /*
  * The one code that f is one edit away from, among codes that could fill a
- * slot that is still free. 0 if none or more than one.
+ * slot that is still free. 0 if none or more than one. *doubled: f is the
+ * code with one of its letters doubled ("SVV", "SSX").
  */
 static int
-report_code_near(struct parser *p, const char *f, size_t n, struct code *c)
+report_code_near(struct parser *p, const char *f, size_t n, struct code *c,
+    int *doubled)
 {
 	struct code found = { CODE_NONE, 0, 0, "" };
-	size_t i;
+	size_t i, found_len = 0;
 	int k, hits = 0;
 
 	if (n < 2 || n >= LEX_FOLD_MAX || strpbrk(f, "0123456789") != NULL)
@@ -386,6 +394,7 @@ report_code_near(struct parser *p, const char *f, size_t n, struct code *c)
 			hits++;
 			found.kind = CODE_AREA;
 			found.value = k;
+			found_len = strlen(p->areas[k]);
 			snprintf(found.as, sizeof found.as, "%s", p->areas[k]);
 		}
 	for (k = 0; k < p->n_forms; k++)
@@ -393,6 +402,7 @@ report_code_near(struct parser *p, const char *f, size_t n, struct code *c)
 			hits++;
 			found.kind = CODE_FORM;
 			found.value = k;
+			found_len = strlen(p->forms[k]);
 			snprintf(found.as, sizeof found.as, "%s", p->forms[k]);
 		}
 	for (i = 0; i < REPORT_N_WORDS; i++) {
@@ -403,17 +413,19 @@ report_code_near(struct parser *p, const char *f, size_t n, struct code *c)
 		if ((int)found.kind == w->kind && w->kind != CODE_AREA &&
 		    w->kind != CODE_FORM)
 			continue;	/* MENORS: MENOR and MENORES agree */
-		if (w->kind == CODE_URGENCY && p->r->urgency != 2)
+		if (w->kind == CODE_URGENCY && p->urgency_set)
 			continue;
 		hits++;
 		found.kind = w->kind;
 		found.value = 1;
+		found_len = strlen(w->word);
 		snprintf(found.as, sizeof found.as, "%s",
 		    w->kind == CODE_MINOR ? "MENOR" : "U1");
 	}
 	if (hits != 1)
 		return 0;
 	*c = found;
+	*doubled = n == found_len + 1;
 	return 1;
 }
 
@@ -466,9 +478,10 @@ report_apply(struct parser *p, const struct code *c, size_t off, size_t len)
 		p->explicit_codes++;
 		break;
 	case CODE_URGENCY:
-		if (p->r->urgency != 2 && p->r->urgency != c->value)
+		if (p->urgency_set && r->urgency != c->value)
 			return 0;
 		r->urgency = c->value;
+		p->urgency_set = 1;
 		break;
 	case CODE_VICTIMS:
 		if (r->victims >= 0 && r->victims != c->value)
@@ -553,6 +566,163 @@ report_split_code(const struct lex_token *t,
 	return report_counted(g, next->flen + 1, c);
 }
 
+/* names_match() within this codebook's lists (a stale table is harmless). */
+static const struct codebook_name *
+report_names_match(struct parser *p, int kind, const struct lex *lx,
+    const struct lex_token *t, struct lex *after, size_t *end)
+{
+	const struct codebook_name *ph;
+
+	ph = names_match(&p->names, kind, lx, t, after, end);
+	if (ph == NULL || ph->index < 0 || ph->index >= (ph->kind ==
+	    NAMES_AREA ? p->n_areas : p->n_forms))
+		return NULL;
+	return ph;
+}
+
+/* The code an area name or alias stands for. */
+static void
+report_phrase_code(struct parser *p, const struct codebook_name *ph,
+    struct code *c)
+{
+	memset(c, 0, sizeof *c);
+	c->kind = ph->kind == NAMES_AREA ? CODE_AREA : CODE_FORM;
+	c->value = ph->index;
+	snprintf(c->as, sizeof c->as, "%s", ph->kind == NAMES_AREA ?
+	    p->areas[ph->index] : p->forms[ph->index]);
+}
+
+/*
+ * Does a code start at token t (lx just after it): an exact code, a name
+ * or alias, or a code with a letter doubled? Used to look one code ahead.
+ */
+static int
+report_code_starts(struct parser *p, const struct lex *lx,
+    const struct lex_token *t, struct code *c)
+{
+	const struct codebook_name *ph;
+	struct lex after;
+	size_t end;
+	int doubled = 0;
+
+	memset(c, 0, sizeof *c);
+	if (t->kind != LEX_WORD)
+		return 0;
+	if ((ph = report_names_match(p, -1, lx, t, &after, &end)) != NULL) {
+		report_phrase_code(p, ph, c);
+		return 1;
+	}
+	if (report_code(p, t->f, t->flen, c))
+		return c->kind != CODE_BAD_NUMBER && c->kind != CODE_BAD_PIN;
+	if (report_code_near(p, t->f, t->flen, c, &doubled) && doubled)
+		return 1;
+	memset(c, 0, sizeof *c);
+	return 0;
+}
+
+/* The word for island, before or after an island: "ILHA DO FOGO". */
+static int
+report_island_word(const struct lex_token *t)
+{
+	return t->kind == LEX_WORD && (strcmp(t->f, "ILHA") == 0 ||
+	    strcmp(t->f, "ISLAND") == 0);
+}
+
+/*
+ * An area, by code or name, at token t (lx just after it), with the word
+ * for island around it: "ILHA DO FOGO", "ilha de Santiago", "Island of
+ * Sal", "Fogo Island". Sets *after and *end past it. 0 if there is none.
+ */
+static int
+report_island(struct parser *p, const struct lex_token *t, struct code *c,
+    struct lex *after, size_t *end)
+{
+	static const char *const of[] = { "DO", "DA", "DE", "D", "OF" };
+	const struct codebook_name *ph;
+	struct lex_token w = *t, next;
+	struct lex lx = p->lx, peek;
+	size_t i;
+	int before = report_island_word(&w);
+
+	if (before) {
+		lex_next(&lx, &w);
+		for (i = 0; w.kind == LEX_WORD && i < sizeof of / sizeof of[0];
+		    i++)
+			if (strcmp(w.f, of[i]) == 0) {
+				lex_next(&lx, &w);
+				break;
+			}
+	}
+	if (w.kind != LEX_WORD)
+		return 0;
+	if ((ph = report_names_match(p, NAMES_AREA, &lx, &w, after, end)) !=
+	    NULL)
+		report_phrase_code(p, ph, c);
+	else if (before && report_code_exact(p, w.f, w.flen, c) &&
+	    c->kind == CODE_AREA) {
+		*after = lx;
+		*end = w.end;
+	} else
+		return 0;
+	peek = *after;
+	lex_next(&peek, &next);
+	if (!before && report_island_word(&next)) {
+		*after = peek;
+		*end = next.end;
+	}
+	return 1;
+}
+
+/*
+ * Read the code at token t, p->lx being just after it: an island with the
+ * word for island around it, a name or alias (one or more tokens), an
+ * exact code, a split "V 2", or a near miss. Sets
+ * *after to the lexer past it, *end to its last byte and *note to the
+ * repair to record (-1 for none). Returns 0 when t is no code.
+ */
+static int
+report_read_code(struct parser *p, const struct lex_token *t, struct code *c,
+    struct lex *after, size_t *end, int *note)
+{
+	const struct codebook_name *ph;
+	struct lex_token next;
+	struct lex peek;
+	struct code nc;
+	int doubled = 0;
+
+	*note = -1;
+	*after = p->lx;
+	*end = t->end;
+	if (report_island(p, t, c, after, end))
+		return 1;
+	if ((ph = report_names_match(p, -1, &p->lx, t, after, end)) != NULL) {
+		report_phrase_code(p, ph, c);
+		return 1;
+	}
+	if (report_code(p, t->f, t->flen, c))
+		return 1;
+	peek = p->lx;
+	lex_next(&peek, &next);
+	if (report_split_code(t, &next, c)) {
+		*after = peek;
+		*end = next.end;
+		*note = REPORT_NOTE_SPLIT_CODE;
+		return 1;
+	}
+	if (!report_code_near(p, t->f, t->flen, c, &doubled))
+		return 0;
+	/*
+	 * A near miss is taken between two codes ("VS SX"), or wherever it
+	 * is a code with a letter doubled ("SVV", "SX SVV"): no word is.
+	 */
+	if (!report_code_starts(p, &peek, &next, &nc) && !doubled)
+		return 0;
+	if (report_redundant(p, c, &nc))
+		return 0;
+	*note = REPORT_NOTE_NEAR_CODE;
+	return 1;
+}
+
 /*
  * The codes of ALERTA, from token t on. Leaves the free text in the report.
  * Returns the number of tokens taken as codes, or -1 on an error.
@@ -561,57 +731,45 @@ static int
 report_codes(struct parser *p, struct lex_token *t)
 {
 	struct lex_token next;
-	struct lex peek;
-	struct code c;
-	int taken = 0, rc;
+	struct lex after, peek;
+	struct code c, nc;
+	size_t end;
+	int taken = 0, rc, note;
 
 	for (;; lex_next(&p->lx, t)) {
 		if (t->kind == LEX_STOP && taken == 0)
 			continue;	/* "ALERTA: SV SX" */
-		if (t->kind != LEX_WORD)
+		if (t->kind != LEX_WORD ||
+		    !report_read_code(p, t, &c, &after, &end, &note))
 			break;
-		if (report_code(p, t->f, t->flen, &c)) {
-			if ((rc = report_apply(p, &c, t->off,
-			    t->end - t->off)) < 0)
-				return -1;
-			if (rc == 0)
+		if ((rc = report_apply(p, &c, t->off, end - t->off)) < 0)
+			return -1;
+		if (rc == 0) {
+			if (note == REPORT_NOTE_NEAR_CODE)
 				break;
-			taken++;
+			/*
+			 * A code that conflicts with one given ("U1 ... U3")
+			 * is ignored, and the receipt says so. If no code
+			 * follows, the text starts at it, so a word such as
+			 * Kriolu "ma" stays in the text.
+			 */
+			if (c.kind == CODE_PIN)
+				snprintf(c.as, sizeof c.as, "PIN");
+			if (report_note(p, REPORT_NOTE_IGNORED, t->off,
+			    end - t->off, c.as) != 0)
+				break;	/* no room to say so: keep it as text */
+			peek = after;
+			lex_next(&peek, &next);
+			if (!report_code_starts(p, &peek, &next, &nc))
+				break;
+			p->lx = after;
 			continue;
 		}
-		peek = p->lx;
-		lex_next(&peek, &next);
-		if (report_split_code(t, &next, &c)) {
-			if ((rc = report_apply(p, &c, t->off,
-			    next.end - t->off)) < 0)
-				return -1;
-			if (rc == 0)
-				break;
-			report_note(p, REPORT_NOTE_SPLIT_CODE, t->off,
-			    next.end - t->off, c.as);
-			p->lx = peek;
-			taken++;
-			continue;
-		}
-		/* A near miss is taken only between two codes: "SVV SX". */
-		if (next.kind == LEX_WORD && report_code_near(p, t->f, t->flen,
-		    &c)) {
-			struct code nc;
-
-			if (!report_code(p, next.f, next.flen, &nc) ||
-			    nc.kind == CODE_BAD_NUMBER ||
-			    nc.kind == CODE_BAD_PIN ||
-			    report_redundant(p, &c, &nc))
-				break;
-			if ((rc = report_apply(p, &c, t->off,
-			    t->end - t->off)) <= 0)
-				break;
-			report_note(p, REPORT_NOTE_NEAR_CODE, t->off,
-			    t->end - t->off, c.as);
-			taken++;
-			continue;
-		}
-		break;
+		if (note >= 0)
+			report_note(p, (enum report_note_kind)note, t->off,
+			    end - t->off, c.as);
+		p->lx = after;
+		taken++;
 	}
 	if (t->kind == LEX_END)
 		report_text_from(p, p->len);
@@ -620,16 +778,79 @@ report_codes(struct parser *p, struct lex_token *t)
 	return taken;
 }
 
+/* A token glued by a hyphen to the next or last one: "ST-12-AB", a plate. */
+static int
+report_glued(const struct parser *p, const struct lex_token *t)
+{
+	return (t->off > 0 && p->s[t->off - 1] == '-') ||
+	    (t->end < p->len && p->s[t->end] == '-');
+}
+
+/*
+ * The first area the free text names other than def, with where it is; -1
+ * if none. Names and aliases count; a code counts only when typed in
+ * capitals, on its own, in a text that has lower-case letters ("bar no
+ * FG"), so that Kriolu "ma", a text in capitals or a number plate
+ * ("ST-12-AB") is not read as an island.
+ */
+static int
+report_text_area(struct parser *p, int def, size_t *off, size_t *len)
+{
+	const struct codebook_name *ph;
+	struct lex_token t;
+	struct lex lx, after;
+	struct code c;
+	size_t end, code_off = 0, code_len = 0;
+	int lower = 0, code = -1;
+
+	lex_init(&lx, p->s, p->r->text_off + p->r->text_len, p->r->text_off);
+	for (lex_next(&lx, &t); t.kind != LEX_END; lex_next(&lx, &t)) {
+		if (t.kind != LEX_WORD)
+			continue;
+		if (t.letters > 0 && !t.upper)
+			lower = 1;
+		if ((ph = report_names_match(p, NAMES_AREA, &lx, &t, &after,
+		    &end)) != NULL) {
+			if (ph->index != def) {
+				*off = t.off;
+				*len = end - t.off;
+				return ph->index;
+			}
+			lx = after;
+		} else if (code < 0 && t.upper && t.digits == 0 &&
+		    !report_glued(p, &t) &&
+		    report_code_exact(p, t.f, t.flen, &c) &&
+		    c.kind == CODE_AREA && c.value != def) {
+			code = c.value;
+			code_off = t.off;
+			code_len = t.end - t.off;
+		}
+	}
+	if (code < 0 || !lower)
+		return -1;
+	*off = code_off;
+	*len = code_len;
+	return code;
+}
+
 /* After the codes: the default area, the required codes, V against F+M. */
 static int
 report_finish_alerta(struct parser *p, const struct parse_options *opt,
     const struct lex_token *rest)
 {
 	struct report *r = p->r;
-	int sum;
+	size_t off, len;
+	int sum, def = -1, k;
 
-	if (r->area < 0 && opt != NULL && opt->default_area >= 0 &&
-	    opt->default_area < p->n_areas) {
+	if (opt != NULL && opt->default_area >= 0 &&
+	    opt->default_area < p->n_areas)
+		def = opt->default_area;
+	/* The registered area is a default only if no other is named. */
+	if (r->area < 0 && (k = report_text_area(p, def, &off, &len)) >= 0) {
+		r->text_area = k;
+		return report_fail(p, REPORT_ERR_WHICH_AREA, off, len);
+	}
+	if (r->area < 0 && def >= 0) {
 		r->area = opt->default_area;
 		report_note(p, REPORT_NOTE_DEFAULT_AREA, 0, 0,
 		    p->areas[r->area]);
@@ -837,17 +1058,25 @@ report_parse(const struct codebook *cb, const struct parse_options *opt,
 {
 	struct parser p;
 	struct lex_token t;
+	struct lex after;
 	const struct word *w;
-	size_t start = 0;
+	size_t start = 0, end;
 
 	p.cb = cb;
 	p.s = text;
 	p.len = len;
 	p.r = out;
-	p.explicit_codes = 0;
+	p.explicit_codes = p.urgency_set = 0;
 	p.v_off = p.v_len = 0;
 	report_clear(out);
 	report_fold_codes(&p);
+	p.names.p = cb->names;
+	p.names.n = cb->n_names < 0 ? 0 : cb->n_names > CODEBOOK_NAMES_MAX ?
+	    CODEBOOK_NAMES_MAX : cb->n_names;
+	if (!cb->names_ready) {
+		p.names.p = p.own;
+		p.names.n = names_build(p.own, cb);
+	}
 
 	/* "?" alone or first is AJUDA; lex would skip it as a separator. */
 	while (start < len && (text[start] == ' ' || text[start] == '\t' ||
@@ -876,6 +1105,9 @@ report_parse(const struct codebook *cb, const struct parse_options *opt,
 		report_note(&p, REPORT_NOTE_GLUED_REF, t.off, t.end - t.off,
 		    as);
 		lex_next(&p.lx, &t);
+	} else if (t.kind == LEX_WORD && report_names_match(&p, -1, &p.lx, &t,
+	    &after, &end) != NULL) {
+		return report_implied(&p, opt, &t);	/* "Maio SX", not MAIS */
 	} else if ((w = report_command_near(&t)) != NULL) {
 		report_note(&p, REPORT_NOTE_NEAR_COMMAND, t.off, t.end - t.off,
 		    report_cmd_name(w->kind, 0));

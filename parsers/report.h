@@ -16,7 +16,7 @@
 
 #include "codebook.h"
 
-#define REPORT_MAX_NOTES 4
+#define REPORT_MAX_NOTES 8
 #define REPORT_PIN_DIGITS 8	/* P and 1 to 8 digits */
 #define REPORT_PIN_MAX (REPORT_PIN_DIGITS + 1)
 #define REPORT_REF_DIGITS 9	/* refs are 1..999999999 */
@@ -57,6 +57,7 @@ enum report_err {
 	REPORT_ERR_USSD_SERVICE,	/* *999*...# is not our service code */
 	REPORT_ERR_USSD_FORMAT,		/* not digits separated by '*' */
 	REPORT_ERR_USSD_CHOICE,		/* a choice out of its list */
+	REPORT_ERR_WHICH_AREA,		/* no area code, the text names one */
 	REPORT_ERR_COUNT
 };
 
@@ -68,6 +69,7 @@ enum report_note_kind {
 	REPORT_NOTE_GLUED_REF,		/* "OK123" read as OK 123 */
 	REPORT_NOTE_SPLIT_CODE,		/* "V 2" read as V2 */
 	REPORT_NOTE_DEFAULT_AREA,	/* area from the sender's registration */
+	REPORT_NOTE_IGNORED,		/* "U3" after U1: a conflicting code */
 };
 
 struct report_note {
@@ -81,6 +83,7 @@ struct report {
 	enum report_help help;	/* AJUDA only */
 	long ref;		/* 1..999999999, 0 when none */
 	int area;		/* index in cb->areas, -1 when none */
+	int text_area;		/* which_area: the area the text names, or -1 */
 	int forms[CODEBOOK_MAX];	/* indexes in cb->forms, as typed */
 	int n_forms;
 	int urgency;		/* 1..3; 2 when not given */

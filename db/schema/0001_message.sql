@@ -1,5 +1,7 @@
 -- Schema v1: every inbound message, made durable before it leaves the SIM.
 -- Applied by db/migrate.c inside one transaction; no BEGIN/COMMIT here.
+-- Its functions were stripped from this file once, at schema v6: they
+-- live in db/functions/ (db/database.md, "History").
 
 CREATE TABLE message (
 	id		bigserial PRIMARY KEY,
@@ -17,80 +19,3 @@ CREATE TABLE message (
 );
 
 CREATE INDEX message_received_at ON message (received_at);
-
--- The deduplication key of an inbound message: the SHA-256 (hex) of
---   "v1|kind|sender|time|concat_ref|parts|sha256(text)"
--- where time is the SMSC timestamp in UTC ("s:YYYY-MM-DDTHH:MM:SS.USZ"),
--- or, for a message without one (USSD), the time the gateway first
--- received it ("r:..."), and a missing concat_ref is empty. Formatting
--- with to_char in UTC keeps the key the same whatever the session's
--- TimeZone or DateStyle. Re-reading the same SMS from the SIM gives the
--- same key; the modem it arrived on is deliberately not part of it.
-CREATE FUNCTION farol_message_dedupe_key(p_sender text, p_text text,
-    p_smsc_time timestamptz, p_received_at timestamptz, p_parts int,
-    p_concat_ref int, p_kind text)
-RETURNS text
-LANGUAGE sql STABLE
-AS $$
-	SELECT encode(sha256(convert_to(
-	    'v1|' || p_kind || '|' || p_sender || '|' ||
-	    CASE WHEN p_smsc_time IS NOT NULL
-		THEN 's:' || to_char(p_smsc_time AT TIME ZONE 'UTC',
-		    'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-		ELSE 'r:' || to_char(p_received_at AT TIME ZONE 'UTC',
-		    'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-	    END || '|' ||
-	    coalesce(p_concat_ref::text, '') || '|' ||
-	    p_parts::text || '|' ||
-	    encode(sha256(convert_to(p_text, 'UTF8')), 'hex'),
-	    'UTF8')), 'hex')
-$$;
-
--- Store one inbound message unless it is already stored. Returns its id
--- either way and whether this call inserted it. Safe to repeat and to run
--- concurrently (ON CONFLICT on the unique dedupe_key). NULL received_at
--- means now(), NULL parts 1, NULL kind 'sms', NULL (or too small)
--- parts_expected the number of parts. parts_expected is not part of the
--- key. A repeat returns the first row's id and changes nothing.
-CREATE FUNCTION farol_ingest_message(p_modem text, p_sender text,
-    p_text text, p_smsc_time timestamptz, p_received_at timestamptz,
-    p_parts int, p_concat_ref int, p_kind text, p_parts_expected int)
-RETURNS TABLE (message_id bigint, inserted boolean)
-LANGUAGE plpgsql
-AS $$
-DECLARE
-	v_received	timestamptz := coalesce(p_received_at, now());
-	v_parts		int := coalesce(p_parts, 1);
-	v_expected	int := greatest(coalesce(p_parts_expected, 1), v_parts);
-	v_kind		text := coalesce(p_kind, 'sms');
-	v_key		text;
-BEGIN
-	v_key := farol_message_dedupe_key(p_sender, p_text, p_smsc_time,
-	    v_received, v_parts, p_concat_ref, v_kind);
-	INSERT INTO message AS m (modem, sender, text, smsc_time, received_at,
-	    parts, parts_expected, concat_ref, kind, dedupe_key)
-	VALUES (p_modem, p_sender, p_text, p_smsc_time, v_received,
-	    v_parts, v_expected, p_concat_ref, v_kind, v_key)
-	ON CONFLICT (dedupe_key) DO NOTHING
-	RETURNING m.id INTO message_id;
-	IF FOUND THEN
-		inserted := true;
-		RETURN NEXT;
-		RETURN;
-	END IF;
-	SELECT m.id INTO message_id FROM message m WHERE m.dedupe_key = v_key;
-	inserted := false;
-	RETURN NEXT;
-END
-$$;
-
--- The same for a complete message (parts_expected = parts).
-CREATE FUNCTION farol_ingest_message(p_modem text, p_sender text,
-    p_text text, p_smsc_time timestamptz, p_received_at timestamptz,
-    p_parts int, p_concat_ref int, p_kind text)
-RETURNS TABLE (message_id bigint, inserted boolean)
-LANGUAGE sql
-AS $$
-	SELECT * FROM farol_ingest_message(p_modem, p_sender, p_text,
-	    p_smsc_time, p_received_at, p_parts, p_concat_ref, p_kind, NULL)
-$$;

@@ -18,7 +18,7 @@
 #include "testloop.h"
 
 #define INGEST_SQL "SELECT message_id, inserted FROM " \
-	"farol_ingest_message($1, $2, $3, $4, $5, $6, $7, $8)"
+	"farol_ingest_message($1, $2, $3, $4, $5, $6, $7, $8, NULL)"
 
 struct ingest_case {
 	const char	*name;

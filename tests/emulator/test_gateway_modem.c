@@ -999,6 +999,224 @@ case_sim_status_report(void)
 		fprintf(stderr, "cannot remove %s\n", bk.dir);
 }
 
+/*
+ * A release the worker's socket cannot take at once is kept and passed on
+ * later, never dropped: the message still leaves the SIM. The worker is
+ * held inside its read of the SIM (blocked handing messages to a loop that
+ * does not run, or still reading) while the loop fills the socket with
+ * releases of tokens nobody holds; then the first message is released.
+ */
+#define RELEASE_FULL_MESSAGES 1000	/* under the in-flight cap */
+#define RELEASE_FULL_UNKNOWN 200000	/* far more than the socket holds */
+
+static void
+case_release_full(void)
+{
+	const char *cause = NULL;
+	struct modem *held_m;
+	uint64_t held_token;
+	char path[128];
+	int i, want = 1;
+
+	dummy_sim_dir("release");
+	for (i = 1; i <= RELEASE_FULL_MESSAGES; i++) {
+		char text[32];
+
+		snprintf(text, sizeof text, "msg %d", i);
+		backlog_file(i, text, NULL);
+	}
+	config_dummy(MODEM_ROLE_RECEIVE);
+	modem = modem_start(base, &mc, 600, backlog_receive, NULL, &cause);
+	REQUIRE(modem != NULL, "modem_start: %s", cause);
+	REQUIRE(testloop_run_until(base, 10000, pred_backlog, &want) == 0,
+	    "received got=%d want=1", bk.total);
+	/* The first message is released below, and only there. */
+	held_m = bk.held[0].m;
+	held_token = bk.held[0].token;
+	bk.held[0] = bk.held[--bk.n_held];
+	/* The loop stops reading: the worker blocks on its full socket. */
+	usleep(1000 * 1000);
+	for (i = 0; i < RELEASE_FULL_UNKNOWN; i++)
+		modem_release(modem, UINT64_MAX - (uint64_t)i);
+	modem_release(held_m, held_token);
+	bk.release = 1;
+	want = RELEASE_FULL_MESSAGES;
+	CHECK(testloop_run_until(base, 30000, pred_backlog, &want) == 0,
+	    "received got=%d want=%d, left on the SIM got=%d want=0",
+	    bk.total, want, backlog_left());
+	CHECK(bk.total == RELEASE_FULL_MESSAGES && bk.bad == 0,
+	    "received got=%d (unexpected %d) want=%d", bk.total, bk.bad,
+	    RELEASE_FULL_MESSAGES);
+	modem_down();
+	snprintf(path, sizeof path, "rm -rf '%s'", bk.dir);
+	if (system(path) != 0)
+		fprintf(stderr, "cannot remove %s\n", bk.dir);
+}
+
+/* --- multipart sets joined by part number (dummy driver) ----------- */
+
+static struct {
+	char text[8][512];
+	int parts[8], expected[8];
+	int n;
+} mp;
+
+static void
+parts_receive(struct inbound_sms *sms, void *arg)
+{
+	(void)arg;
+	REQUIRE(mp.n < 8, "more messages than expected");
+	snprintf(mp.text[mp.n], sizeof mp.text[mp.n], "%s", sms->text);
+	mp.parts[mp.n] = sms->parts;
+	mp.expected[mp.n++] = sms->parts_expected;
+	modem_release(sms->source, sms->token);
+	inbound_sms_free(sms);
+}
+
+static int
+pred_parts(void *arg)
+{
+	return mp.n >= *(int *)arg;
+}
+
+/* Part `part` of `total` of set `ref` (8-bit reference) in SIM slot loc. */
+static void
+part_file(int loc, int ref, int part, int total, const char *text)
+{
+	char udh[16];
+
+	snprintf(udh, sizeof udh, "050003%02X%02X%02X", ref, total, part);
+	backlog_file(loc, text, udh);
+}
+
+/* The message whose text starts with prefix, or -1. */
+static int
+parts_find(const char *prefix)
+{
+	for (int i = 0; i < mp.n; i++)
+		if (strncmp(mp.text[i], prefix, strlen(prefix)) == 0)
+			return i;
+	return -1;
+}
+
+static void
+parts_start(int multipart_timeout_s)
+{
+	const char *cause = NULL;
+
+	config_dummy(MODEM_ROLE_RECEIVE);
+	modem = modem_start(base, &mc, multipart_timeout_s, parts_receive,
+	    NULL, &cause);
+	REQUIRE(modem != NULL, "modem_start: %s", cause);
+}
+
+static void
+parts_end(void)
+{
+	char cmd[128];
+
+	modem_down();
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", bk.dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", bk.dir);
+}
+
+/*
+ * A retransmitted part 1 does not complete a 2-part set (the child-
+ * protection word is in part 2); the set waits for part 2 and is joined
+ * once, the copy deleted. A set read out of order is joined in order, and
+ * a 60-part set (over the old cap of 50) is joined whole.
+ */
+static void
+case_multipart_repeat(void)
+{
+	char want[512], part[8];
+	long end;
+	int i, k, loc = 0, want_n = 2;
+
+	dummy_sim_dir("repeat");
+	part_file(++loc, 0xA1, 1, 2, "ALERTA 3 Tarrafal ");
+	part_file(++loc, 0xA1, 1, 2, "ALERTA 3 Tarrafal ");
+	part_file(++loc, 0xB2, 3, 3, "tres");
+	part_file(++loc, 0xB2, 1, 3, "um ");
+	part_file(++loc, 0xB2, 2, 3, "dois ");
+	want[0] = '\0';
+	for (i = 60; i >= 1; i--) {
+		snprintf(part, sizeof part, "p%02d ", i);
+		part_file(++loc, 0xC3, i, 60, part);
+	}
+	for (i = 1; i <= 60; i++) {
+		snprintf(part, sizeof part, "p%02d ", i);
+		strcat(want, part);
+	}
+	parts_start(600);
+	CHECK(testloop_run_until(base, 10000, pred_parts, &want_n) == 0,
+	    "messages got=%d want=2 (the 3-part and 60-part sets)", mp.n);
+	/* Three more polls: part 1 twice is still not a whole set. */
+	end = test_now_ms() + 3000;
+	want_n = 3;
+	testloop_run_until(base, (int)(end - test_now_ms()), pred_parts,
+	    &want_n);
+	CHECK(mp.n == 2 && parts_find("ALERTA") < 0, "before part 2: "
+	    "messages got=%d want=2, set A1 handed over got=%s want=no",
+	    mp.n, parts_find("ALERTA") < 0 ? "no" : "yes");
+	part_file(++loc, 0xA1, 2, 2, "MENOR em perigo");
+	CHECK(testloop_run_until(base, 10000, pred_parts, &want_n) == 0,
+	    "messages got=%d want=3", mp.n);
+	k = parts_find("ALERTA");
+	CHECK(k >= 0 && strcmp(mp.text[k], "ALERTA 3 Tarrafal MENOR em "
+	    "perigo") == 0 && mp.parts[k] == 2 && mp.expected[k] == 2,
+	    "set A1 got=%s parts=%d/%d want=ALERTA 3 Tarrafal MENOR em perigo "
+	    "2/2", k >= 0 ? mp.text[k] : "(none)", k >= 0 ? mp.parts[k] : 0,
+	    k >= 0 ? mp.expected[k] : 0);
+	k = parts_find("um");
+	CHECK(k >= 0 && strcmp(mp.text[k], "um dois tres") == 0 &&
+	    mp.parts[k] == 3 && mp.expected[k] == 3,
+	    "set B2 got=%s parts=%d want=um dois tres 3",
+	    k >= 0 ? mp.text[k] : "(none)", k >= 0 ? mp.parts[k] : 0);
+	k = parts_find("p01");
+	CHECK(k >= 0 && strcmp(mp.text[k], want) == 0 && mp.parts[k] == 60 &&
+	    mp.expected[k] == 60, "set C3 got parts=%d/%d text=%s want 60/60 "
+	    "text=%s", k >= 0 ? mp.parts[k] : 0, k >= 0 ? mp.expected[k] : 0,
+	    k >= 0 ? mp.text[k] : "(none)", want);
+	end = test_now_ms() + 2000;	/* nothing else, the copy included */
+	want_n = 4;
+	testloop_run_until(base, (int)(end - test_now_ms()), pred_parts,
+	    &want_n);
+	CHECK(mp.n == 3, "messages got=%d want=3", mp.n);
+	CHECK(backlog_left() == 0, "left on the SIM got=%d want=0",
+	    backlog_left());
+	parts_end();
+}
+
+/* A set missing a part, its last part received twice, is stored
+ * incomplete after the timeout, each part once. */
+static void
+case_multipart_missing(void)
+{
+	long end;
+	int want_n = 1;
+
+	dummy_sim_dir("missing");
+	part_file(1, 0xD4, 3, 3, "fim");
+	part_file(2, 0xD4, 1, 3, "inicio ");
+	part_file(3, 0xD4, 3, 3, "fim");
+	parts_start(2);
+	CHECK(testloop_run_until(base, 10000, pred_parts, &want_n) == 0,
+	    "messages got=%d want=1", mp.n);
+	CHECK(strcmp(mp.text[0], "inicio fim") == 0 && mp.parts[0] == 2 &&
+	    mp.expected[0] == 3, "got=%s parts=%d/%d want=inicio fim 2/3",
+	    mp.text[0], mp.parts[0], mp.expected[0]);
+	end = test_now_ms() + 3000;
+	want_n = 2;
+	testloop_run_until(base, (int)(end - test_now_ms()), pred_parts,
+	    &want_n);
+	CHECK(mp.n == 1, "messages got=%d want=1", mp.n);
+	CHECK(backlog_left() == 0, "left on the SIM got=%d want=0",
+	    backlog_left());
+	parts_end();
+}
+
 /* A modem left waiting for the PDU of an interrupted AT+CMGS (farold
  * killed, or aborted mid-send) is still brought up. */
 static void
@@ -1057,6 +1275,9 @@ static const struct {
 	{ "backlog", case_backlog },
 	{ "sim-status-report", case_sim_status_report },
 	{ "pending-prompt", case_pending_prompt },
+	{ "release-full", case_release_full },
+	{ "multipart-repeat", case_multipart_repeat },
+	{ "multipart-missing", case_multipart_missing },
 };
 
 int

@@ -5,6 +5,7 @@
  * and give a reply of at most 160 GSM-7 septets that is GSM-7 only, and
  * JSON escaping must stay within its documented bound.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,11 @@ fuzz_check(const struct codebook *cb, const char *s, size_t len, int area)
 		fuzz_fail("ALERTA without area or form");
 	if (r.urgency < 1 || r.urgency > 3)
 		fuzz_fail("urgency out of range");
+	if (r.err == REPORT_ERR_WHICH_AREA && (r.text_area < 0 ||
+	    r.text_area >= cb->n_areas || r.text_area == area))
+		fuzz_fail("which_area without another area");
+	if (r.n_notes < 0 || r.n_notes > REPORT_MAX_NOTES)
+		fuzz_fail("notes out of range");
 	memset(&v, 0, sizeof v);
 	v.report = &r;
 	v.input = s;
@@ -67,12 +73,25 @@ fuzz_check(const struct codebook *cb, const char *s, size_t len, int area)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct codebook cb;
+	static struct codebook cb, aliased;
 	static int ready;
 	char *s;
 
 	if (!ready) {
 		codebook_default(&cb);
+		/* the same with aliases, as an administrator adds them */
+		aliased = cb;
+		snprintf(aliased.areas[7].aliases[0], CODEBOOK_NAME_MAX,
+		    "Fogo Island");
+		snprintf(aliased.areas[7].aliases[1], CODEBOOK_NAME_MAX,
+		    "São Filipe");
+		aliased.areas[7].n_aliases = 2;
+		snprintf(aliased.forms[0].aliases[0], CODEBOOK_NAME_MAX,
+		    "prostituicao");
+		aliased.forms[0].n_aliases = 1;
+		codebook_prepare(&aliased);
+		if (codebook_validate(&aliased, NULL, NULL) != 0)
+			fuzz_fail("aliased codebook refused");
 		ready = 1;
 	}
 	/* an exact-size copy, so ASan sees any read past the end */
@@ -81,6 +100,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	fuzz_check(&cb, s, size, -1);
 	fuzz_check(&cb, s, size, 1);
+	fuzz_check(&aliased, s, size, 1);
 	free(s);
 	return 0;
 }

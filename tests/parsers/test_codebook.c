@@ -208,6 +208,43 @@ main(void)
 	expect(&cb, "0: USSD service code \"38#4\" must be 1 to 6 digits",
 	    "ussd");
 
+	/* aliases: validated like codes, collisions refused */
+	numbered(&cb);
+	snprintf(cb.areas[7].aliases[0], CODEBOOK_NAME_MAX, "Fogo Island");
+	snprintf(cb.areas[7].aliases[1], CODEBOOK_NAME_MAX, "São Filipe");
+	snprintf(cb.forms[0].aliases[0], CODEBOOK_NAME_MAX, "prostituição");
+	cb.areas[7].n_aliases = 2;
+	cb.forms[0].n_aliases = 1;
+	expect(&cb, "", "aliases");
+	snprintf(cb.areas[7].aliases[1], CODEBOOK_NAME_MAX, "fogo");
+	expect(&cb, "", "an alias that repeats the entry's own name");
+	snprintf(cb.areas[7].aliases[1], CODEBOOK_NAME_MAX, "s vicente");
+	expect(&cb, "17: area \"FG\" alias \"s vicente\" collides with area "
+	    "\"SV\" (line 11)", "alias vs a shortened name");
+	snprintf(cb.areas[7].aliases[1], CODEBOOK_NAME_MAX, "Sx");
+	expect(&cb, "17: area \"FG\" alias \"Sx\" collides with form \"SX\" "
+	    "(line 30)", "alias vs a code");
+	snprintf(cb.areas[7].aliases[1], CODEBOOK_NAME_MAX, "PROSTITUICAO");
+	expect(&cb, "30: form \"SX\" alias \"prostituição\" collides with "
+	    "area \"FG\" (line 17)", "alias vs alias: told once, by the later");
+	snprintf(cb.areas[7].aliases[1], CODEBOOK_NAME_MAX, "ok");
+	expect(&cb, "17: area \"FG\" alias \"ok\" reads as command OK",
+	    "alias vs a command");
+	snprintf(cb.areas[7].aliases[1], CODEBOOK_NAME_MAX, "U 1");
+	expect(&cb, "17: area \"FG\" alias \"U 1\" reads as a count or PIN "
+	    "like U1 V3 P12", "alias vs a count");
+	snprintf(cb.areas[7].aliases[1], CODEBOOK_NAME_MAX, "Cova d'Agua");
+	expect(&cb, "17: area \"FG\" alias \"Cova d'Agua\" must be letters, "
+	    "digits and spaces", "apostrophe");
+	snprintf(cb.areas[7].aliases[1], CODEBOOK_NAME_MAX, " ");
+	expect(&cb, "17: area \"FG\" alias \" \" must be letters, digits and "
+	    "spaces", "blank alias");
+	snprintf(cb.areas[7].aliases[1], CODEBOOK_NAME_MAX, "Mosteiros");
+	cb.areas[7].n_aliases = CODEBOOK_ALIAS_MAX + 1;
+	for (i = 2; i < CODEBOOK_ALIAS_MAX; i++)
+		snprintf(cb.areas[7].aliases[i], CODEBOOK_NAME_MAX, "X%d", i);
+	expect(&cb, "17: area \"FG\" has 7 aliases, at most 6", "too many");
+
 	/* several problems are all reported */
 	numbered(&cb);
 	set(&cb.areas[1], "U1", 11);

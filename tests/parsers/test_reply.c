@@ -285,9 +285,9 @@ test_texts(void)
 		{ REPLY_EN, "ALERTA SV SX U1 V2 MENOR Bar Calheta",
 		  REPLY_FORWARD, "FAROL 123 U1 SV SX V2 MINOR: Bar Calheta FP "
 		  "Maria +2389912345. Reply OK 123" },
-		{ REPLY_PT, "ALERTA SV SX F1 M2 São Vicente, ação, criança 😢 "
-		  "€5 {x}", REPLY_FORWARD, "FAROL 123 U2 SV SX V3 F1 M2: Sao "
-		  "Vicente, acao, crianca ? €5 {x} FP Maria +2389912345. "
+		{ REPLY_PT, "ALERTA SV SX F1 M2 Rua São Vicente, ação, criança "
+		  "😢 €5 {x}", REPLY_FORWARD, "FAROL 123 U2 SV SX V3 F1 M2: Rua "
+		  "Sao Vicente, acao, crianca ? €5 {x} FP Maria +2389912345. "
 		  "Responda OK 123" },
 		{ REPLY_PT, "ALERTA SV SX U1 V2 MENOR Bar Calheta, Mindelo. "
 		  "Duas raparigas, homem estrangeiro, carro preto com "

@@ -33,6 +33,9 @@
 	tok "\". Ex: " cmd " 123"
 #define E_BAD_NUMBER(tok, a, f) "ERR bad_number: Numero invalido \"" tok \
 	"\". Use U1 a U3, V1 a V999, F0 a F999, M0 a M999." EX_A(a, f)
+#define E_WHICH_AREA(tok, a, f) "ERR which_area: Qual ilha? O texto diz \"" \
+	tok "\" mas falta o codigo da ilha. Reenvie com o codigo, ex: " \
+	"ALERTA " a " " f " U1 bar X"
 #define E_EMPTY "ERR empty: Mensagem vazia. Ex: ALERTA SA SX U1 V2 bar X. " \
 	"AJUDA para os codigos."
 #define E_MISSING_TEXT(cmd) "ERR missing_text: Falta o texto. Ex: " cmd \
@@ -185,12 +188,18 @@ static const struct sms_case cases[] = {
 	{ "ALERTA SV SX U1 2 raparigas", "ALERTA SV SX U1 | 2 raparigas", NODEF, 0 },
 	{ "ALERTA SV SX \"bar\"", "ALERTA SV SX U2 | \"bar\"", NODEF, 0 },
 	{ "ALERTA SV SX (bar)", "ALERTA SV SX U2 | (bar)", NODEF, 0 },
-	{ "ALERTA SV SX ST bar", "ALERTA SV SX U2 | ST bar", NODEF, 0 },
+	{ "ALERTA SV SX ST bar", "ALERTA SV SX U2 | ST bar {ignored ST>ST}", NODEF, 0 },
 	{ "ALERTA SV SX SV bar", "ALERTA SV SX U2 | bar", NODEF, 0 },
-	{ "ALERTA SV SX U1 U3 bar", "ALERTA SV SX U1 | U3 bar", NODEF, 0 },
+	{ "ALERTA SV SX U1 U3 bar", "ALERTA SV SX U1 | U3 bar {ignored U3>U3}", NODEF, 0 },
 	{ "ALERTA SV SX U1 U1 bar", "ALERTA SV SX U1 | bar", NODEF, 0 },
-	{ "ALERTA SV SX V2 V3 bar", "ALERTA SV SX U2 V2 | V3 bar", NODEF, 0 },
-	{ "ALERTA SV SX P1234 P9999 bar", "ALERTA SV SX U2 P1234 | P9999 bar", NODEF, 0 },
+	{ "ALERTA SV SX V2 V3 bar", "ALERTA SV SX U2 V2 | V3 bar {ignored V3>V3}", NODEF, 0 },
+	{ "ALERTA SV SX P1234 P9999 bar", "ALERTA SV SX U2 P1234 | P9999 bar {ignored P9999>PIN}", NODEF, 0 },
+	/* a conflicting code followed by codes is skipped, and noted */
+	{ "ALERTA SV SX U1 U3 V2 bar", "ALERTA SV SX U1 V2 | bar {ignored U3>U3}", NODEF, 0 },
+	{ "ALERTA SV SX U2 U1 bar", "ALERTA SV SX U2 | U1 bar {ignored U1>U1}", NODEF, 0 },
+	{ "ALERTA SV SX ST TF bar", "ALERTA SV SX TF U2 | bar {ignored ST>ST}", NODEF, 0 },
+	{ "ALERTA SV U1 MA SX U3 V2 bar", "ALERTA SV SX U1 V2 | bar {ignored MA>MA} {ignored U3>U3}", NODEF, 0 },
+	{ "ALERTA SV SX U1 ma kel mininu", "ALERTA SV SX U1 | ma kel mininu {ignored ma>MA}", NODEF, 0 },
 
 	/* invisible characters */
 	{ "ALERTA S\xe2\x80\x8bV SX", "ALERTA SV SX U2", NODEF, 0 },
@@ -300,8 +309,21 @@ static const struct sms_case cases[] = {
 	{ "ALERTA SVV SX U1 bar", "ALERTA SV SX U1 | bar {near SVV>SV}", NODEF, 0 },
 	{ "ALERTA VS SX", "ALERTA SV SX U2 {near VS>SV}", NODEF, 0 },
 	{ "ALERTA SV SXX U1 bar", "ALERTA SV SX U1 | bar {near SXX>SX}", NODEF, 0 },
-	{ "ALERTA SV SXX bar", E_UNKNOWN_FORM("SXX", "SV"), NODEF, 0 },
-	{ "ALERTA SX SVV bar", E_UNKNOWN_AREA("SVV", "SX"), NODEF, 0 },
+	/* a code with a letter doubled is repaired anywhere in the codes */
+	{ "ALERTA SV SXX bar", "ALERTA SV SX U2 | bar {near SXX>SX}", NODEF, 0 },
+	{ "ALERTA SX SVV bar", "ALERTA SV SX U2 | bar {near SVV>SV}", NODEF, 0 },
+	{ "ALERTA SX SVV bar", "ALERTA SV SX U2 | bar {near SVV>SV}", SV, 0 },
+	{ "ALERTA SVV SXX bar", "ALERTA SV SX U2 | bar {near SVV>SV} {near SXX>SX}", NODEF, 0 },
+	{ "ALERTA SXX SVV U1 bar", "ALERTA SV SX U1 | bar {near SXX>SX} {near SVV>SV}", NODEF, 0 },
+	{ "ALERTA SSV SXX", "ALERTA SV SX U2 {near SSV>SV} {near SXX>SX}", NODEF, 0 },
+	{ "SVV SXX bar", "ALERTA SV SX U2 | bar {implied} {near SVV>SV} {near SXX>SX}", NODEF, 0 },
+	{ "ALERTA VS SXX bar", "ALERTA SV SX U2 | bar {near VS>SV} {near SXX>SX}", NODEF, 0 },
+	{ "ALERTA FGG TFF U1 V2 bar", "ALERTA FG TF U1 V2 | bar {near FGG>FG} {near TFF>TF}", NODEF, 0 },
+	/* other near misses still need a code after them: "as" is a word */
+	{ "ALERTA SX VS bar", E_UNKNOWN_AREA("VS", "SX"), NODEF, 0 },
+	{ "ALERTA SX as raparigas", "ALERTA SV SX U2 | as raparigas {default SV}", SV, 0 },
+	{ "ALERTA SX el sta na casa", "ALERTA SV SX U2 | el sta na casa {default SV}", SV, 0 },
+	{ "ALERTA SV SX SXX bar", "ALERTA SV SX U2 | SXX bar", NODEF, 0 },
 	{ "ALERTA SW SX", E_UNKNOWN_AREA("SW", "SX"), NODEF, 0 },
 	{ "ALERTA SW SX", E_UNKNOWN_FORM("SW", "SV"), SV, 0 },
 	{ "ALERTA SV TFF SX", "ALERTA SV TF SX U2 {near TFF>TF}", NODEF, 0 },
@@ -313,6 +335,61 @@ static const struct sms_case cases[] = {
 	{ "ALERTA SX bar", E_MISSING_AREA("SX"), NODEF, 0 },
 	{ "ALERTA SX BAR", E_UNKNOWN_AREA("BAR", "SX"), NODEF, 0 },
 	{ "ALERTA SX sb bar", E_UNKNOWN_AREA("sb", "SX"), NODEF, 0 },
+
+	/* islands by name (report-language.md 2.3) */
+	{ "ALERTA FOGO SX U1 bar", "ALERTA FG SX U1 | bar", NODEF, 0 },
+	{ "ALERTA FOGO SX U1 bar", "ALERTA FG SX U1 | bar", SV, 0 },
+	{ "ALERTA SX FOGO U1 bar", "ALERTA FG SX U1 | bar", SV, 0 },
+	{ "ALERTA Fogo SX", "ALERTA FG SX U2", NODEF, 0 },
+	{ "alerta fogo sx", "ALERTA FG SX U2", NODEF, 0 },
+	{ "ALERTA São Vicente SX U1 bar", "ALERTA SV SX U1 | bar", NODEF, 0 },
+	{ "ALERTA S. Vicente SX", "ALERTA SV SX U2", NODEF, 0 },
+	{ "ALERTA S.Vicente SX", "ALERTA SV SX U2", NODEF, 0 },
+	{ "ALERTA SAO VICENTE SX", "ALERTA SV SX U2", NODEF, 0 },
+	{ "ALERTA Sao  Vicente,SX", "ALERTA SV SX U2", NODEF, 0 },
+	{ "ALERTA SãoVicente SX", "ALERTA SV SX U2", NODEF, 0 },
+	{ "ALERTA Boa Vista SX", "ALERTA BV SX U2", NODEF, 0 },
+	{ "ALERTA BOAVISTA TF V3", "ALERTA BV TF U2 V3", NODEF, 0 },
+	{ "ALERTA boa-vista SX", "ALERTA BV SX U2", NODEF, 0 },
+	{ "ALERTA Santo Antão SX U1", "ALERTA SA SX U1", NODEF, 0 },
+	{ "ALERTA S Antao SX", "ALERTA SA SX U2", NODEF, 0 },
+	{ "alerta sao nicolau dm", "ALERTA SN DM U2", NODEF, 0 },
+	{ "ALERTA SX Sal U1 bar", "ALERTA SL SX U1 | bar", SV, 0 },
+	{ "ALERTA SX santiago", "ALERTA ST SX U2", SV, 0 },
+	{ "ALERTA Brava CT V2", "ALERTA BR CT U2 V2", NODEF, 0 },
+	{ "ALERTA Maio SX", "ALERTA MA SX U2", NODEF, 0 },
+	{ "Fogo SX U1 bar", "ALERTA FG SX U1 | bar {implied}", SV, 0 },
+	{ "Maio SX U1 bar", "ALERTA MA SX U1 | bar {implied}", NODEF, 0 },
+	{ "Boa Vista SX", "ALERTA BV SX U2 {implied}", NODEF, 0 },
+	{ "ALERTA SV SX São Vicente bar", "ALERTA SV SX U2 | bar", NODEF, 0 },
+	{ "ALERTA SV SX Fogo bar", "ALERTA SV SX U2 | Fogo bar {ignored Fogo>FG}", NODEF, 0 },
+	{ "ALERTA SX Fogo Brava U1 bar", "ALERTA FG SX U1 | bar {ignored Brava>BR}", SV, 0 },
+	{ "ALERTA ILHA DO FOGO SX U1 bar", "ALERTA FG SX U1 | bar", SV, 0 },
+	{ "ALERTA SX ilha de Santiago U1 bar", "ALERTA ST SX U1 | bar", SV, 0 },
+	{ "alerta ilha da brava sx", "ALERTA BR SX U2", NODEF, 0 },
+	{ "ALERTA Ilha FG SX", "ALERTA FG SX U2", NODEF, 0 },
+	{ "ALERTA Island of Sal SX", "ALERTA SL SX U2", NODEF, 0 },
+	{ "ALERTA Fogo Island SX U1", "ALERTA FG SX U1", NODEF, 0 },
+	{ "ALERTA SX U1 ilha do sal", "ALERTA SL SX U1", SV, 0 },
+	{ "ALERTA ILHA SX", E_UNKNOWN_AREA("ILHA", "SX"), NODEF, 0 },
+	{ "ALERTA SV SX ilha bar", "ALERTA SV SX U2 | ilha bar", NODEF, 0 },
+	{ "ALERTA SX U1 bar na ilha do Fogo", E_WHICH_AREA("Fogo", "FG", "SX"), SV, 0 },
+	{ "ALERTA Sao SX", E_MISSING_AREA("SX"), NODEF, 0 },
+	{ "ALERTA Vicente SX", E_MISSING_AREA("SX"), NODEF, 0 },
+	/* an island named in the text of an alert with no island code */
+	{ "ALERTA SX U1 bar no Fogo", E_WHICH_AREA("Fogo", "FG", "SX"), SV, 0 },
+	{ "ALERTA SX U1 bar no Fogo", E_WHICH_AREA("Fogo", "FG", "SX"), NODEF, 0 },
+	{ "SX U1 rapariga na Brava", E_WHICH_AREA("Brava", "BR", "SX"), SV, 0 },
+	{ "ALERTA TF kel mininu ta bai pa Boa Vista", E_WHICH_AREA("Boa Vista", "BV", "TF"), SV, 0 },
+	{ "ALERTA SX U1 bar em São Vicente", "ALERTA SV SX U1 | bar em São Vicente {default SV}", SV, 0 },
+	{ "ALERTA SX U1 bar em S. Vicente, vem de Fogo", E_WHICH_AREA("Fogo", "FG", "SX"), SV, 0 },
+	{ "ALERTA SX U1 raparigas no bar FG", E_WHICH_AREA("FG", "FG", "SX"), SV, 0 },
+	{ "ALERTA SX U1 raparigas no bar SV", "ALERTA SV SX U1 | raparigas no bar SV {default SV}", SV, 0 },
+	{ "ALERTA SX U1 KEL MININU DI MA", "ALERTA SV SX U1 | KEL MININU DI MA {default SV}", SV, 0 },
+	{ "ALERTA SX U1 kel mininu ma se mai", "ALERTA SV SX U1 | kel mininu ma se mai {default SV}", SV, 0 },
+	{ "ALERTA SX U1 carro matricula ST-12-AB", "ALERTA SV SX U1 | carro matricula ST-12-AB {default SV}", SV, 0 },
+	{ "ALERTA SX U1 carro ST12A", "ALERTA SV SX U1 | carro ST12A {default SV}", SV, 0 },
+	{ "ALERTA SX U1 bar Sao e Vicente", "ALERTA SV SX U1 | bar Sao e Vicente {default SV}", SV, 0 },
 
 	/* a missing command */
 	{ "SV SX U1 bar", "ALERTA SV SX U1 | bar {implied}", NODEF, 0 },
@@ -406,6 +483,7 @@ note_name(enum report_note_kind k)
 	case REPORT_NOTE_GLUED_REF: return "glued";
 	case REPORT_NOTE_SPLIT_CODE: return "split";
 	case REPORT_NOTE_DEFAULT_AREA: return "default";
+	case REPORT_NOTE_IGNORED: return "ignored";
 	}
 	return "?";
 }
@@ -518,6 +596,38 @@ main(void)
 		CHECK(rc == 0 && r.cmd == REPORT_CMD_ALERTA && r.n_notes == 1 &&
 		    r.notes[0].kind == REPORT_NOTE_IMPLIED_COMMAND,
 		    "multipart implied: rc=%d", rc);
+	}
+	{
+		/* aliases from the config: areas and forms, in text too */
+		static const struct sms_case alias_cases[] = {
+			{ "ALERTA Fogo Island SX U1 bar", "ALERTA FG SX U1 | bar", NODEF, 0 },
+			{ "ALERTA SX Sao Filipe U1 bar", "ALERTA FG SX U1 | bar", SV, 0 },
+			{ "ALERTA S. Filipe SX", "ALERTA FG SX U2", NODEF, 0 },
+			{ "ALERTA Mindelo prostituição V2", "ALERTA SV SX U2 V2", NODEF, 0 },
+			{ "Mindelo SX", "ALERTA SV SX U2 {implied}", NODEF, 0 },
+			{ "ALERTA SX U1 rapariga em São Filipe", E_WHICH_AREA("Sao Filipe", "FG", "SX"), SV, 0 },
+			{ "ALERTA SX U1 bar em Mindelo", "ALERTA SV SX U1 | bar em Mindelo {default SV}", SV, 0 },
+			{ "ALERTA FG Fogo Island SX", "ALERTA FG SX U2", NODEF, 0 },
+		};
+
+		snprintf(cb.areas[7].aliases[0], CODEBOOK_NAME_MAX, "Fogo Island");
+		snprintf(cb.areas[7].aliases[1], CODEBOOK_NAME_MAX, "Sao Filipe");
+		cb.areas[7].n_aliases = 2;
+		snprintf(cb.areas[1].aliases[0], CODEBOOK_NAME_MAX, "Mindelo");
+		cb.areas[1].n_aliases = 1;
+		snprintf(cb.forms[0].aliases[0], CODEBOOK_NAME_MAX, "prostituicao");
+		cb.forms[0].n_aliases = 1;
+		codebook_prepare(&cb);
+		CHECK(codebook_validate(&cb, NULL, NULL) == 0, "aliases valid");
+		for (i = 0; i < sizeof alias_cases / sizeof alias_cases[0]; i++) {
+			const struct sms_case *c = &alias_cases[i];
+
+			len = strlen(c->in);
+			opt.default_area = c->default_area;
+			report_parse(&cb, &opt, c->in, len, &r);
+			describe(&cb, c->in, len, &r, got, sizeof got);
+			CHECK_STR(got, c->want, "alias row %zu: \"%s\"", i, c->in);
+		}
 	}
 	printf("report: %zu messages\n", sizeof cases / sizeof cases[0]);
 	return check_done("test_report");

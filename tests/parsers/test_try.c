@@ -252,6 +252,39 @@ main(void)
 	    "wrong.\"") != NULL && rc == 0, "params: %s", out);
 	free(out);
 
+	/* an island by name, after the form, from a registered sender */
+	out = run_try(&cb, &tp, "9912345", "ALERTA SX FOGO U1 bar", 1, &rc);
+	CHECK(out != NULL && strstr(out, "\"area\":\"FG\",\"forms\":[\"SX\"],"
+	    "\"urgency\":1,") != NULL && strstr(out, "\"text\":\"bar\"") !=
+	    NULL && rc == 0, "island by name: %s", out);
+	free(out);
+	/* a conflicting code is named in the receipt */
+	out = run_try(&cb, &tp, "9912345", "ALERTA SV SX U1 U3 V2 bar", 1, &rc);
+	CHECK(out != NULL && strstr(out, "\"urgency\":1,\"victims\":2,") !=
+	    NULL && strstr(out, "\"notes\":[\"Ignored: U3\"]") != NULL &&
+	    strstr(out, "notified. Ignored: U3. CANCEL 88 if wrong.\"") != NULL
+	    && rc == 0, "ignored: %s", out);
+	free(out);
+	/* many conflicts: as many as fit in {note}, the receipt one SMS */
+	{
+		const char *r;
+
+		out = run_try(&cb, NULL, "9912345", "ALERTA SVV SXX U1 U3 MA "
+		    "BR ST V2 V3 F1 M1 P1 P2 U2 bar", 1, &rc);
+		r = out != NULL ? strstr(out, "\"reply\":\"") : NULL;
+		CHECK(r != NULL && strstr(r, "avisada. Ignorado: U3 MA BR ST V3. "
+		    "ANULAR <n> se errado.\"}") != NULL && strlen(r) - 11 <= 160,
+		    "conflicts: %s", out);
+		free(out);
+	}
+	/* an island in the text of an alert with no island code: a question */
+	out = run_try(&cb, &tp, "9912345", "ALERTA SX U1 bar no Fogo", 1, &rc);
+	CHECK(out != NULL && strstr(out, "\"error\":\"which_area\",\"reply\":"
+	    "\"Which island? The text says \\\"Fogo\\\" but the island code "
+	    "is missing. Send again with it, e.g. ALERT FG SX U1 bar X\"") !=
+	    NULL && rc == -1, "which_area: %s", out);
+	free(out);
+
 	/* the readable form names the error and the reply */
 	out = run_try(&cb, NULL, "9912345", "ANULAR 12a", 0, &rc);
 	CHECK(out != NULL && strstr(out, "error:    bad_ref at bytes 7-10: "

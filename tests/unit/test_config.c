@@ -162,6 +162,44 @@ static const struct config_case cases[] = {
 	  "national_length = 7;\nareas = ( { code = \"SV\"; name = \"a\"; } );\n"
 	  "forms = ( { code = \"V3\"; name = \"x\"; } ); };\n",
 	  ":6: codebook: form code \"V3\" reads as a V<number> code" },
+	{ "aliases on areas and forms",
+	  GATEWAY DATABASE MODEMS "codebook = { country_code = \"238\"; "
+	  "national_length = 7;\nareas = ( { code = \"FG\"; name = \"Fogo\"; "
+	  "aliases = [\"Fogo Island\", \"Sao Filipe\"]; } );\n"
+	  "forms = ( { code = \"SX\"; name = \"x\"; aliases = [\"sexo\"]; "
+	  "} ); };\n", NULL },
+	{ "alias that collides with another code",
+	  GATEWAY DATABASE MODEMS "codebook = { country_code = \"238\"; "
+	  "national_length = 7;\nareas = ( { code = \"FG\"; name = \"Fogo\"; },\n"
+	  "{ code = \"BR\"; name = \"Brava\"; aliases = [\"fg\"]; } );\n"
+	  "forms = ( { code = \"SX\"; name = \"x\"; } ); };\n",
+	  ":6: codebook: area \"BR\" alias \"fg\" collides with area \"FG\" "
+	  "(line 5)" },
+	{ "alias that is a command word",
+	  GATEWAY DATABASE MODEMS "codebook = { country_code = \"238\"; "
+	  "national_length = 7;\nareas = ( { code = \"FG\"; name = \"Fogo\"; "
+	  "aliases = [\"Ajuda\"]; } );\n"
+	  "forms = ( { code = \"SX\"; name = \"x\"; } ); };\n",
+	  ":5: codebook: area \"FG\" alias \"Ajuda\" reads as command AJUDA" },
+	{ "alias too long",
+	  GATEWAY DATABASE MODEMS "codebook = { country_code = \"238\"; "
+	  "national_length = 7;\nareas = ( { code = \"FG\"; name = \"Fogo\"; "
+	  "aliases = [\"Fogo\",\n\"" "0123456789012345678901234567890123456789"
+	  "012345678901234567890123\"]; } );\n"
+	  "forms = ( { code = \"SX\"; name = \"x\"; } ); };\n",
+	  ":6: codebook.areas[0].aliases[1] is too long (64 bytes, at most 63)" },
+	{ "too many aliases",
+	  GATEWAY DATABASE MODEMS "codebook = { country_code = \"238\"; "
+	  "national_length = 7;\nareas = ( { code = \"FG\"; name = \"Fogo\"; "
+	  "aliases = [\"a1\", \"a2\", \"a3\", \"a4\", \"a5\", \"a6\", "
+	  "\"a7\"]; } );\nforms = ( { code = \"SX\"; name = \"x\"; } ); };\n",
+	  ":5: codebook: area \"FG\" has 7 aliases, at most 6" },
+	{ "alias that is not a string",
+	  GATEWAY DATABASE MODEMS "codebook = { country_code = \"238\"; "
+	  "national_length = 7;\nareas = ( { code = \"FG\"; name = \"Fogo\"; "
+	  "aliases = [ 3 ]; } );\n"
+	  "forms = ( { code = \"SX\"; name = \"x\"; } ); };\n",
+	  ":5: codebook.areas[0].aliases[0] must be a string, not an integer" },
 	{ "reply override: unknown template",
 	  GATEWAY DATABASE MODEMS CODEBOOK
 	  "replies = { pt = { reciept = \"Recebido {ref}\"; }; };\n",

@@ -1,0 +1,38 @@
+-- The alert life cycle: the one function that moves an alert.
+-- Re-applied with CREATE OR REPLACE on every start-up, after the
+-- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+
+-- THE ONLY place that changes alert.state. Returns true when moved (an
+-- event is recorded), false when the alert is already in p_to (nothing
+-- recorded); raises SQLSTATE 'FA001' on a move alert_transition does not
+-- list, and 'FA002' for an unknown alert.
+CREATE OR REPLACE FUNCTION farol_alert_transition(p_alert bigint, p_to text,
+    p_actor text, p_note text)
+RETURNS boolean
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_from	text;
+BEGIN
+	SELECT state INTO v_from FROM alert WHERE id = p_alert FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'alert % does not exist', p_alert
+		    USING ERRCODE = 'FA002';
+	END IF;
+	IF v_from = p_to THEN
+		RETURN false;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM alert_transition
+	    WHERE from_state = v_from AND to_state = p_to) THEN
+		RAISE EXCEPTION 'alert %: illegal move from % to %', p_alert,
+		    v_from, p_to USING ERRCODE = 'FA001';
+	END IF;
+	UPDATE alert SET state = p_to, updated_at = now(),
+	    closed_at = CASE WHEN p_to IN ('closed', 'cancelled', 'expired')
+		THEN now() ELSE closed_at END
+	WHERE id = p_alert;
+	INSERT INTO alert_event (alert_id, from_state, to_state, actor, note)
+	VALUES (p_alert, v_from, p_to, p_actor, p_note);
+	RETURN true;
+END
+$$;

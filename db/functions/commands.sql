@@ -1,0 +1,134 @@
+-- Commands (OK, FIM, ANULAR, INFO, ESTADO): the message and its effect.
+-- Re-applied with CREATE OR REPLACE on every start-up, after the
+-- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+
+-- Store a command's message and apply it, all or nothing. p_command is
+-- the canonical name: OK, FIM, ANULAR, INFO, ESTADO. result: ok,
+-- already (OK on an alert already acknowledged), unknown_ref,
+-- not_allowed, or duplicate (the message was stored before: nothing is
+-- done again). holders: the numbers that were sent a forward or rung of
+-- the alert (ANULAR and INFO tell them).
+CREATE OR REPLACE FUNCTION farol_ingest_command(p_modem text, p_sender text,
+    p_text text, p_smsc_time timestamptz, p_received_at timestamptz,
+    p_parts int, p_concat_ref int, p_kind text, p_parts_expected int,
+    p_command text, p_ref bigint, p_note text)
+RETURNS TABLE (message_id bigint, inserted boolean, result text,
+    alert_id bigint, alert_ref bigint, state text, focal_number text,
+    authority_name text, holders text[])
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_alert		alert%ROWTYPE;
+	v_authority	text;
+	v_is_holder	boolean;
+	v_is_sender	boolean;
+BEGIN
+	SELECT m.message_id, m.inserted INTO message_id, inserted
+	FROM farol_ingest_message(p_modem, p_sender, p_text, p_smsc_time,
+	    p_received_at, p_parts, p_concat_ref, p_kind, p_parts_expected) m;
+	IF NOT inserted THEN
+		result := 'duplicate';
+		RETURN NEXT;
+		RETURN;
+	END IF;
+	SELECT * INTO v_alert FROM alert a WHERE a.ref = p_ref FOR UPDATE;
+	IF NOT FOUND THEN
+		result := 'unknown_ref';
+		RETURN NEXT;
+		RETURN;
+	END IF;
+	alert_id := v_alert.id;
+	alert_ref := v_alert.ref;
+	focal_number := v_alert.sender;
+	holders := ARRAY(SELECT DISTINCT o.recipient FROM outbox o
+	    WHERE o.alert_id = v_alert.id
+		AND o.purpose IN ('forward', 'escalation')
+		AND o.state IN ('submitted', 'delivered')
+	    ORDER BY 1);
+	SELECT o.authority_id INTO v_authority FROM outbox o
+	WHERE o.alert_id = v_alert.id AND o.recipient = p_sender
+	    AND o.purpose IN ('forward', 'escalation')
+	    AND o.state IN ('submitted', 'delivered')
+	ORDER BY o.submitted_at
+	LIMIT 1;
+	v_is_holder := FOUND;
+	v_is_sender := v_alert.sender = p_sender;
+
+	IF p_command = 'OK' THEN
+		IF v_alert.state = 'acknowledged' THEN
+			result := 'already';
+		ELSIF NOT v_is_holder THEN
+			result := 'not_allowed';
+		ELSIF EXISTS (SELECT 1 FROM alert_transition t WHERE
+		    t.from_state = v_alert.state AND
+		    t.to_state = 'acknowledged') THEN
+			PERFORM farol_alert_transition(v_alert.id,
+			    'acknowledged', p_sender, v_authority);
+			UPDATE alert SET acknowledged_at = now(),
+			    acknowledged_by = v_authority
+			WHERE id = v_alert.id;
+			PERFORM farol_alert_stop_rungs(v_alert.id,
+			    'acknowledged');
+			result := 'ok';
+		ELSE
+			result := 'not_allowed';	-- closed, cancelled...
+		END IF;
+		SELECT name INTO authority_name FROM authority
+		WHERE id = coalesce(CASE WHEN result = 'ok' THEN v_authority
+		    END, (SELECT acknowledged_by FROM alert
+		    WHERE id = v_alert.id));
+	ELSIF p_command = 'FIM' THEN
+		IF NOT (v_is_holder OR v_is_sender) THEN
+			result := 'not_allowed';
+		ELSIF v_alert.state = 'closed' THEN
+			result := 'ok';
+		ELSIF EXISTS (SELECT 1 FROM alert_transition t WHERE
+		    t.from_state = v_alert.state AND t.to_state = 'closed')
+		    THEN
+			PERFORM farol_alert_transition(v_alert.id, 'closed',
+			    p_sender, p_note);
+			PERFORM farol_alert_stop_rungs(v_alert.id, 'closed');
+			result := 'ok';
+		ELSE
+			result := 'not_allowed';
+		END IF;
+	ELSIF p_command = 'ANULAR' THEN
+		IF NOT v_is_sender THEN
+			result := 'not_allowed';
+		ELSIF v_alert.state = 'cancelled' THEN
+			result := 'ok';
+		ELSIF EXISTS (SELECT 1 FROM alert_transition t WHERE
+		    t.from_state = v_alert.state AND
+		    t.to_state = 'cancelled') THEN
+			PERFORM farol_alert_transition(v_alert.id, 'cancelled',
+			    p_sender, p_note);
+			PERFORM farol_alert_stop_rungs(v_alert.id,
+			    'cancelled');
+			result := 'ok';
+		ELSE
+			result := 'not_allowed';
+		END IF;
+	ELSIF p_command = 'INFO' THEN
+		IF NOT v_is_sender THEN
+			result := 'not_allowed';
+		ELSE
+			INSERT INTO alert_event (alert_id, from_state,
+			    to_state, actor, note)
+			VALUES (v_alert.id, v_alert.state, v_alert.state,
+			    p_sender, p_note);
+			result := 'ok';
+		END IF;
+	ELSIF p_command = 'ESTADO' THEN
+		result := CASE WHEN v_is_sender OR v_is_holder THEN 'ok'
+		    ELSE 'not_allowed' END;
+	ELSE
+		RAISE EXCEPTION 'unknown command %', p_command
+		    USING ERRCODE = 'FA003';
+	END IF;
+	SELECT a.state INTO state FROM alert a WHERE a.id = v_alert.id;
+	IF result = 'not_allowed' THEN
+		holders := '{}';	-- nobody is told of a refused command
+	END IF;
+	RETURN NEXT;
+END
+$$;

@@ -1,0 +1,245 @@
+-- The outbox: every outgoing SMS from insertion to delivery, and the
+-- escalation rungs that are rows due later. All of its functions.
+-- Re-applied with CREATE OR REPLACE on every start-up, after the
+-- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+
+-- Insert the outbox rows of p (an array; see farol_ingest_report for the
+-- keys), for alert p_alert (may be NULL) and message p_message, with
+-- "{ref}" in each text replaced by p_ref when it is not NULL. Returns how
+-- many were inserted.
+CREATE OR REPLACE FUNCTION farol_outbox_insert(p jsonb, p_alert bigint,
+    p_message bigint, p_ref bigint)
+RETURNS int
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	n	int;
+BEGIN
+	-- One INSERT for the whole array (its plan is cached by plpgsql).
+	INSERT INTO outbox (alert_id, message_id, recipient, text,
+	    purpose, authority_id, rung, state, not_before, modem,
+	    message_ref, submitted_at)
+	SELECT coalesce(o.alert_id, p_alert),
+	    coalesce(o.message_id, p_message), o.recipient,
+	    CASE WHEN p_ref IS NULL THEN o.text
+		ELSE replace(o.text, '{ref}', p_ref::text) END,
+	    o.purpose, o.authority, o.rung,
+	    coalesce(o.state, 'queued'),
+	    now() + make_interval(secs => coalesce(o.after_s, 0)),
+	    o.modem, o.message_ref,
+	    CASE WHEN o.state = 'submitted' THEN coalesce(
+		to_timestamp(o.submitted_at), now()) END
+	FROM jsonb_to_recordset(coalesce(p, '[]')) AS o(
+	    alert_id bigint, message_id bigint, recipient text,
+	    text text, purpose text, authority text, rung int,
+	    state text, after_s double precision, modem text,
+	    message_ref int, submitted_at double precision);
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+
+-- Rows the daemon composed after a command (replies, notices): an array
+-- of {recipient, text, purpose, alert_id, message_id, ...}.
+CREATE OR REPLACE FUNCTION farol_outbox_queue(p jsonb)
+RETURNS int
+LANGUAGE sql
+AS $$
+	SELECT farol_outbox_insert(p, NULL, NULL, NULL)
+$$;
+
+-- A forward or rung still queued p_stale_s seconds after its time (no
+-- modem could take it) is not sent hours late: when a later rung of the
+-- same authority (or a later administrators' notice) waits for the same
+-- alert, the stale row is expired and that later row becomes due now.
+-- A row with nothing after it is kept: late is better than never.
+-- Called by farol_outbox_claim. Returns how many rows were expired.
+CREATE OR REPLACE FUNCTION farol_outbox_expire_stale(p_stale_s int)
+RETURNS int
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	r	record;
+	v_next	bigint;
+	n	int := 0;
+BEGIN
+	FOR r IN
+		SELECT o.id, o.alert_id, o.authority_id, o.not_before
+		FROM outbox o
+		WHERE o.state = 'queued' AND o.alert_id IS NOT NULL
+		    AND o.purpose IN ('forward', 'escalation')
+		    AND o.not_before < now() - make_interval(secs => p_stale_s)
+		ORDER BY o.not_before, o.id
+		FOR UPDATE SKIP LOCKED
+	LOOP
+		SELECT o.id INTO v_next
+		FROM outbox o
+		WHERE o.alert_id = r.alert_id
+		    AND o.authority_id IS NOT DISTINCT FROM r.authority_id
+		    AND o.state = 'queued'
+		    AND o.purpose IN ('forward', 'escalation')
+		    AND (o.not_before, o.id) > (r.not_before, r.id)
+		ORDER BY o.not_before, o.id
+		LIMIT 1;
+		CONTINUE WHEN v_next IS NULL;
+		UPDATE outbox SET state = 'expired', updated_at = now(),
+		    error = 'stale: no modem took it within ' || p_stale_s ||
+		    ' s; the next rung goes instead'
+		WHERE id = r.id;
+		UPDATE outbox SET not_before = least(not_before, now()),
+		    updated_at = now()
+		WHERE id = v_next;
+		n := n + 1;
+	END LOOP;
+	RETURN n;
+END
+$$;
+
+-- Up to p_limit rows due now, forwards and escalations first, claimed for
+-- sending (state 'sending', attempts + 1), all in one transaction:
+-- first, when p_stale_s > 0, the stale rungs are expired
+-- (farol_outbox_expire_stale; the rung after an expired one is due at
+-- once, so it comes back in the same claim) and every row returned says
+-- how many; then rungs of an alert that no longer needs them
+-- (acknowledged, closed, cancelled, expired) are cancelled instead of
+-- sent. Safe with several gateways (SKIP LOCKED).
+CREATE OR REPLACE FUNCTION farol_outbox_claim(p_limit int, p_stale_s int)
+RETURNS TABLE (id bigint, recipient text, text text, purpose text,
+    alert_id bigint, attempts int, stale_expired int)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	n	int := 0;
+BEGIN
+	IF p_stale_s > 0 THEN
+		n := farol_outbox_expire_stale(p_stale_s);
+	END IF;
+	UPDATE outbox o SET state = 'cancelled', updated_at = now(),
+	    error = 'alert ' || a.state
+	FROM alert a
+	WHERE a.id = o.alert_id AND o.state = 'queued'
+	    AND o.purpose IN ('forward', 'escalation')
+	    AND a.state IN ('acknowledged', 'closed', 'cancelled', 'expired')
+	    AND o.not_before <= now();
+	RETURN QUERY
+	UPDATE outbox o SET state = 'sending', attempts = o.attempts + 1,
+	    updated_at = now()
+	FROM (SELECT c.id FROM outbox c
+	    WHERE c.state = 'queued' AND c.not_before <= now()
+	    ORDER BY (c.purpose IN ('forward', 'escalation')) DESC,
+		c.not_before, c.id
+	    LIMIT p_limit
+	    FOR UPDATE SKIP LOCKED) due
+	WHERE o.id = due.id
+	RETURNING o.id, o.recipient, o.text, o.purpose, o.alert_id,
+	    o.attempts, n;
+END
+$$;
+
+-- The modem's answer for a claimed row. Not ok: queued again after
+-- p_retry_after_s seconds, or failed when it is NULL.
+CREATE OR REPLACE FUNCTION farol_outbox_result(p_id bigint, p_modem text, p_ok boolean,
+    p_message_ref int, p_error text, p_retry_after_s int)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_alert		bigint;
+	v_purpose	text;
+	v_state		text;
+BEGIN
+	IF p_ok THEN
+		UPDATE outbox SET state = 'submitted', modem = p_modem,
+		    message_ref = p_message_ref, submitted_at = now(),
+		    error = NULL, updated_at = now()
+		WHERE id = p_id
+		RETURNING alert_id, purpose INTO v_alert, v_purpose;
+		IF v_alert IS NULL THEN
+			RETURN;
+		END IF;
+		SELECT state INTO v_state FROM alert WHERE id = v_alert;
+		IF v_purpose = 'forward' AND v_state = 'received' THEN
+			PERFORM farol_alert_transition(v_alert, 'forwarded',
+			    'farold', NULL);
+		ELSIF v_purpose = 'escalation' AND v_state IN ('received',
+		    'forwarded', 'delivered') THEN
+			PERFORM farol_alert_transition(v_alert, 'escalated',
+			    'farold', NULL);
+		END IF;
+	ELSIF p_retry_after_s IS NOT NULL THEN
+		UPDATE outbox SET state = 'queued', modem = p_modem,
+		    error = p_error, updated_at = now(),
+		    not_before = now() + make_interval(secs => p_retry_after_s)
+		WHERE id = p_id;
+	ELSE
+		UPDATE outbox SET state = 'failed', modem = p_modem,
+		    error = p_error, updated_at = now()
+		WHERE id = p_id;
+	END IF;
+END
+$$;
+
+-- A delivery report: the newest row submitted in the last 7 days with this
+-- modem, message reference and recipient. Returns its id, or NULL.
+CREATE OR REPLACE FUNCTION farol_outbox_delivered(p_modem text, p_recipient text,
+    p_message_ref int, p_ok boolean)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_id		bigint;
+	v_alert		bigint;
+	v_purpose	text;
+	v_state		text;
+BEGIN
+	SELECT id, alert_id, purpose INTO v_id, v_alert, v_purpose
+	FROM outbox
+	WHERE modem = p_modem AND message_ref = p_message_ref
+	    AND recipient = p_recipient AND state = 'submitted'
+	    AND submitted_at > now() - interval '7 days'
+	ORDER BY submitted_at DESC, id DESC
+	LIMIT 1
+	FOR UPDATE;
+	IF v_id IS NULL THEN
+		RETURN NULL;
+	END IF;
+	UPDATE outbox SET state = CASE WHEN p_ok THEN 'delivered'
+		ELSE 'failed' END,
+	    delivered_at = CASE WHEN p_ok THEN now() END,
+	    error = CASE WHEN p_ok THEN NULL ELSE 'delivery failed' END,
+	    updated_at = now()
+	WHERE id = v_id;
+	IF p_ok AND v_alert IS NOT NULL AND v_purpose = 'forward' THEN
+		SELECT state INTO v_state FROM alert WHERE id = v_alert;
+		IF v_state = 'forwarded' THEN
+			PERFORM farol_alert_transition(v_alert, 'delivered',
+			    'farold', NULL);
+		END IF;
+	END IF;
+	RETURN v_id;
+END
+$$;
+
+-- At start-up: rows a crash left in 'sending' are queued again.
+CREATE OR REPLACE FUNCTION farol_outbox_recover()
+RETURNS int
+LANGUAGE sql
+AS $$
+	WITH r AS (
+		UPDATE outbox SET state = 'queued', updated_at = now(),
+		    error = 'interrupted by a stop; queued again'
+		WHERE state = 'sending'
+		RETURNING 1)
+	SELECT count(*)::int FROM r
+$$;
+
+-- Cancel an alert's rungs still queued (after OK, FIM, ANULAR).
+CREATE OR REPLACE FUNCTION farol_alert_stop_rungs(p_alert bigint, p_why text)
+RETURNS void
+LANGUAGE sql
+AS $$
+	UPDATE outbox SET state = 'cancelled', error = p_why,
+	    updated_at = now()
+	WHERE alert_id = p_alert AND state = 'queued'
+	    AND purpose IN ('forward', 'escalation')
+$$;

@@ -1,0 +1,24 @@
+-- The Observatory's view (a stable contract: columns are only added).
+-- Re-applied with CREATE OR REPLACE on every start-up, after the
+-- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+
+-- The Observatory's view: one row per alert. A stable contract, documented
+-- column by column in db/database.md; never the focal point's number.
+CREATE OR REPLACE VIEW alert_report AS
+SELECT	a.ref,
+	a.received_at,
+	a.area,
+	a.forms,
+	a.urgency,
+	a.victims,
+	a.females,
+	a.males,
+	a.minor,
+	a.state,
+	a.acknowledged_at,
+	a.acknowledged_by,
+	a.focal_point,
+	a.text,
+	a.verified,
+	a.held_reason
+FROM alert a;
