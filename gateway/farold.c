@@ -363,6 +363,15 @@ farold_start(struct farold *d)
 	const char *cause;
 	char *why = NULL;
 
+	/* The spool's lock first: a second farold on the same config stops
+	 * here, before it touches the running one's admin socket. */
+	if ((d->spool = spool_open(d->cfg->spool_dir, farold_spool_report, d,
+	    &why)) == NULL) {
+		log_error("spool: %s: %s", d->cfg->spool_dir,
+		    why ? why : "cannot open");
+		free(why);
+		return -1;
+	}
 	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket, &why))
 	    == NULL) {
 		log_error("admin: %s", why ? why : "cannot listen");
@@ -394,13 +403,6 @@ farold_start(struct farold *d)
 	registry_prepare(d->db);
 	outbox_prepare(d->db);
 	show_prepare(d->db);
-	if ((d->spool = spool_open(d->cfg->spool_dir, farold_spool_report, d,
-	    &why)) == NULL) {
-		log_error("spool: %s: %s", d->cfg->spool_dir,
-		    why ? why : "cannot open");
-		free(why);
-		return -1;
-	}
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
 		    spool_count(d->spool));
