@@ -58,6 +58,10 @@ int gateway_proc_spool_count(const struct gateway_proc *g);
 /* Replace the config file with text (for reload tests). */
 int gateway_proc_write_config(struct gateway_proc *g, const char *text);
 
+/* Point the config's modem at an AT modem on device (the emulator's
+ * pty): gammu's real AT driver instead of the dummy one. */
+int gateway_proc_use_at_modem(struct gateway_proc *g, const char *device);
+
 /* In the config file, replace the first `from' by `to'; -1 if absent. */
 int gateway_proc_edit_config(struct gateway_proc *g, const char *from,
     const char *to);
