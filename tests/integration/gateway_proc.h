@@ -72,6 +72,10 @@ int gateway_proc_edit_config(struct gateway_proc *g, const char *from,
     "flood = { max = 10; per_s = 600; };", \
     "flood = { max = 1000; per_s = 1; };")
 
+/* farold's user+system CPU time so far, in clock ticks
+ * (sysconf(_SC_CLK_TCK) a second), from /proc/PID/stat; -1 on error. */
+long gateway_proc_cpu_ticks(const struct gateway_proc *g);
+
 /* Print the last lines of farold's log to stderr (on failure). */
 void gateway_proc_dump_log(const struct gateway_proc *g);
 

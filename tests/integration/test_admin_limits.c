@@ -88,29 +88,6 @@ wait_status_answers(int timeout_ms)
 	return 0;
 }
 
-/* farold's user+system CPU time in clock ticks, from /proc. */
-static long
-cpu_ticks(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long utime, stime;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* After the command name: state is field 3, utime 14, stime 15. */
-	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2,
-	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
-	    &stime) != 2)
-		return -1;
-	return (long)(utime + stime);
-}
-
 static int
 open_fds(pid_t pid)
 {
@@ -207,9 +184,9 @@ test_out_of_descriptors(void)
 	for (int i = 0; i < HELD; i++)
 		fds[i] = connect_admin();
 	sleep_ms(500);
-	t0 = cpu_ticks(g.pid);
+	t0 = gateway_proc_cpu_ticks(&g);
 	sleep_ms(3000);
-	t1 = cpu_ticks(g.pid);
+	t1 = gateway_proc_cpu_ticks(&g);
 	/* A busy loop on accept() takes a whole CPU (300 ticks). */
 	CHECK(t0 >= 0 && t1 - t0 < sysconf(_SC_CLK_TCK) / 2,
 	    "farold's CPU while out of descriptors: %ld ticks in 3 s",
