@@ -256,14 +256,17 @@ admin_accept_error_cb(struct evconnlistener *l, void *arg)
 
 /*
  * Whether a live process listens on path: a connection is accepted (or
- * queued). A socket nobody listens on refuses (ECONNREFUSED): stale.
+ * queued; EAGAIN when its backlog is full, which a non-blocking connect
+ * says instead of waiting). A socket nobody listens on refuses
+ * (ECONNREFUSED): stale.
  */
 static int
 admin_socket_live(const struct sockaddr_un *sun)
 {
 	int fd, live;
 
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
 		return 0;
 	live = connect(fd, (const struct sockaddr *)sun, sizeof *sun) == 0 ||
 	    errno == EAGAIN;
