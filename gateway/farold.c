@@ -360,7 +360,7 @@ static int
 farold_start(struct farold *d)
 {
 	struct db_settings settings = { 0 };
-	const char *cause;
+	char *cause = NULL;
 	char *why = NULL;
 
 	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket, &why))
@@ -428,6 +428,7 @@ farold_start(struct farold *d)
 		if (d->modems[i] == NULL) {
 			log_error("modem %s: %s", d->cfg->modems[i].name,
 			    cause);
+			free(cause);
 			return -1;
 		}
 		outbox_attach_modem(d->outbox, d->modems[i]);

@@ -261,7 +261,7 @@ outbox_hand_over(struct outbox *ob, const struct rows_claim *row)
 	const char *text = row->text;
 	const char *purpose = row->purpose;
 	int attempts = row->attempts;
-	const char *cause = "out of memory";
+	char *cause = NULL;
 	struct modem *m = outbox_pick_modem(ob);
 
 	if (m == NULL) {
@@ -275,7 +275,8 @@ outbox_hand_over(struct outbox *ob, const struct rows_claim *row)
 	}
 	ob->no_modem_logged = 0;
 	if (outbox_track_send(ob, id, attempts, purpose) == NULL) {
-		outbox_record(ob, id, NULL, 0, -1, cause, OUTBOX_RETRY_S);
+		outbox_record(ob, id, NULL, 0, -1, "out of memory",
+		    OUTBOX_RETRY_S);
 		return;
 	}
 	if (modem_send(m, id, recipient, text, &cause) == 0) {
@@ -301,6 +302,7 @@ outbox_hand_over(struct outbox *ob, const struct rows_claim *row)
 	    (unsigned long long)id, purpose, modem_name(m), cause);
 	outbox_record(ob, id, modem_name(m), 0, -1, cause,
 	    attempts >= OUTBOX_MAX_ATTEMPTS ? -1 : OUTBOX_RETRY_S);
+	free(cause);
 }
 
 static void
@@ -415,7 +417,7 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 	struct outbox_plan *plan = NULL;
 	struct outbox_send *s;
 	struct decision *d;
-	const char *cause;
+	char *cause = NULL;
 	struct modem *m;
 
 	if (msg->kind != INBOUND_TEXT || msg->text == NULL)
@@ -447,6 +449,8 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 			log_error("outbox: forward of a spooled alert to %s "
 			    "not handed to modem %s: %s", row->authority,
 			    modem_name(m), cause);
+			free(cause);
+			cause = NULL;
 			free(outbox_take_send(ob, s->id));
 			continue;
 		}
