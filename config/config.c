@@ -378,7 +378,8 @@ config_read_replies(struct config *cfg, const config_setting_t *g,
 {
 	static const char *const langs[REPLY_LANGS] = { "pt", "en" };
 	const config_setting_t *group, *item;
-	const char *name, *text, *why, *hint;
+	const char *name, *text, *hint;
+	char *why = NULL;
 	int t;
 
 	if (g == NULL)
@@ -406,6 +407,8 @@ config_read_replies(struct config *cfg, const config_setting_t *g,
 			if (reply_template_check(text, &why) != 0) {
 				schema_problem_at(problems, item,
 				    "replies.%s.%s: %s", langs[l], name, why);
+				free(why);
+				why = NULL;
 				continue;
 			}
 			free((char *)cfg->replies.text[l][t]);
@@ -458,13 +461,14 @@ static int
 config_phone(const struct config *cfg, const config_setting_t *s,
     const char *what, char *out, struct config_problems *problems)
 {
-	const char *why = NULL;
+	char *why = NULL;
 
 	if (phone_normalise(&cfg->codebook, config_setting_get_string(s), out,
 	    PHONE_E164_MAX, &why) != 0) {
 		schema_problem_at(problems, s, "%s \"%s\" is not a phone number"
 		    ": %s", what, config_setting_get_string(s),
 		    why ? why : "?");
+		free(why);
 		return -1;
 	}
 	return 0;
