@@ -19,6 +19,7 @@
 #include <event2/thread.h>
 
 #include "admin.h"
+#include "cause.h"
 #include "config.h"
 #include "db.h"
 #include "farol_version.h"
@@ -239,7 +240,7 @@ farold_reload_cb(evutil_socket_t sig, short what, void *arg)
 
 static int
 farold_admin_reload(const char *args, struct evbuffer *out,
-    const char **reason, void *arg)
+    char **cause, void *arg)
 {
 	struct config_problems problems = { 0 };
 	struct farold *d = arg;
@@ -251,8 +252,8 @@ farold_admin_reload(const char *args, struct evbuffer *out,
 		evbuffer_add_printf(out, "%s\n", problems.lines[i]);
 	config_problems_clear(&problems);
 	if (rc != 0)
-		*reason = "reload refused; the previous configuration is "
-		    "still in use";
+		cause_set(cause, "reload refused; the previous configuration "
+		    "is still in use");
 	else
 		evbuffer_add_printf(out, "reloaded %s\n", d->config_path);
 	return rc;
@@ -260,7 +261,7 @@ farold_admin_reload(const char *args, struct evbuffer *out,
 
 static int
 farold_admin_status(const char *args, struct evbuffer *out,
-    const char **reason, void *arg)
+    char **cause, void *arg)
 {
 	struct farold *d = arg;
 
