@@ -199,7 +199,7 @@ db_notice_cb(void *arg, const char *message)
 /* Call a user result callback; the caller rechecks db's state after. */
 static void
 db_call_finish(struct db *db, struct db_call *call, const PGresult *res,
-    const char *error)
+    const struct db_error *error)
 {
 	db->in_cb++;
 	call->cb(res, error, call->arg);
@@ -208,11 +208,14 @@ db_call_finish(struct db *db, struct db_call *call, const PGresult *res,
 }
 
 static void
-db_call_fail(struct db *db, struct db_call *call, const char *error)
+db_call_fail(struct db *db, struct db_call *call, const char *message,
+    int transient)
 {
+	struct db_error error = { message, transient };
+
 	db_log(db, DB_LOG_DEBUG, "call %s failed: %s", call->stmt->name,
-	    error);
-	db_call_finish(db, call, NULL, error);
+	    message);
+	db_call_finish(db, call, NULL, &error);
 }
 
 /* Arm ev_deadline for the earliest deadline among the calls. */
@@ -541,9 +544,10 @@ db_command_done(struct db *db)
 			if (db->cmd_error[0] != '\0' && db_conn_gone(db)) {
 				snprintf(buf, sizeof buf, "connection lost: %s",
 				    db->cmd_error);
-				db_call_fail(db, call, buf);
+				db_call_fail(db, call, buf, 1);
 			} else if (db->cmd_error[0] != '\0')
-				db_call_fail(db, call, db->cmd_error);
+				db_call_fail(db, call, db->cmd_error,
+				    db_sqlstate_is_transient(db->cmd_sqlstate));
 			else
 				db_call_finish(db, call, res, NULL);
 		}
@@ -754,14 +758,14 @@ db_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		db->inflight = NULL;
 		snprintf(buf, sizeof buf, "timed out after %d ms",
 		    call->timeout_ms);
-		db_call_fail(db, call, buf);
+		db_call_fail(db, call, buf, 1);
 		drop = 1;
 	}
 	while ((call = TAILQ_FIRST(&expired)) != NULL) {
 		TAILQ_REMOVE(&expired, call, entry);
 		snprintf(buf, sizeof buf, "timed out after %d ms waiting for "
 		    "the database", call->timeout_ms);
-		db_call_fail(db, call, buf);
+		db_call_fail(db, call, buf, 1);
 	}
 	if (db->freeing)
 		return;
@@ -890,7 +894,7 @@ db_set_state(struct db *db, enum db_state next, const char *reason)
 		else
 			snprintf(buf, sizeof buf, "connection lost: %s",
 			    db->reason);
-		db_call_fail(db, call, buf);
+		db_call_fail(db, call, buf, 1);
 		if (db->state != next)
 			return;
 	}
@@ -1043,11 +1047,11 @@ db_finalize(struct db *db)
 	db_close_conn(db);
 	if ((call = db->inflight) != NULL) {
 		db->inflight = NULL;
-		db_call_fail(db, call, "db closed");
+		db_call_fail(db, call, "db closed", 1);
 	}
 	while ((call = TAILQ_FIRST(&db->queue)) != NULL) {
 		TAILQ_REMOVE(&db->queue, call, entry);
-		db_call_fail(db, call, "db closed");
+		db_call_fail(db, call, "db closed", 1);
 	}
 	event_free(db->ev_timer);
 	event_free(db->ev_deadline);
@@ -1203,24 +1207,4 @@ db_sqlstate_is_transient(const char *sqlstate)
 			return 1;
 	}
 	return 0;
-}
-
-int
-db_error_is_transient(const char *error)
-{
-	static const char	 server[] = "server error ";
-	char			 sqlstate[6];
-
-	if (error == NULL)
-		return 0;
-	/* The engine's own failures: nothing reached a verdict. */
-	if (strncmp(error, "connection lost", 15) == 0 ||
-	    strncmp(error, "timed out", 9) == 0 ||
-	    strcmp(error, "db closed") == 0)
-		return 1;
-	/* A server error: its SQLSTATE field decides, not its wording. */
-	if (strncmp(error, server, sizeof server - 1) != 0)
-		return 0;
-	snprintf(sqlstate, sizeof sqlstate, "%s", error + sizeof server - 1);
-	return db_sqlstate_is_transient(sqlstate);
 }

@@ -191,8 +191,8 @@ inbox_spool(struct inbox_item *it)
 }
 
 static void
-inbox_stored_cb(const struct ingest_result *res, const char *error,
-    void *arg)
+inbox_stored_cb(const struct ingest_result *res,
+    const struct db_error *error, void *arg)
 {
 	struct inbox_item *it = arg;
 	struct inbox *ib = it->ib;
@@ -205,15 +205,16 @@ inbox_stored_cb(const struct ingest_result *res, const char *error,
 			inbox_check_drained(ib);
 			return;
 		}
-		if (error != NULL && !db_error_is_transient(error)) {
+		if (error != NULL && !error->transient) {
 			log_error("inbox: storing a message from modem %s "
 			    "failed: %s; it stays on the SIM, retrying in %d "
-			    "ms", it->sms->modem, error, it->retry_ms);
+			    "ms", it->sms->modem, error->message, it->retry_ms);
 			inbox_retry_later(it);
 			return;
 		}
 		log_warn("inbox: storing a message from modem %s failed: %s; "
-		    "spooling it", it->sms->modem, error ? error : "no result");
+		    "spooling it", it->sms->modem, error != NULL ?
+		    error->message : "no result");
 		inbox_spool(it);
 		return;
 	}

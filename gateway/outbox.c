@@ -93,14 +93,15 @@ outbox_check_drained(struct outbox *ob)
 }
 
 static void
-outbox_call_done_cb(const PGresult *res, const char *error, void *arg)
+outbox_call_done_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct outbox *ob = arg;
 
 	ob->calls--;
 	if (res == NULL)
 		log_error("outbox: recording a result failed: %s",
-		    error ? error : "no result");
+		    error != NULL ? error->message : "no result");
 	outbox_check_drained(ob);
 }
 
@@ -306,7 +307,8 @@ outbox_hand_over(struct outbox *ob, const struct rows_claim *row)
 }
 
 static void
-outbox_claimed_cb(const PGresult *res, const char *error, void *arg)
+outbox_claimed_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct outbox *ob = arg;
 	struct rows_claim *rows = NULL;
@@ -316,7 +318,7 @@ outbox_claimed_cb(const PGresult *res, const char *error, void *arg)
 	ob->claiming = 0;
 	if (res == NULL)
 		log_warn("outbox: claiming due SMS failed: %s",
-		    error ? error : "no result");
+		    error != NULL ? error->message : "no result");
 	else if (rows_claim_read(res, &rows, &n, &cause) == -1) {
 		log_error("outbox: unreadable claim: %s", cause);
 		free(cause);
@@ -468,7 +470,8 @@ outbox_kick(void *arg)
 }
 
 static void
-outbox_recovered_cb(const PGresult *res, const char *error, void *arg)
+outbox_recovered_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct outbox *ob = arg;
 	char *cause = NULL;
@@ -478,7 +481,7 @@ outbox_recovered_cb(const PGresult *res, const char *error, void *arg)
 	if (res == NULL) {
 		ob->recovered = 0;	/* try again at the next ready */
 		log_error("outbox: recovering interrupted sends failed: %s",
-		    error ? error : "no result");
+		    error != NULL ? error->message : "no result");
 	} else if (rows_one_int(res, "requeued", &requeued, &cause) == -1) {
 		log_error("outbox: unreadable recovery: %s", cause);
 		free(cause);

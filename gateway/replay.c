@@ -123,8 +123,8 @@ replay_pass_over(struct replay *r)
 }
 
 static void
-replay_done_cb(const struct ingest_result *res, const char *error,
-    void *arg)
+replay_done_cb(const struct ingest_result *res,
+    const struct db_error *error, void *arg)
 {
 	struct replay_call *call = arg;
 	struct replay *r = call->r;
@@ -134,7 +134,8 @@ replay_done_cb(const struct ingest_result *res, const char *error,
 	if (res == NULL) {
 		if (!r->failed)
 			log_warn("replay: spool file %s not stored: %s; will "
-			    "retry", call->id, error ? error : "no result");
+			    "retry", call->id, error != NULL ? error->message :
+			    "no result");
 		r->failed = 1;
 	} else if (spool_remove(r->spool, call->id, &cause) != 0) {
 		/* Stored but still spooled: replayed again, harmlessly. */
