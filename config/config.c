@@ -14,6 +14,7 @@
 
 #include <libconfig.h>
 
+#include "cause.h"
 #include "config.h"
 #include "schema.h"
 
@@ -813,8 +814,8 @@ config_codebook_problem(void *arg, int line, const char *reason)
 	schema_problem(ctx->problems, ctx->path, line, "codebook: %s", reason);
 }
 
-struct config *
-config_load(const char *path, struct config_problems *problems)
+static struct config *
+config_load_problems(const char *path, struct config_problems *problems)
 {
 	config_t lc;
 	const config_setting_t *root;
@@ -859,4 +860,36 @@ config_load(const char *path, struct config_problems *problems)
 out:
 	config_destroy(&lc);
 	return cfg;
+}
+
+struct config *
+config_load(const char *path, char **cause)
+{
+	struct config_problems problems = { 0 };
+	struct config *cfg;
+	size_t len = 0, at = 0;
+	char *joined;
+	int i;
+
+	if ((cfg = config_load_problems(path, &problems)) != NULL ||
+	    cause == NULL) {
+		config_problems_clear(&problems);
+		return cfg;
+	}
+	for (i = 0; i < problems.n; i++)
+		len += strlen(problems.lines[i]) + 1;
+	if (problems.n == 0 || (joined = malloc(len)) == NULL)
+		cause_set(cause, "%s: cannot be loaded", path);
+	else {
+		for (i = 0; i < problems.n; i++) {
+			len = strlen(problems.lines[i]);
+			memcpy(joined + at, problems.lines[i], len);
+			at += len;
+			joined[at++] = '\n';
+		}
+		joined[at - 1] = '\0';
+		*cause = joined;
+	}
+	config_problems_clear(&problems);
+	return NULL;
 }

@@ -89,22 +89,15 @@ farold_usage(FILE *out)
 	    FAROL_SYSCONFDIR);
 }
 
-static void
-farold_print_problems(const struct config_problems *problems)
-{
-	for (int i = 0; i < problems->n; i++)
-		fprintf(stderr, "%s\n", problems->lines[i]);
-}
-
 static int
 farold_check_config(const char *path)
 {
-	struct config_problems problems = { 0 };
-	struct config *cfg = config_load(path, &problems);
+	char *cause = NULL;
+	struct config *cfg = config_load(path, &cause);
 
 	if (cfg == NULL) {
-		farold_print_problems(&problems);
-		config_problems_clear(&problems);
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
 		return FAROLD_EXIT_CONFIG;
 	}
 	config_free(cfg);
@@ -202,17 +195,22 @@ farold_warn_restart_needed(const struct config *old, const struct config *new)
 		    "at the next restart");
 }
 
-/* Load the file again and swap it in, or keep the running one. The
- * caller owns problems (filled when the reload is refused). */
+/* Load the file again and swap it in, or keep the running one. On -1,
+ * *cause (the caller frees it) holds the file's problems, one a line. */
 static int
-farold_reload(struct farold *d, struct config_problems *problems)
+farold_reload(struct farold *d, char **cause)
 {
 	struct config *cfg;
+	const char *line, *end;
 
-	cfg = config_load(d->config_path, problems);
+	cfg = config_load(d->config_path, cause);
 	if (cfg == NULL) {
-		for (int i = 0; i < problems->n; i++)
-			log_error("config: %s", problems->lines[i]);
+		for (line = *cause; *line != '\0'; line = end + 1) {
+			end = strchrnul(line, '\n');
+			log_error("config: %.*s", (int)(end - line), line);
+			if (*end == '\0')
+				break;
+		}
 		log_error("config: reload refused; still running on the "
 		    "previous configuration");
 		return -1;
@@ -230,27 +228,27 @@ farold_reload(struct farold *d, struct config_problems *problems)
 static void
 farold_reload_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct config_problems problems = { 0 };
 	struct farold *d = arg;
+	char *cause = NULL;
 
 	log_info("config: SIGHUP received, reloading %s", d->config_path);
-	farold_reload(d, &problems);
-	config_problems_clear(&problems);
+	farold_reload(d, &cause);
+	free(cause);
 }
 
 static int
 farold_admin_reload(const char *args, struct evbuffer *out,
     char **cause, void *arg)
 {
-	struct config_problems problems = { 0 };
 	struct farold *d = arg;
+	char *problems = NULL;
 	int rc;
 
 	log_info("config: reload requested by farolctl");
 	rc = farold_reload(d, &problems);
-	for (int i = 0; i < problems.n; i++)
-		evbuffer_add_printf(out, "%s\n", problems.lines[i]);
-	config_problems_clear(&problems);
+	if (problems != NULL)
+		evbuffer_add_printf(out, "%s\n", problems);
+	free(problems);
 	if (rc != 0)
 		cause_set(cause, "reload refused; the previous configuration "
 		    "is still in use");
@@ -493,7 +491,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct farold d = { .config_path = FAROL_SYSCONFDIR "/farol.conf" };
-	struct config_problems problems = { 0 };
+	char *cause = NULL;
 	int ch, rc = FAROLD_EXIT_OK;
 
 	while ((ch = getopt_long(argc, argv, "c:t:dhV", longopts, NULL)) != -1) {
@@ -523,9 +521,9 @@ main(int argc, char **argv)
 	}
 
 	log_init("farold", d.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
-	if ((d.cfg = config_load(d.config_path, &problems)) == NULL) {
-		farold_print_problems(&problems);
-		config_problems_clear(&problems);
+	if ((d.cfg = config_load(d.config_path, &cause)) == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
 		log_error("farold: %s is invalid; not starting", d.config_path);
 		return FAROLD_EXIT_CONFIG;
 	}
