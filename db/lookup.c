@@ -1,48 +1,13 @@
 /*
- * lookup.c: the names of the database's lookup tables as C knows them
- * (the message kinds are message.c's), and their check against the
- * database at every connection. The SQL
- * tables are the truth for the data; these tables are what C may write.
+ * lookup.c: the check of the names C writes (lookup_names.c; the message
+ * kinds are message.c's) against the database's lookup tables, at every
+ * connection.
  */
 #include <string.h>
 
 #include "cause.h"
 #include "lookup.h"
 #include "message.h"
-
-const char *const lookup_alert_state[ALERT_NSTATES] = {
-	[ALERT_RECEIVED] = "received",
-	[ALERT_INVALID] = "invalid",
-	[ALERT_FORWARDED] = "forwarded",
-	[ALERT_DELIVERED] = "delivered",
-	[ALERT_ESCALATED] = "escalated",
-	[ALERT_ACKNOWLEDGED] = "acknowledged",
-	[ALERT_CLOSED] = "closed",
-	[ALERT_CANCELLED] = "cancelled",
-	[ALERT_EXPIRED] = "expired",
-};
-
-const char *const lookup_outbox_state[OUTBOX_NSTATES] = {
-	[OUTBOX_QUEUED] = "queued",
-	[OUTBOX_SENDING] = "sending",
-	[OUTBOX_SUBMITTED] = "submitted",
-	[OUTBOX_DELIVERED] = "delivered",
-	[OUTBOX_FAILED] = "failed",
-	[OUTBOX_EXPIRED] = "expired",
-	[OUTBOX_CANCELLED] = "cancelled",
-};
-
-const char *const lookup_outbox_purpose[PURPOSE_NPURPOSES] = {
-	[PURPOSE_RECEIPT] = "receipt",
-	[PURPOSE_REPLY] = "reply",
-	[PURPOSE_FORWARD] = "forward",
-	[PURPOSE_ESCALATION] = "escalation",
-	[PURPOSE_INFO] = "info",
-	[PURPOSE_CANCEL_NOTICE] = "cancel_notice",
-	[PURPOSE_ACK_NOTICE] = "ack_notice",
-	[PURPOSE_ADMIN] = "admin",
-	[PURPOSE_DIGEST] = "digest",
-};
 
 static const char *
 lookup_alert_state_name(int i)

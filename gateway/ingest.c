@@ -33,6 +33,7 @@
 #include "jsonw.h"
 #include "latency.h"
 #include "log.h"
+#include "lookup_names.h"
 #include "outbox_plan.h"
 #include "rows.h"
 
@@ -154,7 +155,8 @@ ingest_alert_json(struct jsonw *w, const struct decision *d,
 	const struct codebook *cb = d->cb;
 
 	jsonw_object(w, "alert");
-	jsonw_str(w, "state", d->valid ? "received" : "invalid");
+	jsonw_str(w, "state", lookup_alert_state[d->valid ? ALERT_RECEIVED :
+	    ALERT_INVALID]);
 	jsonw_str(w, "focal_point", d->fp != NULL ? d->fp->id : NULL);
 	jsonw_str(w, "sender", d->from[0] != '\0' ? d->from : raw_sender);
 	jsonw_bool(w, "verified", d->fp != NULL);
