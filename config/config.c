@@ -631,6 +631,30 @@ config_hhmm(const char *s)
 	return h * 60 + m;
 }
 
+/* A rule's list of codebook codes (its areas or its forms) as a bit set;
+ * a code the codebook lacks is a problem at its line. */
+static unsigned
+config_read_codes(const struct codebook_entry *codes, int n,
+    const config_setting_t *s, const char *rule, const char *what,
+    struct config_problems *problems)
+{
+	const config_setting_t *e;
+	const char *v;
+	unsigned bits = 0;
+	int j, k;
+
+	for (j = 0; s != NULL && j < config_setting_length(s); j++) {
+		e = config_setting_get_elem(s, (unsigned)j);
+		v = config_setting_get_string(e);
+		if ((k = config_code_index(codes, n, v)) < 0)
+			schema_problem_at(problems, e, "rule \"%s\": %s \"%s\" "
+			    "is not in the codebook", rule, what, v);
+		else
+			bits |= 1u << k;
+	}
+	return bits;
+}
+
 static void
 config_read_match(struct config *cfg, struct route_rule *r,
     const config_setting_t *m, struct config_problems *problems)
@@ -646,30 +670,12 @@ config_read_match(struct config *cfg, struct route_rule *r,
 	r->from_min = r->to_min = -1;
 	if (m == NULL)
 		return;
-	if ((s = config_setting_get_member(m, "areas")) != NULL)
-		for (j = 0; j < config_setting_length(s); j++) {
-			e = config_setting_get_elem(s, (unsigned)j);
-			v = config_setting_get_string(e);
-			if ((k = config_code_index(cfg->codebook.areas,
-			    cfg->codebook.n_areas, v)) < 0)
-				schema_problem_at(problems, e, "rule \"%s\": "
-				    "area \"%s\" is not in the codebook",
-				    r->name, v);
-			else
-				r->areas |= 1u << k;
-		}
-	if ((s = config_setting_get_member(m, "forms")) != NULL)
-		for (j = 0; j < config_setting_length(s); j++) {
-			e = config_setting_get_elem(s, (unsigned)j);
-			v = config_setting_get_string(e);
-			if ((k = config_code_index(cfg->codebook.forms,
-			    cfg->codebook.n_forms, v)) < 0)
-				schema_problem_at(problems, e, "rule \"%s\": "
-				    "form \"%s\" is not in the codebook",
-				    r->name, v);
-			else
-				r->forms |= 1u << k;
-		}
+	r->areas |= config_read_codes(cfg->codebook.areas,
+	    cfg->codebook.n_areas, config_setting_get_member(m, "areas"),
+	    r->name, "area", problems);
+	r->forms |= config_read_codes(cfg->codebook.forms,
+	    cfg->codebook.n_forms, config_setting_get_member(m, "forms"),
+	    r->name, "form", problems);
 	if ((s = config_setting_get_member(m, "urgency")) != NULL)
 		for (j = 0; j < config_setting_length(s); j++)
 			r->urgency |= 1u << config_setting_get_int_elem(s, j);
