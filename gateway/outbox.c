@@ -17,6 +17,7 @@
 
 #include "decide.h"
 #include "decide_flood.h"
+#include "drain.h"
 #include "latency.h"
 #include "log.h"
 #include "lookup.h"
@@ -56,9 +57,7 @@ struct outbox {
 	int calls;		/* result/recover calls in flight */
 	int recovered;
 	int no_modem_logged;
-	int draining;
-	void (*drained)(void *);
-	void *drained_arg;
+	struct drain drain;
 	long long direct_sent, direct_failed;	/* since start-up */
 };
 
@@ -83,13 +82,8 @@ outbox_prepare(struct db *db)
 static void
 outbox_check_drained(struct outbox *ob)
 {
-	void (*done)(void *) = ob->drained;
-
-	if (ob->draining && done != NULL && !ob->claiming && ob->calls == 0 &&
-	    ob->n_sends == 0) {
-		ob->drained = NULL;
-		done(ob->drained_arg);
-	}
+	drain_check(&ob->drain, !ob->claiming && ob->calls == 0 &&
+	    ob->n_sends == 0);
 }
 
 static void
@@ -332,7 +326,7 @@ outbox_claimed_cb(const PGresult *res, const struct db_error *error,
 	free(rows);
 	/* More may be due: the claim was full, or rows were queued while
 	 * it ran. */
-	if ((n > 0 || ob->rekick) && !ob->draining) {
+	if ((n > 0 || ob->rekick) && !ob->drain.draining) {
 		ob->rekick = 0;
 		outbox_pump(ob);
 	}
@@ -350,7 +344,7 @@ outbox_pump(struct outbox *ob)
 		ob->rekick = 1;
 		return;
 	}
-	if (ob->draining || room <= 0 || !db_is_ready(ob->db))
+	if (ob->drain.draining || room <= 0 || !db_is_ready(ob->db))
 		return;
 	snprintf(limit, sizeof limit, "%d", room);
 	snprintf(stale, sizeof stale, "%d", (*ob->cfgp)->stale_after_s);
@@ -511,9 +505,7 @@ outbox_db_ready(struct outbox *ob)
 void
 outbox_drain(struct outbox *ob, void (*done)(void *), void *arg)
 {
-	ob->draining = 1;
-	ob->drained = done;
-	ob->drained_arg = arg;
+	drain_start(&ob->drain, done, arg);
 	event_del(ob->tick);
 	outbox_check_drained(ob);
 }
