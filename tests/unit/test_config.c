@@ -444,6 +444,29 @@ test_missing_file(void)
 	free(problems);
 }
 
+/* Every problem of a refused file is in the one *cause, a line each, so
+ * that the operator fixes them in one go. */
+static void
+test_every_problem(const char *dir)
+{
+	char path[512], *problems = NULL, *line, *last;
+	int lines = 0;
+
+	snprintf(path, sizeof path, "%s/two.conf", dir);
+	CHECK(write_file(path, GATEWAY DATABASE MODEMS CODEBOOK
+	    "bogus = 1;\nother = 2;\n") == 0, "write %s", path);
+	CHECK(config_load(path, &problems) == NULL, "two problems: loaded");
+	for (line = problems != NULL ? strtok_r(problems, "\n", &last) :
+	    NULL; line != NULL; line = strtok_r(NULL, "\n", &last)) {
+		CHECK(strncmp(line, path, strlen(path)) == 0, "got=%s want the "
+		    "file name first", line);
+		lines++;
+	}
+	CHECK_INT(lines, 2, "problems of a file with two");
+	free(problems);
+	unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -459,9 +482,10 @@ main(int argc, char **argv)
 	test_default_file(argv[1]);
 	test_missing_file();
 	test_reply_override(dir);
+	test_every_problem(dir);
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		run_case(&cases[i], dir);
 	rmdir(dir);
-	printf("%zu config cases, %d failure(s)\n", i + 3, check_failures());
+	printf("%zu config cases, %d failure(s)\n", i + 4, check_failures());
 	return check_status();
 }
