@@ -98,6 +98,7 @@ struct db {
 	int			 in_cb;		/* depth of user callbacks */
 	int			 freeing;	/* finalize has begun */
 	char			 reason[512];
+	int			 reason_lost;	/* reason says "connection lost" */
 };
 
 static void	db_set_state(struct db *, enum db_state, const char *);
@@ -300,11 +301,25 @@ db_lost(struct db *db, const char *why)
 
 	db_copy_message(reason, sizeof reason, "", why);
 	if (db->state == DB_CLOSING) {
+		db->reason_lost = 0;
 		db_log(db, DB_LOG_WARNING, "closing: %s", reason);
 		db_finalize(db);
 		return;
 	}
 	db_set_state(db, DB_BACKOFF, reason);
+}
+
+/* A working connection went away (libpq says why): db_lost(), and a call
+ * in flight fails with this same reason. */
+static void
+db_conn_lost(struct db *db)
+{
+	char	buf[512];
+
+	db_copy_message(buf, sizeof buf, "connection lost: ",
+	    PQerrorMessage(db->conn));
+	db->reason_lost = 1;
+	db_lost(db, buf);
 }
 
 /* After PQsend*: push the query out, or wait for the socket. */
@@ -608,20 +623,15 @@ db_read(struct db *db)
 {
 	PGresult	*r;
 	PGnotify	*n;
-	char		 buf[512];
 
 	if (!PQconsumeInput(db->conn)) {
-		db_copy_message(buf, sizeof buf, "connection lost: ",
-		    PQerrorMessage(db->conn));
-		db_lost(db, buf);
+		db_conn_lost(db);
 		return;
 	}
 	while ((n = PQnotifies(db->conn)) != NULL)
 		PQfreemem(n);
 	if (db->flush_pending && db_flush(db) == -1) {
-		db_copy_message(buf, sizeof buf, "connection lost: ",
-		    PQerrorMessage(db->conn));
-		db_lost(db, buf);
+		db_conn_lost(db);
 		return;
 	}
 	while (db->cmd_active && !PQisBusy(db->conn)) {
@@ -636,9 +646,7 @@ db_read(struct db *db)
 		db->result = r;
 	}
 	if (!db->cmd_active && PQstatus(db->conn) == CONNECTION_BAD) {
-		db_copy_message(buf, sizeof buf, "connection lost: ",
-		    PQerrorMessage(db->conn));
-		db_lost(db, buf);
+		db_conn_lost(db);
 	}
 }
 
@@ -676,7 +684,6 @@ static void
 db_io_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct db	*db = arg;
-	char		 buf[512];
 
 	switch (db->state) {
 	case DB_CONNECTING:
@@ -689,9 +696,7 @@ db_io_cb(evutil_socket_t fd, short what, void *arg)
 	case DB_CLOSING:
 		if ((what & EV_WRITE) && !(what & EV_READ)) {
 			if (db_flush(db) == -1) {
-				db_copy_message(buf, sizeof buf, "connection lost: ",
-				    PQerrorMessage(db->conn));
-				db_lost(db, buf);
+				db_conn_lost(db);
 			}
 			return;
 		}
@@ -848,8 +853,10 @@ db_set_state(struct db *db, enum db_state next, const char *reason)
 {
 	enum db_state	 prev = db->state;
 	struct db_call	*call;
-	int		 quiet;
+	int		 quiet, lost = db->reason_lost;
 	long long	 ms = 0;
+
+	db->reason_lost = 0;
 
 	if (db->freeing)
 		return;
@@ -889,7 +896,7 @@ db_set_state(struct db *db, enum db_state next, const char *reason)
 		char	buf[600];
 
 		db->inflight = NULL;
-		if (strncmp(db->reason, "connection lost", 15) == 0)
+		if (lost)
 			snprintf(buf, sizeof buf, "%s", db->reason);
 		else
 			snprintf(buf, sizeof buf, "connection lost: %s",
