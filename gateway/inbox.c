@@ -270,8 +270,8 @@ inbox_receive(struct inbox *ib, struct inbound_sms *sms)
 		ib->items->prev = it;
 	ib->items = it;
 	ib->n_items++;
-	log_debug("inbox: message from %s on modem %s, %d part(s), %zu bytes",
-	    sms->sender, sms->modem, sms->parts, strlen(sms->text));
+	log_debug("inbox: message on modem %s, %d part(s), %zu bytes",
+	    sms->modem, sms->parts, strlen(sms->text));
 	inbox_store(it);
 }
 
