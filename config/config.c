@@ -12,6 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <libconfig.h>
 
 #include "cause.h"
@@ -167,6 +170,16 @@ static const struct schema_key security_keys[] = {
 	END_KEY,
 };
 
+static const struct schema_key ussd_keys[] = {
+	STR_KEY("listen", 0, 0, 63),
+	STR_KEY("path", 0, 1, 63),
+	STR_KEY("token", 0, 0, 127),
+	{ "allow", SCHEMA_STRING_ARRAY, 0, 0, 47, NULL, NULL },
+	INT_KEY("session_timeout", 0, 5, 3600),
+	INT_KEY("max_sessions", 0, 1, 100000),
+	END_KEY,
+};
+
 static const struct schema_key top_keys[] = {
 	{ "gateway", SCHEMA_GROUP, 1, 0, 0, gateway_keys, NULL },
 	{ "database", SCHEMA_GROUP, 1, 0, 0, database_keys, NULL },
@@ -179,6 +192,7 @@ static const struct schema_key top_keys[] = {
 	{ "routing", SCHEMA_GROUP, 0, 0, 0, routing_keys, NULL },
 	{ "escalation", SCHEMA_GROUP, 0, 0, 0, escalation_keys, NULL },
 	{ "security", SCHEMA_GROUP, 0, 0, 0, security_keys, NULL },
+	{ "ussd", SCHEMA_GROUP, 0, 0, 0, ussd_keys, NULL },
 	END_KEY,
 };
 
@@ -793,6 +807,84 @@ config_read_security(struct config *cfg, const config_setting_t *sec)
 	}
 }
 
+/* "address:port" with a numeric IPv4 or IPv6 address ("[::1]:8090"). */
+static int
+config_split_listen(struct ussd_config *u)
+{
+	char *colon, *end, buf[sizeof u->listen];
+	long port;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	snprintf(buf, sizeof buf, "%s", u->listen);
+	if ((colon = strrchr(buf, ':')) == NULL)
+		return -1;
+	*colon = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535)
+		return -1;
+	if (buf[0] == '[' && colon > buf && colon[-1] == ']') {
+		colon[-1] = '\0';
+		memmove(buf, buf + 1, strlen(buf));
+		if (inet_pton(AF_INET6, buf, &a6) != 1)
+			return -1;
+	} else if (inet_pton(AF_INET, buf, &a4) != 1)
+		return -1;
+	snprintf(u->host, sizeof u->host, "%s", buf);
+	u->port = (int)port;
+	return 0;
+}
+
+static void
+config_read_ussd(struct config *cfg, const config_setting_t *g,
+    struct config_problems *problems)
+{
+	struct ussd_config *u = &cfg->ussd;
+	const config_setting_t *allow, *item;
+	unsigned char addr[sizeof(struct in6_addr)];
+	int i, n;
+
+	u->session_timeout_s = 180;
+	u->max_sessions = 2000;
+	snprintf(u->path, sizeof u->path, "/ussd");
+	if (g == NULL)
+		return;
+	config_copy(u->listen, sizeof u->listen, g, "listen", "");
+	config_copy(u->path, sizeof u->path, g, "path", "/ussd");
+	config_copy(u->token, sizeof u->token, g, "token", "");
+	u->session_timeout_s = config_int(g, "session_timeout", 180);
+	u->max_sessions = config_int(g, "max_sessions", 2000);
+	if (u->listen[0] != '\0' && config_split_listen(u) != 0)
+		schema_problem_at(problems, config_setting_get_member(g,
+		    "listen"), "ussd.listen \"%s\" is not \"address:port\" "
+		    "(a numeric address, port 1 to 65535)", u->listen);
+	if (u->path[0] != '/')
+		schema_problem_at(problems, config_setting_get_member(g,
+		    "path"), "ussd.path must start with \"/\"");
+	if ((allow = config_setting_get_member(g, "allow")) == NULL)
+		return;
+	n = config_setting_length(allow);
+	if (n > CONFIG_USSD_MAX_ALLOW) {
+		schema_problem_at(problems, allow, "ussd.allow holds at most "
+		    "%d addresses", CONFIG_USSD_MAX_ALLOW);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const char *v;
+
+		item = config_setting_get_elem(allow, i);
+		v = config_setting_get_string(item);
+		if (v == NULL || (inet_pton(AF_INET, v, addr) != 1 &&
+		    inet_pton(AF_INET6, v, addr) != 1)) {
+			schema_problem_at(problems, item, "ussd.allow: \"%s\" "
+			    "is not a numeric IPv4 or IPv6 address",
+			    v != NULL ? v : "");
+			continue;
+		}
+		snprintf(u->allow[u->n_allow++], sizeof u->allow[0], "%s", v);
+	}
+}
+
 /* Registry, authorities, rules, escalation and security, in that order. */
 static void
 config_read_routing(struct config *cfg, const config_setting_t *root,
@@ -858,6 +950,8 @@ config_load_problems(const char *path, struct config_problems *problems)
 	codebook_validate(&cfg->codebook, config_codebook_problem,
 	    &(struct codebook_problem_ctx){ problems, path });
 	config_read_replies(cfg, config_setting_get_member(root, "replies"),
+	    problems);
+	config_read_ussd(cfg, config_setting_get_member(root, "ussd"),
 	    problems);
 	if (problems->n == 0)
 		config_read_routing(cfg, root, problems);

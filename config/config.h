@@ -99,6 +99,21 @@ struct escalation_policy {
 	int repeats;			/* attempts per rung, >= 1 */
 };
 
+/* The USSD callback endpoint (gateway/ussd_http.c); off when listen is
+ * "". */
+#define CONFIG_USSD_MAX_ALLOW 16
+struct ussd_config {
+	char listen[64];	/* "address:port", "" = no endpoint */
+	char host[48];		/* listen split: the address */
+	int port;		/* and the port */
+	char path[64];
+	char token[128];	/* "" = none required */
+	char allow[CONFIG_USSD_MAX_ALLOW][48];	/* client addresses */
+	int n_allow;		/* 0 = any */
+	int session_timeout_s;
+	int max_sessions;
+};
+
 struct config {
 	char path[CONFIG_PATH_MAX];
 
@@ -141,6 +156,8 @@ struct config {
 	/* security */
 	int unregistered_reply;
 	int flood_max, flood_per_s;
+
+	struct ussd_config ussd;
 };
 
 /*

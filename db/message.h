@@ -17,6 +17,7 @@
 #define INBOUND_MODEM_MAX 32	/* a modem's name (CONFIG_NAME_MAX) */
 #define INBOUND_SENDER_MAX 32
 #define INBOUND_TIME_MAX 40
+#define INBOUND_SESSION_MAX 72	/* a USSD session id, NUL included */
 
 enum inbound_kind {
 	INBOUND_TEXT,		/* a text SMS (GSM 7-bit or UCS-2): "sms" */
@@ -41,6 +42,9 @@ struct inbound_sms {
 	int concat_ref;		/* concatenation reference, -1 if single */
 	int message_ref;	/* status reports: the reference reported on */
 	char *text;		/* UTF-8, NUL-terminated; NULL means "" */
+	char session[INBOUND_SESSION_MAX]; /* USSD: the operator's
+					     sessionId, part of the
+					     deduplication key; "" for SMS */
 
 	/* In memory only: never spooled, never stored. */
 	uint64_t token;		/* identifies the SIM slots for release */

@@ -57,6 +57,7 @@
 #define REC_MESSAGE_REF		'N'
 #define REC_TEXT		'X'
 #define REC_END			'Z'
+#define REC_SESSION		's'	/* optional: older files lack it */
 #define REC_OPTIONAL		0x20
 #define REC_HEAD_LEN		5	/* type, 4-byte big-endian length */
 
@@ -80,7 +81,8 @@ struct spool_field {
 	{ t, n, ft, offsetof(struct inbound_sms, m), \
 	  sizeof(((struct inbound_sms *)0)->m) }
 
-/* Every field is required, written in this order. */
+/* Every field is written, in this order; every field is required but
+ * the optional ones (REC_OPTIONAL). */
 static const struct spool_field spool_fields[] = {
 	FIELD(REC_MODEM, "modem", FT_STRING, modem),
 	FIELD(REC_SENDER, "sender", FT_STRING, sender),
@@ -91,6 +93,7 @@ static const struct spool_field spool_fields[] = {
 	FIELD(REC_PARTS_EXPECTED, "parts_expected", FT_INT32, parts_expected),
 	FIELD(REC_CONCAT_REF, "concat_ref", FT_INT32, concat_ref),
 	FIELD(REC_MESSAGE_REF, "message_ref", FT_INT32, message_ref),
+	FIELD(REC_SESSION, "session", FT_STRING, session),
 	FIELD(REC_TEXT, "text", FT_TEXT, text),
 };
 #define SPOOL_NFIELDS (sizeof spool_fields / sizeof spool_fields[0])
@@ -478,7 +481,7 @@ spool_decode(const uint8_t *d, size_t len, struct inbound_sms *out,
 		}
 	}
 	for (i = 0; i < SPOOL_NFIELDS; i++) {
-		if (!seen[i]) {
+		if (!seen[i] && !(spool_fields[i].type & REC_OPTIONAL)) {
 			cause_set(cause, "field %s missing",
 			    spool_fields[i].name);
 			goto bad;

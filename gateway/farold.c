@@ -34,6 +34,7 @@
 #include "replay.h"
 #include "show.h"
 #include "spool.h"
+#include "ussd_http.h"
 
 enum farold_exit {
 	FAROLD_EXIT_OK = 0,
@@ -51,6 +52,7 @@ struct farold {
 	struct db *db;
 	struct admin *admin;
 	struct inbox *inbox;
+	struct ussd_http *ussd;		/* NULL: no USSD endpoint */
 	struct spool *spool;
 	struct replay *replay;
 	struct ingest *ingest;
@@ -185,6 +187,9 @@ farold_stop_cb(evutil_socket_t sig, short what, void *arg)
 	log_info("farold: %s received, stopping (%d message(s) in flight)",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM", inbox_in_flight(d->inbox));
 	evtimer_add(d->ev_deadline, &tv);
+	/* No new USSD step; a screen still waiting is answered now. */
+	ussd_http_free(d->ussd);
+	d->ussd = NULL;
 	inbox_drain(d->inbox, farold_inbox_drained, d);
 }
 
@@ -212,6 +217,9 @@ farold_restart_keys(const struct config *old, const struct config *new,
 	if (old->n_modems != new->n_modems ||
 	    memcmp(old->modems, new->modems, sizeof old->modems) != 0)
 		keys[n++] = "modems";
+	if (strcmp(old->ussd.listen, new->ussd.listen) != 0 ||
+	    strcmp(old->ussd.path, new->ussd.path) != 0)
+		keys[n++] = "ussd.listen";
 	for (int i = 0; i < n; i++)
 		log_warn("config: %s changed; it takes effect at the next "
 		    "restart", keys[i]);
@@ -450,6 +458,12 @@ farold_start(struct farold *d)
 	    d->replay)) == NULL)
 		return -1;
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
+	if (d->cfg->ussd.listen[0] != '\0' && (d->ussd = ussd_http_new(d->base,
+	    &d->cfg, d->inbox, &cause)) == NULL) {
+		log_error("ussd: %s", cause);
+		free(cause);
+		return -1;
+	}
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems };
 	ingest_set_latency(d->ingest, &d->latency);
@@ -496,6 +510,8 @@ farold_cleanup(struct farold *d)
 		event_free(d->ev_deadline);
 	}
 	/* Nothing may keep the loop alive but the database's last calls. */
+	ussd_http_free(d->ussd);
+	d->ussd = NULL;
 	if (d->inbox != NULL)
 		inbox_drain(d->inbox, NULL, NULL);
 	if (d->replay != NULL)

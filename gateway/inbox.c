@@ -36,7 +36,11 @@ struct inbox_item {
 	int retry_ms;
 	int in_db;		/* a db call is outstanding */
 	int parked;		/* waiting for inbox_db_settled */
+	int db_timeout_ms;
 	long long t0_us;	/* when the worker had it (monotonic) */
+	void (*notify)(const struct inbox_result *, void *);
+	void *notify_arg;
+	struct inbox_result result;	/* told to notify at unlink */
 	struct inbox_item *next, *prev;
 };
 
@@ -123,6 +127,8 @@ inbox_unlink(struct inbox_item *it)
 	if (it->next != NULL)
 		it->next->prev = it->prev;
 	ib->n_items--;
+	if (it->notify != NULL)
+		it->notify(&it->result, it->notify_arg);
 	if (it->retry != NULL)
 		event_free(it->retry);
 	inbound_sms_free(it->sms);
@@ -174,6 +180,7 @@ inbox_spool(struct inbox_item *it)
 		return;
 	}
 	ib->spooled_n++;
+	it->result.outcome = INBOX_SPOOLED;
 	log_info("inbox: message from modem %s spooled as %s in %lld us (the "
 	    "database is unavailable)", it->sms->modem, id,
 	    latency_now_us() - it->t0_us);
@@ -212,6 +219,8 @@ inbox_stored_cb(const struct ingest_result *res,
 		inbox_spool(it);
 		return;
 	}
+	it->result.outcome = INBOX_STORED;
+	it->result.alert_ref = res->alert_ref;
 	if (res->inserted)
 		ib->stored++;
 	else
@@ -242,25 +251,31 @@ inbox_store(struct inbox_item *it)
 		return;
 	}
 	it->in_db = 1;
-	if (ingest_message(it->ib->ingest, it->sms, INBOX_DB_TIMEOUT_MS,
+	if (ingest_message(it->ib->ingest, it->sms, it->db_timeout_ms,
 	    inbox_stored_cb, it) != 0) {
 		it->in_db = 0;
 		inbox_spool(it);
 	}
 }
 
-void
-inbox_receive(struct inbox *ib, struct inbound_sms *sms)
+int
+inbox_receive_notify(struct inbox *ib, struct inbound_sms *sms,
+    int db_timeout_ms, void (*cb)(const struct inbox_result *, void *), void *arg)
 {
 	struct inbox_item *it;
 
 	if (ib->drain.draining || (it = calloc(1, sizeof *it)) == NULL) {
 		/* Not released: it stays on the SIM and is read again. */
 		inbound_sms_free(sms);
-		return;
+		return -1;
 	}
 	it->ib = ib;
 	it->sms = sms;
+	it->db_timeout_ms = db_timeout_ms > 0 ? db_timeout_ms :
+	    INBOX_DB_TIMEOUT_MS;
+	it->notify = cb;
+	it->notify_arg = arg;
+	it->result.outcome = INBOX_DROPPED;
 	it->retry_ms = INBOX_RETRY_MIN_MS;
 	/* The overhead counts from the worker's read (bench_receive). */
 	it->t0_us = sms->read_us > 0 ? sms->read_us : latency_now_us();
@@ -273,6 +288,21 @@ inbox_receive(struct inbox *ib, struct inbound_sms *sms)
 	log_debug("inbox: message on modem %s, %d part(s), %zu bytes",
 	    sms->modem, sms->parts, strlen(sms->text));
 	inbox_store(it);
+	return 0;
+}
+
+void
+inbox_receive(struct inbox *ib, struct inbound_sms *sms)
+{
+	inbox_receive_notify(ib, sms, 0, NULL, NULL);
+}
+
+void
+inbox_cancel_notify(struct inbox *ib, void *arg)
+{
+	for (struct inbox_item *it = ib->items; it != NULL; it = it->next)
+		if (it->notify_arg == arg)
+			it->notify = NULL;
 }
 
 void

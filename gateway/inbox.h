@@ -41,6 +41,32 @@ void inbox_db_settled(struct inbox *ib);
 void inbox_receive(struct inbox *ib, struct inbound_sms *sms);
 void inbox_receive_cb(struct inbound_sms *sms, void *arg);
 
+/* What became of a message handed over by inbox_receive_notify. */
+enum inbox_outcome {
+	INBOX_STORED,		/* committed (or already stored) */
+	INBOX_SPOOLED,		/* in the local spool: stored at replay */
+	INBOX_DROPPED,		/* shutting down: not durable */
+};
+struct inbox_result {
+	enum inbox_outcome outcome;
+	long long alert_ref;	/* INBOX_STORED: its alert's number, 0 none */
+};
+
+/*
+ * As inbox_receive, for a message with no SIM behind it (USSD): cb runs
+ * once with the outcome, from the loop, unless inbox_cancel_notify(arg)
+ * came first. A database call that outlasts db_timeout_ms (0: the
+ * inbox's 5 s) sends it to the spool, so that a caller who must answer
+ * soon learns it is durable. Returns -1 (sms freed, cb never called)
+ * when the inbox takes nothing (shutting down).
+ */
+int inbox_receive_notify(struct inbox *ib, struct inbound_sms *sms,
+    int db_timeout_ms, void (*cb)(const struct inbox_result *, void *), void *arg);
+
+/* The caller of inbox_receive_notify(arg) no longer waits: the message
+ * goes on being made durable, nobody is told. */
+void inbox_cancel_notify(struct inbox *ib, void *arg);
+
 /* Stop taking new messages (they stay on the SIM for the next start);
  * done() (may be NULL) runs once nothing is in flight. */
 void inbox_drain(struct inbox *ib, void (*done)(void *), void *arg);

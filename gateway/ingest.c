@@ -195,6 +195,8 @@ ingest_message_json(struct jsonw *w, const struct inbound_sms *msg,
 	jsonw_int(w, "concat_ref", msg->concat_ref);
 	jsonw_str(w, "kind", inbound_kind_name(msg->kind));
 	jsonw_int(w, "parts_expected", msg->parts_expected);
+	if (msg->session[0] != '\0')
+		jsonw_str(w, "session", msg->session);
 }
 
 static void
@@ -314,6 +316,7 @@ ingest_job_done(struct ingest_job *job, const struct rows_ingest *row)
 
 	r.message_id = row->message_id_text;
 	r.inserted = row->inserted;
+	r.alert_ref = row->alert_ref;
 	job->cb(&r, NULL, job->arg);
 	if (r.inserted && job->is_command)
 		ingest_command_followup(job, row);
@@ -487,9 +490,10 @@ ingest_message(struct ingest *ig, const struct inbound_sms *msg,
 		goto out;
 	jsonw_init(&w, buf);
 	jsonw_object(&w, NULL);
-	/* Only text messages mean something; binary data and status
-	 * reports are stored as they are. */
-	if (msg->kind == INBOUND_TEXT && msg->text != NULL) {
+	/* Only text messages and USSD strings mean something; binary data
+	 * and status reports are stored as they are. */
+	if ((msg->kind == INBOUND_TEXT || msg->kind == INBOUND_USSD) &&
+	    msg->text != NULL) {
 		if ((d = malloc(sizeof *d)) == NULL ||
 		    (plan = malloc(sizeof *plan)) == NULL)
 			goto out;
@@ -503,6 +507,10 @@ ingest_message(struct ingest *ig, const struct inbound_sms *msg,
 		if ((masked = strdup(msg->text)) == NULL)
 			goto out;
 		report_mask_pin(&d->r, masked, strlen(masked));
+		/* A USSD sender reads the answer on the screen: no SMS
+		 * receipt (gateway/ussd.md). */
+		if (msg->kind == INBOUND_USSD)
+			d->has_reply = 0;
 		snprintf(job->sender, sizeof job->sender, "%s", d->from);
 		job->lang = d->lang;
 		verdict = flood_note(ig->flood, msg->sender,

@@ -29,6 +29,7 @@ struct ingest;
 struct ingest_result {
 	const char *message_id;	/* valid during the callback only */
 	int inserted;		/* 0: it was already stored */
+	long long alert_ref;	/* the alert's number; 0: none */
 };
 
 /* r is NULL on error: error says why and whether a retry may help

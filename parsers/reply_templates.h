@@ -85,6 +85,18 @@ X(ERROR_MISSING_TEXT, "error_missing_text", \
 X(ERROR_USSD, "error_ussd", \
   "Codigo invalido. Marque *{ussd}*ilha*forma*urgencia#, ex: *{ussd}*2*1*1#. Menu: *{ussd}#", \
   "Invalid code. Dial *{ussd}*island*form*urgency#, e.g. *{ussd}*2*1*1#. Menu: *{ussd}#") \
+X(USSD_SPOOLED, "ussd_spooled", \
+  "Alerta recebido e guardado. A policia sera avisada. O numero do alerta nao esta disponivel agora.", \
+  "Alert received and kept. The police will be notified. The alert number is not available now.") \
+X(USSD_PENDING, "ussd_pending", \
+  "Alerta recebido, a ser guardado. O numero do alerta nao esta disponivel agora. Nao repita.", \
+  "Alert received, being stored. The alert number is not available now. Do not repeat it.") \
+X(USSD_THANKS, "ussd_thanks", \
+  "Obrigado.", \
+  "Thank you.") \
+X(USSD_BUSY, "ussd_busy", \
+  "Servico ocupado. Tente de novo dentro de momentos.", \
+  "Service busy. Try again in a moment.") \
 X(ERROR_WHICH_AREA, "error_which_area", \
   "Qual ilha? O texto diz \"{token}\" mas falta o codigo da ilha. Reenvie com o codigo, ex: ALERTA {ex_area} {ex_form} U1 bar X", \
   "Which island? The text says \"{token}\" but the island code is missing. Send again with it, e.g. ALERT {ex_area} {ex_form} U1 bar X") \

@@ -11,7 +11,7 @@
 CREATE OR REPLACE FUNCTION farol_ingest_command(p_modem text, p_sender text,
     p_text text, p_smsc_time timestamptz, p_received_at timestamptz,
     p_parts int, p_concat_ref int, p_kind text, p_parts_expected int,
-    p_command text, p_ref bigint, p_note text)
+    p_command text, p_ref bigint, p_note text, p_session text DEFAULT NULL)
 RETURNS TABLE (message_id bigint, inserted boolean, result text,
     alert_id bigint, alert_ref bigint, state text, focal_number text,
     authority_name text, holders text[])
@@ -25,7 +25,8 @@ DECLARE
 BEGIN
 	SELECT m.message_id, m.inserted INTO message_id, inserted
 	FROM farol_ingest_message(p_modem, p_sender, p_text, p_smsc_time,
-	    p_received_at, p_parts, p_concat_ref, p_kind, p_parts_expected) m;
+	    p_received_at, p_parts, p_concat_ref, p_kind, p_parts_expected,
+	    p_session) m;
 	IF NOT inserted THEN
 		result := 'duplicate';
 		RETURN NEXT;

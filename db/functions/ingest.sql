@@ -11,7 +11,7 @@
 CREATE OR REPLACE FUNCTION farol_ingest_report(p_modem text, p_sender text,
     p_text text, p_smsc_time timestamptz, p_received_at timestamptz,
     p_parts int, p_concat_ref int, p_kind text, p_parts_expected int,
-    p_alert jsonb, p_outbox jsonb)
+    p_alert jsonb, p_outbox jsonb, p_session text DEFAULT NULL)
 RETURNS TABLE (message_id bigint, inserted boolean, alert_id bigint,
     alert_ref bigint, outbox_queued int)
 LANGUAGE plpgsql
@@ -21,7 +21,8 @@ DECLARE
 BEGIN
 	SELECT m.message_id, m.inserted INTO message_id, inserted
 	FROM farol_ingest_message(p_modem, p_sender, p_text, p_smsc_time,
-	    p_received_at, p_parts, p_concat_ref, p_kind, p_parts_expected) m;
+	    p_received_at, p_parts, p_concat_ref, p_kind, p_parts_expected,
+	    p_session) m;
 	outbox_queued := 0;
 	IF NOT inserted THEN
 		SELECT a.id, a.ref INTO alert_id, alert_ref FROM alert a
@@ -72,11 +73,11 @@ $$;
 -- the spool replay sends up to 64 at a time. p is an array of objects
 -- with the parameters of farol_ingest_report (modem, sender, text,
 -- smsc_time, received_at as epoch seconds, parts, concat_ref, kind,
--- parts_expected, alert, outbox) or, with "command", of
+-- parts_expected, session (USSD only), alert, outbox) or, with "command", of
 -- farol_ingest_command (command, ref, note). One row per element, i from
 -- 0, in order. All or nothing: an error fails the whole batch (farold
 -- then stores its messages one by one).
--- The nine fields of the message, which a report and a command share,
+-- The ten fields of the message, which a report and a command share,
 -- are read by one jsonb_to_record.
 CREATE OR REPLACE FUNCTION farol_ingest_many(p jsonb)
 RETURNS TABLE (i int, message_id bigint, inserted boolean, result text,
@@ -97,18 +98,19 @@ BEGIN
 		    NULLIF(x.smsc_time, '')::timestamptz AS smsc_time,
 		    to_timestamp(x.received_at) AS received_at, x.parts,
 		    NULLIF(x.concat_ref, -1) AS concat_ref, x.kind,
-		    x.parts_expected
+		    x.parts_expected, x.session
 		INTO m
 		FROM jsonb_to_record(e) AS x(modem text, sender text,
 		    text text, smsc_time text,
 		    received_at double precision, parts int, concat_ref int,
-		    kind text, parts_expected int);
+		    kind text, parts_expected int, session text);
 		i := k;
 		IF e ? 'command' THEN
 			SELECT * INTO c FROM farol_ingest_command(m.modem,
 			    m.sender, m.text, m.smsc_time, m.received_at,
 			    m.parts, m.concat_ref, m.kind, m.parts_expected,
-			    e->>'command', (e->>'ref')::bigint, e->>'note');
+			    e->>'command', (e->>'ref')::bigint, e->>'note',
+			    m.session);
 			message_id := c.message_id;
 			inserted := c.inserted;
 			result := c.result;
@@ -125,7 +127,7 @@ BEGIN
 			    m.parts, m.concat_ref, m.kind, m.parts_expected,
 			    CASE WHEN jsonb_typeof(e->'alert') = 'object'
 				THEN e->'alert' END,
-			    e->'outbox');
+			    e->'outbox', m.session);
 			message_id := r.message_id;
 			inserted := r.inserted;
 			result := NULL;

@@ -5,20 +5,24 @@
 -- The deduplication key of an inbound message: the SHA-256 (hex) of
 --   "v1|kind|sender|time|concat_ref|parts|sha256(text)"
 -- where time is the SMSC timestamp in UTC ("s:YYYY-MM-DDTHH:MM:SS.USZ"),
--- or, for a message without one (USSD), the time the gateway first
--- received it ("r:..."), and a missing concat_ref is empty. Formatting
+-- or, for a USSD message, the operator's session id ("u:" and the id: a
+-- step the operator sends again is the same message), or else the time
+-- the gateway first received it ("r:..."), and a missing concat_ref is
+-- empty. Formatting
 -- with to_char in UTC keeps the key the same whatever the session's
 -- TimeZone or DateStyle. Re-reading the same SMS from the SIM gives the
 -- same key; the modem it arrived on is deliberately not part of it.
 CREATE OR REPLACE FUNCTION farol_message_dedupe_key(p_sender text, p_text text,
     p_smsc_time timestamptz, p_received_at timestamptz, p_parts int,
-    p_concat_ref int, p_kind text)
+    p_concat_ref int, p_kind text, p_session text DEFAULT NULL)
 RETURNS text
 LANGUAGE sql STABLE
 AS $$
 	SELECT encode(sha256(convert_to(
 	    'v1|' || p_kind || '|' || p_sender || '|' ||
-	    CASE WHEN p_smsc_time IS NOT NULL
+	    CASE WHEN p_session IS NOT NULL AND p_session <> ''
+		THEN 'u:' || p_session
+		WHEN p_smsc_time IS NOT NULL
 		THEN 's:' || to_char(p_smsc_time AT TIME ZONE 'UTC',
 		    'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 		ELSE 'r:' || to_char(p_received_at AT TIME ZONE 'UTC',
@@ -38,7 +42,8 @@ $$;
 -- key. A repeat returns the first row's id and changes nothing.
 CREATE OR REPLACE FUNCTION farol_ingest_message(p_modem text, p_sender text,
     p_text text, p_smsc_time timestamptz, p_received_at timestamptz,
-    p_parts int, p_concat_ref int, p_kind text, p_parts_expected int)
+    p_parts int, p_concat_ref int, p_kind text, p_parts_expected int,
+    p_session text DEFAULT NULL)
 RETURNS TABLE (message_id bigint, inserted boolean)
 LANGUAGE plpgsql
 AS $$
@@ -50,7 +55,7 @@ DECLARE
 	v_key		text;
 BEGIN
 	v_key := farol_message_dedupe_key(p_sender, p_text, p_smsc_time,
-	    v_received, v_parts, p_concat_ref, v_kind);
+	    v_received, v_parts, p_concat_ref, v_kind, p_session);
 	INSERT INTO message AS m (modem, sender, text, smsc_time, received_at,
 	    parts, parts_expected, concat_ref, kind, dedupe_key)
 	VALUES (p_modem, p_sender, p_text, p_smsc_time, v_received,

@@ -29,6 +29,23 @@ struct config_case {
 
 static const struct config_case cases[] = {
 	{ "minimal valid file", GATEWAY DATABASE MODEMS CODEBOOK, NULL },
+	{ "ussd endpoint", GATEWAY DATABASE MODEMS CODEBOOK
+	  "ussd = { listen = \"127.0.0.1:8090\"; allow = [ \"::1\" ]; };\n",
+	  NULL },
+	{ "ussd listen without a port", GATEWAY DATABASE MODEMS CODEBOOK
+	  "ussd = { listen = \"127.0.0.1\"; };\n",
+	  ":7: ussd.listen \"127.0.0.1\" is not \"address:port\"" },
+	{ "ussd listen on a name", GATEWAY DATABASE MODEMS CODEBOOK
+	  "ussd = { listen = \"localhost:8090\"; };\n",
+	  ":7: ussd.listen \"localhost:8090\" is not" },
+	{ "ussd allow not an address", GATEWAY DATABASE MODEMS CODEBOOK
+	  "ussd = {\n allow = [ \"10.0.0.300\" ]; };\n",
+	  ":8: ussd.allow: \"10.0.0.300\" is not a numeric" },
+	{ "ussd path", GATEWAY DATABASE MODEMS CODEBOOK
+	  "ussd = { path = \"ussd\"; };\n",
+	  ":7: ussd.path must start with \"/\"" },
+	{ "ussd max_sessions out of range", GATEWAY DATABASE MODEMS CODEBOOK
+	  "ussd = { max_sessions = 0; };\n", ":7: ussd.max_sessions" },
 	{ "syntax error: missing '='",
 	  GATEWAY "database = { conninfo \"x\"; };\n" MODEMS CODEBOOK,
 	  ":2: syntax error: syntax error" },

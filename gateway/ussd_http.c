@@ -1,0 +1,570 @@
+/*
+ * ussd_http.c: the USSD callback endpoint (see ussd_http.h, ussd.md).
+ *
+ * Each POST is checked (address, token, form), its session found or
+ * opened, and answered: a single-shot report (`7*1*1`, or a serviceCode
+ * `*384*7*1*1#`) is decided here with the decision library only to know
+ * which screen to show, then handed to the inbox, which stores it like an
+ * SMS; the screen waits for the alert number, never more than
+ * USSD_ANSWER_MS. A step the operator sends again (same sessionId and
+ * text) gets the same screen and hands nothing over again; the
+ * deduplication key holds the session too (db/functions/message.sql).
+ * Must never: log a phone number or a report's text; block the loop;
+ * answer later than USSD_ANSWER_MS; crash on any request.
+ */
+#include <sys/queue.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "cause.h"
+#include "decide.h"
+#include "latency.h"
+#include "log.h"
+#include "outbox_plan.h"
+#include "ussd_form.h"
+#include "ussd_http.h"
+
+#define USSD_ANSWER_MS		900	/* the latest screen; the issue: 1 s */
+#define USSD_DB_TIMEOUT_MS	600	/* then the inbox spools it */
+#define USSD_SWEEP_S		1	/* idle sessions are dropped */
+#define USSD_HTTP_BODY_MAX	65536	/* evhttp's own limit (413) */
+#define USSD_SCREEN_MAX		(4 + REPLY_MAX_BYTES)	/* "END " + reply */
+
+struct ussd_waiter {
+	struct evhttp_request *req;
+	struct ussd_waiter *next;
+};
+
+struct ussd_session {
+	struct ussd_http *u;
+	char id[USSD_SESSION_MAX + 1];
+	char text[USSD_TEXT_MAX + 1];	/* the step answered or pending */
+	char reply[REPLY_MAX_BYTES];	/* with OUTBOX_REF_STANDIN */
+	enum reply_lang lang;
+	char screen[USSD_SCREEN_MAX];	/* the answer, once known */
+	int pending;			/* waiting for the inbox */
+	struct ussd_waiter *waiters;
+	struct event *deadline;
+	long long t0_us;
+	time_t last;			/* monotonic seconds */
+	struct ussd_session *next, *prev;
+};
+
+struct ussd_http {
+	struct event_base *base;
+	struct config *const *cfgp;
+	struct inbox *inbox;
+	struct evhttp *http;
+	struct event *sweep;
+	struct ussd_session *sessions;
+	int n_sessions;
+	struct ussd_http_stats st;
+};
+
+static time_t
+ussd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void
+ussd_send(struct evhttp_request *req, int code, const char *reason,
+    const char *body)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; charset=utf-8");
+	if (b != NULL && body != NULL)
+		evbuffer_add_printf(b, "%s", body);
+	evhttp_send_reply(req, code, reason, b);
+	if (b != NULL)
+		evbuffer_free(b);
+}
+
+/* A refusal: one log line, never the phone number. */
+static void
+ussd_refuse(struct ussd_http *u, struct evhttp_request *req, int code,
+    const char *what)
+{
+	if (code == HTTP_BADREQUEST)
+		u->st.malformed++;
+	else
+		u->st.refused++;
+	log_warn("ussd: request refused (%d): %s", code, what);
+	ussd_send(req, code, code == 403 ? "Forbidden" : code == 405 ?
+	    "Method Not Allowed" : "Bad Request", NULL);
+}
+
+static void
+ussd_template(struct ussd_http *u, enum reply_lang lang, int t, char *out,
+    size_t size)
+{
+	const struct config *cfg = *u->cfgp;
+	char reply[REPLY_MAX_BYTES];
+
+	if (reply_render(&cfg->codebook, &cfg->replies, lang, t, NULL, reply,
+	    sizeof reply) < 0)
+		snprintf(reply, sizeof reply, "%s", "");
+	snprintf(out, size, "END %s", reply);
+}
+
+/* The screen is known: answer everyone waiting for it. */
+static void
+ussd_session_answer(struct ussd_session *s)
+{
+	struct ussd_waiter *w;
+
+	s->pending = 0;
+	if (s->deadline != NULL)
+		event_del(s->deadline);
+	while ((w = s->waiters) != NULL) {
+		s->waiters = w->next;
+		ussd_send(w->req, HTTP_OK, "OK", s->screen);
+		free(w);
+	}
+	log_debug("ussd: session %s answered in %lld us", s->id,
+	    latency_now_us() - s->t0_us);
+}
+
+static void
+ussd_session_free(struct ussd_session *s)
+{
+	struct ussd_http *u = s->u;
+
+	if (s->pending) {
+		inbox_cancel_notify(u->inbox, s);
+		ussd_template(u, s->lang, REPLY_USSD_PENDING, s->screen,
+		    sizeof s->screen);
+		ussd_session_answer(s);
+	}
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		u->sessions = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	u->n_sessions--;
+	if (s->deadline != NULL)
+		event_free(s->deadline);
+	free(s);
+}
+
+/* The inbox's outcome for the session's report. */
+static void
+ussd_stored_cb(const struct inbox_result *r, void *arg)
+{
+	struct ussd_session *s = arg;
+	char ref[24], *p, screen[USSD_SCREEN_MAX];
+	size_t n = sizeof OUTBOX_REF_STANDIN - 1;
+
+	switch (r->outcome) {
+	case INBOX_STORED:
+		snprintf(ref, sizeof ref, "%lld", r->alert_ref);
+		snprintf(screen, sizeof screen, "END %s", s->reply);
+		while ((p = strstr(screen, OUTBOX_REF_STANDIN)) != NULL) {
+			memmove(p + strlen(ref), p + n, strlen(p + n) + 1);
+			memcpy(p, ref, strlen(ref));
+		}
+		snprintf(s->screen, sizeof s->screen, "%s", screen);
+		log_info("ussd: session %s: alert %lld stored", s->id,
+		    r->alert_ref);
+		break;
+	case INBOX_SPOOLED:
+		ussd_template(s->u, s->lang, REPLY_USSD_SPOOLED, s->screen,
+		    sizeof s->screen);
+		log_info("ussd: session %s: report spooled (the database is "
+		    "unavailable)", s->id);
+		break;
+	default:
+		ussd_template(s->u, s->lang, REPLY_USSD_BUSY, s->screen,
+		    sizeof s->screen);
+		break;
+	}
+	ussd_session_answer(s);
+}
+
+/* USSD_ANSWER_MS passed: the report is with the inbox, the screen says
+ * the number is not known yet. */
+static void
+ussd_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ussd_session *s = arg;
+
+	if (!s->pending)
+		return;
+	inbox_cancel_notify(s->u->inbox, s);
+	ussd_template(s->u, s->lang, REPLY_USSD_PENDING, s->screen,
+	    sizeof s->screen);
+	log_warn("ussd: session %s: no outcome within %d ms; answered "
+	    "without the alert number", s->id, USSD_ANSWER_MS);
+	ussd_session_answer(s);
+}
+
+static struct ussd_session *
+ussd_session_find(struct ussd_http *u, const char *id)
+{
+	struct ussd_session *s;
+
+	for (s = u->sessions; s != NULL; s = s->next)
+		if (strcmp(s->id, id) == 0)
+			return s;
+	return NULL;
+}
+
+static void
+ussd_sweep(struct ussd_http *u, time_t now)
+{
+	const int timeout = (*u->cfgp)->ussd.session_timeout_s;
+	struct ussd_session *s, *next;
+
+	for (s = u->sessions; s != NULL; s = next) {
+		next = s->next;
+		if (!s->pending && now - s->last >= timeout) {
+			log_debug("ussd: session %s timed out", s->id);
+			ussd_session_free(s);
+		}
+	}
+}
+
+static void
+ussd_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	ussd_sweep(arg, ussd_now());
+}
+
+static struct ussd_session *
+ussd_session_open(struct ussd_http *u, const char *id)
+{
+	struct ussd_session *s;
+
+	if (u->n_sessions >= (*u->cfgp)->ussd.max_sessions)
+		ussd_sweep(u, ussd_now());
+	if (u->n_sessions >= (*u->cfgp)->ussd.max_sessions ||
+	    (s = calloc(1, sizeof *s)) == NULL)
+		return NULL;
+	if ((s->deadline = evtimer_new(u->base, ussd_deadline_cb, s)) ==
+	    NULL) {
+		free(s);
+		return NULL;
+	}
+	s->u = u;
+	snprintf(s->id, sizeof s->id, "%s", id);
+	s->next = u->sessions;
+	if (u->sessions != NULL)
+		u->sessions->prev = s;
+	u->sessions = s;
+	u->n_sessions++;
+	return s;
+}
+
+/* The report string of a step: text, else the serviceCode dialled; a
+ * text without '*' is one answer, read with the service code. */
+static void
+ussd_report_string(const struct config *cfg, const struct ussd_form *f,
+    char *out, size_t size)
+{
+	if (f->text[0] == '\0')
+		snprintf(out, size, "%s", f->service);
+	else if (strchr(f->text, '*') != NULL)
+		snprintf(out, size, "%s", f->text);
+	else
+		snprintf(out, size, "*%s*%s#", cfg->codebook.ussd_service,
+		    f->text);
+}
+
+/* Decide the step, choose its screen, hand the report to the inbox. */
+static void
+ussd_session_step(struct ussd_http *u, struct ussd_session *s,
+    const struct ussd_form *f)
+{
+	const struct config *cfg = *u->cfgp;
+	struct decide_params p;
+	struct decision *d;
+	struct inbound_sms *sms;
+	char report[USSD_TEXT_MAX + USSD_SERVICE_MAX + 4];
+	int wait;
+
+	ussd_report_string(cfg, f, report, sizeof report);
+	snprintf(s->text, sizeof s->text, "%s", f->text);
+	s->screen[0] = '\0';
+	s->t0_us = latency_now_us();
+	if ((d = calloc(1, sizeof *d)) == NULL ||
+	    (sms = calloc(1, sizeof *sms)) == NULL ||
+	    (sms->text = strdup(report)) == NULL) {
+		if (d != NULL && sms != NULL)
+			free(sms);
+		free(d);
+		ussd_template(u, REPLY_PT, REPLY_USSD_BUSY, s->screen,
+		    sizeof s->screen);
+		return;
+	}
+	memset(&p, 0, sizeof p);
+	p.cfg = cfg;
+	p.ref = OUTBOX_REF_STANDIN;
+	p.received_at = time(NULL);
+	decide_message(&cfg->codebook, &cfg->replies, &p, f->phone, report,
+	    d);
+	s->lang = d->lang;
+	/* An unregistered or unknown sender learns nothing (a neutral
+	 * screen); an invalid report learns what to fix at once; a receipt
+	 * waits for its alert number. */
+	wait = d->has_reply && d->fp != NULL &&
+	    strstr(d->reply, OUTBOX_REF_STANDIN) != NULL;
+	if (!d->has_reply || d->fp == NULL)
+		ussd_template(u, d->lang, REPLY_USSD_THANKS, s->screen,
+		    sizeof s->screen);
+	else if (!wait)
+		snprintf(s->screen, sizeof s->screen, "END %s", d->reply);
+	else
+		snprintf(s->reply, sizeof s->reply, "%s", d->reply);
+	free(d);
+
+	snprintf(sms->modem, sizeof sms->modem, "ussd");
+	snprintf(sms->sender, sizeof sms->sender, "%s", f->phone);
+	snprintf(sms->session, sizeof sms->session, "%s", f->session);
+	sms->received_at = time(NULL);
+	sms->kind = INBOUND_USSD;
+	sms->parts = sms->parts_expected = 1;
+	sms->concat_ref = -1;
+	sms->message_ref = -1;
+	sms->read_us = s->t0_us;
+	u->st.reports++;
+	if (!wait) {
+		inbox_receive_notify(u->inbox, sms, USSD_DB_TIMEOUT_MS, NULL,
+		    NULL);
+		return;
+	}
+	s->pending = 1;
+	if (inbox_receive_notify(u->inbox, sms, USSD_DB_TIMEOUT_MS,
+	    ussd_stored_cb, s) != 0) {
+		s->pending = 0;
+		ussd_template(u, s->lang, REPLY_USSD_BUSY, s->screen,
+		    sizeof s->screen);
+		return;
+	}
+	if (s->pending) {	/* the outcome may already be known */
+		struct timeval tv = { 0, USSD_ANSWER_MS * 1000 };
+
+		evtimer_add(s->deadline, &tv);
+	}
+}
+
+static int
+ussd_address_allowed(const struct ussd_config *c, const char *peer)
+{
+	unsigned char a[16], b[16];
+	int fam, i;
+
+	if (c->n_allow == 0)
+		return 1;
+	if (peer == NULL)
+		return 0;
+	fam = strchr(peer, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(fam, peer, a) != 1)
+		return 0;
+	for (i = 0; i < c->n_allow; i++)
+		if (inet_pton(fam, c->allow[i], b) == 1 &&
+		    memcmp(a, b, fam == AF_INET ? 4 : 16) == 0)
+			return 1;
+	return 0;
+}
+
+/* Same length and bytes, in time independent of where they differ. */
+static int
+ussd_token_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char diff = la != lb;
+
+	for (i = 0; i < la; i++)
+		diff |= (unsigned char)a[i] ^ (unsigned char)b[i % (lb + 1)];
+	return diff == 0;
+}
+
+static int
+ussd_token_ok(const struct ussd_config *c, struct evhttp_request *req)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *given, *query;
+	struct evkeyvalq q;
+	int ok;
+
+	if (c->token[0] == '\0')
+		return 1;
+	given = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "X-Farol-Token");
+	if (given != NULL)
+		return ussd_token_equal(given, c->token);
+	query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	TAILQ_INIT(&q);
+	if (query == NULL || evhttp_parse_query_str(query, &q) != 0) {
+		evhttp_clear_headers(&q);
+		return 0;
+	}
+	given = evhttp_find_header(&q, "token");
+	ok = given != NULL && ussd_token_equal(given, c->token);
+	evhttp_clear_headers(&q);
+	return ok;
+}
+
+static void
+ussd_request_cb(struct evhttp_request *req, void *arg)
+{
+	struct ussd_http *u = arg;
+	const struct ussd_config *c = &(*u->cfgp)->ussd;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const char *type;
+	char *peer = NULL, *cause = NULL, body[USSD_BODY_MAX];
+	ev_uint16_t port;
+	struct ussd_session *s;
+	struct ussd_waiter *w;
+	struct ussd_form f;
+	size_t len;
+
+	u->st.requests++;
+	evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer,
+	    &port);
+	if (!ussd_address_allowed(c, peer)) {
+		ussd_refuse(u, req, 403, "address not allowed");
+		return;
+	}
+	if (!ussd_token_ok(c, req)) {
+		ussd_refuse(u, req, 403, "wrong or missing token");
+		return;
+	}
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		ussd_refuse(u, req, 405, "not a POST");
+		return;
+	}
+	type = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type");
+	if (type == NULL || strncasecmp(type,
+	    "application/x-www-form-urlencoded", 33) != 0 ||
+	    (type[33] != '\0' && type[33] != ';')) {
+		ussd_refuse(u, req, HTTP_BADREQUEST, "not a form "
+		    "(application/x-www-form-urlencoded)");
+		return;
+	}
+	if ((len = evbuffer_get_length(in)) > sizeof body) {
+		ussd_refuse(u, req, HTTP_BADREQUEST, "body too long");
+		return;
+	}
+	evbuffer_copyout(in, body, len);
+	if (ussd_form_parse(body, len, &f, &cause) != 0) {
+		ussd_refuse(u, req, HTTP_BADREQUEST, cause);
+		free(cause);
+		return;
+	}
+
+	if ((s = ussd_session_find(u, f.session)) == NULL &&
+	    (s = ussd_session_open(u, f.session)) == NULL) {
+		char screen[USSD_SCREEN_MAX];
+
+		log_warn("ussd: %d sessions open (ussd.max_sessions): a new "
+		    "one is turned away", u->n_sessions);
+		ussd_template(u, REPLY_PT, REPLY_USSD_BUSY, screen,
+		    sizeof screen);
+		ussd_send(req, HTTP_OK, "OK", screen);
+		return;
+	}
+	s->last = ussd_now();
+	/* The same step again (the operator's retry): the same screen,
+	 * nothing handed over again. */
+	if (!(strcmp(s->text, f.text) == 0 && (s->pending ||
+	    s->screen[0] != '\0')))
+		ussd_session_step(u, s, &f);
+	if (!s->pending) {
+		ussd_send(req, HTTP_OK, "OK", s->screen);
+		return;
+	}
+	if ((w = calloc(1, sizeof *w)) == NULL) {
+		ussd_send(req, HTTP_SERVUNAVAIL, "Service Unavailable", NULL);
+		return;
+	}
+	w->req = req;
+	w->next = s->waiters;
+	s->waiters = w;
+}
+
+/* Any other path. */
+static void
+ussd_other_cb(struct evhttp_request *req, void *arg)
+{
+	ussd_send(req, HTTP_NOTFOUND, "Not Found", NULL);
+}
+
+struct ussd_http *
+ussd_http_new(struct event_base *base, struct config *const *cfgp,
+    struct inbox *inbox, char **cause)
+{
+	const struct ussd_config *c = &(*cfgp)->ussd;
+	struct ussd_http *u;
+	struct timeval tv;
+
+	if ((u = calloc(1, sizeof *u)) == NULL) {
+		cause_set(cause, "out of memory");
+		return NULL;
+	}
+	u->base = base;
+	u->cfgp = cfgp;
+	u->inbox = inbox;
+	if ((u->http = evhttp_new(base)) == NULL ||
+	    (u->sweep = event_new(base, -1, EV_PERSIST, ussd_sweep_cb, u)) ==
+	    NULL) {
+		cause_set(cause, "out of memory");
+		ussd_http_free(u);
+		return NULL;
+	}
+	evhttp_set_max_body_size(u->http, USSD_HTTP_BODY_MAX);
+	evhttp_set_timeout(u->http, 10);
+	evhttp_set_allowed_methods(u->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT);
+	evhttp_set_cb(u->http, c->path, ussd_request_cb, u);
+	evhttp_set_gencb(u->http, ussd_other_cb, u);
+	if (evhttp_bind_socket(u->http, c->host, (ev_uint16_t)c->port) != 0) {
+		cause_set(cause, "cannot listen on %s (in use, or not an "
+		    "address of this machine)", c->listen);
+		ussd_http_free(u);
+		return NULL;
+	}
+	tv.tv_sec = USSD_SWEEP_S;
+	tv.tv_usec = 0;
+	evtimer_add(u->sweep, &tv);
+	log_info("ussd: listening on %s%s", c->listen, c->path);
+	return u;
+}
+
+void
+ussd_http_get_stats(const struct ussd_http *u, struct ussd_http_stats *st)
+{
+	*st = u->st;
+	st->sessions = u->n_sessions;
+}
+
+void
+ussd_http_free(struct ussd_http *u)
+{
+	if (u == NULL)
+		return;
+	while (u->sessions != NULL)
+		ussd_session_free(u->sessions);
+	if (u->sweep != NULL)
+		event_free(u->sweep);
+	if (u->http != NULL)
+		evhttp_free(u->http);
+	free(u);
+}
