@@ -31,14 +31,16 @@
 #include "latency.h"
 #include "log.h"
 #include "outbox_plan.h"
+#include "phone.h"
 #include "ussd_form.h"
 #include "ussd_http.h"
+#include "ussd_menu.h"
 
 #define USSD_ANSWER_MS		900	/* the latest screen; the issue: 1 s */
 #define USSD_DB_TIMEOUT_MS	600	/* then the inbox spools it */
 #define USSD_SWEEP_S		1	/* idle sessions are dropped */
 #define USSD_HTTP_BODY_MAX	65536	/* evhttp's own limit (413) */
-#define USSD_SCREEN_MAX		(4 + REPLY_MAX_BYTES)	/* "END " + reply */
+#define USSD_SCREEN_MAX		(USSD_SCREEN_CHARS * 3 + 1) /* >= "END " + a reply */
 
 struct ussd_waiter {
 	struct evhttp_request *req;
@@ -49,6 +51,7 @@ struct ussd_session {
 	struct ussd_http *u;
 	char id[USSD_SESSION_MAX + 1];
 	char text[USSD_TEXT_MAX + 1];	/* the step answered or pending */
+	int menu;			/* opened with an empty text */
 	char reply[REPLY_MAX_BYTES];	/* with OUTBOX_REF_STANDIN */
 	enum reply_lang lang;
 	char screen[USSD_SCREEN_MAX];	/* the answer, once known */
@@ -247,7 +250,7 @@ ussd_sweep_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static struct ussd_session *
-ussd_session_open(struct ussd_http *u, const char *id)
+ussd_session_open(struct ussd_http *u, const char *id, int menu)
 {
 	struct ussd_session *s;
 
@@ -262,6 +265,7 @@ ussd_session_open(struct ussd_http *u, const char *id)
 		return NULL;
 	}
 	s->u = u;
+	s->menu = menu;
 	snprintf(s->id, sizeof s->id, "%s", id);
 	s->next = u->sessions;
 	if (u->sessions != NULL)
@@ -286,22 +290,17 @@ ussd_report_string(const struct config *cfg, const struct ussd_form *f,
 		    f->text);
 }
 
-/* Decide the step, choose its screen, hand the report to the inbox. */
+/* Decide a whole report, choose its screen, hand it to the inbox. */
 static void
-ussd_session_step(struct ussd_http *u, struct ussd_session *s,
-    const struct ussd_form *f)
+ussd_session_report(struct ussd_http *u, struct ussd_session *s,
+    const struct ussd_form *f, const char *report)
 {
 	const struct config *cfg = *u->cfgp;
 	struct decide_params p;
 	struct decision *d;
 	struct inbound_sms *sms;
-	char report[USSD_TEXT_MAX + USSD_SERVICE_MAX + 4];
 	int wait;
 
-	ussd_report_string(cfg, f, report, sizeof report);
-	snprintf(s->text, sizeof s->text, "%s", f->text);
-	s->screen[0] = '\0';
-	s->t0_us = latency_now_us();
 	if ((d = calloc(1, sizeof *d)) == NULL ||
 	    (sms = calloc(1, sizeof *sms)) == NULL ||
 	    (sms->text = strdup(report)) == NULL) {
@@ -361,6 +360,68 @@ ussd_session_step(struct ussd_http *u, struct ussd_session *s,
 
 		evtimer_add(s->deadline, &tv);
 	}
+}
+
+/* The menu's step: a screen, or the confirmed report. */
+static void
+ussd_session_menu(struct ussd_http *u, struct ussd_session *s,
+    const struct ussd_form *f)
+{
+	const struct config *cfg = *u->cfgp;
+	const struct focal_point *fp = NULL;
+	struct ussd_menu_in in;
+	struct ussd_menu_out *out;
+	char e164[PHONE_E164_MAX];
+
+	if ((out = malloc(sizeof *out)) == NULL) {
+		ussd_template(u, REPLY_PT, REPLY_USSD_BUSY, s->screen,
+		    sizeof s->screen);
+		return;
+	}
+	if (phone_normalise(&cfg->codebook, f->phone, e164, sizeof e164,
+	    NULL) == 0 && (fp = config_find_focal(cfg, e164)) != NULL &&
+	    !fp->active)
+		fp = NULL;
+	memset(&in, 0, sizeof in);
+	in.cb = &cfg->codebook;
+	in.ov = &cfg->replies;
+	in.lang = fp != NULL ? fp->lang : REPLY_PT;
+	in.home_area = fp != NULL ? fp->area : -1;
+	s->lang = in.lang;
+	ussd_menu_run(&in, f->text, out);
+	if (out->confirmed)
+		ussd_session_report(u, s, f, out->report);
+	else
+		snprintf(s->screen, sizeof s->screen, "%s", out->screen);
+	free(out);
+}
+
+/* One step: the menu's, or a single-shot report. */
+static void
+ussd_session_step(struct ussd_http *u, struct ussd_session *s,
+    const struct ussd_form *f)
+{
+	char report[USSD_TEXT_MAX + USSD_SERVICE_MAX + 4];
+
+	snprintf(s->text, sizeof s->text, "%s", f->text);
+	s->screen[0] = '\0';
+	s->t0_us = latency_now_us();
+	if (s->menu) {
+		ussd_session_menu(u, s, f);
+		return;
+	}
+	ussd_report_string(*u->cfgp, f, report, sizeof report);
+	ussd_session_report(u, s, f, report);
+}
+
+/* The bare service code (`*384#`) with no text opens the menu. */
+static int
+ussd_opens_menu(const struct config *cfg, const struct ussd_form *f)
+{
+	char bare[USSD_SERVICE_MAX + 4];
+
+	snprintf(bare, sizeof bare, "*%s#", cfg->codebook.ussd_service);
+	return f->text[0] == '\0' && strcmp(f->service, bare) == 0;
 }
 
 static int
@@ -471,7 +532,8 @@ ussd_request_cb(struct evhttp_request *req, void *arg)
 	}
 
 	if ((s = ussd_session_find(u, f.session)) == NULL &&
-	    (s = ussd_session_open(u, f.session)) == NULL) {
+	    (s = ussd_session_open(u, f.session, ussd_opens_menu(*u->cfgp,
+	    &f))) == NULL) {
 		char screen[USSD_SCREEN_MAX];
 
 		log_warn("ussd: %d sessions open (ussd.max_sessions): a new "

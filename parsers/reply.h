@@ -28,7 +28,7 @@
 #include "reply_templates.h"
 
 #define REPLY_MAX_BYTES 512	/* a rendered reply, NUL included */
-#define REPLY_TEMPLATES_MAX 64
+#define REPLY_TEMPLATES_MAX 96
 #define REPLY_TEXT_MIN 20	/* septets {text} always gets */
 
 enum reply_lang {

@@ -97,6 +97,63 @@ X(USSD_THANKS, "ussd_thanks", \
 X(USSD_BUSY, "ussd_busy", \
   "Servico ocupado. Tente de novo dentro de momentos.", \
   "Service busy. Try again in a moment.") \
+X(USSD_MENU_TITLE, "ussd_menu_title", \
+  "Farol", \
+  "Farol") \
+X(USSD_MENU_NEW, "ussd_menu_new", \
+  "Novo alerta", \
+  "New alert") \
+X(USSD_MENU_HELP, "ussd_menu_help", \
+  "Ajuda", \
+  "Help") \
+X(USSD_HELP, "ussd_help", \
+  "Marque *{ussd}# e responda com numeros; 0 volta, 00 menu inicial. Ou de uma vez: *{ussd}*ilha*forma*urgencia#, ex: *{ussd}*2*1*1#", \
+  "Dial *{ussd}# and answer with numbers; 0 goes back, 00 to the main menu. Or at once: *{ussd}*island*form*urgency#, e.g. *{ussd}*2*1*1#") \
+X(USSD_ASK_AREA, "ussd_ask_area", \
+  "Ilha do caso:", \
+  "Island of the case:") \
+X(USSD_ASK_FORM, "ussd_ask_form", \
+  "Forma de trafico:", \
+  "Form of trafficking:") \
+X(USSD_ASK_URGENCY, "ussd_ask_urgency", \
+  "Urgencia:", \
+  "Urgency:") \
+X(USSD_U1, "ussd_u_one", \
+  "perigo imediato", \
+  "immediate danger") \
+X(USSD_U2, "ussd_u_two", \
+  "urgente", \
+  "urgent") \
+X(USSD_U3, "ussd_u_three", \
+  "so para o Observatorio", \
+  "for the Observatory only") \
+X(USSD_ASK_VICTIMS, "ussd_ask_victims", \
+  "Numero de vitimas (1 a 999):", \
+  "Number of victims (1 to 999):") \
+X(USSD_ASK_MINORS, "ussd_ask_minors", \
+  "Ha menores?", \
+  "Any minors?") \
+X(USSD_YES, "ussd_yes", \
+  "Sim", \
+  "Yes") \
+X(USSD_NO, "ussd_no", \
+  "Nao", \
+  "No") \
+X(USSD_UNKNOWN, "ussd_unknown", \
+  "Nao sei", \
+  "Not known") \
+X(USSD_CONFIRM, "ussd_confirm", \
+  "Confirma: {summary}?", \
+  "Confirm: {summary}?") \
+X(USSD_CONFIRM_KEY, "ussd_confirm_key", \
+  "Confirmar", \
+  "Confirm") \
+X(USSD_BAD_CHOICE, "ussd_bad_choice", \
+  "Opcao invalida: escolha da lista.", \
+  "Invalid choice: pick from the list.") \
+X(USSD_BAD_NUMBER, "ussd_bad_number", \
+  "Numero invalido: de 1 a 999.", \
+  "Invalid number: 1 to 999.") \
 X(ERROR_WHICH_AREA, "error_which_area", \
   "Qual ilha? O texto diz \"{token}\" mas falta o codigo da ilha. Reenvie com o codigo, ex: ALERTA {ex_area} {ex_form} U1 bar X", \
   "Which island? The text says \"{token}\" but the island code is missing. Send again with it, e.g. ALERT {ex_area} {ex_form} U1 bar X") \

@@ -124,6 +124,51 @@ test_invalid_and_unregistered(void)
 	    STRANGER, DESK_1), 1);
 }
 
+/* A whole menu session, step by step, as the phone shows it. */
+static void
+test_menu(void)
+{
+	static const char *const steps[] = { "", "1", "1*1", "1*1*1",
+	    "1*1*1*1", "1*1*1*1*2", "1*1*1*1*2*0", "1*1*1*1*2*3",
+	    "1*1*1*1*2*3*1" };
+	struct ussd_call c;
+	size_t i;
+	long ref, n;
+
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		CHECK_INT(step(&c, "m-1", "*384#", MARIA, steps[i]), 200);
+		fprintf(stderr, "menu [%s] -> %s\n", steps[i], c.body);
+		if (i + 1 < sizeof steps / sizeof steps[0])
+			CHECK(strncmp(c.body, "CON ", 4) == 0, "[%s]: %s",
+			    steps[i], c.body);
+	}
+	ref = screen_ref(c.body);
+	CHECK(ref > 0, "menu alert: %s", c.body);
+	CHECK_INT(q("SELECT count(*) FROM alert a JOIN message m ON m.id = "
+	    "a.message_id WHERE a.ref = %ld AND m.kind = 'ussd' AND "
+	    "a.area = 'SV' AND a.urgency = 1 AND a.victims = 2 AND "
+	    "a.forms = '{SX}'", ref), 1);
+	/* The last step again: the same screen, nothing new. */
+	n = q("SELECT count(*) FROM message");
+	CHECK_INT(step(&c, "m-1", "*384#", MARIA, steps[i - 1]), 200);
+	CHECK_INT(screen_ref(c.body), ref);
+	CHECK_INT(q("SELECT count(*) FROM message"), n);
+	/* A bad input re-prompts; 00 is the main menu. */
+	CHECK_INT(step(&c, "m-2", "*384#", MARIA, ""), 200);
+	CHECK_INT(step(&c, "m-2", "*384#", MARIA, "1*42"), 200);
+	CHECK(strncmp(c.body, "CON ", 4) == 0, "bad area: %s", c.body);
+	CHECK_INT(step(&c, "m-2", "*384#", MARIA, "1*42*00"), 200);
+	fprintf(stderr, "menu [1*42] then 00 -> %s\n", c.body);
+	CHECK_INT(q("SELECT count(*) FROM message"), n);
+	/* Unregistered: the same menu, a neutral end; the desk is told. */
+	CHECK_INT(step(&c, "m-3", "*384#", STRANGER, ""), 200);
+	CHECK_INT(step(&c, "m-3", "*384#", STRANGER, "1*9*2*2*1*3*1"), 200);
+	CHECK(strncmp(c.body, "END ", 4) == 0 && screen_ref(c.body) < 0,
+	    "neutral: %s", c.body);
+	CHECK_INT(wait_q(1, "SELECT count(*) FROM alert WHERE sender = '%s' "
+	    "AND area = 'BR'", STRANGER), 1);
+}
+
 static int
 raw(const char *src, const char *target, const char *type,
     const char *header, const char *body)
@@ -286,6 +331,7 @@ main(void)
 	}
 	test_single_shot();
 	test_invalid_and_unregistered();
+	test_menu();
 	test_refused();
 	test_concurrent();
 	test_database_down();
