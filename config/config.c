@@ -162,6 +162,7 @@ static const struct schema_key flood_keys[] = {
 static const struct schema_key security_keys[] = {
 	BOOL_KEY("unregistered_reply", 0),
 	{ "flood", SCHEMA_GROUP, 0, 0, 0, flood_keys, NULL },
+	{ "reply_limit", SCHEMA_GROUP, 0, 0, 0, flood_keys, NULL },
 	END_KEY,
 };
 
@@ -440,6 +441,24 @@ config_find_focal(const struct config *cfg, const char *e164)
 		if (strcmp(cfg->focal[i].phone, e164) == 0)
 			return &cfg->focal[i];
 	return NULL;
+}
+
+int
+config_is_known(const struct config *cfg, const char *e164)
+{
+	const struct focal_point *fp = config_find_focal(cfg, e164);
+
+	if (fp != NULL && fp->active)
+		return 1;
+	for (int a = 0; a < cfg->n_authorities; a++)
+		for (int i = 0; i < cfg->authorities[a].n_rungs; i++)
+			if (strcmp(cfg->authorities[a].ladder[i].number,
+			    e164) == 0)
+				return 1;
+	for (int i = 0; i < cfg->n_admins; i++)
+		if (strcmp(cfg->admins[i], e164) == 0)
+			return 1;
+	return 0;
 }
 
 static enum reply_lang
@@ -765,11 +784,13 @@ config_read_escalation(struct config *cfg, const config_setting_t *esc,
 static void
 config_read_security(struct config *cfg, const config_setting_t *sec)
 {
-	const config_setting_t *flood;
+	const config_setting_t *flood, *limit;
 
 	cfg->unregistered_reply = 0;
 	cfg->flood_max = 10;
 	cfg->flood_per_s = 600;
+	cfg->reply_max = 20;
+	cfg->reply_per_s = 3600;
 	if (sec == NULL)
 		return;
 	config_setting_lookup_bool(sec, "unregistered_reply",
@@ -777,6 +798,10 @@ config_read_security(struct config *cfg, const config_setting_t *sec)
 	if ((flood = config_setting_get_member(sec, "flood")) != NULL) {
 		cfg->flood_max = config_int(flood, "max", 10);
 		cfg->flood_per_s = config_int(flood, "per_s", 600);
+	}
+	if ((limit = config_setting_get_member(sec, "reply_limit")) != NULL) {
+		cfg->reply_max = config_int(limit, "max", 20);
+		cfg->reply_per_s = config_int(limit, "per_s", 3600);
 	}
 }
 

@@ -140,6 +140,7 @@ struct config {
 	/* security */
 	int unregistered_reply;
 	int flood_max, flood_per_s;
+	int reply_max, reply_per_s;	/* replies to one number, in per_s */
 };
 
 /* Problems found while loading; each line is "FILE:LINE: reason". */
@@ -160,6 +161,11 @@ void config_problems_clear(struct config_problems *problems);
 /* The active or inactive focal point with this E.164 number, or NULL. */
 const struct focal_point *config_find_focal(const struct config *cfg,
     const char *e164);
+
+/* An active focal point, a rung of an authority's ladder or an
+ * administrator: a number the gateway answers whatever
+ * security.unregistered_reply says. */
+int config_is_known(const struct config *cfg, const char *e164);
 
 /* Parse a log level name ("error", "warning", "info", "debug"); -1 if bad. */
 int config_parse_log_level(const char *name);

@@ -43,6 +43,10 @@ struct outbox_row {
 struct outbox_plan {
 	struct outbox_row rows[OUTBOX_PLAN_MAX];
 	int n;
+	/* security.reply_limit: a receipt or reply beyond reply_max to one
+	 * number within reply_per_s seconds is not sent (the database
+	 * counts, so the limit holds across restarts); 0: no limit. */
+	int reply_max, reply_per_s;
 };
 
 /*

@@ -343,9 +343,10 @@ test_pin_wrong_number_info_cancel(void)
 	    "'submitted'") == 1, "forwarded to pn-st");
 	check_state(ref, "forwarded");
 
-	/* OK from a number that was not notified: refused, no change. */
-	refused = send_smsf("+2389955555", "OK %ld", ref);
-	text = reply_to("+2389955555", "reply", refused);
+	/* OK from a number that was not notified (another police's duty
+	 * phone): refused, no change. */
+	refused = send_smsf(PN_SV_1, "OK %ld", ref);
+	text = reply_to(PN_SV_1, "reply", refused);
 	snprintf(want, sizeof want, "OK %ld recusado", ref);
 	CHECK(strncmp(text, want, strlen(want)) == 0, "refusal got=%s "
 	    "want=%s...", text, want);
