@@ -645,6 +645,27 @@ config_hhmm(const char *s)
 	return h * 60 + m;
 }
 
+/* "HH:MM" or "HH:MM:SS" as seconds after midnight; -1 if neither. */
+static int
+config_hhmmss(const char *s)
+{
+	size_t len = strlen(s);
+	char hhmm[6];
+	int m, ss = 0;
+
+	if (len == 8) {
+		if (s[5] != ':' || s[6] < '0' || s[6] > '5' || s[7] < '0' ||
+		    s[7] > '9')
+			return -1;
+		ss = (s[6] - '0') * 10 + (s[7] - '0');
+	} else if (len != 5)
+		return -1;
+	snprintf(hhmm, sizeof hhmm, "%.5s", s);
+	if ((m = config_hhmm(hhmm)) < 0)
+		return -1;
+	return m * 60 + ss;
+}
+
 static void
 config_read_match(struct config *cfg, struct route_rule *r,
     const config_setting_t *m, struct config_problems *problems)
@@ -762,7 +783,8 @@ config_read_escalation(struct config *cfg, const config_setting_t *esc,
 	cfg->stale_after_s = esc ? config_int(esc, "stale_after", 600) : 600;
 	if (esc != NULL && (g = config_setting_get_member(esc, "u3")) != NULL)
 		config_setting_lookup_string(g, "digest_at", &v);
-	if ((cfg->digest_at_min = config_hhmm(v)) < 0)
+	/* HH:MM, or HH:MM:SS (a test's digest a few seconds ahead). */
+	if ((cfg->digest_at_s = config_hhmmss(v)) < 0)
 		schema_problem_at(problems, config_setting_get_member(g,
 		    "digest_at"), "escalation.u3.digest_at = \"%s\" must be "
 		    "\"HH:MM\"", v);

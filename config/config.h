@@ -132,7 +132,7 @@ struct config {
 
 	/* escalation: [0] U1, [1] U2 (U3 goes to the digest only) */
 	struct escalation_policy escalation[2];
-	int digest_at_min;		/* minutes after midnight, local */
+	int digest_at_s;		/* seconds after midnight, local */
 	char admins[CONFIG_MAX_ADMINS][PHONE_E164_MAX];
 	int n_admins;
 	int stale_after_s;

@@ -92,6 +92,26 @@ void outbox_plan_command(const struct config *cfg,
 void outbox_plan_flood(const struct config *cfg, const char *sender,
     struct outbox_plan *out);
 
+/* One U3 alert of a digest, as the database has it. */
+struct outbox_digest_alert {
+	long ref;
+	const char *area;	/* its code; NULL: none */
+	const char *forms;	/* "SX+TF"; NULL: none */
+	int victims;		/* -1: not given */
+};
+
+/*
+ * The U3 digest for one duty phone (recipient, of the authority with id
+ * authority, whose language it is in): alerts[0..n) as lines, split into
+ * as many SMS as needed, numbered 1/2, 2/2 (outbox_plan_digest.c). Rows
+ * are added to out; returns how many alerts they list, from the first
+ * (fewer than n only when out is full: the caller keeps the rest for
+ * the next digest).
+ */
+int outbox_plan_digest(const struct config *cfg, const char *authority,
+    const char *recipient, const struct outbox_digest_alert *alerts, int n,
+    struct outbox_plan *out);
+
 /* The rows as elements of a JSON array (the caller opens and closes it)
  * of farol_outbox_insert; alert_id and message_id (may be NULL) are set
  * on every row when given. */
