@@ -11,13 +11,16 @@
  * Vicente, one cancelled with ANULAR, give pn-sv one digest SMS listing
  * the other two; an alert of Sal closed with FIM leaves pn-sl's digest,
  * which is in English; the next period's digest lists only that period's
- * alerts, split into SMS numbered 1/2, 2/2; every SMS the modem submitted
- * is an outbox row sent.
+ * alerts, split into SMS numbered 1/2, 2/2; a digest whose hour passed
+ * while farold was stopped goes out when it starts; every SMS the modem
+ * submitted is an outbox row sent.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "console.h"
@@ -63,10 +66,10 @@ u3(const char *from, const char *text)
 	return q("SELECT ref FROM alert WHERE message_id = %ld", m);
 }
 
-/* The digest's hour becomes s seconds from now (local time): the config
- * is edited and reloaded. */
+/* The digest's hour becomes s seconds from now (local time) in the
+ * config file. */
 static void
-digest_in(int s)
+digest_at_is(int s)
 {
 	time_t t = time(NULL) + s;
 	char want[16], from[48], to[48];
@@ -79,6 +82,13 @@ digest_in(int s)
 	CHECK(gateway_proc_edit_config(&g, from, to) == 0, "digest_at %s",
 	    want);
 	snprintf(digest_at, sizeof digest_at, "%s", want);
+}
+
+/* The same, and farold reloads it. */
+static void
+digest_in(int s)
+{
+	digest_at_is(s);
 	CHECK(console_reload(&g, NULL) == 0, "reload");
 }
 
@@ -225,6 +235,32 @@ test_next_digest_split(void)
 	    "recipient = '" PN_SL_1 "'") == 1, "pn-sl: nothing new");
 }
 
+/* The digest's hour passes while farold is stopped: the digest goes out
+ * when it is back and its database ready. */
+static void
+test_missed_digest_caught_up(void)
+{
+	long ref, before;
+	char *text;
+
+	before = q("SELECT count(*) FROM outbox WHERE purpose = 'digest'");
+	ref = u3(MARIA, "ALERTA SV SX U3 V4 antes da paragem");
+	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "SIGTERM");
+	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "exit 0");
+	digest_at_is(2);
+	sleep(3);
+	CHECK(q("SELECT count(*) FROM outbox WHERE purpose = 'digest'") ==
+	    before, "nothing sent while farold is down");
+	CHECK(gateway_proc_start(&g) == 0, "restart farold");
+	CHECK(wait_q(before + 1, "SELECT count(*) FROM outbox WHERE purpose "
+	    "= 'digest' AND state = 'submitted'") == before + 1,
+	    "the missed digest sent at start-up");
+	text = qt("SELECT text FROM outbox WHERE purpose = 'digest' ORDER BY "
+	    "id DESC LIMIT 1");
+	CHECK(lists(text, ref), "it lists %ld: %s", ref, text);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -249,7 +285,9 @@ main(void)
 	digest_in(3 * 3600);
 	test_one_digest_without_the_cancelled();
 	test_next_digest_split();
+	/* The modem's counter is this process's: before the restart. */
 	wait_sent_matches_outbox();
+	test_missed_digest_caught_up();
 	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
 	pgcluster_destroy(pg);
 	return check_status();
