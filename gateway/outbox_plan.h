@@ -54,7 +54,8 @@ struct outbox_plan {
  * ref): the receipt or reply to the sender; for an alert held for its
  * PIN the administrators' notice; for a routed U1/U2 every rung of every
  * ladder at its time and the administrators' notice when nobody answers;
- * for a U3 each authority's digest row.
+ * for a U3 each authority's `digest` row, which the database keeps as an
+ * item of that authority's next digest, not as an SMS (digest.h).
  */
 void outbox_plan_message(const struct config *cfg, const struct decision *d,
     struct outbox_plan *out);
