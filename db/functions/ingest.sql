@@ -54,18 +54,6 @@ BEGIN
 		SELECT alert_id, NULL, a.state, 'farold', a.held_reason
 		FROM alert a WHERE a.id = alert_id;
 	END IF;
-	-- A U3's rows for the digest are not SMS: each is an item of its
-	-- authority's next digest (farol_digest_queue sends them together).
-	IF alert_id IS NOT NULL AND p_outbox @> '[{"purpose": "digest"}]' THEN
-		INSERT INTO digest_item (alert_id, authority_id, recipient)
-		SELECT farol_ingest_report.alert_id, o->>'authority',
-		    o->>'recipient'
-		FROM jsonb_array_elements(p_outbox) o
-		WHERE o->>'purpose' = 'digest';
-		p_outbox := (SELECT coalesce(jsonb_agg(o), '[]')
-		    FROM jsonb_array_elements(p_outbox) o
-		    WHERE o->>'purpose' <> 'digest');
-	END IF;
 	outbox_queued := farol_outbox_insert(p_outbox, alert_id,
 	    farol_ingest_report.message_id, alert_ref);
 	-- A forward already sent while the database was down.

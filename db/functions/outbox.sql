@@ -9,7 +9,10 @@
 -- limit_max (a receipt or reply: security.reply_limit) is inserted
 -- 'cancelled' when its recipient already has limit_max receipts and
 -- replies not cancelled in the last limit_per_s seconds: the limit lives
--- here, so it holds across restarts. Returns how many were inserted.
+-- here, so it holds across restarts. A `digest` row of an alert (a U3's)
+-- is not an SMS: it becomes an item of its authority's next digest
+-- (digest_item; farol_digest_queue sends the digest, whose own rows have
+-- no alert). Returns how many outbox rows were inserted.
 CREATE OR REPLACE FUNCTION farol_outbox_insert(p jsonb, p_alert bigint,
     p_message bigint, p_ref bigint)
 RETURNS int
@@ -18,6 +21,18 @@ AS $$
 DECLARE
 	n	int;
 BEGIN
+	IF p @> '[{"purpose": "digest"}]' THEN
+		INSERT INTO digest_item (alert_id, authority_id, recipient)
+		SELECT coalesce(o.alert_id, p_alert), o.authority, o.recipient
+		FROM jsonb_to_recordset(p) AS o(alert_id bigint,
+		    authority text, recipient text, purpose text)
+		WHERE o.purpose = 'digest'
+		    AND coalesce(o.alert_id, p_alert) IS NOT NULL;
+		p := (SELECT coalesce(jsonb_agg(e), '[]')
+		    FROM jsonb_array_elements(p) e
+		    WHERE NOT (e->>'purpose' = 'digest' AND coalesce(
+			(e->>'alert_id')::bigint, p_alert) IS NOT NULL));
+	END IF;
 	-- One INSERT for the whole array (its plan is cached by plpgsql).
 	INSERT INTO outbox (alert_id, message_id, recipient, text,
 	    purpose, authority_id, rung, state, not_before, modem,
