@@ -57,12 +57,13 @@ BEGIN
 	    message_ref int, submitted_at double precision,
 	    limit_max int, limit_per_s int)
 	CROSS JOIN LATERAL (SELECT o.limit_max IS NOT NULL AND (
-		SELECT count(*) FROM outbox x
-		WHERE x.recipient = o.recipient
-		    AND x.purpose IN ('receipt', 'reply')
-		    AND x.state <> 'cancelled'
-		    AND x.created_at > now() - make_interval(
-			secs => o.limit_per_s)) >= o.limit_max AS over) l;
+		SELECT count(*) FROM (SELECT 1 FROM outbox x
+		    WHERE x.recipient = o.recipient
+			AND x.purpose IN ('receipt', 'reply')
+			AND x.state <> 'cancelled'
+			AND x.created_at > now() - make_interval(
+			    secs => o.limit_per_s)
+		    LIMIT o.limit_max) x) >= o.limit_max AS over) l;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END
