@@ -127,7 +127,8 @@ digest_done(struct digest *dg)
 }
 
 static void
-digest_queued_cb(const PGresult *res, const char *error, void *arg)
+digest_queued_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct digest *dg = arg;
 	char *cause = NULL;
@@ -135,8 +136,8 @@ digest_queued_cb(const PGresult *res, const char *error, void *arg)
 
 	if (res == NULL)
 		log_error("digest: queueing the U3 digest failed: %s (its "
-		    "alerts wait for the next run)", error ? error :
-		    "no result");
+		    "alerts wait for the next run)", error != NULL ?
+		    error->message : "no result");
 	else if (rows_one_int(res, "queued", &queued, &cause) == -1) {
 		log_error("digest: unreadable result: %s", cause);
 		free(cause);
@@ -201,7 +202,8 @@ digest_element(struct digest *dg, struct jsonw *w,
 }
 
 static void
-digest_pending_cb(const PGresult *res, const char *error, void *arg)
+digest_pending_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct digest *dg = arg;
 	struct rows_digest *rows = NULL;
@@ -213,7 +215,8 @@ digest_pending_cb(const PGresult *res, const char *error, void *arg)
 
 	if (res == NULL || rows_digest_read(res, &rows, &n, &cause) == -1) {
 		log_error("digest: reading the U3 digest's alerts failed: %s",
-		    res == NULL ? (error ? error : "no result") : cause);
+		    res == NULL ? (error != NULL ? error->message :
+		    "no result") : cause);
 		free(cause);
 		digest_done(dg);
 		return;

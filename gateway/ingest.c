@@ -33,6 +33,7 @@
 #include "jsonw.h"
 #include "latency.h"
 #include "log.h"
+#include "lookup_names.h"
 #include "outbox_plan.h"
 #include "rows.h"
 
@@ -154,7 +155,8 @@ ingest_alert_json(struct jsonw *w, const struct decision *d,
 	const struct codebook *cb = d->cb;
 
 	jsonw_object(w, "alert");
-	jsonw_str(w, "state", d->valid ? "received" : "invalid");
+	jsonw_str(w, "state", lookup_alert_state[d->valid ? ALERT_RECEIVED :
+	    ALERT_INVALID]);
 	jsonw_str(w, "focal_point", d->fp != NULL ? d->fp->id : NULL);
 	jsonw_str(w, "sender", d->from[0] != '\0' ? d->from : raw_sender);
 	jsonw_bool(w, "verified", d->fp != NULL);
@@ -196,14 +198,15 @@ ingest_message_json(struct jsonw *w, const struct inbound_sms *msg,
 }
 
 static void
-ingest_queued_cb(const PGresult *res, const char *error, void *arg)
+ingest_queued_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct ingest *ig = arg;
 
 	ig->in_flight--;
 	if (res == NULL)
 		log_error("ingest: queueing the replies of a command failed: "
-		    "%s", error ? error : "no result");
+		    "%s", error != NULL ? error->message : "no result");
 	else
 		ingest_kick(ig);
 }
@@ -332,19 +335,22 @@ struct ingest_batch {
 };
 
 static void
-ingest_batch_cb(const PGresult *res, const char *error, void *arg)
+ingest_batch_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct ingest_batch *b = arg;
 	struct ingest *ig = b->ig;
 	struct ingest_job *job, *next, *last = NULL;
 	struct rows_ingest *rows = NULL;
+	static const struct db_error unreadable = { "unreadable result", 0 },
+	    unexpected = { "unexpected result", 0 };
 	char *cause = NULL;
 	int row = 0, n = 0;
 
 	ig->batch_in_flight = 0;
 	if (res != NULL && rows_ingest_read(res, &rows, &n, &cause) == -1) {
 		log_error("ingest: unreadable result: %s", cause);
-		error = "unreadable result";
+		error = &unreadable;
 		res = NULL;
 	}
 	if (res != NULL && n == b->n) {
@@ -352,10 +358,10 @@ ingest_batch_cb(const PGresult *res, const char *error, void *arg)
 			next = job->next;
 			ingest_job_done(job, &rows[row]);
 		}
-	} else if (b->n > 1 && error != NULL && !db_error_is_transient(error)) {
+	} else if (b->n > 1 && error != NULL && !error->transient) {
 		/* One message may be at fault: each goes again alone, first. */
 		log_warn("ingest: a batch of %d messages failed (%s); storing "
-		    "them one by one", b->n, error);
+		    "them one by one", b->n, error->message);
 		for (job = b->jobs; job != NULL; job = job->next) {
 			job->alone = 1;
 			last = job;
@@ -367,8 +373,8 @@ ingest_batch_cb(const PGresult *res, const char *error, void *arg)
 	} else {
 		for (job = b->jobs; job != NULL; job = next) {
 			next = job->next;
-			job->cb(NULL, error != NULL ? error :
-			    "unexpected result", job->arg);
+			job->cb(NULL, error != NULL ? error : &unexpected,
+			    job->arg);
 			ingest_job_free(job);
 		}
 	}
@@ -419,11 +425,14 @@ ingest_flush(struct ingest *ig)
 	if (db_call_timeout(ig->db, deadline - now > 100000 ?
 	    (int)((deadline - now) / 1000) : 100, "ingest_many", 1, values,
 	    ingest_batch_cb, b) != 0) {
+		static const struct db_error unqueued = {
+			"db closed: the call could not be queued", 0
+		};
+
 		ig->batch_in_flight = 0;
 		for (job = b->jobs; job != NULL; job = last) {
 			last = job->next;
-			job->cb(NULL, "db closed: the call could not be queued",
-			    job->arg);
+			job->cb(NULL, &unqueued, job->arg);
 			ingest_job_free(job);
 		}
 		free(b);
