@@ -416,7 +416,9 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 	char *cause = NULL;
 	struct modem *m;
 
-	if (msg->kind != INBOUND_TEXT || msg->text == NULL)
+	/* A USSD report is an alert like an SMS one (gateway/ussd.md). */
+	if ((msg->kind != INBOUND_TEXT && msg->kind != INBOUND_USSD) ||
+	    msg->text == NULL)
 		return;
 	/* A flooding sender gets no forward at once (its alerts are held
 	 * for review when they reach the database). */

@@ -256,11 +256,30 @@ test_database_down(void)
 {
 	struct ussd_call c;
 
+	long sent, now = 0;
+	int t;
+
+	/* What earlier cases queued has gone out: the count below moves
+	 * only for this alert. */
+	CHECK_INT(wait_q(0, "SELECT count(*) FROM outbox WHERE state IN "
+	    "('queued', 'sending') AND not_before <= now()"), 0);
+	for (t = 0; t < 300 && console_sum(&g, "modems", "send_queue", NULL,
+	    NULL) != 0; t++)
+		usleep(100000);
+	sent = console_sum(&g, "modems", "sent", NULL, NULL);
+
 	CHECK(pgcluster_stop(pg, 1) == 0, "stop PostgreSQL");
 	CHECK_INT(step(&c, "s-down", "*384#", MARIA, "8*2*1"), 200);
 	CHECK(strncmp(c.body, "END ", 4) == 0 && screen_ref(c.body) < 0,
 	    "spooled screen: %s", c.body);
 	CHECK_INT(gateway_proc_spool_count(&g), 1);
+	/* A U1 alert is forwarded from the spool at once, as an SMS one
+	 * (Policia FG's first rung, and ICCA). */
+	for (t = 0; t < 300 && (now = console_sum(&g, "modems", "sent",
+	    NULL, NULL)) < sent + 1; t++)
+		usleep(100000);
+	CHECK(now >= sent + 1, "forwarded from the spool: sent %ld, was %ld",
+	    now, sent);
 	/* The operator's retry while it is down: nothing more spooled. */
 	CHECK_INT(step(&c, "s-down", "*384#", MARIA, "8*2*1"), 200);
 	CHECK_INT(gateway_proc_spool_count(&g), 1);
@@ -287,7 +306,10 @@ test_cap_and_timeout(void)
 	    "session_timeout = 5;") == 0 && gateway_proc_edit_config(&g,
 	    "max_sessions = 2000;", "max_sessions = 2;") == 0, "edit");
 	CHECK(console_reload(&g, NULL) == 0, "reload");
-	/* Sessions are open: a new one is turned away, nothing stored. */
+	/* Two sessions open (the menu: nothing stored): a third is turned
+	 * away, nothing stored. */
+	CHECK_INT(step(&c, "s-open-1", "*384#", MARIA, ""), 200);
+	CHECK_INT(step(&c, "s-open-2", "*384#", MARIA, ""), 200);
 	n = q("SELECT count(*) FROM message");
 	CHECK_INT(step(&c, "s-cap", "*384#", MARIA, "3*1*1"), 200);
 	CHECK(strncmp(c.body, "END ", 4) == 0 && screen_ref(c.body) < 0,
@@ -330,11 +352,11 @@ main(void)
 		return check_status();
 	}
 	test_single_shot();
+	test_database_down();
 	test_invalid_and_unregistered();
 	test_menu();
 	test_refused();
 	test_concurrent();
-	test_database_down();
 	test_cap_and_timeout();
 	CHECK(gateway_proc_alive(&g), "farold still runs");
 	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");

@@ -1,4 +1,4 @@
--- Schema v7: a USSD message's deduplication key holds the operator's
+-- Schema v9: a USSD message's deduplication key holds the operator's
 -- session id (a session replayed by the operator, same sessionId and
 -- text, is one message), so the message functions take it as a last
 -- argument, p_session. CREATE OR REPLACE cannot add an argument: the
