@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <grp.h>
 
 #include <libconfig.h>
 
@@ -27,6 +28,7 @@ static const struct schema_key gateway_keys[] = {
 	STR_KEY("name", 1, 1, 63),
 	STR_KEY("spool_dir", 1, 1, CONFIG_PATH_MAX - 1),
 	STR_KEY("admin_socket", 0, 1, 107),
+	STR_KEY("admin_group", 0, 1, 63),
 	CHOICE_KEY("log_level", 0, "error|warning|info|debug"),
 	INT_KEY("multipart_timeout", 0, 10, 86400),
 	INT_KEY("stop_deadline", 0, 1, 3600),
@@ -240,8 +242,33 @@ config_int(const config_setting_t *group, const char *name, int fallback)
 	return v;
 }
 
+/* The admin socket's group must exist here: farold would otherwise
+ * start with a console nobody but its own user can reach. */
 static void
-config_read_gateway(struct config *cfg, const config_setting_t *g)
+config_read_admin_group(struct config *cfg, const config_setting_t *g,
+    struct config_problems *problems)
+{
+	const config_setting_t *s = config_setting_get_member(g,
+	    "admin_group");
+	struct group *gr;
+
+	cfg->admin_gid = -1;
+	if (s == NULL)
+		return;
+	snprintf(cfg->admin_group, sizeof cfg->admin_group, "%s",
+	    config_setting_get_string(s));
+	if ((gr = getgrnam(cfg->admin_group)) == NULL) {
+		schema_problem(problems, cfg->path,
+		    config_setting_source_line(s), "gateway.admin_group: no "
+		    "group \"%s\" on this system", cfg->admin_group);
+		return;
+	}
+	cfg->admin_gid = (long)gr->gr_gid;
+}
+
+static void
+config_read_gateway(struct config *cfg, const config_setting_t *g,
+    struct config_problems *problems)
 {
 	char level[16];
 
@@ -253,6 +280,7 @@ config_read_gateway(struct config *cfg, const config_setting_t *g)
 	cfg->log_level = config_parse_log_level(level);
 	cfg->multipart_timeout_s = config_int(g, "multipart_timeout", 600);
 	cfg->stop_deadline_s = config_int(g, "stop_deadline", 20);
+	config_read_admin_group(cfg, g, problems);
 }
 
 static void
@@ -850,7 +878,8 @@ config_load_problems(const char *path, struct config_problems *problems)
 		goto out;
 	}
 	snprintf(cfg->path, sizeof cfg->path, "%s", path);
-	config_read_gateway(cfg, config_setting_get_member(root, "gateway"));
+	config_read_gateway(cfg, config_setting_get_member(root, "gateway"),
+	    problems);
 	config_read_database(cfg, config_setting_get_member(root, "database"));
 	config_read_modems(cfg, config_setting_get_member(root, "modems"),
 	    problems);

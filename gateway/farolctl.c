@@ -3,8 +3,9 @@
  *
  * Offline commands work on a config file with no daemon and no database:
  * `check-config` validates it, `try` shows what the gateway would make of a
- * message. Online commands (`status`, `reload`, `show`) talk to a running
- * farold through its admin socket. Each command is one function; main() only
+ * message. Online commands (`status`, `reload`, `show`, `alerts`, `alert`,
+ * `ack`, `close`, `resend`, `pause`, `resume`) talk to a running farold
+ * through its admin socket. Each command is one function; main() only
  * dispatches.
  */
 #include <errno.h>
@@ -54,7 +55,7 @@ farolctl_usage(FILE *out)
 "                        fail at once while it is not connected. Columns:\n"
 "                        modems: name connected healthy role signal network\n"
 "                          sim_used sim_total send_queue sent failed\n"
-"                          received problem\n"
+"                          received problem paused\n"
 "                        inbox: pending storing waiting stored already\n"
 "                          spooled\n"
 "                        spool: database waiting oldest_age_s replay\n"
@@ -62,6 +63,17 @@ farolctl_usage(FILE *out)
 "                        outbox: purpose state rows next_due_s\n"
 "                        alerts: ref area forms urgency minor verified state\n"
 "                          held rung forwarded waiting age_s (newest 50)\n"
+"  alerts [--json] [--area A] [--state S] [--urgency U] [--since T]\n"
+"                        the alerts that match (newest 500), as show\n"
+"                        alerts; S may be \"open\" (any state not final);\n"
+"                        T an age (2h, 30min, 3days) or a time\n"
+"                        (2026-12-01T08:00)\n"
+"  alert [--json] REF    one alert and its whole history (its events)\n"
+"  ack REF, close REF    acknowledge or close an alert on behalf of an\n"
+"                        officer; recorded in its history with your user\n"
+"  resend OUTBOX-ID      send an outgoing SMS again (a new outbox row)\n"
+"  pause MODEM, resume MODEM\n"
+"                        a paused modem takes no sends (it still receives)\n"
 "\n"
 "options:\n"
 "  -c, --config FILE     config file (default %s)\n"
@@ -292,6 +304,87 @@ usage:
 	return FAROLCTL_EXIT_USAGE;
 }
 
+/* The commands that take one word (a number or a modem's name). */
+static const char *const farolctl_one_word[] = { "alert", "ack", "close",
+    "resend", "pause", "resume" };
+
+/* A value the admin protocol carries as one word: no space, no '='. */
+static int
+farolctl_word(const char *v)
+{
+	return v[0] != '\0' && strpbrk(v, " \t\r\n=") == NULL &&
+	    strlen(v) < 64;
+}
+
+/* alerts [--json] [--area A] [--state S] [--urgency U] [--since T] */
+static int
+farolctl_alerts(int argc, char **argv)
+{
+	static const char *const keys[] = { "area", "state", "urgency",
+	    "since" };
+	char command[512], since[64];
+	size_t len;
+	int json = 0, k;
+
+	len = (size_t)snprintf(command, sizeof command, "alerts");
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = 1;
+			continue;
+		}
+		for (k = 0; k < 4; k++)
+			if (strncmp(argv[i], "--", 2) == 0 &&
+			    strcmp(argv[i] + 2, keys[k]) == 0)
+				break;
+		if (k == 4 || i + 1 >= argc)
+			goto usage;
+		/* A time may be written with a space: "2026-12-01 08:00". */
+		snprintf(since, sizeof since, "%s", argv[++i]);
+		for (char *p = since; k == 3 && *p != '\0'; p++)
+			if (*p == ' ')
+				*p = 'T';
+		if (!farolctl_word(since))
+			goto usage;
+		len += (size_t)snprintf(command + len, sizeof command - len,
+		    " %s=%s", keys[k], since);
+	}
+	if (json)
+		snprintf(command + len, sizeof command - len, " json");
+	return farolctl_admin(command);
+usage:
+	fprintf(stderr, "usage: farolctl alerts [--json] [--area A] "
+	    "[--state S] [--urgency U] [--since T]\n");
+	return FAROLCTL_EXIT_USAGE;
+}
+
+/* alert [--json] REF; ack REF; close REF; resend ID; pause MODEM;
+ * resume MODEM: one word after the command. */
+static int
+farolctl_one(int argc, char **argv)
+{
+	const char *word = NULL;
+	char command[128];
+	int json = 0, may_json = strcmp(argv[0], "alert") == 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (may_json && strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (word == NULL && farolctl_word(argv[i]))
+			word = argv[i];
+		else
+			goto usage;
+	}
+	if (word == NULL)
+		goto usage;
+	snprintf(command, sizeof command, "%s %s%s", argv[0], word,
+	    json ? " json" : "");
+	return farolctl_admin(command);
+usage:
+	fprintf(stderr, "usage: farolctl alert [--json] REF | ack REF | "
+	    "close REF | resend OUTBOX-ID | pause MODEM | resume MODEM\n");
+	return FAROLCTL_EXIT_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -335,6 +428,12 @@ main(int argc, char **argv)
 		return farolctl_try(argc, argv);
 	if (strcmp(argv[0], "show") == 0)
 		return farolctl_show(argc, argv);
+	if (strcmp(argv[0], "alerts") == 0)
+		return farolctl_alerts(argc, argv);
+	for (size_t i = 0; i < sizeof farolctl_one_word /
+	    sizeof *farolctl_one_word; i++)
+		if (strcmp(argv[0], farolctl_one_word[i]) == 0)
+			return farolctl_one(argc, argv);
 	if ((strcmp(argv[0], "status") == 0 || strcmp(argv[0], "reload") == 0)
 	    && argc == 1)
 		return farolctl_admin(argv[0]);

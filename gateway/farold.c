@@ -22,6 +22,7 @@
 #include "admin.h"
 #include "cause.h"
 #include "config.h"
+#include "console_act.h"
 #include "db.h"
 #include "farol_version.h"
 #include "inbox.h"
@@ -57,6 +58,7 @@ struct farold {
 	struct outbox *outbox;
 	struct latency latency;
 	struct show_sources show;
+	struct console_act_sources act;
 	struct modem *modems[CONFIG_MAX_MODEMS];
 	int n_modems;
 	int n_running;
@@ -207,6 +209,8 @@ farold_restart_keys(const struct config *old, const struct config *new,
 		keys[n++] = "gateway.spool_dir";
 	if (strcmp(old->admin_socket, new->admin_socket) != 0)
 		keys[n++] = "gateway.admin_socket";
+	if (strcmp(old->admin_group, new->admin_group) != 0)
+		keys[n++] = "gateway.admin_group";
 	if (old->multipart_timeout_s != new->multipart_timeout_s)
 		keys[n++] = "gateway.multipart_timeout";
 	if (old->n_modems != new->n_modems ||
@@ -406,7 +410,8 @@ farold_start(struct farold *d)
 		free(why);
 		return -1;
 	}
-	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket, &why))
+	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket,
+	    d->cfg->admin_gid, &why))
 	    == NULL) {
 		log_error("admin: %s", why ? why : "cannot listen");
 		free(why);
@@ -418,6 +423,20 @@ farold_start(struct farold *d)
 	    farold_admin_reload, d);
 	admin_add_deferred(d->admin, "show", "show modems|inbox|spool|outbox|"
 	    "alerts [json]: one table", show_run, &d->show);
+	admin_add_deferred(d->admin, "alerts", "alerts [json] [area=A] "
+	    "[state=S] [urgency=U] [since=T]", console_alerts_run, &d->show);
+	admin_add_deferred(d->admin, "alert", "alert REF [json]: the alert "
+	    "and its history", console_alert_run, &d->show);
+	admin_add_deferred(d->admin, "ack", "ack REF: acknowledge on behalf "
+	    "of an officer", console_ack_run, &d->act);
+	admin_add_deferred(d->admin, "close", "close REF: close on behalf of "
+	    "an officer", console_close_run, &d->act);
+	admin_add_deferred(d->admin, "resend", "resend OUTBOX-ID: send an "
+	    "outgoing SMS again", console_resend_run, &d->act);
+	admin_add_deferred(d->admin, "pause", "pause MODEM: it takes no "
+	    "sends", console_pause_run, &d->act);
+	admin_add_deferred(d->admin, "resume", "resume MODEM",
+	    console_resume_run, &d->act);
 
 	settings.conninfo = d->cfg->conninfo;
 	settings.connect_timeout_ms = d->cfg->connect_timeout_s * 1000;
@@ -437,6 +456,8 @@ farold_start(struct farold *d)
 	registry_prepare(d->db);
 	outbox_prepare(d->db);
 	show_prepare(d->db);
+	console_alerts_prepare(d->db);
+	console_act_prepare(d->db);
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
 		    spool_count(d->spool));
@@ -452,6 +473,8 @@ farold_start(struct farold *d)
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems };
+	d->act = (struct console_act_sources){ d->db, d->modems,
+	    &d->n_modems, outbox_kick, d->outbox };
 	ingest_set_latency(d->ingest, &d->latency);
 	outbox_set_latency(d->outbox, &d->latency);
 	db_start(d->db);
