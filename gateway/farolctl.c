@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -20,6 +21,7 @@
 
 #include "config.h"
 #include "farol_version.h"
+#include "routes.h"
 #include "try.h"
 
 enum farolctl_exit {
@@ -44,6 +46,12 @@ farolctl_usage(FILE *out)
 "                        SMS body, or a USSD string such as *384*7*1*1#):\n"
 "                        the parsed report or the error, and the reply;\n"
 "                        offline, no daemon or database needed\n"
+"  routes [--area A] [--at HH:MM] [--day sun..sat] [--check-config]\n"
+"                        the config's whole routing table: per area,\n"
+"                        urgency, minor flag and form, for each time window\n"
+"                        the rules name, who is told at once and at each\n"
+"                        rung; --check-config warns (FILE:LINE) about gaps\n"
+"                        and exits 1 if there are any; offline\n"
 "  status                show the running gateway's state\n"
 "  reload                make the running gateway reload its config file;\n"
 "                        a file with problems is refused and they are shown\n"
@@ -200,6 +208,83 @@ farolctl_try(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: farolctl try [--config FILE] [--from NUMBER] "
 	    "[--json] [--lang pt|en] TEXT...\n");
+	return FAROLCTL_EXIT_USAGE;
+}
+
+/* routes [--area A] [--at HH:MM] [--day D] [--check-config] */
+static int
+farolctl_routes(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "area", required_argument, NULL, 'a' },
+		{ "at", required_argument, NULL, 't' },
+		{ "day", required_argument, NULL, 'd' },
+		{ "check-config", no_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const days[] = { "sun", "mon", "tue", "wed", "thu",
+	    "fri", "sat" };
+	struct routes_filter f = { -1, -1, -1 };
+	const char *area = NULL;
+	struct config *cfg;
+	int ch, check = 0, h, m, rc;
+	char end;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			area = optarg;
+			break;
+		case 't':
+			if (sscanf(optarg, "%d:%d%c", &h, &m, &end) != 2 ||
+			    h < 0 || h > 23 || m < 0 || m > 59)
+				goto usage;
+			f.at_min = h * 60 + m;
+			break;
+		case 'd':
+			for (f.day = 0; f.day < 7; f.day++)
+				if (strncasecmp(optarg, days[f.day], 3) == 0)
+					break;
+			if (f.day == 7)
+				goto usage;
+			break;
+		case 'k':
+			check = 1;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	if ((cfg = farolctl_load(farolctl_config)) == NULL)
+		return FAROLCTL_EXIT_FAIL;
+	if (area != NULL) {
+		for (f.area = 0; f.area < cfg->codebook.n_areas; f.area++)
+			if (strcasecmp(cfg->codebook.areas[f.area].code,
+			    area) == 0)
+				break;
+		if (f.area == cfg->codebook.n_areas) {
+			fprintf(stderr, "farolctl: no area %s in %s\n", area,
+			    farolctl_config);
+			config_free(cfg);
+			return FAROLCTL_EXIT_FAIL;
+		}
+	}
+	if (check)
+		rc = routes_check(cfg, stdout) > 0 ? FAROLCTL_EXIT_FAIL :
+		    FAROLCTL_EXIT_OK;
+	else
+		rc = routes_print(cfg, &f, stdout) == 0 ? FAROLCTL_EXIT_OK :
+		    FAROLCTL_EXIT_FAIL;
+	if (check && rc == FAROLCTL_EXIT_OK)
+		printf("ok\n");
+	config_free(cfg);
+	return fflush(stdout) == 0 ? rc : FAROLCTL_EXIT_FAIL;
+usage:
+	fprintf(stderr, "usage: farolctl routes [--area A] [--at HH:MM] "
+	    "[--day sun..sat] [--check-config]\n");
 	return FAROLCTL_EXIT_USAGE;
 }
 
@@ -426,6 +511,8 @@ main(int argc, char **argv)
 		return farolctl_check_config(argc, argv);
 	if (strcmp(argv[0], "try") == 0)
 		return farolctl_try(argc, argv);
+	if (strcmp(argv[0], "routes") == 0)
+		return farolctl_routes(argc, argv);
 	if (strcmp(argv[0], "show") == 0)
 		return farolctl_show(argc, argv);
 	if (strcmp(argv[0], "alerts") == 0)
