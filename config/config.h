@@ -115,6 +115,7 @@ struct config {
 	/* database */
 	char conninfo[1024];
 	int connect_timeout_s;
+	int migrate;		/* 0: the runtime role; the owner migrates */
 
 	struct modem_config modems[CONFIG_MAX_MODEMS];
 	int n_modems;

@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "farol_version.h"
+#include "db_init.h"
 #include "routes.h"
 #include "try.h"
 
@@ -52,6 +53,13 @@ farolctl_usage(FILE *out)
 "                        the rules name, who is told at once and at each\n"
 "                        rung; --check-config warns (FILE:LINE) about gaps\n"
 "                        and exits 1 if there are any; offline\n"
+"  db init [--conninfo CONNINFO]\n"
+"                        as a PostgreSQL superuser (default: the config's\n"
+"                        conninfo): create the roles farol_owner (owns the\n"
+"                        schema, applies the migrations), farol_daemon\n"
+"                        (farold: reads the tables, executes the functions)\n"
+"                        and farol_observatory (reads alert_report only);\n"
+"                        run it again after an upgrade\n"
 "  status                show the running gateway's state\n"
 "  reload                make the running gateway reload its config file;\n"
 "                        a file with problems is refused and they are shown\n"
@@ -208,6 +216,37 @@ farolctl_try(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: farolctl try [--config FILE] [--from NUMBER] "
 	    "[--json] [--lang pt|en] TEXT...\n");
+	return FAROLCTL_EXIT_USAGE;
+}
+
+/* db init [--conninfo CONNINFO] */
+static int
+farolctl_db(int argc, char **argv)
+{
+	const char *conninfo = NULL;
+	struct config *cfg = NULL;
+	char *cause = NULL;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "init") != 0)
+		goto usage;
+	if (argc == 4 && strcmp(argv[2], "--conninfo") == 0)
+		conninfo = argv[3];
+	else if (argc != 2)
+		goto usage;
+	if (conninfo == NULL) {
+		if ((cfg = farolctl_load(farolctl_config)) == NULL)
+			return FAROLCTL_EXIT_FAIL;
+		conninfo = cfg->conninfo;
+	}
+	rc = db_init_run(conninfo, stdout, &cause);
+	if (rc != 0)
+		fprintf(stderr, "farolctl: db init: %s\n", cause);
+	free(cause);
+	config_free(cfg);
+	return rc == 0 ? FAROLCTL_EXIT_OK : FAROLCTL_EXIT_FAIL;
+usage:
+	fprintf(stderr, "usage: farolctl db init [--conninfo CONNINFO]\n");
 	return FAROLCTL_EXIT_USAGE;
 }
 
@@ -513,6 +552,8 @@ main(int argc, char **argv)
 		return farolctl_try(argc, argv);
 	if (strcmp(argv[0], "routes") == 0)
 		return farolctl_routes(argc, argv);
+	if (strcmp(argv[0], "db") == 0)
+		return farolctl_db(argc, argv);
 	if (strcmp(argv[0], "show") == 0)
 		return farolctl_show(argc, argv);
 	if (strcmp(argv[0], "alerts") == 0)

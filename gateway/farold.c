@@ -190,7 +190,7 @@ farold_stop_cb(evutil_socket_t sig, short what, void *arg)
 	inbox_drain(d->inbox, farold_inbox_drained, d);
 }
 
-#define FAROLD_MAX_RESTART_KEYS 8
+#define FAROLD_MAX_RESTART_KEYS 10
 
 /* The settings that changed but only take effect at the next restart
  * (read once at start-up); each is logged, and farolctl reload lists them.
@@ -203,6 +203,8 @@ farold_restart_keys(const struct config *old, const struct config *new,
 
 	if (strcmp(old->conninfo, new->conninfo) != 0)
 		keys[n++] = "database.conninfo";
+	if (old->migrate != new->migrate)
+		keys[n++] = "database.migrate";
 	if (old->connect_timeout_s != new->connect_timeout_s)
 		keys[n++] = "database.connect_timeout";
 	if (strcmp(old->spool_dir, new->spool_dir) != 0)
@@ -440,6 +442,7 @@ farold_start(struct farold *d)
 
 	settings.conninfo = d->cfg->conninfo;
 	settings.connect_timeout_ms = d->cfg->connect_timeout_s * 1000;
+	settings.check_schema_only = !d->cfg->migrate;
 	settings.backoff_min_ms = 250;
 	/* Short: the spool must drain soon after the database returns. */
 	settings.backoff_max_ms = 2000;
