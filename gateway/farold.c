@@ -24,6 +24,7 @@
 #include "config.h"
 #include "console_act.h"
 #include "db.h"
+#include "digest.h"
 #include "farol_version.h"
 #include "inbox.h"
 #include "latency.h"
@@ -56,6 +57,7 @@ struct farold {
 	struct replay *replay;
 	struct ingest *ingest;
 	struct outbox *outbox;
+	struct digest *digest;	/* the janitor's U3 digest job */
 	struct latency latency;
 	struct show_sources show;
 	struct console_act_sources act;
@@ -257,6 +259,7 @@ farold_reload(struct farold *d, char **cause, const char **keys,
 	log_set_level(d->debug ? LOG_LEVEL_DEBUG : cfg->log_level);
 	if (db_is_ready(d->db))
 		registry_sync(d->db, d->cfg);
+	digest_schedule(d->digest);	/* digest_at may have changed */
 	log_info("config: reloaded %s", d->config_path);
 	return 0;
 }
@@ -339,6 +342,7 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 		registry_sync(d->db, d->cfg);
 		replay_kick(d->replay);
 		outbox_db_ready(d->outbox);
+		digest_db_ready(d->digest);
 	} else if (reason != NULL) {
 		log_warn("db: %s", reason);
 	}
@@ -458,6 +462,7 @@ farold_start(struct farold *d)
 	ingest_prepare(d->db);
 	registry_prepare(d->db);
 	outbox_prepare(d->db);
+	digest_prepare(d->db);
 	show_prepare(d->db);
 	console_alerts_prepare(d->db);
 	console_act_prepare(d->db);
@@ -471,8 +476,11 @@ farold_start(struct farold *d)
 	    (d->replay = replay_new(d->base, d->db, d->ingest, d->spool))
 	    == NULL ||
 	    (d->inbox = inbox_new(d->base, d->db, d->ingest, d->spool,
-	    d->replay)) == NULL)
+	    d->replay)) == NULL ||
+	    (d->digest = digest_new(d->base, d->db, &d->cfg, outbox_kick,
+	    d->outbox)) == NULL)
 		return -1;
+	digest_schedule(d->digest);
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems };
@@ -528,6 +536,7 @@ farold_cleanup(struct farold *d)
 		replay_drain(d->replay, NULL, NULL);
 	if (d->outbox != NULL)
 		outbox_drain(d->outbox, NULL, NULL);
+	digest_stop(d->digest);
 	if (d->db != NULL) {
 		db_free(d->db);
 		event_base_dispatch(d->base);
@@ -535,6 +544,7 @@ farold_cleanup(struct farold *d)
 	inbox_free(d->inbox);
 	replay_free(d->replay);
 	outbox_free(d->outbox);
+	digest_free(d->digest);
 	ingest_free(d->ingest);
 	spool_close(d->spool);
 	if (d->base != NULL)

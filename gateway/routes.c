@@ -124,8 +124,8 @@ routes_plan_text(const struct config *cfg, const struct route_plan *p)
 	if (p->n_authorities == 0)
 		fprintf(s, "NOBODY");
 	else if (p->digest_only) {
-		fprintf(s, "digest at %02d:%02d:", cfg->digest_at_min / 60,
-		    cfg->digest_at_min % 60);
+		fprintf(s, "digest at %02d:%02d:", cfg->digest_at_s / 3600,
+		    cfg->digest_at_s % 3600 / 60);
 		for (int i = 0; i < p->n_authorities; i++)
 			fprintf(s, " %s", cfg->authorities[p->authorities[i]].id);
 	}
