@@ -12,7 +12,8 @@
  * 400; 200 concurrent sessions, each sent twice, make 200 alerts; with
  * PostgreSQL stopped the report is spooled, the screen says so, and it is
  * stored once when the database is back; the session cap turns a new
- * session away until idle sessions time out.
+ * session away until idle sessions time out; the log holds no phone
+ * number and no token.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -359,6 +360,11 @@ main(void)
 	test_concurrent();
 	test_cap_and_timeout();
 	CHECK(gateway_proc_alive(&g), "farold still runs");
+	/* Reading the log is the behaviour here (as test_log_private): no
+	 * phone number, no token, in any line the endpoint wrote. */
+	CHECK_INT(gateway_proc_log_count(&g, "9912345"), 0);
+	CHECK_INT(gateway_proc_log_count(&g, "9900000"), 0);
+	CHECK_INT(gateway_proc_log_count(&g, TOKEN), 0);
 	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
 	pgcluster_destroy(pg);
 	return check_status();
