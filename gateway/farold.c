@@ -24,6 +24,7 @@
 #include "config.h"
 #include "db.h"
 #include "farol_version.h"
+#include "http.h"
 #include "inbox.h"
 #include "latency.h"
 #include "log.h"
@@ -50,6 +51,7 @@ struct farold {
 	int debug;
 	struct db *db;
 	struct admin *admin;
+	struct http *http;	/* NULL when http.listen is "" */
 	struct inbox *inbox;
 	struct spool *spool;
 	struct replay *replay;
@@ -207,6 +209,8 @@ farold_restart_keys(const struct config *old, const struct config *new,
 		keys[n++] = "gateway.spool_dir";
 	if (strcmp(old->admin_socket, new->admin_socket) != 0)
 		keys[n++] = "gateway.admin_socket";
+	if (strcmp(old->http_listen, new->http_listen) != 0)
+		keys[n++] = "http.listen";
 	if (old->multipart_timeout_s != new->multipart_timeout_s)
 		keys[n++] = "gateway.multipart_timeout";
 	if (old->n_modems != new->n_modems ||
@@ -437,6 +441,7 @@ farold_start(struct farold *d)
 	registry_prepare(d->db);
 	outbox_prepare(d->db);
 	show_prepare(d->db);
+	http_prepare(d->db);
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
 		    spool_count(d->spool));
@@ -452,6 +457,12 @@ farold_start(struct farold *d)
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems };
+	if (d->cfg->http_listen[0] != '\0' && (d->http = http_start(d->base,
+	    d->cfg->http_listen, &d->show, &d->cfg, &why)) == NULL) {
+		log_error("http: %s", why);
+		free(why);
+		return -1;
+	}
 	ingest_set_latency(d->ingest, &d->latency);
 	outbox_set_latency(d->outbox, &d->latency);
 	db_start(d->db);
@@ -489,6 +500,7 @@ farold_cleanup(struct farold *d)
 		modem_free(d->modems[i]);
 	}
 	admin_free(d->admin);
+	http_free(d->http);
 	if (d->ev_term != NULL) {
 		event_free(d->ev_term);
 		event_free(d->ev_int);
