@@ -53,11 +53,16 @@ static const char http_page_style[] =
 "#health{padding:.15em .7em;border-radius:1em;font-weight:600}"
 "#health.ok{background:#1f6f43}#health.bad{background:#a3262a}"
 ".updated{color:#9fb6c6;margin-left:auto}"
-"main{display:grid;grid-template-columns:minmax(0,3fr) minmax(16em,1fr);"
+"main{display:grid;grid-template-columns:minmax(0,3fr) minmax(27em,1fr);"
 "gap:1.2em;padding:1.2em}"
 "section{background:#13232f;border:1px solid #24404f;border-radius:.5em;"
 "padding:.8em}"
-".map{display:grid;grid-template-columns:repeat(6,minmax(7em,1fr));"
+".legend{font-size:.8em;color:#9fb6c6;margin:-.2em 0 .6em}"
+".legend span{display:inline-block;padding:0 .4em;margin-right:.5em;"
+"border-radius:.3em;background:#2c4a5c;color:#e8eef2}"
+".legend .u1{background:#8e1f24}.legend .u2{background:#8a5a12}"
+".legend .held{outline:2px dashed #ffd166}"
+".map{display:grid;grid-template-columns:repeat(6,minmax(8em,1fr));"
 "grid-auto-rows:minmax(6.5em,auto);gap:.6em;background:radial-gradient("
 "ellipse at 60% 40%,#173447,#0f2331)}"
 ".island{background:#20394a;border:2px solid #35586e;border-radius:40% 30% "
@@ -68,13 +73,14 @@ static const char http_page_style[] =
 ".island h3{margin:0 0 .3em;font-size:.95em;font-weight:400}"
 ".island h3 b{font-size:1.35em;margin-right:.3em}"
 ".island ul{list-style:none;margin:0;padding:0}"
-".alert{margin:.2em 0;padding:.15em .4em;border-radius:.3em;"
-"background:#2c4a5c;font-size:.85em;white-space:nowrap}"
+".alert{margin:.25em 0;padding:.2em .45em;border-radius:.3em;"
+"background:#2c4a5c;font-size:.85em}"
+".alert small{display:block;font-size:.85em;opacity:.9}"
 ".alert.u1{background:#8e1f24}.alert.u2{background:#8a5a12}"
 ".alert.held{outline:2px dashed #ffd166}"
 ".none{color:#6f8ea3;font-size:.85em}"
-"table{border-collapse:collapse;width:100%;font-size:.9em;margin-bottom:1em}"
-"th,td{text-align:left;padding:.25em .4em;border-bottom:1px solid #24404f}"
+"table{border-collapse:collapse;width:100%;font-size:.85em;margin-bottom:1em}"
+"th,td{text-align:left;padding:.25em .3em;border-bottom:1px solid #24404f}"
 "th{color:#9fb6c6;font-weight:400}"
 ".yes{color:#5fd38d}.no{color:#ff6b6e;font-weight:600}"
 ".error{background:#a3262a;padding:.4em .7em;border-radius:.3em}";
@@ -145,15 +151,16 @@ http_page_alert(struct evbuffer *out, const PGresult *res, int i,
 	http_html_escape(out, PQgetvalue(res, i, c->ref));
 	evbuffer_add_printf(out, "\" data-state=\"");
 	http_html_escape(out, PQgetvalue(res, i, c->state));
-	evbuffer_add_printf(out, "\">#");
+	evbuffer_add_printf(out, "\"><b>#");
 	http_html_escape(out, PQgetvalue(res, i, c->ref));
+	evbuffer_add_printf(out, "</b>");
 	if (!PQgetisnull(res, i, c->urgency))
 		evbuffer_add_printf(out, " U%s", urgency);
 	if (PQgetvalue(res, i, c->forms)[0] != '\0') {
 		evbuffer_add_printf(out, " ");
 		http_html_escape(out, PQgetvalue(res, i, c->forms));
 	}
-	evbuffer_add_printf(out, " · ");
+	evbuffer_add_printf(out, "<small>");
 	http_page_age(out, strtoll(PQgetvalue(res, i, c->age), NULL, 10));
 	if (held) {
 		evbuffer_add_printf(out, " · held: ");
@@ -163,7 +170,7 @@ http_page_alert(struct evbuffer *out, const PGresult *res, int i,
 	else
 		evbuffer_add_printf(out, " · rung %s",
 		    PQgetvalue(res, i, c->rung));
-	evbuffer_add_printf(out, "</li>");
+	evbuffer_add_printf(out, "</small></li>");
 }
 
 /* Whether row i is in area code ("" for an alert without a known area). */
@@ -211,10 +218,10 @@ http_page_island(struct evbuffer *out, const PGresult *res,
 		evbuffer_free(items);
 		return;
 	}
-	evbuffer_add_printf(out, "<div class=\"island %s\" data-area=\"",
-	    urgent ? "urgent" : n > 0 ? "alerting" : "quiet");
+	evbuffer_add_printf(out, "<div data-area=\"");
 	http_html_escape(out, code[0] != '\0' ? code : "?");
-	evbuffer_add_printf(out, "\" data-open=\"%d\"", n);
+	evbuffer_add_printf(out, "\" class=\"island %s\" data-open=\"%d\"",
+	    urgent ? "urgent" : n > 0 ? "alerting" : "quiet", n);
 	if (row > 0)
 		evbuffer_add_printf(out, " style=\"grid-area:%d/%d\"", row,
 		    col);
@@ -247,7 +254,10 @@ http_page_map(struct evbuffer *out, const struct http_sources *src,
 	};
 
 	evbuffer_add_printf(out, "<section id=\"alerts\"><h2>Open and held "
-	    "alerts by island</h2>");
+	    "alerts by island</h2><p class=\"legend\"><span class=\"u1\">"
+	    "U1</span><span class=\"u2\">U2</span><span>U3</span>"
+	    "<span class=\"held\">held</span> reference, urgency, forms; "
+	    "age since receipt; highest rung sent</p>");
 	if (res == NULL) {
 		evbuffer_add_printf(out, "<p class=\"error\" id=\"alerts-"
 		    "unavailable\">Alerts unavailable: ");
