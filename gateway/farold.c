@@ -30,6 +30,7 @@
 #include "log.h"
 #include "ingest.h"
 #include "modem.h"
+#include "notify.h"
 #include "outbox.h"
 #include "registry.h"
 #include "replay.h"
@@ -52,6 +53,7 @@ struct farold {
 	struct db *db;
 	struct admin *admin;
 	struct http *http;	/* NULL when http.listen is "" */
+	struct notify *notify;	/* systemd's READY=1, WATCHDOG=1 */
 	struct inbox *inbox;
 	struct spool *spool;
 	struct replay *replay;
@@ -184,6 +186,7 @@ farold_stop_cb(evutil_socket_t sig, short what, void *arg)
 	if (d->stopping)
 		return;
 	d->stopping = 1;
+	notify_send(d->notify, "STOPPING=1");
 	log_info("farold: %s received, stopping (%d message(s) in flight)",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM", inbox_in_flight(d->inbox));
 	evtimer_add(d->ev_deadline, &tv);
@@ -266,7 +269,9 @@ farold_reload_cb(evutil_socket_t sig, short what, void *arg)
 	char *cause = NULL;
 
 	log_info("config: SIGHUP received, reloading %s", d->config_path);
+	notify_send(d->notify, "RELOADING=1");
 	farold_reload(d, &cause, NULL, NULL);
+	notify_send(d->notify, "READY=1");
 	free(cause);
 }
 
@@ -331,6 +336,9 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 {
 	struct farold *d = arg;
 
+	notify_send(d->notify, state == DB_READY ? "STATUS=database ready" :
+	    state == DB_BACKOFF ? "STATUS=database unreachable; reports go "
+	    "to the spool" : "STATUS=connecting to the database");
 	if (state == DB_READY) {
 		log_info("db: ready");
 		/* Before any message: alerts refer to the registry. */
@@ -501,6 +509,7 @@ farold_cleanup(struct farold *d)
 	}
 	admin_free(d->admin);
 	http_free(d->http);
+	notify_free(d->notify);
 	if (d->ev_term != NULL) {
 		event_free(d->ev_term);
 		event_free(d->ev_int);
@@ -596,10 +605,13 @@ main(int argc, char **argv)
 	evsignal_add(d.ev_int, NULL);
 	evsignal_add(d.ev_hup, NULL);
 
+	d.notify = notify_new(d.base);
 	if (farold_start(&d) != 0) {
 		rc = FAROLD_EXIT_RUNTIME;
 	} else {
 		log_info("farold: running");
+		/* The sockets are listening and the workers started. */
+		notify_send(d.notify, "READY=1");
 		event_base_dispatch(d.base);
 	}
 	farold_cleanup(&d);
