@@ -22,6 +22,7 @@
 #include "admin.h"
 #include "cause.h"
 #include "config.h"
+#include "console_act.h"
 #include "db.h"
 #include "digest.h"
 #include "farol_version.h"
@@ -63,6 +64,7 @@ struct farold {
 	struct digest *digest;	/* the janitor's U3 digest job */
 	struct latency latency;
 	struct show_sources show;
+	struct console_act_sources act;
 	struct modem *modems[CONFIG_MAX_MODEMS];
 	int n_modems;
 	int n_running;
@@ -195,7 +197,7 @@ farold_stop_cb(evutil_socket_t sig, short what, void *arg)
 	inbox_drain(d->inbox, farold_inbox_drained, d);
 }
 
-#define FAROLD_MAX_RESTART_KEYS 8
+#define FAROLD_MAX_RESTART_KEYS 10
 
 /* The settings that changed but only take effect at the next restart
  * (read once at start-up); each is logged, and farolctl reload lists them.
@@ -208,12 +210,16 @@ farold_restart_keys(const struct config *old, const struct config *new,
 
 	if (strcmp(old->conninfo, new->conninfo) != 0)
 		keys[n++] = "database.conninfo";
+	if (old->migrate != new->migrate)
+		keys[n++] = "database.migrate";
 	if (old->connect_timeout_s != new->connect_timeout_s)
 		keys[n++] = "database.connect_timeout";
 	if (strcmp(old->spool_dir, new->spool_dir) != 0)
 		keys[n++] = "gateway.spool_dir";
 	if (strcmp(old->admin_socket, new->admin_socket) != 0)
 		keys[n++] = "gateway.admin_socket";
+	if (strcmp(old->admin_group, new->admin_group) != 0)
+		keys[n++] = "gateway.admin_group";
 	if (strcmp(old->http_listen, new->http_listen) != 0)
 		keys[n++] = "http.listen";
 	if (old->multipart_timeout_s != new->multipart_timeout_s)
@@ -422,7 +428,8 @@ farold_start(struct farold *d)
 		free(why);
 		return -1;
 	}
-	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket, &why))
+	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket,
+	    d->cfg->admin_gid, &why))
 	    == NULL) {
 		log_error("admin: %s", why ? why : "cannot listen");
 		free(why);
@@ -434,9 +441,24 @@ farold_start(struct farold *d)
 	    farold_admin_reload, d);
 	admin_add_deferred(d->admin, "show", "show modems|inbox|spool|outbox|"
 	    "alerts [json]: one table", show_run, &d->show);
+	admin_add_deferred(d->admin, "alerts", "alerts [json] [area=A] "
+	    "[state=S] [urgency=U] [since=T]", console_alerts_run, &d->show);
+	admin_add_deferred(d->admin, "alert", "alert REF [json]: the alert "
+	    "and its history", console_alert_run, &d->show);
+	admin_add_deferred(d->admin, "ack", "ack REF: acknowledge on behalf "
+	    "of an officer", console_ack_run, &d->act);
+	admin_add_deferred(d->admin, "close", "close REF: close on behalf of "
+	    "an officer", console_close_run, &d->act);
+	admin_add_deferred(d->admin, "resend", "resend OUTBOX-ID: send an "
+	    "outgoing SMS again", console_resend_run, &d->act);
+	admin_add_deferred(d->admin, "pause", "pause MODEM: it takes no "
+	    "sends", console_pause_run, &d->act);
+	admin_add_deferred(d->admin, "resume", "resume MODEM",
+	    console_resume_run, &d->act);
 
 	settings.conninfo = d->cfg->conninfo;
 	settings.connect_timeout_ms = d->cfg->connect_timeout_s * 1000;
+	settings.check_schema_only = !d->cfg->migrate;
 	settings.backoff_min_ms = 250;
 	/* Short: the spool must drain soon after the database returns. */
 	settings.backoff_max_ms = 2000;
@@ -454,6 +476,8 @@ farold_start(struct farold *d)
 	outbox_prepare(d->db);
 	digest_prepare(d->db);
 	show_prepare(d->db);
+	console_alerts_prepare(d->db);
+	console_act_prepare(d->db);
 	http_prepare(d->db);
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
@@ -473,6 +497,8 @@ farold_start(struct farold *d)
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems };
+	d->act = (struct console_act_sources){ d->db, d->modems,
+	    &d->n_modems, outbox_kick, d->outbox };
 	if (d->cfg->http_listen[0] != '\0' && (d->http = http_start(d->base,
 	    d->cfg->http_listen, &d->show, &d->cfg, &why)) == NULL) {
 		log_error("http: %s", why);
