@@ -28,6 +28,10 @@
 #include "stored.h"
 #include "ussd_client.h"
 
+/* ussd.listen as gateway_proc writes it (http.listen is another
+ * "listen", also off). */
+#define USSD_LISTEN_LINE "ussd = {\n  listen = \"\";"
+
 #define MAX_INFLIGHT 1024
 #define MARIA "+2389912345"
 
@@ -213,9 +217,10 @@ main(int argc, char **argv)
 	REQUIRE((lat = calloc((size_t)caplat, sizeof *lat)) != NULL, "mem");
 	REQUIRE((pg = pgcluster_start("bench_ussd")) != NULL, "pg");
 	port = 20000 + getpid() % 20000;
-	snprintf(listen, sizeof listen, "listen = \"127.0.0.1:%d\";", port);
+	snprintf(listen, sizeof listen, "ussd = {\n  listen = "
+	    "\"127.0.0.1:%d\";", port);
 	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
-	REQUIRE(gateway_proc_edit_config(&g, "listen = \"\";", listen) == 0 &&
+	REQUIRE(gateway_proc_edit_config(&g, USSD_LISTEN_LINE, listen) == 0 &&
 	    gateway_proc_edit_config(&g, "max_sessions = 2000;",
 	    "max_sessions = 100000;") == 0 &&
 	    GATEWAY_PROC_NO_FLOOD_LIMIT(&g) == 0, "config");

@@ -28,6 +28,10 @@
 #include "stored.h"
 #include "ussd_client.h"
 
+/* ussd.listen as gateway_proc writes it (http.listen is another
+ * "listen", also off). */
+#define USSD_LISTEN_LINE "ussd = {\n  listen = \"\";"
+
 #define WAIT_MS 30000
 #define TOKEN "s3cret-token"
 #define HDR "X-Farol-Token: " TOKEN
@@ -339,9 +343,10 @@ main(void)
 		return 1;
 	}
 	port = 20000 + getpid() % 20000;
-	snprintf(listen, sizeof listen, "listen = \"127.0.0.1:%d\";", port);
+	snprintf(listen, sizeof listen, "ussd = {\n  listen = "
+	    "\"127.0.0.1:%d\";", port);
 	CHECK(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
-	CHECK(gateway_proc_edit_config(&g, "listen = \"\";", listen) == 0 &&
+	CHECK(gateway_proc_edit_config(&g, USSD_LISTEN_LINE, listen) == 0 &&
 	    gateway_proc_edit_config(&g, "token = \"\";",
 	    "token = \"" TOKEN "\";") == 0 &&
 	    GATEWAY_PROC_NO_FLOOD_LIMIT(&g) == 0, "config");
