@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cause.h"
+#include "sendlog.h"
 #include "spool.h"
 
 #define SPOOL_MAGIC		"FAROLSPL"
@@ -862,7 +863,8 @@ spool_scan(struct spool *sp, char **cause)
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0 ||
-		    strcmp(de->d_name, SPOOL_CORRUPT) == 0)
+		    strcmp(de->d_name, SPOOL_CORRUPT) == 0 ||
+		    strcmp(de->d_name, SENDLOG_DIR) == 0)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;

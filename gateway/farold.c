@@ -30,6 +30,7 @@
 #include "outbox.h"
 #include "registry.h"
 #include "replay.h"
+#include "sendlog.h"
 #include "show.h"
 #include "spool.h"
 
@@ -52,6 +53,7 @@ struct farold {
 	struct inbox *inbox;
 	struct spool *spool;
 	struct replay *replay;
+	struct sendlog *sendlog;	/* send results not yet recorded */
 	struct ingest *ingest;
 	struct outbox *outbox;
 	struct latency latency;
@@ -362,6 +364,7 @@ farold_start(struct farold *d)
 	struct db_settings settings = { 0 };
 	const char *cause;
 	char *why = NULL;
+	int set_aside;
 
 	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket, &why))
 	    == NULL) {
@@ -404,6 +407,18 @@ farold_start(struct farold *d)
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
 		    spool_count(d->spool));
+	if ((d->sendlog = sendlog_open(d->cfg->spool_dir, &set_aside, &why))
+	    == NULL) {
+		log_error("spool: %s", why ? why : "cannot open");
+		free(why);
+		return -1;
+	}
+	if (set_aside > 0)
+		log_error("spool: %d unreadable send result file(s) renamed "
+		    "*.bad in %s/" SENDLOG_DIR, set_aside, d->cfg->spool_dir);
+	if (sendlog_count(d->sendlog) > 0)
+		log_info("spool: %d send result(s) waiting for the database",
+		    sendlog_count(d->sendlog));
 	if ((d->outbox = outbox_new(d->base, d->db, &d->cfg, d->modems,
 	    &d->n_modems)) == NULL ||
 	    (d->ingest = ingest_new(d->db, &d->cfg, outbox_kick, d->outbox))
@@ -414,6 +429,7 @@ farold_start(struct farold *d)
 	    d->replay)) == NULL)
 		return -1;
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
+	outbox_set_sendlog(d->outbox, d->sendlog);
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems };
 	ingest_set_latency(d->ingest, &d->latency);
@@ -473,6 +489,7 @@ farold_cleanup(struct farold *d)
 	replay_free(d->replay);
 	outbox_free(d->outbox);
 	ingest_free(d->ingest);
+	sendlog_close(d->sendlog);
 	spool_close(d->spool);
 	if (d->base != NULL)
 		event_base_free(d->base);

@@ -23,12 +23,14 @@
 #include "outbox.h"
 #include "outbox_plan.h"
 #include "rows.h"
+#include "sendlog.h"
 
 #define OUTBOX_TICK_MS 1000
 #define OUTBOX_WINDOW 8			/* SMS in the modems' queues */
 #define OUTBOX_CALL_TIMEOUT_MS 10000
 #define OUTBOX_RETRY_S 10		/* a failed submit waits this long */
 #define OUTBOX_MAX_ATTEMPTS 6		/* then the row is failed */
+#define OUTBOX_START_PASSES 30		/* about 30 s, then claims begin */
 #define OUTBOX_DIRECT (1ULL << 63)	/* an id not in the outbox table */
 
 /* A claimed row handed to a modem, until its result is recorded. */
@@ -54,7 +56,11 @@ struct outbox {
 	int claiming;
 	int rekick;		/* a kick came during a claim */
 	int calls;		/* result/recover calls in flight */
-	int recovered;
+	int recording;		/* of those, results being recorded */
+	int recovered;		/* the recover call was made */
+	int recover_done;	/* and it committed: claims may begin */
+	int start_passes;	/* tries to record the kept results first */
+	struct sendlog *sendlog;	/* results kept until recorded */
 	int no_modem_logged;
 	int draining;
 	void (*drained)(void *);
@@ -63,6 +69,13 @@ struct outbox {
 };
 
 static void outbox_pump(struct outbox *ob);
+static void outbox_start(struct outbox *ob);
+
+/* One result being recorded. */
+struct outbox_recording {
+	struct outbox *ob;
+	uint64_t id;
+};
 
 void
 outbox_prepare(struct db *db)
@@ -99,35 +112,121 @@ outbox_call_done_cb(const PGresult *res, const char *error, void *arg)
 
 	ob->calls--;
 	if (res == NULL)
-		log_error("outbox: recording a result failed: %s",
+		log_error("outbox: recording a delivery report failed: %s",
 		    error ? error : "no result");
 	outbox_check_drained(ob);
 }
 
-/* Record one row's outcome. retry_s < 0: failed for good. */
+static void
+outbox_recorded_cb(const PGresult *res, const char *error, void *arg)
+{
+	struct outbox_recording *rec = arg;
+	struct outbox *ob = rec->ob;
+	char *cause = NULL;
+
+	ob->calls--;
+	ob->recording--;
+	if (res == NULL)
+		log_error("outbox: recording the result of #%llu failed: %s; "
+		    "it is kept in the spool directory and recorded again "
+		    "soon", (unsigned long long)rec->id,
+		    error ? error : "no result");
+	else if (ob->sendlog != NULL &&
+	    sendlog_forget(ob->sendlog, rec->id, &cause) == -1) {
+		log_error("outbox: %s", cause);
+		free(cause);
+	}
+	free(rec);
+	if (!ob->recover_done && ob->recording == 0)
+		outbox_start(ob);
+	outbox_check_drained(ob);
+}
+
+/* Ask the database to record e. Returns -1 when the call could not be
+ * made (the result stays kept, if it was). */
+static int
+outbox_record_call(struct outbox *ob, const struct sendlog_entry *e)
+{
+	char idbuf[24], refbuf[16], retrybuf[16];
+	const char *values[6];
+	struct outbox_recording *rec;
+
+	if ((rec = calloc(1, sizeof *rec)) == NULL)
+		return -1;
+	rec->ob = ob;
+	rec->id = e->id;
+	snprintf(idbuf, sizeof idbuf, "%llu", (unsigned long long)e->id);
+	snprintf(refbuf, sizeof refbuf, "%d", e->message_ref);
+	snprintf(retrybuf, sizeof retrybuf, "%d", e->retry_s);
+	values[0] = idbuf;
+	values[1] = e->modem[0] != '\0' ? e->modem : NULL;
+	values[2] = e->ok ? "true" : "false";
+	values[3] = e->ok && e->message_ref >= 0 ? refbuf : NULL;
+	values[4] = e->ok ? NULL : e->cause;
+	values[5] = !e->ok && e->retry_s >= 0 ? retrybuf : NULL;
+	ob->calls++;
+	ob->recording++;
+	if (db_call_timeout(ob->db, OUTBOX_CALL_TIMEOUT_MS, "outbox_result",
+	    6, values, outbox_recorded_cb, rec) != 0) {
+		ob->calls--;
+		ob->recording--;
+		free(rec);
+		return -1;
+	}
+	return 0;
+}
+
+/* Record every kept result; one pass at a time. */
+static void
+outbox_record_kept(struct outbox *ob)
+{
+	int n = sendlog_count(ob->sendlog);
+	uint64_t *ids;
+
+	if (ob->recording > 0 || n == 0 || !db_is_ready(ob->db) ||
+	    (ids = calloc(n, sizeof *ids)) == NULL)
+		return;
+	log_info("outbox: recording %d send result(s) kept in the spool "
+	    "directory", n);
+	for (int i = 0; i < n; i++)
+		ids[i] = sendlog_get(ob->sendlog, i)->id;
+	for (int i = 0; i < n; i++)
+		if (outbox_record_call(ob, sendlog_find(ob->sendlog, ids[i]))
+		    == -1)
+			break;
+	free(ids);
+}
+
+/* Record one row's outcome. retry_s < 0: failed for good. The modem's
+ * answer is kept on disk first, so that neither a slow or absent
+ * database nor a crash loses it (it would be sent again). */
 static void
 outbox_record(struct outbox *ob, uint64_t id, const char *modem, int ok,
     int message_ref, const char *cause, int retry_s)
 {
-	char idbuf[24], refbuf[16], retrybuf[16];
-	const char *values[6];
+	struct sendlog_entry e;
+	char *why = NULL;
+	int kept = 0;
 
-	snprintf(idbuf, sizeof idbuf, "%llu", (unsigned long long)id);
-	snprintf(refbuf, sizeof refbuf, "%d", message_ref);
-	snprintf(retrybuf, sizeof retrybuf, "%d", retry_s);
-	values[0] = idbuf;
-	values[1] = modem != NULL && modem[0] != '\0' ? modem : NULL;
-	values[2] = ok ? "true" : "false";
-	values[3] = ok && message_ref >= 0 ? refbuf : NULL;
-	values[4] = ok ? NULL : cause;
-	values[5] = !ok && retry_s >= 0 ? retrybuf : NULL;
-	ob->calls++;
-	if (db_call_timeout(ob->db, OUTBOX_CALL_TIMEOUT_MS, "outbox_result",
-	    6, values, outbox_call_done_cb, ob) != 0) {
-		ob->calls--;
+	memset(&e, 0, sizeof e);
+	e.id = id;
+	snprintf(e.modem, sizeof e.modem, "%s", modem != NULL ? modem : "");
+	e.ok = ok;
+	e.message_ref = ok ? message_ref : -1;
+	e.retry_s = ok ? -1 : retry_s;
+	snprintf(e.cause, sizeof e.cause, "%s", !ok && cause != NULL ?
+	    cause : "");
+	if (ob->sendlog != NULL) {
+		if (sendlog_keep(ob->sendlog, &e, &why) == 0)
+			kept = 1;
+		else {
+			log_error("outbox: %s", why);
+			free(why);
+		}
+	}
+	if (outbox_record_call(ob, &e) != 0 && !kept)
 		log_error("outbox: cannot record the result of #%llu; it is "
 		    "queued again at the next start", (unsigned long long)id);
-	}
 }
 
 static struct outbox_send *
@@ -346,7 +445,8 @@ outbox_pump(struct outbox *ob)
 		ob->rekick = 1;
 		return;
 	}
-	if (ob->draining || room <= 0 || !db_is_ready(ob->db))
+	if (ob->draining || room <= 0 || !db_is_ready(ob->db) ||
+	    !ob->recover_done)
 		return;
 	snprintf(limit, sizeof limit, "%d", room);
 	snprintf(stale, sizeof stale, "%d", (*ob->cfgp)->stale_after_s);
@@ -363,7 +463,14 @@ outbox_pump(struct outbox *ob)
 static void
 outbox_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	outbox_pump(arg);
+	struct outbox *ob = arg;
+
+	if (!ob->recover_done) {
+		outbox_start(ob);
+		return;
+	}
+	outbox_record_kept(ob);	/* those whose recording failed */
+	outbox_pump(ob);
 }
 
 struct outbox *
@@ -475,7 +582,11 @@ outbox_recovered_cb(const PGresult *res, const char *error, void *arg)
 		ob->recovered = 0;	/* try again at the next ready */
 		log_error("outbox: recovering interrupted sends failed: %s",
 		    error ? error : "no result");
-	} else if (rows_one_int(res, "requeued", &requeued, &cause) == -1) {
+		outbox_check_drained(ob);
+		return;
+	}
+	ob->recover_done = 1;
+	if (rows_one_int(res, "requeued", &requeued, &cause) == -1) {
 		log_error("outbox: unreadable recovery: %s", cause);
 		free(cause);
 	} else if (requeued > 0)
@@ -485,20 +596,56 @@ outbox_recovered_cb(const PGresult *res, const char *error, void *arg)
 	outbox_check_drained(ob);
 }
 
+/*
+ * Once per start, before the first claim: record the results an earlier
+ * run kept (those SMS went: their rows must not be queued again), then
+ * queue again the rows still `sending' (farol_outbox_recover), whose
+ * answer no modem gave.
+ */
+static void
+outbox_start(struct outbox *ob)
+{
+	if (ob->recovered || ob->draining || !db_is_ready(ob->db))
+		return;
+	if (ob->recording > 0)
+		return;
+	if (sendlog_count(ob->sendlog) > 0 &&
+	    ob->start_passes++ < OUTBOX_START_PASSES) {
+		outbox_record_kept(ob);
+		return;
+	}
+	/* Never stop sending for good over a result the database keeps
+	 * refusing: say which rows may go twice. */
+	for (int i = 0; i < sendlog_count(ob->sendlog); i++)
+		log_error("outbox: the kept result of #%llu could not be "
+		    "recorded in %d tries; if it is still `sending' it is "
+		    "queued again and may be sent twice",
+		    (unsigned long long)sendlog_get(ob->sendlog, i)->id,
+		    OUTBOX_START_PASSES);
+	ob->recovered = 1;
+	ob->calls++;
+	if (db_call(ob->db, "outbox_recover", 0, NULL, outbox_recovered_cb,
+	    ob) != 0) {
+		ob->calls--;
+		ob->recovered = 0;
+	}
+}
+
 void
 outbox_db_ready(struct outbox *ob)
 {
-	if (!ob->recovered) {
-		ob->recovered = 1;
-		ob->calls++;
-		if (db_call(ob->db, "outbox_recover", 0, NULL,
-		    outbox_recovered_cb, ob) != 0) {
-			ob->calls--;
-			ob->recovered = 0;
-		}
+	if (!ob->recover_done) {
+		outbox_start(ob);
 		return;
 	}
+	outbox_record_kept(ob);
 	outbox_pump(ob);
+}
+
+void
+outbox_set_sendlog(struct outbox *ob, struct sendlog *sl)
+{
+	ob->sendlog = sl;
 }
 
 void

@@ -37,6 +37,12 @@ struct outbox *outbox_new(struct event_base *base, struct db *db,
 struct latency;
 void outbox_set_latency(struct outbox *ob, struct latency *l);
 
+/* Keep each modem's answer in sl (db/sendlog.h) until the database has
+ * recorded it, and record what an earlier run kept before the first
+ * claim. Set before the database is ready; NULL: not kept. */
+struct sendlog;
+void outbox_set_sendlog(struct outbox *ob, struct sendlog *sl);
+
 /* Install the outbox's callbacks on modem m (after modem_start). */
 void outbox_attach_modem(struct outbox *ob, struct modem *m);
 
@@ -53,8 +59,10 @@ void outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 /* Rows may be due now: claim soon. Cheap; void * for ingest's kick. */
 void outbox_kick(void *ob);
 
-/* The database is (again) ready: rows left "sending" by a crash are
- * queued again, once per start. */
+/* The database is (again) ready: once per start, the results kept by an
+ * earlier run are recorded and then the rows left "sending" by a crash
+ * are queued again; no claim comes before. Results whose recording
+ * failed are recorded again at every tick. */
 void outbox_db_ready(struct outbox *ob);
 
 /* Stop claiming; done() (may be NULL) runs once no claim or result call

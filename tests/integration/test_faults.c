@@ -9,7 +9,13 @@
  *     doubled, and the spool is drained within 10 s of the database's
  *     return;
  *   - farold started while PostgreSQL is down: it starts, spools, frees the
- *     SIM, and catches up when the database comes.
+ *     SIM, and catches up when the database comes;
+ *   - send results the database cannot record (it refuses them, then is
+ *     stopped and restarted; or farold is killed with SIGKILL before they
+ *     are recorded) are recorded later: each SMS went to the modem once
+ *     and its row says submitted;
+ *   - a rung sent for an alert that cannot make the move (FA001) is
+ *     recorded as sent, not sent again.
  * The random moments come from a seed printed at the start (FAROL_SEED
  * replays a run).
  */
@@ -226,6 +232,126 @@ test_start_without_database(void)
 	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
 }
 
+/* Until dropped, PostgreSQL refuses every send result (an UPDATE of a
+ * row out of `sending'), as a serialization failure would: the window
+ * between the modem's answer and its recording, held open. */
+static void
+refuse_results(int on)
+{
+	if (on)
+		pgcluster_exec(pg, "CREATE OR REPLACE FUNCTION test_refuse() "
+		    "RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE "
+		    "EXCEPTION 'test: result refused' USING ERRCODE = "
+		    "'40001'; END $$; CREATE TRIGGER test_refuse BEFORE "
+		    "UPDATE ON outbox FOR EACH ROW WHEN (OLD.state = "
+		    "'sending' AND NEW.state <> 'sending') EXECUTE FUNCTION "
+		    "test_refuse()");
+	else
+		pgcluster_exec(pg, "DROP TRIGGER IF EXISTS test_refuse ON "
+		    "outbox");
+}
+
+/* Every due row handed to the modem, none recorded. */
+static int
+all_sent_none_recorded(void *arg)
+{
+	long due = stored_q(pg, "SELECT count(*) FROM outbox WHERE "
+	    "not_before <= now()");
+
+	return due > 0 && stored_q(pg, "SELECT count(*) FROM outbox WHERE "
+	    "state = 'sending'") == due &&
+	    console_sum(arg, "modems", "sent", NULL, NULL) == due;
+}
+
+/*
+ * A result the modem gave is recorded, whatever happens between: the
+ * database refuses it, then stops (kill9 = 0: PostgreSQL restarted under
+ * the running farold) or farold is killed (kill9 = 1: a new farold
+ * records what the old one kept). Each SMS went to the modem once; no
+ * row is left `sending' to be queued again.
+ */
+static void
+test_results_kept(int kill9)
+{
+	enum { N = 4 };
+	const char *what = kill9 ? "kill -9" : "database stop";
+	struct gateway_proc g;
+	long due, sent;
+
+	stored_reset(pg);
+	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	CHECK(gateway_proc_start(&g) == 0, "start farold");
+	CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready");
+	refuse_results(1);
+	drop_reports(&g, kill9 ? "r" : "s", 0, N);
+	CHECK(test_wait_until(WAIT_MS, all_sent_none_recorded, &g) == 0,
+	    "%s: every due row handed to the modem, none recorded", what);
+	due = stored_q(pg, "SELECT count(*) FROM outbox WHERE not_before <= "
+	    "now()");
+	sent = console_sum(&g, "modems", "sent", NULL, NULL);
+	CHECK(due >= 2 * N && sent == due, "%s: sent got=%ld due=%ld", what,
+	    sent, due);
+	if (kill9) {
+		CHECK(gateway_proc_signal(&g, SIGKILL) == 0, "kill -9");
+		refuse_results(0);
+		CHECK(gateway_proc_start(&g) == 0, "start again");
+		sent = 0;	/* the new process counts from 0 */
+	} else {
+		CHECK(pgcluster_stop(pg, 1) == 0, "pg_ctl stop -m immediate");
+		CHECK(pgcluster_restart(pg) == 0, "restart PostgreSQL");
+		refuse_results(0);
+	}
+	CHECK(stored_wait_q(pg, WAIT_MS, due, "SELECT count(*) FROM outbox "
+	    "WHERE state = 'submitted' AND message_ref IS NOT NULL") == due,
+	    "%s: every row sent is recorded submitted", what);
+	/* Whatever would go again has had time to: a claim every second. */
+	pause_ms(3000);
+	CHECK(stored_q(pg, "SELECT count(*) FROM outbox WHERE state <> "
+	    "'submitted' AND not_before <= now()") == 0 &&
+	    stored_q(pg, "SELECT max(attempts) FROM outbox") == 1,
+	    "%s: no row queued or claimed again", what);
+	CHECK(console_sum(&g, "modems", "sent", NULL, NULL) == sent,
+	    "%s: modem sent got=%ld want=%ld (each SMS once)", what,
+	    console_sum(&g, "modems", "sent", NULL, NULL), sent);
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
+}
+
+/* An escalation of an alert that is (still) `received' cannot move it
+ * (FA001: received -> escalated is not a move): the SMS went, so the row
+ * is submitted, the alert's events say why it stayed, and it is not sent
+ * again. */
+static void
+test_rung_of_unmovable_alert(void)
+{
+	struct gateway_proc g;
+	long alert, rung;
+
+	stored_reset(pg);
+	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	CHECK(gateway_proc_start(&g) == 0, "start farold");
+	CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready");
+	drop_reports(&g, "u", 0, 1);
+	CHECK(stored_wait_q(pg, WAIT_MS, 1, "SELECT count(*) FROM alert WHERE "
+	    "state = 'forwarded'") == 1, "forwarded");
+	alert = stored_q(pg, "SELECT id FROM alert");
+	rung = stored_q(pg, "SELECT min(id) FROM outbox WHERE purpose = "
+	    "'escalation'");
+	REQUIRE(alert > 0 && rung > 0, "an alert with a rung to come");
+	pgcluster_exec(pg, "UPDATE alert SET state = 'received'");
+	stored_q(pg, "UPDATE outbox SET not_before = now() WHERE id = %ld "
+	    "RETURNING id", rung);
+	CHECK(stored_wait_q(pg, WAIT_MS, 1, "SELECT count(*) FROM outbox "
+	    "WHERE id = %ld AND state = 'submitted'", rung) == 1,
+	    "the rung is recorded submitted");
+	CHECK(stored_q(pg, "SELECT count(*) FROM alert_event WHERE alert_id "
+	    "= %ld AND note LIKE '%%cannot move%%'", alert) == 1,
+	    "the alert's events say it stayed");
+	pause_ms(2000);
+	CHECK(stored_q(pg, "SELECT attempts FROM outbox WHERE id = %ld",
+	    rung) == 1, "the rung is not sent again");
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
+}
+
 int
 main(void)
 {
@@ -236,6 +362,9 @@ main(void)
 	printf("faults: seed %u (FAROL_SEED=%u replays it)\n", seed, seed);
 	if ((pg = pgcluster_start("faults")) == NULL)
 		return 1;
+	test_results_kept(0);
+	test_results_kept(1);
+	test_rung_of_unmovable_alert();
 	test_start_without_database();
 	test_database_crash();
 	test_kill9_storm(seed);
