@@ -231,3 +231,27 @@ rows_one_int(const PGresult *res, const char *name, int *v, char **cause)
 	}
 	return rows_int(res, 0, c, 1, v, cause);
 }
+
+int
+rows_ll_column(const PGresult *res, const char *name, long long **v, int *n,
+    char **cause)
+{
+	int	c;
+
+	*v = NULL;
+	*n = 0;
+	if (rows_cols(res, &name, &c, 1, cause) == -1)
+		return -1;
+	if (PQntuples(res) == 0)
+		return 0;
+	if ((*v = rows_alloc(PQntuples(res), sizeof **v, cause)) == NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++)
+		if (rows_ll(res, i, c, 1, &(*v)[i], cause) == -1) {
+			free(*v);
+			*v = NULL;
+			return -1;
+		}
+	*n = PQntuples(res);
+	return 0;
+}

@@ -29,6 +29,7 @@
 #include "modem.h"
 #include "outbox.h"
 #include "registry.h"
+#include "fwdq.h"
 #include "replay.h"
 #include "sendlog.h"
 #include "show.h"
@@ -54,6 +55,7 @@ struct farold {
 	struct spool *spool;
 	struct replay *replay;
 	struct sendlog *sendlog;	/* send results not yet recorded */
+	struct fwdq *fwdq;		/* spooled alerts' forwards */
 	struct ingest *ingest;
 	struct outbox *outbox;
 	struct latency latency;
@@ -310,11 +312,11 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 
 /* The database is down: urgent alerts go out from the spool. */
 static void
-farold_spooled_cb(const struct inbound_sms *msg, void *arg)
+farold_spooled_cb(const struct inbound_sms *msg, const char *id, void *arg)
 {
 	struct farold *d = arg;
 
-	outbox_forward_spooled(d->outbox, d->cfg, msg);
+	outbox_forward_spooled(d->outbox, d->cfg, msg, id);
 }
 
 static void
@@ -419,6 +421,18 @@ farold_start(struct farold *d)
 	if (sendlog_count(d->sendlog) > 0)
 		log_info("spool: %d send result(s) waiting for the database",
 		    sendlog_count(d->sendlog));
+	if ((d->fwdq = fwdq_open(d->cfg->spool_dir, &set_aside, &why)) ==
+	    NULL) {
+		log_error("spool: %s", why ? why : "cannot open");
+		free(why);
+		return -1;
+	}
+	if (set_aside > 0)
+		log_error("spool: %d unreadable forward file(s) renamed *.bad "
+		    "in %s/" FWDQ_DIR, set_aside, d->cfg->spool_dir);
+	log_info("spool: %d alert number(s) reserved for an outage, %d "
+	    "forward(s) waiting for a modem", fwdq_refs_count(d->fwdq),
+	    fwdq_queued(d->fwdq));
 	if ((d->outbox = outbox_new(d->base, d->db, &d->cfg, d->modems,
 	    &d->n_modems)) == NULL ||
 	    (d->ingest = ingest_new(d->db, &d->cfg, outbox_kick, d->outbox))
@@ -430,6 +444,8 @@ farold_start(struct farold *d)
 		return -1;
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
 	outbox_set_sendlog(d->outbox, d->sendlog);
+	outbox_set_fwdq(d->outbox, d->fwdq);
+	replay_set_fwdq(d->replay, d->fwdq);
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems };
 	ingest_set_latency(d->ingest, &d->latency);
@@ -490,6 +506,7 @@ farold_cleanup(struct farold *d)
 	outbox_free(d->outbox);
 	ingest_free(d->ingest);
 	sendlog_close(d->sendlog);
+	fwdq_close(d->fwdq);
 	spool_close(d->spool);
 	if (d->base != NULL)
 		event_base_free(d->base);

@@ -256,6 +256,15 @@ outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
 			jsonw_int(w, "rung", r->rung);
 		}
 		jsonw_int(w, "after_s", r->after_s);
+		if (r->state != NULL) {
+			jsonw_str(w, "state", r->state);
+			if (r->modem[0] != '\0')
+				jsonw_str(w, "modem", r->modem);
+			if (r->message_ref >= 0)
+				jsonw_int(w, "message_ref", r->message_ref);
+			if (r->submitted_at > 0)
+				jsonw_int(w, "submitted_at", r->submitted_at);
+		}
 		if (alert_id != NULL && alert_id[0] != '\0')
 			jsonw_int(w, "alert_id", atoll(alert_id));
 		if (message_id != NULL && message_id[0] != '\0')
