@@ -139,8 +139,8 @@ fwdq_encode(const struct fwdq_alert *a, char **out)
 
 	if ((f = open_memstream(out, &len)) == NULL)
 		return -1;
-	fprintf(f, "farol-forwards 1\nspool %s\nref %" PRId64 "\nurgency %d\n",
-	    a->id, a->ref, a->urgency);
+	fprintf(f, "farol-forwards 1\nspool %s\nkey %016" PRIx64 "\nref %"
+	    PRId64 "\nurgency %d\n", a->id, a->key, a->ref, a->urgency);
 	for (int i = 0; i < a->n; i++) {
 		const struct fwdq_fwd *w = &a->f[i];
 
@@ -181,6 +181,8 @@ fwdq_decode(char *buf, struct fwdq_alert *a)
 		else if (sscanf(line, "spool %23s", a->id) == 1)
 			continue;
 		else if (sscanf(line, "ref %" SCNd64, &a->ref) == 1)
+			continue;
+		else if (sscanf(line, "key %" SCNx64, &a->key) == 1)
 			continue;
 		else if (sscanf(line, "urgency %d", &a->urgency) == 1)
 			continue;
@@ -521,6 +523,39 @@ fwdq_find(struct fwdq *q, const char *id)
 		return NULL;
 	i = fwdq_index(q, id, &found);
 	return found ? q->a[i] : NULL;
+}
+
+static uint64_t
+fwdq_fnv(uint64_t h, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t
+fwdq_key(const char *sender, const char *smsc_time, int parts,
+    int concat_ref, const char *text)
+{
+	char nums[32];
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	snprintf(nums, sizeof nums, "%d/%d", parts, concat_ref);
+	h = fwdq_fnv(h, sender, strlen(sender) + 1);
+	h = fwdq_fnv(h, smsc_time, strlen(smsc_time) + 1);
+	h = fwdq_fnv(h, nums, strlen(nums) + 1);
+	return fwdq_fnv(h, text, strlen(text));
+}
+
+struct fwdq_alert *
+fwdq_find_key(struct fwdq *q, uint64_t key)
+{
+	for (int i = 0; q != NULL && i < q->n; i++)
+		if (q->a[i]->key == key)
+			return q->a[i];
+	return NULL;
 }
 
 int

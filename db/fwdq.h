@@ -50,6 +50,7 @@ struct fwdq_fwd {
 /* One spooled alert's forwards. */
 struct fwdq_alert {
 	char id[SPOOL_ID_MAX];	/* of its spool file */
+	uint64_t key;		/* of its message (fwdq_key) */
 	int64_t ref;		/* its number; -1: none was left */
 	int urgency;
 	int n;
@@ -80,6 +81,13 @@ int fwdq_save(struct fwdq *q, const struct fwdq_alert *a, char **cause);
 int fwdq_count(const struct fwdq *q);
 struct fwdq_alert *fwdq_at(struct fwdq *q, int i);
 struct fwdq_alert *fwdq_find(struct fwdq *q, const char *id);
+
+/* A message's key (sender, SMSC time, parts, reference, text), and the
+ * alert queued with it: a message spooled twice (farold killed before the
+ * SIM slot was freed, then read again) is forwarded once. */
+uint64_t fwdq_key(const char *sender, const char *smsc_time, int parts,
+    int concat_ref, const char *text);
+struct fwdq_alert *fwdq_find_key(struct fwdq *q, uint64_t key);
 
 /* Forwards waiting for a modem, in all alerts. */
 int fwdq_queued(const struct fwdq *q);

@@ -4,7 +4,8 @@
  * Parses the command line, loads the config (or only checks it), then runs
  * one libevent loop that owns the database engine, the inbox and the modem
  * workers. Signals arrive through evsignal: SIGTERM/SIGINT stop gracefully
- * (finish what is in flight, stop the workers, exit 0), SIGHUP reloads the
+ * (finish what is in flight, stop the workers, exit 0; exit 4 when
+ * gateway.stop_deadline cuts that short), SIGHUP reloads the
  * config all-or-nothing. Nothing here may block the loop.
  */
 #include <getopt.h>
@@ -19,6 +20,7 @@
 #include <event2/thread.h>
 
 #include "admin.h"
+#include "cause.h"
 #include "config.h"
 #include "db.h"
 #include "farol_version.h"
@@ -35,13 +37,12 @@
 #include "show.h"
 #include "spool.h"
 
-#define FAROLD_STOP_DEADLINE_S 20
-
 enum farold_exit {
 	FAROLD_EXIT_OK = 0,
 	FAROLD_EXIT_CONFIG = 1,	/* the config file is invalid */
 	FAROLD_EXIT_USAGE = 2,	/* bad command line */
 	FAROLD_EXIT_RUNTIME = 3,	/* could not start */
+	FAROLD_EXIT_FORCED = 4,	/* stop_deadline passed with work in flight */
 };
 
 struct farold {
@@ -64,6 +65,7 @@ struct farold {
 	int n_modems;
 	int n_running;
 	int stopping;
+	int forced;		/* the stop deadline ended the loop */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_deadline;
 };
 
@@ -88,26 +90,20 @@ farold_usage(FILE *out)
 "\n"
 "signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the config (a bad\n"
 "file is refused and the running config kept).\n"
-"exit status: 0 ok, 1 invalid config, 2 usage error, 3 start-up failure.\n",
+"exit status: 0 ok, 1 invalid config, 2 usage error, 3 start-up failure,\n"
+"4 stopped by gateway.stop_deadline with work still in flight.\n",
 	    FAROL_SYSCONFDIR);
-}
-
-static void
-farold_print_problems(const struct config_problems *problems)
-{
-	for (int i = 0; i < problems->n; i++)
-		fprintf(stderr, "%s\n", problems->lines[i]);
 }
 
 static int
 farold_check_config(const char *path)
 {
-	struct config_problems problems = { 0 };
-	struct config *cfg = config_load(path, &problems);
+	char *cause = NULL;
+	struct config *cfg = config_load(path, &cause);
 
 	if (cfg == NULL) {
-		farold_print_problems(&problems);
-		config_problems_clear(&problems);
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
 		return FAROLD_EXIT_CONFIG;
 	}
 	config_free(cfg);
@@ -169,8 +165,15 @@ farold_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	struct farold *d = arg;
 
 	log_error("farold: still busy %d s after the stop request; exiting "
-	    "anyway (messages not yet stored stay on the SIM)",
-	    FAROLD_STOP_DEADLINE_S);
+	    "anyway with status %d (messages not yet stored stay on the SIM)",
+	    d->cfg->stop_deadline_s, FAROLD_EXIT_FORCED);
+	log_error("farold: left in flight: %d message(s) being stored, %d "
+	    "being replayed from the spool, %d SMS handed to modems and not "
+	    "answered, %d of %d modem worker(s) not stopped; %d message(s) "
+	    "in the spool", inbox_in_flight(d->inbox),
+	    replay_in_flight(d->replay), outbox_in_flight(d->outbox),
+	    d->n_running, d->n_modems, spool_count(d->spool));
+	d->forced = 1;
 	event_base_loopbreak(d->base);
 }
 
@@ -178,7 +181,7 @@ static void
 farold_stop_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct farold *d = arg;
-	struct timeval tv = { FAROLD_STOP_DEADLINE_S, 0 };
+	struct timeval tv = { d->cfg->stop_deadline_s, 0 };
 
 	if (d->stopping)
 		return;
@@ -189,38 +192,64 @@ farold_stop_cb(evutil_socket_t sig, short what, void *arg)
 	inbox_drain(d->inbox, farold_inbox_drained, d);
 }
 
-/* Settings that a reload cannot change while running. */
-static void
-farold_warn_restart_needed(const struct config *old, const struct config *new)
+#define FAROLD_MAX_RESTART_KEYS 8
+
+/* The settings that changed but only take effect at the next restart
+ * (read once at start-up); each is logged, and farolctl reload lists them.
+ * Returns their count. */
+static int
+farold_restart_keys(const struct config *old, const struct config *new,
+    const char **keys)
 {
+	int n = 0;
+
 	if (strcmp(old->conninfo, new->conninfo) != 0)
-		log_warn("config: database.conninfo changed; it takes effect "
-		    "at the next restart");
+		keys[n++] = "database.conninfo";
+	if (old->connect_timeout_s != new->connect_timeout_s)
+		keys[n++] = "database.connect_timeout";
+	if (strcmp(old->spool_dir, new->spool_dir) != 0)
+		keys[n++] = "gateway.spool_dir";
+	if (strcmp(old->admin_socket, new->admin_socket) != 0)
+		keys[n++] = "gateway.admin_socket";
+	if (old->multipart_timeout_s != new->multipart_timeout_s)
+		keys[n++] = "gateway.multipart_timeout";
 	if (old->n_modems != new->n_modems ||
 	    memcmp(old->modems, new->modems, sizeof old->modems) != 0)
-		log_warn("config: the modems changed; they take effect at the "
-		    "next restart");
-	if (strcmp(old->spool_dir, new->spool_dir) != 0)
-		log_warn("config: gateway.spool_dir changed; it takes effect "
-		    "at the next restart");
+		keys[n++] = "modems";
+	for (int i = 0; i < n; i++)
+		log_warn("config: %s changed; it takes effect at the next "
+		    "restart", keys[i]);
+	return n;
 }
 
-/* Load the file again and swap it in, or keep the running one. The
- * caller owns problems (filled when the reload is refused). */
+/* Load the file again and swap it in, or keep the running one. On -1,
+ * *cause (the caller frees it) holds the file's problems, one a line.
+ * keys (room for FAROLD_MAX_RESTART_KEYS, may be NULL) gets the changed
+ * settings that need a restart, *n_keys their count. */
 static int
-farold_reload(struct farold *d, struct config_problems *problems)
+farold_reload(struct farold *d, char **cause, const char **keys,
+    int *n_keys)
 {
+	const char *ignored[FAROLD_MAX_RESTART_KEYS];
 	struct config *cfg;
+	const char *line, *end;
+	int n;
 
-	cfg = config_load(d->config_path, problems);
+	cfg = config_load(d->config_path, cause);
 	if (cfg == NULL) {
-		for (int i = 0; i < problems->n; i++)
-			log_error("config: %s", problems->lines[i]);
+		for (line = *cause; *line != '\0'; line = end + 1) {
+			end = strchrnul(line, '\n');
+			log_error("config: %.*s", (int)(end - line), line);
+			if (*end == '\0')
+				break;
+		}
 		log_error("config: reload refused; still running on the "
 		    "previous configuration");
 		return -1;
 	}
-	farold_warn_restart_needed(d->cfg, cfg);
+	n = farold_restart_keys(d->cfg, cfg, keys != NULL ? keys : ignored);
+	if (n_keys != NULL)
+		*n_keys = n;
 	config_free(d->cfg);
 	d->cfg = cfg;
 	log_set_level(d->debug ? LOG_LEVEL_DEBUG : cfg->log_level);
@@ -233,38 +262,43 @@ farold_reload(struct farold *d, struct config_problems *problems)
 static void
 farold_reload_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct config_problems problems = { 0 };
 	struct farold *d = arg;
+	char *cause = NULL;
 
 	log_info("config: SIGHUP received, reloading %s", d->config_path);
-	farold_reload(d, &problems);
-	config_problems_clear(&problems);
+	farold_reload(d, &cause, NULL, NULL);
+	free(cause);
 }
 
 static int
 farold_admin_reload(const char *args, struct evbuffer *out,
-    const char **reason, void *arg)
+    char **cause, void *arg)
 {
-	struct config_problems problems = { 0 };
+	const char *keys[FAROLD_MAX_RESTART_KEYS];
 	struct farold *d = arg;
-	int rc;
+	char *problems = NULL;
+	int rc, n_keys = 0;
 
 	log_info("config: reload requested by farolctl");
-	rc = farold_reload(d, &problems);
-	for (int i = 0; i < problems.n; i++)
-		evbuffer_add_printf(out, "%s\n", problems.lines[i]);
-	config_problems_clear(&problems);
+	rc = farold_reload(d, &problems, keys, &n_keys);
+	if (problems != NULL)
+		evbuffer_add_printf(out, "%s\n", problems);
+	free(problems);
 	if (rc != 0)
-		*reason = "reload refused; the previous configuration is "
-		    "still in use";
-	else
+		cause_set(cause, "reload refused; the previous configuration "
+		    "is still in use");
+	else {
 		evbuffer_add_printf(out, "reloaded %s\n", d->config_path);
+		for (int i = 0; i < n_keys; i++)
+			evbuffer_add_printf(out, "restart needed: %s\n",
+			    keys[i]);
+	}
 	return rc;
 }
 
 static int
 farold_admin_status(const char *args, struct evbuffer *out,
-    const char **reason, void *arg)
+    char **cause, void *arg)
 {
 	struct farold *d = arg;
 
@@ -364,10 +398,19 @@ static int
 farold_start(struct farold *d)
 {
 	struct db_settings settings = { 0 };
-	const char *cause;
+	char *cause = NULL;
 	char *why = NULL;
 	int set_aside;
 
+	/* The spool's lock first: a second farold on the same config stops
+	 * here, before it touches the running one's admin socket. */
+	if ((d->spool = spool_open(d->cfg->spool_dir, farold_spool_report, d,
+	    &why)) == NULL) {
+		log_error("spool: %s: %s", d->cfg->spool_dir,
+		    why ? why : "cannot open");
+		free(why);
+		return -1;
+	}
 	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket, &why))
 	    == NULL) {
 		log_error("admin: %s", why ? why : "cannot listen");
@@ -399,13 +442,6 @@ farold_start(struct farold *d)
 	registry_prepare(d->db);
 	outbox_prepare(d->db);
 	show_prepare(d->db);
-	if ((d->spool = spool_open(d->cfg->spool_dir, farold_spool_report, d,
-	    &why)) == NULL) {
-		log_error("spool: %s: %s", d->cfg->spool_dir,
-		    why ? why : "cannot open");
-		free(why);
-		return -1;
-	}
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
 		    spool_count(d->spool));
@@ -460,6 +496,7 @@ farold_start(struct farold *d)
 		if (d->modems[i] == NULL) {
 			log_error("modem %s: %s", d->cfg->modems[i].name,
 			    cause);
+			free(cause);
 			return -1;
 		}
 		outbox_attach_modem(d->outbox, d->modems[i]);
@@ -525,7 +562,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct farold d = { .config_path = FAROL_SYSCONFDIR "/farol.conf" };
-	struct config_problems problems = { 0 };
+	char *cause = NULL;
 	int ch, rc = FAROLD_EXIT_OK;
 
 	while ((ch = getopt_long(argc, argv, "c:t:dhV", longopts, NULL)) != -1) {
@@ -555,9 +592,9 @@ main(int argc, char **argv)
 	}
 
 	log_init("farold", d.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
-	if ((d.cfg = config_load(d.config_path, &problems)) == NULL) {
-		farold_print_problems(&problems);
-		config_problems_clear(&problems);
+	if ((d.cfg = config_load(d.config_path, &cause)) == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
 		log_error("farold: %s is invalid; not starting", d.config_path);
 		return FAROLD_EXIT_CONFIG;
 	}
@@ -588,5 +625,7 @@ main(int argc, char **argv)
 		event_base_dispatch(d.base);
 	}
 	farold_cleanup(&d);
+	if (rc == FAROLD_EXIT_OK && d.forced)
+		rc = FAROLD_EXIT_FORCED;
 	return rc;
 }

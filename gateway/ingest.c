@@ -34,6 +34,7 @@
 #include "jsonw.h"
 #include "latency.h"
 #include "log.h"
+#include "lookup_names.h"
 #include "outbox_plan.h"
 #include "rows.h"
 
@@ -158,7 +159,8 @@ ingest_alert_json(struct jsonw *w, const struct decision *d,
 	jsonw_object(w, "alert");
 	if (ref > 0)
 		jsonw_int(w, "ref", ref);
-	jsonw_str(w, "state", d->valid ? "received" : "invalid");
+	jsonw_str(w, "state", lookup_alert_state[d->valid ? ALERT_RECEIVED :
+	    ALERT_INVALID]);
 	jsonw_str(w, "focal_point", d->fp != NULL ? d->fp->id : NULL);
 	jsonw_str(w, "sender", d->from[0] != '\0' ? d->from : raw_sender);
 	jsonw_bool(w, "verified", d->fp != NULL);
@@ -181,13 +183,16 @@ ingest_alert_json(struct jsonw *w, const struct decision *d,
 	jsonw_end(w, '}');
 }
 
-/* The message's own members of its batch element. */
+/* The message's own members of its batch element; text is what is stored
+ * (the PIN masked), NULL for msg's own. */
 static void
-ingest_message_json(struct jsonw *w, const struct inbound_sms *msg)
+ingest_message_json(struct jsonw *w, const struct inbound_sms *msg,
+    const char *text)
 {
 	jsonw_str(w, "modem", msg->modem);
 	jsonw_str(w, "sender", msg->sender);
-	jsonw_str(w, "text", msg->text ? msg->text : "");
+	jsonw_str(w, "text", text != NULL ? text : msg->text ? msg->text :
+	    "");
 	jsonw_str(w, "smsc_time", msg->smsc_time);
 	jsonw_int(w, "received_at", msg->received_at);
 	jsonw_int(w, "parts", msg->parts);
@@ -197,14 +202,15 @@ ingest_message_json(struct jsonw *w, const struct inbound_sms *msg)
 }
 
 static void
-ingest_queued_cb(const PGresult *res, const char *error, void *arg)
+ingest_queued_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct ingest *ig = arg;
 
 	ig->in_flight--;
 	if (res == NULL)
 		log_error("ingest: queueing the replies of a command failed: "
-		    "%s", error ? error : "no result");
+		    "%s", error != NULL ? error->message : "no result");
 	else
 		ingest_kick(ig);
 }
@@ -333,19 +339,22 @@ struct ingest_batch {
 };
 
 static void
-ingest_batch_cb(const PGresult *res, const char *error, void *arg)
+ingest_batch_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct ingest_batch *b = arg;
 	struct ingest *ig = b->ig;
 	struct ingest_job *job, *next, *last = NULL;
 	struct rows_ingest *rows = NULL;
+	static const struct db_error unreadable = { "unreadable result", 0 },
+	    unexpected = { "unexpected result", 0 };
 	char *cause = NULL;
 	int row = 0, n = 0;
 
 	ig->batch_in_flight = 0;
 	if (res != NULL && rows_ingest_read(res, &rows, &n, &cause) == -1) {
 		log_error("ingest: unreadable result: %s", cause);
-		error = "unreadable result";
+		error = &unreadable;
 		res = NULL;
 	}
 	if (res != NULL && n == b->n) {
@@ -353,10 +362,10 @@ ingest_batch_cb(const PGresult *res, const char *error, void *arg)
 			next = job->next;
 			ingest_job_done(job, &rows[row]);
 		}
-	} else if (b->n > 1 && error != NULL && !db_error_is_transient(error)) {
+	} else if (b->n > 1 && error != NULL && !error->transient) {
 		/* One message may be at fault: each goes again alone, first. */
 		log_warn("ingest: a batch of %d messages failed (%s); storing "
-		    "them one by one", b->n, error);
+		    "them one by one", b->n, error->message);
 		for (job = b->jobs; job != NULL; job = job->next) {
 			job->alone = 1;
 			last = job;
@@ -368,8 +377,8 @@ ingest_batch_cb(const PGresult *res, const char *error, void *arg)
 	} else {
 		for (job = b->jobs; job != NULL; job = next) {
 			next = job->next;
-			job->cb(NULL, error != NULL ? error :
-			    "unexpected result", job->arg);
+			job->cb(NULL, error != NULL ? error : &unexpected,
+			    job->arg);
 			ingest_job_free(job);
 		}
 	}
@@ -420,11 +429,14 @@ ingest_flush(struct ingest *ig)
 	if (db_call_timeout(ig->db, deadline - now > 100000 ?
 	    (int)((deadline - now) / 1000) : 100, "ingest_many", 1, values,
 	    ingest_batch_cb, b) != 0) {
+		static const struct db_error unqueued = {
+			"db closed: the call could not be queued", 0
+		};
+
 		ig->batch_in_flight = 0;
 		for (job = b->jobs; job != NULL; job = last) {
 			last = job->next;
-			job->cb(NULL, "db closed: the call could not be queued",
-			    job->arg);
+			job->cb(NULL, &unqueued, job->arg);
 			ingest_job_free(job);
 		}
 		free(b);
@@ -472,7 +484,8 @@ ingest_spooled_forwards(const struct fwdq_alert *fa,
 		row = NULL;
 		for (i = 0; fa->ref > 0 && i < plan->n; i++) {
 			row = &plan->rows[i];
-			if (strcmp(row->purpose, "forward") == 0 &&
+			if (strcmp(row->purpose,
+			    lookup_outbox_purpose[PURPOSE_FORWARD]) == 0 &&
 			    row->authority != NULL &&
 			    strcmp(row->authority, w->authority) == 0 &&
 			    row->rung == w->rung &&
@@ -485,14 +498,14 @@ ingest_spooled_forwards(const struct fwdq_alert *fa,
 				continue;
 			row = &plan->rows[plan->n++];
 			memset(row, 0, sizeof *row);
-			row->purpose = "forward";
+			row->purpose = lookup_outbox_purpose[PURPOSE_FORWARD];
 			snprintf(row->recipient, sizeof row->recipient, "%s",
 			    w->recipient);
 			/* Not a rung of the ladder: the numbered forward
 			 * (its plan row) still follows. */
 		}
 		snprintf(row->text, sizeof row->text, "%s", w->text);
-		row->state = "submitted";
+		row->state = lookup_outbox_state[OUTBOX_SUBMITTED];
 		snprintf(row->modem, sizeof row->modem, "%s", w->modem);
 		row->message_ref = w->message_ref;
 		row->submitted_at = w->submitted_at;
@@ -518,6 +531,7 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 	struct evbuffer *buf = NULL;
 	enum flood_verdict verdict;
 	struct jsonw w;
+	char *masked = NULL;
 	int rc = -1;
 
 	if ((job = calloc(1, sizeof *job)) == NULL)
@@ -533,7 +547,6 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 		goto out;
 	jsonw_init(&w, buf);
 	jsonw_object(&w, NULL);
-	ingest_message_json(&w, msg);
 	/* Only text messages mean something; binary data and status
 	 * reports are stored as they are. */
 	if (msg->kind == INBOUND_TEXT && msg->text != NULL) {
@@ -545,6 +558,11 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 		p.received_at = (time_t)msg->received_at;
 		decide_message(&cfg->codebook, &cfg->replies, &p, msg->sender,
 		    msg->text, d);
+		/* The PIN was checked on the text as typed; no stored copy
+		 * keeps it (the dedupe key is made of the masked text). */
+		if ((masked = strdup(msg->text)) == NULL)
+			goto out;
+		report_mask_pin(&d->r, masked, strlen(masked));
 		snprintf(job->sender, sizeof job->sender, "%s", d->from);
 		job->lang = d->lang;
 		verdict = flood_note(ig->flood, msg->sender,
@@ -561,6 +579,7 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 				d->held = "flood";
 		}
 	}
+	ingest_message_json(&w, msg, masked);
 	if (d != NULL && d->valid && ingest_is_command(d->r.cmd)) {
 		job->is_command = 1;
 		job->cmd = d->r.cmd;
@@ -600,6 +619,7 @@ out:
 		ingest_job_free(job);
 	if (buf != NULL)
 		evbuffer_free(buf);
+	free(masked);
 	free(plan);
 	free(d);
 	return rc;

@@ -22,6 +22,7 @@
 
 #include "decide.h"
 #include "decide_flood.h"
+#include "drain.h"
 #include "fwdq.h"
 #include "latency.h"
 #include "log.h"
@@ -78,9 +79,7 @@ struct outbox {
 	int reserving;		/* a reservation of numbers in flight */
 	uint64_t next_direct;
 	int no_modem_logged;
-	int draining;
-	void (*drained)(void *);
-	void *drained_arg;
+	struct drain drain;
 	long long direct_sent, direct_failed;	/* since start-up */
 };
 
@@ -117,29 +116,26 @@ outbox_prepare(struct db *db)
 static void
 outbox_check_drained(struct outbox *ob)
 {
-	void (*done)(void *) = ob->drained;
-
-	if (ob->draining && done != NULL && !ob->claiming && ob->calls == 0 &&
-	    ob->n_sends == 0) {
-		ob->drained = NULL;
-		done(ob->drained_arg);
-	}
+	drain_check(&ob->drain, !ob->claiming && ob->calls == 0 &&
+	    ob->n_sends == 0);
 }
 
 static void
-outbox_call_done_cb(const PGresult *res, const char *error, void *arg)
+outbox_call_done_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct outbox *ob = arg;
 
 	ob->calls--;
 	if (res == NULL)
 		log_error("outbox: recording a delivery report failed: %s",
-		    error ? error : "no result");
+		    error != NULL ? error->message : "no result");
 	outbox_check_drained(ob);
 }
 
 static void
-outbox_recorded_cb(const PGresult *res, const char *error, void *arg)
+outbox_recorded_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct outbox_recording *rec = arg;
 	struct outbox *ob = rec->ob;
@@ -151,7 +147,7 @@ outbox_recorded_cb(const PGresult *res, const char *error, void *arg)
 		log_error("outbox: recording the result of #%llu failed: %s; "
 		    "it is kept in the spool directory and recorded again "
 		    "soon", (unsigned long long)rec->id,
-		    error ? error : "no result");
+		    error != NULL ? error->message : "no result");
 	else if (ob->sendlog != NULL &&
 	    sendlog_forget(ob->sendlog, rec->id, &cause) == -1) {
 		log_error("outbox: %s", cause);
@@ -382,7 +378,7 @@ outbox_hand_over(struct outbox *ob, const struct rows_claim *row)
 	const char *text = row->text;
 	const char *purpose = row->purpose;
 	int attempts = row->attempts;
-	const char *cause = "out of memory";
+	char *cause = NULL;
 	struct modem *m = outbox_pick_modem(ob);
 
 	if (m == NULL) {
@@ -396,7 +392,8 @@ outbox_hand_over(struct outbox *ob, const struct rows_claim *row)
 	}
 	ob->no_modem_logged = 0;
 	if (outbox_track_send(ob, id, attempts, purpose) == NULL) {
-		outbox_record(ob, id, NULL, 0, -1, cause, OUTBOX_RETRY_S);
+		outbox_record(ob, id, NULL, 0, -1, "out of memory",
+		    OUTBOX_RETRY_S);
 		return;
 	}
 	if (modem_send(m, id, recipient, text, &cause) == 0) {
@@ -422,10 +419,12 @@ outbox_hand_over(struct outbox *ob, const struct rows_claim *row)
 	    (unsigned long long)id, purpose, modem_name(m), cause);
 	outbox_record(ob, id, modem_name(m), 0, -1, cause,
 	    attempts >= OUTBOX_MAX_ATTEMPTS ? -1 : OUTBOX_RETRY_S);
+	free(cause);
 }
 
 static void
-outbox_claimed_cb(const PGresult *res, const char *error, void *arg)
+outbox_claimed_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct outbox *ob = arg;
 	struct rows_claim *rows = NULL;
@@ -435,7 +434,7 @@ outbox_claimed_cb(const PGresult *res, const char *error, void *arg)
 	ob->claiming = 0;
 	if (res == NULL)
 		log_warn("outbox: claiming due SMS failed: %s",
-		    error ? error : "no result");
+		    error != NULL ? error->message : "no result");
 	else if (rows_claim_read(res, &rows, &n, &cause) == -1) {
 		log_error("outbox: unreadable claim: %s", cause);
 		free(cause);
@@ -449,7 +448,7 @@ outbox_claimed_cb(const PGresult *res, const char *error, void *arg)
 	free(rows);
 	/* More may be due: the claim was full, or rows were queued while
 	 * it ran. */
-	if ((n > 0 || ob->rekick) && !ob->draining) {
+	if ((n > 0 || ob->rekick) && !ob->drain.draining) {
 		ob->rekick = 0;
 		outbox_pump(ob);
 	}
@@ -467,7 +466,7 @@ outbox_pump(struct outbox *ob)
 		ob->rekick = 1;
 		return;
 	}
-	if (ob->draining || room <= 0 || !db_is_ready(ob->db) ||
+	if (ob->drain.draining || room <= 0 || !db_is_ready(ob->db) ||
 	    !ob->recover_done)
 		return;
 	snprintf(limit, sizeof limit, "%d", room);
@@ -600,11 +599,10 @@ outbox_feed(struct outbox *ob)
 	struct outbox_send *s;
 	struct fwdq_fwd *w;
 	struct modem *m;
-	const char *cause;
-	char *why = NULL;
+	char *cause = NULL, *why = NULL;
 	int j;
 
-	if (ob->fwdq == NULL || ob->draining || db_is_ready(ob->db))
+	if (ob->fwdq == NULL || ob->drain.draining || db_is_ready(ob->db))
 		return;
 	while (ob->feeding < OUTBOX_FEED_PER_MODEM * *ob->n_modems &&
 	    (j = outbox_next_fed(ob, &a)) >= 0) {
@@ -628,12 +626,14 @@ outbox_feed(struct outbox *ob)
 			return;
 		}
 		if ((s = outbox_track_send(ob, OUTBOX_DIRECT |
-		    ++ob->next_direct, w->attempts, "forward")) == NULL)
-			return;
-		memcpy(s->spool_id, a->id, sizeof s->spool_id);
-		s->fwd = j;
-		ob->feeding++;
-		if (modem_send(m, s->id, w->recipient, w->text, &cause) == 0) {
+		    ++ob->next_direct, w->attempts,
+		    lookup_outbox_purpose[PURPOSE_FORWARD])) != NULL) {
+			memcpy(s->spool_id, a->id, sizeof s->spool_id);
+			s->fwd = j;
+			ob->feeding++;
+		}
+		if (s != NULL && modem_send(m, s->id, w->recipient, w->text,
+		    &cause) == 0) {
 			log_warn("outbox: database down: U%d alert %s forwarded "
 			    "to %s from the spool", a->urgency, a->ref > 0 ?
 			    "with its number" : "without its number (none "
@@ -641,9 +641,13 @@ outbox_feed(struct outbox *ob)
 			continue;
 		}
 		log_warn("outbox: forward of a spooled alert to %s not handed "
-		    "to modem %s: %s", w->authority, modem_name(m), cause);
-		free(outbox_take_send(ob, s->id));
-		ob->feeding--;
+		    "to modem %s: %s", w->authority, modem_name(m),
+		    cause != NULL ? cause : "out of memory");
+		free(cause);
+		if (s != NULL) {
+			free(outbox_take_send(ob, s->id));
+			ob->feeding--;
+		}
 		w->state = FWDQ_QUEUED;
 		if (fwdq_save(ob->fwdq, a, &why) == -1) {
 			log_error("outbox: %s", why);
@@ -664,8 +668,16 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 	char ref[24], *cause = NULL;
 	int64_t n;
 
+	uint64_t key;
+
 	if (msg->kind != INBOUND_TEXT || msg->text == NULL ||
 	    ob->fwdq == NULL)
+		return;
+	/* Spooled again (read from the SIM again after a kill): its
+	 * forwards are queued already. */
+	key = fwdq_key(msg->sender, msg->smsc_time, msg->parts,
+	    msg->concat_ref, msg->text);
+	if (fwdq_find_key(ob->fwdq, key) != NULL)
 		return;
 	/* A flooding sender gets no forward at once (its alerts are held
 	 * for review when they reach the database). */
@@ -697,6 +709,7 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 		cause = NULL;
 	}
 	snprintf(a->id, sizeof a->id, "%s", spool_id);
+	a->key = key;
 	a->ref = n > 0 ? n : -1;
 	a->urgency = d->r.urgency;
 	for (int i = 0; i < plan->n && a->n < FWDQ_MAX; i++) {
@@ -726,7 +739,8 @@ out:
 }
 
 static void
-outbox_reserved_cb(const PGresult *res, const char *error, void *arg)
+outbox_reserved_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct outbox *ob = arg;
 	long long *refs = NULL;
@@ -738,7 +752,7 @@ outbox_reserved_cb(const PGresult *res, const char *error, void *arg)
 	ob->reserving = 0;
 	if (res == NULL)
 		log_warn("outbox: reserving alert numbers for an outage "
-		    "failed: %s", error ? error : "no result");
+		    "failed: %s", error != NULL ? error->message : "no result");
 	else if (rows_ll_column(res, "ref", &refs, &n, &cause) == -1 ||
 	    (n > 0 && (r64 = calloc(n, sizeof *r64)) == NULL)) {
 		log_error("outbox: reserving alert numbers: %s",
@@ -766,7 +780,7 @@ outbox_reserve_refs(struct outbox *ob)
 	const char *values[1];
 	int want;
 
-	if (ob->fwdq == NULL || ob->reserving || ob->draining ||
+	if (ob->fwdq == NULL || ob->reserving || ob->drain.draining ||
 	    !db_is_ready(ob->db) ||
 	    (want = OUTBOX_REFS_BLOCK - fwdq_refs_count(ob->fwdq)) <= 0)
 		return;
@@ -788,7 +802,8 @@ outbox_kick(void *arg)
 }
 
 static void
-outbox_recovered_cb(const PGresult *res, const char *error, void *arg)
+outbox_recovered_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct outbox *ob = arg;
 	char *cause = NULL;
@@ -798,7 +813,7 @@ outbox_recovered_cb(const PGresult *res, const char *error, void *arg)
 	if (res == NULL) {
 		ob->recovered = 0;	/* try again at the next ready */
 		log_error("outbox: recovering interrupted sends failed: %s",
-		    error ? error : "no result");
+		    error != NULL ? error->message : "no result");
 		outbox_check_drained(ob);
 		return;
 	}
@@ -822,7 +837,7 @@ outbox_recovered_cb(const PGresult *res, const char *error, void *arg)
 static void
 outbox_start(struct outbox *ob)
 {
-	if (ob->recovered || ob->draining || !db_is_ready(ob->db))
+	if (ob->recovered || ob->drain.draining || !db_is_ready(ob->db))
 		return;
 	if (ob->recording > 0)
 		return;
@@ -875,9 +890,7 @@ outbox_set_fwdq(struct outbox *ob, struct fwdq *q)
 void
 outbox_drain(struct outbox *ob, void (*done)(void *), void *arg)
 {
-	ob->draining = 1;
-	ob->drained = done;
-	ob->drained_arg = arg;
+	drain_start(&ob->drain, done, arg);
 	event_del(ob->tick);
 	outbox_check_drained(ob);
 }
