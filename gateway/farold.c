@@ -23,6 +23,7 @@
 #include "cause.h"
 #include "config.h"
 #include "db.h"
+#include "digest.h"
 #include "farol_version.h"
 #include "inbox.h"
 #include "latency.h"
@@ -59,6 +60,7 @@ struct farold {
 	struct fwdq *fwdq;		/* spooled alerts' forwards */
 	struct ingest *ingest;
 	struct outbox *outbox;
+	struct digest *digest;	/* the janitor's U3 digest job */
 	struct latency latency;
 	struct show_sources show;
 	struct modem *modems[CONFIG_MAX_MODEMS];
@@ -255,6 +257,7 @@ farold_reload(struct farold *d, char **cause, const char **keys,
 	log_set_level(d->debug ? LOG_LEVEL_DEBUG : cfg->log_level);
 	if (db_is_ready(d->db))
 		registry_sync(d->db, d->cfg);
+	digest_schedule(d->digest);	/* digest_at may have changed */
 	log_info("config: reloaded %s", d->config_path);
 	return 0;
 }
@@ -337,6 +340,7 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 		registry_sync(d->db, d->cfg);
 		replay_kick(d->replay);
 		outbox_db_ready(d->outbox);
+		digest_db_ready(d->digest);
 	} else if (reason != NULL) {
 		log_warn("db: %s", reason);
 	}
@@ -441,6 +445,7 @@ farold_start(struct farold *d)
 	ingest_prepare(d->db);
 	registry_prepare(d->db);
 	outbox_prepare(d->db);
+	digest_prepare(d->db);
 	show_prepare(d->db);
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
@@ -476,8 +481,11 @@ farold_start(struct farold *d)
 	    (d->replay = replay_new(d->base, d->db, d->ingest, d->spool))
 	    == NULL ||
 	    (d->inbox = inbox_new(d->base, d->db, d->ingest, d->spool,
-	    d->replay)) == NULL)
+	    d->replay)) == NULL ||
+	    (d->digest = digest_new(d->base, d->db, &d->cfg, outbox_kick,
+	    d->outbox)) == NULL)
 		return -1;
+	digest_schedule(d->digest);
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
 	outbox_set_sendlog(d->outbox, d->sendlog);
 	outbox_set_fwdq(d->outbox, d->fwdq);
@@ -534,6 +542,7 @@ farold_cleanup(struct farold *d)
 		replay_drain(d->replay, NULL, NULL);
 	if (d->outbox != NULL)
 		outbox_drain(d->outbox, NULL, NULL);
+	digest_stop(d->digest);
 	if (d->db != NULL) {
 		db_free(d->db);
 		event_base_dispatch(d->base);
@@ -541,6 +550,7 @@ farold_cleanup(struct farold *d)
 	inbox_free(d->inbox);
 	replay_free(d->replay);
 	outbox_free(d->outbox);
+	digest_free(d->digest);
 	ingest_free(d->ingest);
 	sendlog_close(d->sendlog);
 	fwdq_close(d->fwdq);

@@ -70,6 +70,15 @@ outbox_plan_admin_text(const struct config *cfg, const struct decision *d,
 		snprintf(out, outsz, "FAROL " OUTBOX_REF_STANDIN);
 }
 
+/* An empty plan whose answers to a sender are rate-limited. */
+static void
+outbox_plan_start(const struct config *cfg, struct outbox_plan *out)
+{
+	out->n = 0;
+	out->reply_max = cfg->reply_max;
+	out->reply_per_s = cfg->reply_per_s;
+}
+
 void
 outbox_plan_message(const struct config *cfg, const struct decision *d,
     struct outbox_plan *out)
@@ -78,7 +87,7 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
 	const char *text;
 	char buf[REPLY_MAX_BYTES];
 
-	out->n = 0;
+	outbox_plan_start(cfg, out);
 	if (d->has_reply)
 		outbox_plan_add(out, d->from, d->reply,
 		    lookup_outbox_purpose[d->r.cmd == REPORT_CMD_ALERTA &&
@@ -134,7 +143,7 @@ outbox_plan_spooled(const struct config *cfg, const struct decision *d,
 	const struct route_step *s;
 	const char *text;
 
-	out->n = 0;
+	outbox_plan_start(cfg, out);
 	if (!d->valid || d->r.cmd != REPORT_CMD_ALERTA || !d->routed ||
 	    d->held != NULL || d->plan.digest_only || d->r.urgency > 2)
 		return;
@@ -198,7 +207,7 @@ outbox_plan_command(const struct config *cfg, const struct outbox_command *c,
 	char ref[24], state[REPLY_MAX_BYTES];
 	struct report r;
 
-	out->n = 0;
+	outbox_plan_start(cfg, out);
 	if (c->sender == NULL || c->sender[0] == '\0')
 		return;		/* not a phone number: never answered */
 	snprintf(ref, sizeof ref, "%ld", c->ref);
@@ -213,7 +222,8 @@ outbox_plan_command(const struct config *cfg, const struct outbox_command *c,
 		    outbox_plan_lang_of(cfg, c->holders[i]), ref, NULL,
 		    dr.holders == REPLY_INFO_FORWARD ? c->text : NULL, NULL,
 		    dr.holders_purpose);
-	if (dr.sender < 0)
+	/* An unknown number hears nothing, even about its own alert. */
+	if (dr.sender < 0 || !decide_answers(cfg, c->sender))
 		return;
 	decide_reply_state(cfg, c->state, c->lang, state, sizeof state);
 	memset(&r, 0, sizeof r);
@@ -231,7 +241,7 @@ outbox_plan_flood(const struct config *cfg, const char *sender,
 	char why[64], text[REPLY_MAX_BYTES];
 	struct reply_vars v;
 
-	out->n = 0;
+	outbox_plan_start(cfg, out);
 	snprintf(why, sizeof why, "> %d SMS / %d min", cfg->flood_max,
 	    (cfg->flood_per_s + 59) / 60);
 	memset(&v, 0, sizeof v);
@@ -270,6 +280,11 @@ outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
 				jsonw_int(w, "message_ref", r->message_ref);
 			if (r->submitted_at > 0)
 				jsonw_int(w, "submitted_at", r->submitted_at);
+		}
+		if (p->reply_max > 0 && (strcmp(r->purpose, "receipt") == 0 ||
+		    strcmp(r->purpose, "reply") == 0)) {
+			jsonw_int(w, "limit_max", p->reply_max);
+			jsonw_int(w, "limit_per_s", p->reply_per_s);
 		}
 		if (alert_id != NULL && alert_id[0] != '\0')
 			jsonw_int(w, "alert_id", atoll(alert_id));
