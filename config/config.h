@@ -99,6 +99,8 @@ struct escalation_policy {
 	int repeats;			/* attempts per rung, >= 1 */
 };
 
+#define CONFIG_HTTP_LISTEN_DEFAULT "127.0.0.1:9108"
+
 struct config {
 	char path[CONFIG_PATH_MAX];
 
@@ -106,6 +108,8 @@ struct config {
 	char name[64];
 	char spool_dir[CONFIG_PATH_MAX];
 	char admin_socket[108];	/* sun_path's size */
+	char admin_group[64];	/* "" none: the socket is 0660, farold's group */
+	long admin_gid;		/* admin_group resolved, -1 none */
 	int log_level;		/* LOG_ERROR..LOG_DEBUG, see log.h */
 	int multipart_timeout_s;
 	int stop_deadline_s;	/* stopping takes longer: exit 4 anyway */
@@ -113,6 +117,11 @@ struct config {
 	/* database */
 	char conninfo[1024];
 	int connect_timeout_s;
+	int migrate;		/* 0: the runtime role; the owner migrates */
+
+	/* http: "ADDRESS:PORT" of the status page, /healthz and /metrics;
+	 * "" when off */
+	char http_listen[64];
 
 	struct modem_config modems[CONFIG_MAX_MODEMS];
 	int n_modems;

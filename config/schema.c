@@ -5,6 +5,7 @@
  * types and ranges. Every problem names the file and line; a misspelt key
  * gets a "did you mean" hint because typos must never pass silently.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -88,6 +89,7 @@ schema_kind_name(enum schema_kind kind)
 {
 	switch (kind) {
 	case SCHEMA_STRING:
+	case SCHEMA_LISTEN:
 		return "a string in double quotes";
 	case SCHEMA_INT:
 		return "an integer";
@@ -164,6 +166,7 @@ schema_type_matches(enum schema_kind kind, int type)
 {
 	switch (kind) {
 	case SCHEMA_STRING:
+	case SCHEMA_LISTEN:
 		return type == CONFIG_TYPE_STRING;
 	case SCHEMA_INT:
 		return type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64;
@@ -198,22 +201,81 @@ schema_in_choices(const char *choices, const char *value)
 	}
 }
 
-/* "gateway" + "name" -> "gateway.name"; at the top level just "name". */
 /*
- * The integer s as written in its file, into buf. libconfig wraps a
- * literal that does not fit 32 bits without saying so (4294967301 reads
- * as 5, 99999999999999999999999 as -1), so a range check on its value
- * alone can pass a wrong number or report one nobody wrote. Returns 0,
- * or -1 when the literal cannot be found (an unnamed list element, a file
- * no longer readable): the caller then has only libconfig's value.
+ * Whether text is "" or "ADDRESS:PORT" with a numeric address (a name
+ * would need a resolver at start-up, and could resolve to a public
+ * address nobody meant) and a port from 1 to 65535.
  */
 static int
-schema_int_literal(const config_setting_t *s, char *buf, size_t size)
+schema_listen_valid(const char *text)
+{
+	char host[INET6_ADDRSTRLEN + 2], *end;
+	const char *colon;
+	unsigned char addr[sizeof(struct in6_addr)];
+	size_t len;
+	long port;
+
+	if (*text == '\0')
+		return 1;
+	if ((colon = strrchr(text, ':')) == NULL || colon == text)
+		return 0;
+	len = (size_t)(colon - text);
+	if (len >= sizeof host)
+		return 0;
+	memcpy(host, text, len);
+	host[len] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
+	    port < 1 || port > 65535)
+		return 0;
+	if (host[0] == '[' && host[len - 1] == ']') {
+		host[len - 1] = '\0';
+		return inet_pton(AF_INET6, host + 1, addr) == 1;
+	}
+	return inet_pton(AF_INET, host, addr) == 1;
+}
+
+/* "gateway" + "name" -> "gateway.name"; at the top level just "name". */
+/* Whether the literal lit (decimal, or hex with 0x; an L suffix allowed)
+ * denotes exactly v. */
+static int
+schema_literal_is(const char *lit, long long v)
+{
+	const char *digits = lit + (lit[0] == '-' || lit[0] == '+');
+	int base = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X') ?
+	    16 : 10;
+	long long parsed;
+	char *end;
+
+	errno = 0;
+	parsed = strtoll(lit, &end, base);
+	if (errno == ERANGE || end == lit)
+		return 0;
+	if (*end == 'L' && end[1] == '\0')
+		end++;
+	return *end == '\0' && parsed == v;
+}
+
+/*
+ * The integer s (libconfig's value v) as written in its file, into buf.
+ * libconfig wraps a literal that does not fit 32 bits without saying so
+ * (4294967301 reads as 5, 99999999999999999999999 as -1), so a range
+ * check on its value alone can pass a wrong number or report one nobody
+ * wrote. A line may hold the same name twice (u1 = { ack_timeout = 300; };
+ * u2 = { ack_timeout = 1800; }): the literal that denotes v is taken, else
+ * the first one (which then did not fit). Returns 0, or -1 when no literal
+ * can be found (an unnamed list element, a file no longer readable): the
+ * caller then has only libconfig's value.
+ */
+static int
+schema_int_literal(const config_setting_t *s, long long v, char *buf,
+    size_t size)
 {
 	const char *file = config_setting_source_file(s);
 	const char *name = config_setting_name(s);
-	int want = (int)config_setting_source_line(s), line = 0;
-	char text[4096], *p;
+	int want = (int)config_setting_source_line(s), line = 0, found = 0;
+	char text[4096], lit[64], *p;
 	size_t n, len;
 	FILE *f;
 
@@ -239,32 +301,18 @@ schema_int_literal(const config_setting_t *s, char *buf, size_t size)
 		while (*q == ' ' || *q == '\t')
 			q++;
 		for (n = 0; (isalnum((unsigned char)q[n]) || q[n] == '-' ||
-		    q[n] == '+') && n + 1 < size; n++)
-			buf[n] = q[n];
-		buf[n] = '\0';
-		return n > 0 ? 0 : -1;
+		    q[n] == '+') && n + 1 < sizeof lit; n++)
+			lit[n] = q[n];
+		lit[n] = '\0';
+		if (n == 0)
+			continue;
+		if (!found || schema_literal_is(lit, v))
+			snprintf(buf, size, "%s", lit);
+		found = 1;
+		if (schema_literal_is(lit, v))
+			return 0;
 	}
-	return -1;
-}
-
-/* Whether the literal lit (decimal, or hex with 0x; an L suffix allowed)
- * denotes exactly v. */
-static int
-schema_literal_is(const char *lit, long long v)
-{
-	const char *digits = lit + (lit[0] == '-' || lit[0] == '+');
-	int base = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X') ?
-	    16 : 10;
-	long long parsed;
-	char *end;
-
-	errno = 0;
-	parsed = strtoll(lit, &end, base);
-	if (errno == ERANGE || end == lit)
-		return 0;
-	if (*end == 'L' && end[1] == '\0')
-		end++;
-	return *end == '\0' && parsed == v;
+	return found ? 0 : -1;
 }
 
 static void
@@ -289,7 +337,7 @@ schema_check_value(const config_setting_t *s, const char *path,
 	switch (key->kind) {
 	case SCHEMA_INT:
 		v = config_setting_get_int64(s);
-		if (schema_int_literal(s, lit, sizeof lit) != 0)
+		if (schema_int_literal(s, v, lit, sizeof lit) != 0)
 			snprintf(lit, sizeof lit, "%lld", v);
 		if (v < key->min || v > key->max || !schema_literal_is(lit, v))
 			schema_problem_at(problems, s,
@@ -309,6 +357,14 @@ schema_check_value(const config_setting_t *s, const char *path,
 			schema_problem_at(problems, s,
 			    "%s is too long (%zu bytes, at most %ld)",
 			    path, len, key->max);
+		break;
+	case SCHEMA_LISTEN:
+		if (!schema_listen_valid(config_setting_get_string(s)))
+			schema_problem_at(problems, s,
+			    "%s = \"%s\" is not \"ADDRESS:PORT\" (a numeric "
+			    "address such as 127.0.0.1 or [::1], a port from 1 "
+			    "to 65535) or \"\" (off)", path,
+			    config_setting_get_string(s));
 		break;
 	case SCHEMA_GROUP:
 		schema_check_group(s, path, key->children, problems);

@@ -14,6 +14,8 @@
  * for ADMIN_PAUSE_MS instead of retrying accept() in a busy loop.
  */
 #include <errno.h>
+#include <libgen.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@
 #include <event2/listener.h>
 
 #include "admin.h"
+#include "cause.h"
 #include "log.h"
 
 #define ADMIN_MAX_COMMANDS 16
@@ -59,7 +62,35 @@ struct admin_reply {
 	struct admin *a;
 	struct bufferevent *bev;
 	struct evbuffer *buf;
+	char user[64];		/* who asked: "unix:<name>" (SO_PEERCRED) */
 };
+
+/* The Unix user at the other end of fd, as "unix:<name>" ("unix:uid
+ * <n>" without a name, "unix:?" when the kernel does not say). */
+static void
+admin_peer_user(int fd, char *out, size_t outsz)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	struct passwd pw, *found = NULL;
+	char buf[1024];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		snprintf(out, outsz, "unix:?");
+		return;
+	}
+	if (getpwuid_r(cred.uid, &pw, buf, sizeof buf, &found) == 0 &&
+	    found != NULL)
+		snprintf(out, outsz, "unix:%s", pw.pw_name);
+	else
+		snprintf(out, outsz, "unix:uid %u", (unsigned)cred.uid);
+}
+
+const char *
+admin_reply_user(struct admin_reply *r)
+{
+	return r->user;
+}
 
 static void
 admin_client_free(struct admin *a, struct bufferevent *bev)
@@ -187,6 +218,7 @@ admin_read_cb(struct bufferevent *bev, void *arg)
 	}
 	r->a = a;
 	r->bev = bev;
+	admin_peer_user(bufferevent_getfd(bev), r->user, sizeof r->user);
 	bufferevent_disable(bev, EV_READ);
 	bufferevent_setcb(bev, NULL, NULL, admin_pending_event_cb, r);
 	admin_run(a, line, r);
@@ -276,8 +308,35 @@ admin_socket_live(const struct sockaddr_un *sun)
 	return live;
 }
 
+/*
+ * The socket's directory (/run/farol) does not survive a reboot: create
+ * it (one level) if missing, traversable by the admin group only. An
+ * existing directory is left as its owner made it.
+ */
+static int
+admin_make_dir(const char *path, long gid, char **cause)
+{
+	char copy[sizeof(((struct sockaddr_un *)0)->sun_path)], *dir;
+
+	snprintf(copy, sizeof copy, "%s", path);
+	dir = dirname(copy);
+	if (mkdir(dir, 0750) != 0) {
+		if (errno == EEXIST)
+			return 0;
+		cause_set(cause, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (gid != -1 && chown(dir, (uid_t)-1, (gid_t)gid) != 0) {
+		cause_set(cause, "cannot give %s to group %ld: %s", dir, gid,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 struct admin *
-admin_listen(struct event_base *base, const char *path, char **cause)
+admin_listen(struct event_base *base, const char *path, long gid,
+    char **cause)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct admin *a;
@@ -288,6 +347,8 @@ admin_listen(struct event_base *base, const char *path, char **cause)
 			*cause = NULL;
 		return NULL;
 	}
+	if (admin_make_dir(path, gid, cause) != 0)
+		return NULL;
 	if ((a = calloc(1, sizeof *a)) == NULL)
 		return NULL;
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
@@ -304,11 +365,23 @@ admin_listen(struct event_base *base, const char *path, char **cause)
 		free(a);
 		return NULL;
 	}
-	old = umask(0077);
+	/* 0660: the group's members (gateway.admin_group) may connect;
+	 * the socket is never open to others, not even for a moment. */
+	old = umask(0117);
 	a->listener = evconnlistener_new_bind(base, admin_accept_cb, a,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
 	    (struct sockaddr *)&sun, (int)sizeof sun);
 	umask(old);
+	if (a->listener != NULL && gid != -1 &&
+	    chown(path, (uid_t)-1, (gid_t)gid) != 0) {
+		cause_set(cause, "cannot give %s to group %ld: %s", path, gid,
+		    strerror(errno));
+		evconnlistener_free(a->listener);
+		unlink(path);
+		event_free(a->resume);
+		free(a);
+		return NULL;
+	}
 	if (a->listener == NULL) {
 		if (asprintf(cause, "cannot listen on %s: %s", path,
 		    strerror(errno)) < 0)

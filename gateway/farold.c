@@ -22,14 +22,17 @@
 #include "admin.h"
 #include "cause.h"
 #include "config.h"
+#include "console_act.h"
 #include "db.h"
 #include "digest.h"
 #include "farol_version.h"
+#include "http.h"
 #include "inbox.h"
 #include "latency.h"
 #include "log.h"
 #include "ingest.h"
 #include "modem.h"
+#include "notify.h"
 #include "outbox.h"
 #include "registry.h"
 #include "fwdq.h"
@@ -53,6 +56,8 @@ struct farold {
 	int debug;
 	struct db *db;
 	struct admin *admin;
+	struct http *http;	/* NULL when http.listen is "" */
+	struct notify *notify;	/* systemd's READY=1, WATCHDOG=1 */
 	struct inbox *inbox;
 	struct spool *spool;
 	struct replay *replay;
@@ -63,6 +68,7 @@ struct farold {
 	struct digest *digest;	/* the janitor's U3 digest job */
 	struct latency latency;
 	struct show_sources show;
+	struct console_act_sources act;
 	struct modem *modems[CONFIG_MAX_MODEMS];
 	int n_modems;
 	int n_running;
@@ -188,13 +194,14 @@ farold_stop_cb(evutil_socket_t sig, short what, void *arg)
 	if (d->stopping)
 		return;
 	d->stopping = 1;
+	notify_send(d->notify, "STOPPING=1");
 	log_info("farold: %s received, stopping (%d message(s) in flight)",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM", inbox_in_flight(d->inbox));
 	evtimer_add(d->ev_deadline, &tv);
 	inbox_drain(d->inbox, farold_inbox_drained, d);
 }
 
-#define FAROLD_MAX_RESTART_KEYS 8
+#define FAROLD_MAX_RESTART_KEYS 10
 
 /* The settings that changed but only take effect at the next restart
  * (read once at start-up); each is logged, and farolctl reload lists them.
@@ -207,12 +214,18 @@ farold_restart_keys(const struct config *old, const struct config *new,
 
 	if (strcmp(old->conninfo, new->conninfo) != 0)
 		keys[n++] = "database.conninfo";
+	if (old->migrate != new->migrate)
+		keys[n++] = "database.migrate";
 	if (old->connect_timeout_s != new->connect_timeout_s)
 		keys[n++] = "database.connect_timeout";
 	if (strcmp(old->spool_dir, new->spool_dir) != 0)
 		keys[n++] = "gateway.spool_dir";
 	if (strcmp(old->admin_socket, new->admin_socket) != 0)
 		keys[n++] = "gateway.admin_socket";
+	if (strcmp(old->admin_group, new->admin_group) != 0)
+		keys[n++] = "gateway.admin_group";
+	if (strcmp(old->http_listen, new->http_listen) != 0)
+		keys[n++] = "http.listen";
 	if (old->multipart_timeout_s != new->multipart_timeout_s)
 		keys[n++] = "gateway.multipart_timeout";
 	if (old->n_modems != new->n_modems ||
@@ -269,7 +282,9 @@ farold_reload_cb(evutil_socket_t sig, short what, void *arg)
 	char *cause = NULL;
 
 	log_info("config: SIGHUP received, reloading %s", d->config_path);
+	notify_send(d->notify, "RELOADING=1");
 	farold_reload(d, &cause, NULL, NULL);
+	notify_send(d->notify, "READY=1");
 	free(cause);
 }
 
@@ -334,6 +349,9 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 {
 	struct farold *d = arg;
 
+	notify_send(d->notify, state == DB_READY ? "STATUS=database ready" :
+	    state == DB_BACKOFF ? "STATUS=database unreachable; reports go "
+	    "to the spool" : "STATUS=connecting to the database");
 	if (state == DB_READY) {
 		log_info("db: ready");
 		/* Before any message: alerts refer to the registry. */
@@ -415,7 +433,8 @@ farold_start(struct farold *d)
 		free(why);
 		return -1;
 	}
-	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket, &why))
+	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket,
+	    d->cfg->admin_gid, &why))
 	    == NULL) {
 		log_error("admin: %s", why ? why : "cannot listen");
 		free(why);
@@ -427,9 +446,24 @@ farold_start(struct farold *d)
 	    farold_admin_reload, d);
 	admin_add_deferred(d->admin, "show", "show modems|inbox|spool|outbox|"
 	    "alerts [json]: one table", show_run, &d->show);
+	admin_add_deferred(d->admin, "alerts", "alerts [json] [area=A] "
+	    "[state=S] [urgency=U] [since=T]", console_alerts_run, &d->show);
+	admin_add_deferred(d->admin, "alert", "alert REF [json]: the alert "
+	    "and its history", console_alert_run, &d->show);
+	admin_add_deferred(d->admin, "ack", "ack REF: acknowledge on behalf "
+	    "of an officer", console_ack_run, &d->act);
+	admin_add_deferred(d->admin, "close", "close REF: close on behalf of "
+	    "an officer", console_close_run, &d->act);
+	admin_add_deferred(d->admin, "resend", "resend OUTBOX-ID: send an "
+	    "outgoing SMS again", console_resend_run, &d->act);
+	admin_add_deferred(d->admin, "pause", "pause MODEM: it takes no "
+	    "sends", console_pause_run, &d->act);
+	admin_add_deferred(d->admin, "resume", "resume MODEM",
+	    console_resume_run, &d->act);
 
 	settings.conninfo = d->cfg->conninfo;
 	settings.connect_timeout_ms = d->cfg->connect_timeout_s * 1000;
+	settings.check_schema_only = !d->cfg->migrate;
 	settings.backoff_min_ms = 250;
 	/* Short: the spool must drain soon after the database returns. */
 	settings.backoff_max_ms = 2000;
@@ -447,6 +481,9 @@ farold_start(struct farold *d)
 	outbox_prepare(d->db);
 	digest_prepare(d->db);
 	show_prepare(d->db);
+	console_alerts_prepare(d->db);
+	console_act_prepare(d->db);
+	http_prepare(d->db);
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
 		    spool_count(d->spool));
@@ -492,6 +529,14 @@ farold_start(struct farold *d)
 	replay_set_fwdq(d->replay, d->fwdq);
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems };
+	d->act = (struct console_act_sources){ d->db, d->modems,
+	    &d->n_modems, outbox_kick, d->outbox };
+	if (d->cfg->http_listen[0] != '\0' && (d->http = http_start(d->base,
+	    d->cfg->http_listen, &d->show, &d->cfg, &why)) == NULL) {
+		log_error("http: %s", why);
+		free(why);
+		return -1;
+	}
 	ingest_set_latency(d->ingest, &d->latency);
 	outbox_set_latency(d->outbox, &d->latency);
 	db_start(d->db);
@@ -529,6 +574,8 @@ farold_cleanup(struct farold *d)
 		modem_free(d->modems[i]);
 	}
 	admin_free(d->admin);
+	http_free(d->http);
+	notify_free(d->notify);
 	if (d->ev_term != NULL) {
 		event_free(d->ev_term);
 		event_free(d->ev_int);
@@ -628,10 +675,13 @@ main(int argc, char **argv)
 	evsignal_add(d.ev_int, NULL);
 	evsignal_add(d.ev_hup, NULL);
 
+	d.notify = notify_new(d.base);
 	if (farold_start(&d) != 0) {
 		rc = FAROLD_EXIT_RUNTIME;
 	} else {
 		log_info("farold: running");
+		/* The sockets are listening and the workers started. */
+		notify_send(d.notify, "READY=1");
 		event_base_dispatch(d.base);
 	}
 	farold_cleanup(&d);

@@ -205,6 +205,7 @@ modem_start(struct event_base *base, const struct modem_config *mc,
 	m->loop.health.can_send = (mc->role & MODEM_ROLE_SEND) != 0;
 	m->loop.health.can_receive = (mc->role & MODEM_ROLE_RECEIVE) != 0;
 	m->loop.health.signal_percent = -1;
+	m->loop.health.balance_value = -1;
 	m->worker.wh = m->worker.published = m->loop.health;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		cause_set(cause, "cannot create a socketpair");
@@ -261,6 +262,10 @@ modem_send(struct modem *m, uint64_t id, const char *number,
 		cause_set(cause, "the modem is stopped");
 		return -1;
 	}
+	if (m->loop.paused) {
+		cause_set(cause, "the modem is paused");
+		return -1;
+	}
 	if (!m->loop.health.healthy && m->loop.health.problem[0] != '\0') {
 		cause_set(cause, "the modem is unhealthy");
 		return -1;
@@ -299,6 +304,13 @@ void
 modem_get_health(const struct modem *m, struct modem_health *h)
 {
 	*h = m->loop.health;
+	h->paused = m->loop.paused;
+}
+
+void
+modem_set_paused(struct modem *m, int paused)
+{
+	m->loop.paused = paused;
 }
 
 void
