@@ -272,6 +272,15 @@ outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
 			jsonw_int(w, "rung", r->rung);
 		}
 		jsonw_int(w, "after_s", r->after_s);
+		if (r->state != NULL) {
+			jsonw_str(w, "state", r->state);
+			if (r->modem[0] != '\0')
+				jsonw_str(w, "modem", r->modem);
+			if (r->message_ref >= 0)
+				jsonw_int(w, "message_ref", r->message_ref);
+			if (r->submitted_at > 0)
+				jsonw_int(w, "submitted_at", r->submitted_at);
+		}
 		if (p->reply_max > 0 && (strcmp(r->purpose, "receipt") == 0 ||
 		    strcmp(r->purpose, "reply") == 0)) {
 			jsonw_int(w, "limit_max", p->reply_max);

@@ -38,6 +38,12 @@ struct outbox_row {
 	const char *authority;	/* its id, for a rung of its ladder; NULL */
 	int rung;		/* 1-based, with authority */
 	long after_s;		/* due this long after receipt; 0: now */
+	/* Already sent while the database was down (a spooled alert's
+	 * forward, db/fwdq.h): state "submitted"; NULL: queued. */
+	const char *state;
+	char modem[32];		/* "" unknown */
+	int message_ref;	/* -1 unknown */
+	long long submitted_at;	/* epoch seconds; 0 unknown */
 };
 
 struct outbox_plan {
