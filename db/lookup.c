@@ -42,6 +42,7 @@ const char *const lookup_outbox_purpose[PURPOSE_NPURPOSES] = {
 	[PURPOSE_ACK_NOTICE] = "ack_notice",
 	[PURPOSE_ADMIN] = "admin",
 	[PURPOSE_DIGEST] = "digest",
+	[PURPOSE_TAKEN_NOTICE] = "taken_notice",
 };
 
 static const char *

@@ -52,6 +52,7 @@ enum lookup_outbox_purpose {
 	PURPOSE_ACK_NOTICE,
 	PURPOSE_ADMIN,
 	PURPOSE_DIGEST,
+	PURPOSE_TAKEN_NOTICE,
 	PURPOSE_NPURPOSES
 };
 extern const char *const lookup_outbox_purpose[PURPOSE_NPURPOSES];

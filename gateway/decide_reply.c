@@ -96,7 +96,7 @@ void
 decide_command_replies(enum report_cmd cmd, const char *result,
     struct decide_command_replies *out)
 {
-	out->sender = out->focal = out->holders = -1;
+	out->sender = out->focal = out->holders = out->others = -1;
 	out->holders_purpose = NULL;
 	if (strcmp(result, "unknown_ref") == 0)
 		out->sender = REPLY_ERROR_UNKNOWN_REF;
@@ -110,6 +110,7 @@ decide_command_replies(enum report_cmd cmd, const char *result,
 	case REPORT_CMD_OK:
 		out->sender = REPLY_ACK_RECEIPT;
 		out->focal = REPLY_ACK_NOTICE;
+		out->others = REPLY_ACK_TAKEN;
 		break;
 	case REPORT_CMD_FIM:
 		out->sender = REPLY_CLOSE_RECEIPT;

@@ -47,6 +47,8 @@ struct decide_command_replies {
 	int focal;		/* to the alert's focal point (ack_notice) */
 	int holders;		/* to every number sent a forward or rung */
 	const char *holders_purpose;	/* the outbox purpose of those */
+	int others;		/* to those holders but the sender
+				   (taken_notice: two patrols don't go) */
 };
 
 /* result is farol_ingest_command's: "ok", "already", "unknown_ref",

@@ -15,8 +15,10 @@
  * message, so one bad message never holds back the others.
  *
  * What is sent, to whom and when is decided by outbox_plan.c; here its
- * rows become the "outbox" member of the message's element (or, for a
- * command's replies and a flood notice, a second small call). The alert
+ * rows become the "outbox" member of the message's element; a command's
+ * element carries the replies of each of its possible outcomes
+ * ("replies"), of which farol_ingest_command queues its outcome's in the
+ * same transaction. Only a flood notice is a second small call. The alert
  * number is only known inside the transaction: texts carry "{ref}", which
  * SQL replaces (OUTBOX_REF_STANDIN).
  */
@@ -199,20 +201,18 @@ ingest_queued_cb(const PGresult *res, const char *error, void *arg)
 
 	ig->in_flight--;
 	if (res == NULL)
-		log_error("ingest: queueing the replies of a command failed: "
-		    "%s", error ? error : "no result");
+		log_error("ingest: queueing a flood notice failed: %s",
+		    error ? error : "no result");
 	else
 		ingest_kick(ig);
 }
 
 /*
- * Queue the rows of a command's outcome (c), or else of the flood notice
- * about flood_sender, in a transaction of their own after the message's
- * has committed (outbox_plan.h decides them).
+ * Queue the flood notice about flood_sender, in a transaction of its own
+ * (outbox_plan.h decides its rows).
  */
 static void
-ingest_queue_plan(struct ingest *ig, const struct outbox_command *c,
-    const char *flood_sender, const char *alert_id, const char *message_id)
+ingest_queue_flood(struct ingest *ig, const char *flood_sender)
 {
 	const struct config *cfg = *ig->cfgp;
 	struct outbox_plan *plan;
@@ -222,82 +222,24 @@ ingest_queue_plan(struct ingest *ig, const struct outbox_command *c,
 
 	if ((plan = malloc(sizeof *plan)) == NULL)
 		return;
-	if (c != NULL)
-		outbox_plan_command(cfg, c, plan);
-	else
-		outbox_plan_flood(cfg, flood_sender, plan);
+	outbox_plan_flood(cfg, flood_sender, plan);
 	if ((buf = evbuffer_new()) == NULL) {
 		free(plan);
 		return;
 	}
 	jsonw_init(&w, buf);
 	jsonw_array(&w, NULL);
-	outbox_plan_json(&w, plan, alert_id, message_id);
+	outbox_plan_json(&w, plan, NULL, NULL);
 	jsonw_end(&w, ']');
 	values[0] = jsonw_text(&w);
 	ig->in_flight++;
 	if (db_call_timeout(ig->db, INGEST_FOLLOWUP_TIMEOUT_MS,
 	    "outbox_queue", 1, values, ingest_queued_cb, ig) != 0) {
 		ig->in_flight--;
-		log_error("ingest: cannot queue the replies of a command");
+		log_error("ingest: cannot queue a flood notice");
 	}
 	evbuffer_free(buf);
 	free(plan);
-}
-
-/* "{a,b}" (a text[] as libpq prints it) to numbers, in place. */
-static int
-ingest_split_array(char *s, char **out, int max)
-{
-	int n = 0;
-	char *tok;
-
-	if (*s == '{')
-		s++;
-	s[strcspn(s, "}")] = '\0';
-	for (tok = strtok(s, ","); tok != NULL && n < max;
-	    tok = strtok(NULL, ","))
-		out[n++] = tok;
-	return n;
-}
-
-/* The replies a command's outcome calls for. */
-static void
-ingest_command_followup(struct ingest_job *job, const struct rows_ingest *row)
-{
-	const char *message_id = row->message_id_text;
-	const char *result = row->result != NULL ? row->result : "";
-	const char *alert_id = row->alert_id_text != NULL ?
-	    row->alert_id_text : "";
-	const char *state = row->state != NULL ? row->state : "";
-	const char *focal = row->focal_number != NULL ? row->focal_number : "";
-	const char *authority = row->authority_name != NULL ?
-	    row->authority_name : "";
-	char holders_buf[1024], *holders[32], ref[16];
-	struct outbox_command cmd;
-	int n_holders;
-
-	if (job->sender[0] == '\0')
-		return;		/* not a phone number: never answered */
-	snprintf(ref, sizeof ref, "%ld", job->ref);
-	snprintf(holders_buf, sizeof holders_buf, "%s",
-	    row->holders != NULL ? row->holders : "");
-	n_holders = ingest_split_array(holders_buf, holders, 32);
-
-	cmd.cmd = job->cmd;
-	cmd.ref = job->ref;
-	cmd.sender = job->sender;
-	cmd.lang = job->lang;
-	cmd.text = job->text;
-	cmd.result = result;
-	cmd.state = state;
-	cmd.focal = focal;
-	cmd.authority = authority;
-	cmd.holders = holders;
-	cmd.n_holders = n_holders;
-	ingest_queue_plan(job->ig, &cmd, NULL, alert_id, message_id);
-	log_info("ingest: %s %s: %s", report_cmd_name(job->cmd, 0), ref,
-	    result);
 }
 
 /* One message's outcome, from its row of a batch result. */
@@ -310,9 +252,11 @@ ingest_job_done(struct ingest_job *job, const struct rows_ingest *row)
 	r.inserted = row->inserted;
 	job->cb(&r, NULL, job->arg);
 	if (r.inserted && job->is_command)
-		ingest_command_followup(job, row);
-	else if (r.inserted && row->outbox_queued > 0) {
-		if (job->ig->latency != NULL && row->alert_id_text != NULL)
+		log_info("ingest: %s %ld: %s", report_cmd_name(job->cmd, 0),
+		    job->ref, row->result != NULL ? row->result : "");
+	if (r.inserted && row->outbox_queued > 0) {
+		if (!job->is_command && job->ig->latency != NULL &&
+		    row->alert_id_text != NULL)
 			latency_mark(job->ig->latency, row->alert_id,
 			    row->alert_ref, job->t0_us);
 		ingest_kick(job->ig);
@@ -444,7 +388,7 @@ ingest_flood_notice(struct ingest *ig, const struct config *cfg,
 	log_warn("ingest: a sender passed %d messages in %d s: quarantined "
 	    "(its messages are stored, its alerts held for review)",
 	    cfg->flood_max, cfg->flood_per_s);
-	ingest_queue_plan(ig, NULL, sender, NULL, NULL);
+	ingest_queue_flood(ig, sender);
 }
 
 int
@@ -456,6 +400,7 @@ ingest_message(struct ingest *ig, const struct inbound_sms *msg,
 	struct ingest_job *job;
 	struct decision *d = NULL;
 	struct outbox_plan *plan = NULL;
+	struct outbox_command cmd;
 	struct evbuffer *buf = NULL;
 	enum flood_verdict verdict;
 	struct jsonw w;
@@ -515,6 +460,17 @@ ingest_message(struct ingest *ig, const struct inbound_sms *msg,
 		jsonw_str(&w, "command", report_cmd_name(d->r.cmd, 0));
 		jsonw_int(&w, "ref", d->r.ref);
 		jsonw_str(&w, "note", job->text != NULL ? job->text : "");
+		/* The replies of each outcome: the database queues the
+		 * outcome's own with the command, in one transaction. */
+		cmd.cmd = job->cmd;
+		cmd.ref = job->ref;
+		cmd.sender = job->sender;
+		cmd.lang = job->lang;
+		cmd.text = job->text;
+		outbox_plan_command(cfg, &cmd, plan);
+		jsonw_array(&w, "replies");
+		outbox_plan_json(&w, plan, NULL, NULL);
+		jsonw_end(&w, ']');
 	} else if (d != NULL) {
 		if (d->r.cmd == REPORT_CMD_ALERTA)
 			ingest_alert_json(&w, d, msg->sender);

@@ -97,6 +97,9 @@ X(ACK_NOTICE, "ack_notice", \
 X(ACK_ALREADY, "ack_already", \
   "Alerta {ref} ja foi assumido por {notified}.", \
   "Alert {ref} was already taken by {notified}.") \
+X(ACK_TAKEN, "ack_taken", \
+  "FAROL {ref}: {notified} assumiu o caso. Nao e preciso ir.", \
+  "FAROL {ref}: {notified} has taken charge. No need to go.") \
 X(CANCEL_NOTICE, "cancel_notice", \
   "FAROL {ref} ANULADO pelo ponto focal. Nao e preciso agir.", \
   "FAROL {ref} CANCELLED by the focal point. No action needed.") \

@@ -73,7 +73,7 @@ $$;
 -- with the parameters of farol_ingest_report (modem, sender, text,
 -- smsc_time, received_at as epoch seconds, parts, concat_ref, kind,
 -- parts_expected, alert, outbox) or, with "command", of
--- farol_ingest_command (command, ref, note). One row per element, i from
+-- farol_ingest_command (command, ref, note, replies). One row per element, i from
 -- 0, in order. All or nothing: an error fails the whole batch (farold
 -- then stores its messages one by one).
 -- The nine fields of the message, which a report and a command share,
@@ -108,13 +108,14 @@ BEGIN
 			SELECT * INTO c FROM farol_ingest_command(m.modem,
 			    m.sender, m.text, m.smsc_time, m.received_at,
 			    m.parts, m.concat_ref, m.kind, m.parts_expected,
-			    e->>'command', (e->>'ref')::bigint, e->>'note');
+			    e->>'command', (e->>'ref')::bigint, e->>'note',
+			    e->'replies');
 			message_id := c.message_id;
 			inserted := c.inserted;
 			result := c.result;
 			alert_id := c.alert_id;
 			alert_ref := c.alert_ref;
-			outbox_queued := 0;
+			outbox_queued := c.outbox_queued;
 			state := c.state;
 			focal_number := c.focal_number;
 			authority_name := c.authority_name;

@@ -12,7 +12,8 @@
  * Cases: a report waiting on the SIM at start-up is forwarded once;
  * U1 receipt and forwards; each rung at its time; reload in the
  * middle of an escalation keeps the alert's ladder; OK stops escalation
- * and tells the focal point; OK from a wrong number is refused; a missing
+ * and tells the focal point; an OK tells the other holders who took the
+ * alert, and a second OK is answered with that name; OK from a wrong number is refused; a missing
  * PIN holds the alert and tells an administrator; ANULAR after forward
  * tells the holders; INFO reaches the holders; ESTADO answers the state;
  * an unregistered sender is routed to the national desk without reply;
@@ -309,6 +310,64 @@ test_u1_escalation_and_ack(void)
 	    "no rung after the OK");
 }
 
+/* Two patrols don't go: ICCA takes Maria's alert, the other holders are
+ * told who did; Policia SV's OK after it is recorded and answered with
+ * ICCA's name. Each reply is queued in the transaction that applies its
+ * command: the rows carry that transaction's now(), as the event does. */
+static void
+test_two_patrols(void)
+{
+	char want[160], *text;
+	long m, ref, ack, again;
+
+	m = send_sms(MARIA, "ALERTA SV SX U1 MENOR duas patrulhas");
+	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK(wait_rows(3, ref, "o.purpose = 'forward' AND o.state = "
+	    "'submitted'") == 3, "three forwards submitted");
+
+	ack = send_smsf(ICCA_1, "OK %ld", ref);
+	check_state(ref, "acknowledged");
+	CHECK(wait_q(2, "SELECT count(*) FROM outbox WHERE message_id = %ld "
+	    "AND purpose = 'taken_notice' AND state = 'submitted'", ack) == 2,
+	    "two taken notices submitted");
+	CHECK(q("SELECT count(*) FROM outbox WHERE message_id = %ld AND "
+	    "purpose = 'taken_notice' AND recipient IN ('" PN_SV_1 "', '"
+	    DESK_1 "')", ack) == 2, "told: the other holders");
+	CHECK(q("SELECT count(*) FROM outbox WHERE message_id = %ld AND "
+	    "purpose = 'taken_notice' AND recipient = '" ICCA_1 "'", ack) ==
+	    0, "not told: who took it");
+	text = reply_to(PN_SV_1, "taken_notice", ack);
+	snprintf(want, sizeof want, "FAROL %ld: ICCA assumiu o caso.", ref);
+	CHECK(strncmp(text, want, strlen(want)) == 0, "taken notice got=%s "
+	    "want=%s...", text, want);
+	free(text);
+	/* Receipt, focal point's notice, two taken notices: all in the
+	 * command's own transaction (its event's now()). */
+	CHECK(q("SELECT count(*) FROM outbox o JOIN alert_event e ON "
+	    "e.at = o.created_at JOIN alert a ON a.id = e.alert_id WHERE "
+	    "a.ref = %ld AND e.to_state = 'acknowledged' AND e.from_state <> "
+	    "'acknowledged' AND o.message_id = %ld", ref, ack) == 4,
+	    "the OK's replies are queued with the OK");
+
+	again = send_smsf(PN_SV_1, "OK %ld", ref);
+	text = reply_to(PN_SV_1, "reply", again);
+	snprintf(want, sizeof want, "Alerta %ld ja foi assumido por ICCA.",
+	    ref);
+	CHECK(strcmp(text, want) == 0, "second OK got=%s want=%s", text,
+	    want);
+	free(text);
+	CHECK(q("SELECT count(*) FROM alert_event e JOIN alert a ON a.id = "
+	    "e.alert_id JOIN outbox o ON o.message_id = %ld AND o.created_at "
+	    "= e.at WHERE a.ref = %ld AND e.from_state = 'acknowledged' AND "
+	    "e.to_state = 'acknowledged' AND e.actor LIKE '%%9920001' AND "
+	    "e.note = 'OK after ICCA'", again, ref) == 1,
+	    "the second OK recorded, with its reply");
+	CHECK(q("SELECT count(*) FROM alert WHERE ref = %ld AND "
+	    "acknowledged_by = 'icca'", ref) == 1, "still ICCA's");
+	CHECK(q("SELECT count(*) FROM outbox WHERE message_id = %ld", again)
+	    == 1, "the second OK tells nobody else");
+}
+
 /* A reload gives Joao a PIN: an alert without it is held. Then a good
  * one: OK from a wrong number, INFO, ANULAR. */
 static void
@@ -562,6 +621,7 @@ main(void)
 	}
 	test_start_with_report_waiting();
 	test_u1_escalation_and_ack();
+	test_two_patrols();
 	test_pin_wrong_number_info_cancel();
 	test_unregistered_and_u3();
 	test_stale_rung_moves_on();
