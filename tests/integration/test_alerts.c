@@ -18,7 +18,8 @@
  * tells the holders; INFO reaches the holders; ESTADO answers the state;
  * an unregistered sender is routed to the national desk without reply;
  * U3 goes to the digest only, and the digest goes out at its hour; a
- * stale rung moves on to the next; FIM closes (from a holder only); a
+ * stale rung moves on to the next; FIM closes (from a holder only); an
+ * alert whose whole ladder passed expires (and a late OK takes it); a
  * flood is quarantined; rows a crash left `sending` go out after a
  * restart.
  */
@@ -512,6 +513,51 @@ test_close(void)
 	    "= 'closed'", ref) == 1, "closed in alert_report");
 }
 
+/* Expired means expired: when the whole ladder has passed with no OK the
+ * alert moves to expired, with its event, and the administrators are
+ * still told; a late OK still takes it. */
+static void
+test_expired(void)
+{
+	char want[160], *text;
+	long m, ref, ack;
+
+	m = send_sms(MARIA, "ALERTA SV TF U2 ninguem responde");
+	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_1 "' AND o.state = "
+	    "'submitted'") == 1, "forwarded");
+	/* U2: a rung every 1800 s, three rungs, then the administrators. */
+	for (int rung = 2; rung <= 3; rung++) {
+		char where[128];
+
+		advance(ref, 1800);
+		snprintf(where, sizeof where, "o.authority_id = 'pn-sv' AND "
+		    "o.rung = %d AND o.state = 'submitted'", rung);
+		CHECK(wait_rows(1, ref, where) == 1, "rung %d submitted",
+		    rung);
+	}
+	CHECK(wait_rows(1, ref, "o.recipient = '" ADMIN "' AND o.state = "
+	    "'queued'") == 1, "the administrators' notice waits");
+	check_state(ref, "escalated");
+	advance(ref, 1800);
+	check_state(ref, "expired");
+	CHECK(wait_rows(1, ref, "o.recipient = '" ADMIN "' AND o.state = "
+	    "'submitted' AND o.text LIKE '%%SEM RESPOSTA%%'") == 1,
+	    "the administrators told");
+	CHECK(q("SELECT count(*) FROM alert_event e JOIN alert a ON a.id = "
+	    "e.alert_id WHERE a.ref = %ld AND e.to_state = 'expired' AND "
+	    "e.from_state = 'escalated' AND e.actor = 'farold'", ref) == 1,
+	    "the expiry recorded");
+
+	ack = send_smsf(PN_SV_1, "OK %ld", ref);
+	check_state(ref, "acknowledged");
+	text = reply_to(PN_SV_1, "reply", ack);
+	snprintf(want, sizeof want, "Alerta %ld: OK registado", ref);
+	CHECK(strncmp(text, want, strlen(want)) == 0, "late OK got=%s "
+	    "want=%s...", text, want);
+	free(text);
+}
+
 /* Rows a crash left `sending' (claimed, never submitted) are queued again
  * when farold starts and go out once. */
 static void
@@ -626,6 +672,7 @@ main(void)
 	test_unregistered_and_u3();
 	test_stale_rung_moves_on();
 	test_close();
+	test_expired();
 	test_flood();
 	/* Over the whole run: each SMS sent once, and each with its row. */
 	wait_sent_matches_outbox();
