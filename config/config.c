@@ -442,6 +442,15 @@ config_find_focal(const struct config *cfg, const char *e164)
 	return NULL;
 }
 
+int
+config_is_admin(const struct config *cfg, const char *e164)
+{
+	for (int i = 0; i < cfg->n_admins; i++)
+		if (strcmp(cfg->admins[i], e164) == 0)
+			return 1;
+	return 0;
+}
+
 static enum reply_lang
 config_lang(const config_setting_t *g)
 {

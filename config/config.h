@@ -165,6 +165,9 @@ void config_problems_clear(struct config_problems *problems);
 const struct focal_point *config_find_focal(const struct config *cfg,
     const char *e164);
 
+/* Is e164 one of escalation.admins? */
+int config_is_admin(const struct config *cfg, const char *e164);
+
 /* Parse a log level name ("error", "warning", "info", "debug"); -1 if bad. */
 int config_parse_log_level(const char *name);
 

@@ -30,6 +30,7 @@ const char *const lookup_outbox_state[OUTBOX_NSTATES] = {
 	[OUTBOX_FAILED] = "failed",
 	[OUTBOX_EXPIRED] = "expired",
 	[OUTBOX_CANCELLED] = "cancelled",
+	[OUTBOX_HELD] = "held",
 };
 
 const char *const lookup_outbox_purpose[PURPOSE_NPURPOSES] = {

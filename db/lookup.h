@@ -37,6 +37,7 @@ enum lookup_outbox_state {
 	OUTBOX_FAILED,
 	OUTBOX_EXPIRED,
 	OUTBOX_CANCELLED,
+	OUTBOX_HELD,
 	OUTBOX_NSTATES
 };
 extern const char *const lookup_outbox_state[OUTBOX_NSTATES];

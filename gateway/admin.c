@@ -8,6 +8,7 @@
  * a blocking read or write, or a command run before its whole line came.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,35 @@ struct admin {
 struct admin_reply {
 	struct bufferevent *bev;
 	struct evbuffer *buf;
+	char user[64];		/* who asked: "unix:<name>" (SO_PEERCRED) */
 };
+
+/* The Unix user at the other end of fd, as "unix:<name>" ("unix:uid
+ * <n>" without a name, "unix:?" when the kernel does not say). */
+static void
+admin_peer_user(int fd, char *out, size_t outsz)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	struct passwd pw, *found = NULL;
+	char buf[1024];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		snprintf(out, outsz, "unix:?");
+		return;
+	}
+	if (getpwuid_r(cred.uid, &pw, buf, sizeof buf, &found) == 0 &&
+	    found != NULL)
+		snprintf(out, outsz, "unix:%s", pw.pw_name);
+	else
+		snprintf(out, outsz, "unix:uid %u", (unsigned)cred.uid);
+}
+
+const char *
+admin_reply_user(struct admin_reply *r)
+{
+	return r->user;
+}
 
 static void
 admin_close_cb(struct bufferevent *bev, void *arg)
@@ -162,6 +191,7 @@ admin_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	r->bev = bev;
+	admin_peer_user(bufferevent_getfd(bev), r->user, sizeof r->user);
 	bufferevent_disable(bev, EV_READ);
 	bufferevent_setcb(bev, NULL, NULL, admin_pending_event_cb, r);
 	admin_run(a, line, r);

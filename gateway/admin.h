@@ -36,6 +36,10 @@ typedef void (*admin_deferred_handler)(const char *args,
 
 void admin_add_deferred(struct admin *a, const char *name, const char *help,
     admin_deferred_handler fn, void *arg);
+/* Who asked: "unix:<user>", from the socket's peer credentials
+ * (SO_PEERCRED), for the records of what an administrator did. */
+const char *admin_reply_user(struct admin_reply *r);
+
 /* Where the answer's lines go. */
 struct evbuffer *admin_reply_buffer(struct admin_reply *r);
 /* Send the answer with "OK" (error NULL) or "ERR error", and free r. */

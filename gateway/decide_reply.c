@@ -104,6 +104,8 @@ decide_command_replies(enum report_cmd cmd, const char *result,
 		out->sender = REPLY_ERROR_NOT_ALLOWED;
 	else if (strcmp(result, "already") == 0)
 		out->sender = REPLY_ACK_ALREADY;
+	else if (strcmp(result, "not_held") == 0)
+		out->sender = REPLY_ERROR_NOT_HELD;
 	if (strcmp(result, "ok") != 0)
 		return;
 	switch (cmd) {
@@ -127,6 +129,9 @@ decide_command_replies(enum report_cmd cmd, const char *result,
 		break;
 	case REPORT_CMD_ESTADO:
 		out->sender = REPLY_STATUS;
+		break;
+	case REPORT_CMD_LIBERAR:
+		out->sender = REPLY_RELEASE_RECEIPT;
 		break;
 	default:
 		break;

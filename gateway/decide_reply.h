@@ -52,7 +52,7 @@ struct decide_command_replies {
 };
 
 /* result is farol_ingest_command's: "ok", "already", "unknown_ref",
- * "not_allowed" ("duplicate" and anything else: no reply). */
+ * "not_allowed", "not_held" ("duplicate" and anything else: no reply). */
 void decide_command_replies(enum report_cmd cmd, const char *result,
     struct decide_command_replies *out);
 

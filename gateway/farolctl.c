@@ -3,9 +3,9 @@
  *
  * Offline commands work on a config file with no daemon and no database:
  * `check-config` validates it, `try` shows what the gateway would make of a
- * message. Online commands (`status`, `reload`, `show`) talk to a running
- * farold through its admin socket. Each command is one function; main() only
- * dispatches.
+ * message. Online commands (`status`, `reload`, `show`, `release`,
+ * `dismiss`) talk to a running farold through its admin socket. Each
+ * command is one function; main() only dispatches.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -62,6 +62,11 @@ farolctl_usage(FILE *out)
 "                        outbox: purpose state rows next_due_s\n"
 "                        alerts: ref area forms urgency minor verified state\n"
 "                          held rung forwarded waiting age_s (newest 50)\n"
+"  release REF           route an alert held for review (PIN, flood) as if\n"
+"                        it had just arrived: receipt, forwards, rungs\n"
+"  dismiss REF --reason TEXT\n"
+"                        close a held alert and send nothing; both are\n"
+"                        recorded as the alert's events with your user\n"
 "\n"
 "options:\n"
 "  -c, --config FILE     config file (default %s)\n"
@@ -292,6 +297,37 @@ usage:
 	return FAROLCTL_EXIT_USAGE;
 }
 
+/* release REF, dismiss REF --reason TEXT: a held alert, by its number. */
+static int
+farolctl_held(int argc, char **argv)
+{
+	int release = strcmp(argv[0], "release") == 0;
+	const char *ref = NULL, *reason = NULL;
+	char command[600];
+
+	for (int i = 1; i < argc; i++) {
+		if (!release && strcmp(argv[i], "--reason") == 0 &&
+		    i + 1 < argc && reason == NULL)
+			reason = argv[++i];
+		else if (ref == NULL && argv[i][0] != '\0' &&
+		    strspn(argv[i], "0123456789") == strlen(argv[i]))
+			ref = argv[i];
+		else
+			goto usage;
+	}
+	if (ref == NULL || (!release && (reason == NULL ||
+	    reason[strspn(reason, " ")] == '\0' ||
+	    strpbrk(reason, "\r\n") != NULL)))
+		goto usage;
+	snprintf(command, sizeof command, "%s %s%s%.512s", argv[0], ref,
+	    release ? "" : " ", release ? "" : reason);
+	return farolctl_admin(command);
+usage:
+	fprintf(stderr, "usage: farolctl release REF\n"
+	    "       farolctl dismiss REF --reason TEXT\n");
+	return FAROLCTL_EXIT_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -335,6 +371,8 @@ main(int argc, char **argv)
 		return farolctl_try(argc, argv);
 	if (strcmp(argv[0], "show") == 0)
 		return farolctl_show(argc, argv);
+	if (strcmp(argv[0], "release") == 0 || strcmp(argv[0], "dismiss") == 0)
+		return farolctl_held(argc, argv);
 	if ((strcmp(argv[0], "status") == 0 || strcmp(argv[0], "reload") == 0)
 	    && argc == 1)
 		return farolctl_admin(argv[0]);

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "db.h"
 #include "farol_version.h"
+#include "held.h"
 #include "inbox.h"
 #include "latency.h"
 #include "log.h"
@@ -56,6 +57,7 @@ struct farold {
 	struct outbox *outbox;
 	struct latency latency;
 	struct show_sources show;
+	struct held_sources held;
 	struct modem *modems[CONFIG_MAX_MODEMS];
 	int n_modems;
 	int n_running;
@@ -375,6 +377,10 @@ farold_start(struct farold *d)
 	    farold_admin_reload, d);
 	admin_add_deferred(d->admin, "show", "show modems|inbox|spool|outbox|"
 	    "alerts [json]: one table", show_run, &d->show);
+	admin_add_deferred(d->admin, "release", "release REF: route a held "
+	    "alert as if it had just arrived", held_release_run, &d->held);
+	admin_add_deferred(d->admin, "dismiss", "dismiss REF REASON: close a "
+	    "held alert, send nothing", held_dismiss_run, &d->held);
 
 	settings.conninfo = d->cfg->conninfo;
 	settings.connect_timeout_ms = d->cfg->connect_timeout_s * 1000;
@@ -394,6 +400,7 @@ farold_start(struct farold *d)
 	registry_prepare(d->db);
 	outbox_prepare(d->db);
 	show_prepare(d->db);
+	held_prepare(d->db);
 	if ((d->spool = spool_open(d->cfg->spool_dir, farold_spool_report, d,
 	    &why)) == NULL) {
 		log_error("spool: %s: %s", d->cfg->spool_dir,
@@ -416,6 +423,7 @@ farold_start(struct farold *d)
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems };
+	d->held = (struct held_sources){ d->db, outbox_kick, d->outbox };
 	ingest_set_latency(d->ingest, &d->latency);
 	outbox_set_latency(d->outbox, &d->latency);
 	db_start(d->db);

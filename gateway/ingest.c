@@ -376,8 +376,32 @@ static int
 ingest_is_command(enum report_cmd cmd)
 {
 	return cmd == REPORT_CMD_OK || cmd == REPORT_CMD_FIM ||
+	    cmd == REPORT_CMD_LIBERAR ||
 	    cmd == REPORT_CMD_ANULAR || cmd == REPORT_CMD_INFO ||
 	    cmd == REPORT_CMD_ESTADO;
+}
+
+/*
+ * The rows an administrator's release of this held alert sends (state
+ * "held"): decided again as if nothing held it, neither its PIN nor a
+ * flood. Returns 0, or -1 when out of memory (the alert can then still
+ * be dismissed, not released).
+ */
+static int
+ingest_plan_release(const struct config *cfg, const struct inbound_sms *msg,
+    const struct decide_params *p, struct outbox_plan *plan)
+{
+	struct decide_params rp = *p;
+	struct decision *d;
+
+	if ((d = malloc(sizeof *d)) == NULL)
+		return -1;
+	rp.released = 1;
+	decide_message(&cfg->codebook, &cfg->replies, &rp, msg->sender,
+	    msg->text, d);
+	outbox_plan_held(cfg, d, plan);
+	free(d);
+	return 0;
 }
 
 /* A quarantine begins: tell the administrators (once per quarantine). */
@@ -471,12 +495,19 @@ ingest_message(struct ingest *ig, const struct inbound_sms *msg,
 		jsonw_array(&w, "replies");
 		outbox_plan_json(&w, plan, NULL, NULL);
 		jsonw_end(&w, ']');
+		/* Only escalation.admins may release a held alert. */
+		jsonw_bool(&w, "admin", job->sender[0] != '\0' &&
+		    config_is_admin(cfg, job->sender));
 	} else if (d != NULL) {
 		if (d->r.cmd == REPORT_CMD_ALERTA)
 			ingest_alert_json(&w, d, msg->sender);
 		outbox_plan_message(cfg, d, plan);
 		jsonw_array(&w, "outbox");
 		outbox_plan_json(&w, plan, NULL, NULL);
+		/* A held alert's routing waits with it, for its release. */
+		if (d->held != NULL && d->routed &&
+		    ingest_plan_release(cfg, msg, &p, plan) == 0)
+			outbox_plan_json(&w, plan, NULL, NULL);
 		jsonw_end(&w, ']');
 	}
 	jsonw_end(&w, '}');

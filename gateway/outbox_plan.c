@@ -124,6 +124,15 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
 }
 
 void
+outbox_plan_held(const struct config *cfg, const struct decision *released,
+    struct outbox_plan *out)
+{
+	outbox_plan_message(cfg, released, out);
+	for (int i = 0; i < out->n; i++)
+		out->rows[i].state = "held";
+}
+
+void
 outbox_plan_spooled(const struct config *cfg, const struct decision *d,
     struct outbox_plan *out)
 {
@@ -145,7 +154,7 @@ outbox_plan_spooled(const struct config *cfg, const struct decision *d,
 }
 
 static const char *const outbox_plan_results[] = {
-	"ok", "already", "unknown_ref", "not_allowed",
+	"ok", "already", "unknown_ref", "not_allowed", "not_held",
 };
 static const char *const outbox_plan_langs[REPLY_LANGS] = { "pt", "en" };
 
@@ -313,6 +322,8 @@ outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
 			jsonw_int(w, "rung", r->rung);
 		}
 		jsonw_int(w, "after_s", r->after_s);
+		if (r->state != NULL)
+			jsonw_str(w, "state", r->state);
 		if (r->to != NULL) {
 			jsonw_str(w, "result", r->if_result);
 			jsonw_str(w, "state", r->if_state);

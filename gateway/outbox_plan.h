@@ -47,6 +47,8 @@ struct outbox_row {
 	const char *lang;	/* "pt" "en"; NULL: any recipient */
 	char but[PHONE_E164_MAX];	/* others: this number is not told */
 	int named;		/* "{authority}" in text */
+	const char *state;	/* "held": sent only if an administrator
+				   releases the alert; NULL: queued */
 };
 
 struct outbox_plan {
@@ -63,6 +65,15 @@ struct outbox_plan {
  */
 void outbox_plan_message(const struct config *cfg, const struct decision *d,
     struct outbox_plan *out);
+
+/*
+ * What the release of a held alert sends (released decided with
+ * decide_params.released, and without the flood hold): the rows of
+ * outbox_plan_message, each in state "held", written with the alert and
+ * queued only by farol_alert_release (db/functions/held.sql).
+ */
+void outbox_plan_held(const struct config *cfg,
+    const struct decision *released, struct outbox_plan *out);
 
 /*
  * What goes out at once while the database is down (d decided with

@@ -1,11 +1,14 @@
--- Commands (OK, FIM, ANULAR, INFO, ESTADO): the message and its effect.
+-- Commands (OK, FIM, ANULAR, INFO, ESTADO, LIBERAR): the message and its
+-- effect.
 -- Re-applied with CREATE OR REPLACE on every start-up, after the
 -- migrations, in their transaction (db/migrate.c); docs: db/database.md.
 
 -- Store a command's message and apply it, all or nothing. p_command is
--- the canonical name: OK, FIM, ANULAR, INFO, ESTADO. result: ok,
--- already (OK on an alert already acknowledged), unknown_ref,
--- not_allowed, or duplicate (the message was stored before: nothing is
+-- the canonical name: OK, FIM, ANULAR, INFO, ESTADO, LIBERAR (from an
+-- administrator only: p_admin, as farold's config says; see
+-- farol_alert_release). result: ok, already (OK on an alert already
+-- acknowledged), unknown_ref, not_allowed, not_held (LIBERAR), or
+-- duplicate (the message was stored before: nothing is
 -- done again). holders: the numbers that were sent a forward or rung of
 -- the alert (ANULAR and INFO tell them). An OK on an alert already taken
 -- is recorded as an event of the alert (who, and after whom).
@@ -16,7 +19,8 @@
 CREATE OR REPLACE FUNCTION farol_ingest_command(p_modem text, p_sender text,
     p_text text, p_smsc_time timestamptz, p_received_at timestamptz,
     p_parts int, p_concat_ref int, p_kind text, p_parts_expected int,
-    p_command text, p_ref bigint, p_note text, p_replies jsonb)
+    p_command text, p_ref bigint, p_note text, p_replies jsonb,
+    p_admin boolean)
 RETURNS TABLE (message_id bigint, inserted boolean, result text,
     alert_id bigint, alert_ref bigint, state text, focal_number text,
     authority_name text, holders text[], outbox_queued int)
@@ -132,6 +136,13 @@ BEGIN
 			VALUES (v_alert.id, v_alert.state, v_alert.state,
 			    p_sender, p_note);
 			result := 'ok';
+		END IF;
+	ELSIF p_command = 'LIBERAR' THEN
+		IF NOT coalesce(p_admin, false) THEN
+			result := 'not_allowed';
+		ELSE
+			SELECT r.result INTO result
+			FROM farol_alert_release(p_ref, p_sender) r;
 		END IF;
 	ELSIF p_command = 'ESTADO' THEN
 		result := CASE WHEN v_is_sender OR v_is_holder THEN 'ok'

@@ -73,7 +73,7 @@ $$;
 -- with the parameters of farol_ingest_report (modem, sender, text,
 -- smsc_time, received_at as epoch seconds, parts, concat_ref, kind,
 -- parts_expected, alert, outbox) or, with "command", of
--- farol_ingest_command (command, ref, note, replies). One row per element, i from
+-- farol_ingest_command (command, ref, note, replies, admin). One row per element, i from
 -- 0, in order. All or nothing: an error fails the whole batch (farold
 -- then stores its messages one by one).
 -- The nine fields of the message, which a report and a command share,
@@ -109,7 +109,8 @@ BEGIN
 			    m.sender, m.text, m.smsc_time, m.received_at,
 			    m.parts, m.concat_ref, m.kind, m.parts_expected,
 			    e->>'command', (e->>'ref')::bigint, e->>'note',
-			    e->'replies');
+			    e->'replies', coalesce((e->>'admin')::boolean,
+			    false));
 			message_id := c.message_id;
 			inserted := c.inserted;
 			result := c.result;

@@ -23,11 +23,13 @@
  * flood is quarantined; rows a crash left `sending` go out after a
  * restart.
  */
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "console.h"
@@ -151,8 +153,8 @@ reply_to(const char *number, const char *purpose, long message_id)
 	    "purpose = '%s' AND message_id = %ld AND state = 'submitted'",
 	    number, purpose, message_id);
 	return qt("SELECT text FROM outbox WHERE recipient = '%s' AND "
-	    "purpose = '%s' AND message_id = %ld", number, purpose,
-	    message_id);
+	    "purpose = '%s' AND message_id = %ld AND state <> 'held'", number,
+	    purpose, message_id);
 }
 
 /* Every SMS a modem submitted is an outbox row in submitted (or
@@ -390,8 +392,8 @@ test_pin_wrong_number_info_cancel(void)
 	    "= 'pin'", held) == 1, "held for the PIN");
 	CHECK(wait_rows(1, held, "o.recipient = '" ADMIN "' AND o.purpose = "
 	    "'admin' AND o.state = 'submitted'") == 1, "administrator told");
-	CHECK(rows(held, "o.purpose IN ('forward', 'escalation')") == 0,
-	    "not forwarded");
+	CHECK(rows(held, "o.purpose IN ('forward', 'escalation') AND "
+	    "o.state <> 'held'") == 0, "not forwarded");
 	text = reply_to(JOAO, "receipt", m);
 	CHECK(strstr(text, "retido") != NULL, "held receipt got=%s", text);
 	free(text);
@@ -513,6 +515,129 @@ test_close(void)
 	    "= 'closed'", ref) == 1, "closed in alert_report");
 }
 
+/* Who the console's peer is, as farold records it. */
+static void
+unix_user(char *out, size_t outsz)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	if (pw != NULL)
+		snprintf(out, outsz, "unix:%s", pw->pw_name);
+	else
+		snprintf(out, outsz, "unix:uid %u", (unsigned)getuid());
+}
+
+/* The held alert ref's events: "actor|note" of those from and to state
+ * received (a release), comma-separated; the caller frees. */
+static char *
+release_events(long ref)
+{
+	return qt("SELECT coalesce(string_agg(e.actor || '|' || e.note, ',' "
+	    "ORDER BY e.id), '') FROM alert_event e JOIN alert a ON a.id = "
+	    "e.alert_id WHERE a.ref = %ld AND e.from_state = 'received' AND "
+	    "e.to_state = 'received'", ref);
+}
+
+/* Held alerts are never stuck (Joao has a PIN since the test above):
+ * farolctl release routes one as if it had just arrived, farolctl
+ * dismiss closes one and sends nothing, an administrator's LIBERAR by
+ * SMS releases one and anybody else's is refused; each is recorded with
+ * who did it. */
+static void
+test_release_and_dismiss(void)
+{
+	char user[80], want[200], *text, *out = NULL;
+	long m, ref, gone, sms, refused, released;
+
+	unix_user(user, sizeof user);
+	m = send_sms(JOAO, "ALERTA ST TF U2 obra retida");
+	CHECK((ref = alert_of(m)) > 0, "held alert made");
+	CHECK(wait_rows(1, ref, "o.recipient = '" ADMIN "' AND o.purpose = "
+	    "'admin' AND o.state = 'submitted'") == 1, "administrator told");
+	CHECK(rows(ref, "o.state = 'held' AND o.purpose = 'forward' AND "
+	    "o.recipient = '" PN_ST_1 "'") == 1, "its forward waits, held");
+	text = console_text(&g, "alerts", "held", "ref", (snprintf(want,
+	    sizeof want, "%ld", ref), want));
+	CHECK(text != NULL && strcmp(text, "pin") == 0, "console: held %s",
+	    text ? text : "(none)");
+	free(text);
+
+	/* farolctl release: receipt, forward now, rung 2 in 1800 s. */
+	CHECK(console_run(&g, &out, "release", want, NULL) == 0,
+	    "farolctl release %s: %s", want, out ? out : "");
+	free(out);
+	CHECK(wait_rows(1, ref, "o.recipient = '" PN_ST_1 "' AND o.purpose "
+	    "= 'forward' AND o.state = 'submitted'") == 1, "released: "
+	    "forwarded");
+	check_state(ref, "forwarded");
+	CHECK(rows(ref, "o.purpose = 'escalation' AND o.state = 'queued' AND "
+	    "o.rung = 2 AND abs(extract(epoch FROM o.not_before - now()) - "
+	    "1800) < 30") > 0, "rung 2 due 1800 s after the release");
+	CHECK(wait_rows(1, ref, "o.recipient = '" JOAO "' AND o.purpose = "
+	    "'receipt' AND o.state = 'submitted' AND o.text LIKE "
+	    "'%%recebido:%%'") == 1, "the focal point's receipt");
+	text = console_text(&g, "alerts", "held", "ref", want);
+	CHECK(text == NULL || strcmp(text, "-") == 0, "console: still held "
+	    "%s", text);
+	free(text);
+	text = release_events(ref);
+	snprintf(want, sizeof want, "%s|released (held: pin)", user);
+	CHECK(strcmp(text, want) == 0, "release event got=%s want=%s", text,
+	    want);
+	free(text);
+	snprintf(want, sizeof want, "%ld", ref);
+	CHECK(console_run(&g, NULL, "release", want, NULL) == 1,
+	    "released twice");
+
+	/* farolctl dismiss: closed, nothing sent, the reason recorded. */
+	m = send_sms(JOAO, "ALERTA ST TF U2 obra duplicada");
+	CHECK((gone = alert_of(m)) > 0, "second held alert");
+	CHECK(console_run(&g, NULL, "dismiss", (snprintf(want, sizeof want,
+	    "%ld", gone), want), NULL) == 2, "dismiss without a reason");
+	CHECK(console_run(&g, NULL, "dismiss", want, "--reason",
+	    "repetido do anterior", NULL) == 0, "farolctl dismiss");
+	check_state(gone, "closed");
+	CHECK(rows(gone, "o.state = 'held'") == 0 && rows(gone,
+	    "o.purpose = 'forward' AND o.state = 'cancelled'") == 1,
+	    "its held rows cancelled");
+	text = qt("SELECT e.actor || '|' || e.note FROM alert_event e JOIN "
+	    "alert a ON a.id = e.alert_id WHERE a.ref = %ld AND e.to_state = "
+	    "'closed'", gone);
+	snprintf(want, sizeof want, "%s|dismissed (held: pin): repetido do "
+	    "anterior", user);
+	CHECK(strcmp(text, want) == 0, "dismiss event got=%s want=%s", text,
+	    want);
+	free(text);
+
+	/* LIBERAR by SMS: from an administrator only. */
+	m = send_sms(JOAO, "ALERTA ST TF U2 obra por SMS");
+	CHECK((sms = alert_of(m)) > 0, "third held alert");
+	refused = send_smsf(JOAO, "LIBERAR %ld", sms);
+	text = reply_to(JOAO, "reply", refused);
+	CHECK(strstr(text, "recusado") != NULL, "LIBERAR from a focal point "
+	    "got=%s", text);
+	free(text);
+	CHECK(rows(sms, "o.state = 'held'") > 0, "still held");
+	released = send_smsf(ADMIN, "RELEASE %ld", sms);
+	CHECK(wait_rows(1, sms, "o.recipient = '" PN_ST_1 "' AND o.purpose = "
+	    "'forward' AND o.state = 'submitted'") == 1, "released by SMS: "
+	    "forwarded");
+	text = reply_to(ADMIN, "reply", released);
+	snprintf(want, sizeof want, "Alerta %ld libertado", sms);
+	CHECK(strncmp(text, want, strlen(want)) == 0, "LIBERAR reply got=%s "
+	    "want=%s...", text, want);
+	free(text);
+	text = release_events(sms);
+	CHECK(strcmp(text, ADMIN "|released (held: pin)") == 0, "LIBERAR "
+	    "event got=%s", text);
+	free(text);
+	released = send_smsf(ADMIN, "LIBERAR %ld", sms);
+	text = reply_to(ADMIN, "reply", released);
+	CHECK(strstr(text, "nao esta retido") != NULL, "LIBERAR twice got=%s",
+	    text);
+	free(text);
+}
+
 /* Expired means expired: when the whole ladder has passed with no OK the
  * alert moves to expired, with its event, and the administrators are
  * still told; a late OK still takes it. */
@@ -621,8 +746,8 @@ test_stale_rung_moves_on(void)
 static void
 test_flood(void)
 {
-	long before = messages_stored();
-	char *text;
+	long before = messages_stored(), ref;
+	char *text, sref[24];
 
 	for (int i = 1; i <= 11; i++) {
 		char sms[64];
@@ -644,7 +769,22 @@ test_flood(void)
 	    text);
 	free(text);
 	CHECK(wait_q(10, "SELECT count(*) FROM outbox WHERE recipient = '"
-	    ANA "' AND purpose = 'receipt'") == 10, "10 receipts, not 11");
+	    ANA "' AND purpose = 'receipt' AND state <> 'held'") == 10,
+	    "10 receipts, not 11");
+
+	/* The quarantined alert is released like any held one. */
+	ref = q("SELECT ref FROM alert WHERE sender = '" ANA "' AND "
+	    "held_reason = 'flood'");
+	snprintf(sref, sizeof sref, "%ld", ref);
+	CHECK(console_run(&g, NULL, "release", sref, NULL) == 0,
+	    "farolctl release %s", sref);
+	CHECK(wait_rows(1, ref, "o.recipient = '+2389940001' AND o.purpose = "
+	    "'forward' AND o.state = 'submitted'") == 1, "released: "
+	    "forwarded to pn-sl");
+	text = release_events(ref);
+	CHECK(strstr(text, "|released (held: flood)") != NULL,
+	    "release event got=%s", text);
+	free(text);
 }
 
 int
@@ -669,6 +809,7 @@ main(void)
 	test_u1_escalation_and_ack();
 	test_two_patrols();
 	test_pin_wrong_number_info_cancel();
+	test_release_and_dismiss();
 	test_unregistered_and_u3();
 	test_stale_rung_moves_on();
 	test_close();
