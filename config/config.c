@@ -28,6 +28,7 @@ static const struct schema_key gateway_keys[] = {
 	STR_KEY("admin_socket", 0, 1, 107),
 	CHOICE_KEY("log_level", 0, "error|warning|info|debug"),
 	INT_KEY("multipart_timeout", 0, 10, 86400),
+	INT_KEY("stop_deadline", 0, 1, 3600),
 	END_KEY,
 };
 
@@ -250,6 +251,7 @@ config_read_gateway(struct config *cfg, const config_setting_t *g)
 	config_copy(level, sizeof level, g, "log_level", "info");
 	cfg->log_level = config_parse_log_level(level);
 	cfg->multipart_timeout_s = config_int(g, "multipart_timeout", 600);
+	cfg->stop_deadline_s = config_int(g, "stop_deadline", 20);
 }
 
 static void

@@ -112,6 +112,7 @@ struct config {
 	char admin_socket[108];	/* sun_path's size */
 	int log_level;		/* LOG_ERROR..LOG_DEBUG, see log.h */
 	int multipart_timeout_s;
+	int stop_deadline_s;	/* stopping takes longer: exit 4 anyway */
 
 	/* database */
 	char conninfo[1024];

@@ -6,6 +6,12 @@
  * connection is closed once the answer is flushed (a deferred command's
  * answer may come from a later callback). Must never happen here:
  * a blocking read or write, or a command run before its whole line came.
+ *
+ * Nothing a client does may knock the console over: at most
+ * ADMIN_MAX_CLIENTS connections are open at once (one more is told "busy"
+ * and closed), each is closed after ADMIN_IDLE_TIMEOUT_S without progress,
+ * and when the process runs out of file descriptors the listener pauses
+ * for ADMIN_PAUSE_MS instead of retrying accept() in a busy loop.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -25,6 +31,12 @@
 
 #define ADMIN_MAX_COMMANDS 16
 #define ADMIN_MAX_LINE 1024
+/* farolctl sends one line at once and reads its answer to the end: a
+ * client this slow or this numerous is stuck or hostile. */
+#define ADMIN_MAX_CLIENTS 16
+#define ADMIN_IDLE_TIMEOUT_S 10
+/* Out of file descriptors: wait this long before accepting again. */
+#define ADMIN_PAUSE_MS 500
 
 struct admin_command {
 	const char *name;
@@ -36,6 +48,8 @@ struct admin_command {
 
 struct admin {
 	struct evconnlistener *listener;
+	struct event *resume;	/* re-enables the listener after EMFILE */
+	int n_clients;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct admin_command commands[ADMIN_MAX_COMMANDS];
 	int n_commands;
@@ -43,6 +57,7 @@ struct admin {
 
 /* One command's answer being written; bev is NULL once the client left. */
 struct admin_reply {
+	struct admin *a;
 	struct bufferevent *bev;
 	struct evbuffer *buf;
 	char user[64];		/* who asked: "unix:<name>" (SO_PEERCRED) */
@@ -76,17 +91,24 @@ admin_reply_user(struct admin_reply *r)
 }
 
 static void
+admin_client_free(struct admin *a, struct bufferevent *bev)
+{
+	bufferevent_free(bev);
+	a->n_clients--;
+}
+
+static void
 admin_close_cb(struct bufferevent *bev, void *arg)
 {
 	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		bufferevent_free(bev);
+		admin_client_free(arg, bev);
 }
 
 static void
 admin_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		bufferevent_free(bev);
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		admin_client_free(arg, bev);
 }
 
 /* The client went away while its answer was still being made. */
@@ -95,8 +117,8 @@ admin_pending_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct admin_reply *r = arg;
 
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-		bufferevent_free(bev);
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+		admin_client_free(r->a, bev);
 		r->bev = NULL;
 	}
 }
@@ -121,7 +143,7 @@ admin_reply_done(struct admin_reply *r, const char *error)
 			evbuffer_add_printf(out, "ERR %s\n", error);
 		/* One command per connection: close once the answer is out. */
 		bufferevent_setcb(r->bev, NULL, admin_close_cb, admin_event_cb,
-		    NULL);
+		    r->a);
 		bufferevent_enable(r->bev, EV_WRITE);
 	}
 	evbuffer_free(r->buf);
@@ -180,16 +202,17 @@ admin_read_cb(struct bufferevent *bev, void *arg)
 	line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF);
 	if (line == NULL) {
 		if (evbuffer_get_length(in) > ADMIN_MAX_LINE)
-			bufferevent_free(bev);
+			admin_client_free(a, bev);
 		return;
 	}
 	if ((r = calloc(1, sizeof *r)) == NULL ||
 	    (r->buf = evbuffer_new()) == NULL) {
 		free(r);
 		free(line);
-		bufferevent_free(bev);
+		admin_client_free(a, bev);
 		return;
 	}
+	r->a = a;
 	r->bev = bev;
 	admin_peer_user(bufferevent_getfd(bev), r->user, sizeof r->user);
 	bufferevent_disable(bev, EV_READ);
@@ -202,16 +225,83 @@ static void
 admin_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int socklen, void *arg)
 {
+	static const char busy[] = "ERR busy: too many admin connections\n";
 	struct event_base *base = evconnlistener_get_base(l);
+	struct timeval idle = { ADMIN_IDLE_TIMEOUT_S, 0 };
+	struct admin *a = arg;
 	struct bufferevent *bev;
 
+	if (a->n_clients >= ADMIN_MAX_CLIENTS) {
+		/* Best effort: a fresh socket's buffer takes one line. */
+		if (send(fd, busy, sizeof busy - 1, MSG_DONTWAIT |
+		    MSG_NOSIGNAL) == -1)
+			log_debug("admin: cannot say busy: %s",
+			    strerror(errno));
+		close(fd);
+		log_warn("admin: %d connections open; one more refused",
+		    a->n_clients);
+		return;
+	}
 	bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		close(fd);
 		return;
 	}
+	a->n_clients++;
 	bufferevent_setcb(bev, admin_read_cb, NULL, admin_event_cb, arg);
+	bufferevent_set_timeouts(bev, &idle, &idle);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+static void
+admin_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct admin *a = arg;
+
+	evconnlistener_enable(a->listener);
+}
+
+/*
+ * accept() failed. Out of descriptors, the pending connection stays in the
+ * backlog and the socket stays readable: retrying at once would spin, so
+ * stop listening for a while (closing connections frees descriptors).
+ */
+static void
+admin_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct timeval tv = { 0, ADMIN_PAUSE_MS * 1000 };
+	struct admin *a = arg;
+	int error = EVUTIL_SOCKET_ERROR();
+
+	if (error != EMFILE && error != ENFILE && error != ENOBUFS &&
+	    error != ENOMEM) {
+		log_warn("admin: accept: %s", strerror(error));
+		return;
+	}
+	log_error("admin: accept: %s; not accepting for %d ms",
+	    strerror(error), ADMIN_PAUSE_MS);
+	evconnlistener_disable(l);
+	evtimer_add(a->resume, &tv);
+}
+
+/*
+ * Whether a live process listens on path: a connection is accepted (or
+ * queued; EAGAIN when its backlog is full, which a non-blocking connect
+ * says instead of waiting). A socket nobody listens on refuses
+ * (ECONNREFUSED): stale.
+ */
+static int
+admin_socket_live(const struct sockaddr_un *sun)
+{
+	int fd, live;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
+		return 0;
+	live = connect(fd, (const struct sockaddr *)sun, sizeof *sun) == 0 ||
+	    errno == EAGAIN;
+	close(fd);
+	return live;
 }
 
 struct admin *
@@ -230,7 +320,18 @@ admin_listen(struct event_base *base, const char *path, char **cause)
 		return NULL;
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
 	snprintf(a->path, sizeof a->path, "%s", path);
+	if (admin_socket_live(&sun)) {
+		if (asprintf(cause, "another process is listening on %s",
+		    path) < 0)
+			*cause = NULL;
+		free(a);
+		return NULL;
+	}
 	unlink(path);	/* a stale socket from a previous run */
+	if ((a->resume = evtimer_new(base, admin_resume_cb, a)) == NULL) {
+		free(a);
+		return NULL;
+	}
 	old = umask(0077);
 	a->listener = evconnlistener_new_bind(base, admin_accept_cb, a,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
@@ -240,9 +341,11 @@ admin_listen(struct event_base *base, const char *path, char **cause)
 		if (asprintf(cause, "cannot listen on %s: %s", path,
 		    strerror(errno)) < 0)
 			*cause = NULL;
+		event_free(a->resume);
 		free(a);
 		return NULL;
 	}
+	evconnlistener_set_error_cb(a->listener, admin_accept_error_cb);
 	return a;
 }
 
@@ -272,6 +375,7 @@ admin_free(struct admin *a)
 	if (a == NULL)
 		return;
 	evconnlistener_free(a->listener);
+	event_free(a->resume);
 	unlink(a->path);
 	free(a);
 }

@@ -4,7 +4,8 @@
  * Parses the command line, loads the config (or only checks it), then runs
  * one libevent loop that owns the database engine, the inbox and the modem
  * workers. Signals arrive through evsignal: SIGTERM/SIGINT stop gracefully
- * (finish what is in flight, stop the workers, exit 0), SIGHUP reloads the
+ * (finish what is in flight, stop the workers, exit 0; exit 4 when
+ * gateway.stop_deadline cuts that short), SIGHUP reloads the
  * config all-or-nothing. Nothing here may block the loop.
  */
 #include <getopt.h>
@@ -34,13 +35,12 @@
 #include "show.h"
 #include "spool.h"
 
-#define FAROLD_STOP_DEADLINE_S 20
-
 enum farold_exit {
 	FAROLD_EXIT_OK = 0,
 	FAROLD_EXIT_CONFIG = 1,	/* the config file is invalid */
 	FAROLD_EXIT_USAGE = 2,	/* bad command line */
 	FAROLD_EXIT_RUNTIME = 3,	/* could not start */
+	FAROLD_EXIT_FORCED = 4,	/* stop_deadline passed with work in flight */
 };
 
 struct farold {
@@ -62,6 +62,7 @@ struct farold {
 	int n_modems;
 	int n_running;
 	int stopping;
+	int forced;		/* the stop deadline ended the loop */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_deadline;
 };
 
@@ -86,7 +87,8 @@ farold_usage(FILE *out)
 "\n"
 "signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the config (a bad\n"
 "file is refused and the running config kept).\n"
-"exit status: 0 ok, 1 invalid config, 2 usage error, 3 start-up failure.\n",
+"exit status: 0 ok, 1 invalid config, 2 usage error, 3 start-up failure,\n"
+"4 stopped by gateway.stop_deadline with work still in flight.\n",
 	    FAROL_SYSCONFDIR);
 }
 
@@ -167,8 +169,15 @@ farold_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	struct farold *d = arg;
 
 	log_error("farold: still busy %d s after the stop request; exiting "
-	    "anyway (messages not yet stored stay on the SIM)",
-	    FAROLD_STOP_DEADLINE_S);
+	    "anyway with status %d (messages not yet stored stay on the SIM)",
+	    d->cfg->stop_deadline_s, FAROLD_EXIT_FORCED);
+	log_error("farold: left in flight: %d message(s) being stored, %d "
+	    "being replayed from the spool, %d SMS handed to modems and not "
+	    "answered, %d of %d modem worker(s) not stopped; %d message(s) "
+	    "in the spool", inbox_in_flight(d->inbox),
+	    replay_in_flight(d->replay), outbox_in_flight(d->outbox),
+	    d->n_running, d->n_modems, spool_count(d->spool));
+	d->forced = 1;
 	event_base_loopbreak(d->base);
 }
 
@@ -176,7 +185,7 @@ static void
 farold_stop_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct farold *d = arg;
-	struct timeval tv = { FAROLD_STOP_DEADLINE_S, 0 };
+	struct timeval tv = { d->cfg->stop_deadline_s, 0 };
 
 	if (d->stopping)
 		return;
@@ -187,28 +196,47 @@ farold_stop_cb(evutil_socket_t sig, short what, void *arg)
 	inbox_drain(d->inbox, farold_inbox_drained, d);
 }
 
-/* Settings that a reload cannot change while running. */
-static void
-farold_warn_restart_needed(const struct config *old, const struct config *new)
+#define FAROLD_MAX_RESTART_KEYS 8
+
+/* The settings that changed but only take effect at the next restart
+ * (read once at start-up); each is logged, and farolctl reload lists them.
+ * Returns their count. */
+static int
+farold_restart_keys(const struct config *old, const struct config *new,
+    const char **keys)
 {
+	int n = 0;
+
 	if (strcmp(old->conninfo, new->conninfo) != 0)
-		log_warn("config: database.conninfo changed; it takes effect "
-		    "at the next restart");
+		keys[n++] = "database.conninfo";
+	if (old->connect_timeout_s != new->connect_timeout_s)
+		keys[n++] = "database.connect_timeout";
+	if (strcmp(old->spool_dir, new->spool_dir) != 0)
+		keys[n++] = "gateway.spool_dir";
+	if (strcmp(old->admin_socket, new->admin_socket) != 0)
+		keys[n++] = "gateway.admin_socket";
+	if (old->multipart_timeout_s != new->multipart_timeout_s)
+		keys[n++] = "gateway.multipart_timeout";
 	if (old->n_modems != new->n_modems ||
 	    memcmp(old->modems, new->modems, sizeof old->modems) != 0)
-		log_warn("config: the modems changed; they take effect at the "
-		    "next restart");
-	if (strcmp(old->spool_dir, new->spool_dir) != 0)
-		log_warn("config: gateway.spool_dir changed; it takes effect "
-		    "at the next restart");
+		keys[n++] = "modems";
+	for (int i = 0; i < n; i++)
+		log_warn("config: %s changed; it takes effect at the next "
+		    "restart", keys[i]);
+	return n;
 }
 
 /* Load the file again and swap it in, or keep the running one. The
- * caller owns problems (filled when the reload is refused). */
+ * caller owns problems (filled when the reload is refused); keys (room for
+ * FAROLD_MAX_RESTART_KEYS, may be NULL) gets the changed settings that
+ * need a restart, *n_keys their count. */
 static int
-farold_reload(struct farold *d, struct config_problems *problems)
+farold_reload(struct farold *d, struct config_problems *problems,
+    const char **keys, int *n_keys)
 {
+	const char *ignored[FAROLD_MAX_RESTART_KEYS];
 	struct config *cfg;
+	int n;
 
 	cfg = config_load(d->config_path, problems);
 	if (cfg == NULL) {
@@ -218,7 +246,9 @@ farold_reload(struct farold *d, struct config_problems *problems)
 		    "previous configuration");
 		return -1;
 	}
-	farold_warn_restart_needed(d->cfg, cfg);
+	n = farold_restart_keys(d->cfg, cfg, keys != NULL ? keys : ignored);
+	if (n_keys != NULL)
+		*n_keys = n;
 	config_free(d->cfg);
 	d->cfg = cfg;
 	log_set_level(d->debug ? LOG_LEVEL_DEBUG : cfg->log_level);
@@ -235,7 +265,7 @@ farold_reload_cb(evutil_socket_t sig, short what, void *arg)
 	struct farold *d = arg;
 
 	log_info("config: SIGHUP received, reloading %s", d->config_path);
-	farold_reload(d, &problems);
+	farold_reload(d, &problems, NULL, NULL);
 	config_problems_clear(&problems);
 }
 
@@ -243,20 +273,25 @@ static int
 farold_admin_reload(const char *args, struct evbuffer *out,
     const char **reason, void *arg)
 {
+	const char *keys[FAROLD_MAX_RESTART_KEYS];
 	struct config_problems problems = { 0 };
 	struct farold *d = arg;
-	int rc;
+	int rc, n_keys = 0;
 
 	log_info("config: reload requested by farolctl");
-	rc = farold_reload(d, &problems);
+	rc = farold_reload(d, &problems, keys, &n_keys);
 	for (int i = 0; i < problems.n; i++)
 		evbuffer_add_printf(out, "%s\n", problems.lines[i]);
 	config_problems_clear(&problems);
 	if (rc != 0)
 		*reason = "reload refused; the previous configuration is "
 		    "still in use";
-	else
+	else {
 		evbuffer_add_printf(out, "reloaded %s\n", d->config_path);
+		for (int i = 0; i < n_keys; i++)
+			evbuffer_add_printf(out, "restart needed: %s\n",
+			    keys[i]);
+	}
 	return rc;
 }
 
@@ -365,6 +400,15 @@ farold_start(struct farold *d)
 	const char *cause;
 	char *why = NULL;
 
+	/* The spool's lock first: a second farold on the same config stops
+	 * here, before it touches the running one's admin socket. */
+	if ((d->spool = spool_open(d->cfg->spool_dir, farold_spool_report, d,
+	    &why)) == NULL) {
+		log_error("spool: %s: %s", d->cfg->spool_dir,
+		    why ? why : "cannot open");
+		free(why);
+		return -1;
+	}
 	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket, &why))
 	    == NULL) {
 		log_error("admin: %s", why ? why : "cannot listen");
@@ -401,13 +445,6 @@ farold_start(struct farold *d)
 	outbox_prepare(d->db);
 	show_prepare(d->db);
 	held_prepare(d->db);
-	if ((d->spool = spool_open(d->cfg->spool_dir, farold_spool_report, d,
-	    &why)) == NULL) {
-		log_error("spool: %s: %s", d->cfg->spool_dir,
-		    why ? why : "cannot open");
-		free(why);
-		return -1;
-	}
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
 		    spool_count(d->spool));
@@ -562,5 +599,7 @@ main(int argc, char **argv)
 		event_base_dispatch(d.base);
 	}
 	farold_cleanup(&d);
+	if (rc == FAROLD_EXIT_OK && d.forced)
+		rc = FAROLD_EXIT_FORCED;
 	return rc;
 }

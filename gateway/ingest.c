@@ -179,13 +179,16 @@ ingest_alert_json(struct jsonw *w, const struct decision *d,
 	jsonw_end(w, '}');
 }
 
-/* The message's own members of its batch element. */
+/* The message's own members of its batch element; text is what is stored
+ * (the PIN masked), NULL for msg's own. */
 static void
-ingest_message_json(struct jsonw *w, const struct inbound_sms *msg)
+ingest_message_json(struct jsonw *w, const struct inbound_sms *msg,
+    const char *text)
 {
 	jsonw_str(w, "modem", msg->modem);
 	jsonw_str(w, "sender", msg->sender);
-	jsonw_str(w, "text", msg->text ? msg->text : "");
+	jsonw_str(w, "text", text != NULL ? text : msg->text ? msg->text :
+	    "");
 	jsonw_str(w, "smsc_time", msg->smsc_time);
 	jsonw_int(w, "received_at", msg->received_at);
 	jsonw_int(w, "parts", msg->parts);
@@ -428,6 +431,7 @@ ingest_message(struct ingest *ig, const struct inbound_sms *msg,
 	struct evbuffer *buf = NULL;
 	enum flood_verdict verdict;
 	struct jsonw w;
+	char *masked = NULL;
 	int rc = -1;
 
 	if ((job = calloc(1, sizeof *job)) == NULL)
@@ -443,7 +447,6 @@ ingest_message(struct ingest *ig, const struct inbound_sms *msg,
 		goto out;
 	jsonw_init(&w, buf);
 	jsonw_object(&w, NULL);
-	ingest_message_json(&w, msg);
 	/* Only text messages mean something; binary data and status
 	 * reports are stored as they are. */
 	if (msg->kind == INBOUND_TEXT && msg->text != NULL) {
@@ -455,6 +458,11 @@ ingest_message(struct ingest *ig, const struct inbound_sms *msg,
 		p.received_at = (time_t)msg->received_at;
 		decide_message(&cfg->codebook, &cfg->replies, &p, msg->sender,
 		    msg->text, d);
+		/* The PIN was checked on the text as typed; no stored copy
+		 * keeps it (the dedupe key is made of the masked text). */
+		if ((masked = strdup(msg->text)) == NULL)
+			goto out;
+		report_mask_pin(&d->r, masked, strlen(masked));
 		snprintf(job->sender, sizeof job->sender, "%s", d->from);
 		job->lang = d->lang;
 		verdict = flood_note(ig->flood, msg->sender,
@@ -471,6 +479,7 @@ ingest_message(struct ingest *ig, const struct inbound_sms *msg,
 				d->held = "flood";
 		}
 	}
+	ingest_message_json(&w, msg, masked);
 	if (d != NULL && d->valid && ingest_is_command(d->r.cmd)) {
 		job->is_command = 1;
 		job->cmd = d->r.cmd;
@@ -525,6 +534,7 @@ out:
 		ingest_job_free(job);
 	if (buf != NULL)
 		evbuffer_free(buf);
+	free(masked);
 	free(plan);
 	free(d);
 	return rc;

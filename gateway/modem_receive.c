@@ -123,6 +123,45 @@ modem_report(struct modem *m, const GSM_SMSMessage *sms)
 }
 
 /*
+ * How many UCS-2 units of sms->Text are the message's. gammu ends Text at
+ * the first 0x0000 unit, but a UCS-2 message may carry a real U+0000: its
+ * Length (in units) counts past it. A GSM 7-bit text has no U+0000 (septet
+ * 0 is '@') and its Length counts septets, not characters: the terminator
+ * is right there.
+ */
+static size_t
+modem_text_units(const GSM_SMSMessage *sms)
+{
+	size_t units = UnicodeLength(sms->Text);
+	size_t max = sizeof sms->Text / 2 - 1;
+
+	if (sms->Coding == SMS_Coding_Unicode_No_Compression &&
+	    sms->Length > 0 && (size_t)sms->Length > units)
+		units = (size_t)sms->Length < max ? (size_t)sms->Length : max;
+	return units;
+}
+
+/*
+ * Replace each U+0000 of ucs (units long, big-endian) by U+FFFD, the
+ * replacement character: the text is stored whole rather than cut where
+ * C strings and PostgreSQL would end it. Returns how many were replaced.
+ */
+static int
+modem_replace_nul(unsigned char *ucs, size_t units)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < units; i++) {
+		if (ucs[2 * i] == 0 && ucs[2 * i + 1] == 0) {
+			ucs[2 * i] = 0xff;
+			ucs[2 * i + 1] = 0xfd;
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
  * Build the message for parts[0..n) (distinct, sorted by part number) and
  * hand it to the loop. The SIM slots become pending until the loop
  * releases them (none for a +CMT message, which was never stored), with
@@ -139,7 +178,7 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 	struct modem_pending *p;
 	unsigned char *ucs;
 	size_t units = 0, len;
-	int i;
+	int i, nul;
 
 	if (parts[0]->PDU == SMS_Status_Report) {
 		modem_report(m, parts[0]);
@@ -179,16 +218,20 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 	} else {
 		in->kind = INBOUND_TEXT;
 		for (i = 0; i < n; i++)
-			units += UnicodeLength(parts[i]->Text);
+			units += modem_text_units(parts[i]);
 		ucs = calloc(units + 1, 2);
 		in->text = malloc(units * 3 + 4);	/* <= 3 bytes/unit */
 		if (ucs != NULL && in->text != NULL) {
 			len = 0;
 			for (i = 0; i < n; i++) {
-				size_t l = UnicodeLength(parts[i]->Text) * 2;
+				size_t l = modem_text_units(parts[i]) * 2;
 				memcpy(ucs + len, parts[i]->Text, l);
 				len += l;
 			}
+			if ((nul = modem_replace_nul(ucs, units)) > 0)
+				log_warn("modem %s: a message had %d NUL "
+				    "character(s); each is stored as U+FFFD",
+				    m->cfg.name, nul);
 			EncodeUTF8(in->text, ucs);
 		}
 		free(ucs);

@@ -174,6 +174,28 @@ report_clear(struct report *r)
 	r->victims = r->females = r->males = -1;
 }
 
+/* Every byte of the token at off but its first (the P) becomes '*'. */
+static void
+report_mask_token(char *text, size_t len, size_t off, size_t n)
+{
+	for (size_t i = off + 1; i < off + n && i < len; i++)
+		text[i] = '*';
+}
+
+void
+report_mask_pin(const struct report *r, char *text, size_t len)
+{
+	if (r->pin_len > 0)
+		report_mask_token(text, len, r->pin_off, r->pin_len);
+	if (r->err == REPORT_ERR_BAD_PIN)
+		report_mask_token(text, len, r->err_off, r->err_len);
+	for (int i = 0; i < r->n_notes; i++)
+		if (r->notes[i].kind == REPORT_NOTE_IGNORED &&
+		    strcmp(r->notes[i].as, "PIN") == 0)
+			report_mask_token(text, len, r->notes[i].off,
+			    r->notes[i].len);
+}
+
 /* Record a repair; -1 when the notes are full. */
 static int
 report_note(struct parser *p, enum report_note_kind kind, size_t off,
@@ -509,6 +531,8 @@ report_apply(struct parser *p, const struct code *c, size_t off, size_t len)
 		if (r->pin[0] != '\0' && strcmp(r->pin, c->as + 1) != 0)
 			return 0;
 		snprintf(r->pin, sizeof r->pin, "%s", c->as + 1);
+		r->pin_off = off;
+		r->pin_len = len;
 		break;
 	case CODE_BAD_NUMBER:
 		return report_fail(p, REPORT_ERR_BAD_NUMBER, off, len);

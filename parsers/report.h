@@ -94,6 +94,7 @@ struct report {
 	int females, males;	/* -1 when not given */
 	int minor;		/* 1 if MENOR or an alias was given */
 	char pin[REPORT_PIN_MAX];	/* digits after P, "" when none */
+	size_t pin_off, pin_len;	/* the PIN as typed, in the input */
 	size_t text_off, text_len;	/* free text, in the original input */
 	struct report_note notes[REPORT_MAX_NOTES];
 	int n_notes;
@@ -115,6 +116,15 @@ struct parse_options {
  */
 int report_parse(const struct codebook *cb, const struct parse_options *opt,
     const char *text, size_t len, struct report *out);
+
+/*
+ * Hide the PINs typed in text (the input r was parsed from, len bytes):
+ * every byte of a PIN token but its leading P becomes '*', so "P4321" is
+ * stored as "P****". Covers the PIN read, one with too many digits (a
+ * bad_pin error) and a second, conflicting one (an ignored code). Bytes
+ * are only replaced, never moved: r's offsets stay right.
+ */
+void report_mask_pin(const struct report *r, char *text, size_t len);
 
 /* Reset a report to its empty state (no command, U2, counts unknown). */
 void report_clear(struct report *r);

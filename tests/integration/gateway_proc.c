@@ -358,6 +358,40 @@ gateway_proc_write_config(struct gateway_proc *g, const char *text)
 }
 
 int
+gateway_proc_use_at_modem(struct gateway_proc *g, const char *device)
+{
+	char *out = malloc(1 << 20), line[1024];
+	FILE *f = fopen(g->conf, "r");
+	size_t len = 0;
+	int rc = -1, indent;
+
+	if (out == NULL || f == NULL)
+		goto done;
+	out[0] = '\0';
+	while (fgets(line, sizeof line, f) != NULL && len < (1 << 19)) {
+		indent = (int)strspn(line, " ");
+		if (strncmp(line + indent, "device = ", 9) == 0)
+			len += (size_t)snprintf(out + len, (1 << 20) - len,
+			    "%*sdevice = \"%s\";\n", indent, "", device);
+		else if (strncmp(line + indent, "connection = ", 13) == 0)
+			len += (size_t)snprintf(out + len, (1 << 20) - len,
+			    "%*sconnection = \"at\";\n", indent, "");
+		else if (strncmp(line + indent, "model = ", 8) == 0)
+			len += (size_t)snprintf(out + len, (1 << 20) - len,
+			    "%*smodel = \"at\";\n", indent, "");
+		else
+			len += (size_t)snprintf(out + len, (1 << 20) - len,
+			    "%s", line);
+	}
+	rc = gateway_proc_write_config(g, out);
+done:
+	if (f != NULL)
+		fclose(f);
+	free(out);
+	return rc;
+}
+
+int
 gateway_proc_edit_config(struct gateway_proc *g, const char *from,
     const char *to)
 {
@@ -383,6 +417,28 @@ out:
 	free(text);
 	free(out);
 	return rc;
+}
+
+long
+gateway_proc_cpu_ticks(const struct gateway_proc *g)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)g->pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After the command name: state is field 3, utime 14, stime 15. */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2,
+	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+	    &stime) != 2)
+		return -1;
+	return (long)(utime + stime);
 }
 
 void

@@ -58,6 +58,10 @@ int gateway_proc_spool_count(const struct gateway_proc *g);
 /* Replace the config file with text (for reload tests). */
 int gateway_proc_write_config(struct gateway_proc *g, const char *text);
 
+/* Point the config's modem at an AT modem on device (the emulator's
+ * pty): gammu's real AT driver instead of the dummy one. */
+int gateway_proc_use_at_modem(struct gateway_proc *g, const char *device);
+
 /* In the config file, replace the first `from' by `to'; -1 if absent. */
 int gateway_proc_edit_config(struct gateway_proc *g, const char *from,
     const char *to);
@@ -67,6 +71,10 @@ int gateway_proc_edit_config(struct gateway_proc *g, const char *from,
 #define GATEWAY_PROC_NO_FLOOD_LIMIT(g) gateway_proc_edit_config((g), \
     "flood = { max = 10; per_s = 600; };", \
     "flood = { max = 1000; per_s = 1; };")
+
+/* farold's user+system CPU time so far, in clock ticks
+ * (sysconf(_SC_CLK_TCK) a second), from /proc/PID/stat; -1 on error. */
+long gateway_proc_cpu_ticks(const struct gateway_proc *g);
 
 /* Print the last lines of farold's log to stderr (on failure). */
 void gateway_proc_dump_log(const struct gateway_proc *g);

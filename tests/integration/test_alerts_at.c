@@ -92,42 +92,6 @@ wait_sent(const char *number, const char *starting)
 	return w.text;
 }
 
-/* The test config with the modem lines pointed at the emulator. */
-static int
-use_emulator(struct gateway_proc *g)
-{
-	char *out = malloc(1 << 20), line[1024];
-	FILE *f = fopen(g->conf, "r");
-	size_t len = 0;
-	int rc = -1, indent;
-
-	if (out == NULL || f == NULL)
-		goto done;
-	out[0] = '\0';
-	while (fgets(line, sizeof line, f) != NULL && len < (1 << 19)) {
-		indent = (int)strspn(line, " ");
-		if (strncmp(line + indent, "device = ", 9) == 0)
-			len += (size_t)snprintf(out + len, (1 << 20) - len,
-			    "%*sdevice = \"%s\";\n", indent, "",
-			    atemu_device(emu));
-		else if (strncmp(line + indent, "connection = ", 13) == 0)
-			len += (size_t)snprintf(out + len, (1 << 20) - len,
-			    "%*sconnection = \"at\";\n", indent, "");
-		else if (strncmp(line + indent, "model = ", 8) == 0)
-			len += (size_t)snprintf(out + len, (1 << 20) - len,
-			    "%*smodel = \"at\";\n", indent, "");
-		else
-			len += (size_t)snprintf(out + len, (1 << 20) - len,
-			    "%s", line);
-	}
-	rc = gateway_proc_write_config(g, out);
-done:
-	if (f != NULL)
-		fclose(f);
-	free(out);
-	return rc;
-}
-
 int
 main(void)
 {
@@ -141,7 +105,7 @@ main(void)
 	    NULL, "PostgreSQL");
 	REQUIRE(atemu_start(&o, &emu, &errstr) == 0, "emulator: %s", errstr);
 	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
-	REQUIRE(use_emulator(&g) == 0, "config pointed at the emulator");
+	REQUIRE(gateway_proc_use_at_modem(&g, atemu_device(emu)) == 0, "config pointed at the emulator");
 	REQUIRE(gateway_proc_start(&g) == 0, "start farold");
 	if (!CHECK(console_wait_db_ready(&g, WAIT_MS) == 0 &&
 	    console_wait_modem(&g, "cv1", WAIT_MS) == 0,

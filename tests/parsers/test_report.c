@@ -583,6 +583,33 @@ main(void)
 		CHECK_STR(got, c->want, "row %zu: \"%s\"", i, c->in);
 	}
 	{
+		/* PINs masked where typed: read, too long, conflicting,
+		 * lookalike; the rest of the text untouched */
+		static const struct { const char *in, *want; } masks[] = {
+			{ "ALERTA SV SX U1 P4321 bar sozinha",
+			  "ALERTA SV SX U1 P**** bar sozinha" },
+			{ "ALERTA SV SX U1 P123456789 bar",
+			  "ALERTA SV SX U1 P********* bar" },
+			{ "ALERTA SV P12 SX U1 P34 bar",
+			  "ALERTA SV P** SX U1 P** bar" },
+			{ "ALERTA SV SX U1 p43O1 bar",
+			  "ALERTA SV SX U1 p**** bar" },
+			{ "ALERTA SV SX U1 bar P4321",
+			  "ALERTA SV SX U1 bar P4321" },	/* free text */
+		};
+		char text[128];
+
+		opt.default_area = -1;
+		for (i = 0; i < sizeof masks / sizeof masks[0]; i++) {
+			len = strlen(masks[i].in);
+			memcpy(text, masks[i].in, len + 1);
+			report_parse(&cb, &opt, text, len, &r);
+			report_mask_pin(&r, text, len);
+			CHECK_STR(text, masks[i].want, "mask \"%s\"",
+			    masks[i].in);
+		}
+	}
+	{
 		/* a 1,000-character multipart text, kept whole and exact */
 		static char big[1024];
 		size_t k;
