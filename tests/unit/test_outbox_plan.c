@@ -105,6 +105,27 @@ test_held_digest_invalid(void)
 	decide("9912349", "ALERTA FG SX U1 bar", 1);
 	outbox_plan_spooled(cfg, &d, &plan);
 	CHECK(plan.n == 0, "held, spooled: rows got=%d want=0", plan.n);
+	/* What its release would send waits with it: receipt, forwards,
+	 * rungs, each row held. */
+	{
+		struct decide_params p = { .default_area = -1, .released = 1 };
+
+		p.cfg = cfg;
+		p.received_at = NOON_UTC;
+		p.ref = OUTBOX_REF_STANDIN;
+		decide_message(&cfg->codebook, &cfg->replies, &p, "9912349",
+		    "ALERTA FG SX U1 bar", &d);
+	}
+	CHECK(d.held == NULL, "released: still held (%s)", d.held);
+	outbox_plan_held(cfg, &d, &plan);
+	CHECK(count("receipt") == 1 && count("forward") > 0 &&
+	    count("escalation") > 0, "released: receipt=%d forward=%d "
+	    "escalation=%d", count("receipt"), count("forward"),
+	    count("escalation"));
+	for (int i = 0; i < plan.n; i++)
+		CHECK(plan.rows[i].state != NULL &&
+		    strcmp(plan.rows[i].state, "held") == 0,
+		    "row %d not held", i);
 
 	decide("9912345", "ALERTA SV SX U3 bar", 0);
 	outbox_plan_message(cfg, &d, &plan);
