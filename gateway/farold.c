@@ -23,6 +23,7 @@
 #include "config.h"
 #include "db.h"
 #include "farol_version.h"
+#include "decide_flood.h"
 #include "held.h"
 #include "inbox.h"
 #include "latency.h"
@@ -58,6 +59,7 @@ struct farold {
 	struct latency latency;
 	struct show_sources show;
 	struct held_sources held;
+	struct flood *flood;	/* the one flood counter: ingest, spool */
 	struct modem *modems[CONFIG_MAX_MODEMS];
 	int n_modems;
 	int n_running;
@@ -334,6 +336,8 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 		log_info("db: ready");
 		/* Before any message: alerts refer to the registry. */
 		registry_sync(d->db, d->cfg);
+		/* Before the spool's messages: the quarantines that last. */
+		ingest_flood_seed(d->ingest);
 		replay_kick(d->replay);
 		outbox_db_ready(d->outbox);
 	} else if (reason != NULL) {
@@ -448,10 +452,11 @@ farold_start(struct farold *d)
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
 		    spool_count(d->spool));
-	if ((d->outbox = outbox_new(d->base, d->db, &d->cfg, d->modems,
-	    &d->n_modems)) == NULL ||
-	    (d->ingest = ingest_new(d->db, &d->cfg, outbox_kick, d->outbox))
-	    == NULL ||
+	if ((d->flood = flood_new()) == NULL ||
+	    (d->outbox = outbox_new(d->base, d->db, &d->cfg, d->flood,
+	    d->modems, &d->n_modems)) == NULL ||
+	    (d->ingest = ingest_new(d->db, &d->cfg, d->flood, outbox_kick,
+	    d->outbox)) == NULL ||
 	    (d->replay = replay_new(d->base, d->db, d->ingest, d->spool))
 	    == NULL ||
 	    (d->inbox = inbox_new(d->base, d->db, d->ingest, d->spool,
@@ -518,6 +523,7 @@ farold_cleanup(struct farold *d)
 	replay_free(d->replay);
 	outbox_free(d->outbox);
 	ingest_free(d->ingest);
+	flood_free(d->flood);
 	spool_close(d->spool);
 	if (d->base != NULL)
 		event_base_free(d->base);

@@ -38,7 +38,7 @@
 #include "outbox_plan.h"
 #include "rows.h"
 
-#define INGEST_FOLLOWUP_TIMEOUT_MS 30000
+#define INGEST_SEED_TIMEOUT_MS 30000
 #define INGEST_BATCH_MAX 64
 
 struct ingest {
@@ -78,8 +78,8 @@ ingest_prepare(struct db *db)
 	db_prepare_add(db, "ingest_many", "SELECT i, message_id, inserted, "
 	    "result, alert_id, alert_ref, outbox_queued, state, focal_number, "
 	    "authority_name, holders FROM farol_ingest_many($1::jsonb)", 1);
-	db_prepare_add(db, "outbox_queue",
-	    "SELECT farol_outbox_queue($1::jsonb)", 1);
+	db_prepare_add(db, "flood_seed", "SELECT sender, at, text, "
+	    "quarantined FROM farol_flood_seed($1::int)", 1);
 }
 
 void
@@ -89,8 +89,8 @@ ingest_set_latency(struct ingest *ig, struct latency *l)
 }
 
 struct ingest *
-ingest_new(struct db *db, struct config *const *cfgp, void (*kick)(void *),
-    void *kick_arg)
+ingest_new(struct db *db, struct config *const *cfgp, struct flood *flood,
+    void (*kick)(void *), void *kick_arg)
 {
 	struct ingest *ig = calloc(1, sizeof *ig);
 
@@ -100,10 +100,7 @@ ingest_new(struct db *db, struct config *const *cfgp, void (*kick)(void *),
 	ig->cfgp = cfgp;
 	ig->kick = kick;
 	ig->kick_arg = kick_arg;
-	if ((ig->flood = flood_new()) == NULL) {
-		free(ig);
-		return NULL;
-	}
+	ig->flood = flood;
 	return ig;
 }
 
@@ -112,7 +109,6 @@ ingest_free(struct ingest *ig)
 {
 	if (ig == NULL)
 		return;
-	flood_free(ig->flood);
 	free(ig);
 }
 
@@ -195,54 +191,6 @@ ingest_message_json(struct jsonw *w, const struct inbound_sms *msg,
 	jsonw_int(w, "concat_ref", msg->concat_ref);
 	jsonw_str(w, "kind", inbound_kind_name(msg->kind));
 	jsonw_int(w, "parts_expected", msg->parts_expected);
-}
-
-static void
-ingest_queued_cb(const PGresult *res, const char *error, void *arg)
-{
-	struct ingest *ig = arg;
-
-	ig->in_flight--;
-	if (res == NULL)
-		log_error("ingest: queueing a flood notice failed: %s",
-		    error ? error : "no result");
-	else
-		ingest_kick(ig);
-}
-
-/*
- * Queue the flood notice about flood_sender, in a transaction of its own
- * (outbox_plan.h decides its rows).
- */
-static void
-ingest_queue_flood(struct ingest *ig, const char *flood_sender)
-{
-	const struct config *cfg = *ig->cfgp;
-	struct outbox_plan *plan;
-	struct evbuffer *buf;
-	const char *values[1];
-	struct jsonw w;
-
-	if ((plan = malloc(sizeof *plan)) == NULL)
-		return;
-	outbox_plan_flood(cfg, flood_sender, plan);
-	if ((buf = evbuffer_new()) == NULL) {
-		free(plan);
-		return;
-	}
-	jsonw_init(&w, buf);
-	jsonw_array(&w, NULL);
-	outbox_plan_json(&w, plan, NULL, NULL);
-	jsonw_end(&w, ']');
-	values[0] = jsonw_text(&w);
-	ig->in_flight++;
-	if (db_call_timeout(ig->db, INGEST_FOLLOWUP_TIMEOUT_MS,
-	    "outbox_queue", 1, values, ingest_queued_cb, ig) != 0) {
-		ig->in_flight--;
-		log_error("ingest: cannot queue a flood notice");
-	}
-	evbuffer_free(buf);
-	free(plan);
 }
 
 /* One message's outcome, from its row of a batch result. */
@@ -407,15 +355,74 @@ ingest_plan_release(const struct config *cfg, const struct inbound_sms *msg,
 	return 0;
 }
 
-/* A quarantine begins: tell the administrators (once per quarantine). */
+/*
+ * The flood verdict, for the database (farol_flood_note): a quarantine
+ * lasting or beginning, with the administrators' notice it queues if it
+ * begins there (once per quarantine, even across restarts), or ending.
+ */
 static void
-ingest_flood_notice(struct ingest *ig, const struct config *cfg,
-    const char *sender)
+ingest_flood_json(struct jsonw *w, const struct config *cfg,
+    enum flood_verdict verdict, const char *sender, struct outbox_plan *plan)
 {
-	log_warn("ingest: a sender passed %d messages in %d s: quarantined "
-	    "(its messages are stored, its alerts held for review)",
-	    cfg->flood_max, cfg->flood_per_s);
-	ingest_queue_flood(ig, sender);
+	if (verdict == FLOOD_OK)
+		return;
+	if (verdict == FLOOD_ENDED) {
+		jsonw_str(w, "flood", "ended");
+		return;
+	}
+	if (verdict == FLOOD_STARTED)
+		log_warn("ingest: a sender passed %d messages in %d s: "
+		    "quarantined (its messages are stored, its alerts held "
+		    "for review)", cfg->flood_max, cfg->flood_per_s);
+	jsonw_str(w, "flood", "quarantined");
+	outbox_plan_flood(cfg, sender, plan);
+	jsonw_array(w, "flood_notice");
+	outbox_plan_json(w, plan, NULL, NULL);
+	jsonw_end(w, ']');
+}
+
+static void
+ingest_seed_cb(const PGresult *res, const char *error, void *arg)
+{
+	struct ingest *ig = arg;
+	const struct config *cfg = *ig->cfgp;
+	int fs, fa, ft, fq, n = 0;
+
+	if (res == NULL || (fs = PQfnumber(res, "sender")) < 0 ||
+	    (fa = PQfnumber(res, "at")) < 0 ||
+	    (ft = PQfnumber(res, "text")) < 0 ||
+	    (fq = PQfnumber(res, "quarantined")) < 0) {
+		log_warn("ingest: the flood counter was not seeded: %s",
+		    error ? error : "unexpected result");
+		return;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *sender = PQgetvalue(res, i, fs);
+
+		flood_note(ig->flood, sender, (time_t)strtoll(PQgetvalue(res,
+		    i, fa), NULL, 10), flood_text_hash(PQgetvalue(res, i, ft)),
+		    cfg->flood_max, cfg->flood_per_s);
+		if (PQgetvalue(res, i, fq)[0] == 't') {
+			flood_mark(ig->flood, sender);
+			n++;
+		}
+	}
+	log_info("ingest: flood counter seeded with %d message(s), %d from "
+	    "senders in quarantine", PQntuples(res), n);
+}
+
+void
+ingest_flood_seed(struct ingest *ig)
+{
+	const struct config *cfg = *ig->cfgp;
+	const char *values[1];
+	char per_s[16];
+
+	snprintf(per_s, sizeof per_s, "%d", cfg->flood_per_s);
+	values[0] = per_s;
+	if (db_call_timeout(ig->db, INGEST_SEED_TIMEOUT_MS, "flood_seed", 1,
+	    values, ingest_seed_cb, ig) != 0)
+		log_warn("ingest: cannot seed the flood counter");
 }
 
 int
@@ -466,12 +473,12 @@ ingest_message(struct ingest *ig, const struct inbound_sms *msg,
 		snprintf(job->sender, sizeof job->sender, "%s", d->from);
 		job->lang = d->lang;
 		verdict = flood_note(ig->flood, msg->sender,
-		    (time_t)msg->received_at, cfg->flood_max,
-		    cfg->flood_per_s);
-		if (verdict == FLOOD_STARTED)
-			ingest_flood_notice(ig, cfg, d->from[0] != '\0' ?
-			    d->from : msg->sender);
-		if (verdict != FLOOD_OK) {
+		    (time_t)msg->received_at, flood_text_hash(msg->text),
+		    cfg->flood_max, cfg->flood_per_s);
+		ingest_flood_json(&w, cfg, verdict, d->from[0] != '\0' ?
+		    d->from : msg->sender, plan);
+		if (verdict == FLOOD_STARTED ||
+		    verdict == FLOOD_QUARANTINED) {
 			/* Quarantine: stored, held, never answered. */
 			d->has_reply = 0;
 			job->sender[0] = '\0';

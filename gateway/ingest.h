@@ -40,12 +40,19 @@ void ingest_prepare(struct db *db);
 
 /*
  * *cfgp is read at every message, so a reload takes effect at once (the
- * alerts already stored keep their rungs: they are outbox rows). kick, if
- * set, is called after new outbox rows were committed.
+ * alerts already stored keep their rungs: they are outbox rows). flood is
+ * farold's one flood counter (the outbox's spooled path shares it). kick,
+ * if set, is called after new outbox rows were committed.
  */
+struct flood;
 struct ingest *ingest_new(struct db *db, struct config *const *cfgp,
-    void (*kick)(void *), void *kick_arg);
+    struct flood *flood, void (*kick)(void *), void *kick_arg);
 void ingest_free(struct ingest *ig);
+
+/* At every connection: the flood counter learns the messages of the last
+ * security.flood.per_s seconds and the quarantines that last, from the
+ * database (a restart forgets nothing). */
+void ingest_flood_seed(struct ingest *ig);
 
 /* Mark each new alert's arrival time in l (may be NULL: off). */
 struct latency;

@@ -72,7 +72,8 @@ $$;
 -- the spool replay sends up to 64 at a time. p is an array of objects
 -- with the parameters of farol_ingest_report (modem, sender, text,
 -- smsc_time, received_at as epoch seconds, parts, concat_ref, kind,
--- parts_expected, alert, outbox) or, with "command", of
+-- parts_expected, alert, outbox, and "flood": "quarantined" or "ended"
+-- with "flood_notice", the administrators' rows) or, with "command", of
 -- farol_ingest_command (command, ref, note, replies, admin). One row per element, i from
 -- 0, in order. All or nothing: an error fails the whole batch (farold
 -- then stores its messages one by one).
@@ -138,6 +139,14 @@ BEGIN
 			focal_number := NULL;
 			authority_name := NULL;
 			holders := NULL;
+		END IF;
+		-- The flood verdict farold's counter gave (decide_flood.h):
+		-- the administrators' notice once per quarantine.
+		IF inserted AND (e ? 'flood') AND farol_flood_note(m.sender,
+		    m.received_at, (e->>'flood') = 'quarantined',
+		    (e->>'flood') = 'ended') THEN
+			PERFORM farol_outbox_insert(e->'flood_notice', NULL,
+			    message_id, NULL);
 		END IF;
 		RETURN NEXT;
 		k := k + 1;

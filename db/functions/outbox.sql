@@ -39,15 +39,6 @@ BEGIN
 END
 $$;
 
--- Rows the daemon composed after a command (replies, notices): an array
--- of {recipient, text, purpose, alert_id, message_id, ...}.
-CREATE OR REPLACE FUNCTION farol_outbox_queue(p jsonb)
-RETURNS int
-LANGUAGE sql
-AS $$
-	SELECT farol_outbox_insert(p, NULL, NULL, NULL)
-$$;
-
 -- A forward or rung still queued p_stale_s seconds after its time (no
 -- modem could take it) is not sent hours late: when a later rung of the
 -- same authority (or a later administrators' notice) waits for the same

@@ -708,6 +708,15 @@ test_recover_after_crash(void)
 	    "count(*) FROM outbox WHERE submitted_at >= '%s'", restart),
 	    "the modem sent what was submitted since the restart, once");
 	free(restart);
+
+	/* The restart forgot no flood quarantine (test_flood's): Ana's
+	 * next alert is held too, and the administrators are not told
+	 * again. */
+	id = send_sms(ANA, "ALERTA SL SX U2 depois do reinicio");
+	CHECK(wait_q(1, "SELECT count(*) FROM alert WHERE message_id = %ld "
+	    "AND held_reason = 'flood'", id) == 1, "still in quarantine");
+	CHECK(q("SELECT count(*) FROM outbox WHERE recipient = '" ADMIN "' "
+	    "AND text LIKE '%%quarentena%%'") == 1, "administrators told once");
 }
 
 /* A rung no modem took within escalation.stale_after (600 s) of its time
@@ -768,6 +777,12 @@ test_flood(void)
 	CHECK(strstr(text, ANA) != NULL, "the notice names the sender: %s",
 	    text);
 	free(text);
+	CHECK(q("SELECT count(*) FROM flood_quarantine WHERE sender = '" ANA
+	    "' AND ended_at IS NULL") == 1, "the quarantine is in the database");
+	CHECK(q("SELECT count(*) FROM outbox o JOIN message m ON m.id = "
+	    "o.message_id WHERE o.recipient = '" ADMIN "' AND o.text LIKE "
+	    "'%%quarentena%%' AND m.sender = '" ANA "'") == 1,
+	    "the notice is queued with the message that began it");
 	CHECK(wait_q(10, "SELECT count(*) FROM outbox WHERE recipient = '"
 	    ANA "' AND purpose = 'receipt' AND state <> 'held'") == 10,
 	    "10 receipts, not 11");
