@@ -14,6 +14,7 @@
 
 #include <libconfig.h>
 
+#include "cause.h"
 #include "config.h"
 #include "schema.h"
 
@@ -380,7 +381,8 @@ config_read_replies(struct config *cfg, const config_setting_t *g,
 {
 	static const char *const langs[REPLY_LANGS] = { "pt", "en" };
 	const config_setting_t *group, *item;
-	const char *name, *text, *why, *hint;
+	const char *name, *text, *hint;
+	char *why = NULL;
 	int t;
 
 	if (g == NULL)
@@ -408,6 +410,8 @@ config_read_replies(struct config *cfg, const config_setting_t *g,
 			if (reply_template_check(text, &why) != 0) {
 				schema_problem_at(problems, item,
 				    "replies.%s.%s: %s", langs[l], name, why);
+				free(why);
+				why = NULL;
 				continue;
 			}
 			free((char *)cfg->replies.text[l][t]);
@@ -469,13 +473,14 @@ static int
 config_phone(const struct config *cfg, const config_setting_t *s,
     const char *what, char *out, struct config_problems *problems)
 {
-	const char *why = NULL;
+	char *why = NULL;
 
 	if (phone_normalise(&cfg->codebook, config_setting_get_string(s), out,
 	    PHONE_E164_MAX, &why) != 0) {
 		schema_problem_at(problems, s, "%s \"%s\" is not a phone number"
 		    ": %s", what, config_setting_get_string(s),
 		    why ? why : "?");
+		free(why);
 		return -1;
 	}
 	return 0;
@@ -637,6 +642,30 @@ config_hhmm(const char *s)
 	return h * 60 + m;
 }
 
+/* A rule's list of codebook codes (its areas or its forms) as a bit set;
+ * a code the codebook lacks is a problem at its line. */
+static unsigned
+config_read_codes(const struct codebook_entry *codes, int n,
+    const config_setting_t *s, const char *rule, const char *what,
+    struct config_problems *problems)
+{
+	const config_setting_t *e;
+	const char *v;
+	unsigned bits = 0;
+	int j, k;
+
+	for (j = 0; s != NULL && j < config_setting_length(s); j++) {
+		e = config_setting_get_elem(s, (unsigned)j);
+		v = config_setting_get_string(e);
+		if ((k = config_code_index(codes, n, v)) < 0)
+			schema_problem_at(problems, e, "rule \"%s\": %s \"%s\" "
+			    "is not in the codebook", rule, what, v);
+		else
+			bits |= 1u << k;
+	}
+	return bits;
+}
+
 static void
 config_read_match(struct config *cfg, struct route_rule *r,
     const config_setting_t *m, struct config_problems *problems)
@@ -652,30 +681,12 @@ config_read_match(struct config *cfg, struct route_rule *r,
 	r->from_min = r->to_min = -1;
 	if (m == NULL)
 		return;
-	if ((s = config_setting_get_member(m, "areas")) != NULL)
-		for (j = 0; j < config_setting_length(s); j++) {
-			e = config_setting_get_elem(s, (unsigned)j);
-			v = config_setting_get_string(e);
-			if ((k = config_code_index(cfg->codebook.areas,
-			    cfg->codebook.n_areas, v)) < 0)
-				schema_problem_at(problems, e, "rule \"%s\": "
-				    "area \"%s\" is not in the codebook",
-				    r->name, v);
-			else
-				r->areas |= 1u << k;
-		}
-	if ((s = config_setting_get_member(m, "forms")) != NULL)
-		for (j = 0; j < config_setting_length(s); j++) {
-			e = config_setting_get_elem(s, (unsigned)j);
-			v = config_setting_get_string(e);
-			if ((k = config_code_index(cfg->codebook.forms,
-			    cfg->codebook.n_forms, v)) < 0)
-				schema_problem_at(problems, e, "rule \"%s\": "
-				    "form \"%s\" is not in the codebook",
-				    r->name, v);
-			else
-				r->forms |= 1u << k;
-		}
+	r->areas |= config_read_codes(cfg->codebook.areas,
+	    cfg->codebook.n_areas, config_setting_get_member(m, "areas"),
+	    r->name, "area", problems);
+	r->forms |= config_read_codes(cfg->codebook.forms,
+	    cfg->codebook.n_forms, config_setting_get_member(m, "forms"),
+	    r->name, "form", problems);
 	if ((s = config_setting_get_member(m, "urgency")) != NULL)
 		for (j = 0; j < config_setting_length(s); j++)
 			r->urgency |= 1u << config_setting_get_int_elem(s, j);
@@ -880,8 +891,8 @@ config_codebook_problem(void *arg, int line, const char *reason)
 	schema_problem(ctx->problems, ctx->path, line, "codebook: %s", reason);
 }
 
-struct config *
-config_load(const char *path, struct config_problems *problems)
+static struct config *
+config_load_problems(const char *path, struct config_problems *problems)
 {
 	config_t lc;
 	const config_setting_t *root;
@@ -926,4 +937,36 @@ config_load(const char *path, struct config_problems *problems)
 out:
 	config_destroy(&lc);
 	return cfg;
+}
+
+struct config *
+config_load(const char *path, char **cause)
+{
+	struct config_problems problems = { 0 };
+	struct config *cfg;
+	size_t len = 0, at = 0;
+	char *joined;
+	int i;
+
+	if ((cfg = config_load_problems(path, &problems)) != NULL ||
+	    cause == NULL) {
+		config_problems_clear(&problems);
+		return cfg;
+	}
+	for (i = 0; i < problems.n; i++)
+		len += strlen(problems.lines[i]) + 1;
+	if (problems.n == 0 || (joined = malloc(len)) == NULL)
+		cause_set(cause, "%s: cannot be loaded", path);
+	else {
+		for (i = 0; i < problems.n; i++) {
+			len = strlen(problems.lines[i]);
+			memcpy(joined + at, problems.lines[i], len);
+			at += len;
+			joined[at++] = '\n';
+		}
+		joined[at - 1] = '\0';
+		*cause = joined;
+	}
+	config_problems_clear(&problems);
+	return NULL;
 }

@@ -147,20 +147,14 @@ struct config {
 	int flood_max, flood_per_s;
 };
 
-/* Problems found while loading; each line is "FILE:LINE: reason". */
-struct config_problems {
-	char **lines;
-	int n;
-};
-
 /*
  * Load and validate FILE. Returns a new config (caller frees with
- * config_free) or NULL; on NULL, problems holds at least one line.
+ * config_free) or NULL with *cause set (cause.h): every problem found, one
+ * per line as "FILE:LINE: reason", so that a refused file is fixed in one
+ * go.
  */
-struct config *config_load(const char *path, struct config_problems *problems);
+struct config *config_load(const char *path, char **cause);
 void config_free(struct config *cfg);
-
-void config_problems_clear(struct config_problems *problems);
 
 /* The active or inactive focal point with this E.164 number, or NULL. */
 const struct focal_point *config_find_focal(const struct config *cfg,

@@ -11,6 +11,15 @@
 
 #include "config.h"
 
+/* The problems found so far while loading; each line "FILE:LINE: reason".
+ * config_load() hands them to its caller joined into one *cause. */
+struct config_problems {
+	char **lines;
+	int n;
+};
+
+void config_problems_clear(struct config_problems *problems);
+
 enum schema_kind {
 	SCHEMA_STRING,
 	SCHEMA_INT,

@@ -98,6 +98,7 @@ struct db {
 	int			 in_cb;		/* depth of user callbacks */
 	int			 freeing;	/* finalize has begun */
 	char			 reason[512];
+	int			 reason_lost;	/* reason says "connection lost" */
 };
 
 static void	db_set_state(struct db *, enum db_state, const char *);
@@ -199,7 +200,7 @@ db_notice_cb(void *arg, const char *message)
 /* Call a user result callback; the caller rechecks db's state after. */
 static void
 db_call_finish(struct db *db, struct db_call *call, const PGresult *res,
-    const char *error)
+    const struct db_error *error)
 {
 	db->in_cb++;
 	call->cb(res, error, call->arg);
@@ -208,11 +209,14 @@ db_call_finish(struct db *db, struct db_call *call, const PGresult *res,
 }
 
 static void
-db_call_fail(struct db *db, struct db_call *call, const char *error)
+db_call_fail(struct db *db, struct db_call *call, const char *message,
+    int transient)
 {
+	struct db_error error = { message, transient };
+
 	db_log(db, DB_LOG_DEBUG, "call %s failed: %s", call->stmt->name,
-	    error);
-	db_call_finish(db, call, NULL, error);
+	    message);
+	db_call_finish(db, call, NULL, &error);
 }
 
 /* Arm ev_deadline for the earliest deadline among the calls. */
@@ -297,11 +301,25 @@ db_lost(struct db *db, const char *why)
 
 	db_copy_message(reason, sizeof reason, "", why);
 	if (db->state == DB_CLOSING) {
+		db->reason_lost = 0;
 		db_log(db, DB_LOG_WARNING, "closing: %s", reason);
 		db_finalize(db);
 		return;
 	}
 	db_set_state(db, DB_BACKOFF, reason);
+}
+
+/* A working connection went away (libpq says why): db_lost(), and a call
+ * in flight fails with this same reason. */
+static void
+db_conn_lost(struct db *db)
+{
+	char	buf[512];
+
+	db_copy_message(buf, sizeof buf, "connection lost: ",
+	    PQerrorMessage(db->conn));
+	db->reason_lost = 1;
+	db_lost(db, buf);
 }
 
 /* After PQsend*: push the query out, or wait for the socket. */
@@ -541,9 +559,10 @@ db_command_done(struct db *db)
 			if (db->cmd_error[0] != '\0' && db_conn_gone(db)) {
 				snprintf(buf, sizeof buf, "connection lost: %s",
 				    db->cmd_error);
-				db_call_fail(db, call, buf);
+				db_call_fail(db, call, buf, 1);
 			} else if (db->cmd_error[0] != '\0')
-				db_call_fail(db, call, db->cmd_error);
+				db_call_fail(db, call, db->cmd_error,
+				    db_sqlstate_is_transient(db->cmd_sqlstate));
 			else
 				db_call_finish(db, call, res, NULL);
 		}
@@ -604,20 +623,15 @@ db_read(struct db *db)
 {
 	PGresult	*r;
 	PGnotify	*n;
-	char		 buf[512];
 
 	if (!PQconsumeInput(db->conn)) {
-		db_copy_message(buf, sizeof buf, "connection lost: ",
-		    PQerrorMessage(db->conn));
-		db_lost(db, buf);
+		db_conn_lost(db);
 		return;
 	}
 	while ((n = PQnotifies(db->conn)) != NULL)
 		PQfreemem(n);
 	if (db->flush_pending && db_flush(db) == -1) {
-		db_copy_message(buf, sizeof buf, "connection lost: ",
-		    PQerrorMessage(db->conn));
-		db_lost(db, buf);
+		db_conn_lost(db);
 		return;
 	}
 	while (db->cmd_active && !PQisBusy(db->conn)) {
@@ -632,9 +646,7 @@ db_read(struct db *db)
 		db->result = r;
 	}
 	if (!db->cmd_active && PQstatus(db->conn) == CONNECTION_BAD) {
-		db_copy_message(buf, sizeof buf, "connection lost: ",
-		    PQerrorMessage(db->conn));
-		db_lost(db, buf);
+		db_conn_lost(db);
 	}
 }
 
@@ -672,7 +684,6 @@ static void
 db_io_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct db	*db = arg;
-	char		 buf[512];
 
 	switch (db->state) {
 	case DB_CONNECTING:
@@ -685,9 +696,7 @@ db_io_cb(evutil_socket_t fd, short what, void *arg)
 	case DB_CLOSING:
 		if ((what & EV_WRITE) && !(what & EV_READ)) {
 			if (db_flush(db) == -1) {
-				db_copy_message(buf, sizeof buf, "connection lost: ",
-				    PQerrorMessage(db->conn));
-				db_lost(db, buf);
+				db_conn_lost(db);
 			}
 			return;
 		}
@@ -754,14 +763,14 @@ db_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		db->inflight = NULL;
 		snprintf(buf, sizeof buf, "timed out after %d ms",
 		    call->timeout_ms);
-		db_call_fail(db, call, buf);
+		db_call_fail(db, call, buf, 1);
 		drop = 1;
 	}
 	while ((call = TAILQ_FIRST(&expired)) != NULL) {
 		TAILQ_REMOVE(&expired, call, entry);
 		snprintf(buf, sizeof buf, "timed out after %d ms waiting for "
 		    "the database", call->timeout_ms);
-		db_call_fail(db, call, buf);
+		db_call_fail(db, call, buf, 1);
 	}
 	if (db->freeing)
 		return;
@@ -844,8 +853,10 @@ db_set_state(struct db *db, enum db_state next, const char *reason)
 {
 	enum db_state	 prev = db->state;
 	struct db_call	*call;
-	int		 quiet;
+	int		 quiet, lost = db->reason_lost;
 	long long	 ms = 0;
+
+	db->reason_lost = 0;
 
 	if (db->freeing)
 		return;
@@ -885,12 +896,12 @@ db_set_state(struct db *db, enum db_state next, const char *reason)
 		char	buf[600];
 
 		db->inflight = NULL;
-		if (strncmp(db->reason, "connection lost", 15) == 0)
+		if (lost)
 			snprintf(buf, sizeof buf, "%s", db->reason);
 		else
 			snprintf(buf, sizeof buf, "connection lost: %s",
 			    db->reason);
-		db_call_fail(db, call, buf);
+		db_call_fail(db, call, buf, 1);
 		if (db->state != next)
 			return;
 	}
@@ -1043,11 +1054,11 @@ db_finalize(struct db *db)
 	db_close_conn(db);
 	if ((call = db->inflight) != NULL) {
 		db->inflight = NULL;
-		db_call_fail(db, call, "db closed");
+		db_call_fail(db, call, "db closed", 1);
 	}
 	while ((call = TAILQ_FIRST(&db->queue)) != NULL) {
 		TAILQ_REMOVE(&db->queue, call, entry);
-		db_call_fail(db, call, "db closed");
+		db_call_fail(db, call, "db closed", 1);
 	}
 	event_free(db->ev_timer);
 	event_free(db->ev_deadline);
@@ -1203,24 +1214,4 @@ db_sqlstate_is_transient(const char *sqlstate)
 			return 1;
 	}
 	return 0;
-}
-
-int
-db_error_is_transient(const char *error)
-{
-	static const char	 server[] = "server error ";
-	char			 sqlstate[6];
-
-	if (error == NULL)
-		return 0;
-	/* The engine's own failures: nothing reached a verdict. */
-	if (strncmp(error, "connection lost", 15) == 0 ||
-	    strncmp(error, "timed out", 9) == 0 ||
-	    strcmp(error, "db closed") == 0)
-		return 1;
-	/* A server error: its SQLSTATE field decides, not its wording. */
-	if (strncmp(error, server, sizeof server - 1) != 0)
-		return 0;
-	snprintf(sqlstate, sizeof sqlstate, "%s", error + sizeof server - 1);
-	return db_sqlstate_is_transient(sqlstate);
 }

@@ -38,12 +38,21 @@ enum db_state {
 /*
  * The result of one call, exactly once, from the loop. On success res is
  * the result (PGRES_TUPLES_OK or PGRES_COMMAND_OK; valid only during the
- * callback) and error is NULL. On failure res is NULL and error says why:
- * "server error SQLSTATE: message", "connection lost: ...",
- * "timed out after N ms ...", "db closed".
+ * callback) and error is NULL. On failure res is NULL and error says why
+ * (valid only during the callback).
  */
-typedef void	(*db_result_cb)(const PGresult *res, const char *error,
-		    void *arg);
+struct db_error {
+	/* For the log: "server error SQLSTATE: message", "connection
+	 * lost: ...", "timed out after N ms ...", "db closed". */
+	const char	*message;
+	/* 1 when the same call may succeed later: the engine's own
+	 * failures (connection lost, timed out, db closed) or a server
+	 * error whose SQLSTATE db_sqlstate_is_transient() accepts. Set
+	 * where the failure happens, never guessed from message. */
+	int		 transient;
+};
+typedef void	(*db_result_cb)(const PGresult *res,
+		    const struct db_error *error, void *arg);
 
 /*
  * Every state change except READY <-> BUSY. reason is set when entering
@@ -135,14 +144,6 @@ int		 db_call(struct db *db, const char *stmt, int nparams,
  * SQLSTATE is permanent: the same call would fail the same way.
  */
 int		 db_sqlstate_is_transient(const char *sqlstate);
-
-/*
- * 1 when a call's error (as given to db_result_cb) is worth retrying
- * later: the engine's own "connection lost", "timed out" and "db closed",
- * or "server error SQLSTATE: ..." whose SQLSTATE field
- * db_sqlstate_is_transient() accepts. 0 otherwise, and for NULL.
- */
-int		 db_error_is_transient(const char *error);
 
 /* db_call() with its own deadline of timeout_ms (> 0) from now. */
 int		 db_call_timeout(struct db *db, int timeout_ms,

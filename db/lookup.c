@@ -1,8 +1,7 @@
 /*
- * lookup.c: the names of the database's lookup tables as C knows them
- * (the message kinds are message.c's), and their check against the
- * database at every connection. The SQL
- * tables are the truth for the data; these tables are what C may write.
+ * lookup.c: the check of the names C writes (lookup_names.c; the message
+ * kinds are message.c's) against the database's lookup tables, at every
+ * connection.
  */
 #include <string.h>
 
@@ -10,77 +9,26 @@
 #include "lookup.h"
 #include "message.h"
 
-const char *const lookup_alert_state[ALERT_NSTATES] = {
-	[ALERT_RECEIVED] = "received",
-	[ALERT_INVALID] = "invalid",
-	[ALERT_FORWARDED] = "forwarded",
-	[ALERT_DELIVERED] = "delivered",
-	[ALERT_ESCALATED] = "escalated",
-	[ALERT_ACKNOWLEDGED] = "acknowledged",
-	[ALERT_CLOSED] = "closed",
-	[ALERT_CANCELLED] = "cancelled",
-	[ALERT_EXPIRED] = "expired",
-};
-
-const char *const lookup_outbox_state[OUTBOX_NSTATES] = {
-	[OUTBOX_QUEUED] = "queued",
-	[OUTBOX_SENDING] = "sending",
-	[OUTBOX_SUBMITTED] = "submitted",
-	[OUTBOX_DELIVERED] = "delivered",
-	[OUTBOX_FAILED] = "failed",
-	[OUTBOX_EXPIRED] = "expired",
-	[OUTBOX_CANCELLED] = "cancelled",
-	[OUTBOX_HELD] = "held",
-};
-
-const char *const lookup_outbox_purpose[PURPOSE_NPURPOSES] = {
-	[PURPOSE_RECEIPT] = "receipt",
-	[PURPOSE_REPLY] = "reply",
-	[PURPOSE_FORWARD] = "forward",
-	[PURPOSE_ESCALATION] = "escalation",
-	[PURPOSE_INFO] = "info",
-	[PURPOSE_CANCEL_NOTICE] = "cancel_notice",
-	[PURPOSE_ACK_NOTICE] = "ack_notice",
-	[PURPOSE_ADMIN] = "admin",
-	[PURPOSE_DIGEST] = "digest",
-	[PURPOSE_TAKEN_NOTICE] = "taken_notice",
-};
-
-static const char *
-lookup_alert_state_name(int i)
-{
-	return lookup_alert_state[i];
-}
-
-static const char *
-lookup_outbox_state_name(int i)
-{
-	return lookup_outbox_state[i];
-}
-
-static const char *
-lookup_outbox_purpose_name(int i)
-{
-	return lookup_outbox_purpose[i];
-}
-
-/* message.kind: the names the inbox and the spool write (message.c). */
-static const char *
-lookup_message_kind_name(int i)
-{
-	return inbound_kind_name((enum inbound_kind)i);
-}
-
+/* Name i of a lookup: from its C table, or (message.kind, whose names
+ * the inbox and the spool write) from message.c. */
 static const struct lookup {
-	const char	*table;
-	const char	*(*name)(int);
-	int		 n;
+	const char		*table;
+	const char *const	*names;
+	int			 n;
 } lookups[] = {
-	{ "alert_state", lookup_alert_state_name, ALERT_NSTATES },
-	{ "outbox_state", lookup_outbox_state_name, OUTBOX_NSTATES },
-	{ "outbox_purpose", lookup_outbox_purpose_name, PURPOSE_NPURPOSES },
-	{ "message_kind", lookup_message_kind_name, INBOUND_KINDS },
+	{ "alert_state", lookup_alert_state, ALERT_NSTATES },
+	{ "outbox_state", lookup_outbox_state, OUTBOX_NSTATES },
+	{ "outbox_purpose", lookup_outbox_purpose, PURPOSE_NPURPOSES },
+	{ "message_kind", NULL, INBOUND_KINDS },
 };
+
+static const char *
+lookup_name(const struct lookup *l, int i)
+{
+	if (l->names == NULL)
+		return inbound_kind_name((enum inbound_kind)i);
+	return l->names[i];
+}
 #define NLOOKUPS ((int)(sizeof lookups / sizeof lookups[0]))
 
 const char *
@@ -122,10 +70,10 @@ lookup_check(const PGresult *res, int *extra, char **cause)
 	for (i = 0; i < NLOOKUPS; i++) {
 		for (j = 0; j < lookups[i].n; j++) {
 			if (lookup_find(res, ftable, fname, lookups[i].table,
-			    lookups[i].name(j)) == -1) {
+			    lookup_name(&lookups[i], j)) == -1) {
 				cause_set(cause, "lookup table %s has no '%s', "
 				    "which this build uses", lookups[i].table,
-				    lookups[i].name(j));
+				    lookup_name(&lookups[i], j));
 				return -1;
 			}
 			known++;

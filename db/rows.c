@@ -104,17 +104,25 @@ rows_cols(const PGresult *res, const char *const *names, int *cols, int n,
 	return 0;
 }
 
-/* calloc for n rows of size each; NULL (not an error) when n is 0. */
-static void *
-rows_alloc(int n, size_t size, char **cause)
+/*
+ * The start of every reader: the columns by name into cols, and *rows
+ * zeroed room for every row of size each (NULL when there is none).
+ * Returns the number of rows, or -1 with *cause set.
+ */
+static int
+rows_start(const PGresult *res, const char *const *names, int *cols,
+    int ncols, size_t size, void **rows, char **cause)
 {
-	void	*p;
+	int	n = PQntuples(res);
 
-	if (n == 0)
-		return NULL;
-	if ((p = calloc((size_t)n, size)) == NULL)
+	*rows = NULL;
+	if (rows_cols(res, names, cols, ncols, cause) == -1)
+		return -1;
+	if (n > 0 && (*rows = calloc((size_t)n, size)) == NULL) {
 		cause_set(cause, "out of memory for %d rows", n);
-	return p;
+		return -1;
+	}
+	return n;
 }
 
 enum { I_I, I_MESSAGE, I_INSERTED, I_RESULT, I_ALERT, I_REF, I_QUEUED,
@@ -128,16 +136,16 @@ rows_ingest_read(const PGresult *res, struct rows_ingest **rows, int *n,
     char **cause)
 {
 	struct rows_ingest	*r;
-	int			 c[I_N], row;
+	void			*p;
+	int			 c[I_N], row, nr;
 
 	*rows = NULL;
 	*n = 0;
-	if (rows_cols(res, ingest_names, c, I_N, cause) == -1)
+	if ((nr = rows_start(res, ingest_names, c, I_N, sizeof *r, &p,
+	    cause)) == -1)
 		return -1;
-	if ((r = rows_alloc(PQntuples(res), sizeof *r, cause)) == NULL &&
-	    PQntuples(res) > 0)
-		return -1;
-	for (row = 0; row < PQntuples(res); row++) {
+	r = p;
+	for (row = 0; row < nr; row++) {
 		struct rows_ingest	*x = &r[row];
 
 		if (rows_int(res, row, c[I_I], 1, &x->i, cause) == -1 ||
@@ -163,7 +171,7 @@ rows_ingest_read(const PGresult *res, struct rows_ingest **rows, int *n,
 		x->holders = rows_text(res, row, c[I_HOLDERS]);
 	}
 	*rows = r;
-	*n = PQntuples(res);
+	*n = nr;
 	return 0;
 }
 
@@ -177,16 +185,16 @@ rows_claim_read(const PGresult *res, struct rows_claim **rows, int *n,
     char **cause)
 {
 	struct rows_claim	*r;
-	int			 c[C_N], row;
+	void			*p;
+	int			 c[C_N], row, nr;
 
 	*rows = NULL;
 	*n = 0;
-	if (rows_cols(res, claim_names, c, C_N, cause) == -1)
+	if ((nr = rows_start(res, claim_names, c, C_N, sizeof *r, &p,
+	    cause)) == -1)
 		return -1;
-	if ((r = rows_alloc(PQntuples(res), sizeof *r, cause)) == NULL &&
-	    PQntuples(res) > 0)
-		return -1;
-	for (row = 0; row < PQntuples(res); row++) {
+	r = p;
+	for (row = 0; row < nr; row++) {
 		struct rows_claim	*x = &r[row];
 
 		if (rows_ll(res, row, c[C_ID], 1, &x->id, cause) == -1 ||
@@ -212,7 +220,7 @@ rows_claim_read(const PGresult *res, struct rows_claim **rows, int *n,
 		}
 	}
 	*rows = r;
-	*n = PQntuples(res);
+	*n = nr;
 	return 0;
 }
 

@@ -115,9 +115,9 @@ struct spool_buf {
 
 enum spool_load {
 	LOAD_OK,
-	LOAD_CORRUPT,	/* reason says why; the file must be set aside */
+	LOAD_CORRUPT,	/* *cause says why; the file must be set aside */
 	LOAD_MISSING,
-	LOAD_ERROR,	/* transient: errno-like error in *err */
+	LOAD_ERROR,	/* transient (I/O, memory): *cause says why */
 };
 
 static void spool_report(struct spool *, enum spool_event, const char *,
@@ -296,7 +296,7 @@ nomem:
  * one straight list of checks, each with its own reason.)
  */
 static int
-spool_check_frame(const uint8_t *d, size_t len, char *reason, size_t rsize)
+spool_check_frame(const uint8_t *d, size_t len, char **cause)
 {
 	size_t		off = 0, left;
 	uint32_t	rlen, want, got;
@@ -304,25 +304,25 @@ spool_check_frame(const uint8_t *d, size_t len, char *reason, size_t rsize)
 	uint8_t		type;
 
 	if (len == 0) {
-		snprintf(reason, rsize, "empty file");
+		cause_set(cause, "empty file");
 		return (-1);
 	}
 	while (off < len) {
 		left = len - off;
 		type = d[off];
 		if (off == 0 && type != REC_HEADER) {
-			snprintf(reason, rsize, "not a spool file (no header "
+			cause_set(cause, "not a spool file (no header "
 			    "record)");
 			return (-1);
 		}
 		if (left < REC_HEAD_LEN) {
-			snprintf(reason, rsize, "truncated: record at offset "
+			cause_set(cause, "truncated: record at offset "
 			    "%zu cut inside its type and length", off);
 			return (-1);
 		}
 		rlen = spool_get32(d + off + 1);
 		if (rlen > left - REC_HEAD_LEN) {
-			snprintf(reason, rsize, "truncated: record '%c' at "
+			cause_set(cause, "truncated: record '%c' at "
 			    "offset %zu declares %" PRIu32 " bytes, %zu present",
 			    type >= 0x20 && type < 0x7f ? type : '?', off,
 			    rlen, left - REC_HEAD_LEN);
@@ -331,14 +331,14 @@ spool_check_frame(const uint8_t *d, size_t len, char *reason, size_t rsize)
 		if (off == 0) {
 			if (rlen != SPOOL_MAGIC_LEN + 2 || memcmp(d +
 			    REC_HEAD_LEN, SPOOL_MAGIC, SPOOL_MAGIC_LEN) != 0) {
-				snprintf(reason, rsize, "not a spool file "
+				cause_set(cause, "not a spool file "
 				    "(bad magic)");
 				return (-1);
 			}
 			version = (unsigned)d[REC_HEAD_LEN + SPOOL_MAGIC_LEN]
 			    << 8 | d[REC_HEAD_LEN + SPOOL_MAGIC_LEN + 1];
 			if (version != SPOOL_VERSION) {
-				snprintf(reason, rsize, "format version %u, "
+				cause_set(cause, "format version %u, "
 				    "this farol reads version %d (a newer "
 				    "farol wrote it, or the header is "
 				    "damaged)", version, SPOOL_VERSION);
@@ -347,7 +347,7 @@ spool_check_frame(const uint8_t *d, size_t len, char *reason, size_t rsize)
 		}
 		if (type == REC_END) {
 			if (rlen != 4) {
-				snprintf(reason, rsize, "END record at offset "
+				cause_set(cause, "END record at offset "
 				    "%zu has length %" PRIu32 ", not 4", off,
 				    rlen);
 				return (-1);
@@ -355,14 +355,14 @@ spool_check_frame(const uint8_t *d, size_t len, char *reason, size_t rsize)
 			want = spool_get32(d + off + REC_HEAD_LEN);
 			got = spool_crc32(d, off);
 			if (want != got) {
-				snprintf(reason, rsize, "checksum mismatch: "
+				cause_set(cause, "checksum mismatch: "
 				    "END says %08" PRIx32 ", content has %08"
 				    PRIx32, want, got);
 				return (-1);
 			}
 			off += REC_HEAD_LEN + 4;
 			if (off != len) {
-				snprintf(reason, rsize, "%zu bytes after the "
+				cause_set(cause, "%zu bytes after the "
 				    "END record", len - off);
 				return (-1);
 			}
@@ -370,7 +370,7 @@ spool_check_frame(const uint8_t *d, size_t len, char *reason, size_t rsize)
 		}
 		off += REC_HEAD_LEN + rlen;
 	}
-	snprintf(reason, rsize, "truncated: no END record");
+	cause_set(cause, "truncated: no END record");
 	return (-1);
 }
 
@@ -390,7 +390,7 @@ spool_field_find(uint8_t type)
  * Table driven over spool_fields; long only for its list of reasons. */
 static int
 spool_decode(const uint8_t *d, size_t len, struct inbound_sms *out,
-    char *reason, size_t rsize)
+    char **cause)
 {
 	const struct spool_field	*f;
 	char				*field, *text, kind[SPOOL_KIND_MAX];
@@ -407,21 +407,21 @@ spool_decode(const uint8_t *d, size_t len, struct inbound_sms *out,
 		if (type == REC_END)
 			break;
 		if (type == REC_HEADER) {
-			snprintf(reason, rsize, "second header record at "
+			cause_set(cause, "second header record at "
 			    "offset %zu", off);
 			goto bad;
 		}
 		if ((f = spool_field_find(type)) == NULL) {
 			if (type & REC_OPTIONAL)
 				continue;
-			snprintf(reason, rsize, "unknown record type 0x%02x "
+			cause_set(cause, "unknown record type 0x%02x "
 			    "at offset %zu (written by a newer farol?)", type,
 			    off);
 			goto bad;
 		}
 		i = (size_t)(f - spool_fields);
 		if (seen[i]++) {
-			snprintf(reason, rsize, "field %s appears twice",
+			cause_set(cause, "field %s appears twice",
 			    f->name);
 			goto bad;
 		}
@@ -433,18 +433,18 @@ spool_decode(const uint8_t *d, size_t len, struct inbound_sms *out,
 			if (f->ftype == FT_STRING ? rlen >= f->size :
 			    f->ftype == FT_KIND ? rlen >= SPOOL_KIND_MAX :
 			    rlen > SPOOL_TEXT_MAX) {
-				snprintf(reason, rsize, "field %s too long "
+				cause_set(cause, "field %s too long "
 				    "(%" PRIu32 " bytes)", f->name, rlen);
 				goto bad;
 			}
 			if (memchr(d + off + REC_HEAD_LEN, '\0', rlen)) {
-				snprintf(reason, rsize, "field %s contains "
+				cause_set(cause, "field %s contains "
 				    "a NUL byte", f->name);
 				goto bad;
 			}
 			if (f->ftype == FT_TEXT) {
 				if ((text = malloc(rlen + 1)) == NULL) {
-					snprintf(reason, rsize, "out of memory");
+					cause_set(cause, "out of memory");
 					inbound_sms_clear(out);
 					return (-2);
 				}
@@ -455,7 +455,7 @@ spool_decode(const uint8_t *d, size_t len, struct inbound_sms *out,
 			field[rlen] = '\0';
 			if (f->ftype == FT_KIND &&
 			    inbound_kind_from_name(kind, &out->kind) == -1) {
-				snprintf(reason, rsize, "unknown kind '%s'",
+				cause_set(cause, "unknown kind '%s'",
 				    kind);
 				goto bad;
 			}
@@ -463,7 +463,7 @@ spool_decode(const uint8_t *d, size_t len, struct inbound_sms *out,
 		case FT_INT32:
 		case FT_INT64:
 			if (rlen != (f->ftype == FT_INT32 ? 4u : 8u)) {
-				snprintf(reason, rsize, "field %s has %" PRIu32
+				cause_set(cause, "field %s has %" PRIu32
 				    " bytes, not %d", f->name, rlen,
 				    f->ftype == FT_INT32 ? 4 : 8);
 				goto bad;
@@ -479,7 +479,7 @@ spool_decode(const uint8_t *d, size_t len, struct inbound_sms *out,
 	}
 	for (i = 0; i < SPOOL_NFIELDS; i++) {
 		if (!seen[i]) {
-			snprintf(reason, rsize, "field %s missing",
+			cause_set(cause, "field %s missing",
 			    spool_fields[i].name);
 			goto bad;
 		}
@@ -519,10 +519,10 @@ spool_parse_seq(const char *s, const char *suffix, uint64_t *seq)
 }
 
 /* Read and check one spool file. On LOAD_OK out is filled (caller clears);
- * on LOAD_CORRUPT reason says why; on LOAD_ERROR *err is the errno. */
+ * on LOAD_CORRUPT and LOAD_ERROR *cause says why (cause.h). */
 static enum spool_load
 spool_load(struct spool *sp, const char *name, struct inbound_sms *out,
-    char *reason, size_t rsize, int *err)
+    char **cause)
 {
 	struct stat	 st;
 	uint8_t		*d;
@@ -533,33 +533,33 @@ spool_load(struct spool *sp, const char *name, struct inbound_sms *out,
 	memset(out, 0, sizeof *out);
 	fd = openat(sp->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1) {
-		*err = errno;
 		if (errno == ENOENT)
 			return (LOAD_MISSING);
 		if (errno == ELOOP) {
-			snprintf(reason, rsize, "a symbolic link, not a file");
+			cause_set(cause, "a symbolic link, not a file");
 			return (LOAD_CORRUPT);
 		}
+		cause_set(cause, "%s", strerror(errno));
 		return (LOAD_ERROR);
 	}
 	if (fstat(fd, &st) == -1) {
-		*err = errno;
+		cause_set(cause, "%s", strerror(errno));
 		close(fd);
 		return (LOAD_ERROR);
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		snprintf(reason, rsize, "not a regular file");
+		cause_set(cause, "not a regular file");
 		return (LOAD_CORRUPT);
 	}
 	if (st.st_size > SPOOL_FILE_MAX) {
 		close(fd);
-		snprintf(reason, rsize, "%jd bytes, larger than any spool "
+		cause_set(cause, "%jd bytes, larger than any spool "
 		    "file", (intmax_t)st.st_size);
 		return (LOAD_CORRUPT);
 	}
 	if ((d = malloc((size_t)st.st_size + 1)) == NULL) {
-		*err = ENOMEM;
+		cause_set(cause, "out of memory");
 		close(fd);
 		return (LOAD_ERROR);
 	}
@@ -568,7 +568,7 @@ spool_load(struct spool *sp, const char *name, struct inbound_sms *out,
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			*err = errno;
+			cause_set(cause, "%s", strerror(errno));
 			free(d);
 			close(fd);
 			return (LOAD_ERROR);
@@ -578,16 +578,14 @@ spool_load(struct spool *sp, const char *name, struct inbound_sms *out,
 		len += (size_t)r;
 	}
 	close(fd);
-	if (spool_check_frame(d, len, reason, rsize) == -1) {
+	if (spool_check_frame(d, len, cause) == -1) {
 		free(d);
 		return (LOAD_CORRUPT);
 	}
-	rv = spool_decode(d, len, out, reason, rsize);
+	rv = spool_decode(d, len, out, cause);
 	free(d);
-	if (rv == -2) {
-		*err = ENOMEM;
-		return (LOAD_ERROR);
-	}
+	if (rv == -2)
+		return (LOAD_ERROR);	/* out of memory, said in *cause */
 	return (rv == 0 ? LOAD_OK : LOAD_CORRUPT);
 }
 
@@ -795,9 +793,8 @@ static int
 spool_scan_one(struct spool *sp, const char *name, char **cause)
 {
 	struct inbound_sms	msg;
-	char			reason[SPOOL_REASON_MAX];
+	char			*reason = NULL;
 	uint64_t		seq;
-	int			err = 0;
 
 	if (strncmp(name, SPOOL_TMP_PREFIX, strlen(SPOOL_TMP_PREFIX)) == 0 &&
 	    spool_parse_seq(name + strlen(SPOOL_TMP_PREFIX), "", &seq) == 0) {
@@ -821,7 +818,7 @@ spool_scan_one(struct spool *sp, const char *name, char **cause)
 	}
 	if (seq > sp->last_seq)
 		sp->last_seq = seq;
-	switch (spool_load(sp, name, &msg, reason, sizeof reason, &err)) {
+	switch (spool_load(sp, name, &msg, &reason)) {
 	case LOAD_OK:
 		inbound_sms_clear(&msg);
 		break;
@@ -829,9 +826,11 @@ spool_scan_one(struct spool *sp, const char *name, char **cause)
 		return (0);
 	case LOAD_CORRUPT:
 		spool_move_aside(sp, name, reason);
+		free(reason);
 		return (0);
 	case LOAD_ERROR:
 		/* Keep it: spool_read will retry and say why. */
+		free(reason);
 		break;
 	}
 	if (spool_index_grow(sp) == -1) {
@@ -1149,16 +1148,15 @@ int
 spool_read(struct spool *sp, const char *id, struct inbound_sms *out,
     char **cause)
 {
-	char		name[SPOOL_NAME_MAX], reason[SPOOL_REASON_MAX];
+	char		name[SPOOL_NAME_MAX], *reason = NULL;
 	uint64_t	seq;
-	int		err = 0;
 
 	if (cause != NULL)
 		*cause = NULL;
 	memset(out, 0, sizeof *out);
 	if (spool_lookup(sp, id, &seq, name, sizeof name, cause) == -1)
 		return (-1);
-	switch (spool_load(sp, name, out, reason, sizeof reason, &err)) {
+	switch (spool_load(sp, name, out, &reason)) {
 	case LOAD_OK:
 		return (0);
 	case LOAD_CORRUPT:
@@ -1166,6 +1164,7 @@ spool_read(struct spool *sp, const char *id, struct inbound_sms *out,
 		spool_index_drop(sp, seq);
 		cause_set(cause, "spool %s: message %s is corrupt (%s); "
 		    "moved to %s/", sp->path, id, reason, SPOOL_CORRUPT);
+		free(reason);
 		return (-1);
 	case LOAD_MISSING:
 		spool_index_drop(sp, seq);
@@ -1176,7 +1175,8 @@ spool_read(struct spool *sp, const char *id, struct inbound_sms *out,
 		break;
 	}
 	cause_set(cause, "spool %s: reading %s: %s", sp->path, name,
-	    strerror(err));
+	    reason);
+	free(reason);
 	return (-1);
 }
 

@@ -161,7 +161,7 @@ admin_help(struct admin *a, struct evbuffer *out)
 static void
 admin_run(struct admin *a, char *line, struct admin_reply *r)
 {
-	const char *reason = "failed";
+	char *cause = NULL;
 	char *args = line + strcspn(line, " ");
 	char unknown[128];
 	struct admin_command *c;
@@ -179,10 +179,12 @@ admin_run(struct admin *a, char *line, struct admin_reply *r)
 			continue;
 		if (c->deferred != NULL)
 			c->deferred(args, r, c->arg);
-		else if (c->fn(args, r->buf, &reason, c->arg) == 0)
+		else if (c->fn(args, r->buf, &cause, c->arg) == 0)
 			admin_reply_done(r, NULL);
-		else
-			admin_reply_done(r, reason);
+		else {
+			admin_reply_done(r, cause != NULL ? cause : "failed");
+			free(cause);
+		}
 		return;
 	}
 	snprintf(unknown, sizeof unknown, "unknown command \"%.64s\" (try "

@@ -21,9 +21,9 @@
 struct admin;
 
 /* Write the answer's lines into out; return 0 for OK, -1 for ERR with
- * *reason set (a static or out-owned string). */
+ * *cause set (cause.h: allocated, admin.c frees it). */
 typedef int (*admin_handler)(const char *args, struct evbuffer *out,
-    const char **reason, void *arg);
+    char **cause, void *arg);
 
 struct admin *admin_listen(struct event_base *base, const char *path,
     char **cause);

@@ -74,8 +74,12 @@ decide_message(const struct codebook *cb, const struct reply_overrides *ov,
 	d->len = strlen(text);
 	d->lang = p->lang;
 	if (from != NULL && phone_normalise(cb, from, d->from, sizeof d->from,
-	    &d->from_err) != 0)
+	    &cause) != 0) {
 		d->from[0] = '\0';
+		snprintf(d->from_err, sizeof d->from_err, "%s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	opt.default_area = p->default_area;
 	if (p->cfg != NULL && d->from[0] != '\0' &&
 	    (fp = config_find_focal(p->cfg, d->from)) != NULL && fp->active) {

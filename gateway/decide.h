@@ -44,7 +44,7 @@ struct decision {
 	struct report r;
 	int valid;		/* r.err == REPORT_ERR_NONE */
 	char from[PHONE_E164_MAX];	/* E.164, "" when not a number */
-	const char *from_err;	/* why from is not a number */
+	char from_err[96];	/* why from is not a number, "" if it is */
 	const struct focal_point *fp;	/* registered and active, or NULL */
 	enum reply_lang lang;	/* of the reply */
 	const char *held;	/* "pin": the alert waits for review */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "decide_reply.h"
+#include "lookup_names.h"
 
 /* Template t with {notified} (may be NULL) and the report r (may be NULL)
  * into out; "" if it cannot be rendered. Returns the septets, or -1. */
@@ -120,12 +121,12 @@ decide_command_replies(enum report_cmd cmd, const char *result,
 	case REPORT_CMD_ANULAR:
 		out->sender = REPLY_CANCEL_RECEIPT;
 		out->holders = REPLY_CANCEL_NOTICE;
-		out->holders_purpose = "cancel_notice";
+		out->holders_purpose = lookup_outbox_purpose[PURPOSE_CANCEL_NOTICE];
 		break;
 	case REPORT_CMD_INFO:
 		out->sender = REPLY_INFO_RECEIPT;
 		out->holders = REPLY_INFO_FORWARD;
-		out->holders_purpose = "info";
+		out->holders_purpose = lookup_outbox_purpose[PURPOSE_INFO];
 		break;
 	case REPORT_CMD_ESTADO:
 		out->sender = REPLY_STATUS;

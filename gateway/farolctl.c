@@ -85,12 +85,12 @@ farolctl_usage(FILE *out)
 static struct config *
 farolctl_load(const char *path)
 {
-	struct config_problems problems = { 0 };
-	struct config *cfg = config_load(path, &problems);
+	char *cause = NULL;
+	struct config *cfg = config_load(path, &cause);
 
-	for (int i = 0; i < problems.n; i++)
-		fprintf(stderr, "%s\n", problems.lines[i]);
-	config_problems_clear(&problems);
+	if (cfg == NULL)
+		fprintf(stderr, "%s\n", cause);
+	free(cause);
 	return cfg;
 }
 

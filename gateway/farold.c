@@ -20,6 +20,7 @@
 #include <event2/thread.h>
 
 #include "admin.h"
+#include "cause.h"
 #include "config.h"
 #include "db.h"
 #include "farol_version.h"
@@ -94,22 +95,15 @@ farold_usage(FILE *out)
 	    FAROL_SYSCONFDIR);
 }
 
-static void
-farold_print_problems(const struct config_problems *problems)
-{
-	for (int i = 0; i < problems->n; i++)
-		fprintf(stderr, "%s\n", problems->lines[i]);
-}
-
 static int
 farold_check_config(const char *path)
 {
-	struct config_problems problems = { 0 };
-	struct config *cfg = config_load(path, &problems);
+	char *cause = NULL;
+	struct config *cfg = config_load(path, &cause);
 
 	if (cfg == NULL) {
-		farold_print_problems(&problems);
-		config_problems_clear(&problems);
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
 		return FAROLD_EXIT_CONFIG;
 	}
 	config_free(cfg);
@@ -228,22 +222,27 @@ farold_restart_keys(const struct config *old, const struct config *new,
 	return n;
 }
 
-/* Load the file again and swap it in, or keep the running one. The
- * caller owns problems (filled when the reload is refused); keys (room for
- * FAROLD_MAX_RESTART_KEYS, may be NULL) gets the changed settings that
- * need a restart, *n_keys their count. */
+/* Load the file again and swap it in, or keep the running one. On -1,
+ * *cause (the caller frees it) holds the file's problems, one a line.
+ * keys (room for FAROLD_MAX_RESTART_KEYS, may be NULL) gets the changed
+ * settings that need a restart, *n_keys their count. */
 static int
-farold_reload(struct farold *d, struct config_problems *problems,
-    const char **keys, int *n_keys)
+farold_reload(struct farold *d, char **cause, const char **keys,
+    int *n_keys)
 {
 	const char *ignored[FAROLD_MAX_RESTART_KEYS];
 	struct config *cfg;
+	const char *line, *end;
 	int n;
 
-	cfg = config_load(d->config_path, problems);
+	cfg = config_load(d->config_path, cause);
 	if (cfg == NULL) {
-		for (int i = 0; i < problems->n; i++)
-			log_error("config: %s", problems->lines[i]);
+		for (line = *cause; *line != '\0'; line = end + 1) {
+			end = strchrnul(line, '\n');
+			log_error("config: %.*s", (int)(end - line), line);
+			if (*end == '\0')
+				break;
+		}
 		log_error("config: reload refused; still running on the "
 		    "previous configuration");
 		return -1;
@@ -263,31 +262,31 @@ farold_reload(struct farold *d, struct config_problems *problems,
 static void
 farold_reload_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct config_problems problems = { 0 };
 	struct farold *d = arg;
+	char *cause = NULL;
 
 	log_info("config: SIGHUP received, reloading %s", d->config_path);
-	farold_reload(d, &problems, NULL, NULL);
-	config_problems_clear(&problems);
+	farold_reload(d, &cause, NULL, NULL);
+	free(cause);
 }
 
 static int
 farold_admin_reload(const char *args, struct evbuffer *out,
-    const char **reason, void *arg)
+    char **cause, void *arg)
 {
 	const char *keys[FAROLD_MAX_RESTART_KEYS];
-	struct config_problems problems = { 0 };
 	struct farold *d = arg;
+	char *problems = NULL;
 	int rc, n_keys = 0;
 
 	log_info("config: reload requested by farolctl");
 	rc = farold_reload(d, &problems, keys, &n_keys);
-	for (int i = 0; i < problems.n; i++)
-		evbuffer_add_printf(out, "%s\n", problems.lines[i]);
-	config_problems_clear(&problems);
+	if (problems != NULL)
+		evbuffer_add_printf(out, "%s\n", problems);
+	free(problems);
 	if (rc != 0)
-		*reason = "reload refused; the previous configuration is "
-		    "still in use";
+		cause_set(cause, "reload refused; the previous configuration "
+		    "is still in use");
 	else {
 		evbuffer_add_printf(out, "reloaded %s\n", d->config_path);
 		for (int i = 0; i < n_keys; i++)
@@ -299,7 +298,7 @@ farold_admin_reload(const char *args, struct evbuffer *out,
 
 static int
 farold_admin_status(const char *args, struct evbuffer *out,
-    const char **reason, void *arg)
+    char **cause, void *arg)
 {
 	struct farold *d = arg;
 
@@ -401,7 +400,7 @@ static int
 farold_start(struct farold *d)
 {
 	struct db_settings settings = { 0 };
-	const char *cause;
+	char *cause = NULL;
 	char *why = NULL;
 
 	/* The spool's lock first: a second farold on the same config stops
@@ -478,6 +477,7 @@ farold_start(struct farold *d)
 		if (d->modems[i] == NULL) {
 			log_error("modem %s: %s", d->cfg->modems[i].name,
 			    cause);
+			free(cause);
 			return -1;
 		}
 		outbox_attach_modem(d->outbox, d->modems[i]);
@@ -542,7 +542,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct farold d = { .config_path = FAROL_SYSCONFDIR "/farol.conf" };
-	struct config_problems problems = { 0 };
+	char *cause = NULL;
 	int ch, rc = FAROLD_EXIT_OK;
 
 	while ((ch = getopt_long(argc, argv, "c:t:dhV", longopts, NULL)) != -1) {
@@ -572,9 +572,9 @@ main(int argc, char **argv)
 	}
 
 	log_init("farold", d.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
-	if ((d.cfg = config_load(d.config_path, &problems)) == NULL) {
-		farold_print_problems(&problems);
-		config_problems_clear(&problems);
+	if ((d.cfg = config_load(d.config_path, &cause)) == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
 		log_error("farold: %s is invalid; not starting", d.config_path);
 		return FAROLD_EXIT_CONFIG;
 	}

@@ -43,7 +43,7 @@ held_prepare(struct db *db)
 }
 
 static void
-held_done_cb(const PGresult *res, const char *error, void *arg)
+held_done_cb(const PGresult *res, const struct db_error *error, void *arg)
 {
 	struct held_call *c = arg;
 	struct evbuffer *out = admin_reply_buffer(c->r);
@@ -52,7 +52,8 @@ held_done_cb(const PGresult *res, const char *error, void *arg)
 
 	if (res == NULL || PQntuples(res) != 1 ||
 	    (f = PQfnumber(res, "result")) < 0) {
-		admin_reply_done(c->r, error ? error : "database: no result");
+		admin_reply_done(c->r, error != NULL ? error->message :
+		    "database: no result");
 		free(c);
 		return;
 	}

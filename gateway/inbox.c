@@ -18,6 +18,7 @@
 
 #include <libpq-fe.h>
 
+#include "drain.h"
 #include "inbox.h"
 #include "ingest.h"
 #include "latency.h"
@@ -47,12 +48,10 @@ struct inbox {
 	struct replay *replay;
 	struct inbox_item *items;	/* accepted, not yet durable */
 	int n_items;
-	int draining;
+	struct drain drain;
 	int db_settled;		/* the first connection attempt ended */
 	void (*spooled)(const struct inbound_sms *, void *);
 	void *spooled_arg;
-	void (*drained)(void *);
-	void *drained_arg;
 	long long stored, already, spooled_n;	/* since start-up */
 };
 
@@ -109,12 +108,7 @@ inbox_get_stats(const struct inbox *ib, struct inbox_stats *st)
 static void
 inbox_check_drained(struct inbox *ib)
 {
-	void (*done)(void *) = ib->drained;
-
-	if (ib->draining && ib->n_items == 0 && done != NULL) {
-		ib->drained = NULL;
-		done(ib->drained_arg);
-	}
+	drain_check(&ib->drain, ib->n_items == 0);
 }
 
 static void
@@ -191,29 +185,30 @@ inbox_spool(struct inbox_item *it)
 }
 
 static void
-inbox_stored_cb(const struct ingest_result *res, const char *error,
-    void *arg)
+inbox_stored_cb(const struct ingest_result *res,
+    const struct db_error *error, void *arg)
 {
 	struct inbox_item *it = arg;
 	struct inbox *ib = it->ib;
 
 	it->in_db = 0;
 	if (res == NULL) {
-		if (ib->draining) {
+		if (ib->drain.draining) {
 			/* Shutting down: it stays on the SIM for next time. */
 			inbox_unlink(it);
 			inbox_check_drained(ib);
 			return;
 		}
-		if (error != NULL && !db_error_is_transient(error)) {
+		if (error != NULL && !error->transient) {
 			log_error("inbox: storing a message from modem %s "
 			    "failed: %s; it stays on the SIM, retrying in %d "
-			    "ms", it->sms->modem, error, it->retry_ms);
+			    "ms", it->sms->modem, error->message, it->retry_ms);
 			inbox_retry_later(it);
 			return;
 		}
 		log_warn("inbox: storing a message from modem %s failed: %s; "
-		    "spooling it", it->sms->modem, error ? error : "no result");
+		    "spooling it", it->sms->modem, error != NULL ?
+		    error->message : "no result");
 		inbox_spool(it);
 		return;
 	}
@@ -259,7 +254,7 @@ inbox_receive(struct inbox *ib, struct inbound_sms *sms)
 {
 	struct inbox_item *it;
 
-	if (ib->draining || (it = calloc(1, sizeof *it)) == NULL) {
+	if (ib->drain.draining || (it = calloc(1, sizeof *it)) == NULL) {
 		/* Not released: it stays on the SIM and is read again. */
 		inbound_sms_free(sms);
 		return;
@@ -275,8 +270,8 @@ inbox_receive(struct inbox *ib, struct inbound_sms *sms)
 		ib->items->prev = it;
 	ib->items = it;
 	ib->n_items++;
-	log_debug("inbox: message from %s on modem %s, %d part(s), %zu bytes",
-	    sms->sender, sms->modem, sms->parts, strlen(sms->text));
+	log_debug("inbox: message on modem %s, %d part(s), %zu bytes",
+	    sms->modem, sms->parts, strlen(sms->text));
 	inbox_store(it);
 }
 
@@ -318,9 +313,7 @@ inbox_drain(struct inbox *ib, void (*done)(void *), void *arg)
 {
 	struct inbox_item *it, *next;
 
-	ib->draining = 1;
-	ib->drained = done;
-	ib->drained_arg = arg;
+	drain_start(&ib->drain, done, arg);
 	/* Items waiting for a retry are dropped: they stay on the SIM. */
 	for (it = ib->items; it != NULL; it = next) {
 		next = it->next;

@@ -35,6 +35,7 @@
 #include "jsonw.h"
 #include "latency.h"
 #include "log.h"
+#include "lookup_names.h"
 #include "outbox_plan.h"
 #include "rows.h"
 
@@ -152,7 +153,8 @@ ingest_alert_json(struct jsonw *w, const struct decision *d,
 	const struct codebook *cb = d->cb;
 
 	jsonw_object(w, "alert");
-	jsonw_str(w, "state", d->valid ? "received" : "invalid");
+	jsonw_str(w, "state", lookup_alert_state[d->valid ? ALERT_RECEIVED :
+	    ALERT_INVALID]);
 	jsonw_str(w, "focal_point", d->fp != NULL ? d->fp->id : NULL);
 	jsonw_str(w, "sender", d->from[0] != '\0' ? d->from : raw_sender);
 	jsonw_bool(w, "verified", d->fp != NULL);
@@ -224,19 +226,22 @@ struct ingest_batch {
 };
 
 static void
-ingest_batch_cb(const PGresult *res, const char *error, void *arg)
+ingest_batch_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct ingest_batch *b = arg;
 	struct ingest *ig = b->ig;
 	struct ingest_job *job, *next, *last = NULL;
 	struct rows_ingest *rows = NULL;
+	static const struct db_error unreadable = { "unreadable result", 0 },
+	    unexpected = { "unexpected result", 0 };
 	char *cause = NULL;
 	int row = 0, n = 0;
 
 	ig->batch_in_flight = 0;
 	if (res != NULL && rows_ingest_read(res, &rows, &n, &cause) == -1) {
 		log_error("ingest: unreadable result: %s", cause);
-		error = "unreadable result";
+		error = &unreadable;
 		res = NULL;
 	}
 	if (res != NULL && n == b->n) {
@@ -244,10 +249,10 @@ ingest_batch_cb(const PGresult *res, const char *error, void *arg)
 			next = job->next;
 			ingest_job_done(job, &rows[row]);
 		}
-	} else if (b->n > 1 && error != NULL && !db_error_is_transient(error)) {
+	} else if (b->n > 1 && error != NULL && !error->transient) {
 		/* One message may be at fault: each goes again alone, first. */
 		log_warn("ingest: a batch of %d messages failed (%s); storing "
-		    "them one by one", b->n, error);
+		    "them one by one", b->n, error->message);
 		for (job = b->jobs; job != NULL; job = job->next) {
 			job->alone = 1;
 			last = job;
@@ -259,8 +264,8 @@ ingest_batch_cb(const PGresult *res, const char *error, void *arg)
 	} else {
 		for (job = b->jobs; job != NULL; job = next) {
 			next = job->next;
-			job->cb(NULL, error != NULL ? error :
-			    "unexpected result", job->arg);
+			job->cb(NULL, error != NULL ? error : &unexpected,
+			    job->arg);
 			ingest_job_free(job);
 		}
 	}
@@ -311,11 +316,14 @@ ingest_flush(struct ingest *ig)
 	if (db_call_timeout(ig->db, deadline - now > 100000 ?
 	    (int)((deadline - now) / 1000) : 100, "ingest_many", 1, values,
 	    ingest_batch_cb, b) != 0) {
+		static const struct db_error unqueued = {
+			"db closed: the call could not be queued", 0
+		};
+
 		ig->batch_in_flight = 0;
 		for (job = b->jobs; job != NULL; job = last) {
 			last = job->next;
-			job->cb(NULL, "db closed: the call could not be queued",
-			    job->arg);
+			job->cb(NULL, &unqueued, job->arg);
 			ingest_job_free(job);
 		}
 		free(b);
@@ -382,7 +390,7 @@ ingest_flood_json(struct jsonw *w, const struct config *cfg,
 }
 
 static void
-ingest_seed_cb(const PGresult *res, const char *error, void *arg)
+ingest_seed_cb(const PGresult *res, const struct db_error *error, void *arg)
 {
 	struct ingest *ig = arg;
 	const struct config *cfg = *ig->cfgp;
@@ -393,7 +401,7 @@ ingest_seed_cb(const PGresult *res, const char *error, void *arg)
 	    (ft = PQfnumber(res, "text")) < 0 ||
 	    (fq = PQfnumber(res, "quarantined")) < 0) {
 		log_warn("ingest: the flood counter was not seeded: %s",
-		    error ? error : "unexpected result");
+		    error != NULL ? error->message : "unexpected result");
 		return;
 	}
 	for (int i = 0; i < PQntuples(res); i++) {

@@ -31,9 +31,10 @@ struct ingest_result {
 	int inserted;		/* 0: it was already stored */
 };
 
-/* r is NULL on error (error says why; db_error_is_transient applies). */
-typedef void (*ingest_cb)(const struct ingest_result *r, const char *error,
-    void *arg);
+/* r is NULL on error: error says why and whether a retry may help
+ * (db.h's struct db_error, valid during the callback only). */
+typedef void (*ingest_cb)(const struct ingest_result *r,
+    const struct db_error *error, void *arg);
 
 /* Register the statements; call before db_start(). */
 void ingest_prepare(struct db *db);

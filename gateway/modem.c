@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cause.h"
 #include "log.h"
 #include "modem_private.h"
 
@@ -171,7 +172,7 @@ modem_queue_release(struct modem *m, uint64_t token)
 struct modem *
 modem_start(struct event_base *base, const struct modem_config *mc,
     int multipart_timeout_s, modem_receive_cb cb, void *arg,
-    const char **cause)
+    char **cause)
 {
 	struct timeval tick = { 0, MODEM_WATCHDOG_MS * 1000 };
 	struct modem *m;
@@ -182,7 +183,7 @@ modem_start(struct event_base *base, const struct modem_config *mc,
 	    sizeof *m->worker.pending)) == NULL) {
 		if (m != NULL)
 			free(m);
-		*cause = "out of memory";
+		cause_set(cause, "out of memory");
 		return NULL;
 	}
 	m->cfg = *mc;
@@ -206,7 +207,7 @@ modem_start(struct event_base *base, const struct modem_config *mc,
 	m->loop.health.signal_percent = -1;
 	m->worker.wh = m->worker.published = m->loop.health;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		*cause = "cannot create a socketpair";
+		cause_set(cause, "cannot create a socketpair");
 		free(m->worker.pending);
 		free(m);
 		return NULL;
@@ -226,7 +227,7 @@ modem_start(struct event_base *base, const struct modem_config *mc,
 	    modem_flush_cb, m);
 	m->loop.retry_ev = evtimer_new(base, modem_flush_cb, m);
 	if (pthread_create(&m->loop.thread, NULL, modem_main, m) != 0) {
-		*cause = "cannot start the worker thread";
+		cause_set(cause, "cannot start the worker thread");
 		modem_free(m);
 		return NULL;
 	}
@@ -247,37 +248,37 @@ modem_set_send_callbacks(struct modem *m, modem_sent_cb sent,
 
 int
 modem_send(struct modem *m, uint64_t id, const char *number,
-    const char *text, const char **cause)
+    const char *text, char **cause)
 {
 	struct modem_record *rec;
 	int rc;
 
 	if (!(m->cfg.role & MODEM_ROLE_SEND)) {
-		*cause = "this modem only receives";
+		cause_set(cause, "this modem only receives");
 		return -1;
 	}
 	if (m->loop.stopping || !m->loop.thread_started) {
-		*cause = "the modem is stopped";
+		cause_set(cause, "the modem is stopped");
 		return -1;
 	}
 	if (!m->loop.health.healthy && m->loop.health.problem[0] != '\0') {
-		*cause = "the modem is unhealthy";
+		cause_set(cause, "the modem is unhealthy");
 		return -1;
 	}
 	if (m->loop.health.send_queue >= MODEM_SEND_QUEUE_MAX) {
-		*cause = "the modem's send queue is full";
+		cause_set(cause, "the modem's send queue is full");
 		return -1;
 	}
 	if (strlen(number) >= sizeof rec->u.out.number || number[0] == '\0') {
-		*cause = "bad recipient number";
+		cause_set(cause, "bad recipient number");
 		return -1;
 	}
 	if (strlen(text) >= sizeof rec->u.out.text) {
-		*cause = "text too long";
+		cause_set(cause, "text too long");
 		return -1;
 	}
 	if ((rec = calloc(1, sizeof *rec)) == NULL) {
-		*cause = "out of memory";
+		cause_set(cause, "out of memory");
 		return -1;
 	}
 	rec->type = MODEM_REC_SEND;
@@ -287,7 +288,7 @@ modem_send(struct modem *m, uint64_t id, const char *number,
 	rc = modem_send_record(m->loop.fd, rec);
 	free(rec);
 	if (rc != 0) {
-		*cause = "the modem's send queue is full";
+		cause_set(cause, "the modem's send queue is full");
 		return -1;
 	}
 	m->loop.health.send_queue++;

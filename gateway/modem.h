@@ -38,12 +38,12 @@ void modem_global_init(void);
 
 /*
  * Start the worker for one configured modem. Returns NULL with *cause set
- * (static string) if the thread cannot be created; a modem that does not
+ * (cause.h: allocated, the caller frees) if the thread cannot be created; a modem that does not
  * answer is not an error here: the worker keeps trying and logs why.
  */
 struct modem *modem_start(struct event_base *base,
     const struct modem_config *mc, int multipart_timeout_s,
-    modem_receive_cb cb, void *arg, const char **cause);
+    modem_receive_cb cb, void *arg, char **cause);
 
 /* The message with this token is durable: delete it from the SIM. */
 void modem_release(struct modem *m, uint64_t token);
@@ -82,11 +82,11 @@ void modem_set_send_callbacks(struct modem *m, modem_sent_cb sent,
 
 /* Queue one SMS (copied). Auto Unicode when any character is outside
  * GSM-7, multipart when long, a delivery report requested. Returns 0
- * when queued, -1 with *cause (static) when not (role receive-only,
+ * when queued, -1 with *cause (allocated) when not (role receive-only,
  * stopped, queue full, modem unhealthy). sent() is called exactly once
  * for each queued message, also when the modem dies (ok=0) or stops. */
 int modem_send(struct modem *m, uint64_t id, const char *number,
-    const char *text, const char **cause);
+    const char *text, char **cause);
 
 /* Health, for the admin status and for choosing a modem to send on. */
 struct modem_health {

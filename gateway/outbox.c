@@ -17,6 +17,7 @@
 
 #include "decide.h"
 #include "decide_flood.h"
+#include "drain.h"
 #include "latency.h"
 #include "log.h"
 #include "lookup.h"
@@ -56,9 +57,7 @@ struct outbox {
 	int calls;		/* result/recover calls in flight */
 	int recovered;
 	int no_modem_logged;
-	int draining;
-	void (*drained)(void *);
-	void *drained_arg;
+	struct drain drain;
 	long long direct_sent, direct_failed;	/* since start-up */
 };
 
@@ -83,24 +82,20 @@ outbox_prepare(struct db *db)
 static void
 outbox_check_drained(struct outbox *ob)
 {
-	void (*done)(void *) = ob->drained;
-
-	if (ob->draining && done != NULL && !ob->claiming && ob->calls == 0 &&
-	    ob->n_sends == 0) {
-		ob->drained = NULL;
-		done(ob->drained_arg);
-	}
+	drain_check(&ob->drain, !ob->claiming && ob->calls == 0 &&
+	    ob->n_sends == 0);
 }
 
 static void
-outbox_call_done_cb(const PGresult *res, const char *error, void *arg)
+outbox_call_done_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct outbox *ob = arg;
 
 	ob->calls--;
 	if (res == NULL)
 		log_error("outbox: recording a result failed: %s",
-		    error ? error : "no result");
+		    error != NULL ? error->message : "no result");
 	outbox_check_drained(ob);
 }
 
@@ -261,7 +256,7 @@ outbox_hand_over(struct outbox *ob, const struct rows_claim *row)
 	const char *text = row->text;
 	const char *purpose = row->purpose;
 	int attempts = row->attempts;
-	const char *cause = "out of memory";
+	char *cause = NULL;
 	struct modem *m = outbox_pick_modem(ob);
 
 	if (m == NULL) {
@@ -275,7 +270,8 @@ outbox_hand_over(struct outbox *ob, const struct rows_claim *row)
 	}
 	ob->no_modem_logged = 0;
 	if (outbox_track_send(ob, id, attempts, purpose) == NULL) {
-		outbox_record(ob, id, NULL, 0, -1, cause, OUTBOX_RETRY_S);
+		outbox_record(ob, id, NULL, 0, -1, "out of memory",
+		    OUTBOX_RETRY_S);
 		return;
 	}
 	if (modem_send(m, id, recipient, text, &cause) == 0) {
@@ -301,10 +297,12 @@ outbox_hand_over(struct outbox *ob, const struct rows_claim *row)
 	    (unsigned long long)id, purpose, modem_name(m), cause);
 	outbox_record(ob, id, modem_name(m), 0, -1, cause,
 	    attempts >= OUTBOX_MAX_ATTEMPTS ? -1 : OUTBOX_RETRY_S);
+	free(cause);
 }
 
 static void
-outbox_claimed_cb(const PGresult *res, const char *error, void *arg)
+outbox_claimed_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct outbox *ob = arg;
 	struct rows_claim *rows = NULL;
@@ -314,7 +312,7 @@ outbox_claimed_cb(const PGresult *res, const char *error, void *arg)
 	ob->claiming = 0;
 	if (res == NULL)
 		log_warn("outbox: claiming due SMS failed: %s",
-		    error ? error : "no result");
+		    error != NULL ? error->message : "no result");
 	else if (rows_claim_read(res, &rows, &n, &cause) == -1) {
 		log_error("outbox: unreadable claim: %s", cause);
 		free(cause);
@@ -328,7 +326,7 @@ outbox_claimed_cb(const PGresult *res, const char *error, void *arg)
 	free(rows);
 	/* More may be due: the claim was full, or rows were queued while
 	 * it ran. */
-	if ((n > 0 || ob->rekick) && !ob->draining) {
+	if ((n > 0 || ob->rekick) && !ob->drain.draining) {
 		ob->rekick = 0;
 		outbox_pump(ob);
 	}
@@ -346,7 +344,7 @@ outbox_pump(struct outbox *ob)
 		ob->rekick = 1;
 		return;
 	}
-	if (ob->draining || room <= 0 || !db_is_ready(ob->db))
+	if (ob->drain.draining || room <= 0 || !db_is_ready(ob->db))
 		return;
 	snprintf(limit, sizeof limit, "%d", room);
 	snprintf(stale, sizeof stale, "%d", (*ob->cfgp)->stale_after_s);
@@ -415,7 +413,7 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 	struct outbox_send *s;
 	enum flood_verdict verdict;
 	struct decision *d;
-	const char *cause;
+	char *cause = NULL;
 	struct modem *m;
 
 	if (msg->kind != INBOUND_TEXT || msg->text == NULL)
@@ -449,6 +447,8 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 			log_error("outbox: forward of a spooled alert to %s "
 			    "not handed to modem %s: %s", row->authority,
 			    modem_name(m), cause);
+			free(cause);
+			cause = NULL;
 			free(outbox_take_send(ob, s->id));
 			continue;
 		}
@@ -466,7 +466,8 @@ outbox_kick(void *arg)
 }
 
 static void
-outbox_recovered_cb(const PGresult *res, const char *error, void *arg)
+outbox_recovered_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct outbox *ob = arg;
 	char *cause = NULL;
@@ -476,7 +477,7 @@ outbox_recovered_cb(const PGresult *res, const char *error, void *arg)
 	if (res == NULL) {
 		ob->recovered = 0;	/* try again at the next ready */
 		log_error("outbox: recovering interrupted sends failed: %s",
-		    error ? error : "no result");
+		    error != NULL ? error->message : "no result");
 	} else if (rows_one_int(res, "requeued", &requeued, &cause) == -1) {
 		log_error("outbox: unreadable recovery: %s", cause);
 		free(cause);
@@ -506,9 +507,7 @@ outbox_db_ready(struct outbox *ob)
 void
 outbox_drain(struct outbox *ob, void (*done)(void *), void *arg)
 {
-	ob->draining = 1;
-	ob->drained = done;
-	ob->drained_arg = arg;
+	drain_start(&ob->drain, done, arg);
 	event_del(ob->tick);
 	outbox_check_drained(ob);
 }

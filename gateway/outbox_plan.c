@@ -13,6 +13,7 @@
 
 #include "decide_reply.h"
 #include "jsonw.h"
+#include "lookup_names.h"
 #include "outbox_plan.h"
 
 /* Add a row; text NULL: rendered later into the row (returned). */
@@ -79,17 +80,17 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
 
 	out->n = 0;
 	if (d->has_reply)
-		outbox_plan_add(out, d->from, d->reply, d->r.cmd ==
-		    REPORT_CMD_ALERTA && d->valid ? "receipt" : "reply", NULL,
-		    0, 0);
+		outbox_plan_add(out, d->from, d->reply,
+		    lookup_outbox_purpose[d->r.cmd == REPORT_CMD_ALERTA &&
+		    d->valid ? PURPOSE_RECEIPT : PURPOSE_REPLY], NULL, 0, 0);
 	if (d->held != NULL && strcmp(d->held, "flood") == 0) {
 		/* The administrators were told when the quarantine began. */
 	} else if (d->held != NULL) {
 		outbox_plan_admin_text(cfg, d, REPLY_ADMIN_HELD, buf,
 		    sizeof buf);
 		for (int i = 0; i < cfg->n_admins; i++)
-			outbox_plan_add(out, cfg->admins[i], buf, "admin",
-			    NULL, 0, 0);
+			outbox_plan_add(out, cfg->admins[i], buf,
+			    lookup_outbox_purpose[PURPOSE_ADMIN], NULL, 0, 0);
 	} else if (d->routed && !d->plan.digest_only) {
 		/* Escalation: every rung is a row due at its time. */
 		for (int i = 0; i < d->plan.n_steps; i++) {
@@ -101,8 +102,10 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
 			} else
 				outbox_plan_admin_text(cfg, d,
 				    REPLY_ADMIN_UNANSWERED, buf, sizeof buf);
-			outbox_plan_add(out, s->number, buf, s->after_s == 0 ?
-			    "forward" : "escalation", s->authority >= 0 ?
+			outbox_plan_add(out, s->number, buf,
+			    lookup_outbox_purpose[s->after_s == 0 ?
+			    PURPOSE_FORWARD : PURPOSE_ESCALATION],
+			    s->authority >= 0 ?
 			    cfg->authorities[s->authority].id : NULL,
 			    s->rung + 1, s->after_s);
 		}
@@ -115,8 +118,9 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
 
 			if (a->n_rungs > 0)
 				outbox_plan_add(out, a->ladder[0].number,
-				    d->fwd[i], "digest", a->id, 1,
-				    d->plan.digest_after_s);
+				    d->fwd[i],
+				    lookup_outbox_purpose[PURPOSE_DIGEST],
+				    a->id, 1, d->plan.digest_after_s);
 		}
 	}
 	for (int i = 0; i < out->n; i++)
@@ -129,7 +133,7 @@ outbox_plan_held(const struct config *cfg, const struct decision *released,
 {
 	outbox_plan_message(cfg, released, out);
 	for (int i = 0; i < out->n; i++)
-		out->rows[i].state = "held";
+		out->rows[i].state = lookup_outbox_state[OUTBOX_HELD];
 }
 
 void
@@ -148,7 +152,8 @@ outbox_plan_spooled(const struct config *cfg, const struct decision *d,
 		if (s->after_s != 0 || s->authority < 0 ||
 		    (text = decide_step_text(d, s)) == NULL)
 			continue;
-		outbox_plan_add(out, s->number, text, "forward",
+		outbox_plan_add(out, s->number, text,
+		    lookup_outbox_purpose[PURPOSE_FORWARD],
 		    cfg->authorities[s->authority].id, s->rung + 1, 0);
 	}
 }
@@ -255,7 +260,8 @@ outbox_plan_command(const struct config *cfg, const struct outbox_command *c,
 		decide_command_replies(c->cmd, result, &dr);
 		if (dr.focal >= 0)
 			outbox_plan_candidates(out, cfg, c, result, "focal",
-			    dr.focal, NULL, "ack_notice");
+			    dr.focal, NULL,
+			    lookup_outbox_purpose[PURPOSE_ACK_NOTICE]);
 		/* ANULAR and INFO tell whoever was sent a forward or rung;
 		 * an OK the other holders, so that two patrols don't go. */
 		if (dr.holders >= 0)
@@ -264,24 +270,27 @@ outbox_plan_command(const struct config *cfg, const struct outbox_command *c,
 			    c->text : NULL, dr.holders_purpose);
 		if (dr.others >= 0)
 			outbox_plan_candidates(out, cfg, c, result, "others",
-			    dr.others, NULL, "taken_notice");
+			    dr.others, NULL,
+			    lookup_outbox_purpose[PURPOSE_TAKEN_NOTICE]);
 		if (dr.sender == REPLY_STATUS) {
 			/* One per state, each with its words
 			 * (decide_reply_state: template state_<name>). */
 			for (int t = 0; t < REPLY_TEMPLATE_COUNT; t++) {
 				name = reply_template_name(t);
-				if (name == NULL || strncmp(name, "state_", 6) != 0)
+				if (name == NULL ||
+				    strncmp(name, "state_", 6) != 0)
 					continue;
 				decide_reply_state(cfg, name + 6, c->lang,
 				    state, sizeof state);
 				outbox_plan_candidate(out, cfg, c, result,
 				    name + 6, "sender", c->lang, 1, dr.sender,
-				    state, NULL, "reply");
+				    state, NULL,
+				    lookup_outbox_purpose[PURPOSE_REPLY]);
 			}
 		} else if (dr.sender >= 0)
 			outbox_plan_candidate(out, cfg, c, result, NULL,
 			    "sender", c->lang, 1, dr.sender, NULL, NULL,
-			    "reply");
+			    lookup_outbox_purpose[PURPOSE_REPLY]);
 	}
 }
 
@@ -302,7 +311,8 @@ outbox_plan_flood(const struct config *cfg, const char *sender,
 	    REPLY_ADMIN_FLOOD, &v, text, sizeof text) < 0)
 		return;
 	for (int i = 0; i < cfg->n_admins; i++)
-		outbox_plan_add(out, cfg->admins[i], text, "admin", NULL, 0, 0);
+		outbox_plan_add(out, cfg->admins[i], text,
+		    lookup_outbox_purpose[PURPOSE_ADMIN], NULL, 0, 0);
 }
 
 void

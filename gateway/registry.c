@@ -23,11 +23,13 @@ registry_prepare(struct db *db)
 }
 
 static void
-registry_synced_cb(const PGresult *res, const char *error, void *arg)
+registry_synced_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	if (res == NULL)
 		log_error("registry: mirroring focal points and authorities "
-		    "into the database failed: %s", error ? error :
+		    "into the database failed: %s", error != NULL ?
+		    error->message :
 		    "no result");
 	else
 		log_debug("registry: mirrored into the database");

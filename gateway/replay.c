@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 
+#include "drain.h"
 #include "ingest.h"
 #include "log.h"
 #include "replay.h"
@@ -30,9 +31,7 @@ struct replay {
 	int failed;			/* a call of this pass failed */
 	int backoff_ms;
 	long stored, already;		/* this pass, for the log */
-	int draining;
-	void (*drained)(void *);
-	void *drained_arg;
+	struct drain drain;
 };
 
 struct replay_call {
@@ -73,7 +72,7 @@ replay_kick(struct replay *r)
 {
 	struct timeval now = { 0, 0 };
 
-	if (r == NULL || r->draining || r->in_flight > 0 ||
+	if (r == NULL || r->drain.draining || r->in_flight > 0 ||
 	    evtimer_pending(r->timer, NULL))
 		return;
 	evtimer_add(r->timer, &now);
@@ -82,12 +81,7 @@ replay_kick(struct replay *r)
 static void
 replay_check_drained(struct replay *r)
 {
-	void (*done)(void *) = r->drained;
-
-	if (r->draining && r->in_flight == 0 && done != NULL) {
-		r->drained = NULL;
-		done(r->drained_arg);
-	}
+	drain_check(&r->drain, r->in_flight == 0);
 }
 
 /* The pass ended (nothing in flight): decide what comes next. */
@@ -96,7 +90,7 @@ replay_pass_over(struct replay *r)
 {
 	struct timeval tv;
 
-	if (r->draining) {
+	if (r->drain.draining) {
 		replay_check_drained(r);
 		return;
 	}
@@ -123,8 +117,8 @@ replay_pass_over(struct replay *r)
 }
 
 static void
-replay_done_cb(const struct ingest_result *res, const char *error,
-    void *arg)
+replay_done_cb(const struct ingest_result *res,
+    const struct db_error *error, void *arg)
 {
 	struct replay_call *call = arg;
 	struct replay *r = call->r;
@@ -134,7 +128,8 @@ replay_done_cb(const struct ingest_result *res, const char *error,
 	if (res == NULL) {
 		if (!r->failed)
 			log_warn("replay: spool file %s not stored: %s; will "
-			    "retry", call->id, error ? error : "no result");
+			    "retry", call->id, error != NULL ? error->message :
+			    "no result");
 		r->failed = 1;
 	} else if (spool_remove(r->spool, call->id, &cause) != 0) {
 		/* Stored but still spooled: replayed again, harmlessly. */
@@ -149,7 +144,7 @@ replay_done_cb(const struct ingest_result *res, const char *error,
 	free(call);
 	if (r->in_flight == 0)
 		replay_pass_over(r);
-	else if (!r->failed && !r->draining)
+	else if (!r->failed && !r->drain.draining)
 		replay_pump(r);
 }
 
@@ -161,7 +156,7 @@ replay_pump(struct replay *r)
 	struct replay_call *call;
 	char id[SPOOL_ID_MAX], again[SPOOL_ID_MAX], *cause = NULL;
 
-	if (r->draining || r->failed || !db_is_ready(r->db))
+	if (r->drain.draining || r->failed || !db_is_ready(r->db))
 		return;
 	if (r->in_flight == 0 && r->last_sent[0] == '\0' &&
 	    spool_count(r->spool) > 0)
@@ -206,9 +201,7 @@ replay_pump(struct replay *r)
 void
 replay_drain(struct replay *r, void (*done)(void *), void *arg)
 {
-	r->draining = 1;
-	r->drained = done;
-	r->drained_arg = arg;
+	drain_start(&r->drain, done, arg);
 	evtimer_del(r->timer);
 	replay_check_drained(r);
 }
@@ -222,7 +215,7 @@ replay_in_flight(const struct replay *r)
 const char *
 replay_state(const struct replay *r)
 {
-	if (r->draining)
+	if (r->drain.draining)
 		return "draining";
 	if (r->in_flight > 0)
 		return "storing";

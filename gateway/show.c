@@ -69,7 +69,8 @@ struct show_call {
 };
 
 static void
-show_query_cb(const PGresult *res, const char *error, void *arg)
+show_query_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct show_call *c = arg;
 	const char *columns[SHOW_MAX_COLUMNS];
@@ -77,7 +78,8 @@ show_query_cb(const PGresult *res, const char *error, void *arg)
 	struct table t;
 
 	if (res == NULL) {
-		admin_reply_done(c->r, error ? error : "database: no result");
+		admin_reply_done(c->r, error != NULL ? error->message :
+		    "database: no result");
 		free(c);
 		return;
 	}

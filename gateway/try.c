@@ -167,7 +167,7 @@ try_print_json(struct decision *c, FILE *out)
 		    sizeof note);
 		try_json_strz(out, note);
 	}
-	if (c->from_err != NULL) {
+	if (c->from_err[0] != '\0') {
 		snprintf(note, sizeof note, "sender not a phone number: %s",
 		    c->from_err);
 		if (r->n_notes > 0)
@@ -192,7 +192,7 @@ try_print_text(struct decision *c, FILE *out)
 	int i;
 
 	fprintf(out, "from:     %s\n", c->from[0] != '\0' ? c->from :
-	    c->from_err != NULL ? c->from_err : "-");
+	    c->from_err[0] != '\0' ? c->from_err : "-");
 	fprintf(out, "input:    %s, %zu bytes\n", c->ussd ? "USSD" : "SMS",
 	    c->len);
 	if (r->err != REPORT_ERR_NONE)

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "cause.h"
 #include "fold.h"
 #include "phone.h"
 
@@ -15,33 +16,30 @@
 
 int
 phone_normalise(const struct codebook *cb, const char *in, char *out,
-    size_t outsz, const char **errstr)
+    size_t outsz, char **cause)
 {
-	const char *ignored;
 	char d[PHONE_DIGITS_MAX + 8];
 	size_t len = strlen(in), pos = 0, n = 0, cc, off = 0;
 	int plus = 0, c, nat = cb->national_length;
 	const char *why = NULL;
 
-	if (errstr == NULL)
-		errstr = &ignored;
 	if (outsz > 0)
 		out[0] = '\0';
 	cc = strnlen(cb->country_code, sizeof cb->country_code);
 	if (cc < 1 || cc > 3 || nat < 4 || nat > 12) {
-		*errstr = "the codebook's country code or national length is "
-		    "invalid";
+		cause_set(cause, "the codebook's country code or national "
+		    "length is invalid");
 		return -1;
 	}
 	if (outsz < PHONE_E164_MAX) {
-		*errstr = "output buffer too small";
+		cause_set(cause, "output buffer too small");
 		return -1;
 	}
 	while (pos < len) {
 		c = fold_char(fold_decode(in, len, &pos));
 		if (c >= '0' && c <= '9') {
 			if (n >= sizeof d - 1) {
-				*errstr = "too many digits";
+				cause_set(cause, "too many digits");
 				return -1;
 			}
 			d[n++] = (char)c;
@@ -49,9 +47,9 @@ phone_normalise(const struct codebook *cb, const char *in, char *out,
 			plus = 1;
 		else if (c != ' ' && c != '-' && c != '.' && c != '(' &&
 		    c != ')' && c != '/' && c != FOLD_IGNORE) {
-			*errstr = c >= 'A' && c <= 'Z' ?
+			cause_set(cause, "%s", c >= 'A' && c <= 'Z' ?
 			    "letters in a phone number" :
-			    "not a phone number";
+			    "not a phone number");
 			return -1;
 		}
 	}
@@ -82,7 +80,7 @@ phone_normalise(const struct codebook *cb, const char *in, char *out,
 	if (why == NULL && d[off] == '0')
 		why = "a country code never starts with 0";
 	if (why != NULL) {
-		*errstr = why;
+		cause_set(cause, "%s", why);
 		return -1;
 	}
 	out[0] = '+';

@@ -19,11 +19,11 @@
  * characters and full-width digits allowed) into out as "+<digits>".
  * Accepted: '+' or "00" then 8 to 15 digits (any country); the country code
  * then a national number; a national number, optionally after one trunk
- * '0'. Returns 0, or -1 with *errstr (if errstr is not NULL) set (out then holds "") for anything
- * else: letters (an alphanumeric sender such as an operator's name), a
- * wrong length, or outsz below PHONE_E164_MAX.
+ * '0'. Returns 0, or -1 with *cause set (cause.h; out then holds "") for
+ * anything else: letters (an alphanumeric sender such as an operator's
+ * name), a wrong length, or outsz below PHONE_E164_MAX.
  */
 int phone_normalise(const struct codebook *cb, const char *in, char *out,
-    size_t outsz, const char **errstr);
+    size_t outsz, char **cause);
 
 #endif

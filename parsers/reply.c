@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cause.h"
 #include "fold.h"
 #include "gsm7.h"
 #include "reply.h"
@@ -537,7 +538,7 @@ reply_template_default(int t, enum reply_lang lang)
 }
 
 int
-reply_template_check(const char *text, const char **why)
+reply_template_check(const char *text, char **cause)
 {
 	const struct reply_field *f;
 	size_t pos = 0, len = strlen(text), n, at;
@@ -546,9 +547,9 @@ reply_template_check(const char *text, const char **why)
 	while (pos < len) {
 		if (text[pos] == '{') {
 			if ((f = reply_field_at(text + pos + 1, &n)) == NULL) {
-				*why = strchr(text + pos, '}') == NULL ?
-				    "a '{' without its '}'" :
-				    "unknown placeholder in braces";
+				cause_set(cause, "%s", strchr(text + pos,
+				    '}') == NULL ? "a '{' without its '}'" :
+				    "unknown placeholder in braces");
 				return -1;
 			}
 			if (f->cap < 0)
@@ -559,7 +560,7 @@ reply_template_check(const char *text, const char **why)
 			continue;
 		}
 		if (text[pos] == '}') {
-			*why = "a '}' without its '{'";
+			cause_set(cause, "a '}' without its '{'");
 			return -1;
 		}
 		at = pos;
@@ -571,9 +572,9 @@ reply_template_check(const char *text, const char **why)
 			    0xC0) == 0x80)
 				l++;
 			if (gsm7_septets(text + at, l, NULL) < 0) {
-				*why = "a character outside the GSM 7-bit "
-				    "alphabet (write Portuguese without "
-				    "accents)";
+				cause_set(cause, "a character outside the "
+				    "GSM 7-bit alphabet (write Portuguese "
+				    "without accents)");
 				return -1;
 			}
 			septets += gsm7_septets(text + at, l, NULL);
@@ -584,17 +585,17 @@ reply_template_check(const char *text, const char **why)
 		pos++;
 	}
 	if (texts > 1) {
-		*why = "{text} may appear only once";
+		cause_set(cause, "{text} may appear only once");
 		return -1;
 	}
 	if (septets + (texts ? REPLY_TEXT_MIN : 0) > GSM7_SMS_SEPTETS) {
-		*why = texts ? "too long: with the longest values it leaves "
+		cause_set(cause, "%s", texts ?
+		    "too long: with the longest values it leaves "
 		    "less than 20 characters for {text}" :
 		    "too long: with the longest values it exceeds 160 GSM "
-		    "characters";
+		    "characters");
 		return -1;
 	}
-	*why = NULL;
 	return 0;
 }
 

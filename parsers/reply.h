@@ -74,9 +74,10 @@ const char *reply_template_default(int t, enum reply_lang lang);
 /*
  * Is text usable as a template? Only known placeholders, balanced braces,
  * GSM-7 characters only, {text} at most once, and at most 160 septets with
- * every placeholder at its widest. Returns 0, or -1 with *why set.
+ * every placeholder at its widest. Returns 0, or -1 with *cause set
+ * (cause.h).
  */
-int reply_template_check(const char *text, const char **why);
+int reply_template_check(const char *text, char **cause);
 
 /*
  * Render template t in lang (override if ov has one, else built in) into

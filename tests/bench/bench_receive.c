@@ -166,7 +166,7 @@ worker_rate(struct gateway_proc *g, int n)
 	struct event_base *base = event_base_new();
 	struct modem_config mc;
 	struct modem *m;
-	const char *cause = NULL;
+	char *cause = NULL;
 	double t0, t1;
 
 	REQUIRE(base != NULL, "event base");

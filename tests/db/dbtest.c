@@ -20,7 +20,8 @@ dbtest_result_reset(struct dbtest_result *r)
 }
 
 void
-dbtest_result_cb(const PGresult *res, const char *error, void *arg)
+dbtest_result_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct dbtest_result	*r = arg;
 	int			 i;
@@ -29,7 +30,8 @@ dbtest_result_cb(const PGresult *res, const char *error, void *arg)
 	r->at_ms = test_now_ms();
 	if (error != NULL) {
 		r->ok = 0;
-		snprintf(r->error, sizeof r->error, "%s", error);
+		snprintf(r->error, sizeof r->error, "%s", error->message);
+		r->transient = error->transient;
 		if (res != NULL)
 			snprintf(r->error, sizeof r->error, "res not NULL");
 		return;

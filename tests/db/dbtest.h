@@ -14,6 +14,7 @@ struct dbtest_result {
 	int		 calls;		/* times the callback ran */
 	int		 ok;
 	char		 error[512];
+	int		 transient;	/* of the error */
 	int		 ntuples;
 	char		*row[DBTEST_MAXF];	/* first row, NULL = SQL NULL */
 	long		 at_ms;		/* when the callback ran */
@@ -27,7 +28,8 @@ struct dbtest_states {
 	int		 nbackoff;
 };
 
-void	dbtest_result_cb(const PGresult *res, const char *error, void *arg);
+void	dbtest_result_cb(const PGresult *res, const struct db_error *error,
+	    void *arg);
 void	dbtest_result_reset(struct dbtest_result *r);
 int	dbtest_result_done(void *arg);
 

@@ -79,7 +79,8 @@ test_graceful(void)
 	    "calls not completed after db_free");
 	CHECK(r[0].ok, "in-flight call: got error=%s want success",
 	    r[0].error);
-	CHECK(!r[1].ok && strcmp(r[1].error, "db closed") == 0,
+	CHECK(!r[1].ok && strcmp(r[1].error, "db closed") == 0 &&
+	    r[1].transient,
 	    "queued call: got ok=%d error=%s want \"db closed\"", r[1].ok,
 	    r[1].error);
 	CHECK(r[1].at_ms >= r[0].at_ms, "queued call failed before the "
@@ -121,7 +122,8 @@ struct free_in_cb {
 };
 
 static void
-free_in_cb(const PGresult *res, const char *error, void *arg)
+free_in_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
 {
 	struct free_in_cb	*f = arg;
 

@@ -117,7 +117,7 @@ emu_start(void)
 static void
 modem_up(void)
 {
-	const char *cause = NULL;
+	char *cause = NULL;
 
 	modem = modem_start(base, &mc, 600, receive_cb, NULL, &cause);
 	REQUIRE(modem != NULL, "modem_start: got=%s want=a modem", cause);
@@ -191,7 +191,7 @@ wait_sent(int n, int ms)
 static void
 send_ok(uint64_t id, const char *number, const char *text)
 {
-	const char *cause = NULL;
+	char *cause = NULL;
 
 	REQUIRE(modem_send(modem, id, number, text, &cause) == 0,
 	    "modem_send(%llu): got=-1 (%s) want=0", (unsigned long long)id,
@@ -546,7 +546,7 @@ static void
 case_pin_wrong(void)
 {
 	struct modem_health h;
-	const char *cause = NULL;
+	char *cause = NULL;
 
 	emu_start();
 	atemu_do(emu, "pin 1234");
@@ -676,7 +676,7 @@ case_cmt(void)
 static void
 case_receive_only(void)
 {
-	const char *cause = NULL;
+	char *cause = NULL;
 
 	emu_start();
 	mc.role = MODEM_ROLE_RECEIVE;
@@ -710,7 +710,7 @@ case_two_modems(void)
 	struct atemu *emu1, *emu2;
 	struct modem *two[2];
 	struct modem_config mc1, mc2;
-	const char *cause = NULL;
+	char *cause = NULL;
 	int i, ok_on_m2 = 0;
 	long t0;
 
@@ -900,7 +900,7 @@ config_dummy(enum modem_role role)
 static void
 case_backlog(void)
 {
-	const char *cause = NULL;
+	char *cause = NULL;
 	char path[128];
 	int i, loc = 0, want, once = 0;
 
@@ -955,7 +955,7 @@ case_backlog(void)
 static void
 case_sim_status_report(void)
 {
-	const char *cause = NULL;
+	char *cause = NULL;
 	char path[128];
 	int want = 1, n = 1;
 	FILE *f;
@@ -1012,7 +1012,7 @@ case_sim_status_report(void)
 static void
 case_release_full(void)
 {
-	const char *cause = NULL;
+	char *cause = NULL;
 	struct modem *held_m;
 	uint64_t held_token;
 	char path[128];
@@ -1102,7 +1102,7 @@ parts_find(const char *prefix)
 static void
 parts_start(int multipart_timeout_s)
 {
-	const char *cause = NULL;
+	char *cause = NULL;
 
 	config_dummy(MODEM_ROLE_RECEIVE);
 	modem = modem_start(base, &mc, multipart_timeout_s, parts_receive,

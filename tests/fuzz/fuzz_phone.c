@@ -16,8 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct codebook cb;
 	static int ready;
-	char out[PHONE_E164_MAX], again[PHONE_E164_MAX], *s;
-	const char *why;
+	char out[PHONE_E164_MAX], again[PHONE_E164_MAX], *s, *why = NULL;
 	size_t i, n;
 
 	if (!ready) {
@@ -40,6 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_fail("not idempotent");
 	} else if (why == NULL || out[0] != '\0')
 		fuzz_fail("refused without a reason, or with output");
+	free(why);
 	free(s);
 	return 0;
 }

@@ -2,6 +2,7 @@
  * test_phone.c: phone_normalise() with Cabo Verde's and another codebook.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -63,8 +64,7 @@ static void
 run(const struct codebook *cb, const struct phone_case *c, size_t n,
     const char *name)
 {
-	char out[PHONE_E164_MAX], got[128];
-	const char *why;
+	char out[PHONE_E164_MAX], got[128], *why = NULL;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -72,6 +72,8 @@ run(const struct codebook *cb, const struct phone_case *c, size_t n,
 			snprintf(got, sizeof got, "%s", out);
 		else
 			snprintf(got, sizeof got, "ERR %s", why);
+		free(why);
+		why = NULL;
 		CHECK_STR(got, c[i].want, "%s row %zu: \"%s\"", name, i,
 		    c[i].in);
 	}
@@ -87,8 +89,7 @@ main(void)
 		{ "9912345", "ERR wrong number of digits for a national number" },
 	};
 	struct codebook cb;
-	char small[8];
-	const char *why;
+	char small[8], *why = NULL;
 
 	codebook_default(&cb);
 	run(&cb, cv, sizeof cv / sizeof cv[0], "cv");
@@ -98,7 +99,8 @@ main(void)
 
 	/* a buffer too small is refused, never overrun */
 	CHECK(phone_normalise(&cb, "912345678", small, sizeof small, &why) ==
-	    -1 && small[0] == '\0', "small buffer accepted");
+	    -1 && small[0] == '\0' && why != NULL, "small buffer accepted");
+	free(why);
 	/* a broken codebook is refused, never overrun */
 	cb.national_length = 40;
 	CHECK(phone_normalise(&cb, "912345678", small, sizeof small, NULL) ==

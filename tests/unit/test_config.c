@@ -334,9 +334,8 @@ write_file(const char *path, const char *text)
 static void
 run_case(const struct config_case *c, const char *dir)
 {
-	struct config_problems problems = { 0 };
 	struct config *cfg;
-	char path[512], want[1024];
+	char path[512], want[1024], *problems = NULL, *line, *last;
 	int found = 0;
 
 	snprintf(path, sizeof path, "%s/case.conf", dir);
@@ -346,36 +345,40 @@ run_case(const struct config_case *c, const char *dir)
 	}
 	cfg = config_load(path, &problems);
 	if (c->want == NULL) {
-		CHECK(cfg != NULL, "%s: got %d problem(s), first: %s want: loads",
-		    c->name, problems.n, problems.n ? problems.lines[0] : "");
+		CHECK(cfg != NULL && problems == NULL, "%s: got problems: %s "
+		    "want: loads", c->name, problems ? problems : "");
 	} else {
-		CHECK(cfg == NULL, "%s: got: loaded, want: refused", c->name);
-		/* Every problem names this file; one matches the reason. */
+		CHECK(cfg == NULL && problems != NULL, "%s: got: loaded, want: "
+		    "refused", c->name);
+		/* Every problem (a line each) names this file; one matches
+		 * the reason. */
 		snprintf(want, sizeof want, "%s%s", c->want[0] == ':' ? path : "",
 		    c->want);
-		for (int i = 0; i < problems.n; i++) {
-			CHECK(strncmp(problems.lines[i], path, strlen(path)) == 0,
+		for (line = strtok_r(problems, "\n", &last); line != NULL;
+		    line = strtok_r(NULL, "\n", &last)) {
+			CHECK(strncmp(line, path, strlen(path)) == 0,
 			    "%s: got=%s want the file name first", c->name,
-			    problems.lines[i]);
-			if (strstr(problems.lines[i], want) != NULL)
+			    line);
+			if (strstr(line, want) != NULL)
 				found = 1;
 		}
 		CHECK(found, "%s: want=%s got=%s", c->name, want,
-		    problems.n ? problems.lines[0] : "(no problem)");
+		    problems != NULL ? problems : "(no problem)");
 	}
 	config_free(cfg);
-	config_problems_clear(&problems);
+	free(problems);
 	unlink(path);
 }
 
 static void
 test_default_file(const char *path)
 {
-	struct config_problems problems = { 0 };
+	char *problems = NULL;
 	struct config *cfg = config_load(path, &problems);
 
 	CHECK(cfg != NULL, "default %s: got=%s want=loads", path,
-	    problems.n ? problems.lines[0] : "?");
+	    problems != NULL ? problems : "?");
+	free(problems);
 	if (cfg == NULL)
 		return;
 	CHECK(cfg->n_modems == 1, "modems got=%d want=1", cfg->n_modems);
@@ -403,9 +406,8 @@ test_default_file(const char *path)
 static void
 test_reply_override(const char *dir)
 {
-	struct config_problems problems = { 0 };
 	struct config *cfg;
-	char path[512];
+	char path[512], *problems = NULL;
 	int t = reply_template_find("receipt");
 
 	snprintf(path, sizeof path, "%s/replies.conf", dir);
@@ -414,7 +416,7 @@ test_reply_override(const char *dir)
 	    == 0, "write %s", path);
 	cfg = config_load(path, &problems);
 	CHECK(cfg != NULL, "override: got=%s want=loads",
-	    problems.n ? problems.lines[0] : "?");
+	    problems != NULL ? problems : "?");
 	if (cfg != NULL) {
 		CHECK(t >= 0 && cfg->replies.text[REPLY_PT][t] != NULL &&
 		    strcmp(cfg->replies.text[REPLY_PT][t],
@@ -425,21 +427,44 @@ test_reply_override(const char *dir)
 		    t >= 0 ? cfg->replies.text[REPLY_EN][t] : "?");
 	}
 	config_free(cfg);
-	config_problems_clear(&problems);
+	free(problems);
 	unlink(path);
 }
 
 static void
 test_missing_file(void)
 {
-	struct config_problems problems = { 0 };
+	char *problems = NULL;
 
 	CHECK(config_load("/nonexistent/farol.conf", &problems) == NULL,
 	    "missing file loaded");
-	CHECK(problems.n == 1 && strstr(problems.lines[0],
-	    "/nonexistent/farol.conf:0: cannot read") != NULL,
-	    "got=%s", problems.n ? problems.lines[0] : "(none)");
-	config_problems_clear(&problems);
+	CHECK(problems != NULL && strchr(problems, '\n') == NULL &&
+	    strstr(problems, "/nonexistent/farol.conf:0: cannot read") != NULL,
+	    "got=%s", problems != NULL ? problems : "(none)");
+	free(problems);
+}
+
+/* Every problem of a refused file is in the one *cause, a line each, so
+ * that the operator fixes them in one go. */
+static void
+test_every_problem(const char *dir)
+{
+	char path[512], *problems = NULL, *line, *last;
+	int lines = 0;
+
+	snprintf(path, sizeof path, "%s/two.conf", dir);
+	CHECK(write_file(path, GATEWAY DATABASE MODEMS CODEBOOK
+	    "bogus = 1;\nother = 2;\n") == 0, "write %s", path);
+	CHECK(config_load(path, &problems) == NULL, "two problems: loaded");
+	for (line = problems != NULL ? strtok_r(problems, "\n", &last) :
+	    NULL; line != NULL; line = strtok_r(NULL, "\n", &last)) {
+		CHECK(strncmp(line, path, strlen(path)) == 0, "got=%s want the "
+		    "file name first", line);
+		lines++;
+	}
+	CHECK_INT(lines, 2, "problems of a file with two");
+	free(problems);
+	unlink(path);
 }
 
 int
@@ -457,9 +482,10 @@ main(int argc, char **argv)
 	test_default_file(argv[1]);
 	test_missing_file();
 	test_reply_override(dir);
+	test_every_problem(dir);
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		run_case(&cases[i], dir);
 	rmdir(dir);
-	printf("%zu config cases, %d failure(s)\n", i + 3, check_failures());
+	printf("%zu config cases, %d failure(s)\n", i + 4, check_failures());
 	return check_status();
 }

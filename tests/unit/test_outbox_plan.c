@@ -251,14 +251,13 @@ test_json(void)
 int
 main(int argc, char **argv)
 {
-	struct config_problems problems = { 0 };
+	char *problems = NULL;
 
 	REQUIRE(argc == 2, "usage: test_outbox_plan farol.conf");
 	setenv("TZ", "UTC", 1);
 	tzset();
 	cfg = config_load(argv[1], &problems);
-	REQUIRE(cfg != NULL, "config: %s", problems.n ? problems.lines[0] :
-	    "?");
+	REQUIRE(cfg != NULL, "config: %s", problems);
 	test_urgent();
 	test_held_digest_invalid();
 	test_commands();
