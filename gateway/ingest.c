@@ -18,7 +18,8 @@
  * rows become the "outbox" member of the message's element; a command's
  * element carries the replies of each of its possible outcomes
  * ("replies"), of which farol_ingest_command queues its outcome's in the
- * same transaction. Only a flood notice is a second small call. The alert
+ * same transaction; a quarantined sender's message carries the flood
+ * notice, which the database queues if the quarantine begins. The alert
  * number is only known inside the transaction: texts carry "{ref}", which
  * SQL replaces (OUTBOX_REF_STANDIN).
  */

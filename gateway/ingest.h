@@ -10,9 +10,10 @@
  * A text message is decided (decide.h) with the running config and stored
  * in one transaction with its consequences: an ALERTA with its alert, its
  * receipt and its forwards and escalation rungs (outbox rows due at their
- * times); a command (OK, FIM, ANULAR, INFO, ESTADO) with its effect on the
- * alert. Replies that depend on the command's outcome are queued by a
- * second call once the first has committed.
+ * times); a command (OK, FIM, ANULAR, INFO, ESTADO, LIBERAR) with its
+ * effect on the alert and the replies of its outcome; a held alert with
+ * the rows its release would send; a flood quarantine's beginning with
+ * the administrators' notice. Nothing is queued by a second call.
  */
 #ifndef FAROL_INGEST_H
 #define FAROL_INGEST_H
