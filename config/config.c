@@ -164,6 +164,7 @@ static const struct schema_key flood_keys[] = {
 static const struct schema_key security_keys[] = {
 	BOOL_KEY("unregistered_reply", 0),
 	{ "flood", SCHEMA_GROUP, 0, 0, 0, flood_keys, NULL },
+	{ "reply_limit", SCHEMA_GROUP, 0, 0, 0, flood_keys, NULL },
 	END_KEY,
 };
 
@@ -449,6 +450,21 @@ config_find_focal(const struct config *cfg, const char *e164)
 }
 
 int
+config_is_known(const struct config *cfg, const char *e164)
+{
+	const struct focal_point *fp = config_find_focal(cfg, e164);
+
+	if (fp != NULL && fp->active)
+		return 1;
+	for (int a = 0; a < cfg->n_authorities; a++)
+		for (int i = 0; i < cfg->authorities[a].n_rungs; i++)
+			if (strcmp(cfg->authorities[a].ladder[i].number,
+			    e164) == 0)
+				return 1;
+	return config_is_admin(cfg, e164);
+}
+
+int
 config_is_admin(const struct config *cfg, const char *e164)
 {
 	for (int i = 0; i < cfg->n_admins; i++)
@@ -642,6 +658,27 @@ config_hhmm(const char *s)
 	return h * 60 + m;
 }
 
+/* "HH:MM" or "HH:MM:SS" as seconds after midnight; -1 if neither. */
+static int
+config_hhmmss(const char *s)
+{
+	size_t len = strlen(s);
+	char hhmm[6];
+	int m, ss = 0;
+
+	if (len == 8) {
+		if (s[5] != ':' || s[6] < '0' || s[6] > '5' || s[7] < '0' ||
+		    s[7] > '9')
+			return -1;
+		ss = (s[6] - '0') * 10 + (s[7] - '0');
+	} else if (len != 5)
+		return -1;
+	snprintf(hhmm, sizeof hhmm, "%.5s", s);
+	if ((m = config_hhmm(hhmm)) < 0)
+		return -1;
+	return m * 60 + ss;
+}
+
 /* A rule's list of codebook codes (its areas or its forms) as a bit set;
  * a code the codebook lacks is a problem at its line. */
 static unsigned
@@ -765,7 +802,8 @@ config_read_escalation(struct config *cfg, const config_setting_t *esc,
 	cfg->stale_after_s = esc ? config_int(esc, "stale_after", 600) : 600;
 	if (esc != NULL && (g = config_setting_get_member(esc, "u3")) != NULL)
 		config_setting_lookup_string(g, "digest_at", &v);
-	if ((cfg->digest_at_min = config_hhmm(v)) < 0)
+	/* HH:MM, or HH:MM:SS (a test's digest a few seconds ahead). */
+	if ((cfg->digest_at_s = config_hhmmss(v)) < 0)
 		schema_problem_at(problems, config_setting_get_member(g,
 		    "digest_at"), "escalation.u3.digest_at = \"%s\" must be "
 		    "\"HH:MM\"", v);
@@ -787,11 +825,13 @@ config_read_escalation(struct config *cfg, const config_setting_t *esc,
 static void
 config_read_security(struct config *cfg, const config_setting_t *sec)
 {
-	const config_setting_t *flood;
+	const config_setting_t *flood, *limit;
 
 	cfg->unregistered_reply = 0;
 	cfg->flood_max = 10;
 	cfg->flood_per_s = 600;
+	cfg->reply_max = 20;
+	cfg->reply_per_s = 3600;
 	if (sec == NULL)
 		return;
 	config_setting_lookup_bool(sec, "unregistered_reply",
@@ -799,6 +839,10 @@ config_read_security(struct config *cfg, const config_setting_t *sec)
 	if ((flood = config_setting_get_member(sec, "flood")) != NULL) {
 		cfg->flood_max = config_int(flood, "max", 10);
 		cfg->flood_per_s = config_int(flood, "per_s", 600);
+	}
+	if ((limit = config_setting_get_member(sec, "reply_limit")) != NULL) {
+		cfg->reply_max = config_int(limit, "max", 20);
+		cfg->reply_per_s = config_int(limit, "per_s", 3600);
 	}
 }
 

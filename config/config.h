@@ -137,7 +137,7 @@ struct config {
 
 	/* escalation: [0] U1, [1] U2 (U3 goes to the digest only) */
 	struct escalation_policy escalation[2];
-	int digest_at_min;		/* minutes after midnight, local */
+	int digest_at_s;		/* seconds after midnight, local */
 	char admins[CONFIG_MAX_ADMINS][PHONE_E164_MAX];
 	int n_admins;
 	int stale_after_s;
@@ -145,6 +145,7 @@ struct config {
 	/* security */
 	int unregistered_reply;
 	int flood_max, flood_per_s;
+	int reply_max, reply_per_s;	/* replies to one number, in per_s */
 };
 
 /*
@@ -162,6 +163,11 @@ const struct focal_point *config_find_focal(const struct config *cfg,
 
 /* Is e164 one of escalation.admins? */
 int config_is_admin(const struct config *cfg, const char *e164);
+
+/* An active focal point, a rung of an authority's ladder or an
+ * administrator: a number the gateway answers whatever
+ * security.unregistered_reply says. */
+int config_is_known(const struct config *cfg, const char *e164);
 
 /* Parse a log level name ("error", "warning", "info", "debug"); -1 if bad. */
 int config_parse_log_level(const char *name);

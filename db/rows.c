@@ -239,3 +239,54 @@ rows_one_int(const PGresult *res, const char *name, int *v, char **cause)
 	}
 	return rows_int(res, 0, c, 1, v, cause);
 }
+
+enum { D_ITEM, D_AUTHORITY, D_RECIPIENT, D_REF, D_AREA, D_FORMS, D_VICTIMS,
+    D_LEAVES, D_N };
+static const char *const digest_names[D_N] = { "item_id", "authority_id",
+    "recipient", "ref", "area", "forms", "victims", "leaves" };
+
+int
+rows_digest_read(const PGresult *res, struct rows_digest **rows, int *n,
+    char **cause)
+{
+	struct rows_digest	*r;
+	long long		 ref;
+	void			*p;
+	int			 c[D_N], row, nr;
+
+	*rows = NULL;
+	*n = 0;
+	if ((nr = rows_start(res, digest_names, c, D_N, sizeof *r, &p,
+	    cause)) == -1)
+		return -1;
+	r = p;
+	for (row = 0; row < nr; row++) {
+		struct rows_digest	*x = &r[row];
+
+		if (rows_ll(res, row, c[D_ITEM], 1, &x->item_id,
+		    cause) == -1 ||
+		    rows_ll(res, row, c[D_REF], 1, &ref, cause) == -1 ||
+		    rows_int(res, row, c[D_VICTIMS], 1, &x->victims,
+		    cause) == -1 ||
+		    rows_bool(res, row, c[D_LEAVES], &x->leaves,
+		    cause) == -1) {
+			free(r);
+			return -1;
+		}
+		x->ref = (long)ref;
+		x->item_id_text = rows_text(res, row, c[D_ITEM]);
+		x->authority_id = rows_text(res, row, c[D_AUTHORITY]);
+		x->recipient = rows_text(res, row, c[D_RECIPIENT]);
+		x->area = rows_text(res, row, c[D_AREA]);
+		x->forms = rows_text(res, row, c[D_FORMS]);
+		if (x->recipient == NULL) {
+			cause_set(cause, "column recipient of row %d is NULL",
+			    row);
+			free(r);
+			return -1;
+		}
+	}
+	*rows = r;
+	*n = nr;
+	return 0;
+}

@@ -40,6 +40,19 @@ struct rows_claim {
 	int		 stale_expired;	/* stale rungs this claim expired */
 };
 
+/* One row of farol_digest_pending (db/functions/digest.sql). */
+struct rows_digest {
+	long long	 item_id;
+	const char	*item_id_text;
+	const char	*authority_id;	/* NULL: none */
+	const char	*recipient;
+	long		 ref;
+	const char	*area;		/* NULL: none */
+	const char	*forms;		/* "SX+TF" */
+	int		 victims;	/* -1: not given */
+	int		 leaves;	/* cancelled or closed: not listed */
+};
+
 /*
  * Read every row of res into *rows (caller frees; NULL when there are
  * none) and their number into *n. 0, or -1 with *cause.
@@ -47,6 +60,8 @@ struct rows_claim {
 int	rows_ingest_read(const PGresult *res, struct rows_ingest **rows,
 	    int *n, char **cause);
 int	rows_claim_read(const PGresult *res, struct rows_claim **rows,
+	    int *n, char **cause);
+int	rows_digest_read(const PGresult *res, struct rows_digest **rows,
 	    int *n, char **cause);
 
 /*

@@ -2,8 +2,9 @@
  * decide.c: one message from parse to reply and forwards (see decide.h).
  *
  * Called by farolctl try and by farold's ingest for every message. Who is
- * answered: a sender that is not a phone number (an alphanumeric sender
- * ID) never is; an unregistered sender only when the config says so.
+ * answered: decide_answers() (an unknown number gets no SMS of any kind
+ * unless the config says so; a short code or an alphanumeric sender ID
+ * never does).
  * Must never happen here: I/O of any kind, reading the clock.
  */
 #include <stdio.h>
@@ -42,6 +43,16 @@ decide_notified(const struct decision *d, const struct decide_params *p,
 		decide_reply_notified(p->cfg, &d->plan, d->lang, out, outsz);
 	else
 		decide_reply_unrouted(d->cb, ov, &d->r, d->lang, out, outsz);
+}
+
+int
+decide_answers(const struct config *cfg, const char *e164)
+{
+	/* A short code or a sender ID does not normalise: "" here. */
+	if (e164 == NULL || e164[0] == '\0')
+		return 0;
+	return cfg == NULL || cfg->unregistered_reply ||
+	    config_is_known(cfg, e164);
 }
 
 const char *
@@ -123,11 +134,10 @@ decide_message(const struct codebook *cb, const struct reply_overrides *ov,
 		    sizeof d->reply);
 		d->has_reply = d->septets >= 0;
 	}
-	/* Alphanumeric sender IDs are never answered; unregistered senders
-	 * only when the config says so. */
-	if (from != NULL && d->from[0] == '\0')
-		d->has_reply = 0;
-	if (d->routed && d->plan.unverified && !p->cfg->unregistered_reply)
+	/* Whatever the message, an unknown number hears nothing (a reply
+	 * can endanger a victim whose phone is watched, or feed a loop with
+	 * an automatic responder). from NULL: try without --from. */
+	if (from != NULL && !decide_answers(p->cfg, d->from))
 		d->has_reply = 0;
 	for (int i = 0; d->routed && i < d->plan.n_authorities; i++)
 		if (route_forward_text(p->cfg, &d->plan,

@@ -65,6 +65,15 @@ int decide_message(const struct codebook *cb,
     const struct reply_overrides *ov, const struct decide_params *p,
     const char *from, const char *text, struct decision *d);
 
+/*
+ * Whether the gateway sends SMS to the sender e164 (E.164, "" when the
+ * sender is not a phone number): never to a short code or an
+ * alphanumeric sender ID; to an active focal point, an authority's ladder
+ * number or an administrator; to anyone else only with
+ * security.unregistered_reply. cfg NULL: any number.
+ */
+int decide_answers(const struct config *cfg, const char *e164);
+
 /* The forward text of step s of the plan, NULL for an administrator. */
 const char *decide_step_text(const struct decision *d,
     const struct route_step *s);

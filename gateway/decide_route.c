@@ -119,7 +119,7 @@ route_decide(const struct config *cfg, const struct report *r,
 	if (r->urgency == 3) {
 		out->digest_only = 1;
 		now_s = tm.tm_hour * 3600L + tm.tm_min * 60L + tm.tm_sec;
-		out->digest_after_s = cfg->digest_at_min * 60L - now_s;
+		out->digest_after_s = cfg->digest_at_s - now_s;
 		if (out->digest_after_s <= 0)
 			out->digest_after_s += 86400;
 		return 0;

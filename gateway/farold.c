@@ -23,6 +23,7 @@
 #include "cause.h"
 #include "config.h"
 #include "db.h"
+#include "digest.h"
 #include "farol_version.h"
 #include "decide_flood.h"
 #include "held.h"
@@ -57,6 +58,7 @@ struct farold {
 	struct replay *replay;
 	struct ingest *ingest;
 	struct outbox *outbox;
+	struct digest *digest;	/* the janitor's U3 digest job */
 	struct latency latency;
 	struct show_sources show;
 	struct held_sources held;
@@ -255,6 +257,7 @@ farold_reload(struct farold *d, char **cause, const char **keys,
 	log_set_level(d->debug ? LOG_LEVEL_DEBUG : cfg->log_level);
 	if (db_is_ready(d->db))
 		registry_sync(d->db, d->cfg);
+	digest_schedule(d->digest);	/* digest_at may have changed */
 	log_info("config: reloaded %s", d->config_path);
 	return 0;
 }
@@ -339,6 +342,7 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 		ingest_flood_seed(d->ingest);
 		replay_kick(d->replay);
 		outbox_db_ready(d->outbox);
+		digest_db_ready(d->digest);
 	} else if (reason != NULL) {
 		log_warn("db: %s", reason);
 	}
@@ -446,6 +450,7 @@ farold_start(struct farold *d)
 	ingest_prepare(d->db);
 	registry_prepare(d->db);
 	outbox_prepare(d->db);
+	digest_prepare(d->db);
 	show_prepare(d->db);
 	held_prepare(d->db);
 	if (spool_count(d->spool) > 0)
@@ -459,8 +464,11 @@ farold_start(struct farold *d)
 	    (d->replay = replay_new(d->base, d->db, d->ingest, d->spool))
 	    == NULL ||
 	    (d->inbox = inbox_new(d->base, d->db, d->ingest, d->spool,
-	    d->replay)) == NULL)
+	    d->replay)) == NULL ||
+	    (d->digest = digest_new(d->base, d->db, &d->cfg, outbox_kick,
+	    d->outbox)) == NULL)
 		return -1;
+	digest_schedule(d->digest);
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems };
@@ -515,6 +523,7 @@ farold_cleanup(struct farold *d)
 		replay_drain(d->replay, NULL, NULL);
 	if (d->outbox != NULL)
 		outbox_drain(d->outbox, NULL, NULL);
+	digest_stop(d->digest);
 	if (d->db != NULL) {
 		db_free(d->db);
 		event_base_dispatch(d->base);
@@ -522,6 +531,7 @@ farold_cleanup(struct farold *d)
 	inbox_free(d->inbox);
 	replay_free(d->replay);
 	outbox_free(d->outbox);
+	digest_free(d->digest);
 	ingest_free(d->ingest);
 	flood_free(d->flood);
 	spool_close(d->spool);

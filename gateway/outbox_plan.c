@@ -70,6 +70,15 @@ outbox_plan_admin_text(const struct config *cfg, const struct decision *d,
 		snprintf(out, outsz, "FAROL " OUTBOX_REF_STANDIN);
 }
 
+/* An empty plan whose answers to a sender are rate-limited. */
+static void
+outbox_plan_start(const struct config *cfg, struct outbox_plan *out)
+{
+	out->n = 0;
+	out->reply_max = cfg->reply_max;
+	out->reply_per_s = cfg->reply_per_s;
+}
+
 void
 outbox_plan_message(const struct config *cfg, const struct decision *d,
     struct outbox_plan *out)
@@ -78,7 +87,7 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
 	const char *text;
 	char buf[REPLY_MAX_BYTES];
 
-	out->n = 0;
+	outbox_plan_start(cfg, out);
 	if (d->has_reply)
 		outbox_plan_add(out, d->from, d->reply,
 		    lookup_outbox_purpose[d->r.cmd == REPORT_CMD_ALERTA &&
@@ -143,7 +152,7 @@ outbox_plan_spooled(const struct config *cfg, const struct decision *d,
 	const struct route_step *s;
 	const char *text;
 
-	out->n = 0;
+	outbox_plan_start(cfg, out);
 	if (!d->valid || d->r.cmd != REPORT_CMD_ALERTA || !d->routed ||
 	    d->held != NULL || d->plan.digest_only || d->r.urgency > 2)
 		return;
@@ -250,10 +259,13 @@ outbox_plan_command(const struct config *cfg, const struct outbox_command *c,
 	struct decide_command_replies dr;
 	char state[REPLY_MAX_BYTES];
 	const char *name, *result;
+	int answered;
 
-	out->n = 0;
+	outbox_plan_start(cfg, out);
 	if (c->sender == NULL || c->sender[0] == '\0')
 		return;		/* not a phone number: never answered */
+	/* An unknown number hears nothing, even about its own alert. */
+	answered = decide_answers(cfg, c->sender);
 	for (size_t i = 0; i < sizeof outbox_plan_results /
 	    sizeof outbox_plan_results[0]; i++) {
 		result = outbox_plan_results[i];
@@ -272,7 +284,7 @@ outbox_plan_command(const struct config *cfg, const struct outbox_command *c,
 			outbox_plan_candidates(out, cfg, c, result, "others",
 			    dr.others, NULL,
 			    lookup_outbox_purpose[PURPOSE_TAKEN_NOTICE]);
-		if (dr.sender == REPLY_STATUS) {
+		if (dr.sender == REPLY_STATUS && answered) {
 			/* One per state, each with its words
 			 * (decide_reply_state: template state_<name>). */
 			for (int t = 0; t < REPLY_TEMPLATE_COUNT; t++) {
@@ -287,7 +299,7 @@ outbox_plan_command(const struct config *cfg, const struct outbox_command *c,
 				    state, NULL,
 				    lookup_outbox_purpose[PURPOSE_REPLY]);
 			}
-		} else if (dr.sender >= 0)
+		} else if (dr.sender >= 0 && answered)
 			outbox_plan_candidate(out, cfg, c, result, NULL,
 			    "sender", c->lang, 1, dr.sender, NULL, NULL,
 			    lookup_outbox_purpose[PURPOSE_REPLY]);
@@ -301,7 +313,7 @@ outbox_plan_flood(const struct config *cfg, const char *sender,
 	char why[64], text[REPLY_MAX_BYTES];
 	struct reply_vars v;
 
-	out->n = 0;
+	outbox_plan_start(cfg, out);
 	snprintf(why, sizeof why, "> %d SMS / %d min", cfg->flood_max,
 	    (cfg->flood_per_s + 59) / 60);
 	memset(&v, 0, sizeof v);
@@ -332,11 +344,16 @@ outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
 			jsonw_int(w, "rung", r->rung);
 		}
 		jsonw_int(w, "after_s", r->after_s);
+		if (p->reply_max > 0 && (strcmp(r->purpose, "receipt") == 0 ||
+		    strcmp(r->purpose, "reply") == 0)) {
+			jsonw_int(w, "limit_max", p->reply_max);
+			jsonw_int(w, "limit_per_s", p->reply_per_s);
+		}
 		if (r->state != NULL)
 			jsonw_str(w, "state", r->state);
 		if (r->to != NULL) {
 			jsonw_str(w, "result", r->if_result);
-			jsonw_str(w, "state", r->if_state);
+			jsonw_str(w, "if_state", r->if_state);
 			jsonw_str(w, "to", r->to);
 			jsonw_str(w, "lang", r->lang);
 			if (r->but[0] != '\0')

@@ -54,6 +54,10 @@ struct outbox_row {
 struct outbox_plan {
 	struct outbox_row rows[OUTBOX_PLAN_MAX];
 	int n;
+	/* security.reply_limit: a receipt or reply beyond reply_max to one
+	 * number within reply_per_s seconds is not sent (the database
+	 * counts, so the limit holds across restarts); 0: no limit. */
+	int reply_max, reply_per_s;
 };
 
 /*
@@ -61,7 +65,8 @@ struct outbox_plan {
  * ref): the receipt or reply to the sender; for an alert held for its
  * PIN the administrators' notice; for a routed U1/U2 every rung of every
  * ladder at its time and the administrators' notice when nobody answers;
- * for a U3 each authority's digest row.
+ * for a U3 each authority's `digest` row, which the database keeps as an
+ * item of that authority's next digest, not as an SMS (digest.h).
  */
 void outbox_plan_message(const struct config *cfg, const struct decision *d,
     struct outbox_plan *out);
@@ -109,6 +114,26 @@ void outbox_plan_command(const struct config *cfg,
 
 /* A flood quarantine begins for sender: the administrators' notice. */
 void outbox_plan_flood(const struct config *cfg, const char *sender,
+    struct outbox_plan *out);
+
+/* One U3 alert of a digest, as the database has it. */
+struct outbox_digest_alert {
+	long ref;
+	const char *area;	/* its code; NULL: none */
+	const char *forms;	/* "SX+TF"; NULL: none */
+	int victims;		/* -1: not given */
+};
+
+/*
+ * The U3 digest for one duty phone (recipient, of the authority with id
+ * authority, whose language it is in): alerts[0..n) as lines, split into
+ * as many SMS as needed, numbered 1/2, 2/2 (outbox_plan_digest.c). Rows
+ * are added to out; returns how many alerts they list, from the first
+ * (fewer than n only when out is full: the caller keeps the rest for
+ * the next digest).
+ */
+int outbox_plan_digest(const struct config *cfg, const char *authority,
+    const char *recipient, const struct outbox_digest_alert *alerts, int n,
     struct outbox_plan *out);
 
 /* The rows as elements of a JSON array (the caller opens and closes it)

@@ -237,6 +237,12 @@ try_print_text(struct decision *c, FILE *out)
 	if (c->has_reply)
 		fprintf(out, "reply:    %s\n          (%d of 160 characters)\n",
 		    c->reply, c->septets);
+	else if (c->from[0] == '\0' && c->from_err[0] != '\0')
+		fputs("reply:    none (a short code or a sender ID is never "
+		    "answered)\n", out);
+	else if (c->from[0] != '\0' && !decide_answers(c->cfg, c->from))
+		fputs("reply:    none (unknown number: no SMS of any kind, "
+		    "security.unregistered_reply)\n", out);
 	else
 		fputs("reply:    none (depends on the stored alert)\n", out);
 	if (c->routed)

@@ -133,6 +133,9 @@ X(ADMIN_HELD, "admin_held", \
 X(ADMIN_FLOOD, "admin_flood", \
   "FAROL: {fp_phone} em quarentena: {notified}. As mensagens ficam guardadas.", \
   "FAROL: {fp_phone} quarantined: {notified}. Its messages are stored.") \
+X(DIGEST, "digest", \
+  "FAROL resumo U3 {notified}: {text}", \
+  "FAROL U3 digest {notified}: {text}") \
 X(NOTIFIED_ONE, "notified_one", \
   "{notified} avisada", \
   "{notified} notified") \

@@ -177,9 +177,10 @@ AS $$
 	    'pt')
 $$;
 
--- Queue the replies of p (an array of {result, state, to, lang, text,
--- purpose, recipient, but, named}) whose result (and state, when
--- given) is this outcome's. to: "sender" (recipient given), "focal" (the
+-- Queue the replies of p (an array of {result, if_state, to, lang, text,
+-- purpose, recipient, but, named, limit_max, limit_per_s}) whose result
+-- (and state, when if_state is given) is this outcome's; the reply limit
+-- (limit_max) is farol_outbox_insert's. to: "sender" (recipient given), "focal" (the
 -- alert's focal point), "holders" (every number sent a forward or rung),
 -- "others" (the holders but the number in but); lang, when given, picks
 -- the text in the recipient's language. named: "{authority}" in the text becomes the
@@ -194,10 +195,12 @@ AS $$
 	    'recipient', t.recipient,
 	    'text', CASE WHEN c.named THEN replace(c.text, '{authority}',
 		coalesce(p_authority, '?')) ELSE c.text END,
-	    'purpose', c.purpose)), '[]'), p_alert, p_message, NULL)
+	    'purpose', c.purpose, 'limit_max', c.limit_max,
+	    'limit_per_s', c.limit_per_s)), '[]'), p_alert, p_message, NULL)
 	FROM jsonb_to_recordset(coalesce(p, '[]')) AS c(result text,
-	    state text, "to" text, lang text, text text, purpose text,
-	    recipient text, but text, named boolean)
+	    if_state text, "to" text, lang text, text text, purpose text,
+	    recipient text, but text, named boolean, limit_max int,
+	    limit_per_s int)
 	CROSS JOIN LATERAL (
 	    SELECT c.recipient WHERE c."to" = 'sender'
 	    UNION ALL SELECT p_focal WHERE c."to" = 'focal'
@@ -206,7 +209,7 @@ AS $$
 		    h IS DISTINCT FROM c.but)
 	) AS t(recipient)
 	WHERE c.result = p_result
-	    AND (c.state IS NULL OR c.state = p_state)
+	    AND (c.if_state IS NULL OR c.if_state = p_state)
 	    AND t.recipient IS NOT NULL AND t.recipient <> ''
 	    AND (c.lang IS NULL OR c.lang = farol_lang_of(t.recipient))
 $$;

@@ -30,6 +30,15 @@ BEGIN
 		RETURN NEXT;
 		RETURN;
 	END IF;
+	-- A U3's digest row becomes an item of the next digest.
+	INSERT INTO digest_item (alert_id, authority_id, recipient)
+	SELECT o.alert_id, o.authority_id, o.recipient FROM outbox o
+	WHERE o.alert_id = v_alert.id AND o.state = 'held'
+	    AND o.purpose = 'digest';
+	UPDATE outbox o SET state = 'cancelled', updated_at = now(),
+	    error = 'released: an item of the next digest'
+	WHERE o.alert_id = v_alert.id AND o.state = 'held'
+	    AND o.purpose = 'digest';
 	UPDATE outbox o SET state = 'queued', updated_at = now(),
 	    not_before = now() + (o.not_before - o.created_at)
 	WHERE o.alert_id = v_alert.id AND o.state = 'held';

@@ -5,8 +5,16 @@
 
 -- Insert the outbox rows of p (an array; see farol_ingest_report for the
 -- keys), for alert p_alert (may be NULL) and message p_message, with
--- "{ref}" in each text replaced by p_ref when it is not NULL. Returns how
--- many were inserted.
+-- "{ref}" in each text replaced by p_ref when it is not NULL. A row with
+-- limit_max (a receipt or reply: security.reply_limit) is inserted
+-- 'cancelled' when its recipient already has limit_max receipts and
+-- replies not cancelled in the last limit_per_s seconds: the limit lives
+-- here, so it holds across restarts. A `digest` row of an alert (a U3's)
+-- is not an SMS: it becomes an item of its authority's next digest
+-- (digest_item; farol_digest_queue sends the digest, whose own rows have
+-- no alert); a held alert's digest row stays a held outbox row until
+-- farol_alert_release makes it an item. Returns how many outbox rows were
+-- inserted.
 CREATE OR REPLACE FUNCTION farol_outbox_insert(p jsonb, p_alert bigint,
     p_message bigint, p_ref bigint)
 RETURNS int
@@ -15,25 +23,51 @@ AS $$
 DECLARE
 	n	int;
 BEGIN
+	IF p @> '[{"purpose": "digest"}]' THEN
+		INSERT INTO digest_item (alert_id, authority_id, recipient)
+		SELECT coalesce(o.alert_id, p_alert), o.authority, o.recipient
+		FROM jsonb_to_recordset(p) AS o(alert_id bigint,
+		    authority text, recipient text, purpose text, state text)
+		WHERE o.purpose = 'digest'
+		    AND coalesce(o.alert_id, p_alert) IS NOT NULL
+		    AND o.state IS DISTINCT FROM 'held';
+		p := (SELECT coalesce(jsonb_agg(e), '[]')
+		    FROM jsonb_array_elements(p) e
+		    WHERE NOT (e->>'purpose' = 'digest' AND coalesce(
+			(e->>'alert_id')::bigint, p_alert) IS NOT NULL AND
+			(e->>'state') IS DISTINCT FROM 'held'));
+	END IF;
 	-- One INSERT for the whole array (its plan is cached by plpgsql).
 	INSERT INTO outbox (alert_id, message_id, recipient, text,
 	    purpose, authority_id, rung, state, not_before, modem,
-	    message_ref, submitted_at)
+	    message_ref, submitted_at, error)
 	SELECT coalesce(o.alert_id, p_alert),
 	    coalesce(o.message_id, p_message), o.recipient,
 	    CASE WHEN p_ref IS NULL THEN o.text
 		ELSE replace(o.text, '{ref}', p_ref::text) END,
 	    o.purpose, o.authority, o.rung,
-	    coalesce(o.state, 'queued'),
+	    CASE WHEN l.over THEN 'cancelled'
+		ELSE coalesce(o.state, 'queued') END,
 	    now() + make_interval(secs => coalesce(o.after_s, 0)),
 	    o.modem, o.message_ref,
 	    CASE WHEN o.state = 'submitted' THEN coalesce(
-		to_timestamp(o.submitted_at), now()) END
+		to_timestamp(o.submitted_at), now()) END,
+	    CASE WHEN l.over THEN 'reply limit: ' || o.limit_max ||
+		' in ' || o.limit_per_s || ' s to this number' END
 	FROM jsonb_to_recordset(coalesce(p, '[]')) AS o(
 	    alert_id bigint, message_id bigint, recipient text,
 	    text text, purpose text, authority text, rung int,
 	    state text, after_s double precision, modem text,
-	    message_ref int, submitted_at double precision);
+	    message_ref int, submitted_at double precision,
+	    limit_max int, limit_per_s int)
+	CROSS JOIN LATERAL (SELECT o.limit_max IS NOT NULL AND (
+		SELECT count(*) FROM (SELECT 1 FROM outbox x
+		    WHERE x.recipient = o.recipient
+			AND x.purpose IN ('receipt', 'reply')
+			AND x.state <> 'cancelled'
+			AND x.created_at > now() - make_interval(
+			    secs => o.limit_per_s)
+		    LIMIT o.limit_max) x) >= o.limit_max AS over) l;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END

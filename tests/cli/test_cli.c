@@ -290,11 +290,28 @@ test_try(void)
 	free(out);
 
 	rc = run((const char *[]){ farolctl, "-c", conf, "try", "--json",
-	    "--from", "9900000", "ALERTA ZZ SX", NULL }, &out);
+	    "--from", "9912345", "ALERTA ZZ SX", NULL }, &out);
 	CHECK(rc == 0, "try invalid rc=%d want=0 (evaluated)", rc);
-	CHECK(strstr(out, "\"error\":\"unknown_area\"") != NULL &&
-	    strstr(out, "\"from\":\"+2389900000\"") != NULL &&
+	CHECK(strstr(out, "\"error\":\"unknown_") != NULL &&
+	    strstr(out, "\"from\":\"+2389912345\"") != NULL &&
 	    strstr(out, "\\\"ZZ\\\"") != NULL, "try invalid json=%s", out);
+	free(out);
+
+	/* An unknown number hears nothing: no error, no help. */
+	for (int i = 0; i < 2; i++) {
+		rc = run((const char *[]){ farolctl, "-c", conf, "try",
+		    "--json", "--from", "9900000", i ? "AJUDA" :
+		    "ALERTA ZZ SX", NULL }, &out);
+		CHECK(rc == 0 && strstr(out, "\"from\":\"+2389900000\"") !=
+		    NULL && strstr(out, "\"reply\":null") != NULL,
+		    "try unknown number rc=%d json=%s", rc, out);
+		free(out);
+	}
+	/* Nor does a short code or a sender ID. */
+	rc = run((const char *[]){ farolctl, "-c", conf, "try", "--from",
+	    "CVMOVEL", "Promocao 500 MB", NULL }, &out);
+	CHECK(rc == 0 && strstr(out, "reply:    none (a short code") != NULL,
+	    "try sender ID rc=%d out=%s", rc, out);
 	free(out);
 
 	test_try_notify();

@@ -306,6 +306,14 @@ static const struct config_case cases[] = {
 	  GATEWAY DATABASE MODEMS CODEBOOK
 	  "escalation = { u3 = { digest_at = \"8h:00\"; }; };\n",
 	  ":7: escalation.u3.digest_at = \"8h:00\" must be \"HH:MM\"" },
+	{ "escalation: bad digest seconds",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "escalation = { u3 = { digest_at = \"08:00:61\"; }; };\n",
+	  ":7: escalation.u3.digest_at = \"08:00:61\" must be \"HH:MM\"" },
+	{ "security: reply limit out of range",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "security = { reply_limit = { max = 0; }; };\n",
+	  ":7: security.reply_limit.max = 0 is out of range (1 to 1000)" },
 	{ "escalation: bad admin number",
 	  GATEWAY DATABASE MODEMS CODEBOOK
 	  "escalation = { admins = [\"abc\"]; };\n",

@@ -248,6 +248,75 @@ test_json(void)
 	evbuffer_free(buf);
 }
 
+/* 14 alerts for pn-sv: numbered SMS, each within 160, every alert once. */
+static void
+test_digest(void)
+{
+	struct outbox_digest_alert a[14];
+	char want[64], line[64];
+	int listed, found;
+
+	for (int i = 0; i < 14; i++) {
+		a[i].ref = 100000 + i;
+		a[i].area = "SV";
+		a[i].forms = i % 2 ? "SX+TF" : "DM";
+		a[i].victims = i % 3 ? i : -1;
+	}
+	plan.n = 0;
+	listed = outbox_plan_digest(cfg, "pn-sv", "+2389920001", a, 14, &plan);
+	CHECK(listed == 14, "listed %d of 14", listed);
+	CHECK(plan.n >= 2, "split into %d SMS", plan.n);
+	for (int i = 0; i < plan.n; i++) {
+		snprintf(want, sizeof want, "FAROL resumo U3 %d/%d: ", i + 1,
+		    plan.n);
+		CHECK(strncmp(plan.rows[i].text, want, strlen(want)) == 0 &&
+		    strlen(plan.rows[i].text) <= 160 &&
+		    strcmp(plan.rows[i].purpose, "digest") == 0 &&
+		    strcmp(plan.rows[i].recipient, "+2389920001") == 0,
+		    "part %d: %s", i + 1, plan.rows[i].text);
+	}
+	for (int k = 0; k < 14; k++) {
+		snprintf(line, sizeof line, "%ld SV %s", a[k].ref, a[k].forms);
+		found = 0;
+		for (int i = 0; i < plan.n; i++)
+			found += strstr(plan.rows[i].text, line) != NULL;
+		CHECK(found == 1, "alert %ld in %d SMS", a[k].ref, found);
+	}
+	CHECK(strstr(plan.rows[0].text, "100001 SV SX+TF V1") != NULL &&
+	    strstr(plan.rows[0].text, "100000 SV DM;") != NULL,
+	    "victims, or none when not given: %s", plan.rows[0].text);
+
+	/* Nothing to list: no SMS. */
+	plan.n = 0;
+	CHECK(outbox_plan_digest(cfg, "pn-sv", "+2389920001", a, 0, &plan)
+	    == 0 && plan.n == 0, "empty digest: %d SMS", plan.n);
+}
+
+/* Receipts and replies carry the reply limit to the database; forwards
+ * do not. */
+static void
+test_reply_limit(void)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct jsonw w;
+	const char *json;
+
+	REQUIRE(buf != NULL, "evbuffer");
+	decide("9912345", "ALERTA SV SX U1 bar", 0);
+	outbox_plan_message(cfg, &d, &plan);
+	jsonw_init(&w, buf);
+	jsonw_array(&w, NULL);
+	outbox_plan_json(&w, &plan, NULL, NULL);
+	jsonw_end(&w, ']');
+	json = jsonw_text(&w);
+	CHECK(strstr(json, "\"purpose\":\"receipt\",\"after_s\":0,"
+	    "\"limit_max\":20,\"limit_per_s\":3600") != NULL,
+	    "the receipt carries the limit: %s", json);
+	CHECK(strstr(strstr(json, "\"forward\""), "limit_max") == NULL,
+	    "forwards are never limited: %s", json);
+	evbuffer_free(buf);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -262,6 +331,8 @@ main(int argc, char **argv)
 	test_held_digest_invalid();
 	test_commands();
 	test_json();
+	test_digest();
+	test_reply_limit();
 	config_free(cfg);
 	return check_status();
 }

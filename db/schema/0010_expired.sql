@@ -1,4 +1,4 @@
--- Schema v8: an alert whose whole ladder passed with no OK moves to
+-- Schema v10: an alert whose whole ladder passed with no OK moves to
 -- expired (farol_outbox_claim, db/functions/outbox.sql). Expired says
 -- that nobody answered in time, not that nobody may: a late OK still
 -- takes the alert, a late FIM closes it, ANULAR cancels it.

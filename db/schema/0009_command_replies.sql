@@ -1,4 +1,4 @@
--- Schema v7: a command's replies are queued in the transaction that
+-- Schema v9: a command's replies are queued in the transaction that
 -- applies it (db/functions/commands.sql), and an OK tells the other
 -- holders of the alert who took it (purpose taken_notice).
 -- Applied by db/migrate.c inside one transaction; no BEGIN/COMMIT here.

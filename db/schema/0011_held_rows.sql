@@ -1,4 +1,4 @@
--- Schema v9: a held alert's routing waits in the outbox. When an alert is
+-- Schema v11: a held alert's routing waits in the outbox. When an alert is
 -- held (a PIN missing or wrong, a flood quarantine), farold also writes
 -- the rows its release would send (receipt, forwards, rungs) in the new
 -- state 'held', never claimed; farol_alert_release queues them,
@@ -9,6 +9,6 @@
 
 INSERT INTO outbox_state VALUES ('held');
 
--- The 13-argument form (v7), without p_admin; farold calls the new one.
+-- The 13-argument form (v9), without p_admin; farold calls the new one.
 DROP FUNCTION IF EXISTS farol_ingest_command(text, text, text, timestamptz,
     timestamptz, int, int, text, int, text, bigint, text, jsonb);

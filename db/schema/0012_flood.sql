@@ -1,4 +1,4 @@
--- Schema v10: flood quarantines live in the database, so a restart
+-- Schema v12: flood quarantines live in the database, so a restart
 -- neither forgets one nor tells the administrators again
 -- (db/functions/flood.sql). One row per sender: ended_at NULL while the
 -- quarantine lasts.
