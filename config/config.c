@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <grp.h>
+#include <sys/stat.h>
 
 #include <libconfig.h>
 
@@ -21,12 +23,14 @@
 #define INT_KEY(n, req, lo, hi) { n, SCHEMA_INT, req, lo, hi, NULL, NULL }
 #define STR_KEY(n, req, lo, hi) { n, SCHEMA_STRING, req, lo, hi, NULL, NULL }
 #define CHOICE_KEY(n, req, ch) { n, SCHEMA_STRING, req, 0, 0, NULL, ch }
+#define BOOL_KEY(n, req) { n, SCHEMA_BOOL, req, 0, 0, NULL, NULL }
 #define END_KEY { NULL, SCHEMA_STRING, 0, 0, 0, NULL, NULL }
 
 static const struct schema_key gateway_keys[] = {
 	STR_KEY("name", 1, 1, 63),
 	STR_KEY("spool_dir", 1, 1, CONFIG_PATH_MAX - 1),
 	STR_KEY("admin_socket", 0, 1, 107),
+	STR_KEY("admin_group", 0, 1, 63),
 	CHOICE_KEY("log_level", 0, "error|warning|info|debug"),
 	INT_KEY("multipart_timeout", 0, 10, 86400),
 	INT_KEY("stop_deadline", 0, 1, 3600),
@@ -36,6 +40,7 @@ static const struct schema_key gateway_keys[] = {
 static const struct schema_key database_keys[] = {
 	STR_KEY("conninfo", 1, 1, 1023),
 	INT_KEY("connect_timeout", 0, 1, 300),
+	BOOL_KEY("migrate", 0),
 	END_KEY,
 };
 
@@ -81,7 +86,6 @@ static const struct schema_key replies_keys[] = {
 	END_KEY,
 };
 
-#define BOOL_KEY(n, req) { n, SCHEMA_BOOL, req, 0, 0, NULL, NULL }
 #define ARR_KEY(n, req) { n, SCHEMA_STRING_ARRAY, req, 0, 0, NULL, NULL }
 
 static const struct schema_key focal_keys[] = {
@@ -241,8 +245,33 @@ config_int(const config_setting_t *group, const char *name, int fallback)
 	return v;
 }
 
+/* The admin socket's group must exist here: farold would otherwise
+ * start with a console nobody but its own user can reach. */
 static void
-config_read_gateway(struct config *cfg, const config_setting_t *g)
+config_read_admin_group(struct config *cfg, const config_setting_t *g,
+    struct config_problems *problems)
+{
+	const config_setting_t *s = config_setting_get_member(g,
+	    "admin_group");
+	struct group *gr;
+
+	cfg->admin_gid = -1;
+	if (s == NULL)
+		return;
+	snprintf(cfg->admin_group, sizeof cfg->admin_group, "%s",
+	    config_setting_get_string(s));
+	if ((gr = getgrnam(cfg->admin_group)) == NULL) {
+		schema_problem(problems, cfg->path,
+		    config_setting_source_line(s), "gateway.admin_group: no "
+		    "group \"%s\" on this system", cfg->admin_group);
+		return;
+	}
+	cfg->admin_gid = (long)gr->gr_gid;
+}
+
+static void
+config_read_gateway(struct config *cfg, const config_setting_t *g,
+    struct config_problems *problems)
 {
 	char level[16];
 
@@ -254,13 +283,51 @@ config_read_gateway(struct config *cfg, const config_setting_t *g)
 	cfg->log_level = config_parse_log_level(level);
 	cfg->multipart_timeout_s = config_int(g, "multipart_timeout", 600);
 	cfg->stop_deadline_s = config_int(g, "stop_deadline", 20);
+	config_read_admin_group(cfg, g, problems);
+}
+
+/* Whether a libpq conninfo carries a password: a password keyword, or a
+ * URI whose user part has one (postgresql://user:secret@host). */
+static int
+config_has_password(const char *conninfo)
+{
+	const char *uri = strstr(conninfo, "://"), *at;
+
+	if (strstr(conninfo, "password") != NULL)
+		return 1;
+	if (uri == NULL || (at = strchr(uri, '@')) == NULL)
+		return 0;
+	return memchr(uri + 3, ':', (size_t)(at - uri - 3)) != NULL;
+}
+
+/* A password in a file others may read is a password given away: refused
+ * (keep it in ~/.pgpass, or chmod o-r the file). */
+static void
+config_check_password(const struct config *cfg, const config_setting_t *g,
+    struct config_problems *problems)
+{
+	const config_setting_t *s = config_setting_get_member(g, "conninfo");
+	struct stat st;
+
+	if (s == NULL || !config_has_password(cfg->conninfo))
+		return;
+	if (stat(cfg->path, &st) != 0 || (st.st_mode & S_IROTH))
+		schema_problem(problems, cfg->path,
+		    config_setting_source_line(s), "database.conninfo holds "
+		    "a password and the file is readable by others (chmod "
+		    "o-r it, or use ~/.pgpass)");
 }
 
 static void
-config_read_database(struct config *cfg, const config_setting_t *g)
+config_read_database(struct config *cfg, const config_setting_t *g,
+    struct config_problems *problems)
 {
 	config_copy(cfg->conninfo, sizeof cfg->conninfo, g, "conninfo", "");
 	cfg->connect_timeout_s = config_int(g, "connect_timeout", 5);
+	config_check_password(cfg, g, problems);
+	if (config_setting_lookup_bool(g, "migrate", &cfg->migrate) !=
+	    CONFIG_TRUE)
+		cfg->migrate = 1;
 }
 
 static void
@@ -963,8 +1030,10 @@ config_load_problems(const char *path, struct config_problems *problems)
 		goto out;
 	}
 	snprintf(cfg->path, sizeof cfg->path, "%s", path);
-	config_read_gateway(cfg, config_setting_get_member(root, "gateway"));
-	config_read_database(cfg, config_setting_get_member(root, "database"));
+	config_read_gateway(cfg, config_setting_get_member(root, "gateway"),
+	    problems);
+	config_read_database(cfg, config_setting_get_member(root, "database"),
+	    problems);
 	config_read_modems(cfg, config_setting_get_member(root, "modems"),
 	    problems);
 	config_read_codebook(cfg, config_setting_get_member(root, "codebook"));

@@ -110,6 +110,8 @@ struct config {
 	char name[64];
 	char spool_dir[CONFIG_PATH_MAX];
 	char admin_socket[108];	/* sun_path's size */
+	char admin_group[64];	/* "" none: the socket is 0660, farold's group */
+	long admin_gid;		/* admin_group resolved, -1 none */
 	int log_level;		/* LOG_ERROR..LOG_DEBUG, see log.h */
 	int multipart_timeout_s;
 	int stop_deadline_s;	/* stopping takes longer: exit 4 anyway */
@@ -117,6 +119,7 @@ struct config {
 	/* database */
 	char conninfo[1024];
 	int connect_timeout_s;
+	int migrate;		/* 0: the runtime role; the owner migrates */
 
 	struct modem_config modems[CONFIG_MAX_MODEMS];
 	int n_modems;

@@ -199,21 +199,45 @@ schema_in_choices(const char *choices, const char *value)
 }
 
 /* "gateway" + "name" -> "gateway.name"; at the top level just "name". */
+/* Whether the literal lit (decimal, or hex with 0x; an L suffix allowed)
+ * denotes exactly v. */
+static int
+schema_literal_is(const char *lit, long long v)
+{
+	const char *digits = lit + (lit[0] == '-' || lit[0] == '+');
+	int base = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X') ?
+	    16 : 10;
+	long long parsed;
+	char *end;
+
+	errno = 0;
+	parsed = strtoll(lit, &end, base);
+	if (errno == ERANGE || end == lit)
+		return 0;
+	if (*end == 'L' && end[1] == '\0')
+		end++;
+	return *end == '\0' && parsed == v;
+}
+
 /*
- * The integer s as written in its file, into buf. libconfig wraps a
- * literal that does not fit 32 bits without saying so (4294967301 reads
- * as 5, 99999999999999999999999 as -1), so a range check on its value
- * alone can pass a wrong number or report one nobody wrote. Returns 0,
- * or -1 when the literal cannot be found (an unnamed list element, a file
- * no longer readable): the caller then has only libconfig's value.
+ * The integer s (libconfig's value v) as written in its file, into buf.
+ * libconfig wraps a literal that does not fit 32 bits without saying so
+ * (4294967301 reads as 5, 99999999999999999999999 as -1), so a range
+ * check on its value alone can pass a wrong number or report one nobody
+ * wrote. A line may hold the same name twice (u1 = { ack_timeout = 300; };
+ * u2 = { ack_timeout = 1800; }): the literal that denotes v is taken, else
+ * the first one (which then did not fit). Returns 0, or -1 when no literal
+ * can be found (an unnamed list element, a file no longer readable): the
+ * caller then has only libconfig's value.
  */
 static int
-schema_int_literal(const config_setting_t *s, char *buf, size_t size)
+schema_int_literal(const config_setting_t *s, long long v, char *buf,
+    size_t size)
 {
 	const char *file = config_setting_source_file(s);
 	const char *name = config_setting_name(s);
-	int want = (int)config_setting_source_line(s), line = 0;
-	char text[4096], *p;
+	int want = (int)config_setting_source_line(s), line = 0, found = 0;
+	char text[4096], lit[64], *p;
 	size_t n, len;
 	FILE *f;
 
@@ -239,32 +263,18 @@ schema_int_literal(const config_setting_t *s, char *buf, size_t size)
 		while (*q == ' ' || *q == '\t')
 			q++;
 		for (n = 0; (isalnum((unsigned char)q[n]) || q[n] == '-' ||
-		    q[n] == '+') && n + 1 < size; n++)
-			buf[n] = q[n];
-		buf[n] = '\0';
-		return n > 0 ? 0 : -1;
+		    q[n] == '+') && n + 1 < sizeof lit; n++)
+			lit[n] = q[n];
+		lit[n] = '\0';
+		if (n == 0)
+			continue;
+		if (!found || schema_literal_is(lit, v))
+			snprintf(buf, size, "%s", lit);
+		found = 1;
+		if (schema_literal_is(lit, v))
+			return 0;
 	}
-	return -1;
-}
-
-/* Whether the literal lit (decimal, or hex with 0x; an L suffix allowed)
- * denotes exactly v. */
-static int
-schema_literal_is(const char *lit, long long v)
-{
-	const char *digits = lit + (lit[0] == '-' || lit[0] == '+');
-	int base = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X') ?
-	    16 : 10;
-	long long parsed;
-	char *end;
-
-	errno = 0;
-	parsed = strtoll(lit, &end, base);
-	if (errno == ERANGE || end == lit)
-		return 0;
-	if (*end == 'L' && end[1] == '\0')
-		end++;
-	return *end == '\0' && parsed == v;
+	return found ? 0 : -1;
 }
 
 static void
@@ -289,7 +299,7 @@ schema_check_value(const config_setting_t *s, const char *path,
 	switch (key->kind) {
 	case SCHEMA_INT:
 		v = config_setting_get_int64(s);
-		if (schema_int_literal(s, lit, sizeof lit) != 0)
+		if (schema_int_literal(s, v, lit, sizeof lit) != 0)
 			snprintf(lit, sizeof lit, "%lld", v);
 		if (v < key->min || v > key->max || !schema_literal_is(lit, v))
 			schema_problem_at(problems, s,

@@ -63,6 +63,7 @@ enum db_mig_step {
 	DB_MIG_APPLY,		/* one pending migration */
 	DB_MIG_COMMIT,		/* the functions (unless newer), COMMIT */
 	DB_MIG_LOOKUP,		/* the lookup tables, checked against C */
+	DB_MIG_CHECK,		/* check_schema_only: the version, no change */
 };
 
 struct db {
@@ -387,6 +388,12 @@ db_migrate_next(struct db *db)
 			db_set_state(db, DB_PREPARING, NULL);
 			return;
 		}
+		if (db->s.check_schema_only) {
+			db->mig_step = DB_MIG_CHECK;
+			db_send_simple(db, "SELECT coalesce(max(version), 0) "
+			    "FROM schema_version;", "schema version");
+			return;
+		}
 		db->mig_step = DB_MIG_LOCK;
 		db_send_simple(db, migrate_lock_sql(), "migration lock");
 		return;
@@ -429,6 +436,7 @@ db_migrate_next(struct db *db)
 		db_send_simple(db, sql, "functions");
 		free(sql);
 		return;
+	case DB_MIG_CHECK:
 	case DB_MIG_COMMIT:
 		db->mig_step = DB_MIG_LOOKUP;
 		db_send_simple(db, lookup_sql(), "lookup tables");
@@ -529,6 +537,20 @@ db_command_done(struct db *db)
 		    db_lookup_refused(db, res)) {
 			PQclear(res);
 			return;
+		}
+		if (db->mig_step == DB_MIG_CHECK) {
+			/* A role that may not migrate: the owner must have. */
+			db->schema_version = res != NULL && PQntuples(res) == 1 ?
+			    atoi(PQgetvalue(res, 0, 0)) : -1;
+			if (db->schema_version != migrate_latest()) {
+				snprintf(buf, sizeof buf, "schema version %d, "
+				    "this build needs %d: run farolctl db init "
+				    "(database.migrate is false)",
+				    db->schema_version, migrate_latest());
+				PQclear(res);
+				db_lost(db, buf);
+				return;
+			}
 		}
 		if (db->mig_step == DB_MIG_LOCK) {
 			if (res == NULL || PQntuples(res) != 1) {

@@ -78,6 +78,10 @@ struct db_settings {
 	int		 call_timeout_ms;	/* [30000] db_call() deadline */
 	int		 close_timeout_ms;	/* [5000] db_free() grace */
 	int		 skip_migrations;	/* 1: never migrate (tools) */
+	/* 1: do not migrate, but refuse a schema not at this build's
+	 * version (a runtime role that may not change it; the owner
+	 * migrates with farolctl db init) */
+	int		 check_schema_only;
 	db_state_cb	 state_cb;
 	void		*state_arg;
 	db_log_fn	 log;			/* NULL: no logging */

@@ -14,6 +14,7 @@
  * for ADMIN_PAUSE_MS instead of retrying accept() in a busy loop.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include <event2/listener.h>
 
 #include "admin.h"
+#include "cause.h"
 #include "log.h"
 
 #define ADMIN_MAX_COMMANDS 16
@@ -306,8 +308,35 @@ admin_socket_live(const struct sockaddr_un *sun)
 	return live;
 }
 
+/*
+ * The socket's directory (/run/farol) does not survive a reboot: create
+ * it (one level) if missing, traversable by the admin group only. An
+ * existing directory is left as its owner made it.
+ */
+static int
+admin_make_dir(const char *path, long gid, char **cause)
+{
+	char copy[sizeof(((struct sockaddr_un *)0)->sun_path)], *dir;
+
+	snprintf(copy, sizeof copy, "%s", path);
+	dir = dirname(copy);
+	if (mkdir(dir, 0750) != 0) {
+		if (errno == EEXIST)
+			return 0;
+		cause_set(cause, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (gid != -1 && chown(dir, (uid_t)-1, (gid_t)gid) != 0) {
+		cause_set(cause, "cannot give %s to group %ld: %s", dir, gid,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 struct admin *
-admin_listen(struct event_base *base, const char *path, char **cause)
+admin_listen(struct event_base *base, const char *path, long gid,
+    char **cause)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct admin *a;
@@ -318,6 +347,8 @@ admin_listen(struct event_base *base, const char *path, char **cause)
 			*cause = NULL;
 		return NULL;
 	}
+	if (admin_make_dir(path, gid, cause) != 0)
+		return NULL;
 	if ((a = calloc(1, sizeof *a)) == NULL)
 		return NULL;
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
@@ -334,11 +365,23 @@ admin_listen(struct event_base *base, const char *path, char **cause)
 		free(a);
 		return NULL;
 	}
-	old = umask(0077);
+	/* 0660: the group's members (gateway.admin_group) may connect;
+	 * the socket is never open to others, not even for a moment. */
+	old = umask(0117);
 	a->listener = evconnlistener_new_bind(base, admin_accept_cb, a,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
 	    (struct sockaddr *)&sun, (int)sizeof sun);
 	umask(old);
+	if (a->listener != NULL && gid != -1 &&
+	    chown(path, (uid_t)-1, (gid_t)gid) != 0) {
+		cause_set(cause, "cannot give %s to group %ld: %s", path, gid,
+		    strerror(errno));
+		evconnlistener_free(a->listener);
+		unlink(path);
+		event_free(a->resume);
+		free(a);
+		return NULL;
+	}
 	if (a->listener == NULL) {
 		if (asprintf(cause, "cannot listen on %s: %s", path,
 		    strerror(errno)) < 0)

@@ -1,7 +1,8 @@
 /*
  * admin.h: the administration socket that farolctl talks to.
  *
- * A Unix stream socket (mode 0600) on the main loop. The protocol is one
+ * A Unix stream socket (mode 0660, group gateway.admin_group; its
+ * directory created at start if missing) on the main loop. The protocol is one
  * command line from the client ("status", "reload"); the answer is text
  * lines, the last of which is "OK" or "ERR <reason>". Commands are carried
  * out by handlers the daemon registers, so this file knows nothing about
@@ -25,8 +26,9 @@ struct admin;
 typedef int (*admin_handler)(const char *args, struct evbuffer *out,
     char **cause, void *arg);
 
+/* gid: the socket's group (gateway.admin_group), -1 to keep farold's. */
 struct admin *admin_listen(struct event_base *base, const char *path,
-    char **cause);
+    long gid, char **cause);
 void admin_add_command(struct admin *a, const char *name, const char *help,
     admin_handler fn, void *arg);
 

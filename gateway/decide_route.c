@@ -15,7 +15,7 @@
 #include "decide_reply.h"
 #include "decide_route.h"
 
-static int
+int
 route_rule_matches(const struct route_rule *rr, const struct report *r,
     const struct tm *tm)
 {

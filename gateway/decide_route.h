@@ -47,6 +47,12 @@ int route_decide(const struct config *cfg, const struct report *r,
     const char *sender_e164, time_t received_at, struct route_plan *out,
     char **cause);
 
+/* Whether rule rr matches report r received at local time tm (its area,
+ * forms, urgency, minor flag, days and hours); farolctl routes walks the
+ * rules with it. */
+int route_rule_matches(const struct route_rule *rr, const struct report *r,
+    const struct tm *tm);
+
 /*
  * Render the forward SMS (template t: REPLY_FORWARD, or
  * REPLY_FORWARD_SPOOLED while the database is down) for authority a (an

@@ -3,15 +3,17 @@
  *
  * Offline commands work on a config file with no daemon and no database:
  * `check-config` validates it, `try` shows what the gateway would make of a
- * message. Online commands (`status`, `reload`, `show`, `release`,
- * `dismiss`) talk to a running farold through its admin socket. Each
- * command is one function; main() only dispatches.
+ * message. Online commands (`status`, `reload`, `show`, `alerts`, `alert`,
+ * `ack`, `close`, `resend`, `pause`, `resume`, `release`, `dismiss`) talk
+ * to a running farold through its admin socket. Each command is one
+ * function; main() only dispatches.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -19,6 +21,8 @@
 
 #include "config.h"
 #include "farol_version.h"
+#include "db_init.h"
+#include "routes.h"
 #include "try.h"
 
 enum farolctl_exit {
@@ -43,6 +47,19 @@ farolctl_usage(FILE *out)
 "                        SMS body, or a USSD string such as *384*7*1*1#):\n"
 "                        the parsed report or the error, and the reply;\n"
 "                        offline, no daemon or database needed\n"
+"  routes [--area A] [--at HH:MM] [--day sun..sat] [--check-config]\n"
+"                        the config's whole routing table: per area,\n"
+"                        urgency, minor flag and form, for each time window\n"
+"                        the rules name, who is told at once and at each\n"
+"                        rung; --check-config warns (FILE:LINE) about gaps\n"
+"                        and exits 1 if there are any; offline\n"
+"  db init [--conninfo CONNINFO]\n"
+"                        as a PostgreSQL superuser (default: the config's\n"
+"                        conninfo): create the roles farol_owner (owns the\n"
+"                        schema, applies the migrations), farol_daemon\n"
+"                        (farold: reads the tables, executes the functions)\n"
+"                        and farol_observatory (reads alert_report only);\n"
+"                        run it again after an upgrade\n"
 "  status                show the running gateway's state\n"
 "  reload                make the running gateway reload its config file;\n"
 "                        a file with problems is refused and they are shown\n"
@@ -54,7 +71,7 @@ farolctl_usage(FILE *out)
 "                        fail at once while it is not connected. Columns:\n"
 "                        modems: name connected healthy role signal network\n"
 "                          sim_used sim_total send_queue sent failed\n"
-"                          received problem\n"
+"                          received problem paused\n"
 "                        inbox: pending storing waiting stored already\n"
 "                          spooled\n"
 "                        spool: database waiting oldest_age_s replay\n"
@@ -62,11 +79,19 @@ farolctl_usage(FILE *out)
 "                        outbox: purpose state rows next_due_s\n"
 "                        alerts: ref area forms urgency minor verified state\n"
 "                          held rung forwarded waiting age_s (newest 50)\n"
-"  release REF           route an alert held for review (PIN, flood) as if\n"
-"                        it had just arrived: receipt, forwards, rungs\n"
-"  dismiss REF --reason TEXT\n"
-"                        close a held alert and send nothing; both are\n"
-"                        recorded as the alert's events with your user\n"
+"  alerts [--json] [--area A] [--state S] [--urgency U] [--since T]\n"
+"                        the alerts that match (newest 500), as show\n"
+"                        alerts; S may be \"open\" (any state not final);\n"
+"                        T an age (2h, 30min, 3days) or a time\n"
+"                        (2026-12-01T08:00)\n"
+"  alert [--json] REF    one alert and its whole history (its events)\n"
+"  ack REF, close REF    acknowledge or close an alert on behalf of an\n"
+"                        officer; recorded in its history with your user\n"
+"  resend OUTBOX-ID      send an outgoing SMS again (a new outbox row)\n"
+"  pause MODEM, resume MODEM\n"
+"                        a paused modem takes no sends (it still receives)\n"
+"  release REF, dismiss REF --reason TEXT\n"
+"                        a held alert: routed as if just arrived, or closed\n"
 "\n"
 "options:\n"
 "  -c, --config FILE     config file (default %s)\n"
@@ -193,6 +218,114 @@ farolctl_try(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: farolctl try [--config FILE] [--from NUMBER] "
 	    "[--json] [--lang pt|en] TEXT...\n");
+	return FAROLCTL_EXIT_USAGE;
+}
+
+/* db init [--conninfo CONNINFO] */
+static int
+farolctl_db(int argc, char **argv)
+{
+	const char *conninfo = NULL;
+	struct config *cfg = NULL;
+	char *cause = NULL;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "init") != 0)
+		goto usage;
+	if (argc == 4 && strcmp(argv[2], "--conninfo") == 0)
+		conninfo = argv[3];
+	else if (argc != 2)
+		goto usage;
+	if (conninfo == NULL) {
+		if ((cfg = farolctl_load(farolctl_config)) == NULL)
+			return FAROLCTL_EXIT_FAIL;
+		conninfo = cfg->conninfo;
+	}
+	rc = db_init_run(conninfo, stdout, &cause);
+	if (rc != 0)
+		fprintf(stderr, "farolctl: db init: %s\n", cause);
+	free(cause);
+	config_free(cfg);
+	return rc == 0 ? FAROLCTL_EXIT_OK : FAROLCTL_EXIT_FAIL;
+usage:
+	fprintf(stderr, "usage: farolctl db init [--conninfo CONNINFO]\n");
+	return FAROLCTL_EXIT_USAGE;
+}
+
+/* routes [--area A] [--at HH:MM] [--day D] [--check-config] */
+static int
+farolctl_routes(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "area", required_argument, NULL, 'a' },
+		{ "at", required_argument, NULL, 't' },
+		{ "day", required_argument, NULL, 'd' },
+		{ "check-config", no_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const days[] = { "sun", "mon", "tue", "wed", "thu",
+	    "fri", "sat" };
+	struct routes_filter f = { -1, -1, -1 };
+	const char *area = NULL;
+	struct config *cfg;
+	int ch, check = 0, h, m, rc;
+	char end;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			area = optarg;
+			break;
+		case 't':
+			if (sscanf(optarg, "%d:%d%c", &h, &m, &end) != 2 ||
+			    h < 0 || h > 23 || m < 0 || m > 59)
+				goto usage;
+			f.at_min = h * 60 + m;
+			break;
+		case 'd':
+			for (f.day = 0; f.day < 7; f.day++)
+				if (strncasecmp(optarg, days[f.day], 3) == 0)
+					break;
+			if (f.day == 7)
+				goto usage;
+			break;
+		case 'k':
+			check = 1;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	if ((cfg = farolctl_load(farolctl_config)) == NULL)
+		return FAROLCTL_EXIT_FAIL;
+	if (area != NULL) {
+		for (f.area = 0; f.area < cfg->codebook.n_areas; f.area++)
+			if (strcasecmp(cfg->codebook.areas[f.area].code,
+			    area) == 0)
+				break;
+		if (f.area == cfg->codebook.n_areas) {
+			fprintf(stderr, "farolctl: no area %s in %s\n", area,
+			    farolctl_config);
+			config_free(cfg);
+			return FAROLCTL_EXIT_FAIL;
+		}
+	}
+	if (check)
+		rc = routes_check(cfg, stdout) > 0 ? FAROLCTL_EXIT_FAIL :
+		    FAROLCTL_EXIT_OK;
+	else
+		rc = routes_print(cfg, &f, stdout) == 0 ? FAROLCTL_EXIT_OK :
+		    FAROLCTL_EXIT_FAIL;
+	if (check && rc == FAROLCTL_EXIT_OK)
+		printf("ok\n");
+	config_free(cfg);
+	return fflush(stdout) == 0 ? rc : FAROLCTL_EXIT_FAIL;
+usage:
+	fprintf(stderr, "usage: farolctl routes [--area A] [--at HH:MM] "
+	    "[--day sun..sat] [--check-config]\n");
 	return FAROLCTL_EXIT_USAGE;
 }
 
@@ -328,6 +461,87 @@ usage:
 	return FAROLCTL_EXIT_USAGE;
 }
 
+/* The commands that take one word (a number or a modem's name). */
+static const char *const farolctl_one_word[] = { "alert", "ack", "close",
+    "resend", "pause", "resume" };
+
+/* A value the admin protocol carries as one word: no space, no '='. */
+static int
+farolctl_word(const char *v)
+{
+	return v[0] != '\0' && strpbrk(v, " \t\r\n=") == NULL &&
+	    strlen(v) < 64;
+}
+
+/* alerts [--json] [--area A] [--state S] [--urgency U] [--since T] */
+static int
+farolctl_alerts(int argc, char **argv)
+{
+	static const char *const keys[] = { "area", "state", "urgency",
+	    "since" };
+	char command[512], since[64];
+	size_t len;
+	int json = 0, k;
+
+	len = (size_t)snprintf(command, sizeof command, "alerts");
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = 1;
+			continue;
+		}
+		for (k = 0; k < 4; k++)
+			if (strncmp(argv[i], "--", 2) == 0 &&
+			    strcmp(argv[i] + 2, keys[k]) == 0)
+				break;
+		if (k == 4 || i + 1 >= argc)
+			goto usage;
+		/* A time may be written with a space: "2026-12-01 08:00". */
+		snprintf(since, sizeof since, "%s", argv[++i]);
+		for (char *p = since; k == 3 && *p != '\0'; p++)
+			if (*p == ' ')
+				*p = 'T';
+		if (!farolctl_word(since))
+			goto usage;
+		len += (size_t)snprintf(command + len, sizeof command - len,
+		    " %s=%s", keys[k], since);
+	}
+	if (json)
+		snprintf(command + len, sizeof command - len, " json");
+	return farolctl_admin(command);
+usage:
+	fprintf(stderr, "usage: farolctl alerts [--json] [--area A] "
+	    "[--state S] [--urgency U] [--since T]\n");
+	return FAROLCTL_EXIT_USAGE;
+}
+
+/* alert [--json] REF; ack REF; close REF; resend ID; pause MODEM;
+ * resume MODEM: one word after the command. */
+static int
+farolctl_one(int argc, char **argv)
+{
+	const char *word = NULL;
+	char command[128];
+	int json = 0, may_json = strcmp(argv[0], "alert") == 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (may_json && strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (word == NULL && farolctl_word(argv[i]))
+			word = argv[i];
+		else
+			goto usage;
+	}
+	if (word == NULL)
+		goto usage;
+	snprintf(command, sizeof command, "%s %s%s", argv[0], word,
+	    json ? " json" : "");
+	return farolctl_admin(command);
+usage:
+	fprintf(stderr, "usage: farolctl alert [--json] REF | ack REF | "
+	    "close REF | resend OUTBOX-ID | pause MODEM | resume MODEM\n");
+	return FAROLCTL_EXIT_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -369,10 +583,20 @@ main(int argc, char **argv)
 		return farolctl_check_config(argc, argv);
 	if (strcmp(argv[0], "try") == 0)
 		return farolctl_try(argc, argv);
+	if (strcmp(argv[0], "routes") == 0)
+		return farolctl_routes(argc, argv);
+	if (strcmp(argv[0], "db") == 0)
+		return farolctl_db(argc, argv);
 	if (strcmp(argv[0], "show") == 0)
 		return farolctl_show(argc, argv);
 	if (strcmp(argv[0], "release") == 0 || strcmp(argv[0], "dismiss") == 0)
 		return farolctl_held(argc, argv);
+	if (strcmp(argv[0], "alerts") == 0)
+		return farolctl_alerts(argc, argv);
+	for (size_t i = 0; i < sizeof farolctl_one_word /
+	    sizeof *farolctl_one_word; i++)
+		if (strcmp(argv[0], farolctl_one_word[i]) == 0)
+			return farolctl_one(argc, argv);
 	if ((strcmp(argv[0], "status") == 0 || strcmp(argv[0], "reload") == 0)
 	    && argc == 1)
 		return farolctl_admin(argv[0]);

@@ -22,6 +22,7 @@
 #include "admin.h"
 #include "cause.h"
 #include "config.h"
+#include "console_act.h"
 #include "db.h"
 #include "digest.h"
 #include "farol_version.h"
@@ -63,6 +64,7 @@ struct farold {
 	struct show_sources show;
 	struct held_sources held;
 	struct flood *flood;	/* the one flood counter: ingest, spool */
+	struct console_act_sources act;
 	struct modem *modems[CONFIG_MAX_MODEMS];
 	int n_modems;
 	int n_running;
@@ -194,7 +196,7 @@ farold_stop_cb(evutil_socket_t sig, short what, void *arg)
 	inbox_drain(d->inbox, farold_inbox_drained, d);
 }
 
-#define FAROLD_MAX_RESTART_KEYS 8
+#define FAROLD_MAX_RESTART_KEYS 10
 
 /* The settings that changed but only take effect at the next restart
  * (read once at start-up); each is logged, and farolctl reload lists them.
@@ -207,12 +209,16 @@ farold_restart_keys(const struct config *old, const struct config *new,
 
 	if (strcmp(old->conninfo, new->conninfo) != 0)
 		keys[n++] = "database.conninfo";
+	if (old->migrate != new->migrate)
+		keys[n++] = "database.migrate";
 	if (old->connect_timeout_s != new->connect_timeout_s)
 		keys[n++] = "database.connect_timeout";
 	if (strcmp(old->spool_dir, new->spool_dir) != 0)
 		keys[n++] = "gateway.spool_dir";
 	if (strcmp(old->admin_socket, new->admin_socket) != 0)
 		keys[n++] = "gateway.admin_socket";
+	if (strcmp(old->admin_group, new->admin_group) != 0)
+		keys[n++] = "gateway.admin_group";
 	if (old->multipart_timeout_s != new->multipart_timeout_s)
 		keys[n++] = "gateway.multipart_timeout";
 	if (old->n_modems != new->n_modems ||
@@ -416,7 +422,8 @@ farold_start(struct farold *d)
 		free(why);
 		return -1;
 	}
-	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket, &why))
+	if ((d->admin = admin_listen(d->base, d->cfg->admin_socket,
+	    d->cfg->admin_gid, &why))
 	    == NULL) {
 		log_error("admin: %s", why ? why : "cannot listen");
 		free(why);
@@ -432,9 +439,24 @@ farold_start(struct farold *d)
 	    "alert as if it had just arrived", held_release_run, &d->held);
 	admin_add_deferred(d->admin, "dismiss", "dismiss REF REASON: close a "
 	    "held alert, send nothing", held_dismiss_run, &d->held);
+	admin_add_deferred(d->admin, "alerts", "alerts [json] [area=A] "
+	    "[state=S] [urgency=U] [since=T]", console_alerts_run, &d->show);
+	admin_add_deferred(d->admin, "alert", "alert REF [json]: the alert "
+	    "and its history", console_alert_run, &d->show);
+	admin_add_deferred(d->admin, "ack", "ack REF: acknowledge on behalf "
+	    "of an officer", console_ack_run, &d->act);
+	admin_add_deferred(d->admin, "close", "close REF: close on behalf of "
+	    "an officer", console_close_run, &d->act);
+	admin_add_deferred(d->admin, "resend", "resend OUTBOX-ID: send an "
+	    "outgoing SMS again", console_resend_run, &d->act);
+	admin_add_deferred(d->admin, "pause", "pause MODEM: it takes no "
+	    "sends", console_pause_run, &d->act);
+	admin_add_deferred(d->admin, "resume", "resume MODEM",
+	    console_resume_run, &d->act);
 
 	settings.conninfo = d->cfg->conninfo;
 	settings.connect_timeout_ms = d->cfg->connect_timeout_s * 1000;
+	settings.check_schema_only = !d->cfg->migrate;
 	settings.backoff_min_ms = 250;
 	/* Short: the spool must drain soon after the database returns. */
 	settings.backoff_max_ms = 2000;
@@ -453,6 +475,8 @@ farold_start(struct farold *d)
 	digest_prepare(d->db);
 	show_prepare(d->db);
 	held_prepare(d->db);
+	console_alerts_prepare(d->db);
+	console_act_prepare(d->db);
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
 		    spool_count(d->spool));
@@ -473,6 +497,8 @@ farold_start(struct farold *d)
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems };
 	d->held = (struct held_sources){ d->db, outbox_kick, d->outbox };
+	d->act = (struct console_act_sources){ d->db, d->modems,
+	    &d->n_modems, outbox_kick, d->outbox };
 	ingest_set_latency(d->ingest, &d->latency);
 	outbox_set_latency(d->outbox, &d->latency);
 	db_start(d->db);

@@ -261,6 +261,10 @@ modem_send(struct modem *m, uint64_t id, const char *number,
 		cause_set(cause, "the modem is stopped");
 		return -1;
 	}
+	if (m->loop.paused) {
+		cause_set(cause, "the modem is paused");
+		return -1;
+	}
 	if (!m->loop.health.healthy && m->loop.health.problem[0] != '\0') {
 		cause_set(cause, "the modem is unhealthy");
 		return -1;
@@ -299,6 +303,13 @@ void
 modem_get_health(const struct modem *m, struct modem_health *h)
 {
 	*h = m->loop.health;
+	h->paused = m->loop.paused;
+}
+
+void
+modem_set_paused(struct modem *m, int paused)
+{
+	m->loop.paused = paused;
 }
 
 void

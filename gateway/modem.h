@@ -101,7 +101,13 @@ struct modem_health {
 	char problem[128];	/* why not healthy, "" if healthy */
 	int send_queue;		/* messages queued in the worker */
 	long long sent, failed, received;
+	int paused;		/* by an administrator (modem_set_paused) */
 };
 void modem_get_health(const struct modem *m, struct modem_health *h);
+
+/* Paused by an administrator (`farolctl pause'): the modem takes no new
+ * sends (modem_send refuses, the outbox picks another); it still
+ * receives, and what it has queued goes out. Until resumed or restarted. */
+void modem_set_paused(struct modem *m, int paused);
 
 #endif

@@ -109,6 +109,7 @@ struct modem_loop_side {
 
 	struct modem_health health;	/* the worker's last report + counts */
 	int stopping;
+	int paused;		/* by an administrator: takes no sends */
 
 	/* Releases not yet passed to the worker (its socket was full), from
 	 * releases[head] on; a stop waits behind them. Never dropped: a lost

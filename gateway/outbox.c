@@ -235,7 +235,7 @@ outbox_pick_modem(struct outbox *ob)
 
 	for (int i = 0; i < *ob->n_modems; i++) {
 		modem_get_health(ob->modems[i], &h);
-		if (!h.can_send || (!h.healthy && (h.connected ||
+		if (!h.can_send || h.paused || (!h.healthy && (h.connected ||
 		    h.problem[0] != '\0')))
 			continue;
 		if (best == NULL || h.healthy > best_healthy ||

@@ -63,31 +63,45 @@ show_run(const char *args, struct admin_reply *r, void *arg)
 	    "alerts)");
 }
 
+/* One console answer from the database: up to SHOW_MAX_STEPS statements
+ * with the same parameters, each one table. With more than one, each
+ * table is named (a "name:" line before it as text; one JSON object
+ * keyed by the names with --json). */
+#define SHOW_MAX_STEPS 2
+#define SHOW_MAX_PARAMS 5
+
 struct show_call {
+	struct db *db;
 	struct admin_reply *r;
 	int json;
+	int step, n_steps;
+	const char *stmts[SHOW_MAX_STEPS];
+	const char *names[SHOW_MAX_STEPS];
+	const char *empty_error;	/* the first table has no row: ERR */
+	int nparams;
+	char *params[SHOW_MAX_PARAMS];
 };
 
 static void
-show_query_cb(const PGresult *res, const struct db_error *error,
-    void *arg)
+show_call_free(struct show_call *c)
 {
-	struct show_call *c = arg;
+	for (int i = 0; i < c->nparams; i++)
+		free(c->params[i]);
+	free(c);
+}
+
+static void
+show_table(const PGresult *res, struct evbuffer *out, int json)
+{
 	const char *columns[SHOW_MAX_COLUMNS];
 	int n, rows;
 	struct table t;
 
-	if (res == NULL) {
-		admin_reply_done(c->r, error != NULL ? error->message :
-		    "database: no result");
-		free(c);
-		return;
-	}
 	n = PQnfields(res) < SHOW_MAX_COLUMNS ? PQnfields(res) :
 	    SHOW_MAX_COLUMNS;
 	for (int j = 0; j < n; j++)
 		columns[j] = PQfname(res, j);
-	table_begin(&t, admin_reply_buffer(c->r), c->json, columns, n);
+	table_begin(&t, out, json, columns, n);
 	rows = PQntuples(res);
 	for (int i = 0; i < rows; i++) {
 		for (int j = 0; j < n; j++) {
@@ -106,33 +120,117 @@ show_query_cb(const PGresult *res, const struct db_error *error,
 		}
 	}
 	table_end(&t);
-	admin_reply_done(c->r, NULL);
-	free(c);
+}
+
+static int show_call_next(struct show_call *c);
+
+static void
+show_query_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
+{
+	struct show_call *c = arg;
+	struct evbuffer *out = admin_reply_buffer(c->r), *tmp;
+	size_t len;
+
+	if (res == NULL) {
+		admin_reply_done(c->r, error != NULL ? error->message :
+		    "database: no result");
+		show_call_free(c);
+		return;
+	}
+	if (c->step == 0 && c->empty_error != NULL && PQntuples(res) == 0) {
+		admin_reply_done(c->r, c->empty_error);
+		show_call_free(c);
+		return;
+	}
+	if (c->n_steps == 1)
+		show_table(res, out, c->json);
+	else if (!c->json) {
+		evbuffer_add_printf(out, "%s%s:\n", c->step > 0 ? "\n" : "",
+		    c->names[c->step]);
+		show_table(res, out, 0);
+	} else if ((tmp = evbuffer_new()) != NULL) {
+		/* The table's one line, without its newline, as a member. */
+		show_table(res, tmp, 1);
+		len = evbuffer_get_length(tmp);
+		evbuffer_add_printf(out, "%s\"%s\":", c->step > 0 ? "," : "{",
+		    c->names[c->step]);
+		evbuffer_add(out, evbuffer_pullup(tmp, -1), len - 1);
+		if (c->step == c->n_steps - 1)
+			evbuffer_add_printf(out, "}\n");
+		evbuffer_free(tmp);
+	}
+	if (++c->step < c->n_steps && show_call_next(c) == 0)
+		return;
+	admin_reply_done(c->r, c->step < c->n_steps ? "database call "
+	    "refused" : NULL);
+	show_call_free(c);
+}
+
+static int
+show_call_next(struct show_call *c)
+{
+	return db_call_timeout(c->db, SHOW_QUERY_TIMEOUT_MS,
+	    c->stmts[c->step], c->nparams, (const char *const *)c->params,
+	    show_query_cb, c);
+}
+
+int
+show_db_ready(struct db *db, struct admin_reply *r)
+{
+	char why[96];
+
+	/* Queued calls wait for a reconnect; an administrator should not. */
+	if (db_is_ready(db))
+		return 1;
+	snprintf(why, sizeof why, "database not connected (%s)",
+	    db_state_name(db_get_state(db)));
+	admin_reply_done(r, why);
+	return 0;
+}
+
+void
+show_query_steps(const struct show_sources *s, struct admin_reply *r,
+    const struct show_steps *q)
+{
+	struct show_call *c;
+
+	if (!show_db_ready(s->db, r))
+		return;
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		admin_reply_done(r, "out of memory");
+		return;
+	}
+	c->db = s->db;
+	c->r = r;
+	c->json = q->json;
+	c->empty_error = q->empty_error;
+	for (c->n_steps = 0; c->n_steps < SHOW_MAX_STEPS &&
+	    q->stmts[c->n_steps] != NULL; c->n_steps++) {
+		c->stmts[c->n_steps] = q->stmts[c->n_steps];
+		c->names[c->n_steps] = q->names[c->n_steps];
+	}
+	for (; c->nparams < q->nparams && c->nparams < SHOW_MAX_PARAMS;
+	    c->nparams++) {
+		if (q->params[c->nparams] == NULL)
+			continue;	/* NULL stays NULL (calloc) */
+		if ((c->params[c->nparams] = strdup(q->params[c->nparams]))
+		    == NULL) {
+			admin_reply_done(r, "out of memory");
+			show_call_free(c);
+			return;
+		}
+	}
+	if (show_call_next(c) != 0) {
+		admin_reply_done(r, "database call refused");
+		show_call_free(c);
+	}
 }
 
 void
 show_query(const struct show_sources *s, struct admin_reply *r, int json,
     const char *stmt)
 {
-	struct show_call *c;
-	char why[96];
-
-	/* Queued calls wait for a reconnect; an administrator should not. */
-	if (!db_is_ready(s->db)) {
-		snprintf(why, sizeof why, "database not connected (%s)",
-		    db_state_name(db_get_state(s->db)));
-		admin_reply_done(r, why);
-		return;
-	}
-	if ((c = calloc(1, sizeof *c)) == NULL) {
-		admin_reply_done(r, "out of memory");
-		return;
-	}
-	c->r = r;
-	c->json = json;
-	if (db_call_timeout(s->db, SHOW_QUERY_TIMEOUT_MS, stmt, 0, NULL,
-	    show_query_cb, c) != 0) {
-		free(c);
-		admin_reply_done(r, "database call refused");
-	}
+	show_query_steps(s, r, &(struct show_steps){ .json = json,
+	    .stmts = { stmt } });
 }

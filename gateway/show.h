@@ -60,4 +60,23 @@ void show_alerts_prepare(struct db *db);
 void show_query(const struct show_sources *s, struct admin_reply *r,
     int json, const char *stmt);
 
+/* Tables from prepared statements run one after the other with the same
+ * parameters (NULL ones are SQL NULL). With two, each table is named by
+ * names[]: as text a "name:" line before it, as JSON one object
+ * {"name": [rows], ...}. empty_error: the first table has no row, answer
+ * ERR with it instead (an unknown alert). */
+struct show_steps {
+	int json;
+	const char *stmts[3];		/* NULL-terminated, at most 2 */
+	const char *names[2];
+	const char *empty_error;
+	int nparams;
+	const char *params[5];
+};
+/* Whether the database is connected; when not, r is finished with ERR
+ * "database not connected" at once (queued calls would wait). */
+int show_db_ready(struct db *db, struct admin_reply *r);
+void show_query_steps(const struct show_sources *s, struct admin_reply *r,
+    const struct show_steps *q);
+
 #endif

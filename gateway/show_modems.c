@@ -5,7 +5,8 @@
  *
  * Columns: name, connected, healthy, role (send, receive, both), signal
  * (percent, null unknown), network, sim_used, sim_total, send_queue, sent,
- * failed, received (since start-up), problem (null when healthy).
+ * failed, received (since start-up), problem (null when healthy), paused
+ * (by an administrator: takes no sends).
  */
 #include "admin.h"
 #include "modem.h"
@@ -15,7 +16,7 @@
 static const char *const show_modems_columns[] = {
 	"name", "connected", "healthy", "role", "signal", "network",
 	"sim_used", "sim_total", "send_queue", "sent", "failed", "received",
-	"problem",
+	"problem", "paused",
 };
 
 void
@@ -45,6 +46,7 @@ show_modems(const struct show_sources *s, struct admin_reply *r, int json)
 		table_int(&t, h.failed);
 		table_int(&t, h.received);
 		table_str(&t, h.problem[0] != '\0' ? h.problem : NULL);
+		table_bool(&t, h.paused);
 	}
 	table_end(&t);
 	admin_reply_done(r, NULL);

@@ -132,7 +132,11 @@ gateway_proc_start(struct gateway_proc *g)
 			dup2(fd, STDERR_FILENO);
 			dup2(fd, STDOUT_FILENO);
 		}
-		execl(farold, farold, "-d", "-c", g->conf, (char *)NULL);
+		if (g->default_log_level)
+			execl(farold, farold, "-c", g->conf, (char *)NULL);
+		else
+			execl(farold, farold, "-d", "-c", g->conf,
+			    (char *)NULL);
 		_exit(127);
 	}
 	g->pid = pid;

@@ -23,6 +23,7 @@ struct gateway_proc {
 	char build_root[256];
 	pid_t pid;
 	int next_location;	/* last dummy inbox file number used */
+	int default_log_level;	/* 1: start farold without -d (debug) */
 };
 
 /* Make the directory and config. conninfo is the test database. */

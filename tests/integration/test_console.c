@@ -34,7 +34,7 @@ static const struct {
 	const char *columns;	/* farolctl.8, in order */
 } tables[] = {
 	{ "modems", "name connected healthy role signal network sim_used "
-	    "sim_total send_queue sent failed received problem" },
+	    "sim_total send_queue sent failed received problem paused" },
 	{ "inbox", "pending storing waiting stored already spooled" },
 	{ "spool", "database waiting oldest_age_s replay replay_calls "
 	    "forwarded forward_failed" },

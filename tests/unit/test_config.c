@@ -302,6 +302,15 @@ static const struct config_case cases[] = {
 	  GATEWAY DATABASE MODEMS CODEBOOK
 	  "escalation = { u1 = { ack_timeout = 5; }; };\n",
 	  ":7: escalation.u1.ack_timeout = 5 is out of range (30 to 86400)" },
+	{ "escalation: one name twice on a line, each value its own",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "escalation = { u1 = { ack_timeout = 300; }; "
+	  "u2 = { ack_timeout = 1800; }; };\n", NULL },
+	{ "escalation: one name twice on a line, the second out of range",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "escalation = { u1 = { ack_timeout = 300; }; "
+	  "u2 = { ack_timeout = 5; }; };\n",
+	  ":7: escalation.u2.ack_timeout = 5 is out of range (30 to 86400)" },
 	{ "escalation: bad digest time",
 	  GATEWAY DATABASE MODEMS CODEBOOK
 	  "escalation = { u3 = { digest_at = \"8h:00\"; }; };\n",
