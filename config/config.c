@@ -44,6 +44,11 @@ static const struct schema_key database_keys[] = {
 	END_KEY,
 };
 
+static const struct schema_key http_keys[] = {
+	{ "listen", SCHEMA_LISTEN, 0, 0, 0, NULL, NULL },
+	END_KEY,
+};
+
 static const struct schema_key modem_keys[] = {
 	STR_KEY("name", 1, 1, CONFIG_NAME_MAX - 1),
 	STR_KEY("device", 1, 1, CONFIG_PATH_MAX - 1),
@@ -175,6 +180,7 @@ static const struct schema_key security_keys[] = {
 static const struct schema_key top_keys[] = {
 	{ "gateway", SCHEMA_GROUP, 1, 0, 0, gateway_keys, NULL },
 	{ "database", SCHEMA_GROUP, 1, 0, 0, database_keys, NULL },
+	{ "http", SCHEMA_GROUP, 0, 0, 0, http_keys, NULL },
 	{ "modems", SCHEMA_LIST, 1, 1, CONFIG_MAX_MODEMS, modem_keys, NULL },
 	{ "codebook", SCHEMA_GROUP, 1, 0, 0, codebook_keys, NULL },
 	{ "replies", SCHEMA_GROUP, 0, 0, 0, replies_keys, NULL },
@@ -328,6 +334,19 @@ config_read_database(struct config *cfg, const config_setting_t *g,
 	if (config_setting_lookup_bool(g, "migrate", &cfg->migrate) !=
 	    CONFIG_TRUE)
 		cfg->migrate = 1;
+}
+
+/* Loopback by default: the status page and metrics are for this host
+ * (and a reverse proxy or scraper on it), never the open network. */
+static void
+config_read_http(struct config *cfg, const config_setting_t *g)
+{
+	if (g == NULL)
+		snprintf(cfg->http_listen, sizeof cfg->http_listen, "%s",
+		    CONFIG_HTTP_LISTEN_DEFAULT);
+	else
+		config_copy(cfg->http_listen, sizeof cfg->http_listen, g,
+		    "listen", CONFIG_HTTP_LISTEN_DEFAULT);
 }
 
 static void
@@ -1034,6 +1053,7 @@ config_load_problems(const char *path, struct config_problems *problems)
 	    problems);
 	config_read_database(cfg, config_setting_get_member(root, "database"),
 	    problems);
+	config_read_http(cfg, config_setting_get_member(root, "http"));
 	config_read_modems(cfg, config_setting_get_member(root, "modems"),
 	    problems);
 	config_read_codebook(cfg, config_setting_get_member(root, "codebook"));

@@ -103,6 +103,8 @@ struct escalation_policy {
 	int repeats;			/* attempts per rung, >= 1 */
 };
 
+#define CONFIG_HTTP_LISTEN_DEFAULT "127.0.0.1:9108"
+
 struct config {
 	char path[CONFIG_PATH_MAX];
 
@@ -120,6 +122,10 @@ struct config {
 	char conninfo[1024];
 	int connect_timeout_s;
 	int migrate;		/* 0: the runtime role; the owner migrates */
+
+	/* http: "ADDRESS:PORT" of the status page, /healthz and /metrics;
+	 * "" when off */
+	char http_listen[64];
 
 	struct modem_config modems[CONFIG_MAX_MODEMS];
 	int n_modems;

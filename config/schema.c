@@ -5,6 +5,7 @@
  * types and ranges. Every problem names the file and line; a misspelt key
  * gets a "did you mean" hint because typos must never pass silently.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -88,6 +89,7 @@ schema_kind_name(enum schema_kind kind)
 {
 	switch (kind) {
 	case SCHEMA_STRING:
+	case SCHEMA_LISTEN:
 		return "a string in double quotes";
 	case SCHEMA_INT:
 		return "an integer";
@@ -164,6 +166,7 @@ schema_type_matches(enum schema_kind kind, int type)
 {
 	switch (kind) {
 	case SCHEMA_STRING:
+	case SCHEMA_LISTEN:
 		return type == CONFIG_TYPE_STRING;
 	case SCHEMA_INT:
 		return type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64;
@@ -196,6 +199,41 @@ schema_in_choices(const char *choices, const char *value)
 			return 0;
 		p = bar + 1;
 	}
+}
+
+/*
+ * Whether text is "" or "ADDRESS:PORT" with a numeric address (a name
+ * would need a resolver at start-up, and could resolve to a public
+ * address nobody meant) and a port from 1 to 65535.
+ */
+static int
+schema_listen_valid(const char *text)
+{
+	char host[INET6_ADDRSTRLEN + 2], *end;
+	const char *colon;
+	unsigned char addr[sizeof(struct in6_addr)];
+	size_t len;
+	long port;
+
+	if (*text == '\0')
+		return 1;
+	if ((colon = strrchr(text, ':')) == NULL || colon == text)
+		return 0;
+	len = (size_t)(colon - text);
+	if (len >= sizeof host)
+		return 0;
+	memcpy(host, text, len);
+	host[len] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
+	    port < 1 || port > 65535)
+		return 0;
+	if (host[0] == '[' && host[len - 1] == ']') {
+		host[len - 1] = '\0';
+		return inet_pton(AF_INET6, host + 1, addr) == 1;
+	}
+	return inet_pton(AF_INET, host, addr) == 1;
 }
 
 /* "gateway" + "name" -> "gateway.name"; at the top level just "name". */
@@ -319,6 +357,14 @@ schema_check_value(const config_setting_t *s, const char *path,
 			schema_problem_at(problems, s,
 			    "%s is too long (%zu bytes, at most %ld)",
 			    path, len, key->max);
+		break;
+	case SCHEMA_LISTEN:
+		if (!schema_listen_valid(config_setting_get_string(s)))
+			schema_problem_at(problems, s,
+			    "%s = \"%s\" is not \"ADDRESS:PORT\" (a numeric "
+			    "address such as 127.0.0.1 or [::1], a port from 1 "
+			    "to 65535) or \"\" (off)", path,
+			    config_setting_get_string(s));
 		break;
 	case SCHEMA_GROUP:
 		schema_check_group(s, path, key->children, problems);

@@ -29,6 +29,8 @@ enum schema_kind {
 	SCHEMA_STRING_ARRAY,	/* an array or list of strings */
 	SCHEMA_INT_ARRAY,	/* an array of integers, each in min..max */
 	SCHEMA_FREE_GROUP,	/* a group of strings with any names (checked later) */
+	SCHEMA_LISTEN,		/* a string: "" (off) or "ADDRESS:PORT", the
+				   address numeric (IPv4, or IPv6 in [ ]) */
 };
 
 struct schema_key {

@@ -24,15 +24,17 @@
 #include "config.h"
 #include "console_act.h"
 #include "db.h"
+#include "decide_flood.h"
 #include "digest.h"
 #include "farol_version.h"
-#include "decide_flood.h"
 #include "held.h"
+#include "http.h"
 #include "inbox.h"
 #include "latency.h"
 #include "log.h"
 #include "ingest.h"
 #include "modem.h"
+#include "notify.h"
 #include "outbox.h"
 #include "registry.h"
 #include "replay.h"
@@ -54,6 +56,8 @@ struct farold {
 	int debug;
 	struct db *db;
 	struct admin *admin;
+	struct http *http;	/* NULL when http.listen is "" */
+	struct notify *notify;	/* systemd's READY=1, WATCHDOG=1 */
 	struct inbox *inbox;
 	struct spool *spool;
 	struct replay *replay;
@@ -190,6 +194,7 @@ farold_stop_cb(evutil_socket_t sig, short what, void *arg)
 	if (d->stopping)
 		return;
 	d->stopping = 1;
+	notify_send(d->notify, "STOPPING=1");
 	log_info("farold: %s received, stopping (%d message(s) in flight)",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM", inbox_in_flight(d->inbox));
 	evtimer_add(d->ev_deadline, &tv);
@@ -219,6 +224,8 @@ farold_restart_keys(const struct config *old, const struct config *new,
 		keys[n++] = "gateway.admin_socket";
 	if (strcmp(old->admin_group, new->admin_group) != 0)
 		keys[n++] = "gateway.admin_group";
+	if (strcmp(old->http_listen, new->http_listen) != 0)
+		keys[n++] = "http.listen";
 	if (old->multipart_timeout_s != new->multipart_timeout_s)
 		keys[n++] = "gateway.multipart_timeout";
 	if (old->n_modems != new->n_modems ||
@@ -275,7 +282,9 @@ farold_reload_cb(evutil_socket_t sig, short what, void *arg)
 	char *cause = NULL;
 
 	log_info("config: SIGHUP received, reloading %s", d->config_path);
+	notify_send(d->notify, "RELOADING=1");
 	farold_reload(d, &cause, NULL, NULL);
+	notify_send(d->notify, "READY=1");
 	free(cause);
 }
 
@@ -340,6 +349,9 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 {
 	struct farold *d = arg;
 
+	notify_send(d->notify, state == DB_READY ? "STATUS=database ready" :
+	    state == DB_BACKOFF ? "STATUS=database unreachable; reports go "
+	    "to the spool" : "STATUS=connecting to the database");
 	if (state == DB_READY) {
 		log_info("db: ready");
 		/* Before any message: alerts refer to the registry. */
@@ -477,6 +489,7 @@ farold_start(struct farold *d)
 	held_prepare(d->db);
 	console_alerts_prepare(d->db);
 	console_act_prepare(d->db);
+	http_prepare(d->db);
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
 		    spool_count(d->spool));
@@ -499,6 +512,12 @@ farold_start(struct farold *d)
 	d->held = (struct held_sources){ d->db, outbox_kick, d->outbox };
 	d->act = (struct console_act_sources){ d->db, d->modems,
 	    &d->n_modems, outbox_kick, d->outbox };
+	if (d->cfg->http_listen[0] != '\0' && (d->http = http_start(d->base,
+	    d->cfg->http_listen, &d->show, &d->cfg, &why)) == NULL) {
+		log_error("http: %s", why);
+		free(why);
+		return -1;
+	}
 	ingest_set_latency(d->ingest, &d->latency);
 	outbox_set_latency(d->outbox, &d->latency);
 	db_start(d->db);
@@ -536,6 +555,8 @@ farold_cleanup(struct farold *d)
 		modem_free(d->modems[i]);
 	}
 	admin_free(d->admin);
+	http_free(d->http);
+	notify_free(d->notify);
 	if (d->ev_term != NULL) {
 		event_free(d->ev_term);
 		event_free(d->ev_int);
@@ -634,10 +655,13 @@ main(int argc, char **argv)
 	evsignal_add(d.ev_int, NULL);
 	evsignal_add(d.ev_hup, NULL);
 
+	d.notify = notify_new(d.base);
 	if (farold_start(&d) != 0) {
 		rc = FAROLD_EXIT_RUNTIME;
 	} else {
 		log_info("farold: running");
+		/* The sockets are listening and the workers started. */
+		notify_send(d.notify, "READY=1");
 		event_base_dispatch(d.base);
 	}
 	farold_cleanup(&d);

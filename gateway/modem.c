@@ -205,6 +205,7 @@ modem_start(struct event_base *base, const struct modem_config *mc,
 	m->loop.health.can_send = (mc->role & MODEM_ROLE_SEND) != 0;
 	m->loop.health.can_receive = (mc->role & MODEM_ROLE_RECEIVE) != 0;
 	m->loop.health.signal_percent = -1;
+	m->loop.health.balance_value = -1;
 	m->worker.wh = m->worker.published = m->loop.health;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		cause_set(cause, "cannot create a socketpair");

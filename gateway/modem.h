@@ -98,6 +98,7 @@ struct modem_health {
 	char network[64];	/* registration state + operator */
 	int sim_used, sim_total;
 	char balance[64];	/* raw balance text, "" unknown */
+	double balance_value;	/* its first number, -1 unknown */
 	char problem[128];	/* why not healthy, "" if healthy */
 	int send_queue;		/* messages queued in the worker */
 	long long sent, failed, received;

@@ -67,6 +67,7 @@ modem_disconnect(struct modem *m)
 	m->worker.wh.connected = 0;
 	m->worker.wh.healthy = 0;
 	m->worker.wh.signal_percent = -1;	/* unknown until checked */
+	m->worker.wh.balance_value = -1;
 	free(m->worker.backlog);	/* read again after the reconnect */
 	m->worker.backlog = NULL;
 	m->worker.n_backlog = 0;

@@ -112,6 +112,7 @@ modem_check_balance(struct modem *m)
 	snprintf(m->worker.wh.balance, sizeof m->worker.wh.balance, "%.63s",
 	    m->worker.ussd_text);
 	value = modem_balance_value(m->worker.ussd_text);
+	m->worker.wh.balance_value = value;
 	if (m->cfg.balance_warn > 0 && value >= 0 &&
 	    value < m->cfg.balance_warn)
 		log_warn("modem %s: airtime balance low: \"%s\" (warning "

@@ -83,6 +83,10 @@ gateway_proc_make_config(struct gateway_proc *g, const char *conninfo)
 		else if (strcmp(key, "admin_socket") == 0)
 			fprintf(out, "%*s%s = \"%s/farold.sock\";\n", indent, "",
 			    key, g->dir);
+		else if (strcmp(key, "listen") == 0)
+			/* Off: tests run side by side; test_http turns it on
+			 * (gateway_proc_use_http). */
+			fprintf(out, "%*s%s = \"\";\n", indent, "", key);
 		else if (strcmp(key, "poll_interval") == 0)
 			fprintf(out, "%*s%s = 1;\n", indent, "", key);
 		else if (strcmp(key, "send_per_minute") == 0)

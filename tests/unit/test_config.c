@@ -29,6 +29,22 @@ struct config_case {
 
 static const struct config_case cases[] = {
 	{ "minimal valid file", GATEWAY DATABASE MODEMS CODEBOOK, NULL },
+	{ "http off", GATEWAY DATABASE "http = { listen = \"\"; };\n"
+	  MODEMS CODEBOOK, NULL },
+	{ "http on IPv6 loopback", GATEWAY DATABASE
+	  "http = { listen = \"[::1]:9108\"; };\n" MODEMS CODEBOOK, NULL },
+	{ "http: no port",
+	  GATEWAY DATABASE "http = {\n listen = \"127.0.0.1\"; };\n" MODEMS
+	  CODEBOOK, ":4: http.listen = \"127.0.0.1\" is not \"ADDRESS:PORT\"" },
+	{ "http: a name, not an address",
+	  GATEWAY DATABASE "http = { listen = \"localhost:9108\"; };\n"
+	  MODEMS CODEBOOK, ":3: http.listen = \"localhost:9108\" is not" },
+	{ "http: port out of range",
+	  GATEWAY DATABASE "http = { listen = \"127.0.0.1:65536\"; };\n"
+	  MODEMS CODEBOOK, ":3: http.listen = \"127.0.0.1:65536\" is not" },
+	{ "http: unknown key",
+	  GATEWAY DATABASE "http = { port = 9108; };\n" MODEMS CODEBOOK,
+	  ":3: unknown setting 'port' in http" },
 	{ "syntax error: missing '='",
 	  GATEWAY "database = { conninfo \"x\"; };\n" MODEMS CODEBOOK,
 	  ":2: syntax error: syntax error" },
@@ -405,6 +421,8 @@ test_default_file(const char *path)
 	    cfg->modems[0].timeout_s);
 	CHECK(cfg->modems[0].balance_ussd[0] == '\0',
 	    "balance_ussd got=%s want=(empty)", cfg->modems[0].balance_ussd);
+	CHECK(strcmp(cfg->http_listen, "127.0.0.1:9108") == 0,
+	    "http.listen got=%s want=127.0.0.1:9108", cfg->http_listen);
 	CHECK(cfg->codebook.n_areas == 9, "areas got=%d want=9",
 	    cfg->codebook.n_areas);
 	CHECK(cfg->codebook.n_forms == 9, "forms got=%d want=9",

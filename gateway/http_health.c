@@ -1,0 +1,74 @@
+/*
+ * http_health.c: /healthz, for a supervisor or a load balancer: 200 "ok"
+ * when farold is ready, else 503 and why, one reason a line:
+ *
+ *   database: STATE            PostgreSQL is not connected (reports go
+ *                              to the spool; the engine's state says
+ *                              what it is doing about it)
+ *   no healthy modem           no modem is connected and answering
+ *   spool backlog: N message(s), oldest S s
+ *                              the spool has held a message longer than
+ *                              HTTP_SPOOL_BACKLOG_S (the replay is stuck
+ *                              or the database keeps failing)
+ *
+ * Read from memory alone: answered at once, even with the database down.
+ */
+#include <time.h>
+
+#include "db.h"
+#include "http_private.h"
+#include "modem.h"
+#include "show.h"
+#include "spool.h"
+
+/* The spool drains within seconds of the database's return: a message
+ * older than this means it is not draining. */
+#define HTTP_SPOOL_BACKLOG_S 60
+
+int
+http_health_reasons(const struct http_sources *src, struct evbuffer *out)
+{
+	const struct show_sources *s = src->show;
+	struct modem_health mh;
+	time_t oldest = spool_oldest_time(s->spool);
+	int n = 0, healthy = 0;
+
+	if (!db_is_ready(s->db)) {
+		evbuffer_add_printf(out, "database: %s\n",
+		    db_state_name(db_get_state(s->db)));
+		n++;
+	}
+	for (int i = 0; i < *s->n_modems; i++) {
+		modem_get_health(s->modems[i], &mh);
+		healthy += mh.healthy != 0;
+	}
+	if (healthy == 0) {
+		evbuffer_add_printf(out, "no healthy modem\n");
+		n++;
+	}
+	if (oldest != 0 && time(NULL) - oldest > HTTP_SPOOL_BACKLOG_S) {
+		evbuffer_add_printf(out, "spool backlog: %d message(s), "
+		    "oldest %lld s\n", spool_count(s->spool),
+		    (long long)(time(NULL) - oldest));
+		n++;
+	}
+	return n;
+}
+
+void
+http_healthz(struct http *h, struct evhttp_request *req,
+    const struct http_sources *src)
+{
+	struct evbuffer *body = evbuffer_new();
+
+	if (body == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	if (http_health_reasons(src, body) == 0) {
+		evbuffer_add_printf(body, "ok\n");
+		http_send(req, 200, "text/plain; charset=utf-8", body);
+	} else
+		http_send(req, 503, "text/plain; charset=utf-8", body);
+	evbuffer_free(body);
+}
