@@ -240,6 +240,30 @@ rows_one_int(const PGresult *res, const char *name, int *v, char **cause)
 	return rows_int(res, 0, c, 1, v, cause);
 }
 
+int
+rows_ll_column(const PGresult *res, const char *name, long long **v, int *n,
+    char **cause)
+{
+	void	*rows;
+	int	 c;
+
+	*v = NULL;
+	if ((*n = rows_start(res, &name, &c, 1, sizeof **v, &rows, cause)) ==
+	    -1) {
+		*n = 0;
+		return -1;
+	}
+	*v = rows;
+	for (int i = 0; i < *n; i++)
+		if (rows_ll(res, i, c, 1, &(*v)[i], cause) == -1) {
+			free(*v);
+			*v = NULL;
+			*n = 0;
+			return -1;
+		}
+	return 0;
+}
+
 enum { D_ITEM, D_AUTHORITY, D_RECIPIENT, D_REF, D_AREA, D_FORMS, D_VICTIMS,
     D_LEAVES, D_N };
 static const char *const digest_names[D_N] = { "item_id", "authority_id",

@@ -71,4 +71,12 @@ int	rows_digest_read(const PGresult *res, struct rows_digest **rows,
 int	rows_one_int(const PGresult *res, const char *name, int *v,
 	    char **cause);
 
+/*
+ * The bigints in column name of every row (NULL not allowed) into *v
+ * (caller frees; NULL when there are none), their number into *n. 0, or
+ * -1 with *cause.
+ */
+int	rows_ll_column(const PGresult *res, const char *name, long long **v,
+	    int *n, char **cause);
+
 #endif

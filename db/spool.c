@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include "cause.h"
+#include "fwdq.h"
+#include "sendlog.h"
 #include "spool.h"
 
 #define SPOOL_MAGIC		"FAROLSPL"
@@ -861,7 +863,9 @@ spool_scan(struct spool *sp, char **cause)
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0 ||
-		    strcmp(de->d_name, SPOOL_CORRUPT) == 0)
+		    strcmp(de->d_name, SPOOL_CORRUPT) == 0 ||
+		    strcmp(de->d_name, SENDLOG_DIR) == 0 ||
+		    strcmp(de->d_name, FWDQ_DIR) == 0)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;

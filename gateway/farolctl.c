@@ -76,6 +76,8 @@ farolctl_usage(FILE *out)
 "                          spooled\n"
 "                        spool: database waiting oldest_age_s replay\n"
 "                          replay_calls forwarded forward_failed\n"
+"                          forwards_queued forwards_sending\n"
+"                          numbers_reserved results_kept\n"
 "                        outbox: purpose state rows next_due_s\n"
 "                        alerts: ref area forms urgency minor verified state\n"
 "                          held rung forwarded waiting age_s (newest 50)\n"

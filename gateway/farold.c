@@ -37,7 +37,9 @@
 #include "notify.h"
 #include "outbox.h"
 #include "registry.h"
+#include "fwdq.h"
 #include "replay.h"
+#include "sendlog.h"
 #include "show.h"
 #include "spool.h"
 
@@ -61,6 +63,8 @@ struct farold {
 	struct inbox *inbox;
 	struct spool *spool;
 	struct replay *replay;
+	struct sendlog *sendlog;	/* send results not yet recorded */
+	struct fwdq *fwdq;		/* spooled alerts' forwards */
 	struct ingest *ingest;
 	struct outbox *outbox;
 	struct digest *digest;	/* the janitor's U3 digest job */
@@ -370,11 +374,11 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 
 /* The database is down: urgent alerts go out from the spool. */
 static void
-farold_spooled_cb(const struct inbound_sms *msg, void *arg)
+farold_spooled_cb(const struct inbound_sms *msg, const char *id, void *arg)
 {
 	struct farold *d = arg;
 
-	outbox_forward_spooled(d->outbox, d->cfg, msg);
+	outbox_forward_spooled(d->outbox, d->cfg, msg, id);
 }
 
 static void
@@ -424,6 +428,7 @@ farold_start(struct farold *d)
 	struct db_settings settings = { 0 };
 	char *cause = NULL;
 	char *why = NULL;
+	int set_aside;
 
 	/* The spool's lock first: a second farold on the same config stops
 	 * here, before it touches the running one's admin socket. */
@@ -493,6 +498,30 @@ farold_start(struct farold *d)
 	if (spool_count(d->spool) > 0)
 		log_info("spool: %d message(s) waiting for the database",
 		    spool_count(d->spool));
+	if ((d->sendlog = sendlog_open(d->cfg->spool_dir, &set_aside, &why))
+	    == NULL) {
+		log_error("spool: %s", why ? why : "cannot open");
+		free(why);
+		return -1;
+	}
+	if (set_aside > 0)
+		log_error("spool: %d unreadable send result file(s) renamed "
+		    "*.bad in %s/" SENDLOG_DIR, set_aside, d->cfg->spool_dir);
+	if (sendlog_count(d->sendlog) > 0)
+		log_info("spool: %d send result(s) waiting for the database",
+		    sendlog_count(d->sendlog));
+	if ((d->fwdq = fwdq_open(d->cfg->spool_dir, &set_aside, &why)) ==
+	    NULL) {
+		log_error("spool: %s", why ? why : "cannot open");
+		free(why);
+		return -1;
+	}
+	if (set_aside > 0)
+		log_error("spool: %d unreadable forward file(s) renamed *.bad "
+		    "in %s/" FWDQ_DIR, set_aside, d->cfg->spool_dir);
+	log_info("spool: %d alert number(s) reserved for an outage, %d "
+	    "forward(s) waiting for a modem", fwdq_refs_count(d->fwdq),
+	    fwdq_queued(d->fwdq));
 	if ((d->flood = flood_new()) == NULL ||
 	    (d->outbox = outbox_new(d->base, d->db, &d->cfg, d->flood,
 	    d->modems, &d->n_modems)) == NULL ||
@@ -507,6 +536,9 @@ farold_start(struct farold *d)
 		return -1;
 	digest_schedule(d->digest);
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
+	outbox_set_sendlog(d->outbox, d->sendlog);
+	outbox_set_fwdq(d->outbox, d->fwdq);
+	replay_set_fwdq(d->replay, d->fwdq);
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems };
 	d->held = (struct held_sources){ d->db, outbox_kick, d->outbox };
@@ -581,6 +613,8 @@ farold_cleanup(struct farold *d)
 	digest_free(d->digest);
 	ingest_free(d->ingest);
 	flood_free(d->flood);
+	sendlog_close(d->sendlog);
+	fwdq_close(d->fwdq);
 	spool_close(d->spool);
 	if (d->base != NULL)
 		event_base_free(d->base);

@@ -50,7 +50,7 @@ struct inbox {
 	int n_items;
 	struct drain drain;
 	int db_settled;		/* the first connection attempt ended */
-	void (*spooled)(const struct inbound_sms *, void *);
+	void (*spooled)(const struct inbound_sms *, const char *, void *);
 	void *spooled_arg;
 	long long stored, already, spooled_n;	/* since start-up */
 };
@@ -75,7 +75,7 @@ inbox_new(struct event_base *base, struct db *db, struct ingest *ingest,
 
 void
 inbox_set_spooled_cb(struct inbox *ib,
-    void (*cb)(const struct inbound_sms *, void *), void *arg)
+    void (*cb)(const struct inbound_sms *, const char *, void *), void *arg)
 {
 	ib->spooled = cb;
 	ib->spooled_arg = arg;
@@ -180,7 +180,7 @@ inbox_spool(struct inbox_item *it)
 	if (db_is_ready(ib->db))
 		replay_kick(ib->replay);
 	else if (ib->spooled != NULL)
-		ib->spooled(it->sms, ib->spooled_arg);
+		ib->spooled(it->sms, id, ib->spooled_arg);
 	inbox_done(it);		/* frees it */
 }
 

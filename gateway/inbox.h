@@ -27,9 +27,10 @@ struct inbox *inbox_new(struct event_base *base, struct db *db,
     struct ingest *ingest, struct spool *spool, struct replay *replay);
 
 /* cb runs for each message spooled while the database is down, once it
- * is durable (farold forwards urgent alerts from there). */
+ * is durable, with its spool id (farold forwards urgent alerts from
+ * there). */
 void inbox_set_spooled_cb(struct inbox *ib,
-    void (*cb)(const struct inbound_sms *, void *), void *arg);
+    void (*cb)(const struct inbound_sms *, const char *, void *), void *arg);
 
 /* The database's first connection attempt has an outcome (ready, or
  * failed). Until then messages wait in memory, still on the SIM, so that

@@ -32,6 +32,7 @@
 
 #include "decide.h"
 #include "decide_flood.h"
+#include "fwdq.h"
 #include "ingest.h"
 #include "jsonw.h"
 #include "latency.h"
@@ -145,15 +146,18 @@ ingest_count(struct jsonw *w, const char *key, int v)
 		jsonw_null(w, key);
 }
 
-/* The alert of a valid or invalid ALERTA, as farol_ingest_report reads. */
+/* The alert of a valid or invalid ALERTA, as farol_ingest_report reads;
+ * ref > 0: the number its forwards carried while the database was down. */
 static void
 ingest_alert_json(struct jsonw *w, const struct decision *d,
-    const char *raw_sender)
+    const char *raw_sender, int64_t ref)
 {
 	const struct report *r = &d->r;
 	const struct codebook *cb = d->cb;
 
 	jsonw_object(w, "alert");
+	if (ref > 0)
+		jsonw_int(w, "ref", ref);
 	jsonw_str(w, "state", lookup_alert_state[d->valid ? ALERT_RECEIVED :
 	    ALERT_INVALID]);
 	jsonw_str(w, "focal_point", d->fp != NULL ? d->fp->id : NULL);
@@ -434,9 +438,65 @@ ingest_flood_seed(struct ingest *ig)
 		log_warn("ingest: cannot seed the flood counter");
 }
 
+/*
+ * The forwards of a spooled alert (fa) as they went while the database
+ * was down: a numbered one is its plan row, in the state it reached (not
+ * sent again; one still queued stays queued); one sent without a number
+ * is a row of its own, and the numbered forward still follows.
+ */
+static void
+ingest_spooled_forwards(const struct fwdq_alert *fa,
+    struct outbox_plan *plan)
+{
+	const struct fwdq_fwd *w;
+	struct outbox_row *row;
+	int i;
+
+	for (int k = 0; k < fa->n; k++) {
+		w = &fa->f[k];
+		if (w->state != FWDQ_SUBMITTED)
+			continue;
+		row = NULL;
+		for (i = 0; fa->ref > 0 && i < plan->n; i++) {
+			row = &plan->rows[i];
+			if (strcmp(row->purpose,
+			    lookup_outbox_purpose[PURPOSE_FORWARD]) == 0 &&
+			    row->authority != NULL &&
+			    strcmp(row->authority, w->authority) == 0 &&
+			    row->rung == w->rung &&
+			    strcmp(row->recipient, w->recipient) == 0)
+				break;
+			row = NULL;
+		}
+		if (row == NULL) {
+			if (plan->n == OUTBOX_PLAN_MAX)
+				continue;
+			row = &plan->rows[plan->n++];
+			memset(row, 0, sizeof *row);
+			row->purpose = lookup_outbox_purpose[PURPOSE_FORWARD];
+			snprintf(row->recipient, sizeof row->recipient, "%s",
+			    w->recipient);
+			/* Not a rung of the ladder: the numbered forward
+			 * (its plan row) still follows. */
+		}
+		snprintf(row->text, sizeof row->text, "%s", w->text);
+		row->state = lookup_outbox_state[OUTBOX_SUBMITTED];
+		snprintf(row->modem, sizeof row->modem, "%s", w->modem);
+		row->message_ref = w->message_ref;
+		row->submitted_at = w->submitted_at;
+	}
+}
+
 int
 ingest_message(struct ingest *ig, const struct inbound_sms *msg,
     int timeout_ms, ingest_cb cb, void *arg)
+{
+	return ingest_message_spooled(ig, msg, NULL, timeout_ms, cb, arg);
+}
+
+int
+ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
+    const struct fwdq_alert *fa, int timeout_ms, ingest_cb cb, void *arg)
 {
 	const struct config *cfg = *ig->cfgp;
 	struct decide_params p = { .default_area = -1 };
@@ -525,8 +585,11 @@ ingest_message(struct ingest *ig, const struct inbound_sms *msg,
 		    config_is_admin(cfg, job->sender));
 	} else if (d != NULL) {
 		if (d->r.cmd == REPORT_CMD_ALERTA)
-			ingest_alert_json(&w, d, msg->sender);
+			ingest_alert_json(&w, d, msg->sender, fa != NULL ?
+			    fa->ref : -1);
 		outbox_plan_message(cfg, d, plan);
+		if (fa != NULL)
+			ingest_spooled_forwards(fa, plan);
 		jsonw_array(&w, "outbox");
 		outbox_plan_json(&w, plan, NULL, NULL);
 		/* A held alert's routing waits with it, for its release. */

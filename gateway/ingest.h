@@ -69,6 +69,16 @@ void ingest_set_latency(struct ingest *ig, struct latency *l);
 int ingest_message(struct ingest *ig, const struct inbound_sms *msg,
     int timeout_ms, ingest_cb cb, void *arg);
 
+/*
+ * The same for a message spooled while the database was down whose
+ * forwards went from the spool (fa, db/fwdq.h; NULL: none): the alert is
+ * stored with the number they carried, and each forward sent becomes its
+ * outbox row in that state, so it is not sent again.
+ */
+struct fwdq_alert;
+int ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
+    const struct fwdq_alert *fa, int timeout_ms, ingest_cb cb, void *arg);
+
 /* Calls whose follow-up is still running (replies of commands). */
 int ingest_in_flight(const struct ingest *ig);
 

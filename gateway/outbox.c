@@ -5,32 +5,44 @@
  * has queued rows, and the modems' send and delivery callbacks. One claim
  * is in flight at a time and at most OUTBOX_WINDOW messages sit in the
  * modems' queues, so a slow modem holds back little and the rest stays
- * in PostgreSQL, where a second gateway could claim it. Must never happen
- * here: a row claimed and forgotten (each claimed row gets exactly one
- * result call), a message text or victim detail in a log line.
+ * in PostgreSQL, where a second gateway could claim it. Each modem's
+ * answer is kept on disk (db/sendlog.h) until it is recorded. While the
+ * database is down, spooled urgent alerts' forwards wait in a durable
+ * queue (db/fwdq.h) fed to the modems one at a time per modem. Must never
+ * happen here: a row claimed and forgotten (each claimed row gets exactly
+ * one result call), a modem's answer dropped before it is recorded, a
+ * message text or victim detail in a log line.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
 #include "decide.h"
 #include "decide_flood.h"
 #include "drain.h"
+#include "fwdq.h"
 #include "latency.h"
 #include "log.h"
 #include "lookup.h"
 #include "outbox.h"
 #include "outbox_plan.h"
 #include "rows.h"
+#include "sendlog.h"
 
 #define OUTBOX_TICK_MS 1000
 #define OUTBOX_WINDOW 8			/* SMS in the modems' queues */
 #define OUTBOX_CALL_TIMEOUT_MS 10000
 #define OUTBOX_RETRY_S 10		/* a failed submit waits this long */
 #define OUTBOX_MAX_ATTEMPTS 6		/* then the row is failed */
+#define OUTBOX_START_PASSES 30		/* about 30 s, then claims begin */
 #define OUTBOX_DIRECT (1ULL << 63)	/* an id not in the outbox table */
+#define OUTBOX_FEED_PER_MODEM 1		/* spooled forwards in a modem's queue:
+					   one, so a kill -9 leaves at most one
+					   in doubt per modem */
+#define OUTBOX_REFS_BLOCK 1000		/* alert numbers kept for an outage */
 
 /* A claimed row handed to a modem, until its result is recorded. */
 struct outbox_send {
@@ -38,6 +50,8 @@ struct outbox_send {
 	int attempts;
 	long long t0_us;
 	char purpose[16];
+	char spool_id[SPOOL_ID_MAX];	/* a spooled alert's forward: */
+	int fwd;			/* its spool id and index */
 	struct outbox_send *next;
 };
 
@@ -55,13 +69,31 @@ struct outbox {
 	int claiming;
 	int rekick;		/* a kick came during a claim */
 	int calls;		/* result/recover calls in flight */
-	int recovered;
+	int recording;		/* of those, results being recorded */
+	int recovered;		/* the recover call was made */
+	int recover_done;	/* and it committed: claims may begin */
+	int start_passes;	/* tries to record the kept results first */
+	struct sendlog *sendlog;	/* results kept until recorded */
+	struct fwdq *fwdq;	/* spooled alerts' forwards, numbers */
+	int feeding;		/* of those, handed to modems */
+	int reserving;		/* a reservation of numbers in flight */
+	uint64_t next_direct;
 	int no_modem_logged;
 	struct drain drain;
 	long long direct_sent, direct_failed;	/* since start-up */
 };
 
 static void outbox_pump(struct outbox *ob);
+static void outbox_start(struct outbox *ob);
+static void outbox_feed(struct outbox *ob);
+static void outbox_fed_cb(struct outbox *ob, struct outbox_send *s,
+    const struct modem_send_result *r);
+
+/* One result being recorded. */
+struct outbox_recording {
+	struct outbox *ob;
+	uint64_t id;
+};
 
 void
 outbox_prepare(struct db *db)
@@ -77,6 +109,8 @@ outbox_prepare(struct db *db)
 	db_prepare_add(db, "outbox_recover", "SELECT farol_outbox_recover() AS "
 	    "requeued",
 	    0);
+	db_prepare_add(db, "outbox_reserve_refs", "SELECT nextval("
+	    "'alert_ref_seq') AS ref FROM generate_series(1, $1::int)", 1);
 }
 
 static void
@@ -94,35 +128,122 @@ outbox_call_done_cb(const PGresult *res, const struct db_error *error,
 
 	ob->calls--;
 	if (res == NULL)
-		log_error("outbox: recording a result failed: %s",
+		log_error("outbox: recording a delivery report failed: %s",
 		    error != NULL ? error->message : "no result");
 	outbox_check_drained(ob);
 }
 
-/* Record one row's outcome. retry_s < 0: failed for good. */
+static void
+outbox_recorded_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
+{
+	struct outbox_recording *rec = arg;
+	struct outbox *ob = rec->ob;
+	char *cause = NULL;
+
+	ob->calls--;
+	ob->recording--;
+	if (res == NULL)
+		log_error("outbox: recording the result of #%llu failed: %s; "
+		    "it is kept in the spool directory and recorded again "
+		    "soon", (unsigned long long)rec->id,
+		    error != NULL ? error->message : "no result");
+	else if (ob->sendlog != NULL &&
+	    sendlog_forget(ob->sendlog, rec->id, &cause) == -1) {
+		log_error("outbox: %s", cause);
+		free(cause);
+	}
+	free(rec);
+	if (!ob->recover_done && ob->recording == 0)
+		outbox_start(ob);
+	outbox_check_drained(ob);
+}
+
+/* Ask the database to record e. Returns -1 when the call could not be
+ * made (the result stays kept, if it was). */
+static int
+outbox_record_call(struct outbox *ob, const struct sendlog_entry *e)
+{
+	char idbuf[24], refbuf[16], retrybuf[16];
+	const char *values[6];
+	struct outbox_recording *rec;
+
+	if ((rec = calloc(1, sizeof *rec)) == NULL)
+		return -1;
+	rec->ob = ob;
+	rec->id = e->id;
+	snprintf(idbuf, sizeof idbuf, "%llu", (unsigned long long)e->id);
+	snprintf(refbuf, sizeof refbuf, "%d", e->message_ref);
+	snprintf(retrybuf, sizeof retrybuf, "%d", e->retry_s);
+	values[0] = idbuf;
+	values[1] = e->modem[0] != '\0' ? e->modem : NULL;
+	values[2] = e->ok ? "true" : "false";
+	values[3] = e->ok && e->message_ref >= 0 ? refbuf : NULL;
+	values[4] = e->ok ? NULL : e->cause;
+	values[5] = !e->ok && e->retry_s >= 0 ? retrybuf : NULL;
+	ob->calls++;
+	ob->recording++;
+	if (db_call_timeout(ob->db, OUTBOX_CALL_TIMEOUT_MS, "outbox_result",
+	    6, values, outbox_recorded_cb, rec) != 0) {
+		ob->calls--;
+		ob->recording--;
+		free(rec);
+		return -1;
+	}
+	return 0;
+}
+
+/* Record every kept result; one pass at a time. */
+static void
+outbox_record_kept(struct outbox *ob)
+{
+	int n = sendlog_count(ob->sendlog);
+	uint64_t *ids;
+
+	if (ob->recording > 0 || n == 0 || !db_is_ready(ob->db) ||
+	    (ids = calloc(n, sizeof *ids)) == NULL)
+		return;
+	log_info("outbox: recording %d send result(s) kept in the spool "
+	    "directory", n);
+	for (int i = 0; i < n; i++)
+		ids[i] = sendlog_get(ob->sendlog, i)->id;
+	for (int i = 0; i < n; i++)
+		if (outbox_record_call(ob, sendlog_find(ob->sendlog, ids[i]))
+		    == -1)
+			break;
+	free(ids);
+}
+
+/* Record one row's outcome. retry_s < 0: failed for good. The modem's
+ * answer is kept on disk first, so that neither a slow or absent
+ * database nor a crash loses it (it would be sent again). */
 static void
 outbox_record(struct outbox *ob, uint64_t id, const char *modem, int ok,
     int message_ref, const char *cause, int retry_s)
 {
-	char idbuf[24], refbuf[16], retrybuf[16];
-	const char *values[6];
+	struct sendlog_entry e;
+	char *why = NULL;
+	int kept = 0;
 
-	snprintf(idbuf, sizeof idbuf, "%llu", (unsigned long long)id);
-	snprintf(refbuf, sizeof refbuf, "%d", message_ref);
-	snprintf(retrybuf, sizeof retrybuf, "%d", retry_s);
-	values[0] = idbuf;
-	values[1] = modem != NULL && modem[0] != '\0' ? modem : NULL;
-	values[2] = ok ? "true" : "false";
-	values[3] = ok && message_ref >= 0 ? refbuf : NULL;
-	values[4] = ok ? NULL : cause;
-	values[5] = !ok && retry_s >= 0 ? retrybuf : NULL;
-	ob->calls++;
-	if (db_call_timeout(ob->db, OUTBOX_CALL_TIMEOUT_MS, "outbox_result",
-	    6, values, outbox_call_done_cb, ob) != 0) {
-		ob->calls--;
+	memset(&e, 0, sizeof e);
+	e.id = id;
+	snprintf(e.modem, sizeof e.modem, "%s", modem != NULL ? modem : "");
+	e.ok = ok;
+	e.message_ref = ok ? message_ref : -1;
+	e.retry_s = ok ? -1 : retry_s;
+	snprintf(e.cause, sizeof e.cause, "%s", !ok && cause != NULL ?
+	    cause : "");
+	if (ob->sendlog != NULL) {
+		if (sendlog_keep(ob->sendlog, &e, &why) == 0)
+			kept = 1;
+		else {
+			log_error("outbox: %s", why);
+			free(why);
+		}
+	}
+	if (outbox_record_call(ob, &e) != 0 && !kept)
 		log_error("outbox: cannot record the result of #%llu; it is "
 		    "queued again at the next start", (unsigned long long)id);
-	}
 }
 
 static struct outbox_send *
@@ -173,14 +294,15 @@ outbox_sent_cb(const struct modem_send_result *r, void *arg)
 			ob->direct_failed++;
 		if (r->ok)
 			log_info("outbox: forward of a spooled alert submitted "
-			    "on modem %s, %lld ms after it was received",
+			    "on modem %s, %lld ms after it was queued",
 			    r->modem, us / 1000);
 		else
 			log_error("outbox: forward of a spooled alert NOT "
-			    "SENT by modem %s: %s (the numbered forward "
-			    "follows when the database returns)", r->modem,
-			    r->cause);
+			    "SENT by modem %s: %s", r->modem, r->cause);
+		if (s != NULL)
+			outbox_fed_cb(ob, s, r);
 		free(s);
+		outbox_feed(ob);
 		outbox_check_drained(ob);
 		return;
 	}
@@ -344,7 +466,8 @@ outbox_pump(struct outbox *ob)
 		ob->rekick = 1;
 		return;
 	}
-	if (ob->drain.draining || room <= 0 || !db_is_ready(ob->db))
+	if (ob->drain.draining || room <= 0 || !db_is_ready(ob->db) ||
+	    !ob->recover_done)
 		return;
 	snprintf(limit, sizeof limit, "%d", room);
 	snprintf(stale, sizeof stale, "%d", (*ob->cfgp)->stale_after_s);
@@ -361,7 +484,15 @@ outbox_pump(struct outbox *ob)
 static void
 outbox_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	outbox_pump(arg);
+	struct outbox *ob = arg;
+
+	outbox_feed(ob);	/* the database is down */
+	if (!ob->recover_done) {
+		outbox_start(ob);
+		return;
+	}
+	outbox_record_kept(ob);	/* those whose recording failed */
+	outbox_pump(ob);
 }
 
 struct outbox *
@@ -402,21 +533,151 @@ outbox_attach_modem(struct outbox *ob, struct modem *m)
 	modem_set_send_callbacks(m, outbox_sent_cb, outbox_delivery_cb, ob);
 }
 
+/* A spooled alert's forward answered by its modem: durably its state. */
+static void
+outbox_fed_cb(struct outbox *ob, struct outbox_send *s,
+    const struct modem_send_result *r)
+{
+	struct fwdq_alert *a;
+	struct fwdq_fwd *w;
+	char *cause = NULL;
+
+	ob->feeding--;
+	if (ob->fwdq == NULL || (a = fwdq_find(ob->fwdq, s->spool_id)) ==
+	    NULL || s->fwd >= a->n)
+		return;
+	w = &a->f[s->fwd];
+	if (r->ok) {
+		w->state = FWDQ_SUBMITTED;
+		snprintf(w->modem, sizeof w->modem, "%s", r->modem);
+		w->message_ref = r->message_ref;
+		w->submitted_at = (int64_t)time(NULL);
+	} else
+		w->state = w->attempts >= OUTBOX_MAX_ATTEMPTS ? FWDQ_FAILED :
+		    FWDQ_QUEUED;
+	if (fwdq_save(ob->fwdq, a, &cause) == -1) {
+		log_error("outbox: %s", cause);
+		free(cause);
+	}
+}
+
+/* The next forward waiting for a modem: U1 first, then U2, each in the
+ * order the alerts arrived. */
+static int
+outbox_next_fed(struct outbox *ob, struct fwdq_alert **ap)
+{
+	struct fwdq_alert *a;
+
+	for (int u = 1; u <= 2; u++)
+		for (int i = 0; i < fwdq_count(ob->fwdq); i++) {
+			a = fwdq_at(ob->fwdq, i);
+			if (a->replaying || a->urgency > u ||
+			    (u == 1 && a->urgency != 1))
+				continue;
+			for (int j = 0; j < a->n; j++)
+				if (a->f[j].state == FWDQ_QUEUED) {
+					*ap = a;
+					return j;
+				}
+		}
+	return -1;
+}
+
+/*
+ * While the database is down, hand the queued forwards of spooled alerts
+ * to the modems at their pace: a few in each modem's queue, the next when
+ * one is answered. Each is marked `sending' on disk before it goes, so
+ * that after a crash it is never sent again (db/spool.md, "Forwards").
+ * Once the database is back, nothing more is fed: the replay records
+ * what is left as outbox rows, which the dispatcher sends.
+ */
+static void
+outbox_feed(struct outbox *ob)
+{
+	struct fwdq_alert *a;
+	struct outbox_send *s;
+	struct fwdq_fwd *w;
+	struct modem *m;
+	char *cause = NULL, *why = NULL;
+	int j;
+
+	if (ob->fwdq == NULL || ob->drain.draining || db_is_ready(ob->db))
+		return;
+	while (ob->feeding < OUTBOX_FEED_PER_MODEM * *ob->n_modems &&
+	    (j = outbox_next_fed(ob, &a)) >= 0) {
+		if ((m = outbox_pick_modem(ob)) == NULL) {
+			if (!ob->no_modem_logged)
+				log_error("outbox: NO HEALTHY MODEM to forward "
+				    "spooled alerts; %d forward(s) wait",
+				    fwdq_queued(ob->fwdq));
+			ob->no_modem_logged = 1;
+			return;
+		}
+		ob->no_modem_logged = 0;
+		w = &a->f[j];
+		w->state = FWDQ_SENDING;
+		w->attempts++;
+		if (fwdq_save(ob->fwdq, a, &why) == -1) {
+			log_error("outbox: %s; the forward waits", why);
+			free(why);
+			w->state = FWDQ_QUEUED;
+			w->attempts--;
+			return;
+		}
+		if ((s = outbox_track_send(ob, OUTBOX_DIRECT |
+		    ++ob->next_direct, w->attempts,
+		    lookup_outbox_purpose[PURPOSE_FORWARD])) != NULL) {
+			memcpy(s->spool_id, a->id, sizeof s->spool_id);
+			s->fwd = j;
+			ob->feeding++;
+		}
+		if (s != NULL && modem_send(m, s->id, w->recipient, w->text,
+		    &cause) == 0) {
+			log_warn("outbox: database down: U%d alert %s forwarded "
+			    "to %s from the spool", a->urgency, a->ref > 0 ?
+			    "with its number" : "without its number (none "
+			    "reserved left)", w->authority);
+			continue;
+		}
+		log_warn("outbox: forward of a spooled alert to %s not handed "
+		    "to modem %s: %s", w->authority, modem_name(m),
+		    cause != NULL ? cause : "out of memory");
+		free(cause);
+		if (s != NULL) {
+			free(outbox_take_send(ob, s->id));
+			ob->feeding--;
+		}
+		w->state = FWDQ_QUEUED;
+		if (fwdq_save(ob->fwdq, a, &why) == -1) {
+			log_error("outbox: %s", why);
+			free(why);
+		}
+		return;		/* the next tick tries again */
+	}
+}
+
 void
 outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
-    const struct inbound_sms *msg)
+    const struct inbound_sms *msg, const char *spool_id)
 {
-	static uint64_t next_direct;
 	struct decide_params p = { .default_area = -1, .spooled = 1 };
-	const struct outbox_row *row;
+	struct fwdq_alert *a = NULL;
 	struct outbox_plan *plan = NULL;
-	struct outbox_send *s;
 	enum flood_verdict verdict;
-	struct decision *d;
-	char *cause = NULL;
-	struct modem *m;
+	struct decision *d = NULL;
+	char ref[24], *cause = NULL;
+	int64_t n;
 
-	if (msg->kind != INBOUND_TEXT || msg->text == NULL)
+	uint64_t key;
+
+	if (msg->kind != INBOUND_TEXT || msg->text == NULL ||
+	    ob->fwdq == NULL)
+		return;
+	/* Spooled again (read from the SIM again after a kill): its
+	 * forwards are queued already. */
+	key = fwdq_key(msg->sender, msg->smsc_time, msg->parts,
+	    msg->concat_ref, msg->text);
+	if (fwdq_find_key(ob->fwdq, key) != NULL)
 		return;
 	/* A flooding sender gets no forward at once (its alerts are held
 	 * for review when they reach the database). The counter is
@@ -424,39 +685,116 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 	verdict = flood_note(ob->flood, msg->sender, msg->received_at,
 	    flood_text_hash(msg->text), cfg->flood_max, cfg->flood_per_s);
 	if (verdict == FLOOD_STARTED || verdict == FLOOD_QUARANTINED ||
-	    (d = malloc(sizeof *d)) == NULL)
-		return;
+	    (d = malloc(sizeof *d)) == NULL ||
+	    (plan = malloc(sizeof *plan)) == NULL ||
+	    (a = calloc(1, sizeof *a)) == NULL)
+		goto out;
 	p.cfg = cfg;
 	p.received_at = msg->received_at;
 	decide_message(&cfg->codebook, &cfg->replies, &p, msg->sender,
 	    msg->text, d);
-	if ((plan = malloc(sizeof *plan)) != NULL)
+	outbox_plan_spooled(cfg, d, plan);
+	if (plan->n == 0)
+		goto out;
+	/* Its final number, from the block reserved while the database
+	 * was up; none left: the forward goes without it, as before. */
+	if ((n = fwdq_ref_take(ob->fwdq, &cause)) > 0) {
+		snprintf(ref, sizeof ref, "%lld", (long long)n);
+		p.ref = ref;
+		p.spooled = 0;
+		decide_message(&cfg->codebook, &cfg->replies, &p, msg->sender,
+		    msg->text, d);
 		outbox_plan_spooled(cfg, d, plan);
-	for (int i = 0; plan != NULL && i < plan->n; i++) {
-		row = &plan->rows[i];
-		if ((m = outbox_pick_modem(ob)) == NULL) {
-			log_error("outbox: NO HEALTHY MODEM to forward a spooled "
-			    "U%d alert to %s now", d->r.urgency, row->authority);
-			continue;
-		}
-		if ((s = outbox_track_send(ob, OUTBOX_DIRECT | ++next_direct,
-		    1, row->purpose)) == NULL)
-			break;
-		if (modem_send(m, s->id, row->recipient, row->text,
-		    &cause) != 0) {
-			log_error("outbox: forward of a spooled alert to %s "
-			    "not handed to modem %s: %s", row->authority,
-			    modem_name(m), cause);
-			free(cause);
-			cause = NULL;
-			free(outbox_take_send(ob, s->id));
-			continue;
-		}
-		log_warn("outbox: database down: U%d alert forwarded at once "
-		    "to %s without its number", d->r.urgency, row->authority);
+	} else if (cause != NULL) {
+		log_error("outbox: %s", cause);
+		free(cause);
+		cause = NULL;
 	}
+	snprintf(a->id, sizeof a->id, "%s", spool_id);
+	a->key = key;
+	a->ref = n > 0 ? n : -1;
+	a->urgency = d->r.urgency;
+	for (int i = 0; i < plan->n && a->n < FWDQ_MAX; i++) {
+		struct fwdq_fwd *w = &a->f[a->n++];
+
+		w->state = FWDQ_QUEUED;
+		w->message_ref = -1;
+		snprintf(w->recipient, sizeof w->recipient, "%s",
+		    plan->rows[i].recipient);
+		snprintf(w->authority, sizeof w->authority, "%s",
+		    plan->rows[i].authority != NULL ?
+		    plan->rows[i].authority : "");
+		w->rung = plan->rows[i].rung;
+		snprintf(w->text, sizeof w->text, "%s", plan->rows[i].text);
+	}
+	if (fwdq_save(ob->fwdq, a, &cause) == -1) {
+		log_error("outbox: %s; the alert's forwards wait for the "
+		    "database", cause);
+		free(cause);
+		goto out;
+	}
+	outbox_feed(ob);
+out:
+	free(a);
 	free(plan);
 	free(d);
+}
+
+static void
+outbox_reserved_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
+{
+	struct outbox *ob = arg;
+	long long *refs = NULL;
+	int64_t *r64 = NULL;
+	char *cause = NULL;
+	int n = 0;
+
+	ob->calls--;
+	ob->reserving = 0;
+	if (res == NULL)
+		log_warn("outbox: reserving alert numbers for an outage "
+		    "failed: %s", error != NULL ? error->message : "no result");
+	else if (rows_ll_column(res, "ref", &refs, &n, &cause) == -1 ||
+	    (n > 0 && (r64 = calloc(n, sizeof *r64)) == NULL)) {
+		log_error("outbox: reserving alert numbers: %s",
+		    cause ? cause : "out of memory");
+		free(cause);
+	} else if (n > 0) {
+		for (int i = 0; i < n; i++)
+			r64[i] = refs[i];
+		if (fwdq_refs_add(ob->fwdq, r64, n, &cause) == -1) {
+			log_error("outbox: %s", cause);
+			free(cause);
+		}
+	}
+	free(r64);
+	free(refs);
+	outbox_check_drained(ob);
+}
+
+/* Keep the block of numbers for an outage full while the database is
+ * up. */
+static void
+outbox_reserve_refs(struct outbox *ob)
+{
+	char nbuf[16];
+	const char *values[1];
+	int want;
+
+	if (ob->fwdq == NULL || ob->reserving || ob->drain.draining ||
+	    !db_is_ready(ob->db) ||
+	    (want = OUTBOX_REFS_BLOCK - fwdq_refs_count(ob->fwdq)) <= 0)
+		return;
+	snprintf(nbuf, sizeof nbuf, "%d", want);
+	values[0] = nbuf;
+	ob->reserving = 1;
+	ob->calls++;
+	if (db_call(ob->db, "outbox_reserve_refs", 1, values,
+	    outbox_reserved_cb, ob) != 0) {
+		ob->calls--;
+		ob->reserving = 0;
+	}
 }
 
 void
@@ -478,7 +816,11 @@ outbox_recovered_cb(const PGresult *res, const struct db_error *error,
 		ob->recovered = 0;	/* try again at the next ready */
 		log_error("outbox: recovering interrupted sends failed: %s",
 		    error != NULL ? error->message : "no result");
-	} else if (rows_one_int(res, "requeued", &requeued, &cause) == -1) {
+		outbox_check_drained(ob);
+		return;
+	}
+	ob->recover_done = 1;
+	if (rows_one_int(res, "requeued", &requeued, &cause) == -1) {
 		log_error("outbox: unreadable recovery: %s", cause);
 		free(cause);
 	} else if (requeued > 0)
@@ -488,20 +830,63 @@ outbox_recovered_cb(const PGresult *res, const struct db_error *error,
 	outbox_check_drained(ob);
 }
 
+/*
+ * Once per start, before the first claim: record the results an earlier
+ * run kept (those SMS went: their rows must not be queued again), then
+ * queue again the rows still `sending' (farol_outbox_recover), whose
+ * answer no modem gave.
+ */
+static void
+outbox_start(struct outbox *ob)
+{
+	if (ob->recovered || ob->drain.draining || !db_is_ready(ob->db))
+		return;
+	if (ob->recording > 0)
+		return;
+	if (sendlog_count(ob->sendlog) > 0 &&
+	    ob->start_passes++ < OUTBOX_START_PASSES) {
+		outbox_record_kept(ob);
+		return;
+	}
+	/* Never stop sending for good over a result the database keeps
+	 * refusing: say which rows may go twice. */
+	for (int i = 0; i < sendlog_count(ob->sendlog); i++)
+		log_error("outbox: the kept result of #%llu could not be "
+		    "recorded in %d tries; if it is still `sending' it is "
+		    "queued again and may be sent twice",
+		    (unsigned long long)sendlog_get(ob->sendlog, i)->id,
+		    OUTBOX_START_PASSES);
+	ob->recovered = 1;
+	ob->calls++;
+	if (db_call(ob->db, "outbox_recover", 0, NULL, outbox_recovered_cb,
+	    ob) != 0) {
+		ob->calls--;
+		ob->recovered = 0;
+	}
+}
+
 void
 outbox_db_ready(struct outbox *ob)
 {
-	if (!ob->recovered) {
-		ob->recovered = 1;
-		ob->calls++;
-		if (db_call(ob->db, "outbox_recover", 0, NULL,
-		    outbox_recovered_cb, ob) != 0) {
-			ob->calls--;
-			ob->recovered = 0;
-		}
+	outbox_reserve_refs(ob);
+	if (!ob->recover_done) {
+		outbox_start(ob);
 		return;
 	}
+	outbox_record_kept(ob);
 	outbox_pump(ob);
+}
+
+void
+outbox_set_sendlog(struct outbox *ob, struct sendlog *sl)
+{
+	ob->sendlog = sl;
+}
+
+void
+outbox_set_fwdq(struct outbox *ob, struct fwdq *q)
+{
+	ob->fwdq = q;
 }
 
 void
@@ -523,6 +908,10 @@ outbox_get_stats(const struct outbox *ob, struct outbox_stats *st)
 {
 	st->direct_sent = ob->direct_sent;
 	st->direct_failed = ob->direct_failed;
+	st->forwards_queued = fwdq_queued(ob->fwdq);
+	st->forwards_sending = ob->feeding;
+	st->numbers_reserved = fwdq_refs_count(ob->fwdq);
+	st->results_kept = sendlog_count(ob->sendlog);
 }
 
 void

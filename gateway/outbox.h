@@ -38,24 +38,39 @@ struct outbox *outbox_new(struct event_base *base, struct db *db,
 struct latency;
 void outbox_set_latency(struct outbox *ob, struct latency *l);
 
+/* Keep each modem's answer in sl (db/sendlog.h) until the database has
+ * recorded it, and record what an earlier run kept before the first
+ * claim. Set before the database is ready; NULL: not kept. */
+struct sendlog;
+void outbox_set_sendlog(struct outbox *ob, struct sendlog *sl);
+
 /* Install the outbox's callbacks on modem m (after modem_start). */
 void outbox_attach_modem(struct outbox *ob, struct modem *m);
 
 /*
- * The database is down and msg has just been spooled: send at once what
- * outbox_plan_spooled says (for an urgent alert from a sender not
- * flooding, the first rung of each authority, marked as waiting for its
- * number). The numbered forward follows from the outbox when the spool
- * is replayed.
+ * The database is down and msg has just been spooled as spool_id: queue
+ * durably (db/fwdq.h) what outbox_plan_spooled says (for an urgent alert
+ * from a sender not flooding, the first rung of each authority), with the
+ * alert's final number from the reserved block when one is left, and
+ * feed the modems from that queue at their pace, U1 first. The replay
+ * turns each into an outbox row in its state (ingest_message_spooled).
  */
 void outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
-    const struct inbound_sms *msg);
+    const struct inbound_sms *msg, const char *spool_id);
+
+/* The queue of spooled alerts' forwards and the reserved numbers
+ * (farold's, opened after the spool); the block is topped up to 1000
+ * numbers whenever the database becomes ready. */
+struct fwdq;
+void outbox_set_fwdq(struct outbox *ob, struct fwdq *q);
 
 /* Rows may be due now: claim soon. Cheap; void * for ingest's kick. */
 void outbox_kick(void *ob);
 
-/* The database is (again) ready: rows left "sending" by a crash are
- * queued again, once per start. */
+/* The database is (again) ready: once per start, the results kept by an
+ * earlier run are recorded and then the rows left "sending" by a crash
+ * are queued again; no claim comes before. Results whose recording
+ * failed are recorded again at every tick. */
 void outbox_db_ready(struct outbox *ob);
 
 /* Stop claiming; done() (may be NULL) runs once no claim or result call
@@ -66,11 +81,15 @@ void outbox_drain(struct outbox *ob, void (*done)(void *), void *arg);
 /* SMS handed to modems and not yet answered. */
 int outbox_in_flight(const struct outbox *ob);
 
-/* For `farolctl show spool': the forwards that have no outbox row (sent
- * from the spool while the database was down) since start-up. */
+/* For `farolctl show spool': the forwards sent from the spool while the
+ * database was down (since start-up), what waits, what is kept. */
 struct outbox_stats {
 	long long direct_sent;		/* spooled forwards submitted */
 	long long direct_failed;	/* spooled forwards not sent */
+	int forwards_queued;		/* waiting for a modem */
+	int forwards_sending;		/* handed to a modem */
+	int numbers_reserved;		/* alert numbers for an outage */
+	int results_kept;		/* send results not yet recorded */
 };
 void outbox_get_stats(const struct outbox *ob, struct outbox_stats *st);
 

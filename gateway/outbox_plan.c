@@ -141,8 +141,10 @@ outbox_plan_held(const struct config *cfg, const struct decision *released,
     struct outbox_plan *out)
 {
 	outbox_plan_message(cfg, released, out);
-	for (int i = 0; i < out->n; i++)
+	for (int i = 0; i < out->n; i++) {
 		out->rows[i].state = lookup_outbox_state[OUTBOX_HELD];
+		out->rows[i].message_ref = -1;
+	}
 }
 
 void
@@ -344,13 +346,20 @@ outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
 			jsonw_int(w, "rung", r->rung);
 		}
 		jsonw_int(w, "after_s", r->after_s);
+		if (r->state != NULL) {
+			jsonw_str(w, "state", r->state);
+			if (r->modem[0] != '\0')
+				jsonw_str(w, "modem", r->modem);
+			if (r->message_ref >= 0)
+				jsonw_int(w, "message_ref", r->message_ref);
+			if (r->submitted_at > 0)
+				jsonw_int(w, "submitted_at", r->submitted_at);
+		}
 		if (p->reply_max > 0 && (strcmp(r->purpose, "receipt") == 0 ||
 		    strcmp(r->purpose, "reply") == 0)) {
 			jsonw_int(w, "limit_max", p->reply_max);
 			jsonw_int(w, "limit_per_s", p->reply_per_s);
 		}
-		if (r->state != NULL)
-			jsonw_str(w, "state", r->state);
 		if (r->to != NULL) {
 			jsonw_str(w, "result", r->if_result);
 			jsonw_str(w, "if_state", r->if_state);

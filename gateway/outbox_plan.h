@@ -47,8 +47,13 @@ struct outbox_row {
 	const char *lang;	/* "pt" "en"; NULL: any recipient */
 	char but[PHONE_E164_MAX];	/* others: this number is not told */
 	int named;		/* "{authority}" in text */
-	const char *state;	/* "held": sent only if an administrator
-				   releases the alert; NULL: queued */
+	/* "submitted": already sent while the database was down (a
+	 * spooled alert's forward, db/fwdq.h); "held": sent only if an
+	 * administrator releases the alert; NULL: queued. */
+	const char *state;
+	char modem[32];		/* "" unknown */
+	int message_ref;	/* -1 unknown */
+	long long submitted_at;	/* epoch seconds; 0 unknown */
 };
 
 struct outbox_plan {

@@ -11,6 +11,7 @@
 #include <libpq-fe.h>
 
 #include "drain.h"
+#include "fwdq.h"
 #include "ingest.h"
 #include "log.h"
 #include "replay.h"
@@ -19,12 +20,14 @@
 #define REPLAY_CALL_TIMEOUT_MS 10000
 #define REPLAY_BACKOFF_MIN_MS 250
 #define REPLAY_BACKOFF_MAX_MS 10000
+#define REPLAY_WAIT_FORWARD_MS 200	/* for a forward a modem has */
 
 struct replay {
 	struct event_base *base;
 	struct db *db;
 	struct ingest *ingest;
 	struct spool *spool;
+	struct fwdq *fwdq;		/* spooled alerts' forwards */
 	struct event *timer;
 	char last_sent[SPOOL_ID_MAX];	/* newest id queued in this pass */
 	int in_flight;
@@ -122,16 +125,20 @@ replay_done_cb(const struct ingest_result *res,
 {
 	struct replay_call *call = arg;
 	struct replay *r = call->r;
+	struct fwdq_alert *fa = fwdq_find(r->fwdq, call->id);
 	char *cause = NULL;
 
 	r->in_flight--;
+	if (fa != NULL)
+		fa->replaying = 0;
 	if (res == NULL) {
 		if (!r->failed)
 			log_warn("replay: spool file %s not stored: %s; will "
 			    "retry", call->id, error != NULL ? error->message :
 			    "no result");
 		r->failed = 1;
-	} else if (spool_remove(r->spool, call->id, &cause) != 0) {
+	} else if (fwdq_remove(r->fwdq, call->id, &cause) != 0 ||
+	    spool_remove(r->spool, call->id, &cause) != 0) {
 		/* Stored but still spooled: replayed again, harmlessly. */
 		log_error("replay: %s", cause ? cause : "cannot remove");
 		free(cause);
@@ -154,6 +161,8 @@ replay_pump(struct replay *r)
 {
 	struct inbound_sms msg;
 	struct replay_call *call;
+	struct fwdq_alert *fa;
+	int waiting = 0;
 	char id[SPOOL_ID_MAX], again[SPOOL_ID_MAX], *cause = NULL;
 
 	if (r->drain.draining || r->failed || !db_is_ready(r->db))
@@ -164,6 +173,13 @@ replay_pump(struct replay *r)
 		    "message(s)", spool_count(r->spool));
 	while (r->in_flight < REPLAY_WINDOW &&
 	    spool_next(r->spool, r->last_sent, id)) {
+		/* Its forwards' states become outbox rows: wait for the
+		 * answer of one a modem has. */
+		if ((fa = fwdq_find(r->fwdq, id)) != NULL)
+			for (int i = 0; i < fa->n; i++)
+				waiting |= fa->f[i].state == FWDQ_SENDING;
+		if (waiting)
+			break;
 		if (spool_read(r->spool, id, &msg, &cause) != 0) {
 			log_warn("replay: %s", cause ? cause : "cannot read");
 			free(cause);
@@ -184,8 +200,8 @@ replay_pump(struct replay *r)
 		}
 		call->r = r;
 		memcpy(call->id, id, sizeof call->id);
-		if (ingest_message(r->ingest, &msg, REPLAY_CALL_TIMEOUT_MS,
-		    replay_done_cb, call) != 0) {
+		if (ingest_message_spooled(r->ingest, &msg, fa,
+		    REPLAY_CALL_TIMEOUT_MS, replay_done_cb, call) != 0) {
 			inbound_sms_clear(&msg);
 			free(call);
 			break;
@@ -193,9 +209,22 @@ replay_pump(struct replay *r)
 		inbound_sms_clear(&msg);
 		memcpy(r->last_sent, id, sizeof r->last_sent);
 		r->in_flight++;
+		if (fa != NULL)
+			fa->replaying = 1;
 	}
 	if (r->in_flight == 0 && r->failed)
 		replay_pass_over(r);
+	else if (r->in_flight == 0 && waiting) {
+		struct timeval tv = { 0, REPLAY_WAIT_FORWARD_MS * 1000 };
+
+		evtimer_add(r->timer, &tv);
+	}
+}
+
+void
+replay_set_fwdq(struct replay *r, struct fwdq *q)
+{
+	r->fwdq = q;
 }
 
 void

@@ -22,6 +22,13 @@ struct replay;
 struct replay *replay_new(struct event_base *base, struct db *db,
     struct ingest *ingest, struct spool *spool);
 
+/* Spooled alerts' forwards (db/fwdq.h): each message is stored with
+ * its forwards' states (ingest_message_spooled), after any answer a
+ * modem still owes, and its forward file is removed with its spool
+ * file. */
+struct fwdq;
+void replay_set_fwdq(struct replay *r, struct fwdq *q);
+
 /* Something may be waiting: start a pass if the database is ready and
  * none is running. Cheap; call it whenever the database becomes ready or a
  * message is spooled. */

@@ -1,13 +1,16 @@
 /*
  * show_spool.c: `show spool', one row: what waits in the local spool for
  * the database, the replay that empties it, and the urgent forwards sent
- * from it at once while the database was down (they have no outbox row,
- * so only this counts them).
+ * from it while the database is down (their outbox rows are written at
+ * replay).
  *
  * Columns: database (ready when connected, else the engine's state:
  * connecting, migrating, preparing, backoff, ...), waiting (messages in the spool), oldest_age_s (null when
  * empty), replay (idle, storing, retrying, draining), replay_calls,
- * forwarded (spooled forwards submitted by a modem), forward_failed.
+ * forwarded (spooled forwards submitted by a modem since start-up),
+ * forward_failed, forwards_queued (waiting for a modem), forwards_sending
+ * (handed to one, no answer yet), numbers_reserved (alert numbers kept
+ * for an outage), results_kept (send results not yet recorded).
  */
 #include <time.h>
 
@@ -21,7 +24,8 @@
 
 static const char *const show_spool_columns[] = {
 	"database", "waiting", "oldest_age_s", "replay", "replay_calls",
-	"forwarded", "forward_failed",
+	"forwarded", "forward_failed", "forwards_queued", "forwards_sending",
+	"numbers_reserved", "results_kept",
 };
 
 void
@@ -45,6 +49,10 @@ show_spool(const struct show_sources *s, struct admin_reply *r, int json)
 	table_int(&t, replay_in_flight(s->replay));
 	table_int(&t, ob.direct_sent);
 	table_int(&t, ob.direct_failed);
+	table_int(&t, ob.forwards_queued);
+	table_int(&t, ob.forwards_sending);
+	table_int(&t, ob.numbers_reserved);
+	table_int(&t, ob.results_kept);
 	table_end(&t);
 	admin_reply_done(r, NULL);
 }

@@ -3,7 +3,8 @@
 -- Re-applied with CREATE OR REPLACE on every start-up, after the
 -- migrations, in their transaction (db/migrate.c); docs: db/database.md.
 
--- Store a received message with its alert (p_alert, NULL for none) and
+-- Store a received message with its alert (p_alert, NULL for none; its
+-- "ref" when the number was given out while the database was down) and
 -- its outbox rows (p_outbox, an array of {recipient, text, purpose,
 -- authority, rung, after_s, state, modem, message_ref, submitted_at}),
 -- all or nothing. A message already stored changes nothing: the first
@@ -32,10 +33,13 @@ BEGIN
 	IF p_alert IS NOT NULL AND jsonb_typeof(p_alert) = 'object' THEN
 		SELECT m.received_at INTO v_received FROM message m
 		WHERE m.id = farol_ingest_report.message_id;
-		INSERT INTO alert AS a (message_id, focal_point, sender,
+		-- "ref": the number its forwards carried while the
+		-- database was down (reserved from alert_ref_seq earlier).
+		INSERT INTO alert AS a (ref, message_id, focal_point, sender,
 		    verified, area, forms, urgency, victims, females, males,
 		    minor, text, error, held_reason, state, received_at)
-		VALUES (farol_ingest_report.message_id,
+		VALUES (coalesce((p_alert->>'ref')::bigint,
+		    nextval('alert_ref_seq')), farol_ingest_report.message_id,
 		    p_alert->>'focal_point',
 		    coalesce(p_alert->>'sender', p_sender),
 		    coalesce((p_alert->>'verified')::boolean, false),

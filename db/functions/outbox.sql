@@ -204,7 +204,13 @@ END
 $$;
 
 -- The modem's answer for a claimed row. Not ok: queued again after
--- p_retry_after_s seconds, or failed when it is NULL.
+-- p_retry_after_s seconds, or failed when it is NULL. Acts only on a row
+-- still 'sending': farold keeps each answer on disk until it is recorded
+-- (db/sendlog.c) and may record one twice after a crash; the second time
+-- changes nothing. A sent rung is recorded even when its alert cannot
+-- make the move (FA001, say an escalation of an alert still 'received'):
+-- the SMS went, and must not go again; the event log says why the alert
+-- stayed.
 CREATE OR REPLACE FUNCTION farol_outbox_result(p_id bigint, p_modem text, p_ok boolean,
     p_message_ref int, p_error text, p_retry_after_s int)
 RETURNS void
@@ -214,34 +220,46 @@ DECLARE
 	v_alert		bigint;
 	v_purpose	text;
 	v_state		text;
+	v_to		text;
 BEGIN
 	IF p_ok THEN
 		UPDATE outbox SET state = 'submitted', modem = p_modem,
 		    message_ref = p_message_ref, submitted_at = now(),
 		    error = NULL, updated_at = now()
-		WHERE id = p_id
+		WHERE id = p_id AND state = 'sending'
 		RETURNING alert_id, purpose INTO v_alert, v_purpose;
 		IF v_alert IS NULL THEN
 			RETURN;
 		END IF;
 		SELECT state INTO v_state FROM alert WHERE id = v_alert;
 		IF v_purpose = 'forward' AND v_state = 'received' THEN
-			PERFORM farol_alert_transition(v_alert, 'forwarded',
-			    'farold', NULL);
+			v_to := 'forwarded';
 		ELSIF v_purpose = 'escalation' AND v_state IN ('received',
 		    'forwarded', 'delivered') THEN
-			PERFORM farol_alert_transition(v_alert, 'escalated',
-			    'farold', NULL);
+			v_to := 'escalated';
+		END IF;
+		IF v_to IS NOT NULL THEN
+			BEGIN
+				PERFORM farol_alert_transition(v_alert, v_to,
+				    'farold', NULL);
+			EXCEPTION WHEN SQLSTATE 'FA001' THEN
+				INSERT INTO alert_event (alert_id, from_state,
+				    to_state, actor, note)
+				VALUES (v_alert, v_state, v_state, 'farold',
+				    v_purpose || ' #' || p_id || ' sent; the '
+				    || 'alert cannot move from ' || v_state ||
+				    ' to ' || v_to);
+			END;
 		END IF;
 	ELSIF p_retry_after_s IS NOT NULL THEN
 		UPDATE outbox SET state = 'queued', modem = p_modem,
 		    error = p_error, updated_at = now(),
 		    not_before = now() + make_interval(secs => p_retry_after_s)
-		WHERE id = p_id;
+		WHERE id = p_id AND state = 'sending';
 	ELSE
 		UPDATE outbox SET state = 'failed', modem = p_modem,
 		    error = p_error, updated_at = now()
-		WHERE id = p_id;
+		WHERE id = p_id AND state = 'sending';
 	END IF;
 END
 $$;

@@ -115,6 +115,7 @@ gateway_proc_init(struct gateway_proc *g, const char *conninfo)
 	snprintf(g->conf, sizeof g->conf, "%s/farol.conf", g->dir);
 	snprintf(g->modem, sizeof g->modem, "%s/modem", g->dir);
 	snprintf(g->log, sizeof g->log, "%s/farold.log", g->dir);
+	snprintf(g->sent_log, sizeof g->sent_log, "%s/sent.log", g->dir);
 	if (mkdir(g->modem, 0700) != 0)
 		return -1;
 	return gateway_proc_make_config(g, conninfo);
@@ -136,6 +137,7 @@ gateway_proc_start(struct gateway_proc *g)
 			dup2(fd, STDERR_FILENO);
 			dup2(fd, STDOUT_FILENO);
 		}
+		setenv("FAROL_TEST_SENT_LOG", g->sent_log, 1);
 		if (g->default_log_level)
 			execl(farold, farold, "-c", g->conf, (char *)NULL);
 		else
@@ -517,4 +519,18 @@ gateway_proc_finish(struct gateway_proc *g, int timeout_ms)
 		gateway_proc_dump_log(g);
 	gateway_proc_destroy(g);
 	return rc;
+}
+
+int
+gateway_proc_sent_count(const struct gateway_proc *g)
+{
+	FILE *f = fopen(g->sent_log, "r");
+	int c, n = 0;
+
+	if (f == NULL)
+		return 0;
+	while ((c = getc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
 }

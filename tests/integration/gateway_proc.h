@@ -19,6 +19,7 @@ struct gateway_proc {
 	char conf[300];
 	char modem[300];	/* the dummy driver's device directory */
 	char log[300];
+	char sent_log[300];	/* a line per SMS a modem took, every run */
 	char source_root[256];
 	char build_root[256];
 	pid_t pid;
@@ -50,6 +51,11 @@ int gateway_proc_alive(struct gateway_proc *g);
  * udh (hex, may be NULL) makes it one part of a multipart message. */
 int gateway_proc_drop_sms(struct gateway_proc *g, const char *from,
     const char *text, const char *udh);
+
+/* SMS the modem took, over every farold started on g (kill -9
+ * included): farold appends a line to g->sent_log for each when
+ * FAROL_TEST_SENT_LOG names it. */
+int gateway_proc_sent_count(const struct gateway_proc *g);
 
 /* Messages still on the dummy modem. */
 int gateway_proc_inbox_count(const struct gateway_proc *g);

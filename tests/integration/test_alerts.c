@@ -207,9 +207,8 @@ test_start_with_report_waiting(void)
 	    "the forward carries the alert number");
 	CHECK(console_value(&g, "inbox", "spooled", NULL, NULL) == 0,
 	    "nothing spooled at start-up");
-	/* A forward sent from the spool has no outbox row: the console
-	 * counts it, and the modem's count of what it submitted would be
-	 * one more than the rows. */
+	/* A forward sent from the spool is counted by the console (its
+	 * row is written only at replay). */
 	CHECK(console_value(&g, "spool", "forwarded", NULL, NULL) == 0,
 	    "no forward from the spool before the numbered one");
 	wait_sent_matches_outbox();

@@ -37,7 +37,8 @@ static const struct {
 	    "sim_total send_queue sent failed received problem paused" },
 	{ "inbox", "pending storing waiting stored already spooled" },
 	{ "spool", "database waiting oldest_age_s replay replay_calls "
-	    "forwarded forward_failed" },
+	    "forwarded forward_failed forwards_queued forwards_sending "
+	    "numbers_reserved results_kept" },
 	{ "outbox", "purpose state rows next_due_s" },
 	{ "alerts", "ref area forms urgency minor verified state held rung "
 	    "forwarded waiting age_s" },

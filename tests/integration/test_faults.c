@@ -9,7 +9,17 @@
  *     doubled, and the spool is drained within 10 s of the database's
  *     return;
  *   - farold started while PostgreSQL is down: it starts, spools, frees the
- *     SIM, and catches up when the database comes.
+ *     SIM, and catches up when the database comes;
+ *   - send results the database cannot record (it refuses them, then is
+ *     stopped and restarted; or farold is killed with SIGKILL before they
+ *     are recorded) are recorded later: each SMS went to the modem once
+ *     and its row says submitted;
+ *   - a rung sent for an alert that cannot make the move (FA001) is
+ *     recorded as sent, not sent again;
+ *   - PostgreSQL down while U1 reports arrive at 20/s (farold also killed
+ *     once): each alert's first-rung forwards go once, with the number
+ *     the alert is stored under, and the outbox records what the modem
+ *     took.
  * The random moments come from a seed printed at the start (FAROL_SEED
  * replays a run).
  */
@@ -234,6 +244,273 @@ test_start_without_database(void)
 	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
 }
 
+/* Until dropped, PostgreSQL refuses every send result (an UPDATE of a
+ * row out of `sending'), as a serialization failure would: the window
+ * between the modem's answer and its recording, held open. */
+static void
+refuse_results(int on)
+{
+	if (on)
+		pgcluster_exec(pg, "CREATE OR REPLACE FUNCTION test_refuse() "
+		    "RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE "
+		    "EXCEPTION 'test: result refused' USING ERRCODE = "
+		    "'40001'; END $$; CREATE TRIGGER test_refuse BEFORE "
+		    "UPDATE ON outbox FOR EACH ROW WHEN (OLD.state = "
+		    "'sending' AND NEW.state <> 'sending') EXECUTE FUNCTION "
+		    "test_refuse()");
+	else
+		pgcluster_exec(pg, "DROP TRIGGER IF EXISTS test_refuse ON "
+		    "outbox");
+}
+
+/* Every due row handed to the modem, none recorded. */
+static int
+all_sent_none_recorded(void *arg)
+{
+	long due = stored_q(pg, "SELECT count(*) FROM outbox WHERE "
+	    "not_before <= now()");
+
+	return due > 0 && stored_q(pg, "SELECT count(*) FROM outbox WHERE "
+	    "state = 'sending'") == due &&
+	    console_sum(arg, "modems", "sent", NULL, NULL) == due;
+}
+
+/*
+ * A result the modem gave is recorded, whatever happens between: the
+ * database refuses it, then stops (kill9 = 0: PostgreSQL restarted under
+ * the running farold) or farold is killed (kill9 = 1: a new farold
+ * records what the old one kept). Each SMS went to the modem once; no
+ * row is left `sending' to be queued again.
+ */
+static void
+test_results_kept(int kill9)
+{
+	enum { N = 4 };
+	const char *what = kill9 ? "kill -9" : "database stop";
+	struct gateway_proc g;
+	long due, sent;
+
+	stored_reset(pg);
+	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	CHECK(gateway_proc_start(&g) == 0, "start farold");
+	CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready");
+	refuse_results(1);
+	drop_reports(&g, kill9 ? "r" : "s", 0, N);
+	CHECK(test_wait_until(WAIT_MS, all_sent_none_recorded, &g) == 0,
+	    "%s: every due row handed to the modem, none recorded", what);
+	due = stored_q(pg, "SELECT count(*) FROM outbox WHERE not_before <= "
+	    "now()");
+	sent = console_sum(&g, "modems", "sent", NULL, NULL);
+	CHECK(due >= 2 * N && sent == due, "%s: sent got=%ld due=%ld", what,
+	    sent, due);
+	if (kill9) {
+		CHECK(gateway_proc_signal(&g, SIGKILL) == 0, "kill -9");
+		refuse_results(0);
+		CHECK(gateway_proc_start(&g) == 0, "start again");
+		sent = 0;	/* the new process counts from 0 */
+	} else {
+		CHECK(pgcluster_stop(pg, 1) == 0, "pg_ctl stop -m immediate");
+		CHECK(pgcluster_restart(pg) == 0, "restart PostgreSQL");
+		refuse_results(0);
+	}
+	CHECK(stored_wait_q(pg, WAIT_MS, due, "SELECT count(*) FROM outbox "
+	    "WHERE state = 'submitted' AND message_ref IS NOT NULL") == due,
+	    "%s: every row sent is recorded submitted", what);
+	/* Whatever would go again has had time to: a claim every second. */
+	pause_ms(3000);
+	CHECK(stored_q(pg, "SELECT count(*) FROM outbox WHERE state <> "
+	    "'submitted' AND not_before <= now()") == 0 &&
+	    stored_q(pg, "SELECT max(attempts) FROM outbox") == 1,
+	    "%s: no row queued or claimed again", what);
+	CHECK(console_sum(&g, "modems", "sent", NULL, NULL) == sent,
+	    "%s: modem sent got=%ld want=%ld (each SMS once)", what,
+	    console_sum(&g, "modems", "sent", NULL, NULL), sent);
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
+}
+
+/* An escalation of an alert that is (still) `received' cannot move it
+ * (FA001: received -> escalated is not a move): the SMS went, so the row
+ * is submitted, the alert's events say why it stayed, and it is not sent
+ * again. */
+static void
+test_rung_of_unmovable_alert(void)
+{
+	struct gateway_proc g;
+	long alert, rung;
+
+	stored_reset(pg);
+	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	CHECK(gateway_proc_start(&g) == 0, "start farold");
+	CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready");
+	drop_reports(&g, "u", 0, 1);
+	CHECK(stored_wait_q(pg, WAIT_MS, 1, "SELECT count(*) FROM alert WHERE "
+	    "state = 'forwarded'") == 1, "forwarded");
+	alert = stored_q(pg, "SELECT id FROM alert");
+	rung = stored_q(pg, "SELECT min(id) FROM outbox WHERE purpose = "
+	    "'escalation'");
+	REQUIRE(alert > 0 && rung > 0, "an alert with a rung to come");
+	pgcluster_exec(pg, "UPDATE alert SET state = 'received'");
+	stored_q(pg, "UPDATE outbox SET not_before = now() WHERE id = %ld "
+	    "RETURNING id", rung);
+	CHECK(stored_wait_q(pg, WAIT_MS, 1, "SELECT count(*) FROM outbox "
+	    "WHERE id = %ld AND state = 'submitted'", rung) == 1,
+	    "the rung is recorded submitted");
+	CHECK(stored_q(pg, "SELECT count(*) FROM alert_event WHERE alert_id "
+	    "= %ld AND note LIKE '%%cannot move%%'", alert) == 1,
+	    "the alert's events say it stayed");
+	pause_ms(2000);
+	CHECK(stored_q(pg, "SELECT attempts FROM outbox WHERE id = %ld",
+	    rung) == 1, "the rung is not sent again");
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
+}
+
+/* The alert numbers for an outage are reserved. */
+static int
+numbers_reserved(void *arg)
+{
+	return console_value(arg, "spool", "numbers_reserved", NULL, NULL) >=
+	    1000;
+}
+
+/* Every U1 report spooled. */
+struct outage {
+	struct gateway_proc *g;
+	int n;
+};
+
+static int
+outage_spooled(void *arg)
+{
+	struct outage *o = arg;
+
+	/* (A kill -9 between spooling a message and freeing its SIM slot
+	 * spools it twice; the database stores it once.) */
+	return gateway_proc_inbox_count(o->g) == 0 &&
+	    gateway_proc_spool_count(o->g) >= o->n;
+}
+
+/* Every row due is sent and recorded (or cancelled: security.reply_limit
+ * holds back most of one sender's receipts). */
+static int
+all_due_submitted(void *arg)
+{
+	return stored_q(pg, "SELECT count(*) FROM outbox WHERE not_before <= "
+	    "now() AND state NOT IN ('submitted', 'delivered', "
+	    "'cancelled')") == 0;
+}
+
+/*
+ * PostgreSQL down while N U1 reports arrive at 20/s: each alert's
+ * first-rung forward goes out during the outage, once, with the number
+ * the alert is then stored under; at replay each becomes its outbox row
+ * (submitted, with its modem and message reference) and is not sent
+ * again; the outbox records exactly what the modem sent. kill9: farold
+ * is killed with SIGKILL halfway and started again, still without the
+ * database: no queued forward is lost, none is sent twice.
+ *
+ * 100 reports, not the issue's 500: the test's one modem submits at
+ * most 600 SMS a minute (the config's cap), so 500 reports (1,000
+ * forwards and 500 receipts) would keep this test sending for 150 s;
+ * 100 at 20/s (200 forwards) still overflow the modem's queue of 32 six
+ * times over, the loss the issue saw. The database returns 2 s after the
+ * last report, before every forward has gone: those still waiting become
+ * queued outbox rows at replay and go once, from the outbox.
+ */
+static void
+test_outage_forwards(int kill9)
+{
+	const int n = kill9 ? 60 : 100;
+	const char *what = kill9 ? "outage, kill -9" : "outage";
+	struct gateway_proc g;
+	struct outage o = { &g, n };
+	long sent, outage_sent, rows, first;
+	char text[96];
+
+	stored_reset(pg);
+	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	GATEWAY_PROC_NO_FLOOD_LIMIT(&g);
+	CHECK(gateway_proc_start(&g) == 0, "start farold");
+	CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready");
+	CHECK(test_wait_until(WAIT_MS, numbers_reserved, &g) == 0,
+	    "%s: numbers reserved got=%ld want=1000", what,
+	    console_value(&g, "spool", "numbers_reserved", NULL, NULL));
+	first = stored_q(pg, "SELECT last_value - 999 FROM alert_ref_seq");
+	CHECK(pgcluster_stop(pg, 1) == 0, "pg_ctl stop -m immediate");
+	for (int i = 0; i < n; i++) {
+		snprintf(text, sizeof text, "ALERTA SV SX U1 %s %04d",
+		    kill9 ? "k" : "o", i);
+		CHECK(gateway_proc_drop_sms(&g, "+2389912345", text, NULL) ==
+		    0, "drop %d", i);
+		if (kill9 && i == n / 2) {
+			CHECK(gateway_proc_signal(&g, SIGKILL) == 0, "kill -9");
+			CHECK(gateway_proc_start(&g) == 0, "start again");
+		}
+		pause_ms(50);
+	}
+	CHECK(test_wait_until(WAIT_MS, outage_spooled, &o) == 0,
+	    "%s: spooled got=%d want>=%d", what,
+	    gateway_proc_spool_count(&g), n);
+	pause_ms(2000);
+
+	CHECK(pgcluster_restart(pg) == 0, "restart PostgreSQL");
+	CHECK(test_wait_until(WAIT_MS, spool_empty, &g) == 0, "%s: spool "
+	    "got=%d want=0", what, gateway_proc_spool_count(&g));
+	CHECK(stored_wait(pg, n, WAIT_MS) == 0, "%s: stored", what);
+	CHECK(test_wait_until(WAIT_MS * 2, all_due_submitted, &g) == 0,
+	    "%s: every due row sent", what);
+	pause_ms(2000);		/* what would go again has had time to */
+
+	/* Every alert numbered from the block, and forwarded once per
+	 * first rung, during the outage, with that number. */
+	/* Across the kill, an alert spooled but not yet queued for its
+	 * forwards when farold died is forwarded from the outbox after the
+	 * outage, under a new number. */
+	CHECK(stored_q(pg, "SELECT count(*) FROM alert WHERE ref < %ld OR "
+	    "ref >= %ld + 1000", first, first) <= kill9,
+	    "%s: every alert numbered from the reserved block", what);
+	rows = stored_q(pg, "SELECT count(*) FROM outbox WHERE purpose = "
+	    "'forward'");
+	CHECK(rows >= n && stored_q(pg, "SELECT count(*) FROM (SELECT 1 FROM "
+	    "outbox WHERE purpose = 'forward' GROUP BY alert_id, authority_id, "
+	    "rung HAVING count(*) <> 1) x") == 0 && stored_q(pg, "SELECT "
+	    "count(*) FROM alert a WHERE NOT EXISTS (SELECT 1 FROM outbox o "
+	    "WHERE o.alert_id = a.id AND o.purpose = 'forward')") == 0,
+	    "%s: one forward per alert and first rung (%ld rows)", what, rows);
+	CHECK(stored_q(pg, "SELECT count(*) FROM outbox o JOIN alert a ON "
+	    "a.id = o.alert_id WHERE o.purpose = 'forward' AND (o.attempts "
+	    "> 1 OR o.modem IS NULL OR o.message_ref IS NULL OR "
+	    "position(a.ref::text IN o.text) = 0)") == 0,
+	    "%s: each forward numbered, recorded with its modem and "
+	    "reference", what);
+	outage_sent = stored_q(pg, "SELECT count(*) FROM outbox WHERE purpose "
+	    "= 'forward' AND attempts = 0");
+	printf("%s: %ld of %ld forwards went during the outage, the rest "
+	    "from the outbox after it\n", what, outage_sent, rows);
+	CHECK(outage_sent >= n / 2, "%s: forwards during the outage got=%ld "
+	    "want>=%d", what, outage_sent, n / 2);
+	CHECK(stored_q(pg, "SELECT count(*) FROM alert a WHERE NOT EXISTS ("
+	    "SELECT 1 FROM alert_event e WHERE e.alert_id = a.id AND "
+	    "e.to_state = 'forwarded')") == 0, "%s: each alert's events "
+	    "record the forward", what);
+	/* The outbox records exactly the SMS the modem sent (in every
+	 * run of farold). Across the kill, one forward may go twice: the one
+	 * the modem had taken when farold died, if it died in the few
+	 * milliseconds between the modem's answer and its fsync (db/spool.md,
+	 * "Forwards"); it is sent again, never lost. */
+	sent = gateway_proc_sent_count(&g);
+	rows = stored_q(pg, "SELECT count(*) FROM outbox WHERE state IN "
+	    "('submitted', 'delivered')");
+	printf("%s: the modem took %ld SMS, the outbox records %ld\n", what,
+	    sent, rows);
+	CHECK(sent >= rows && sent <= rows + kill9, "%s: modem sent got=%ld, "
+	    "outbox rows sent want=%ld%s", what, sent, rows, kill9 ?
+	    " (or one more)" : "");
+	CHECK(stored_q(pg, "SELECT max(attempts) FROM outbox") <= 1,
+	    "%s: no row sent twice", what);
+	check_exactly_once(what, n);
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
+}
+
 /* One flood counter: the forwards sent at once while the database is
  * down count the messages stored before it went down (8 stored, then 5
  * spooled: only the 9th and 10th are forwarded at once), and the
@@ -284,6 +561,11 @@ main(void)
 	printf("faults: seed %u (FAROL_SEED=%u replays it)\n", seed, seed);
 	if ((pg = pgcluster_start("faults")) == NULL)
 		return 1;
+	test_outage_forwards(0);
+	test_outage_forwards(1);
+	test_results_kept(0);
+	test_results_kept(1);
+	test_rung_of_unmovable_alert();
 	test_start_without_database();
 	test_flood_one_counter();
 	test_database_crash();
