@@ -408,18 +408,19 @@ all_due_submitted(void *arg)
  * is killed with SIGKILL halfway and started again, still without the
  * database: no queued forward is lost, none is sent twice.
  *
- * 100 reports, not the issue's 500: the test's one modem submits at
- * most 600 SMS a minute (the config's cap), so 500 reports (1,000
- * forwards and 500 receipts) would keep this test sending for 150 s;
- * 100 at 20/s (200 forwards) still overflow the modem's queue of 32 six
- * times over, the loss the issue saw. The database returns 2 s after the
- * last report, before every forward has gone: those still waiting become
- * queued outbox rows at replay and go once, from the outbox.
+ * 500 reports, as the issue asks: 1,000 forwards, more than thirty times
+ * the modem's old queue of 32. The test's one modem submits at most 600
+ * SMS a minute (the config's cap), so about a quarter of the forwards go
+ * during the 27 s outage and the rest from the outbox after it (most
+ * receipts are held back by the reply limit: one sender). The database
+ * returns 2 s after the last report, before every forward has gone:
+ * those still waiting become queued outbox rows at replay and go once,
+ * from the outbox. Across kill -9, 60 reports are enough.
  */
 static void
 test_outage_forwards(int kill9)
 {
-	const int n = kill9 ? 60 : 100;
+	const int n = kill9 ? 60 : 500;
 	const char *what = kill9 ? "outage, kill -9" : "outage";
 	struct gateway_proc g;
 	struct outage o = { &g, n };
@@ -456,7 +457,7 @@ test_outage_forwards(int kill9)
 	CHECK(test_wait_until(WAIT_MS, spool_empty, &g) == 0, "%s: spool "
 	    "got=%d want=0", what, gateway_proc_spool_count(&g));
 	CHECK(stored_wait(pg, n, WAIT_MS) == 0, "%s: stored", what);
-	CHECK(test_wait_until(WAIT_MS * 2, all_due_submitted, &g) == 0,
+	CHECK(test_wait_until(WAIT_MS * 3, all_due_submitted, &g) == 0,
 	    "%s: every due row sent", what);
 	pause_ms(2000);		/* what would go again has had time to */
 
@@ -486,8 +487,8 @@ test_outage_forwards(int kill9)
 	    "= 'forward' AND attempts = 0");
 	printf("%s: %ld of %ld forwards went during the outage, the rest "
 	    "from the outbox after it\n", what, outage_sent, rows);
-	CHECK(outage_sent >= n / 2, "%s: forwards during the outage got=%ld "
-	    "want>=%d", what, outage_sent, n / 2);
+	CHECK(outage_sent >= n / 4, "%s: forwards during the outage got=%ld "
+	    "want>=%d", what, outage_sent, n / 4);
 	CHECK(stored_q(pg, "SELECT count(*) FROM alert a WHERE NOT EXISTS ("
 	    "SELECT 1 FROM alert_event e WHERE e.alert_id = a.id AND "
 	    "e.to_state = 'forwarded')") == 0, "%s: each alert's events "
