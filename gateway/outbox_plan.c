@@ -240,6 +240,7 @@ outbox_plan_candidate(struct outbox_plan *p, const struct config *cfg,
 	r->if_result = result;
 	r->if_state = state;
 	r->to = to;
+	r->if_verified = strcmp(to, "focal") == 0 && !cfg->unregistered_reply;
 	r->lang = any_lang ? NULL : outbox_plan_langs[lang];
 }
 
@@ -368,6 +369,8 @@ outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
 			if (r->but[0] != '\0')
 				jsonw_str(w, "but", r->but);
 			jsonw_bool(w, "named", r->named);
+			if (r->if_verified)
+				jsonw_bool(w, "if_verified", 1);
 		}
 		if (alert_id != NULL && alert_id[0] != '\0')
 			jsonw_int(w, "alert_id", atoll(alert_id));

@@ -47,6 +47,9 @@ struct outbox_row {
 	const char *lang;	/* "pt" "en"; NULL: any recipient */
 	char but[PHONE_E164_MAX];	/* others: this number is not told */
 	int named;		/* "{authority}" in text */
+	int if_verified;	/* focal: only if the alert's sender is a
+				   registered focal point (unknown numbers
+				   hear nothing, issue 16) */
 	/* "submitted": already sent while the database was down (a
 	 * spooled alert's forward, db/fwdq.h); "held": sent only if an
 	 * administrator releases the alert; NULL: queued. */

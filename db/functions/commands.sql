@@ -181,7 +181,7 @@ $$;
 -- purpose, recipient, but, named, limit_max, limit_per_s}) whose result
 -- (and state, when if_state is given) is this outcome's; the reply limit
 -- (limit_max) is farol_outbox_insert's. to: "sender" (recipient given), "focal" (the
--- alert's focal point), "holders" (every number sent a forward or rung),
+-- alert's focal point; with if_verified, only a registered one), "holders" (every number sent a forward or rung),
 -- "others" (the holders but the number in but); lang, when given, picks
 -- the text in the recipient's language. named: "{authority}" in the text becomes the
 -- name of who took the alert. Returns how many rows were queued.
@@ -200,10 +200,12 @@ AS $$
 	FROM jsonb_to_recordset(coalesce(p, '[]')) AS c(result text,
 	    if_state text, "to" text, lang text, text text, purpose text,
 	    recipient text, but text, named boolean, limit_max int,
-	    limit_per_s int)
+	    limit_per_s int, if_verified boolean)
 	CROSS JOIN LATERAL (
 	    SELECT c.recipient WHERE c."to" = 'sender'
-	    UNION ALL SELECT p_focal WHERE c."to" = 'focal'
+	    UNION ALL SELECT p_focal WHERE c."to" = 'focal' AND
+		(NOT coalesce(c.if_verified, false) OR EXISTS (SELECT 1
+		FROM alert a WHERE a.id = p_alert AND a.verified))
 	    UNION ALL SELECT h FROM unnest(coalesce(p_holders, '{}')) h
 		WHERE c."to" = 'holders' OR (c."to" = 'others' AND
 		    h IS DISTINCT FROM c.but)
