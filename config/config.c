@@ -561,6 +561,12 @@ config_is_known(const struct config *cfg, const char *e164)
 			if (strcmp(cfg->authorities[a].ladder[i].number,
 			    e164) == 0)
 				return 1;
+	return config_is_admin(cfg, e164);
+}
+
+int
+config_is_admin(const struct config *cfg, const char *e164)
+{
 	for (int i = 0; i < cfg->n_admins; i++)
 		if (strcmp(cfg->admins[i], e164) == 0)
 			return 1;
@@ -1019,6 +1025,65 @@ config_read_ussd(struct config *cfg, const config_setting_t *g,
 	}
 }
 
+/* The SMS of the widest plan reachable with ids (authority indexes, each
+ * counted once) at u's repeats, and the administrators' notices. */
+static int
+config_plan_steps(const struct config *cfg, const int *ids, int n, int u)
+{
+	char seen[CONFIG_MAX_AUTHORITIES] = { 0 };
+	int steps = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (ids[i] < 0 || ids[i] >= cfg->n_authorities || seen[ids[i]])
+			continue;
+		seen[ids[i]] = 1;
+		steps += cfg->authorities[ids[i]].n_rungs *
+		    cfg->escalation[u].repeats;
+	}
+	return steps + cfg->n_admins;
+}
+
+/*
+ * No silent limits: an alert's plan holds at most CONFIG_MAX_STEPS SMS.
+ * Every rule may match one report, so a verified alert can reach every
+ * authority any rule notifies; an unverified one routing.unregistered.
+ * A config whose widest plan is wider is refused, at the line of the
+ * urgency's escalation settings.
+ */
+static void
+config_check_steps(const struct config *cfg, const config_setting_t *root,
+    struct config_problems *problems)
+{
+	const config_setting_t *esc, *g, *at;
+	int ids[CONFIG_MAX_RULES * CONFIG_MAX_NOTIFY], n = 0, steps, u1;
+
+	for (int i = 0; i < cfg->n_rules; i++)
+		for (int j = 0; j < cfg->rules[i].n_notify; j++)
+			ids[n++] = cfg->rules[i].notify[j];
+	esc = config_setting_get_member(root, "escalation");
+	for (int u = 0; u < 2; u++) {
+		steps = config_plan_steps(cfg, ids, n, u);
+		u1 = config_plan_steps(cfg, cfg->unregistered,
+		    cfg->n_unregistered, u);
+		if (u1 > steps)
+			steps = u1;
+		if (steps <= CONFIG_MAX_STEPS)
+			continue;
+		g = esc ? config_setting_get_member(esc, u ? "u2" : "u1") :
+		    NULL;
+		at = g && config_setting_get_member(g, "repeats") ?
+		    config_setting_get_member(g, "repeats") : g ? g : esc ?
+		    esc : config_setting_get_member(root, "authorities");
+		schema_problem_at(problems, at, "escalation.u%d: an alert "
+		    "could need %d SMS (every rung of every ladder it can "
+		    "reach, times repeats = %d, and %d administrators), more "
+		    "than the %d a plan holds: lower repeats, or the rungs or "
+		    "authorities one report reaches", u + 1, steps,
+		    cfg->escalation[u].repeats, cfg->n_admins,
+		    CONFIG_MAX_STEPS);
+	}
+}
+
 /* Registry, authorities, rules, escalation and security, in that order. */
 static void
 config_read_routing(struct config *cfg, const config_setting_t *root,
@@ -1033,6 +1098,7 @@ config_read_routing(struct config *cfg, const config_setting_t *root,
 	config_read_escalation(cfg, config_setting_get_member(root,
 	    "escalation"), problems);
 	config_read_security(cfg, config_setting_get_member(root, "security"));
+	config_check_steps(cfg, root, problems);
 }
 
 struct codebook_problem_ctx {

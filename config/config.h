@@ -48,6 +48,10 @@ struct modem_config {
 #define CONFIG_MAX_RULES 64
 #define CONFIG_MAX_NOTIFY 8
 #define CONFIG_MAX_ADMINS 8
+/* The SMS one alert's plan may hold: every rung of every ladder it can
+ * reach, times repeats, and the administrators' notices. A config that
+ * could need more is refused (config_check_steps), never cut short. */
+#define CONFIG_MAX_STEPS 96
 #define CONFIG_ID_MAX 32
 #define CONFIG_LABEL_MAX 64
 
@@ -182,6 +186,9 @@ void config_free(struct config *cfg);
 /* The active or inactive focal point with this E.164 number, or NULL. */
 const struct focal_point *config_find_focal(const struct config *cfg,
     const char *e164);
+
+/* Is e164 one of escalation.admins? */
+int config_is_admin(const struct config *cfg, const char *e164);
 
 /* An active focal point, a rung of an authority's ladder or an
  * administrator: a number the gateway answers whatever

@@ -25,6 +25,7 @@ const char *const lookup_outbox_state[OUTBOX_NSTATES] = {
 	[OUTBOX_FAILED] = "failed",
 	[OUTBOX_EXPIRED] = "expired",
 	[OUTBOX_CANCELLED] = "cancelled",
+	[OUTBOX_HELD] = "held",
 };
 
 const char *const lookup_outbox_purpose[PURPOSE_NPURPOSES] = {
@@ -37,4 +38,5 @@ const char *const lookup_outbox_purpose[PURPOSE_NPURPOSES] = {
 	[PURPOSE_ACK_NOTICE] = "ack_notice",
 	[PURPOSE_ADMIN] = "admin",
 	[PURPOSE_DIGEST] = "digest",
+	[PURPOSE_TAKEN_NOTICE] = "taken_notice",
 };

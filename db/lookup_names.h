@@ -33,6 +33,7 @@ enum lookup_outbox_state {
 	OUTBOX_FAILED,
 	OUTBOX_EXPIRED,
 	OUTBOX_CANCELLED,
+	OUTBOX_HELD,
 	OUTBOX_NSTATES
 };
 extern const char *const lookup_outbox_state[OUTBOX_NSTATES];
@@ -48,6 +49,7 @@ enum lookup_outbox_purpose {
 	PURPOSE_ACK_NOTICE,
 	PURPOSE_ADMIN,
 	PURPOSE_DIGEST,
+	PURPOSE_TAKEN_NOTICE,
 	PURPOSE_NPURPOSES
 };
 extern const char *const lookup_outbox_purpose[PURPOSE_NPURPOSES];

@@ -113,8 +113,8 @@ decide_message(const struct codebook *cb, const struct reply_overrides *ov,
 	free(cause);		/* not routed: the receipt says so */
 	/* A PIN is required of this focal point: a wrong or missing one
 	 * holds the alert for an administrator's review. */
-	if (d->routed && d->fp != NULL && d->fp->pin[0] != '\0' &&
-	    strcmp(d->fp->pin, d->r.pin) != 0)
+	if (!p->released && d->routed && d->fp != NULL &&
+	    d->fp->pin[0] != '\0' && strcmp(d->fp->pin, d->r.pin) != 0)
 		d->held = "pin";
 
 	decide_notified(d, p, ov, notified, sizeof notified);

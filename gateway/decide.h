@@ -31,6 +31,8 @@ struct decide_params {
 	time_t received_at;	/* for hours and days of routing rules */
 	int spooled;		/* the database is down: forwards without
 				   the alert number (it follows later) */
+	int released;		/* as an administrator's release would
+				   route it: never held for its PIN */
 };
 
 struct decision {

@@ -97,7 +97,7 @@ void
 decide_command_replies(enum report_cmd cmd, const char *result,
     struct decide_command_replies *out)
 {
-	out->sender = out->focal = out->holders = -1;
+	out->sender = out->focal = out->holders = out->others = -1;
 	out->holders_purpose = NULL;
 	if (strcmp(result, "unknown_ref") == 0)
 		out->sender = REPLY_ERROR_UNKNOWN_REF;
@@ -105,12 +105,15 @@ decide_command_replies(enum report_cmd cmd, const char *result,
 		out->sender = REPLY_ERROR_NOT_ALLOWED;
 	else if (strcmp(result, "already") == 0)
 		out->sender = REPLY_ACK_ALREADY;
+	else if (strcmp(result, "not_held") == 0)
+		out->sender = REPLY_ERROR_NOT_HELD;
 	if (strcmp(result, "ok") != 0)
 		return;
 	switch (cmd) {
 	case REPORT_CMD_OK:
 		out->sender = REPLY_ACK_RECEIPT;
 		out->focal = REPLY_ACK_NOTICE;
+		out->others = REPLY_ACK_TAKEN;
 		break;
 	case REPORT_CMD_FIM:
 		out->sender = REPLY_CLOSE_RECEIPT;
@@ -127,6 +130,9 @@ decide_command_replies(enum report_cmd cmd, const char *result,
 		break;
 	case REPORT_CMD_ESTADO:
 		out->sender = REPLY_STATUS;
+		break;
+	case REPORT_CMD_LIBERAR:
+		out->sender = REPLY_RELEASE_RECEIPT;
 		break;
 	default:
 		break;

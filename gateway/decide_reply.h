@@ -47,10 +47,12 @@ struct decide_command_replies {
 	int focal;		/* to the alert's focal point (ack_notice) */
 	int holders;		/* to every number sent a forward or rung */
 	const char *holders_purpose;	/* the outbox purpose of those */
+	int others;		/* to those holders but the sender
+				   (taken_notice: two patrols don't go) */
 };
 
 /* result is farol_ingest_command's: "ok", "already", "unknown_ref",
- * "not_allowed" ("duplicate" and anything else: no reply). */
+ * "not_allowed", "not_held" ("duplicate" and anything else: no reply). */
 void decide_command_replies(enum report_cmd cmd, const char *result,
     struct decide_command_replies *out);
 

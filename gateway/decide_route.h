@@ -13,7 +13,8 @@
 #include "config.h"
 #include "report.h"
 
-#define ROUTE_MAX_STEPS 96
+/* config_load refuses a config whose plan could hold more. */
+#define ROUTE_MAX_STEPS CONFIG_MAX_STEPS
 
 /* One SMS the gateway would send if nobody acknowledges before it. */
 struct route_step {

@@ -4,9 +4,9 @@
  * Offline commands work on a config file with no daemon and no database:
  * `check-config` validates it, `try` shows what the gateway would make of a
  * message. Online commands (`status`, `reload`, `show`, `alerts`, `alert`,
- * `ack`, `close`, `resend`, `pause`, `resume`) talk to a running farold
- * through its admin socket. Each command is one function; main() only
- * dispatches.
+ * `ack`, `close`, `resend`, `pause`, `resume`, `release`, `dismiss`) talk
+ * to a running farold through its admin socket. Each command is one
+ * function; main() only dispatches.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -92,6 +92,8 @@ farolctl_usage(FILE *out)
 "  resend OUTBOX-ID      send an outgoing SMS again (a new outbox row)\n"
 "  pause MODEM, resume MODEM\n"
 "                        a paused modem takes no sends (it still receives)\n"
+"  release REF, dismiss REF --reason TEXT\n"
+"                        a held alert: routed as if just arrived, or closed\n"
 "\n"
 "options:\n"
 "  -c, --config FILE     config file (default %s)\n"
@@ -430,6 +432,37 @@ usage:
 	return FAROLCTL_EXIT_USAGE;
 }
 
+/* release REF, dismiss REF --reason TEXT: a held alert, by its number. */
+static int
+farolctl_held(int argc, char **argv)
+{
+	int release = strcmp(argv[0], "release") == 0;
+	const char *ref = NULL, *reason = NULL;
+	char command[600];
+
+	for (int i = 1; i < argc; i++) {
+		if (!release && strcmp(argv[i], "--reason") == 0 &&
+		    i + 1 < argc && reason == NULL)
+			reason = argv[++i];
+		else if (ref == NULL && argv[i][0] != '\0' &&
+		    strspn(argv[i], "0123456789") == strlen(argv[i]))
+			ref = argv[i];
+		else
+			goto usage;
+	}
+	if (ref == NULL || (!release && (reason == NULL ||
+	    reason[strspn(reason, " ")] == '\0' ||
+	    strpbrk(reason, "\r\n") != NULL)))
+		goto usage;
+	snprintf(command, sizeof command, "%s %s%s%.512s", argv[0], ref,
+	    release ? "" : " ", release ? "" : reason);
+	return farolctl_admin(command);
+usage:
+	fprintf(stderr, "usage: farolctl release REF\n"
+	    "       farolctl dismiss REF --reason TEXT\n");
+	return FAROLCTL_EXIT_USAGE;
+}
+
 /* The commands that take one word (a number or a modem's name). */
 static const char *const farolctl_one_word[] = { "alert", "ack", "close",
     "resend", "pause", "resume" };
@@ -558,6 +591,8 @@ main(int argc, char **argv)
 		return farolctl_db(argc, argv);
 	if (strcmp(argv[0], "show") == 0)
 		return farolctl_show(argc, argv);
+	if (strcmp(argv[0], "release") == 0 || strcmp(argv[0], "dismiss") == 0)
+		return farolctl_held(argc, argv);
 	if (strcmp(argv[0], "alerts") == 0)
 		return farolctl_alerts(argc, argv);
 	for (size_t i = 0; i < sizeof farolctl_one_word /

@@ -24,8 +24,10 @@
 #include "config.h"
 #include "console_act.h"
 #include "db.h"
+#include "decide_flood.h"
 #include "digest.h"
 #include "farol_version.h"
+#include "held.h"
 #include "http.h"
 #include "inbox.h"
 #include "latency.h"
@@ -70,6 +72,8 @@ struct farold {
 	struct digest *digest;	/* the janitor's U3 digest job */
 	struct latency latency;
 	struct show_sources show;
+	struct held_sources held;
+	struct flood *flood;	/* the one flood counter: ingest, spool */
 	struct console_act_sources act;
 	struct modem *modems[CONFIG_MAX_MODEMS];
 	int n_modems;
@@ -364,6 +368,8 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 		log_info("db: ready");
 		/* Before any message: alerts refer to the registry. */
 		registry_sync(d->db, d->cfg);
+		/* Before the spool's messages: the quarantines that last. */
+		ingest_flood_seed(d->ingest);
 		replay_kick(d->replay);
 		outbox_db_ready(d->outbox);
 		digest_db_ready(d->digest);
@@ -454,6 +460,10 @@ farold_start(struct farold *d)
 	    farold_admin_reload, d);
 	admin_add_deferred(d->admin, "show", "show modems|inbox|spool|outbox|"
 	    "alerts [json]: one table", show_run, &d->show);
+	admin_add_deferred(d->admin, "release", "release REF: route a held "
+	    "alert as if it had just arrived", held_release_run, &d->held);
+	admin_add_deferred(d->admin, "dismiss", "dismiss REF REASON: close a "
+	    "held alert, send nothing", held_dismiss_run, &d->held);
 	admin_add_deferred(d->admin, "alerts", "alerts [json] [area=A] "
 	    "[state=S] [urgency=U] [since=T]", console_alerts_run, &d->show);
 	admin_add_deferred(d->admin, "alert", "alert REF [json]: the alert "
@@ -489,6 +499,7 @@ farold_start(struct farold *d)
 	outbox_prepare(d->db);
 	digest_prepare(d->db);
 	show_prepare(d->db);
+	held_prepare(d->db);
 	console_alerts_prepare(d->db);
 	console_act_prepare(d->db);
 	http_prepare(d->db);
@@ -519,10 +530,11 @@ farold_start(struct farold *d)
 	log_info("spool: %d alert number(s) reserved for an outage, %d "
 	    "forward(s) waiting for a modem", fwdq_refs_count(d->fwdq),
 	    fwdq_queued(d->fwdq));
-	if ((d->outbox = outbox_new(d->base, d->db, &d->cfg, d->modems,
-	    &d->n_modems)) == NULL ||
-	    (d->ingest = ingest_new(d->db, &d->cfg, outbox_kick, d->outbox))
-	    == NULL ||
+	if ((d->flood = flood_new()) == NULL ||
+	    (d->outbox = outbox_new(d->base, d->db, &d->cfg, d->flood,
+	    d->modems, &d->n_modems)) == NULL ||
+	    (d->ingest = ingest_new(d->db, &d->cfg, d->flood, outbox_kick,
+	    d->outbox)) == NULL ||
 	    (d->replay = replay_new(d->base, d->db, d->ingest, d->spool))
 	    == NULL ||
 	    (d->inbox = inbox_new(d->base, d->db, d->ingest, d->spool,
@@ -543,6 +555,7 @@ farold_start(struct farold *d)
 	}
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems };
+	d->held = (struct held_sources){ d->db, outbox_kick, d->outbox };
 	d->act = (struct console_act_sources){ d->db, d->modems,
 	    &d->n_modems, outbox_kick, d->outbox };
 	if (d->cfg->http_listen[0] != '\0' && (d->http = http_start(d->base,
@@ -615,6 +628,7 @@ farold_cleanup(struct farold *d)
 	outbox_free(d->outbox);
 	digest_free(d->digest);
 	ingest_free(d->ingest);
+	flood_free(d->flood);
 	sendlog_close(d->sendlog);
 	fwdq_close(d->fwdq);
 	spool_close(d->spool);

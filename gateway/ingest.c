@@ -15,8 +15,11 @@
  * message, so one bad message never holds back the others.
  *
  * What is sent, to whom and when is decided by outbox_plan.c; here its
- * rows become the "outbox" member of the message's element (or, for a
- * command's replies and a flood notice, a second small call). The alert
+ * rows become the "outbox" member of the message's element; a command's
+ * element carries the replies of each of its possible outcomes
+ * ("replies"), of which farol_ingest_command queues its outcome's in the
+ * same transaction; a quarantined sender's message carries the flood
+ * notice, which the database queues if the quarantine begins. The alert
  * number is only known inside the transaction: texts carry "{ref}", which
  * SQL replaces (OUTBOX_REF_STANDIN).
  */
@@ -38,7 +41,7 @@
 #include "outbox_plan.h"
 #include "rows.h"
 
-#define INGEST_FOLLOWUP_TIMEOUT_MS 30000
+#define INGEST_SEED_TIMEOUT_MS 30000
 #define INGEST_BATCH_MAX 64
 
 struct ingest {
@@ -78,8 +81,8 @@ ingest_prepare(struct db *db)
 	db_prepare_add(db, "ingest_many", "SELECT i, message_id, inserted, "
 	    "result, alert_id, alert_ref, outbox_queued, state, focal_number, "
 	    "authority_name, holders FROM farol_ingest_many($1::jsonb)", 1);
-	db_prepare_add(db, "outbox_queue",
-	    "SELECT farol_outbox_queue($1::jsonb)", 1);
+	db_prepare_add(db, "flood_seed", "SELECT sender, at, text, "
+	    "quarantined FROM farol_flood_seed($1::int)", 1);
 }
 
 void
@@ -89,8 +92,8 @@ ingest_set_latency(struct ingest *ig, struct latency *l)
 }
 
 struct ingest *
-ingest_new(struct db *db, struct config *const *cfgp, void (*kick)(void *),
-    void *kick_arg)
+ingest_new(struct db *db, struct config *const *cfgp, struct flood *flood,
+    void (*kick)(void *), void *kick_arg)
 {
 	struct ingest *ig = calloc(1, sizeof *ig);
 
@@ -100,10 +103,7 @@ ingest_new(struct db *db, struct config *const *cfgp, void (*kick)(void *),
 	ig->cfgp = cfgp;
 	ig->kick = kick;
 	ig->kick_arg = kick_arg;
-	if ((ig->flood = flood_new()) == NULL) {
-		free(ig);
-		return NULL;
-	}
+	ig->flood = flood;
 	return ig;
 }
 
@@ -112,7 +112,6 @@ ingest_free(struct ingest *ig)
 {
 	if (ig == NULL)
 		return;
-	flood_free(ig->flood);
 	free(ig);
 }
 
@@ -203,115 +202,6 @@ ingest_message_json(struct jsonw *w, const struct inbound_sms *msg,
 		jsonw_str(w, "session", msg->session);
 }
 
-static void
-ingest_queued_cb(const PGresult *res, const struct db_error *error,
-    void *arg)
-{
-	struct ingest *ig = arg;
-
-	ig->in_flight--;
-	if (res == NULL)
-		log_error("ingest: queueing the replies of a command failed: "
-		    "%s", error != NULL ? error->message : "no result");
-	else
-		ingest_kick(ig);
-}
-
-/*
- * Queue the rows of a command's outcome (c), or else of the flood notice
- * about flood_sender, in a transaction of their own after the message's
- * has committed (outbox_plan.h decides them).
- */
-static void
-ingest_queue_plan(struct ingest *ig, const struct outbox_command *c,
-    const char *flood_sender, const char *alert_id, const char *message_id)
-{
-	const struct config *cfg = *ig->cfgp;
-	struct outbox_plan *plan;
-	struct evbuffer *buf;
-	const char *values[1];
-	struct jsonw w;
-
-	if ((plan = malloc(sizeof *plan)) == NULL)
-		return;
-	if (c != NULL)
-		outbox_plan_command(cfg, c, plan);
-	else
-		outbox_plan_flood(cfg, flood_sender, plan);
-	if ((buf = evbuffer_new()) == NULL) {
-		free(plan);
-		return;
-	}
-	jsonw_init(&w, buf);
-	jsonw_array(&w, NULL);
-	outbox_plan_json(&w, plan, alert_id, message_id);
-	jsonw_end(&w, ']');
-	values[0] = jsonw_text(&w);
-	ig->in_flight++;
-	if (db_call_timeout(ig->db, INGEST_FOLLOWUP_TIMEOUT_MS,
-	    "outbox_queue", 1, values, ingest_queued_cb, ig) != 0) {
-		ig->in_flight--;
-		log_error("ingest: cannot queue the replies of a command");
-	}
-	evbuffer_free(buf);
-	free(plan);
-}
-
-/* "{a,b}" (a text[] as libpq prints it) to numbers, in place. */
-static int
-ingest_split_array(char *s, char **out, int max)
-{
-	int n = 0;
-	char *tok;
-
-	if (*s == '{')
-		s++;
-	s[strcspn(s, "}")] = '\0';
-	for (tok = strtok(s, ","); tok != NULL && n < max;
-	    tok = strtok(NULL, ","))
-		out[n++] = tok;
-	return n;
-}
-
-/* The replies a command's outcome calls for. */
-static void
-ingest_command_followup(struct ingest_job *job, const struct rows_ingest *row)
-{
-	const char *message_id = row->message_id_text;
-	const char *result = row->result != NULL ? row->result : "";
-	const char *alert_id = row->alert_id_text != NULL ?
-	    row->alert_id_text : "";
-	const char *state = row->state != NULL ? row->state : "";
-	const char *focal = row->focal_number != NULL ? row->focal_number : "";
-	const char *authority = row->authority_name != NULL ?
-	    row->authority_name : "";
-	char holders_buf[1024], *holders[32], ref[16];
-	struct outbox_command cmd;
-	int n_holders;
-
-	if (job->sender[0] == '\0')
-		return;		/* not a phone number: never answered */
-	snprintf(ref, sizeof ref, "%ld", job->ref);
-	snprintf(holders_buf, sizeof holders_buf, "%s",
-	    row->holders != NULL ? row->holders : "");
-	n_holders = ingest_split_array(holders_buf, holders, 32);
-
-	cmd.cmd = job->cmd;
-	cmd.ref = job->ref;
-	cmd.sender = job->sender;
-	cmd.lang = job->lang;
-	cmd.text = job->text;
-	cmd.result = result;
-	cmd.state = state;
-	cmd.focal = focal;
-	cmd.authority = authority;
-	cmd.holders = holders;
-	cmd.n_holders = n_holders;
-	ingest_queue_plan(job->ig, &cmd, NULL, alert_id, message_id);
-	log_info("ingest: %s %s: %s", report_cmd_name(job->cmd, 0), ref,
-	    result);
-}
-
 /* One message's outcome, from its row of a batch result. */
 static void
 ingest_job_done(struct ingest_job *job, const struct rows_ingest *row)
@@ -323,9 +213,11 @@ ingest_job_done(struct ingest_job *job, const struct rows_ingest *row)
 	r.alert_ref = row->alert_ref;
 	job->cb(&r, NULL, job->arg);
 	if (r.inserted && job->is_command)
-		ingest_command_followup(job, row);
-	else if (r.inserted && row->outbox_queued > 0) {
-		if (job->ig->latency != NULL && row->alert_id_text != NULL)
+		log_info("ingest: %s %ld: %s", report_cmd_name(job->cmd, 0),
+		    job->ref, row->result != NULL ? row->result : "");
+	if (r.inserted && row->outbox_queued > 0) {
+		if (!job->is_command && job->ig->latency != NULL &&
+		    row->alert_id_text != NULL)
 			latency_mark(job->ig->latency, row->alert_id,
 			    row->alert_ref, job->t0_us);
 		ingest_kick(job->ig);
@@ -451,19 +343,102 @@ static int
 ingest_is_command(enum report_cmd cmd)
 {
 	return cmd == REPORT_CMD_OK || cmd == REPORT_CMD_FIM ||
+	    cmd == REPORT_CMD_LIBERAR ||
 	    cmd == REPORT_CMD_ANULAR || cmd == REPORT_CMD_INFO ||
 	    cmd == REPORT_CMD_ESTADO;
 }
 
-/* A quarantine begins: tell the administrators (once per quarantine). */
-static void
-ingest_flood_notice(struct ingest *ig, const struct config *cfg,
-    const char *sender)
+/*
+ * The rows an administrator's release of this held alert sends (state
+ * "held"): decided again as if nothing held it, neither its PIN nor a
+ * flood. Returns 0, or -1 when out of memory (the alert can then still
+ * be dismissed, not released).
+ */
+static int
+ingest_plan_release(const struct config *cfg, const struct inbound_sms *msg,
+    const struct decide_params *p, struct outbox_plan *plan)
 {
-	log_warn("ingest: a sender passed %d messages in %d s: quarantined "
-	    "(its messages are stored, its alerts held for review)",
-	    cfg->flood_max, cfg->flood_per_s);
-	ingest_queue_plan(ig, NULL, sender, NULL, NULL);
+	struct decide_params rp = *p;
+	struct decision *d;
+
+	if ((d = malloc(sizeof *d)) == NULL)
+		return -1;
+	rp.released = 1;
+	decide_message(&cfg->codebook, &cfg->replies, &rp, msg->sender,
+	    msg->text, d);
+	outbox_plan_held(cfg, d, plan);
+	free(d);
+	return 0;
+}
+
+/*
+ * The flood verdict, for the database (farol_flood_note): a quarantine
+ * lasting or beginning, with the administrators' notice it queues if it
+ * begins there (once per quarantine, even across restarts), or ending.
+ */
+static void
+ingest_flood_json(struct jsonw *w, const struct config *cfg,
+    enum flood_verdict verdict, const char *sender, struct outbox_plan *plan)
+{
+	if (verdict == FLOOD_OK)
+		return;
+	if (verdict == FLOOD_ENDED) {
+		jsonw_str(w, "flood", "ended");
+		return;
+	}
+	if (verdict == FLOOD_STARTED)
+		log_warn("ingest: a sender passed %d messages in %d s: "
+		    "quarantined (its messages are stored, its alerts held "
+		    "for review)", cfg->flood_max, cfg->flood_per_s);
+	jsonw_str(w, "flood", "quarantined");
+	outbox_plan_flood(cfg, sender, plan);
+	jsonw_array(w, "flood_notice");
+	outbox_plan_json(w, plan, NULL, NULL);
+	jsonw_end(w, ']');
+}
+
+static void
+ingest_seed_cb(const PGresult *res, const struct db_error *error, void *arg)
+{
+	struct ingest *ig = arg;
+	const struct config *cfg = *ig->cfgp;
+	int fs, fa, ft, fq, n = 0;
+
+	if (res == NULL || (fs = PQfnumber(res, "sender")) < 0 ||
+	    (fa = PQfnumber(res, "at")) < 0 ||
+	    (ft = PQfnumber(res, "text")) < 0 ||
+	    (fq = PQfnumber(res, "quarantined")) < 0) {
+		log_warn("ingest: the flood counter was not seeded: %s",
+		    error != NULL ? error->message : "unexpected result");
+		return;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *sender = PQgetvalue(res, i, fs);
+
+		flood_note(ig->flood, sender, (time_t)strtoll(PQgetvalue(res,
+		    i, fa), NULL, 10), flood_text_hash(PQgetvalue(res, i, ft)),
+		    cfg->flood_max, cfg->flood_per_s);
+		if (PQgetvalue(res, i, fq)[0] == 't') {
+			flood_mark(ig->flood, sender);
+			n++;
+		}
+	}
+	log_info("ingest: flood counter seeded with %d message(s), %d from "
+	    "senders in quarantine", PQntuples(res), n);
+}
+
+void
+ingest_flood_seed(struct ingest *ig)
+{
+	const struct config *cfg = *ig->cfgp;
+	const char *values[1];
+	char per_s[16];
+
+	snprintf(per_s, sizeof per_s, "%d", cfg->flood_per_s);
+	values[0] = per_s;
+	if (db_call_timeout(ig->db, INGEST_SEED_TIMEOUT_MS, "flood_seed", 1,
+	    values, ingest_seed_cb, ig) != 0)
+		log_warn("ingest: cannot seed the flood counter");
 }
 
 /*
@@ -531,6 +506,7 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 	struct ingest_job *job;
 	struct decision *d = NULL;
 	struct outbox_plan *plan = NULL;
+	struct outbox_command cmd;
 	struct evbuffer *buf = NULL;
 	enum flood_verdict verdict;
 	struct jsonw w;
@@ -574,12 +550,12 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 		snprintf(job->sender, sizeof job->sender, "%s", d->from);
 		job->lang = d->lang;
 		verdict = flood_note(ig->flood, msg->sender,
-		    (time_t)msg->received_at, cfg->flood_max,
-		    cfg->flood_per_s);
-		if (verdict == FLOOD_STARTED)
-			ingest_flood_notice(ig, cfg, d->from[0] != '\0' ?
-			    d->from : msg->sender);
-		if (verdict != FLOOD_OK) {
+		    (time_t)msg->received_at, flood_text_hash(msg->text),
+		    cfg->flood_max, cfg->flood_per_s);
+		ingest_flood_json(&w, cfg, verdict, d->from[0] != '\0' ?
+		    d->from : msg->sender, plan);
+		if (verdict == FLOOD_STARTED ||
+		    verdict == FLOOD_QUARANTINED) {
 			/* Quarantine: stored, held, never answered. */
 			d->has_reply = 0;
 			job->sender[0] = '\0';
@@ -601,6 +577,20 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 		jsonw_str(&w, "command", report_cmd_name(d->r.cmd, 0));
 		jsonw_int(&w, "ref", d->r.ref);
 		jsonw_str(&w, "note", job->text != NULL ? job->text : "");
+		/* The replies of each outcome: the database queues the
+		 * outcome's own with the command, in one transaction. */
+		cmd.cmd = job->cmd;
+		cmd.ref = job->ref;
+		cmd.sender = job->sender;
+		cmd.lang = job->lang;
+		cmd.text = job->text;
+		outbox_plan_command(cfg, &cmd, plan);
+		jsonw_array(&w, "replies");
+		outbox_plan_json(&w, plan, NULL, NULL);
+		jsonw_end(&w, ']');
+		/* Only escalation.admins may release a held alert. */
+		jsonw_bool(&w, "admin", job->sender[0] != '\0' &&
+		    config_is_admin(cfg, job->sender));
 	} else if (d != NULL) {
 		if (d->r.cmd == REPORT_CMD_ALERTA)
 			ingest_alert_json(&w, d, msg->sender, fa != NULL ?
@@ -610,6 +600,10 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 			ingest_spooled_forwards(fa, plan);
 		jsonw_array(&w, "outbox");
 		outbox_plan_json(&w, plan, NULL, NULL);
+		/* A held alert's routing waits with it, for its release. */
+		if (d->held != NULL && d->routed &&
+		    ingest_plan_release(cfg, msg, &p, plan) == 0)
+			outbox_plan_json(&w, plan, NULL, NULL);
 		jsonw_end(&w, ']');
 	}
 	jsonw_end(&w, '}');

@@ -10,9 +10,10 @@
  * A text message is decided (decide.h) with the running config and stored
  * in one transaction with its consequences: an ALERTA with its alert, its
  * receipt and its forwards and escalation rungs (outbox rows due at their
- * times); a command (OK, FIM, ANULAR, INFO, ESTADO) with its effect on the
- * alert. Replies that depend on the command's outcome are queued by a
- * second call once the first has committed.
+ * times); a command (OK, FIM, ANULAR, INFO, ESTADO, LIBERAR) with its
+ * effect on the alert and the replies of its outcome; a held alert with
+ * the rows its release would send; a flood quarantine's beginning with
+ * the administrators' notice. Nothing is queued by a second call.
  */
 #ifndef FAROL_INGEST_H
 #define FAROL_INGEST_H
@@ -42,12 +43,19 @@ void ingest_prepare(struct db *db);
 
 /*
  * *cfgp is read at every message, so a reload takes effect at once (the
- * alerts already stored keep their rungs: they are outbox rows). kick, if
- * set, is called after new outbox rows were committed.
+ * alerts already stored keep their rungs: they are outbox rows). flood is
+ * farold's one flood counter (the outbox's spooled path shares it). kick,
+ * if set, is called after new outbox rows were committed.
  */
+struct flood;
 struct ingest *ingest_new(struct db *db, struct config *const *cfgp,
-    void (*kick)(void *), void *kick_arg);
+    struct flood *flood, void (*kick)(void *), void *kick_arg);
 void ingest_free(struct ingest *ig);
+
+/* At every connection: the flood counter learns the messages of the last
+ * security.flood.per_s seconds and the quarantines that last, from the
+ * database (a restart forgets nothing). */
+void ingest_flood_seed(struct ingest *ig);
 
 /* Mark each new alert's arrival time in l (may be NULL: off). */
 struct latency;

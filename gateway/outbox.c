@@ -62,7 +62,7 @@ struct outbox {
 	const int *n_modems;
 	struct config *const *cfgp;
 	struct latency *latency;
-	struct flood *flood;	/* of forwards sent from the spool */
+	struct flood *flood;	/* farold's one counter, shared with ingest */
 	struct event *tick;
 	struct outbox_send *sends;
 	int n_sends;
@@ -497,8 +497,8 @@ outbox_tick_cb(evutil_socket_t fd, short what, void *arg)
 
 struct outbox *
 outbox_new(struct event_base *base, struct db *db,
-    struct config *const *cfgp, struct modem *const *modems,
-    const int *n_modems)
+    struct config *const *cfgp, struct flood *flood,
+    struct modem *const *modems, const int *n_modems)
 {
 	struct outbox *ob = calloc(1, sizeof *ob);
 	struct timeval tv = { OUTBOX_TICK_MS / 1000,
@@ -511,10 +511,9 @@ outbox_new(struct event_base *base, struct db *db,
 	ob->modems = modems;
 	ob->n_modems = n_modems;
 	ob->cfgp = cfgp;
-	if ((ob->flood = flood_new()) == NULL ||
-	    (ob->tick = event_new(base, -1, EV_PERSIST, outbox_tick_cb, ob))
+	ob->flood = flood;
+	if ((ob->tick = event_new(base, -1, EV_PERSIST, outbox_tick_cb, ob))
 	    == NULL) {
-		flood_free(ob->flood);
 		free(ob);
 		return NULL;
 	}
@@ -664,6 +663,7 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 	struct decide_params p = { .default_area = -1, .spooled = 1 };
 	struct fwdq_alert *a = NULL;
 	struct outbox_plan *plan = NULL;
+	enum flood_verdict verdict;
 	struct decision *d = NULL;
 	char ref[24], *cause = NULL;
 	int64_t n;
@@ -682,9 +682,11 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 	if (fwdq_find_key(ob->fwdq, key) != NULL)
 		return;
 	/* A flooding sender gets no forward at once (its alerts are held
-	 * for review when they reach the database). */
-	if (flood_note(ob->flood, msg->sender, msg->received_at,
-	    cfg->flood_max, cfg->flood_per_s) != FLOOD_OK ||
+	 * for review when they reach the database). The counter is
+	 * ingest's: replayed, the message is not counted again. */
+	verdict = flood_note(ob->flood, msg->sender, msg->received_at,
+	    flood_text_hash(msg->text), cfg->flood_max, cfg->flood_per_s);
+	if (verdict == FLOOD_STARTED || verdict == FLOOD_QUARANTINED ||
 	    (d = malloc(sizeof *d)) == NULL ||
 	    (plan = malloc(sizeof *plan)) == NULL ||
 	    (a = calloc(1, sizeof *a)) == NULL)
@@ -926,6 +928,5 @@ outbox_free(struct outbox *ob)
 		free(s);
 	}
 	event_free(ob->tick);
-	flood_free(ob->flood);
 	free(ob);
 }

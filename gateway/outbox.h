@@ -29,9 +29,10 @@ void outbox_prepare(struct db *db);
 
 /* *cfgp (escalation.stale_after) and modems[0..*n_modems-1] are read at
  * every pass (farold's own config pointer and array). */
+struct flood;
 struct outbox *outbox_new(struct event_base *base, struct db *db,
-    struct config *const *cfgp, struct modem *const *modems,
-    const int *n_modems);
+    struct config *const *cfgp, struct flood *flood,
+    struct modem *const *modems, const int *n_modems);
 
 /* Log each alert's time to its first forward, from l (may be NULL). */
 struct latency;

@@ -137,6 +137,17 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
 }
 
 void
+outbox_plan_held(const struct config *cfg, const struct decision *released,
+    struct outbox_plan *out)
+{
+	outbox_plan_message(cfg, released, out);
+	for (int i = 0; i < out->n; i++) {
+		out->rows[i].state = lookup_outbox_state[OUTBOX_HELD];
+		out->rows[i].message_ref = -1;
+	}
+}
+
+void
 outbox_plan_spooled(const struct config *cfg, const struct decision *d,
     struct outbox_plan *out)
 {
@@ -158,45 +169,90 @@ outbox_plan_spooled(const struct config *cfg, const struct decision *d,
 	}
 }
 
-/* The language of whoever has this number: registry, authority, pt. */
-static enum reply_lang
-outbox_plan_lang_of(const struct config *cfg, const char *number)
-{
-	const struct focal_point *fp = config_find_focal(cfg, number);
+static const char *const outbox_plan_results[] = {
+	"ok", "already", "unknown_ref", "not_allowed", "not_held",
+};
+static const char *const outbox_plan_langs[REPLY_LANGS] = { "pt", "en" };
 
-	if (fp != NULL)
-		return fp->lang;
+/*
+ * Who took the alert is only known inside the transaction: a name is
+ * rendered as a run of '#' as wide as the longest authority name (so the
+ * 160-character budget holds), which becomes "{authority}" here and the
+ * name in the database.
+ */
+static void
+outbox_plan_authority_standin(const struct config *cfg, char *out,
+    size_t outsz)
+{
+	size_t n = 1;
+
 	for (int a = 0; a < cfg->n_authorities; a++)
-		for (int i = 0; i < cfg->authorities[a].n_rungs; i++)
-			if (strcmp(cfg->authorities[a].ladder[i].number,
-			    number) == 0)
-				return cfg->authorities[a].lang;
-	return REPLY_PT;
+		if (strlen(cfg->authorities[a].name) > n)
+			n = strlen(cfg->authorities[a].name);
+	if (n > outsz - 1)
+		n = outsz - 1;
+	memset(out, '#', n);
+	out[n] = '\0';
 }
 
-/* Template t for number, in lang. report (may be NULL) gives {cmd}: a
- * refusal names the command as typed. */
+/* A candidate: template t in lang for the outcome result (and state),
+ * to whom to names. notified NULL: the authority stand-in. */
 static void
-outbox_plan_reply(struct outbox_plan *p, const struct config *cfg, int t,
-    const char *number, enum reply_lang lang, const char *ref,
-    const char *notified, const char *text, const struct report *report,
-    const char *purpose)
+outbox_plan_candidate(struct outbox_plan *p, const struct config *cfg,
+    const struct outbox_command *c, const char *result, const char *state,
+    const char *to, int lang, int any_lang, int t, const char *notified,
+    const char *text, const char *purpose)
 {
+	char ref[24], standin[64], *at;
 	struct outbox_row *r;
 	struct reply_vars v;
+	struct report rep;
 
-	if ((r = outbox_plan_add(p, number, NULL, purpose, NULL, 0, 0)) ==
-	    NULL)
+	/* The role stands in for the recipient until the row is filled. */
+	if ((r = outbox_plan_add(p, to, NULL, purpose, NULL, 0, 0)) == NULL)
 		return;
+	snprintf(ref, sizeof ref, "%ld", c->ref);
+	outbox_plan_authority_standin(cfg, standin, sizeof standin);
+	memset(&rep, 0, sizeof rep);
+	rep.cmd = c->cmd;
+	rep.ref = c->ref;
 	memset(&v, 0, sizeof v);
-	v.report = report;
+	v.report = strcmp(to, "sender") == 0 ? &rep : NULL;	/* {cmd} */
 	v.ref = ref;
-	v.notified = notified;
+	v.notified = notified != NULL ? notified : standin;
 	v.text = text;
 	v.text_len = text != NULL ? strlen(text) : 0;
 	if (reply_render(&cfg->codebook, &cfg->replies, lang, t, &v, r->text,
-	    sizeof r->text) < 0)
+	    sizeof r->text) < 0) {
 		p->n--;		/* nothing to say: no row */
+		return;
+	}
+	if (notified == NULL && (at = strstr(r->text, standin)) != NULL) {
+		memmove(at + 11, at + strlen(standin),
+		    strlen(at + strlen(standin)) + 1);
+		memcpy(at, "{authority}", 11);
+		r->named = 1;
+	}
+	r->recipient[0] = '\0';
+	if (strcmp(to, "sender") == 0 || strcmp(to, "others") == 0)
+		snprintf(strcmp(to, "sender") == 0 ? r->recipient : r->but,
+		    sizeof r->recipient, "%s", c->sender);
+	r->if_result = result;
+	r->if_state = state;
+	r->to = to;
+	r->if_verified = strcmp(to, "focal") == 0 && !cfg->unregistered_reply;
+	r->lang = any_lang ? NULL : outbox_plan_langs[lang];
+}
+
+/* Template t to a role the database resolves, once per language. */
+static void
+outbox_plan_candidates(struct outbox_plan *p, const struct config *cfg,
+    const struct outbox_command *c, const char *result, const char *to,
+    int t, const char *text, const char *purpose)
+{
+	for (int lang = 0; lang < REPLY_LANGS; lang++)
+		outbox_plan_candidate(p, cfg, c, result, NULL, to, lang, 0, t,
+		    NULL, text, purpose);
 }
 
 void
@@ -204,34 +260,53 @@ outbox_plan_command(const struct config *cfg, const struct outbox_command *c,
     struct outbox_plan *out)
 {
 	struct decide_command_replies dr;
-	char ref[24], state[REPLY_MAX_BYTES];
-	struct report r;
+	char state[REPLY_MAX_BYTES];
+	const char *name, *result;
+	int answered;
 
 	outbox_plan_start(cfg, out);
 	if (c->sender == NULL || c->sender[0] == '\0')
 		return;		/* not a phone number: never answered */
-	snprintf(ref, sizeof ref, "%ld", c->ref);
-	decide_command_replies(c->cmd, c->result, &dr);
-	if (dr.focal >= 0)
-		outbox_plan_reply(out, cfg, dr.focal, c->focal,
-		    outbox_plan_lang_of(cfg, c->focal), ref, c->authority,
-		    NULL, NULL, lookup_outbox_purpose[PURPOSE_ACK_NOTICE]);
-	/* ANULAR and INFO tell whoever was sent a forward or rung. */
-	for (int i = 0; dr.holders >= 0 && i < c->n_holders; i++)
-		outbox_plan_reply(out, cfg, dr.holders, c->holders[i],
-		    outbox_plan_lang_of(cfg, c->holders[i]), ref, NULL,
-		    dr.holders == REPLY_INFO_FORWARD ? c->text : NULL, NULL,
-		    dr.holders_purpose);
 	/* An unknown number hears nothing, even about its own alert. */
-	if (dr.sender < 0 || !decide_answers(cfg, c->sender))
-		return;
-	decide_reply_state(cfg, c->state, c->lang, state, sizeof state);
-	memset(&r, 0, sizeof r);
-	r.cmd = c->cmd;
-	r.ref = c->ref;
-	outbox_plan_reply(out, cfg, dr.sender, c->sender, c->lang, ref,
-	    dr.sender == REPLY_STATUS ? state : c->authority, NULL, &r,
-	    lookup_outbox_purpose[PURPOSE_REPLY]);
+	answered = decide_answers(cfg, c->sender);
+	for (size_t i = 0; i < sizeof outbox_plan_results /
+	    sizeof outbox_plan_results[0]; i++) {
+		result = outbox_plan_results[i];
+		decide_command_replies(c->cmd, result, &dr);
+		if (dr.focal >= 0)
+			outbox_plan_candidates(out, cfg, c, result, "focal",
+			    dr.focal, NULL,
+			    lookup_outbox_purpose[PURPOSE_ACK_NOTICE]);
+		/* ANULAR and INFO tell whoever was sent a forward or rung;
+		 * an OK the other holders, so that two patrols don't go. */
+		if (dr.holders >= 0)
+			outbox_plan_candidates(out, cfg, c, result, "holders",
+			    dr.holders, dr.holders == REPLY_INFO_FORWARD ?
+			    c->text : NULL, dr.holders_purpose);
+		if (dr.others >= 0)
+			outbox_plan_candidates(out, cfg, c, result, "others",
+			    dr.others, NULL,
+			    lookup_outbox_purpose[PURPOSE_TAKEN_NOTICE]);
+		if (dr.sender == REPLY_STATUS && answered) {
+			/* One per state, each with its words
+			 * (decide_reply_state: template state_<name>). */
+			for (int t = 0; t < REPLY_TEMPLATE_COUNT; t++) {
+				name = reply_template_name(t);
+				if (name == NULL ||
+				    strncmp(name, "state_", 6) != 0)
+					continue;
+				decide_reply_state(cfg, name + 6, c->lang,
+				    state, sizeof state);
+				outbox_plan_candidate(out, cfg, c, result,
+				    name + 6, "sender", c->lang, 1, dr.sender,
+				    state, NULL,
+				    lookup_outbox_purpose[PURPOSE_REPLY]);
+			}
+		} else if (dr.sender >= 0 && answered)
+			outbox_plan_candidate(out, cfg, c, result, NULL,
+			    "sender", c->lang, 1, dr.sender, NULL, NULL,
+			    lookup_outbox_purpose[PURPOSE_REPLY]);
+	}
 }
 
 void
@@ -285,6 +360,17 @@ outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
 		    strcmp(r->purpose, "reply") == 0)) {
 			jsonw_int(w, "limit_max", p->reply_max);
 			jsonw_int(w, "limit_per_s", p->reply_per_s);
+		}
+		if (r->to != NULL) {
+			jsonw_str(w, "result", r->if_result);
+			jsonw_str(w, "if_state", r->if_state);
+			jsonw_str(w, "to", r->to);
+			jsonw_str(w, "lang", r->lang);
+			if (r->but[0] != '\0')
+				jsonw_str(w, "but", r->but);
+			jsonw_bool(w, "named", r->named);
+			if (r->if_verified)
+				jsonw_bool(w, "if_verified", 1);
 		}
 		if (alert_id != NULL && alert_id[0] != '\0')
 			jsonw_int(w, "alert_id", atoll(alert_id));

@@ -34,12 +34,25 @@ struct outbox_row {
 	char recipient[PHONE_E164_MAX];
 	char text[REPLY_MAX_BYTES];	/* "{ref}" where the number goes */
 	const char *purpose;	/* receipt reply forward escalation digest
-				   admin ack_notice cancel_notice info */
+				   admin ack_notice cancel_notice info
+				   taken_notice */
 	const char *authority;	/* its id, for a rung of its ladder; NULL */
 	int rung;		/* 1-based, with authority */
 	long after_s;		/* due this long after receipt; 0: now */
-	/* Already sent while the database was down (a spooled alert's
-	 * forward, db/fwdq.h): state "submitted"; NULL: queued. */
+	/* A command's candidate reply (outbox_plan_command); NULL, 0
+	 * otherwise. */
+	const char *if_result;	/* ok already unknown_ref not_allowed */
+	const char *if_state;	/* the alert's state (ESTADO); NULL: any */
+	const char *to;		/* sender focal holders others */
+	const char *lang;	/* "pt" "en"; NULL: any recipient */
+	char but[PHONE_E164_MAX];	/* others: this number is not told */
+	int named;		/* "{authority}" in text */
+	int if_verified;	/* focal: only if the alert's sender is a
+				   registered focal point (unknown numbers
+				   hear nothing, issue 16) */
+	/* "submitted": already sent while the database was down (a
+	 * spooled alert's forward, db/fwdq.h); "held": sent only if an
+	 * administrator releases the alert; NULL: queued. */
 	const char *state;
 	char modem[32];		/* "" unknown */
 	int message_ref;	/* -1 unknown */
@@ -67,6 +80,15 @@ void outbox_plan_message(const struct config *cfg, const struct decision *d,
     struct outbox_plan *out);
 
 /*
+ * What the release of a held alert sends (released decided with
+ * decide_params.released, and without the flood hold): the rows of
+ * outbox_plan_message, each in state "held", written with the alert and
+ * queued only by farol_alert_release (db/functions/held.sql).
+ */
+void outbox_plan_held(const struct config *cfg,
+    const struct decision *released, struct outbox_plan *out);
+
+/*
  * What goes out at once while the database is down (d decided with
  * spooled set): the first rung of each authority of a routed, urgent
  * (U1, U2), not held alert; nothing for anything else. The numbered
@@ -75,23 +97,26 @@ void outbox_plan_message(const struct config *cfg, const struct decision *d,
 void outbox_plan_spooled(const struct config *cfg, const struct decision *d,
     struct outbox_plan *out);
 
-/* A command's outcome, as farol_ingest_command returned it. */
+/* A command, before it is applied: its outcome is only known inside the
+ * transaction that applies it. */
 struct outbox_command {
 	enum report_cmd cmd;
 	long ref;
-	const char *sender;	/* E.164 of whoever sent it */
+	const char *sender;	/* E.164 of whoever sent it; "": none */
 	enum reply_lang lang;	/* of the sender */
 	const char *text;	/* INFO's news; NULL if none */
-	const char *result;	/* ok already unknown_ref not_allowed ... */
-	const char *state;	/* the alert's state */
-	const char *focal;	/* the number of the alert's focal point */
-	const char *authority;	/* the name of who took the alert */
-	char *const *holders;	/* numbers sent a forward or rung of it */
-	int n_holders;
 };
 
-/* The replies a command's outcome calls for (decide_command_replies):
- * to the alert's focal point, to every holder, to the sender. */
+/*
+ * The replies of every outcome a command can have (decide_command_
+ * replies), rendered now; farol_ingest_command queues those of the
+ * outcome it reaches, in the command's own transaction, so that a crash
+ * can never store a command and lose its reply. Each row is a candidate:
+ * if_result (and if_state for ESTADO) name its outcome, to its
+ * recipient (sender: recipient; focal, holders, others: the database
+ * knows them), lang the recipient's language it is written in, named
+ * that "{authority}" stands for who took the alert.
+ */
 void outbox_plan_command(const struct config *cfg,
     const struct outbox_command *c, struct outbox_plan *out);
 

@@ -713,7 +713,7 @@ reply_for_report(const struct report *r)
 		[REPORT_ERR_WHICH_AREA] = REPLY_ERROR_WHICH_AREA,
 	};
 	static const int help[] = { REPLY_HELP, REPLY_HELP_AREAS,
-	    REPLY_HELP_FORMS, REPLY_HELP_URGENCY };
+	    REPLY_HELP_FORMS, REPLY_HELP_URGENCY, REPLY_HELP_ADMIN };
 
 	if (r->err != REPORT_ERR_NONE)
 		return (int)r->err > 0 && r->err < REPORT_ERR_COUNT ?
@@ -729,8 +729,10 @@ reply_for_report(const struct report *r)
 		return REPLY_ACK_RECEIPT;
 	case REPORT_CMD_FIM:
 		return REPLY_CLOSE_RECEIPT;
+	case REPORT_CMD_LIBERAR:
+		return REPLY_RELEASE_RECEIPT;
 	case REPORT_CMD_AJUDA:
-		return (int)r->help >= 0 && r->help <= REPORT_HELP_URGENCY ?
+		return (int)r->help >= 0 && r->help <= REPORT_HELP_ADMIN ?
 		    help[r->help] : REPLY_HELP;
 	case REPORT_CMD_ESTADO:
 	case REPORT_CMD_NONE:

@@ -46,6 +46,9 @@ X(HELP_FORMS, "help_forms", \
 X(HELP_URGENCY, "help_urgency", \
   "U1 perigo imediato (ou URGENTE), U2 urgente (sem codigo = U2), U3 so para o Observatorio. Ex: ALERTA {ex_area} {ex_form} U1 bar X", \
   "U1 immediate danger (or URGENT), U2 urgent (the default), U3 for the Observatory only. Ex: ALERT {ex_area} {ex_form} U1 bar X") \
+X(HELP_ADMIN, "help_admin", \
+  "Administradores: LIBERAR num encaminha um alerta retido (PIN ou quarentena) como se acabasse de chegar. Ex: LIBERAR 123", \
+  "Administrators: RELEASE num routes a held alert (PIN or quarantine) as if it had just arrived. Ex: RELEASE 123") \
 X(ERROR_EMPTY, "error_empty", \
   "Mensagem vazia. Ex: ALERTA {ex_area} {ex_form} U1 V2 bar X. AJUDA para os codigos.", \
   "Empty message. Ex: ALERT {ex_area} {ex_form} U1 V2 bar X. HELP for the codes.") \
@@ -166,6 +169,15 @@ X(ACK_NOTICE, "ack_notice", \
 X(ACK_ALREADY, "ack_already", \
   "Alerta {ref} ja foi assumido por {notified}.", \
   "Alert {ref} was already taken by {notified}.") \
+X(RELEASE_RECEIPT, "release_receipt", \
+  "Alerta {ref} libertado: encaminhado como se acabasse de chegar.", \
+  "Alert {ref} released: routed as if it had just arrived.") \
+X(ERROR_NOT_HELD, "error_not_held", \
+  "Alerta {ref} nao esta retido: nada a libertar.", \
+  "Alert {ref} is not held: nothing to release.") \
+X(ACK_TAKEN, "ack_taken", \
+  "FAROL {ref}: {notified} assumiu o caso. Nao e preciso ir.", \
+  "FAROL {ref}: {notified} has taken charge. No need to go.") \
 X(CANCEL_NOTICE, "cancel_notice", \
   "FAROL {ref} ANULADO pelo ponto focal. Nao e preciso agir.", \
   "FAROL {ref} CANCELLED by the focal point. No action needed.") \

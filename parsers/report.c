@@ -75,6 +75,8 @@ static const struct word report_words[] = {
 	{ "ACK", REPORT_CMD_OK, 0, 1 },
 	{ "FIM", REPORT_CMD_FIM, 0, 1 },
 	{ "CLOSE", REPORT_CMD_FIM, 0, 1 },
+	{ "LIBERAR", REPORT_CMD_LIBERAR, 0, 1 },
+	{ "RELEASE", REPORT_CMD_LIBERAR, 0, 1 },
 	{ "URGENTE", CODE_URGENCY, 1, 0 },
 	{ "URGENT", CODE_URGENCY, 1, 0 },
 	{ "MENOR", CODE_MINOR, 1, 0 },
@@ -89,9 +91,9 @@ static const struct word report_words[] = {
 #define REPORT_N_WORDS (sizeof report_words / sizeof report_words[0])
 
 static const char *const report_cmd_pt[] = { "", "ALERTA", "INFO", "ANULAR",
-    "ESTADO", "AJUDA", "OK", "FIM" };
+    "ESTADO", "AJUDA", "OK", "FIM", "LIBERAR" };
 static const char *const report_cmd_en[] = { "", "ALERT", "INFO", "CANCEL",
-    "STATUS", "HELP", "OK", "CLOSE" };
+    "STATUS", "HELP", "OK", "CLOSE", "RELEASE" };
 
 static const char *const report_err_names[REPORT_ERR_COUNT] = {
 	"", "empty", "unknown_command", "missing_ref", "bad_ref",
@@ -103,7 +105,7 @@ static const char *const report_err_names[REPORT_ERR_COUNT] = {
 const char *
 report_cmd_name(enum report_cmd cmd, int english)
 {
-	if ((int)cmd < 0 || cmd > REPORT_CMD_FIM)
+	if ((int)cmd < 0 || cmd > REPORT_CMD_LIBERAR)
 		return "";
 	return english ? report_cmd_en[cmd] : report_cmd_pt[cmd];
 }
@@ -1020,6 +1022,8 @@ report_help_topic(struct parser *p, struct lex_token *t)
 		{ "URGENCIA", REPORT_HELP_URGENCY },
 		{ "URGENCIAS", REPORT_HELP_URGENCY },
 		{ "URGENCY", REPORT_HELP_URGENCY }, { "U", REPORT_HELP_URGENCY },
+		{ "ADMIN", REPORT_HELP_ADMIN }, { "LIBERAR", REPORT_HELP_ADMIN },
+		{ "RELEASE", REPORT_HELP_ADMIN },
 	};
 	size_t i;
 

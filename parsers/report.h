@@ -31,6 +31,8 @@ enum report_cmd {
 	REPORT_CMD_AJUDA,	/* HELP, ? */
 	REPORT_CMD_OK,		/* ACK */
 	REPORT_CMD_FIM,		/* CLOSE */
+	REPORT_CMD_LIBERAR,	/* RELEASE: an administrator releases a
+				   held alert */
 };
 
 enum report_help {
@@ -38,6 +40,7 @@ enum report_help {
 	REPORT_HELP_AREAS,	/* AJUDA AREAS / ILHAS / ISLANDS */
 	REPORT_HELP_FORMS,	/* AJUDA FORMAS / FORMS */
 	REPORT_HELP_URGENCY,	/* AJUDA URG / URGENCIA / URGENCY */
+	REPORT_HELP_ADMIN,	/* AJUDA ADMIN / LIBERAR / RELEASE */
 };
 
 enum report_err {

@@ -1,20 +1,29 @@
--- Commands (OK, FIM, ANULAR, INFO, ESTADO): the message and its effect.
+-- Commands (OK, FIM, ANULAR, INFO, ESTADO, LIBERAR): the message and its
+-- effect.
 -- Re-applied with CREATE OR REPLACE on every start-up, after the
 -- migrations, in their transaction (db/migrate.c); docs: db/database.md.
 
 -- Store a command's message and apply it, all or nothing. p_command is
--- the canonical name: OK, FIM, ANULAR, INFO, ESTADO. result: ok,
--- already (OK on an alert already acknowledged), unknown_ref,
--- not_allowed, or duplicate (the message was stored before: nothing is
+-- the canonical name: OK, FIM, ANULAR, INFO, ESTADO, LIBERAR (from an
+-- administrator only: p_admin, as farold's config says; see
+-- farol_alert_release). result: ok, already (OK on an alert already
+-- acknowledged), unknown_ref, not_allowed, not_held (LIBERAR), or
+-- duplicate (the message was stored before: nothing is
 -- done again). holders: the numbers that were sent a forward or rung of
--- the alert (ANULAR and INFO tell them).
+-- the alert (ANULAR and INFO tell them). An OK on an alert already taken
+-- is recorded as an event of the alert (who, and after whom).
+-- p_replies: the replies farold rendered for every possible outcome
+-- (gateway/outbox_plan.c); those of this outcome are queued here, in the
+-- command's own transaction (farol_command_replies), and counted in
+-- outbox_queued.
 CREATE OR REPLACE FUNCTION farol_ingest_command(p_modem text, p_sender text,
     p_text text, p_smsc_time timestamptz, p_received_at timestamptz,
     p_parts int, p_concat_ref int, p_kind text, p_parts_expected int,
-    p_command text, p_ref bigint, p_note text, p_session text DEFAULT NULL)
+    p_command text, p_ref bigint, p_note text, p_replies jsonb,
+    p_admin boolean, p_session text DEFAULT NULL)
 RETURNS TABLE (message_id bigint, inserted boolean, result text,
     alert_id bigint, alert_ref bigint, state text, focal_number text,
-    authority_name text, holders text[])
+    authority_name text, holders text[], outbox_queued int)
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -27,6 +36,7 @@ BEGIN
 	FROM farol_ingest_message(p_modem, p_sender, p_text, p_smsc_time,
 	    p_received_at, p_parts, p_concat_ref, p_kind, p_parts_expected,
 	    p_session) m;
+	outbox_queued := 0;
 	IF NOT inserted THEN
 		result := 'duplicate';
 		RETURN NEXT;
@@ -35,6 +45,8 @@ BEGIN
 	SELECT * INTO v_alert FROM alert a WHERE a.ref = p_ref FOR UPDATE;
 	IF NOT FOUND THEN
 		result := 'unknown_ref';
+		outbox_queued := farol_command_replies(p_replies, result, NULL,
+		    NULL, NULL, '{}', NULL, message_id);
 		RETURN NEXT;
 		RETURN;
 	END IF;
@@ -58,6 +70,13 @@ BEGIN
 	IF p_command = 'OK' THEN
 		IF v_alert.state = 'acknowledged' THEN
 			result := 'already';
+			INSERT INTO alert_event (alert_id, from_state,
+			    to_state, actor, note)
+			SELECT v_alert.id, v_alert.state, v_alert.state,
+			    p_sender, 'OK after ' || coalesce(a.name,
+			    v_alert.acknowledged_by, '?')
+			FROM (SELECT 1) x LEFT JOIN authority a
+			    ON a.id = v_alert.acknowledged_by;
 		ELSIF NOT v_is_holder THEN
 			result := 'not_allowed';
 		ELSIF EXISTS (SELECT 1 FROM alert_transition t WHERE
@@ -119,6 +138,13 @@ BEGIN
 			    p_sender, p_note);
 			result := 'ok';
 		END IF;
+	ELSIF p_command = 'LIBERAR' THEN
+		IF NOT coalesce(p_admin, false) THEN
+			result := 'not_allowed';
+		ELSE
+			SELECT r.result INTO result
+			FROM farol_alert_release(p_ref, p_sender) r;
+		END IF;
 	ELSIF p_command = 'ESTADO' THEN
 		result := CASE WHEN v_is_sender OR v_is_holder THEN 'ok'
 		    ELSE 'not_allowed' END;
@@ -130,6 +156,63 @@ BEGIN
 	IF result = 'not_allowed' THEN
 		holders := '{}';	-- nobody is told of a refused command
 	END IF;
+	outbox_queued := farol_command_replies(p_replies, result, state,
+	    authority_name, focal_number, holders, alert_id, message_id);
 	RETURN NEXT;
 END
+$$;
+
+-- The language of whoever has p_number, as farold's outbox_plan_lang_of
+-- tells it: a focal point's, else an authority's ladder number's, else pt.
+CREATE OR REPLACE FUNCTION farol_lang_of(p_number text)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+	SELECT coalesce(
+	    (SELECT f.lang FROM focal_point f
+	     WHERE f.number = p_number AND f.active),
+	    (SELECT a.lang FROM authority_contact c
+	     JOIN authority a ON a.id = c.authority_id
+	     WHERE c.number = p_number AND a.active
+	     ORDER BY a.id LIMIT 1),
+	    'pt')
+$$;
+
+-- Queue the replies of p (an array of {result, if_state, to, lang, text,
+-- purpose, recipient, but, named, limit_max, limit_per_s}) whose result
+-- (and state, when if_state is given) is this outcome's; the reply limit
+-- (limit_max) is farol_outbox_insert's. to: "sender" (recipient given), "focal" (the
+-- alert's focal point; with if_verified, only a registered one), "holders" (every number sent a forward or rung),
+-- "others" (the holders but the number in but); lang, when given, picks
+-- the text in the recipient's language. named: "{authority}" in the text becomes the
+-- name of who took the alert. Returns how many rows were queued.
+CREATE OR REPLACE FUNCTION farol_command_replies(p jsonb, p_result text,
+    p_state text, p_authority text, p_focal text, p_holders text[],
+    p_alert bigint, p_message bigint)
+RETURNS int
+LANGUAGE sql
+AS $$
+	SELECT farol_outbox_insert(coalesce(jsonb_agg(jsonb_build_object(
+	    'recipient', t.recipient,
+	    'text', CASE WHEN c.named THEN replace(c.text, '{authority}',
+		coalesce(p_authority, '?')) ELSE c.text END,
+	    'purpose', c.purpose, 'limit_max', c.limit_max,
+	    'limit_per_s', c.limit_per_s)), '[]'), p_alert, p_message, NULL)
+	FROM jsonb_to_recordset(coalesce(p, '[]')) AS c(result text,
+	    if_state text, "to" text, lang text, text text, purpose text,
+	    recipient text, but text, named boolean, limit_max int,
+	    limit_per_s int, if_verified boolean)
+	CROSS JOIN LATERAL (
+	    SELECT c.recipient WHERE c."to" = 'sender'
+	    UNION ALL SELECT p_focal WHERE c."to" = 'focal' AND
+		(NOT coalesce(c.if_verified, false) OR EXISTS (SELECT 1
+		FROM alert a WHERE a.id = p_alert AND a.verified))
+	    UNION ALL SELECT h FROM unnest(coalesce(p_holders, '{}')) h
+		WHERE c."to" = 'holders' OR (c."to" = 'others' AND
+		    h IS DISTINCT FROM c.but)
+	) AS t(recipient)
+	WHERE c.result = p_result
+	    AND (c.if_state IS NULL OR c.if_state = p_state)
+	    AND t.recipient IS NOT NULL AND t.recipient <> ''
+	    AND (c.lang IS NULL OR c.lang = farol_lang_of(t.recipient))
 $$;

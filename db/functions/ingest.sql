@@ -77,8 +77,9 @@ $$;
 -- the spool replay sends up to 64 at a time. p is an array of objects
 -- with the parameters of farol_ingest_report (modem, sender, text,
 -- smsc_time, received_at as epoch seconds, parts, concat_ref, kind,
--- parts_expected, session (USSD only), alert, outbox) or, with "command", of
--- farol_ingest_command (command, ref, note). One row per element, i from
+-- parts_expected, session (USSD only), alert, outbox, and "flood": "quarantined" or "ended"
+-- with "flood_notice", the administrators' rows) or, with "command", of
+-- farol_ingest_command (command, ref, note, replies, admin). One row per element, i from
 -- 0, in order. All or nothing: an error fails the whole batch (farold
 -- then stores its messages one by one).
 -- The ten fields of the message, which a report and a command share,
@@ -114,13 +115,14 @@ BEGIN
 			    m.sender, m.text, m.smsc_time, m.received_at,
 			    m.parts, m.concat_ref, m.kind, m.parts_expected,
 			    e->>'command', (e->>'ref')::bigint, e->>'note',
-			    m.session);
+			    e->'replies', coalesce((e->>'admin')::boolean,
+			    false), m.session);
 			message_id := c.message_id;
 			inserted := c.inserted;
 			result := c.result;
 			alert_id := c.alert_id;
 			alert_ref := c.alert_ref;
-			outbox_queued := 0;
+			outbox_queued := c.outbox_queued;
 			state := c.state;
 			focal_number := c.focal_number;
 			authority_name := c.authority_name;
@@ -142,6 +144,14 @@ BEGIN
 			focal_number := NULL;
 			authority_name := NULL;
 			holders := NULL;
+		END IF;
+		-- The flood verdict farold's counter gave (decide_flood.h):
+		-- the administrators' notice once per quarantine.
+		IF inserted AND (e ? 'flood') AND farol_flood_note(m.sender,
+		    m.received_at, (e->>'flood') = 'quarantined',
+		    (e->>'flood') = 'ended') THEN
+			PERFORM farol_outbox_insert(e->'flood_notice', NULL,
+			    message_id, NULL);
 		END IF;
 		RETURN NEXT;
 		k := k + 1;

@@ -12,7 +12,9 @@
 -- here, so it holds across restarts. A `digest` row of an alert (a U3's)
 -- is not an SMS: it becomes an item of its authority's next digest
 -- (digest_item; farol_digest_queue sends the digest, whose own rows have
--- no alert). Returns how many outbox rows were inserted.
+-- no alert); a held alert's digest row stays a held outbox row until
+-- farol_alert_release makes it an item. Returns how many outbox rows were
+-- inserted.
 CREATE OR REPLACE FUNCTION farol_outbox_insert(p jsonb, p_alert bigint,
     p_message bigint, p_ref bigint)
 RETURNS int
@@ -25,13 +27,15 @@ BEGIN
 		INSERT INTO digest_item (alert_id, authority_id, recipient)
 		SELECT coalesce(o.alert_id, p_alert), o.authority, o.recipient
 		FROM jsonb_to_recordset(p) AS o(alert_id bigint,
-		    authority text, recipient text, purpose text)
+		    authority text, recipient text, purpose text, state text)
 		WHERE o.purpose = 'digest'
-		    AND coalesce(o.alert_id, p_alert) IS NOT NULL;
+		    AND coalesce(o.alert_id, p_alert) IS NOT NULL
+		    AND o.state IS DISTINCT FROM 'held';
 		p := (SELECT coalesce(jsonb_agg(e), '[]')
 		    FROM jsonb_array_elements(p) e
 		    WHERE NOT (e->>'purpose' = 'digest' AND coalesce(
-			(e->>'alert_id')::bigint, p_alert) IS NOT NULL));
+			(e->>'alert_id')::bigint, p_alert) IS NOT NULL AND
+			(e->>'state') IS DISTINCT FROM 'held'));
 	END IF;
 	-- One INSERT for the whole array (its plan is cached by plpgsql).
 	INSERT INTO outbox (alert_id, message_id, recipient, text,
@@ -67,15 +71,6 @@ BEGIN
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END
-$$;
-
--- Rows the daemon composed after a command (replies, notices): an array
--- of {recipient, text, purpose, alert_id, message_id, ...}.
-CREATE OR REPLACE FUNCTION farol_outbox_queue(p jsonb)
-RETURNS int
-LANGUAGE sql
-AS $$
-	SELECT farol_outbox_insert(p, NULL, NULL, NULL)
 $$;
 
 -- A forward or rung still queued p_stale_s seconds after its time (no
@@ -125,14 +120,54 @@ BEGIN
 END
 $$;
 
+-- Expired means expired: an alert still waiting for an OK whose
+-- administrators' notice (the last step of its plan: an escalation row
+-- without an authority) is due, and which has no rung of an authority
+-- left queued (a late rung still goes first), moves to expired, with its
+-- event. The administrators' notice itself still goes. Called by
+-- farol_outbox_claim. Returns how many alerts expired.
+CREATE OR REPLACE FUNCTION farol_alert_expire_passed()
+RETURNS int
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_alert	bigint;
+	n	int := 0;
+BEGIN
+	FOR v_alert IN
+		SELECT a.id FROM alert a
+		WHERE a.state IN ('received', 'forwarded', 'delivered',
+		    'escalated')
+		    AND EXISTS (SELECT 1 FROM outbox o
+			WHERE o.alert_id = a.id AND o.purpose = 'escalation'
+			    AND o.authority_id IS NULL
+			    AND o.state <> 'cancelled'
+			    AND o.not_before <= now())
+		    AND NOT EXISTS (SELECT 1 FROM outbox o
+			WHERE o.alert_id = a.id AND o.state = 'queued'
+			    AND o.authority_id IS NOT NULL
+			    AND o.purpose IN ('forward', 'escalation'))
+		ORDER BY a.id
+		FOR UPDATE OF a SKIP LOCKED
+	LOOP
+		PERFORM farol_alert_transition(v_alert, 'expired', 'farold',
+		    'the whole ladder passed with no OK');
+		n := n + 1;
+	END LOOP;
+	RETURN n;
+END
+$$;
+
 -- Up to p_limit rows due now, forwards and escalations first, claimed for
 -- sending (state 'sending', attempts + 1), all in one transaction:
 -- first, when p_stale_s > 0, the stale rungs are expired
 -- (farol_outbox_expire_stale; the rung after an expired one is due at
 -- once, so it comes back in the same claim) and every row returned says
--- how many; then rungs of an alert that no longer needs them
--- (acknowledged, closed, cancelled, expired) are cancelled instead of
--- sent. Safe with several gateways (SKIP LOCKED).
+-- how many; then alerts whose whole ladder passed expire
+-- (farol_alert_expire_passed); then rungs of an alert that no longer
+-- needs them (acknowledged, closed, cancelled, expired) are cancelled
+-- instead of sent, but for the administrators' notice of an expired
+-- alert. Safe with several gateways (SKIP LOCKED).
 CREATE OR REPLACE FUNCTION farol_outbox_claim(p_limit int, p_stale_s int)
 RETURNS TABLE (id bigint, recipient text, text text, purpose text,
     alert_id bigint, attempts int, stale_expired int)
@@ -144,12 +179,14 @@ BEGIN
 	IF p_stale_s > 0 THEN
 		n := farol_outbox_expire_stale(p_stale_s);
 	END IF;
+	PERFORM farol_alert_expire_passed();
 	UPDATE outbox o SET state = 'cancelled', updated_at = now(),
 	    error = 'alert ' || a.state
 	FROM alert a
 	WHERE a.id = o.alert_id AND o.state = 'queued'
 	    AND o.purpose IN ('forward', 'escalation')
 	    AND a.state IN ('acknowledged', 'closed', 'cancelled', 'expired')
+	    AND NOT (a.state = 'expired' AND o.authority_id IS NULL)
 	    AND o.not_before <= now();
 	RETURN QUERY
 	UPDATE outbox o SET state = 'sending', attempts = o.attempts + 1,

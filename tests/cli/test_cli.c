@@ -152,6 +152,11 @@ test_check_config(void)
 		{ "string-number.conf", "national_length = 7;",
 		  "national_length = \"7\";",
 		  "codebook.national_length must be an integer, not a string" },
+		/* No silent limits: 31 rungs a report can reach, 10 times
+		 * each, is more SMS than a plan holds. */
+		{ "too-many-steps.conf", "u1 = { ack_timeout = 300; repeats = 1; };",
+		  "u1 = { ack_timeout = 300; repeats = 10; };",
+		  "escalation.u1: an alert could need 311 SMS" },
 	};
 	char want[700], *out, *err_path;
 	const char *path;

@@ -48,7 +48,9 @@ void
 stored_reset(struct pgcluster *pg)
 {
 	pgcluster_exec(pg, "DO $$ BEGIN IF to_regclass('message') IS NOT NULL "
-	    "THEN TRUNCATE message CASCADE; END IF; END $$");
+	    "THEN TRUNCATE message CASCADE; END IF; "
+	    "IF to_regclass('flood_quarantine') IS NOT NULL "
+	    "THEN TRUNCATE flood_quarantine; END IF; END $$");
 }
 
 long

@@ -12,20 +12,24 @@
  * Cases: a report waiting on the SIM at start-up is forwarded once;
  * U1 receipt and forwards; each rung at its time; reload in the
  * middle of an escalation keeps the alert's ladder; OK stops escalation
- * and tells the focal point; OK from a wrong number is refused; a missing
+ * and tells the focal point; an OK tells the other holders who took the
+ * alert, and a second OK is answered with that name; OK from a wrong number is refused; a missing
  * PIN holds the alert and tells an administrator; ANULAR after forward
  * tells the holders; INFO reaches the holders; ESTADO answers the state;
  * an unregistered sender is routed to the national desk without reply;
  * U3 goes to the digest only (test_digest.c sends the digest); a
- * stale rung moves on to the next; FIM closes (from a holder only); a
+ * stale rung moves on to the next; FIM closes (from a holder only); an
+ * alert whose whole ladder passed expires (and a late OK takes it); a
  * flood is quarantined; rows a crash left `sending` go out after a
  * restart.
  */
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "console.h"
@@ -149,8 +153,8 @@ reply_to(const char *number, const char *purpose, long message_id)
 	    "purpose = '%s' AND message_id = %ld AND state = 'submitted'",
 	    number, purpose, message_id);
 	return qt("SELECT text FROM outbox WHERE recipient = '%s' AND "
-	    "purpose = '%s' AND message_id = %ld", number, purpose,
-	    message_id);
+	    "purpose = '%s' AND message_id = %ld AND state <> 'held'", number,
+	    purpose, message_id);
 }
 
 /* Every SMS a modem submitted is an outbox row in submitted (or
@@ -308,6 +312,64 @@ test_u1_escalation_and_ack(void)
 	    "no rung after the OK");
 }
 
+/* Two patrols don't go: ICCA takes Maria's alert, the other holders are
+ * told who did; Policia SV's OK after it is recorded and answered with
+ * ICCA's name. Each reply is queued in the transaction that applies its
+ * command: the rows carry that transaction's now(), as the event does. */
+static void
+test_two_patrols(void)
+{
+	char want[160], *text;
+	long m, ref, ack, again;
+
+	m = send_sms(MARIA, "ALERTA SV SX U1 MENOR duas patrulhas");
+	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK(wait_rows(3, ref, "o.purpose = 'forward' AND o.state = "
+	    "'submitted'") == 3, "three forwards submitted");
+
+	ack = send_smsf(ICCA_1, "OK %ld", ref);
+	check_state(ref, "acknowledged");
+	CHECK(wait_q(2, "SELECT count(*) FROM outbox WHERE message_id = %ld "
+	    "AND purpose = 'taken_notice' AND state = 'submitted'", ack) == 2,
+	    "two taken notices submitted");
+	CHECK(q("SELECT count(*) FROM outbox WHERE message_id = %ld AND "
+	    "purpose = 'taken_notice' AND recipient IN ('" PN_SV_1 "', '"
+	    DESK_1 "')", ack) == 2, "told: the other holders");
+	CHECK(q("SELECT count(*) FROM outbox WHERE message_id = %ld AND "
+	    "purpose = 'taken_notice' AND recipient = '" ICCA_1 "'", ack) ==
+	    0, "not told: who took it");
+	text = reply_to(PN_SV_1, "taken_notice", ack);
+	snprintf(want, sizeof want, "FAROL %ld: ICCA assumiu o caso.", ref);
+	CHECK(strncmp(text, want, strlen(want)) == 0, "taken notice got=%s "
+	    "want=%s...", text, want);
+	free(text);
+	/* Receipt, focal point's notice, two taken notices: all in the
+	 * command's own transaction (its event's now()). */
+	CHECK(q("SELECT count(*) FROM outbox o JOIN alert_event e ON "
+	    "e.at = o.created_at JOIN alert a ON a.id = e.alert_id WHERE "
+	    "a.ref = %ld AND e.to_state = 'acknowledged' AND e.from_state <> "
+	    "'acknowledged' AND o.message_id = %ld", ref, ack) == 4,
+	    "the OK's replies are queued with the OK");
+
+	again = send_smsf(PN_SV_1, "OK %ld", ref);
+	text = reply_to(PN_SV_1, "reply", again);
+	snprintf(want, sizeof want, "Alerta %ld ja foi assumido por ICCA.",
+	    ref);
+	CHECK(strcmp(text, want) == 0, "second OK got=%s want=%s", text,
+	    want);
+	free(text);
+	CHECK(q("SELECT count(*) FROM alert_event e JOIN alert a ON a.id = "
+	    "e.alert_id JOIN outbox o ON o.message_id = %ld AND o.created_at "
+	    "= e.at WHERE a.ref = %ld AND e.from_state = 'acknowledged' AND "
+	    "e.to_state = 'acknowledged' AND e.actor LIKE '%%9920001' AND "
+	    "e.note = 'OK after ICCA'", again, ref) == 1,
+	    "the second OK recorded, with its reply");
+	CHECK(q("SELECT count(*) FROM alert WHERE ref = %ld AND "
+	    "acknowledged_by = 'icca'", ref) == 1, "still ICCA's");
+	CHECK(q("SELECT count(*) FROM outbox WHERE message_id = %ld", again)
+	    == 1, "the second OK tells nobody else");
+}
+
 /* A reload gives Joao a PIN: an alert without it is held. Then a good
  * one: OK from a wrong number, INFO, ANULAR. */
 static void
@@ -329,8 +391,8 @@ test_pin_wrong_number_info_cancel(void)
 	    "= 'pin'", held) == 1, "held for the PIN");
 	CHECK(wait_rows(1, held, "o.recipient = '" ADMIN "' AND o.purpose = "
 	    "'admin' AND o.state = 'submitted'") == 1, "administrator told");
-	CHECK(rows(held, "o.purpose IN ('forward', 'escalation')") == 0,
-	    "not forwarded");
+	CHECK(rows(held, "o.purpose IN ('forward', 'escalation') AND "
+	    "o.state <> 'held'") == 0, "not forwarded");
 	text = reply_to(JOAO, "receipt", m);
 	CHECK(strstr(text, "retido") != NULL, "held receipt got=%s", text);
 	free(text);
@@ -448,6 +510,174 @@ test_close(void)
 	    "= 'closed'", ref) == 1, "closed in alert_report");
 }
 
+/* Who the console's peer is, as farold records it. */
+static void
+unix_user(char *out, size_t outsz)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	if (pw != NULL)
+		snprintf(out, outsz, "unix:%s", pw->pw_name);
+	else
+		snprintf(out, outsz, "unix:uid %u", (unsigned)getuid());
+}
+
+/* The held alert ref's events: "actor|note" of those from and to state
+ * received (a release), comma-separated; the caller frees. */
+static char *
+release_events(long ref)
+{
+	return qt("SELECT coalesce(string_agg(e.actor || '|' || e.note, ',' "
+	    "ORDER BY e.id), '') FROM alert_event e JOIN alert a ON a.id = "
+	    "e.alert_id WHERE a.ref = %ld AND e.from_state = 'received' AND "
+	    "e.to_state = 'received'", ref);
+}
+
+/* Held alerts are never stuck (Joao has a PIN since the test above):
+ * farolctl release routes one as if it had just arrived, farolctl
+ * dismiss closes one and sends nothing, an administrator's LIBERAR by
+ * SMS releases one and anybody else's is refused; each is recorded with
+ * who did it. */
+static void
+test_release_and_dismiss(void)
+{
+	char user[80], want[200], *text, *out = NULL;
+	long m, ref, gone, sms, refused, released;
+
+	unix_user(user, sizeof user);
+	m = send_sms(JOAO, "ALERTA ST TF U2 obra retida");
+	CHECK((ref = alert_of(m)) > 0, "held alert made");
+	CHECK(wait_rows(1, ref, "o.recipient = '" ADMIN "' AND o.purpose = "
+	    "'admin' AND o.state = 'submitted'") == 1, "administrator told");
+	CHECK(rows(ref, "o.state = 'held' AND o.purpose = 'forward' AND "
+	    "o.recipient = '" PN_ST_1 "'") == 1, "its forward waits, held");
+	text = console_text(&g, "alerts", "held", "ref", (snprintf(want,
+	    sizeof want, "%ld", ref), want));
+	CHECK(text != NULL && strcmp(text, "pin") == 0, "console: held %s",
+	    text ? text : "(none)");
+	free(text);
+
+	/* farolctl release: receipt, forward now, rung 2 in 1800 s. */
+	CHECK(console_run(&g, &out, "release", want, NULL) == 0,
+	    "farolctl release %s: %s", want, out ? out : "");
+	free(out);
+	CHECK(wait_rows(1, ref, "o.recipient = '" PN_ST_1 "' AND o.purpose "
+	    "= 'forward' AND o.state = 'submitted'") == 1, "released: "
+	    "forwarded");
+	check_state(ref, "forwarded");
+	CHECK(rows(ref, "o.purpose = 'escalation' AND o.state = 'queued' AND "
+	    "o.rung = 2 AND abs(extract(epoch FROM o.not_before - now()) - "
+	    "1800) < 30") > 0, "rung 2 due 1800 s after the release");
+	CHECK(wait_rows(1, ref, "o.recipient = '" JOAO "' AND o.purpose = "
+	    "'receipt' AND o.state = 'submitted' AND o.text LIKE "
+	    "'%%recebido:%%'") == 1, "the focal point's receipt");
+	text = console_text(&g, "alerts", "held", "ref", want);
+	CHECK(text == NULL || strcmp(text, "-") == 0, "console: still held "
+	    "%s", text);
+	free(text);
+	text = release_events(ref);
+	snprintf(want, sizeof want, "%s|released (held: pin)", user);
+	CHECK(strcmp(text, want) == 0, "release event got=%s want=%s", text,
+	    want);
+	free(text);
+	snprintf(want, sizeof want, "%ld", ref);
+	CHECK(console_run(&g, NULL, "release", want, NULL) == 1,
+	    "released twice");
+
+	/* farolctl dismiss: closed, nothing sent, the reason recorded. */
+	m = send_sms(JOAO, "ALERTA ST TF U2 obra duplicada");
+	CHECK((gone = alert_of(m)) > 0, "second held alert");
+	CHECK(console_run(&g, NULL, "dismiss", (snprintf(want, sizeof want,
+	    "%ld", gone), want), NULL) == 2, "dismiss without a reason");
+	CHECK(console_run(&g, NULL, "dismiss", want, "--reason",
+	    "repetido do anterior", NULL) == 0, "farolctl dismiss");
+	check_state(gone, "closed");
+	CHECK(rows(gone, "o.state = 'held'") == 0 && rows(gone,
+	    "o.purpose = 'forward' AND o.state = 'cancelled'") == 1,
+	    "its held rows cancelled");
+	text = qt("SELECT e.actor || '|' || e.note FROM alert_event e JOIN "
+	    "alert a ON a.id = e.alert_id WHERE a.ref = %ld AND e.to_state = "
+	    "'closed'", gone);
+	snprintf(want, sizeof want, "%s|dismissed (held: pin): repetido do "
+	    "anterior", user);
+	CHECK(strcmp(text, want) == 0, "dismiss event got=%s want=%s", text,
+	    want);
+	free(text);
+
+	/* LIBERAR by SMS: from an administrator only. */
+	m = send_sms(JOAO, "ALERTA ST TF U2 obra por SMS");
+	CHECK((sms = alert_of(m)) > 0, "third held alert");
+	refused = send_smsf(JOAO, "LIBERAR %ld", sms);
+	text = reply_to(JOAO, "reply", refused);
+	CHECK(strstr(text, "recusado") != NULL, "LIBERAR from a focal point "
+	    "got=%s", text);
+	free(text);
+	CHECK(rows(sms, "o.state = 'held'") > 0, "still held");
+	released = send_smsf(ADMIN, "RELEASE %ld", sms);
+	CHECK(wait_rows(1, sms, "o.recipient = '" PN_ST_1 "' AND o.purpose = "
+	    "'forward' AND o.state = 'submitted'") == 1, "released by SMS: "
+	    "forwarded");
+	text = reply_to(ADMIN, "reply", released);
+	snprintf(want, sizeof want, "Alerta %ld libertado", sms);
+	CHECK(strncmp(text, want, strlen(want)) == 0, "LIBERAR reply got=%s "
+	    "want=%s...", text, want);
+	free(text);
+	text = release_events(sms);
+	CHECK(strcmp(text, ADMIN "|released (held: pin)") == 0, "LIBERAR "
+	    "event got=%s", text);
+	free(text);
+	released = send_smsf(ADMIN, "LIBERAR %ld", sms);
+	text = reply_to(ADMIN, "reply", released);
+	CHECK(strstr(text, "nao esta retido") != NULL, "LIBERAR twice got=%s",
+	    text);
+	free(text);
+}
+
+/* Expired means expired: when the whole ladder has passed with no OK the
+ * alert moves to expired, with its event, and the administrators are
+ * still told; a late OK still takes it. */
+static void
+test_expired(void)
+{
+	char want[160], *text;
+	long m, ref, ack;
+
+	m = send_sms(MARIA, "ALERTA SV TF U2 ninguem responde");
+	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_1 "' AND o.state = "
+	    "'submitted'") == 1, "forwarded");
+	/* U2: a rung every 1800 s, three rungs, then the administrators. */
+	for (int rung = 2; rung <= 3; rung++) {
+		char where[128];
+
+		advance(ref, 1800);
+		snprintf(where, sizeof where, "o.authority_id = 'pn-sv' AND "
+		    "o.rung = %d AND o.state = 'submitted'", rung);
+		CHECK(wait_rows(1, ref, where) == 1, "rung %d submitted",
+		    rung);
+	}
+	CHECK(wait_rows(1, ref, "o.recipient = '" ADMIN "' AND o.state = "
+	    "'queued'") == 1, "the administrators' notice waits");
+	check_state(ref, "escalated");
+	advance(ref, 1800);
+	check_state(ref, "expired");
+	CHECK(wait_rows(1, ref, "o.recipient = '" ADMIN "' AND o.state = "
+	    "'submitted' AND o.text LIKE '%%SEM RESPOSTA%%'") == 1,
+	    "the administrators told");
+	CHECK(q("SELECT count(*) FROM alert_event e JOIN alert a ON a.id = "
+	    "e.alert_id WHERE a.ref = %ld AND e.to_state = 'expired' AND "
+	    "e.from_state = 'escalated' AND e.actor = 'farold'", ref) == 1,
+	    "the expiry recorded");
+
+	ack = send_smsf(PN_SV_1, "OK %ld", ref);
+	check_state(ref, "acknowledged");
+	text = reply_to(PN_SV_1, "reply", ack);
+	snprintf(want, sizeof want, "Alerta %ld: OK registado", ref);
+	CHECK(strncmp(text, want, strlen(want)) == 0, "late OK got=%s "
+	    "want=%s...", text, want);
+	free(text);
+}
+
 /* Rows a crash left `sending' (claimed, never submitted) are queued again
  * when farold starts and go out once. */
 static void
@@ -473,6 +703,15 @@ test_recover_after_crash(void)
 	    "count(*) FROM outbox WHERE submitted_at >= '%s'", restart),
 	    "the modem sent what was submitted since the restart, once");
 	free(restart);
+
+	/* The restart forgot no flood quarantine (test_flood's): Ana's
+	 * next alert is held too, and the administrators are not told
+	 * again. */
+	id = send_sms(ANA, "ALERTA SL SX U2 depois do reinicio");
+	CHECK(wait_q(1, "SELECT count(*) FROM alert WHERE message_id = %ld "
+	    "AND held_reason = 'flood'", id) == 1, "still in quarantine");
+	CHECK(q("SELECT count(*) FROM outbox WHERE recipient = '" ADMIN "' "
+	    "AND text LIKE '%%quarentena%%'") == 1, "administrators told once");
 }
 
 /* A rung no modem took within escalation.stale_after (600 s) of its time
@@ -511,8 +750,8 @@ test_stale_rung_moves_on(void)
 static void
 test_flood(void)
 {
-	long before = messages_stored();
-	char *text;
+	long before = messages_stored(), ref;
+	char *text, sref[24];
 
 	for (int i = 1; i <= 11; i++) {
 		char sms[64];
@@ -533,8 +772,29 @@ test_flood(void)
 	CHECK(strstr(text, ANA) != NULL, "the notice names the sender: %s",
 	    text);
 	free(text);
+	CHECK(q("SELECT count(*) FROM flood_quarantine WHERE sender = '" ANA
+	    "' AND ended_at IS NULL") == 1, "the quarantine is in the database");
+	CHECK(q("SELECT count(*) FROM outbox o JOIN message m ON m.id = "
+	    "o.message_id WHERE o.recipient = '" ADMIN "' AND o.text LIKE "
+	    "'%%quarentena%%' AND m.sender = '" ANA "'") == 1,
+	    "the notice is queued with the message that began it");
 	CHECK(wait_q(10, "SELECT count(*) FROM outbox WHERE recipient = '"
-	    ANA "' AND purpose = 'receipt'") == 10, "10 receipts, not 11");
+	    ANA "' AND purpose = 'receipt' AND state <> 'held'") == 10,
+	    "10 receipts, not 11");
+
+	/* The quarantined alert is released like any held one. */
+	ref = q("SELECT ref FROM alert WHERE sender = '" ANA "' AND "
+	    "held_reason = 'flood'");
+	snprintf(sref, sizeof sref, "%ld", ref);
+	CHECK(console_run(&g, NULL, "release", sref, NULL) == 0,
+	    "farolctl release %s", sref);
+	CHECK(wait_rows(1, ref, "o.recipient = '+2389940001' AND o.purpose = "
+	    "'forward' AND o.state = 'submitted'") == 1, "released: "
+	    "forwarded to pn-sl");
+	text = release_events(ref);
+	CHECK(strstr(text, "|released (held: flood)") != NULL,
+	    "release event got=%s", text);
+	free(text);
 }
 
 int
@@ -557,10 +817,13 @@ main(void)
 	}
 	test_start_with_report_waiting();
 	test_u1_escalation_and_ack();
+	test_two_patrols();
 	test_pin_wrong_number_info_cancel();
+	test_release_and_dismiss();
 	test_unregistered_and_u3();
 	test_stale_rung_moves_on();
 	test_close();
+	test_expired();
 	test_flood();
 	/* Over the whole run: each SMS sent once, and each with its row. */
 	wait_sent_matches_outbox();

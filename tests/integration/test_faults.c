@@ -72,13 +72,14 @@ check_exactly_once(const char *what, long n)
 	CHECK(distinct == n, "%s: distinct texts got=%ld want=%ld (lost or "
 	    "doubled)", what, distinct, n);
 	/* One alert per report, and no outgoing SMS of a report queued
-	 * twice (flood notices belong to no report: a restart forgets the
-	 * quarantine and may tell the administrators again). */
+	 * twice (a held alert's rows, sent only if it is released, are
+	 * not counted). */
 	alerts = pgcluster_query_long(pg, "SELECT count(*) FROM alert");
 	alert_msgs = pgcluster_query_long(pg,
 	    "SELECT count(DISTINCT message_id) FROM alert");
 	doubled = pgcluster_query_long(pg, "SELECT count(*) FROM (SELECT 1 "
-	    "FROM outbox WHERE message_id IS NOT NULL GROUP BY message_id, purpose, recipient, rung, "
+	    "FROM outbox WHERE message_id IS NOT NULL AND state <> 'held' "
+	    "GROUP BY message_id, purpose, recipient, rung, "
 	    "not_before - created_at HAVING count(*) > 1) x");
 	CHECK(alerts == n && alert_msgs == n, "%s: alerts got=%ld (of %ld "
 	    "messages) want=%ld", what, alerts, alert_msgs, n);
@@ -200,6 +201,13 @@ spooled_all(void *arg)
 {
 	return gateway_proc_inbox_count(arg) == 0 &&
 	    gateway_proc_spool_count(arg) == 50;
+}
+
+static int
+spooled_five(void *arg)
+{
+	return gateway_proc_inbox_count(arg) == 0 &&
+	    gateway_proc_spool_count(arg) == 5;
 }
 
 static void
@@ -504,6 +512,46 @@ test_outage_forwards(int kill9)
 	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
 }
 
+/* One flood counter: the forwards sent at once while the database is
+ * down count the messages stored before it went down (8 stored, then 5
+ * spooled: only the 9th and 10th are forwarded at once), and the
+ * replayed messages are not counted again (one quarantine, one
+ * administrators' notice, the 11th to 13th held). */
+static void
+test_flood_one_counter(void)
+{
+	struct gateway_proc g;
+
+	stored_reset(pg);
+	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
+	CHECK(gateway_proc_start(&g) == 0, "start farold");
+	CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready");
+	drop_reports(&g, "f", 0, 8);
+	CHECK(stored_wait(pg, 8, WAIT_MS) == 0, "8 stored");
+	CHECK(pgcluster_stop(pg, 0) == 0, "stop PostgreSQL");
+	drop_reports(&g, "f", 8, 13);
+	CHECK(test_wait_until(WAIT_MS, spooled_five, &g) == 0, "5 spooled "
+	    "got=%d", gateway_proc_spool_count(&g));
+	CHECK(console_wait(&g, WAIT_MS, 2, "spool", "forwarded", NULL, NULL)
+	    == 2, "forwarded from the spool got=%ld want=2 (the 9th and "
+	    "10th)", console_value(&g, "spool", "forwarded", NULL, NULL));
+	pause_ms(500);
+	CHECK(console_value(&g, "spool", "forwarded", NULL, NULL) == 2,
+	    "forwarded from the spool, later got=%ld want=2",
+	    console_value(&g, "spool", "forwarded", NULL, NULL));
+	CHECK(pgcluster_restart(pg) == 0, "start PostgreSQL");
+	CHECK(stored_wait(pg, 13, WAIT_MS) == 0, "13 stored");
+	CHECK(test_wait_until(WAIT_MS, spool_empty, &g) == 0, "spool empty");
+	CHECK(pgcluster_query_long(pg, "SELECT count(*) FROM alert WHERE "
+	    "held_reason = 'flood'") == 3, "held got=%ld want=3",
+	    pgcluster_query_long(pg, "SELECT count(*) FROM alert WHERE "
+	    "held_reason = 'flood'"));
+	CHECK(pgcluster_query_long(pg, "SELECT count(*) FROM outbox WHERE "
+	    "purpose = 'admin' AND text LIKE '%quarentena%'") == 1,
+	    "one flood notice");
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
+}
+
 int
 main(void)
 {
@@ -520,6 +568,7 @@ main(void)
 	test_results_kept(1);
 	test_rung_of_unmovable_alert();
 	test_start_without_database();
+	test_flood_one_counter();
 	test_database_crash();
 	test_kill9_storm(seed);
 	pgcluster_destroy(pg);

@@ -26,6 +26,7 @@
 #define WAIT_MS 30000
 
 #define UNKNOWN "+2389900001"	/* in no list of the config */
+#define UNKNOWN_2 "+2389900002"	/* nor this one */
 #define JOAO "+2389912346"	/* fp-st-01: its phone answers every SMS */
 #define DESK_1 "+2389990001"
 #define REPLY_MAX 4		/* the test's security.reply_limit.max */
@@ -130,6 +131,30 @@ test_unknown_number_hears_nothing(void)
 	    "'") == 0, "no SMS of any kind to the unknown number");
 }
 
+/* A duty officer's OK on an unknown number's alert tells the officers,
+ * not the unknown reporter (no "taken by" notice either). */
+static void
+test_unknown_reporter_not_told_of_ack(void)
+{
+	long first, ref;
+	char ok[32];
+
+	first = send_sms(UNKNOWN_2, "ALERTA SL SX U2 outra coisa");
+	CHECK(wait_q(1, "SELECT count(*) FROM alert WHERE message_id = %ld",
+	    first) == 1, "the alert is made");
+	ref = q("SELECT ref FROM alert WHERE message_id = %ld", first);
+	CHECK(wait_q(1, "SELECT count(*) FROM outbox o JOIN alert a ON a.id "
+	    "= o.alert_id WHERE a.ref = %ld AND o.recipient = '" DESK_1 "' "
+	    "AND o.state = 'submitted'", ref) == 1, "forwarded to the desk");
+	snprintf(ok, sizeof ok, "OK %ld", ref);
+	send_sms(DESK_1, ok);
+	CHECK(wait_q(1, "SELECT count(*) FROM alert WHERE ref = %ld AND "
+	    "state = 'acknowledged'", ref) == 1, "the desk took it");
+	wait_sent_matches_outbox();
+	CHECK(q("SELECT count(*) FROM outbox WHERE recipient = '" UNKNOWN_2
+	    "'") == 0, "no acknowledgement notice to the unknown reporter");
+}
+
 /* unregistered_reply = true: the unknown number is answered; a short
  * code and a sender ID still are not. */
 static void
@@ -232,6 +257,7 @@ main(void)
 		return check_status();
 	}
 	test_unknown_number_hears_nothing();
+	test_unknown_reporter_not_told_of_ack();
 	test_short_codes_never_answered();
 	test_auto_responder_loop_ends();
 	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");

@@ -130,6 +130,8 @@ static const struct sms_case cases[] = {
 	{ "OK: 123", "OK 123", NODEF, 0 },
 	{ "FIM 123", "FIM 123", NODEF, 0 },
 	{ "CLOSE 123", "FIM 123", NODEF, 0 },
+	{ "LIBERAR 123", "LIBERAR 123", NODEF, 0 },
+	{ "release #123", "LIBERAR 123", NODEF, 0 },
 	{ "FIM 123 vitimas acolhidas", "FIM 123 | vitimas acolhidas", NODEF, 0 },
 	{ "FIM123 resolvido", "FIM 123 | resolvido {glued FIM123>FIM 123}", NODEF, 0 },
 	{ "FIM", E_MISSING_REF("FIM"), NODEF, 0 },
@@ -147,6 +149,7 @@ static const struct sms_case cases[] = {
 	{ "AJUDA FORMAS", "AJUDA forms", NODEF, 0 },
 	{ "help forms", "AJUDA forms", NODEF, 0 },
 	{ "AJUDA URG", "AJUDA urg", NODEF, 0 },
+	{ "AJUDA ADMIN", "AJUDA admin", NODEF, 0 },
 	{ "ajuda urgência", "AJUDA urg", NODEF, 0 },
 	{ "? urg", "AJUDA urg", NODEF, 0 },
 	{ "?FORMAS", "AJUDA forms", NODEF, 0 },
@@ -493,7 +496,8 @@ static void
 describe(const struct codebook *cb, const char *in, size_t len,
     const struct report *r, char *out, size_t osz)
 {
-	static const char *const help[] = { "", " areas", " forms", " urg" };
+	static const char *const help[] = { "", " areas", " forms", " urg",
+	    " admin" };
 	struct reply_vars v = { 0 };
 	char reply[REPLY_MAX_BYTES];
 	size_t o;
