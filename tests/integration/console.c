@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "console.h"
+#include "stored.h"
 #include "gateway_proc.h"
 #include "testproc.h"
 
@@ -230,4 +231,34 @@ int
 console_reload(const struct gateway_proc *g, char **out)
 {
 	return console_run(g, out, "reload", NULL);
+}
+
+struct console_sent_rows {
+	const struct gateway_proc *g;
+	struct pgcluster *pg;
+	long sent, rows;
+};
+
+static int
+console_sent_matches_outbox(void *arg)
+{
+	struct console_sent_rows *s = arg;
+
+	s->sent = console_sum(s->g, "modems", "sent", NULL, NULL);
+	s->rows = stored_q(s->pg, "SELECT count(*) FROM outbox WHERE state "
+	    "IN ('submitted', 'delivered')");
+	return s->sent == s->rows;
+}
+
+int
+console_wait_sent_matches_outbox(const struct gateway_proc *g,
+    struct pgcluster *pg, int timeout_ms, long *sent, long *rows)
+{
+	struct console_sent_rows s = { g, pg, -1, -1 };
+	int rc;
+
+	rc = test_wait_until(timeout_ms, console_sent_matches_outbox, &s);
+	*sent = s.sent;
+	*rows = s.rows;
+	return rc;
 }

@@ -56,4 +56,14 @@ int console_wait_modem(const struct gateway_proc *g, const char *name,
  * (the config's problems as FILE:LINE: reason when refused). */
 int console_reload(const struct gateway_proc *g, char **out);
 
+/*
+ * Wait until every SMS the modems submitted (`show modems', sent) is an
+ * outbox row in submitted or delivered state in pg: nothing went out
+ * twice, nor without its row. 0, or -1 at the deadline; *sent and *rows
+ * get the last figures (for the failed CHECK's message).
+ */
+struct pgcluster;
+int console_wait_sent_matches_outbox(const struct gateway_proc *g,
+    struct pgcluster *pg, int timeout_ms, long *sent, long *rows);
+
 #endif

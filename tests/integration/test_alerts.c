@@ -160,29 +160,14 @@ reply_to(const char *number, const char *purpose, long message_id)
 /* Every SMS a modem submitted is an outbox row in submitted (or
  * delivered) state: nothing went out twice, nor without its row (as a
  * forward sent from the spool would). Polls while results are recorded. */
-struct sent_and_rows {
-	long sent, rows;
-};
-
-static int
-sent_matches_outbox(void *arg)
-{
-	struct sent_and_rows *s = arg;
-
-	s->sent = console_sum(&g, "modems", "sent", NULL, NULL);
-	s->rows = q("SELECT count(*) FROM outbox WHERE state IN "
-	    "('submitted', 'delivered')");
-	return s->sent == s->rows;
-}
-
 static void
 wait_sent_matches_outbox(void)
 {
-	struct sent_and_rows s;
+	long sent, rows;
 
-	CHECK(test_wait_until(WAIT_MS, sent_matches_outbox, &s) == 0,
-	    "modems submitted got=%ld, outbox rows sent want=%ld", s.sent,
-	    s.rows);
+	CHECK(console_wait_sent_matches_outbox(&g, pg, WAIT_MS, &sent,
+	    &rows) == 0, "modems submitted got=%ld, outbox rows sent "
+	    "want=%ld", sent, rows);
 }
 
 /* A report waiting on the SIM at start-up (the worker reads it while the

@@ -50,30 +50,14 @@ send_sms(const char *from, const char *text)
 	return q("SELECT max(id) FROM message");
 }
 
-struct sent_and_rows {
-	long sent, rows;
-};
-
-static int
-sent_matches_outbox(void *arg)
-{
-	struct sent_and_rows *s = arg;
-
-	s->sent = console_sum(&g, "modems", "sent", NULL, NULL);
-	s->rows = q("SELECT count(*) FROM outbox WHERE state IN "
-	    "('submitted', 'delivered')");
-	return s->sent == s->rows;
-}
-
-/* Every SMS the modem submitted is a row sent, and nothing is queued. */
 static void
 wait_sent_matches_outbox(void)
 {
-	struct sent_and_rows s;
+	long sent, rows;
 
-	CHECK(test_wait_until(WAIT_MS, sent_matches_outbox, &s) == 0,
-	    "modem submitted got=%ld, outbox rows sent want=%ld", s.sent,
-	    s.rows);
+	CHECK(console_wait_sent_matches_outbox(&g, pg, WAIT_MS, &sent,
+	    &rows) == 0, "modems submitted got=%ld, outbox rows sent "
+	    "want=%ld", sent, rows);
 	CHECK(wait_q(0, "SELECT count(*) FROM outbox WHERE state IN "
 	    "('queued', 'sending') AND not_before <= now()") == 0,
 	    "nothing left to send");
