@@ -72,6 +72,7 @@ modem_disconnect(struct modem *m)
 	m->worker.backlog = NULL;
 	m->worker.n_backlog = 0;
 	m->worker.backlog_cap = 0;
+	modem_read_forget(m);
 	m->worker.wh.network[0] = '\0';
 }
 

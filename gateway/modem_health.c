@@ -183,7 +183,7 @@ modem_health_due(const struct modem *m)
 	const struct modem_worker_side *w = &m->worker;
 
 	if (w->n_pending == 0 && w->n_backlog == 0 && !w->poll_now &&
-	    w->n_caught == 0)
+	    w->n_caught == 0 && !w->read_stopped)
 		return w->next_health_ms;
 	return w->next_health_ms + m->cfg.health_interval_s * 1000LL;
 }

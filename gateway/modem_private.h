@@ -146,6 +146,13 @@ struct modem_worker_side {
 	GSM_SMSMessage *backlog;	/* read, not handed over: pending cap */
 	int n_backlog, backlog_cap;
 	int poll_now;		/* a +CMTI came */
+	/* A read of the SIM the pending cap stopped (modem_poll): it goes on
+	 * after the slot read last (read_location, gammu's encoded location)
+	 * once releases make room. The parts of sets read so far wait for the
+	 * end of the read, as in a read never stopped. */
+	int read_stopped, read_location;
+	GSM_SMSMessage *read_parts;
+	int n_read_parts, read_parts_cap;
 	struct modem_partial partial[MODEM_MAX_PARTIAL];
 	int n_partial;
 
@@ -241,6 +248,7 @@ int modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n,
 void modem_backlog_add(struct modem *m, GSM_SMSMessage **set, int k);
 int modem_backlog_ready(const struct modem *m);
 void modem_drain_backlog(struct modem *m);
+void modem_read_forget(struct modem *m);
 void modem_poll(struct modem *m);
 void modem_handle_caught(struct modem *m);
 

@@ -313,26 +313,68 @@ modem_drain_backlog(struct modem *m)
 	free(b);
 }
 
-/* Read the whole SIM; a failure marks the modem lost. */
+/* A stopped read's state, dropped (the modem is lost: read again from
+ * the start after the reconnect). */
+void
+modem_read_forget(struct modem *m)
+{
+	free(m->worker.read_parts);
+	m->worker.read_parts = NULL;
+	m->worker.n_read_parts = 0;
+	m->worker.read_parts_cap = 0;
+	m->worker.read_stopped = 0;
+}
+
+/* Keep a part of a set until the read ends. */
+static void
+modem_read_keep_part(struct modem *m, const GSM_SMSMessage *part)
+{
+	struct modem_worker_side *w = &m->worker;
+	GSM_SMSMessage *grown;
+	int cap;
+
+	if (w->n_read_parts == w->read_parts_cap) {
+		cap = w->read_parts_cap ? w->read_parts_cap * 2 : 32;
+		grown = realloc(w->read_parts, (size_t)cap * sizeof *grown);
+		if (grown == NULL)
+			return;	/* read again at the next poll */
+		w->read_parts = grown;
+		w->read_parts_cap = cap;
+	}
+	w->read_parts[w->n_read_parts++] = *part;
+}
+
+/*
+ * Read the SIM; a failure marks the modem lost. The read stops at the
+ * first message the pending cap refuses (that message, and the rest of
+ * gammu's answer, wait in the backlog) and goes on from there once the
+ * backlog is handed over: memory holds at most the cap's messages
+ * whatever the SIM holds, and what is not read stays on the SIM. (A SIM
+ * holds fewer messages than the cap: only a phone's memory, or the dummy
+ * driver, stops a read.) Parts of sets wait for the end of the whole read.
+ */
 void
 modem_poll(struct modem *m)
 {
+	struct modem_worker_side *w = &m->worker;
 	GSM_MultiSMSMessage multi;
-	GSM_SMSMessage *all = NULL, *grown;
 	GSM_Error err;
-	int count = 0, cap = 0, start = 1, i, singles = 0;
+	int start = !w->read_stopped, refused = 0, i, singles = 0;
+	int parts = w->n_read_parts;
 	long long t0 = modem_now_ms(), t1;
 
 	memset(&multi, 0, sizeof multi);
-	for (;;) {
+	multi.SMS[0].Location = w->read_stopped ? w->read_location : 0;
+	w->read_stopped = 0;
+	while (!refused) {
 		multi.SMS[0].Folder = 0;
 		modem_lock(m, modem_timeout_ms(m));
-		err = GSM_GetNextSMS(m->worker.gsm, &multi, start);
+		err = GSM_GetNextSMS(w->gsm, &multi, start);
 		modem_unlock(m);
 		start = 0;
 		if (err == ERR_EMPTY)
 			break;
-		if (err != ERR_NONE || m->worker.lost) {
+		if (err != ERR_NONE || w->lost) {
 			log_warn("modem %s: reading the SIM failed: %s",
 			    m->cfg.name, GSM_ErrorString(err));
 			modem_set_lost(m, "reading the SIM", err);
@@ -350,29 +392,36 @@ modem_poll(struct modem *m)
 			 * long (a full SIM scan), and the message must not
 			 * wait for it. Parts of sets wait for the whole read. */
 			if (!modem_concat(one, &r, &p, &t)) {
-				if (modem_hand_over(m, &one, 1, -1, 1, 1,
-				    NULL, 0) != 0)
+				if (refused || modem_hand_over(m, &one, 1, -1,
+				    1, 1, NULL, 0) != 0) {
 					modem_backlog_add(m, &one, 1);
+					refused = 1;
+				}
 				singles++;
 				continue;
 			}
-			if (count == cap) {
-				cap = cap ? cap * 2 : 32;
-				grown = realloc(all, (size_t)cap * sizeof *all);
-				if (grown == NULL)
-					break;
-				all = grown;
-			}
-			all[count++] = multi.SMS[i];
+			modem_read_keep_part(m, one);
+		}
+		if (refused) {
+			w->read_stopped = 1;
+			w->read_location = multi.SMS[0].Location;
 		}
 	}
 	t1 = modem_now_ms();
-	modem_process(m, all, count, 1);	/* also ages partial sets */
-	free(all);
-	if (count + singles > 0)
+	parts = w->n_read_parts - parts;
+	if (!w->read_stopped) {
+		/* The whole SIM is read: sets are grouped, partial ones aged. */
+		modem_process(m, w->read_parts, w->n_read_parts, 1);
+		free(w->read_parts);
+		w->read_parts = NULL;
+		w->n_read_parts = 0;
+		w->read_parts_cap = 0;
+	}
+	if (singles + parts > 0)
 		log_debug("modem %s: read %d message(s) and %d part(s) in "
-		    "%lld ms, handed over in %lld ms", m->cfg.name, singles,
-		    count, t1 - t0, modem_now_ms() - t1);
+		    "%lld ms, handed over in %lld ms%s", m->cfg.name, singles,
+		    parts, t1 - t0, modem_now_ms() - t1, w->read_stopped ?
+		    "; the pending cap stopped the read" : "");
 }
 
 /* Messages caught by the callback (+CDS, +CMT): not on the SIM. */

@@ -72,12 +72,13 @@ modem_work(struct modem *m)
 	modem_handle_caught(m);
 	now = modem_now_ms();
 	/* The cap held messages back: hand them over as soon as releases
-	 * make room, without reading the SIM again; poll only once empty. */
+	 * make room, without reading the SIM again; read on (a read the
+	 * cap stopped) or poll only once empty. */
 	if (!m->worker.lost && modem_backlog_ready(m))
 		modem_drain_backlog(m);
 	if (!m->worker.lost && (m->cfg.role & MODEM_ROLE_RECEIVE) &&
 	    m->worker.n_backlog == 0 && (m->worker.poll_now ||
-	    now >= m->worker.next_poll_ms)) {
+	    m->worker.read_stopped || now >= m->worker.next_poll_ms)) {
 		m->worker.poll_now = 0;
 		modem_poll(m);
 		m->worker.next_poll_ms = modem_now_ms() +
@@ -103,7 +104,8 @@ modem_work(struct modem *m)
 			wake = now;	/* never sleep with deletions to do */
 	if ((m->worker.n_caught > 0 &&
 	    m->worker.n_pending < MODEM_MAX_PENDING) ||
-	    modem_backlog_ready(m))
+	    modem_backlog_ready(m) ||
+	    (m->worker.read_stopped && m->worker.n_backlog == 0))
 		wake = now;
 	if (wake > now)
 		modem_read_commands(m, (int)modem_min(wake - now,
