@@ -202,11 +202,13 @@ ingest_message_json(struct jsonw *w, const struct inbound_sms *msg,
 		jsonw_str(w, "session", msg->session);
 }
 
-/* One message's outcome, from its row of a batch result. */
-static void
+/* One message's outcome, from its row of a batch result. Returns 1 when
+ * it queued outbox rows (the caller kicks the outbox, once a batch). */
+static int
 ingest_job_done(struct ingest_job *job, const struct rows_ingest *row)
 {
 	struct ingest_result r;
+	int queued = 0;
 
 	r.message_id = row->message_id_text;
 	r.inserted = row->inserted;
@@ -220,9 +222,10 @@ ingest_job_done(struct ingest_job *job, const struct rows_ingest *row)
 		    row->alert_id_text != NULL)
 			latency_mark(job->ig->latency, row->alert_id,
 			    row->alert_ref, job->t0_us);
-		ingest_kick(job->ig);
+		queued = 1;
 	}
 	ingest_job_free(job);
+	return queued;
 }
 
 static void ingest_flush(struct ingest *ig);
@@ -244,7 +247,7 @@ ingest_batch_cb(const PGresult *res, const struct db_error *error,
 	static const struct db_error unreadable = { "unreadable result", 0 },
 	    unexpected = { "unexpected result", 0 };
 	char *cause = NULL;
-	int row = 0, n = 0;
+	int row = 0, n = 0, queued = 0;
 
 	ig->batch_in_flight = 0;
 	if (res != NULL && rows_ingest_read(res, &rows, &n, &cause) == -1) {
@@ -253,10 +256,16 @@ ingest_batch_cb(const PGresult *res, const struct db_error *error,
 		res = NULL;
 	}
 	if (res != NULL && n == b->n) {
+		/* The next batch goes first: PostgreSQL stores it while these
+		 * results are handled (releases, replies, the outbox's kick). */
+		ingest_flush(ig);
 		for (job = b->jobs; job != NULL; job = next, row++) {
 			next = job->next;
-			ingest_job_done(job, &rows[row]);
+			queued |= ingest_job_done(job, &rows[row]);
 		}
+		/* One claim for the batch, not one per message. */
+		if (queued)
+			ingest_kick(ig);
 	} else if (b->n > 1 && error != NULL && !error->transient) {
 		/* One message may be at fault: each goes again alone, first. */
 		log_warn("ingest: a batch of %d messages failed (%s); storing "
