@@ -290,14 +290,20 @@ gateway_proc_drop_sms(struct gateway_proc *g, const char *from,
 	struct tm tm;
 	FILE *f;
 
+	/* The dummy driver holds 9,999 messages a folder: the next go to
+	 * folder 3, the phone memory's inbox. */
+	int folder = g->next_location < GATEWAY_PROC_FOLDER_MAX ? 1 : 3;
+	int location = ++g->next_location - (folder == 1 ? 0 :
+	    GATEWAY_PROC_FOLDER_MAX);
+
 	snprintf(dir, sizeof dir, "%s/sms", g->modem);
 	mkdir(dir, 0700);
-	snprintf(dir, sizeof dir, "%s/sms/1", g->modem);
+	snprintf(dir, sizeof dir, "%s/sms/%d", g->modem, folder);
 	mkdir(dir, 0700);
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y%m%dT%H%M%S", &tm);
-	snprintf(path, sizeof path, "%s/%d", dir, ++g->next_location);
-	snprintf(tmp, sizeof tmp, "%s/.tmp-%d", dir, g->next_location);
+	snprintf(path, sizeof path, "%s/%d", dir, location);
+	snprintf(tmp, sizeof tmp, "%s/.tmp-%d", dir, location);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return -1;
 	fprintf(f, "[SMSBackup000]\nPDU = Deliver\nSMSC = \"+2389900000\"\n"
@@ -321,13 +327,15 @@ gateway_proc_inbox_count(const struct gateway_proc *g)
 	DIR *d;
 	int n = 0;
 
-	snprintf(path, sizeof path, "%s/sms/1", g->modem);
-	if ((d = opendir(path)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] >= '0' && de->d_name[0] <= '9')
-			n++;
-	closedir(d);
+	for (int folder = 1; folder <= 3; folder += 2) {
+		snprintf(path, sizeof path, "%s/sms/%d", g->modem, folder);
+		if ((d = opendir(path)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] >= '0' && de->d_name[0] <= '9')
+				n++;
+		closedir(d);
+	}
 	return n;
 }
 

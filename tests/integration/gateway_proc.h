@@ -48,7 +48,11 @@ int gateway_proc_wait_exit(struct gateway_proc *g, int timeout_ms);
 int gateway_proc_alive(struct gateway_proc *g);
 
 /* Put an SMS into the dummy modem's inbox, as scripts/dummy-sms does.
- * udh (hex, may be NULL) makes it one part of a multipart message. */
+ * udh (hex, may be NULL) makes it one part of a multipart message. The
+ * dummy driver's folders hold GATEWAY_PROC_FOLDER_MAX messages each (a
+ * file numbered 10000 is never read): past them, messages go to folder
+ * 3, the phone memory's inbox. */
+#define GATEWAY_PROC_FOLDER_MAX 9999
 int gateway_proc_drop_sms(struct gateway_proc *g, const char *from,
     const char *text, const char *udh);
 
