@@ -36,7 +36,7 @@
 
 #include "modem.h"
 
-#define MODEM_MAX_PENDING 1024	/* messages handed over, not yet released */
+#define MODEM_MAX_PENDING 256	/* messages handed over, not yet released */
 #define MODEM_MAX_PARTIAL 256	/* incomplete multipart sets remembered */
 #define MODEM_MAX_CAUGHT 32	/* +CDS/+CMT caught during one call */
 #define MODEM_SLICE_MS 200	/* longest wait without reading the device */

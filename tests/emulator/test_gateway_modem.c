@@ -920,11 +920,11 @@ case_backlog(void)
 	modem = modem_start(base, &mc, 600, backlog_receive, NULL, &cause);
 	REQUIRE(modem != NULL, "modem_start: %s", cause);
 
-	/* Nothing released: the worker stops at its cap (1,024). */
-	want = 1024;
+	/* Nothing released: the worker stops at its cap (256). */
+	want = 256;
 	CHECK(testloop_run_until(base, 20000, pred_backlog, &want) == 0,
-	    "in flight got=%d want=1024", bk.total);
-	CHECK(bk.total == 1024, "in flight got=%d want=1024 (the cap)",
+	    "in flight got=%d want=256", bk.total);
+	CHECK(bk.total == 256, "in flight got=%d want=256 (the cap)",
 	    bk.total);
 	/* Released: the rest follows without duplicates. */
 	bk.release = 1;

@@ -1,6 +1,6 @@
 /*
  * test_backlog.c: a modem holding more messages than the worker may have
- * in flight (MODEM_MAX_PENDING, 1,024), with farold started on it (suite
+ * in flight (MODEM_MAX_PENDING, 256), with farold started on it (suite
  * `integration`):
  *   - every message is stored exactly once and the modem ends empty;
  *   - a multipart set whose parts lie on both sides of where the pending
