@@ -1,8 +1,9 @@
 /*
  * modem_receive.c: reading the SIM and handing messages to the loop. A
  * message's SIM slots stay "pending" until the loop releases it (it is
- * durable); only then are they deleted. Past the pending cap, what was
- * read waits in a backlog.
+ * durable); only then are they deleted. At the pending cap the read
+ * stops (what the cap refused of gammu's last answer waits in a small
+ * backlog) and goes on from that slot once releases make room.
  */
 #include <stddef.h>
 #include <stdio.h>
