@@ -343,6 +343,13 @@ farold_admin_status(const char *args, struct evbuffer *out,
 	    d->config_path);
 	evbuffer_add_printf(out, "database: %s\n", db_is_ready(d->db) ?
 	    "ready" : "not connected");
+	if (presence_registered(d->presence))
+		evbuffer_add_printf(out, "gateway: %s, registered%s\n",
+		    d->cfg->name, janitor_held(d->janitor) ? ", the janitor" :
+		    "");
+	else
+		evbuffer_add_printf(out, "gateway: %s, NOT REGISTERED: %s\n",
+		    d->cfg->name, presence_problem(d->presence));
 	evbuffer_add_printf(out, "inbox: %d message(s) in flight\n",
 	    inbox_in_flight(d->inbox));
 	evbuffer_add_printf(out, "spool: %d message(s) waiting for the "
