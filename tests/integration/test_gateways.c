@@ -8,8 +8,10 @@
  *   each claimed row which gateway claimed it; a third farold under a
  *   name a live one holds is refused it, and sends nothing;
  * - kill -9 of a gateway with forwards queued and claimed: the other
- *   sends each of them exactly once, within the lease (3 s here) plus
- *   one poll, with the alert's number unchanged;
+ *   sends the queued ones at once, leaves the claimed ones alone while
+ *   the first lives (its heartbeat renews their lease), and after the
+ *   kill sends each of them exactly once, within the lease (3 s here)
+ *   plus one poll, with the alert's number unchanged;
  * - the janitor moves to the surviving gateway within a bounded time.
  *
  * Gateway a's modem sends one SMS a minute, so that after its first
@@ -163,8 +165,19 @@ test_takeover(void)
 	    "now() AND purpose NOT IN ('forward', 'receipt')") == 0,
 	    "%ld rows due, not the receipts and forwards", due);
 
+	/* b sends the queued rows; a live a keeps its leases (its
+	 * heartbeat renews them) past their first expiry. */
 	CHECK(console_run(&b, NULL, "resume", "farol-b-cv1", NULL) == 0,
 	    "resume b's modem");
+	CHECK(stored_wait_q(pg, WAIT_MS, due - 4, "SELECT count(*) FROM "
+	    "outbox WHERE state IN ('submitted', 'delivered')") == due - 4,
+	    "b did not send the queued rows");
+	nanosleep(&(struct timespec){ LEASE_S + 1, 0 }, NULL);
+	CHECK(q("SELECT count(*) FROM outbox WHERE state = 'sending' AND "
+	    "claimed_by = 'farol-a' AND lease_until > now()") == 4,
+	    "a live gateway's leases expired");
+	CHECK(gateway_proc_sent_count(&b) == due - 5, "b sent %d SMS, not "
+	    "%ld", gateway_proc_sent_count(&b), due - 5);
 	t0 = now_ms();
 	CHECK(gateway_proc_signal(&a, SIGKILL) == 0, "kill -9 a");
 	CHECK(stored_wait_q(pg, TAKEOVER_MS, due, "SELECT count(*) FROM "
