@@ -62,7 +62,7 @@ static const struct schema_key modem_keys[] = {
 	STR_KEY("pin", 0, 0, 8),
 	CHOICE_KEY("role", 0, "receive|send|both"),
 	INT_KEY("poll_interval", 0, 1, 3600),
-	INT_KEY("send_per_minute", 0, 1, 600),
+	INT_KEY("send_per_minute", 0, 1, 60000),
 	INT_KEY("timeout", 0, 2, 600),
 	INT_KEY("health_interval", 0, 5, 86400),
 	STR_KEY("balance_ussd", 0, 0, 15),

@@ -567,6 +567,7 @@ farold_start(struct farold *d)
 	    outbox_kick, d->outbox)) == NULL)
 		return -1;
 	outbox_set_presence(d->outbox, d->presence);
+	presence_set_registered_cb(d->presence, outbox_registered, d->outbox);
 	digest_set_janitor(d->digest, d->janitor);
 	janitor_add_job(d->janitor, digest_janitor_job, d->digest);
 	digest_schedule(d->digest);

@@ -69,6 +69,7 @@ struct outbox {
 	struct outbox_send *sends;
 	int n_sends;
 	int claiming;
+	long long claim_t0_us;	/* the claim in flight was sent then */
 	int rekick;		/* a kick came during a claim */
 	int calls;		/* result/recover calls in flight */
 	int recording;		/* of those, results being recorded */
@@ -107,7 +108,7 @@ outbox_prepare(struct db *db)
 	 * claimed; rows another gateway's lease left are taken over. */
 	db_prepare_add(db, "outbox_claim", "SELECT id, recipient, text, "
 	    "purpose, alert_id, attempts, taken_over FROM "
-	    "farol_outbox_claim($1::int, $2::int, $3::int, $4::int)", 4);
+	    "farol_outbox_claim($1::int, $2::int, $3::int)", 3);
 	db_prepare_add(db, "outbox_result", "SELECT farol_outbox_result("
 	    "$1::bigint, $2, $3::boolean, $4::int, $5, $6::int)", 6);
 	db_prepare_add(db, "outbox_delivered", "SELECT farol_outbox_delivered("
@@ -440,6 +441,10 @@ outbox_claimed_cb(const PGresult *res, const struct db_error *error,
 	int n = 0;
 
 	ob->claiming = 0;
+	/* For tests/bench/bench_gateways (claim latency under several
+	 * gateways). */
+	log_debug("outbox: claim took %lld us",
+	    latency_now_us() - ob->claim_t0_us);
 	if (res == NULL)
 		log_warn("outbox: claiming due SMS failed: %s",
 		    error != NULL ? error->message : "no result");
@@ -494,8 +499,8 @@ outbox_room(struct outbox *ob)
 static void
 outbox_pump(struct outbox *ob)
 {
-	char limit[16], stale[16], lease[16], pin[16];
-	const char *values[4];
+	char limit[16], stale[16], lease[16];
+	const char *values[3];
 	int room;
 
 	if (ob->claiming) {
@@ -509,13 +514,12 @@ outbox_pump(struct outbox *ob)
 	snprintf(limit, sizeof limit, "%d", room);
 	snprintf(stale, sizeof stale, "%d", (*ob->cfgp)->stale_after_s);
 	snprintf(lease, sizeof lease, "%d", (*ob->cfgp)->lease_s);
-	snprintf(pin, sizeof pin, "%d", (*ob->cfgp)->pin_fallback_s);
 	values[0] = limit;
 	values[1] = stale;
 	values[2] = lease;
-	values[3] = pin;
 	ob->claiming = 1;
-	if (db_call_timeout(ob->db, OUTBOX_CALL_TIMEOUT_MS, "outbox_claim", 4,
+	ob->claim_t0_us = latency_now_us();
+	if (db_call_timeout(ob->db, OUTBOX_CALL_TIMEOUT_MS, "outbox_claim", 3,
 	    values, outbox_claimed_cb, ob) != 0)
 		ob->claiming = 0;
 }
@@ -972,7 +976,10 @@ outbox_recovered_cb(const PGresult *res, const struct db_error *error,
 static void
 outbox_start(struct outbox *ob)
 {
-	if (ob->recovered || ob->drain.draining || !db_is_ready(ob->db))
+	/* Not before this gateway holds its name: a farold refused a live
+	 * one's name must not queue that one's rows again. */
+	if (ob->recovered || ob->drain.draining || !db_is_ready(ob->db) ||
+	    !presence_registered(ob->presence))
 		return;
 	if (ob->recording > 0)
 		return;
@@ -1008,6 +1015,12 @@ outbox_db_ready(struct outbox *ob)
 	}
 	outbox_record_kept(ob);
 	outbox_pump(ob);
+}
+
+void
+outbox_registered(void *arg)
+{
+	outbox_db_ready(arg);
 }
 
 void

@@ -72,6 +72,9 @@ void outbox_set_presence(struct outbox *ob, struct presence *p);
 /* Rows may be due now: claim soon. Cheap; void * for ingest's kick. */
 void outbox_kick(void *ob);
 
+/* void * for presence_set_registered_cb: outbox_db_ready(ob). */
+void outbox_registered(void *ob);
+
 /* The database is (again) ready: once per start, the results kept by an
  * earlier run are recorded and then the rows left "sending" by a crash
  * are queued again; no claim comes before. Results whose recording

@@ -33,9 +33,12 @@ struct presence {
 	char pinned[1024];	/* array literal of the pinned modems */
 	char problem[256];	/* why the name is not held; "" held */
 	int lease_s;
+	int pin_fallback_s;
 	int registered;
 	int calling;		/* a register or heartbeat in flight */
 	int stopped;
+	void (*registered_cb)(void *);
+	void *registered_arg;
 };
 
 void
@@ -45,7 +48,7 @@ presence_prepare(struct db *db)
 	    "registered, holder_host, coalesce(holder_pid, 0) AS holder_pid, "
 	    "coalesce(heartbeat_age_s, 0)::int AS age FROM "
 	    "farol_gateway_register($1, $2, $3::int, $4::text[], $5::int, "
-	    "$6::boolean)", 6);
+	    "$6::int, $7::boolean)", 7);
 	db_prepare_add(db, "gateway_heartbeat", "SELECT "
 	    "farol_gateway_heartbeat($1, $2::int)::int AS alive", 2);
 	db_prepare_add(db, "gateway_stop", "SELECT farol_gateway_stop($1)", 1);
@@ -82,6 +85,8 @@ presence_registered_cb(const PGresult *res, const struct db_error *error,
 			    "%s)", p->name, p->instance);
 		p->registered = 1;
 		p->problem[0] = '\0';
+		if (p->registered_cb != NULL)
+			p->registered_cb(p->registered_arg);
 		return;
 	}
 	/* Our own host, and the pid is gone: this gateway, restarted. */
@@ -105,22 +110,24 @@ presence_registered_cb(const PGresult *res, const struct db_error *error,
 static void
 presence_register(struct presence *p, int force)
 {
-	char pidbuf[16], leasebuf[16];
-	const char *values[6];
+	char pidbuf[16], leasebuf[16], pinbuf[16];
+	const char *values[7];
 
 	if (p->calling || p->stopped || !db_is_ready(p->db))
 		return;
 	snprintf(pidbuf, sizeof pidbuf, "%d", (int)getpid());
 	snprintf(leasebuf, sizeof leasebuf, "%d", p->lease_s);
+	snprintf(pinbuf, sizeof pinbuf, "%d", p->pin_fallback_s);
 	values[0] = p->instance;
 	values[1] = p->host;
 	values[2] = pidbuf;
 	values[3] = p->pinned;
 	values[4] = leasebuf;
-	values[5] = force ? "true" : "false";
+	values[5] = pinbuf;
+	values[6] = force ? "true" : "false";
 	p->calling = 1;
 	if (db_call_timeout(p->db, PRESENCE_CALL_TIMEOUT_MS,
-	    "gateway_register", 6, values, presence_registered_cb, p) != 0)
+	    "gateway_register", 7, values, presence_registered_cb, p) != 0)
 		p->calling = 0;
 }
 
@@ -217,6 +224,7 @@ presence_new(struct event_base *base, struct db *db,
 	p->base = base;
 	p->db = db;
 	p->lease_s = cfg->lease_s;
+	p->pin_fallback_s = cfg->pin_fallback_s;
 	snprintf(p->name, sizeof p->name, "%s", cfg->name);
 	if (gethostname(p->host, sizeof p->host) == -1)
 		p->host[0] = '\0';
@@ -237,6 +245,14 @@ presence_new(struct event_base *base, struct db *db,
 	}
 	event_add(p->tick, &tv);
 	return p;
+}
+
+void
+presence_set_registered_cb(struct presence *p, void (*fn)(void *),
+    void *arg)
+{
+	p->registered_cb = fn;
+	p->registered_arg = arg;
 }
 
 void

@@ -30,6 +30,11 @@ void presence_prepare(struct db *db);
 struct presence *presence_new(struct event_base *base, struct db *db,
     const struct config *cfg);
 
+/* fn(arg) runs each time this instance comes to hold its name (the
+ * outbox's outbox_db_ready: its recovery and claims wait for it). */
+void presence_set_registered_cb(struct presence *p, void (*fn)(void *),
+    void *arg);
+
 /* The database is (again) ready: register, if not done. */
 void presence_db_ready(struct presence *p);
 

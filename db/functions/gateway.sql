@@ -13,7 +13,7 @@
 -- longer exists (the same gateway restarted after a crash).
 CREATE OR REPLACE FUNCTION farol_gateway_register(p_instance text,
     p_host text, p_pid int, p_pinned text[], p_lease_s int,
-    p_force boolean)
+    p_pin_fallback_s int, p_force boolean)
 RETURNS TABLE (registered boolean, holder_host text, holder_pid int,
     heartbeat_age_s double precision)
 LANGUAGE plpgsql
@@ -25,13 +25,14 @@ BEGIN
 		RAISE EXCEPTION 'farol.gateway is not set in this session';
 	END IF;
 	INSERT INTO gateway AS g (name, instance, host, pid, pinned_modems,
-	    lease_s)
+	    lease_s, pin_fallback_s)
 	VALUES (v_name, p_instance, p_host, p_pid,
-	    coalesce(p_pinned, '{}'), p_lease_s)
+	    coalesce(p_pinned, '{}'), p_lease_s, p_pin_fallback_s)
 	ON CONFLICT (name) DO UPDATE SET instance = excluded.instance,
 	    host = excluded.host, pid = excluded.pid,
 	    pinned_modems = excluded.pinned_modems,
-	    lease_s = excluded.lease_s, started_at = now(),
+	    lease_s = excluded.lease_s,
+	    pin_fallback_s = excluded.pin_fallback_s, started_at = now(),
 	    heartbeat_at = now(), stopped_at = NULL
 	WHERE g.instance = excluded.instance OR p_force OR
 	    g.stopped_at IS NOT NULL OR

@@ -179,12 +179,12 @@ $$;
 -- cancels it: farol_janitor_run); a stale rung with a later one waiting
 -- (when p_stale_s > 0: the janitor expires it and makes the later one
 -- due); a row stemming from a message received on a modem another live
--- gateway pins (gateway.pinned_modems), until p_pin_after_s seconds
--- after it was due. taken_over says the row was another gateway's.
+-- gateway pins (gateway.pinned_modems; alive: its heartbeat younger than
+-- its lease), until that gateway's pin_fallback_s after it was due. taken_over says the row was another gateway's.
 -- (plpgsql, not sql: its body is checked when called, so that the file
 -- applies to an older schema too, as the upgrade test does.)
 CREATE OR REPLACE FUNCTION farol_outbox_claim(p_limit int, p_stale_s int,
-    p_lease_s int, p_pin_after_s int)
+    p_lease_s int)
 RETURNS TABLE (id bigint, recipient text, text text, purpose text,
     alert_id bigint, attempts int, taken_over boolean)
 LANGUAGE plpgsql
@@ -214,13 +214,16 @@ BEGIN
 				AND l.purpose IN ('forward', 'escalation')
 				AND (l.not_before, l.id) >
 				    (c.not_before, c.id)))
-		    AND (c.message_id IS NULL OR c.not_before <= now() -
-			make_interval(secs => p_pin_after_s) OR NOT EXISTS (
+		    AND (c.message_id IS NULL OR NOT EXISTS (
 			SELECT 1 FROM message m JOIN gateway g
 			    ON g.name = m.gateway
 			WHERE m.id = c.message_id
+			    AND c.not_before > now() - make_interval(
+				secs => g.pin_fallback_s)
 			    AND g.name IS DISTINCT FROM farol_gateway_self()
 			    AND g.stopped_at IS NULL
+			    AND g.heartbeat_at > now() - make_interval(
+				secs => g.lease_s)
 			    AND m.modem = ANY (g.pinned_modems)))
 		ORDER BY (c.purpose IN ('forward', 'escalation')) DESC,
 		    c.not_before, c.id

@@ -18,6 +18,7 @@ CREATE TABLE gateway (
 	started_at	timestamptz NOT NULL DEFAULT now(),
 	heartbeat_at	timestamptz NOT NULL DEFAULT now(),
 	lease_s		int NOT NULL DEFAULT 60,
+	pin_fallback_s	int NOT NULL DEFAULT 120,
 	stopped_at	timestamptz
 );
 

@@ -269,7 +269,7 @@ test_upgrade_equals_fresh(void)
 	CHECK(strcmp(upgraded, fresh) == 0, "schemas differ: %s", diff);
 	CHECK(strstr(fresh, "function CREATE OR REPLACE FUNCTION "
 	    "public.farol_outbox_claim(p_limit integer, p_stale_s integer, "
-	    "p_lease_s integer, p_pin_after_s integer)")
+	    "p_lease_s integer)")
 	    != NULL, "no claim in the dump");
 	free(upgraded);
 	free(fresh);

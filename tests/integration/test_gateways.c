@@ -12,7 +12,9 @@
  *   the first lives (its heartbeat renews their lease), and after the
  *   kill sends each of them exactly once, within the lease (3 s here)
  *   plus one poll, with the alert's number unchanged;
- * - the janitor moves to the surviving gateway within a bounded time.
+ * - the janitor moves to the surviving gateway within a bounded time;
+ * - a pinned modem's rows wait for their gateway (its modem paused
+ *   here), and go from another after gateway.pin_fallback.
  *
  * Gateway a's modem sends one SMS a minute, so that after its first
  * forward the rows it claimed wait in its modem's queue, leased to it;
@@ -227,6 +229,47 @@ test_janitor_moves(void)
 	    "b does not run the janitor");
 }
 
+/* c pins its modem; with c's modem paused, b leaves c's rows alone for
+ * pin_fallback (3 s), then sends them. */
+static void
+test_pinned(void)
+{
+	struct gateway_proc c;
+	long m, due;
+
+	REQUIRE(gateway_proc_init(&c, pgcluster_conninfo(pg)) == 0, "init c");
+	REQUIRE(gateway_proc_set_name(&c, "farol-c", LEASE_S) == 0, "name c");
+	REQUIRE(gateway_proc_edit_config(&c, "lease = 3;", "lease = 3;\n  "
+	    "pin_fallback = 3;") == 0, "pin_fallback");
+	REQUIRE(gateway_proc_edit_config(&c, "balance_warn = 0;",
+	    "balance_warn = 0;\n    pinned = true;") == 0, "pinned");
+	REQUIRE(gateway_proc_start(&c) == 0, "start c");
+	REQUIRE(console_wait_db_ready(&c, WAIT_MS) == 0, "c: database");
+	REQUIRE(console_wait_modem(&c, "farol-c-cv1", WAIT_MS) == 0,
+	    "c: modem");
+	REQUIRE(console_run(&c, NULL, "pause", "farol-c-cv1", NULL) == 0,
+	    "pause c's modem");
+	CHECK(stored_wait_q(pg, WAIT_MS, 1, "SELECT count(*) FROM gateway "
+	    "WHERE name = 'farol-c' AND 'farol-c-cv1' = ANY (pinned_modems)")
+	    == 1, "c's pinned modem not registered");
+	CHECK(gateway_proc_drop_sms(&c, MARIA, "ALERTA SV SX U1 terceira",
+	    NULL) == 0, "drop 3");
+	CHECK(stored_wait_q(pg, WAIT_MS, 1, "SELECT count(*) FROM message "
+	    "WHERE gateway = 'farol-c'") == 1, "c's report stored");
+	m = q("SELECT id FROM message WHERE gateway = 'farol-c'");
+	due = q("SELECT count(*) FROM outbox WHERE message_id = %ld AND "
+	    "not_before <= now()", m);
+	nanosleep(&(struct timespec){ 1, 500 * 1000 * 1000 }, NULL);
+	CHECK(q("SELECT count(*) FROM outbox WHERE message_id = %ld AND "
+	    "state <> 'queued' AND not_before <= now()", m) == 0,
+	    "a pinned row went before gateway.pin_fallback");
+	CHECK(due > 0 && stored_wait_q(pg, WAIT_MS, due, "SELECT count(*) "
+	    "FROM outbox WHERE message_id = %ld AND claimed_by = 'farol-b' "
+	    "AND state IN ('submitted', 'delivered')", m) == due,
+	    "b did not send c's %ld pinned row(s) after the fallback", due);
+	gateway_proc_finish(&c, WAIT_MS);
+}
+
 int
 main(void)
 {
@@ -238,6 +281,7 @@ main(void)
 	test_identity();
 	test_takeover();
 	test_janitor_moves();
+	test_pinned();
 	gateway_proc_finish(&b, WAIT_MS);
 	gateway_proc_destroy(&a);
 	pgcluster_destroy(pg);
