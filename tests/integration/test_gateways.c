@@ -14,13 +14,17 @@
  *   plus one poll, with the alert's number unchanged;
  * - the janitor moves to the surviving gateway within a bounded time;
  * - a pinned modem's rows wait for their gateway (its modem paused
- *   here), and go from another after gateway.pin_fallback.
+ *   here), and go from another after gateway.pin_fallback;
+ * - the alert numbers a gateway's spool holds are checked at start: one
+ *   an alert carries, one another gateway reserved, one never reserved
+ *   are dropped; one reserved for it and unused is kept.
  *
  * Gateway a's modem sends one SMS a minute, so that after its first
  * forward the rows it claimed wait in its modem's queue, leased to it;
  * b's modem is paused until a is killed.
  */
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,8 +233,61 @@ test_janitor_moves(void)
 	    "b does not run the janitor");
 }
 
+/* Numbers in c's spool before its first start (restored from a backup,
+ * copied from b): used[0] an alert's, used[1] b's, used[2] never
+ * reserved; keep reserved for farol-c and unused. */
+static long used[3], keep;
+
+static void
+refs_in_spool(struct gateway_proc *c)
+{
+	char path[400];
+	FILE *f;
+
+	used[0] = q("SELECT min(ref) FROM alert");
+	used[1] = q("SELECT min(ref) FROM alert_ref_reserved WHERE gateway = "
+	    "'farol-b'");
+	used[2] = q("SELECT nextval('alert_ref_seq')");
+	keep = q("INSERT INTO alert_ref_reserved (ref, gateway) SELECT "
+	    "nextval('alert_ref_seq'), 'farol-c' RETURNING ref");
+	CHECK(used[0] > 0 && used[1] > 0 && keep > 0, "numbers");
+	snprintf(path, sizeof path, "%s/spool", c->dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/spool/forwards", c->dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/spool/forwards/refs", c->dir);
+	REQUIRE((f = fopen(path, "w")) != NULL, "%s", path);
+	fprintf(f, "farol-refs 1\n%ld\n%ld\n%ld\n%ld\nend\n", used[0],
+	    used[1], used[2], keep);
+	fclose(f);
+}
+
+static void
+check_refs(struct gateway_proc *c)
+{
+	char path[400], line[64];
+	int found[4] = { 0 };
+	FILE *f;
+
+	CHECK(console_wait(c, WAIT_MS, 1000, "spool", "numbers_reserved",
+	    NULL, NULL) == 1000, "c's block of numbers not topped up");
+	snprintf(path, sizeof path, "%s/spool/forwards/refs", c->dir);
+	REQUIRE((f = fopen(path, "r")) != NULL, "%s", path);
+	while (fgets(line, sizeof line, f) != NULL)
+		for (int i = 0; i < 4; i++)
+			found[i] += atol(line) == (i < 3 ? used[i] : keep);
+	fclose(f);
+	CHECK(found[0] == 0, "c kept a number an alert carries");
+	CHECK(found[1] == 0, "c kept b's number");
+	CHECK(found[2] == 0, "c kept a number never reserved");
+	CHECK(found[3] == 1, "c dropped its own reserved number");
+	CHECK(q("SELECT count(*) FROM alert_ref_reserved WHERE gateway = "
+	    "'farol-c'") == 1000, "c's numbers not recorded as its own");
+}
+
 /* c pins its modem; with c's modem paused, b leaves c's rows alone for
- * pin_fallback (3 s), then sends them. */
+ * pin_fallback (3 s), then sends them. c's spool held numbers before its
+ * first start: checked. */
 static void
 test_pinned(void)
 {
@@ -243,8 +300,10 @@ test_pinned(void)
 	    "pin_fallback = 3;") == 0, "pin_fallback");
 	REQUIRE(gateway_proc_edit_config(&c, "balance_warn = 0;",
 	    "balance_warn = 0;\n    pinned = true;") == 0, "pinned");
+	refs_in_spool(&c);
 	REQUIRE(gateway_proc_start(&c) == 0, "start c");
 	REQUIRE(console_wait_db_ready(&c, WAIT_MS) == 0, "c: database");
+	check_refs(&c);
 	REQUIRE(console_wait_modem(&c, "farol-c-cv1", WAIT_MS) == 0,
 	    "c: modem");
 	REQUIRE(console_run(&c, NULL, "pause", "farol-c-cv1", NULL) == 0,
