@@ -125,6 +125,7 @@ struct modem_call {
 	GSM_StateMachine *gsm;	/* in a libgammu call, or NULL */
 	long long deadline_ms;
 	int aborted;
+	int vanished;		/* aborted because the device is gone */
 };
 
 /* The worker's thread only (modem_start sets the first values before the
