@@ -85,7 +85,7 @@ struct modem_pending {
 struct modem_partial {
 	char sender[32];
 	int ref, total;
-	time_t first_seen;
+	long long first_seen_ms;	/* monotonic: a stepped clock moves no timeout */
 	int seen;		/* marked during a poll; unmarked ones are dropped */
 };
 

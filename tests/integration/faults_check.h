@@ -17,7 +17,7 @@ void faults_check_reports(struct pgcluster *pg, const char *what,
     const char *pattern, long n, int alerts);
 
 /* No outbox row doubled (one per message or alert, purpose, recipient and
- * rung; a held alert's rows are not counted), and, once it settles (up to
+ * rung; a held alert's rows and digests are not counted), and, once it settles (up to
  * timeout_ms), the SMS every farold started on g handed to its modems are
  * exactly the rows recorded submitted or delivered: none went twice or
  * without its row. */
