@@ -150,12 +150,12 @@ test_clock_steps(void)
 	CHECK(stored_q(pg, "SELECT count(*) FROM outbox WHERE purpose = "
 	    "'escalation' AND rung = 2 AND state = 'submitted' AND "
 	    "submitted_at >= not_before AND submitted_at < not_before + "
-	    "interval '5 seconds' AND not_before - created_at BETWEEN "
+	    "interval '10 seconds' AND not_before - created_at BETWEEN "
 	    "interval '29 seconds' AND interval '31 seconds'") == 2, "rung 2 "
 	    "sent at its time, 30 s after the alert");
 	CHECK(stored_q(pg, "SELECT count(*) FROM outbox WHERE purpose = "
 	    "'escalation' AND (submitted_at < not_before OR (state = 'queued' "
-	    "AND not_before < now() - interval '5 seconds'))") == 0,
+	    "AND not_before < now() - interval '10 seconds'))") == 0,
 	    "no rung early, none late");
 	CHECK(stored_q(pg, "SELECT count(*) FROM outbox WHERE purpose = "
 	    "'escalation' AND rung = 3 AND not_before - created_at BETWEEN "
