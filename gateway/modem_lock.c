@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "log.h"
 #include "modem_private.h"
@@ -137,13 +136,16 @@ modem_set_lost(struct modem *m, const char *what, GSM_Error err)
 	    GSM_ErrorString(err));
 }
 
-/* The modem's device node is gone (only a serial device can vanish:
- * the dummy driver's directory is checked too, and stays). */
+/* The modem's device node is gone. Only a path can vanish: a device
+ * gammu reaches over the network or Bluetooth ("host:port", an address)
+ * is not checked; the dummy driver's directory is, and stays. */
 static int
 modem_device_vanished(const struct modem *m)
 {
 	struct stat sb;
 
+	if (m->cfg.device[0] != '/')
+		return 0;
 	return stat(m->cfg.device, &sb) != 0 && (errno == ENOENT ||
 	    errno == ENODEV || errno == ENXIO);
 }
