@@ -25,7 +25,9 @@
 #include "console_act.h"
 #include "db.h"
 #include "decide_flood.h"
+#include "audit.h"
 #include "digest.h"
+#include "erase.h"
 #include "farol_version.h"
 #include "held.h"
 #include "http.h"
@@ -41,6 +43,7 @@
 #include "replay.h"
 #include "sendlog.h"
 #include "show.h"
+#include "purge.h"
 #include "spool.h"
 #include "ussd_http.h"
 
@@ -70,6 +73,8 @@ struct farold {
 	struct ingest *ingest;
 	struct outbox *outbox;
 	struct digest *digest;	/* the janitor's U3 digest job */
+	struct purge *purge;	/* the janitor's daily retention job */
+	struct erase_sources erase;
 	struct latency latency;
 	struct show_sources show;
 	struct held_sources held;
@@ -373,6 +378,7 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 		replay_kick(d->replay);
 		outbox_db_ready(d->outbox);
 		digest_db_ready(d->digest);
+		purge_db_ready(d->purge);
 	} else if (reason != NULL) {
 		log_warn("db: %s", reason);
 	}
@@ -459,7 +465,7 @@ farold_start(struct farold *d)
 	admin_add_command(d->admin, "reload", "reload the configuration file",
 	    farold_admin_reload, d);
 	admin_add_deferred(d->admin, "show", "show modems|inbox|spool|outbox|"
-	    "alerts [json]: one table", show_run, &d->show);
+	    "alerts|audit|purges [json]: one table", show_run, &d->show);
 	admin_add_deferred(d->admin, "release", "release REF: route a held "
 	    "alert as if it had just arrived", held_release_run, &d->held);
 	admin_add_deferred(d->admin, "dismiss", "dismiss REF REASON: close a "
@@ -498,6 +504,9 @@ farold_start(struct farold *d)
 	registry_prepare(d->db);
 	outbox_prepare(d->db);
 	digest_prepare(d->db);
+	purge_prepare(d->db);
+	erase_prepare(d->db);
+	audit_prepare(d->db);
 	show_prepare(d->db);
 	held_prepare(d->db);
 	console_alerts_prepare(d->db);
@@ -543,6 +552,18 @@ farold_start(struct farold *d)
 	    d->outbox)) == NULL)
 		return -1;
 	digest_schedule(d->digest);
+	if ((d->purge = purge_new(d->base, d->db, &d->cfg)) == NULL)
+		return -1;
+	d->erase = (struct erase_sources){ d->db, &d->cfg };
+	admin_add_deferred(d->admin, "purge", "purge [dry]: replace the "
+	    "text and numbers past their retention now", purge_console_run,
+	    d->purge);
+	admin_add_deferred(d->admin, "erase-focal-point", "erase-focal-point "
+	    "ID: its number and name leave the database",
+	    erase_focal_point_run, &d->erase);
+	admin_add_deferred(d->admin, "read", "read REF [json] REASON: an "
+	    "alert's text and numbers, recorded in the audit",
+	    audit_read_run, &d->show);
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
 	outbox_set_sendlog(d->outbox, d->sendlog);
 	outbox_set_fwdq(d->outbox, d->fwdq);
@@ -619,6 +640,7 @@ farold_cleanup(struct farold *d)
 	if (d->outbox != NULL)
 		outbox_drain(d->outbox, NULL, NULL);
 	digest_stop(d->digest);
+	purge_stop(d->purge);
 	if (d->db != NULL) {
 		db_free(d->db);
 		event_base_dispatch(d->base);
@@ -627,6 +649,7 @@ farold_cleanup(struct farold *d)
 	replay_free(d->replay);
 	outbox_free(d->outbox);
 	digest_free(d->digest);
+	purge_free(d->purge);
 	ingest_free(d->ingest);
 	flood_free(d->flood);
 	sendlog_close(d->sendlog);

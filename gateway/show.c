@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "audit.h"
 #include "db.h"
 #include "show.h"
 #include "table.h"
@@ -31,6 +32,8 @@ static const struct {
 	{ "spool", show_spool },
 	{ "outbox", show_outbox },
 	{ "alerts", show_alerts },
+	{ "audit", show_audit },
+	{ "purges", show_purges },
 };
 
 void
@@ -49,7 +52,7 @@ show_run(const char *args, struct admin_reply *r, void *arg)
 
 	if (n < 1 || n > 2 || (n == 2 && strcmp(format, "json") != 0)) {
 		admin_reply_done(r, "usage: show modems|inbox|spool|outbox|"
-		    "alerts [json]");
+		    "alerts|audit|purges [json]");
 		return;
 	}
 	for (size_t i = 0; i < sizeof show_commands / sizeof *show_commands;
@@ -60,7 +63,7 @@ show_run(const char *args, struct admin_reply *r, void *arg)
 		}
 	}
 	admin_reply_done(r, "unknown table (modems, inbox, spool, outbox, "
-	    "alerts)");
+	    "alerts, audit, purges)");
 }
 
 /* One console answer from the database: up to SHOW_MAX_STEPS statements

@@ -1,0 +1,48 @@
+-- The audit of reads (issue 21, item 5): an alert's free text and phone
+-- numbers are read only through these functions, each read recorded in
+-- access_audit (append-only, db/schema/0014_retention_audit.sql) in the
+-- same transaction, before anything is returned.
+-- Re-applied with CREATE OR REPLACE on every start-up, after the
+-- migrations, in their transaction (db/migrate.c); docs: db/retention.md.
+
+-- Alert p_ref with its free text and numbers, read by p_who (the
+-- console's "unix:<name>") over p_channel for p_reason (not blank: the
+-- table's CHECK refuses the read otherwise). No row, and nothing
+-- recorded, when there is no such alert.
+CREATE OR REPLACE FUNCTION farol_audit_alert(p_ref bigint, p_who text,
+    p_channel text, p_reason text)
+RETURNS TABLE (ref bigint, area text, forms text, urgency int,
+    victims int, state text, received_at text, focal_point text,
+    sender text, text text, message text)
+LANGUAGE sql
+AS $$
+	WITH a AS (SELECT * FROM alert al WHERE al.ref = p_ref),
+	rec AS (INSERT INTO access_audit (who, channel, alert_ref, what,
+	    reason)
+	    SELECT p_who, p_channel, p_ref,
+	    'alert.sender, alert.text, message.text, event actors and notes',
+	    p_reason FROM a RETURNING id)
+	SELECT a.ref, a.area, array_to_string(a.forms, ','), a.urgency,
+	    a.victims, a.state,
+	    to_char(a.received_at, 'YYYY-MM-DD"T"HH24:MI:SSOF'),
+	    a.focal_point, a.sender, a.text, m.text
+	FROM a JOIN message m ON m.id = a.message_id
+	WHERE (SELECT count(*) FROM rec) = 1
+$$;
+
+-- The events of alert p_ref with their actors and notes as stored (a
+-- phone's number, an INFO's words). Only after farol_audit_alert
+-- recorded p_who's read of it in this minute, else no row.
+CREATE OR REPLACE FUNCTION farol_audit_alert_events(p_ref bigint,
+    p_who text)
+RETURNS TABLE (at text, "from" text, "to" text, actor text, note text)
+LANGUAGE sql STABLE
+AS $$
+	SELECT to_char(e.at, 'YYYY-MM-DD"T"HH24:MI:SSOF'), e.from_state,
+	    e.to_state, e.actor, e.note
+	FROM alert_event e JOIN alert a ON a.id = e.alert_id
+	WHERE a.ref = p_ref AND EXISTS (SELECT 1 FROM access_audit au
+	    WHERE au.alert_ref = p_ref AND au.who = p_who
+	    AND au.at > now() - interval '1 minute')
+	ORDER BY e.id
+$$;

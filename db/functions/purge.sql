@@ -1,0 +1,236 @@
+-- Retention and erasure: free text and phone numbers replaced after their
+-- time (observatory.retain_text_days, retain_numbers_days), or at once for
+-- one focal point; codes, counts, areas, times and states are kept.
+-- Re-applied with CREATE OR REPLACE on every start-up, after the
+-- migrations, in their transaction (db/migrate.c); docs: db/retention.md.
+
+-- A phone number as the tables hold one (an event's actor, a sender).
+CREATE OR REPLACE FUNCTION farol_is_phone(p text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$
+	SELECT p ~ '^[+]?[0-9]{5,}$'
+$$;
+
+-- Who a phone was, as codes: the authority or focal point it belongs to
+-- now, else "phone".
+CREATE OR REPLACE FUNCTION farol_phone_label(p text)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+	SELECT coalesce((SELECT 'authority ' || c.authority_id
+	    FROM authority_contact c WHERE c.number = p LIMIT 1),
+	    (SELECT 'focal point ' || f.id FROM focal_point f
+	    WHERE f.number = p), 'phone')
+$$;
+
+-- An alert still at work: a row of its outbox waits (queued, sending,
+-- held) or it waits for a U3 digest. Its text and numbers are kept until
+-- it is done, whatever its age: an SMS is never sent empty.
+CREATE OR REPLACE FUNCTION farol_alert_live(p_alert bigint)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+	SELECT EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = p_alert
+	    AND o.state IN ('queued', 'sending', 'held'))
+	    OR EXISTS (SELECT 1 FROM digest_item d WHERE d.alert_id = p_alert
+	    AND d.done_at IS NULL)
+$$;
+
+-- A message still at work: its alert is, or a reply to it waits.
+CREATE OR REPLACE FUNCTION farol_message_live(p_message bigint)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+	SELECT EXISTS (SELECT 1 FROM alert a WHERE a.message_id = p_message
+	    AND farol_alert_live(a.id))
+	    OR EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = p_message
+	    AND o.state IN ('queued', 'sending', 'held'))
+$$;
+
+-- The purge. Text older than p_text_before and numbers older than
+-- p_numbers_before (NULL: none) are replaced: texts by '', numbers by ''
+-- (an event's actor by farol_phone_label), a parse error by '(purged)',
+-- a message's deduplication key (a hash of its sender and text) by
+-- 'purged:<id>'; ended flood quarantines (a sender each) are deleted.
+-- p_spool_files: the spool files farold removed (gateway/purge.c), for
+-- the record. Returns one row per column with the rows replaced (with
+-- p_dry: that would be, and nothing changes), and records those above 0
+-- in purge_log. Safe to repeat: a replaced value is not counted again.
+CREATE OR REPLACE FUNCTION farol_purge(p_text_before timestamptz,
+    p_numbers_before timestamptz, p_by text, p_dry boolean,
+    p_spool_files int)
+RETURNS TABLE (what text, rows bigint)
+LANGUAGE plpgsql
+AS $$
+#variable_conflict use_column
+DECLARE
+	tb	timestamptz := coalesce(p_text_before, '-infinity');
+	nb	timestamptz := coalesce(p_numbers_before, '-infinity');
+	v_what	text[] := '{}';
+	v_rows	bigint[] := '{}';
+	v_at	timestamptz[] := '{}';
+	n	bigint;
+BEGIN
+	-- A dry run makes the same changes in a block that is then rolled
+	-- back: the counts are the real run's, by construction.
+	BEGIN
+		UPDATE message m SET text = ''
+		WHERE m.received_at < tb AND m.text <> ''
+		    AND NOT farol_message_live(m.id);
+		GET DIAGNOSTICS n = ROW_COUNT;
+		v_what := v_what || 'message.text'::text;
+		v_rows := v_rows || n;
+		v_at := v_at || tb;
+		UPDATE message m SET sender = '', dedupe_key = 'purged:' || m.id
+		WHERE m.received_at < nb AND (m.sender <> ''
+		    OR m.dedupe_key NOT LIKE 'purged:%')
+		    AND NOT farol_message_live(m.id);
+		GET DIAGNOSTICS n = ROW_COUNT;
+		v_what := v_what || 'message.sender'::text;
+		v_rows := v_rows || n;
+		v_at := v_at || nb;
+		UPDATE alert a SET text = '', error = CASE WHEN a.error IS NULL
+		    THEN NULL ELSE '(purged)' END
+		WHERE a.received_at < tb AND (a.text <> ''
+		    OR a.error <> '(purged)') AND NOT farol_alert_live(a.id);
+		GET DIAGNOSTICS n = ROW_COUNT;
+		v_what := v_what || 'alert.text'::text;
+		v_rows := v_rows || n;
+		v_at := v_at || tb;
+		UPDATE alert a SET sender = ''
+		WHERE a.received_at < nb AND a.sender <> ''
+		    AND NOT farol_alert_live(a.id);
+		GET DIAGNOSTICS n = ROW_COUNT;
+		v_what := v_what || 'alert.sender'::text;
+		v_rows := v_rows || n;
+		v_at := v_at || nb;
+		UPDATE alert_event e SET note = NULL
+		WHERE e.at < tb AND e.note IS NOT NULL
+		    AND NOT EXISTS (SELECT 1 FROM authority au
+		    WHERE au.id = e.note)
+		    AND NOT farol_alert_live(e.alert_id);
+		GET DIAGNOSTICS n = ROW_COUNT;
+		v_what := v_what || 'alert_event.note'::text;
+		v_rows := v_rows || n;
+		v_at := v_at || tb;
+		UPDATE alert_event e SET actor = farol_phone_label(e.actor)
+		WHERE e.at < nb AND farol_is_phone(e.actor)
+		    AND NOT farol_alert_live(e.alert_id);
+		GET DIAGNOSTICS n = ROW_COUNT;
+		v_what := v_what || 'alert_event.actor'::text;
+		v_rows := v_rows || n;
+		v_at := v_at || nb;
+		UPDATE outbox o SET text = ''
+		WHERE o.created_at < tb AND o.text <> ''
+		    AND o.state NOT IN ('queued', 'sending', 'held');
+		GET DIAGNOSTICS n = ROW_COUNT;
+		v_what := v_what || 'outbox.text'::text;
+		v_rows := v_rows || n;
+		v_at := v_at || tb;
+		UPDATE outbox o SET recipient = ''
+		WHERE o.created_at < nb AND o.recipient <> ''
+		    AND o.state NOT IN ('queued', 'sending', 'held');
+		GET DIAGNOSTICS n = ROW_COUNT;
+		v_what := v_what || 'outbox.recipient'::text;
+		v_rows := v_rows || n;
+		v_at := v_at || nb;
+		UPDATE digest_item d SET recipient = ''
+		WHERE d.created_at < nb AND d.recipient <> ''
+		    AND d.done_at IS NOT NULL;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		v_what := v_what || 'digest_item.recipient'::text;
+		v_rows := v_rows || n;
+		v_at := v_at || nb;
+		DELETE FROM flood_quarantine q WHERE q.ended_at < nb;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		v_what := v_what || 'flood_quarantine'::text;
+		v_rows := v_rows || n;
+		v_at := v_at || nb;
+		IF p_dry THEN
+			RAISE EXCEPTION 'dry run' USING ERRCODE = 'FA020';
+		END IF;
+	EXCEPTION WHEN SQLSTATE 'FA020' THEN
+		NULL;
+	END;
+	v_what := v_what || 'spool files'::text;
+	v_rows := v_rows || coalesce(p_spool_files, 0)::bigint;
+	v_at := v_at || least(tb, nb);
+	IF NOT p_dry THEN
+		INSERT INTO purge_log (by, what, before, rows)
+		SELECT p_by, x.w, x.a, x.r
+		FROM unnest(v_what, v_rows, v_at) AS x(w, r, a)
+		WHERE x.r > 0;
+	END IF;
+	RETURN QUERY SELECT x.w, x.r FROM unnest(v_what, v_rows) AS x(w, r);
+END
+$$;
+
+-- Erase focal point p_id: its number and name leave focal_point (and
+-- farol_sync_registry never writes them back), and every copy of its
+-- number and the free text of its reports leave message, alert,
+-- alert_event and outbox, whatever their age; its alerts stay, as codes
+-- (area, forms, counts, states, times, and the focal point's id). Its
+-- replies still queued are cancelled (an SMS is never sent empty; one a
+-- modem holds now goes). Recorded in purge_log. Returns one row per
+-- column with the rows replaced; none when p_id is unknown.
+CREATE OR REPLACE FUNCTION farol_erase_focal_point(p_id text, p_by text)
+RETURNS TABLE (what text, rows bigint)
+LANGUAGE plpgsql
+AS $$
+#variable_conflict use_column
+DECLARE
+	v_number	text;
+	v_what		text[] := '{focal_point}';
+	v_rows		bigint[] := '{1}';
+	n		bigint;
+	n2		bigint;
+BEGIN
+	SELECT f.number INTO v_number FROM focal_point f WHERE f.id = p_id
+	FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	UPDATE focal_point SET number = 'erased:' || id, name = '',
+	    active = false, erased_at = coalesce(erased_at, now()),
+	    updated_at = now() WHERE id = p_id;
+	UPDATE message m SET sender = '', text = '',
+	    dedupe_key = 'purged:' || m.id
+	WHERE (m.sender = v_number OR m.id IN (SELECT a.message_id
+	    FROM alert a WHERE a.focal_point = p_id))
+	    AND (m.sender <> '' OR m.text <> '');
+	GET DIAGNOSTICS n = ROW_COUNT;
+	v_what := v_what || 'message'::text;
+	v_rows := v_rows || n;
+	UPDATE alert a SET sender = '', text = '', error = CASE WHEN
+	    a.error IS NULL THEN NULL ELSE '(purged)' END
+	WHERE (a.focal_point = p_id OR a.sender = v_number)
+	    AND (a.sender <> '' OR a.text <> '' OR a.error <> '(purged)');
+	GET DIAGNOSTICS n = ROW_COUNT;
+	v_what := v_what || 'alert'::text;
+	v_rows := v_rows || n;
+	UPDATE alert_event e SET actor = 'focal point ' || p_id, note = NULL
+	WHERE e.actor = v_number;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	v_what := v_what || 'alert_event'::text;
+	v_rows := v_rows || n;
+	UPDATE outbox o SET recipient = '', text = '', state = CASE WHEN
+	    o.state IN ('queued', 'held') THEN 'cancelled' ELSE o.state END,
+	    updated_at = now()
+	WHERE o.recipient = v_number AND o.state <> 'sending';
+	GET DIAGNOSTICS n = ROW_COUNT;
+	-- The forwards of its reports quote their text: gone once sent.
+	UPDATE outbox o SET text = '' WHERE o.text <> ''
+	    AND o.state NOT IN ('queued', 'sending', 'held')
+	    AND o.alert_id IN (SELECT a.id FROM alert a
+	    WHERE a.focal_point = p_id);
+	GET DIAGNOSTICS n2 = ROW_COUNT;
+	v_what := v_what || 'outbox'::text;
+	v_rows := v_rows || (n + n2);
+	DELETE FROM flood_quarantine q WHERE q.sender = v_number;
+	INSERT INTO purge_log (by, what, before, rows)
+	SELECT p_by, 'focal point ' || p_id || ': ' || x.w, NULL, x.r
+	FROM unnest(v_what, v_rows) AS x(w, r);
+	RETURN QUERY SELECT x.w, x.r FROM unnest(v_what, v_rows) AS x(w, r);
+END
+$$;

@@ -1,0 +1,253 @@
+/*
+ * purge.c: the retention job (see purge.h).
+ *
+ * Called by farold: purge_db_ready at each connection, the daily timer,
+ * and the console's `purge [dry]'. One run removes the spool's set-aside
+ * files past the limit, then makes one call, farol_purge (in one
+ * transaction, recorded in purge_log with the count of files removed).
+ * Files waiting for the database (the spool's *.msg, forwards' *.fwd)
+ * are never removed: they are reports not yet stored. Never logs a phone
+ * number or a text: counts.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "admin.h"
+#include "console_act.h"
+#include "log.h"
+#include "purge.h"
+#include "show.h"
+
+#define PURGE_CALL_TIMEOUT_MS 120000
+#define PURGE_EVERY_S 86400
+
+struct purge {
+	struct event_base *base;
+	struct db *db;
+	struct config *const *cfgp;
+	struct event *ev_timer;
+	time_t last_run;	/* the janitor's last start; 0: never */
+	int running;		/* the janitor's call is in flight */
+	int stopped;
+};
+
+void
+purge_prepare(struct db *db)
+{
+	db_prepare_add(db, "purge_run", "SELECT what, rows FROM farol_purge("
+	    "to_timestamp($1::double precision), "
+	    "to_timestamp($2::double precision), $3, $4::boolean, "
+	    "$5::int)", 5);
+}
+
+/* The limit of days: now minus days, as epoch seconds. */
+static time_t
+purge_limit(time_t now, int days)
+{
+	return now - (time_t)days * 86400;
+}
+
+/* In spool_dir/sub, the files last changed before `before' (only those
+ * ending with suffix, when given): removed, or counted when dry. */
+static int
+purge_spool_sub(const char *spool_dir, const char *sub, const char *suffix,
+    time_t before, int dry)
+{
+	char path[4096];
+	struct dirent *de;
+	struct stat st;
+	size_t len, slen = suffix != NULL ? strlen(suffix) : 0;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof path, "%s/%s", spool_dir, sub);
+	if ((dir = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		len = strlen(de->d_name);
+		if (suffix != NULL && (len < slen ||
+		    strcmp(de->d_name + len - slen, suffix) != 0))
+			continue;
+		if (fstatat(dirfd(dir), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+		    st.st_mtime >= before)
+			continue;
+		if (dry || unlinkat(dirfd(dir), de->d_name, 0) == 0)
+			n++;
+		else
+			log_warn("purge: %s/%s: cannot remove it", sub,
+			    de->d_name);
+	}
+	if (!dry && n > 0)
+		fsync(dirfd(dir));
+	closedir(dir);
+	return n;
+}
+
+/* The set-aside files hold a sender and a text (corrupt/) or may
+ * (*.bad): the shorter limit applies. */
+static int
+purge_spool(const struct config *cfg, time_t now, int dry)
+{
+	int days = cfg->retain_text_days < cfg->retain_numbers_days ?
+	    cfg->retain_text_days : cfg->retain_numbers_days;
+	time_t before = purge_limit(now, days);
+
+	return purge_spool_sub(cfg->spool_dir, "corrupt", NULL, before, dry) +
+	    purge_spool_sub(cfg->spool_dir, "results", ".bad", before, dry) +
+	    purge_spool_sub(cfg->spool_dir, "forwards", ".bad", before, dry);
+}
+
+static void
+purge_janitor_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
+{
+	struct purge *p = arg;
+	long long total = 0;
+	int what, rows;
+
+	p->running = 0;
+	if (res == NULL) {
+		log_error("purge: the daily purge failed: %s (it runs again at "
+		    "the next connection or tomorrow)", error != NULL ?
+		    error->message : "no result");
+		p->last_run = 0;
+		return;
+	}
+	what = PQfnumber(res, "what");
+	rows = PQfnumber(res, "rows");
+	for (int i = 0; what >= 0 && rows >= 0 && i < PQntuples(res); i++)
+		total += strtoll(PQgetvalue(res, i, rows), NULL, 10);
+	log_info("purge: %lld value(s) and file(s) past their retention "
+	    "replaced or removed (see farolctl show purges)", total);
+}
+
+void
+purge_run(struct purge *p, const char *by, int dry, struct admin_reply *r)
+{
+	const struct config *cfg = *p->cfgp;
+	time_t now = time(NULL);
+	char tb[32], nb[32], files[16];
+	const char *values[5] = { tb, nb, by, dry ? "true" : "false", files };
+
+	snprintf(tb, sizeof tb, "%lld", (long long)purge_limit(now,
+	    cfg->retain_text_days));
+	snprintf(nb, sizeof nb, "%lld", (long long)purge_limit(now,
+	    cfg->retain_numbers_days));
+	if (r != NULL) {
+		struct show_sources s = { .db = p->db };
+
+		if (!show_db_ready(p->db, r))
+			return;
+		snprintf(files, sizeof files, "%d", purge_spool(cfg, now, dry));
+		log_info("purge: %s by %s", dry ? "dry run" : "run", by);
+		show_query_steps(&s, r, &(struct show_steps){
+		    .json = 0, .stmts = { "purge_run" }, .nparams = 5,
+		    .params = { tb, nb, by, values[3], files } });
+		return;
+	}
+	if (p->running)
+		return;
+	snprintf(files, sizeof files, "%d", purge_spool(cfg, now, 0));
+	p->running = 1;
+	p->last_run = now;
+	if (db_call_timeout(p->db, PURGE_CALL_TIMEOUT_MS, "purge_run", 5,
+	    values, purge_janitor_cb, p) != 0) {
+		p->running = 0;
+		p->last_run = 0;
+	}
+}
+
+static void
+purge_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct purge *p = arg;
+	struct timeval tv = { PURGE_EVERY_S, 0 };
+
+	if (p->stopped)
+		return;
+	if (db_is_ready(p->db))
+		purge_run(p, "janitor", 0, NULL);
+	evtimer_add(p->ev_timer, &tv);
+}
+
+struct purge *
+purge_new(struct event_base *base, struct db *db,
+    struct config *const *cfgp)
+{
+	struct purge *p = calloc(1, sizeof *p);
+
+	if (p == NULL)
+		return NULL;
+	p->base = base;
+	p->db = db;
+	p->cfgp = cfgp;
+	if ((p->ev_timer = evtimer_new(base, purge_timer_cb, p)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+purge_db_ready(struct purge *p)
+{
+	struct timeval tv = { PURGE_EVERY_S, 0 };
+
+	if (p->stopped || (p->last_run != 0 &&
+	    time(NULL) - p->last_run < PURGE_EVERY_S))
+		return;
+	purge_run(p, "janitor", 0, NULL);
+	evtimer_add(p->ev_timer, &tv);
+}
+
+/* purge [dry] */
+void
+purge_console_run(const char *args, struct admin_reply *r, void *arg)
+{
+	char buf[32], *words[3];
+	int n, dry = 0;
+
+	snprintf(buf, sizeof buf, "%s", args);
+	n = console_words(buf, words, 2);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(words[i], "dry") == 0)
+			dry = 1;
+		else
+			n = -1;
+	}
+	if (n < 0) {
+		admin_reply_done(r, "usage: purge [dry]");
+		return;
+	}
+	purge_run(arg, admin_reply_user(r), dry, r);
+}
+
+void
+purge_stop(struct purge *p)
+{
+	if (p == NULL)
+		return;
+	p->stopped = 1;
+	evtimer_del(p->ev_timer);
+}
+
+void
+purge_free(struct purge *p)
+{
+	if (p == NULL)
+		return;
+	event_free(p->ev_timer);
+	free(p);
+}
