@@ -51,6 +51,18 @@ erase_cb(const PGresult *res, const struct db_error *error, void *arg)
 	}
 	what = PQfnumber(res, "what");
 	rows = PQfnumber(res, "rows");
+	if (what >= 0 && rows >= 0 && strcmp(PQgetvalue(res, 0, what),
+	    "at work") == 0) {
+		char why[200];
+
+		snprintf(why, sizeof why, "focal point %s: %s of its alerts "
+		    "or SMS to it still wait to be sent (they quote its "
+		    "number): close or dismiss its open alerts first",
+		    c->id, PQgetvalue(res, 0, rows));
+		admin_reply_done(c->r, why);
+		free(c);
+		return;
+	}
 	evbuffer_add_printf(out, "focal point %s erased from the database "
 	    "by %s: its number and name, and the free text of its reports; "
 	    "its reports stay as codes\n", c->id, admin_reply_user(c->r));

@@ -56,6 +56,16 @@ purge_limit(time_t now, int days)
 	return now - (time_t)days * 86400;
 }
 
+/* The same as the database's timestamp, to the microsecond: with 0 days
+ * what came a moment ago is past it too. */
+static void
+purge_limit_text(char *buf, size_t size, const struct timespec *now,
+    int days)
+{
+	snprintf(buf, size, "%lld.%06ld", (long long)purge_limit(now->tv_sec,
+	    days), now->tv_nsec / 1000);
+}
+
 /* In spool_dir/sub, the files last changed before `before' (only those
  * ending with suffix, when given): removed, or counted when dry. */
 static int
@@ -137,14 +147,15 @@ void
 purge_run(struct purge *p, const char *by, int dry, struct admin_reply *r)
 {
 	const struct config *cfg = *p->cfgp;
-	time_t now = time(NULL);
-	char tb[32], nb[32], files[16];
+	struct timespec ts;
+	time_t now;
+	char tb[40], nb[40], files[16];
 	const char *values[5] = { tb, nb, by, dry ? "true" : "false", files };
 
-	snprintf(tb, sizeof tb, "%lld", (long long)purge_limit(now,
-	    cfg->retain_text_days));
-	snprintf(nb, sizeof nb, "%lld", (long long)purge_limit(now,
-	    cfg->retain_numbers_days));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = ts.tv_sec;
+	purge_limit_text(tb, sizeof tb, &ts, cfg->retain_text_days);
+	purge_limit_text(nb, sizeof nb, &ts, cfg->retain_numbers_days);
 	if (r != NULL) {
 		struct show_sources s = { .db = p->db };
 

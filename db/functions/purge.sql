@@ -170,10 +170,11 @@ $$;
 -- farol_sync_registry never writes them back), and every copy of its
 -- number and the free text of its reports leave message, alert,
 -- alert_event and outbox, whatever their age; its alerts stay, as codes
--- (area, forms, counts, states, times, and the focal point's id). Its
--- replies still queued are cancelled (an SMS is never sent empty; one a
--- modem holds now goes). Recorded in purge_log. Returns one row per
--- column with the rows replaced; none when p_id is unknown.
+-- (area, forms, counts, states, times, and the focal point's id).
+-- Recorded in purge_log. Returns one row per table with the rows
+-- replaced; none when p_id is unknown; one row ('at work', n) and no
+-- change while n of its alerts, or SMS to it, still wait to be sent (a
+-- forward quotes its number and words: close or dismiss them first).
 CREATE OR REPLACE FUNCTION farol_erase_focal_point(p_id text, p_by text)
 RETURNS TABLE (what text, rows bigint)
 LANGUAGE plpgsql
@@ -189,6 +190,17 @@ BEGIN
 	SELECT f.number INTO v_number FROM focal_point f WHERE f.id = p_id
 	FOR UPDATE;
 	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	SELECT count(*) INTO n FROM alert a
+	WHERE (a.focal_point = p_id OR a.sender = v_number)
+	    AND farol_alert_live(a.id);
+	SELECT n + count(*) INTO n FROM outbox o WHERE o.recipient = v_number
+	    AND o.state IN ('queued', 'sending', 'held');
+	IF n > 0 THEN
+		what := 'at work';
+		rows := n;
+		RETURN NEXT;
 		RETURN;
 	END IF;
 	UPDATE focal_point SET number = 'erased:' || id, name = '',
@@ -214,14 +226,11 @@ BEGIN
 	GET DIAGNOSTICS n = ROW_COUNT;
 	v_what := v_what || 'alert_event'::text;
 	v_rows := v_rows || n;
-	UPDATE outbox o SET recipient = '', text = '', state = CASE WHEN
-	    o.state IN ('queued', 'held') THEN 'cancelled' ELSE o.state END,
-	    updated_at = now()
-	WHERE o.recipient = v_number AND o.state <> 'sending';
+	UPDATE outbox o SET recipient = '', text = ''
+	WHERE o.recipient = v_number;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	-- The forwards of its reports quote their text: gone once sent.
 	UPDATE outbox o SET text = '' WHERE o.text <> ''
-	    AND o.state NOT IN ('queued', 'sending', 'held')
 	    AND o.alert_id IN (SELECT a.id FROM alert a
 	    WHERE a.focal_point = p_id);
 	GET DIAGNOSTICS n2 = ROW_COUNT;
