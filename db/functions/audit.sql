@@ -14,20 +14,26 @@ CREATE OR REPLACE FUNCTION farol_audit_alert(p_ref bigint, p_who text,
 RETURNS TABLE (ref bigint, area text, forms text, urgency int,
     victims int, state text, received_at text, focal_point text,
     sender text, text text, message text)
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
-	WITH a AS (SELECT * FROM alert al WHERE al.ref = p_ref),
-	rec AS (INSERT INTO access_audit (who, channel, alert_ref, what,
-	    reason)
-	    SELECT p_who, p_channel, p_ref,
-	    'alert.sender, alert.text, message.text, event actors and notes',
-	    p_reason FROM a RETURNING id)
-	SELECT a.ref, a.area, array_to_string(a.forms, ','), a.urgency,
-	    a.victims, a.state,
+#variable_conflict use_column
+DECLARE
+	v_id	bigint;
+BEGIN
+	SELECT a.id INTO v_id FROM alert a WHERE a.ref = p_ref;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	INSERT INTO access_audit (who, channel, alert_ref, what, reason)
+	VALUES (p_who, p_channel, p_ref, 'alert.sender, alert.text, '
+	    'message.text, event actors and notes', p_reason);
+	RETURN QUERY SELECT a.ref, a.area, array_to_string(a.forms, ','),
+	    a.urgency, a.victims, a.state,
 	    to_char(a.received_at, 'YYYY-MM-DD"T"HH24:MI:SSOF'),
 	    a.focal_point, a.sender, a.text, m.text
-	FROM a JOIN message m ON m.id = a.message_id
-	WHERE (SELECT count(*) FROM rec) = 1
+	FROM alert a JOIN message m ON m.id = a.message_id
+	WHERE a.id = v_id;
+END
 $$;
 
 -- The events of alert p_ref with their actors and notes as stored (a
@@ -36,13 +42,16 @@ $$;
 CREATE OR REPLACE FUNCTION farol_audit_alert_events(p_ref bigint,
     p_who text)
 RETURNS TABLE (at text, "from" text, "to" text, actor text, note text)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-	SELECT to_char(e.at, 'YYYY-MM-DD"T"HH24:MI:SSOF'), e.from_state,
-	    e.to_state, e.actor, e.note
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY SELECT to_char(e.at, 'YYYY-MM-DD"T"HH24:MI:SSOF'),
+	    e.from_state, e.to_state, e.actor, e.note
 	FROM alert_event e JOIN alert a ON a.id = e.alert_id
 	WHERE a.ref = p_ref AND EXISTS (SELECT 1 FROM access_audit au
 	    WHERE au.alert_ref = p_ref AND au.who = p_who
 	    AND au.at > now() - interval '1 minute')
-	ORDER BY e.id
+	ORDER BY e.id;
+END
 $$;

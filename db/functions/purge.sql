@@ -3,6 +3,9 @@
 -- one focal point; codes, counts, areas, times and states are kept.
 -- Re-applied with CREATE OR REPLACE on every start-up, after the
 -- migrations, in their transaction (db/migrate.c); docs: db/retention.md.
+-- plpgsql, not sql, where a body names a table: its body is checked when
+-- it runs, not when made (tests/db/test_db_schema.c applies every
+-- function file to a v5 database).
 
 -- A phone number as the tables hold one (an event's actor, a sender).
 CREATE OR REPLACE FUNCTION farol_is_phone(p text)
@@ -16,12 +19,14 @@ $$;
 -- now, else "phone".
 CREATE OR REPLACE FUNCTION farol_phone_label(p text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-	SELECT coalesce((SELECT 'authority ' || c.authority_id
+BEGIN
+	RETURN coalesce((SELECT 'authority ' || c.authority_id
 	    FROM authority_contact c WHERE c.number = p LIMIT 1),
 	    (SELECT 'focal point ' || f.id FROM focal_point f
-	    WHERE f.number = p), 'phone')
+	    WHERE f.number = p), 'phone');
+END
 $$;
 
 -- An alert still at work: a row of its outbox waits (queued, sending,
@@ -29,23 +34,27 @@ $$;
 -- it is done, whatever its age: an SMS is never sent empty.
 CREATE OR REPLACE FUNCTION farol_alert_live(p_alert bigint)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-	SELECT EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = p_alert
+BEGIN
+	RETURN EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = p_alert
 	    AND o.state IN ('queued', 'sending', 'held'))
 	    OR EXISTS (SELECT 1 FROM digest_item d WHERE d.alert_id = p_alert
-	    AND d.done_at IS NULL)
+	    AND d.done_at IS NULL);
+END
 $$;
 
 -- A message still at work: its alert is, or a reply to it waits.
 CREATE OR REPLACE FUNCTION farol_message_live(p_message bigint)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-	SELECT EXISTS (SELECT 1 FROM alert a WHERE a.message_id = p_message
+BEGIN
+	RETURN EXISTS (SELECT 1 FROM alert a WHERE a.message_id = p_message
 	    AND farol_alert_live(a.id))
 	    OR EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = p_message
-	    AND o.state IN ('queued', 'sending', 'held'))
+	    AND o.state IN ('queued', 'sending', 'held'));
+END
 $$;
 
 -- The purge. Text older than p_text_before and numbers older than
