@@ -26,8 +26,14 @@
 #include "log.h"
 #include "purge.h"
 #include "show.h"
+#include "table.h"
 
-#define PURGE_CALL_TIMEOUT_MS 120000
+/* Rows per column and call: a call holds farold's one connection, so
+ * the first purge of a database kept for years goes in many short
+ * batches, with the gateway's own calls in between (db/retention.md). */
+#define PURGE_BATCH 500
+#define PURGE_CALL_TIMEOUT_MS 30000
+#define PURGE_MAX_WHAT 16
 #define PURGE_EVERY_S 86400
 
 struct purge {
@@ -36,7 +42,8 @@ struct purge {
 	struct config *const *cfgp;
 	struct event *ev_timer;
 	time_t last_run;	/* the janitor's last start; 0: never */
-	int running;		/* the janitor's call is in flight */
+	int running;		/* a janitor's run is in flight */
+	int batch;		/* PURGE_BATCH, or FAROL_TEST_PURGE_BATCH */
 	int stopped;
 };
 
@@ -46,7 +53,7 @@ purge_prepare(struct db *db)
 	db_prepare_add(db, "purge_run", "SELECT what, rows FROM farol_purge("
 	    "to_timestamp($1::double precision), "
 	    "to_timestamp($2::double precision), $3, $4::boolean, "
-	    "$5::int)", 5);
+	    "$5::int, $6::int)", 6);
 }
 
 /* The limit of days: now minus days, as epoch seconds. */
@@ -119,65 +126,135 @@ purge_spool(const struct config *cfg, time_t now, int dry)
 	    purge_spool_sub(cfg->spool_dir, "forwards", ".bad", before, dry);
 }
 
-static void
-purge_janitor_cb(const PGresult *res, const struct db_error *error,
-    void *arg)
-{
-	struct purge *p = arg;
-	long long total = 0;
-	int what, rows;
+/* One run: batches of farol_purge until none is full. */
+struct purge_call {
+	struct purge *p;
+	struct admin_reply *r;	/* the console's, or NULL: the janitor */
+	int dry;
+	char by[80], tb[40], nb[40], files[16];
+	char what[PURGE_MAX_WHAT][32];
+	long long rows[PURGE_MAX_WHAT];
+	int n, batches;
+};
 
-	p->running = 0;
+static int purge_call_next(struct purge_call *c);
+
+/* The run is over: the console's table, or the janitor's log line. */
+static void
+purge_call_done(struct purge_call *c, const char *error)
+{
+	long long total = 0;
+	struct table t;
+	static const char *const columns[] = { "what", "rows" };
+
+	for (int i = 0; i < c->n; i++)
+		total += c->rows[i];
+	if (c->r != NULL) {
+		if (error == NULL) {
+			table_begin(&t, admin_reply_buffer(c->r), 0, columns,
+			    2);
+			for (int i = 0; i < c->n; i++) {
+				table_str(&t, c->what[i]);
+				table_int(&t, c->rows[i]);
+			}
+			table_end(&t);
+		}
+		admin_reply_done(c->r, error);
+	} else if (error != NULL) {
+		log_error("purge: the daily purge failed after %lld value(s) "
+		    "replaced: %s (it runs again at the next connection or "
+		    "tomorrow)", total, error);
+		c->p->last_run = 0;
+	} else
+		log_info("purge: %lld value(s) and file(s) past their "
+		    "retention replaced or removed in %d batch(es) (see "
+		    "farolctl show purges)", total, c->batches);
+	if (c->r == NULL)
+		c->p->running = 0;
+	free(c);
+}
+
+static void
+purge_call_cb(const PGresult *res, const struct db_error *error, void *arg)
+{
+	struct purge_call *c = arg;
+	int what, rows, full = 0;
+
 	if (res == NULL) {
-		log_error("purge: the daily purge failed: %s (it runs again at "
-		    "the next connection or tomorrow)", error != NULL ?
-		    error->message : "no result");
-		p->last_run = 0;
+		purge_call_done(c, error != NULL ? error->message :
+		    "database: no result");
 		return;
 	}
 	what = PQfnumber(res, "what");
 	rows = PQfnumber(res, "rows");
-	for (int i = 0; what >= 0 && rows >= 0 && i < PQntuples(res); i++)
-		total += strtoll(PQgetvalue(res, i, rows), NULL, 10);
-	log_info("purge: %lld value(s) and file(s) past their retention "
-	    "replaced or removed (see farolctl show purges)", total);
+	for (int i = 0; what >= 0 && rows >= 0 && i < PQntuples(res); i++) {
+		const char *w = PQgetvalue(res, i, what);
+		long long n = strtoll(PQgetvalue(res, i, rows), NULL, 10);
+		int k;
+
+		for (k = 0; k < c->n && strcmp(c->what[k], w) != 0; k++)
+			;
+		if (k == c->n && c->n < PURGE_MAX_WHAT)
+			snprintf(c->what[c->n++], sizeof c->what[0], "%s", w);
+		if (k < c->n)
+			c->rows[k] += n;
+		full |= n >= c->p->batch;
+	}
+	c->batches++;
+	if (c->p->stopped)
+		full = 0;	/* farold stops: the rest tomorrow */
+	/* The spool's files were counted in the first batch. */
+	snprintf(c->files, sizeof c->files, "0");
+	if (!full || c->dry || purge_call_next(c) != 0)
+		purge_call_done(c, full && !c->dry ? "database call refused" :
+		    NULL);
+}
+
+static int
+purge_call_next(struct purge_call *c)
+{
+	char limit[16];
+	const char *values[6] = { c->tb, c->nb, c->by, c->dry ? "true" :
+	    "false", c->files, limit };
+
+	snprintf(limit, sizeof limit, "%d", c->p->batch);
+	return db_call_timeout(c->p->db, PURGE_CALL_TIMEOUT_MS, "purge_run",
+	    6, values, purge_call_cb, c);
 }
 
 void
 purge_run(struct purge *p, const char *by, int dry, struct admin_reply *r)
 {
 	const struct config *cfg = *p->cfgp;
+	struct purge_call *c;
 	struct timespec ts;
-	time_t now;
-	char tb[40], nb[40], files[16];
-	const char *values[5] = { tb, nb, by, dry ? "true" : "false", files };
 
+	if (r != NULL && !show_db_ready(p->db, r))
+		return;
+	if (r == NULL && p->running)
+		return;
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		if (r != NULL)
+			admin_reply_done(r, "out of memory");
+		return;
+	}
+	c->p = p;
+	c->r = r;
+	c->dry = dry;
+	snprintf(c->by, sizeof c->by, "%s", by);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	now = ts.tv_sec;
-	purge_limit_text(tb, sizeof tb, &ts, cfg->retain_text_days);
-	purge_limit_text(nb, sizeof nb, &ts, cfg->retain_numbers_days);
-	if (r != NULL) {
-		struct show_sources s = { .db = p->db };
-
-		if (!show_db_ready(p->db, r))
-			return;
-		snprintf(files, sizeof files, "%d", purge_spool(cfg, now, dry));
+	purge_limit_text(c->tb, sizeof c->tb, &ts, cfg->retain_text_days);
+	purge_limit_text(c->nb, sizeof c->nb, &ts, cfg->retain_numbers_days);
+	snprintf(c->files, sizeof c->files, "%d", purge_spool(cfg, ts.tv_sec,
+	    dry));
+	if (r != NULL)
 		log_info("purge: %s by %s", dry ? "dry run" : "run", by);
-		show_query_steps(&s, r, &(struct show_steps){
-		    .json = 0, .stmts = { "purge_run" }, .nparams = 5,
-		    .params = { tb, nb, by, values[3], files } });
-		return;
+	else {
+		p->running = 1;
+		p->last_run = ts.tv_sec;
 	}
-	if (p->running)
-		return;
-	snprintf(files, sizeof files, "%d", purge_spool(cfg, now, 0));
-	p->running = 1;
-	p->last_run = now;
-	if (db_call_timeout(p->db, PURGE_CALL_TIMEOUT_MS, "purge_run", 5,
-	    values, purge_janitor_cb, p) != 0) {
-		p->running = 0;
-		p->last_run = 0;
-	}
+	if (purge_call_next(c) != 0)
+		purge_call_done(c, "database call refused");
 }
 
 static void
@@ -198,12 +275,17 @@ purge_new(struct event_base *base, struct db *db,
     struct config *const *cfgp)
 {
 	struct purge *p = calloc(1, sizeof *p);
+	const char *test;
 
 	if (p == NULL)
 		return NULL;
 	p->base = base;
 	p->db = db;
 	p->cfgp = cfgp;
+	/* The tests make every batch one row, to see the batches chain. */
+	if ((test = getenv("FAROL_TEST_PURGE_BATCH")) == NULL ||
+	    (p->batch = atoi(test)) < 1)
+		p->batch = PURGE_BATCH;
 	if ((p->ev_timer = evtimer_new(base, purge_timer_cb, p)) == NULL) {
 		free(p);
 		return NULL;

@@ -83,6 +83,7 @@ struct show_call {
 	const char *empty_error;	/* the first table has no row: ERR */
 	int nparams;
 	char *params[SHOW_MAX_PARAMS];
+	int timeout_ms;
 };
 
 static void
@@ -173,7 +174,7 @@ show_query_cb(const PGresult *res, const struct db_error *error,
 static int
 show_call_next(struct show_call *c)
 {
-	return db_call_timeout(c->db, SHOW_QUERY_TIMEOUT_MS,
+	return db_call_timeout(c->db, c->timeout_ms,
 	    c->stmts[c->step], c->nparams, (const char *const *)c->params,
 	    show_query_cb, c);
 }
@@ -208,6 +209,8 @@ show_query_steps(const struct show_sources *s, struct admin_reply *r,
 	c->r = r;
 	c->json = q->json;
 	c->empty_error = q->empty_error;
+	c->timeout_ms = q->timeout_ms > 0 ? q->timeout_ms :
+	    SHOW_QUERY_TIMEOUT_MS;
 	for (c->n_steps = 0; c->n_steps < SHOW_MAX_STEPS &&
 	    q->stmts[c->n_steps] != NULL; c->n_steps++) {
 		c->stmts[c->n_steps] = q->stmts[c->n_steps];

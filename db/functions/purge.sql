@@ -30,7 +30,9 @@ END
 $$;
 
 -- An alert still at work: a row of its outbox waits (queued, sending,
--- held) or it waits for a U3 digest. Its text and numbers are kept until
+-- held) or it waits for a U3 digest (farol_purge computes the same set
+-- at once; a message is at work when its alert is or a reply to it
+-- waits). Its text and numbers are kept until
 -- it is done, whatever its age: an SMS is never sent empty.
 CREATE OR REPLACE FUNCTION farol_alert_live(p_alert bigint)
 RETURNS boolean
@@ -44,124 +46,108 @@ BEGIN
 END
 $$;
 
--- A message still at work: its alert is, or a reply to it waits.
-CREATE OR REPLACE FUNCTION farol_message_live(p_message bigint)
-RETURNS boolean
-LANGUAGE plpgsql STABLE
-AS $$
-BEGIN
-	RETURN EXISTS (SELECT 1 FROM alert a WHERE a.message_id = p_message
-	    AND farol_alert_live(a.id))
-	    OR EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = p_message
-	    AND o.state IN ('queued', 'sending', 'held'));
-END
-$$;
-
 -- The purge. Text older than p_text_before and numbers older than
 -- p_numbers_before (NULL: none) are replaced: texts by '', numbers by ''
 -- (an event's actor by farol_phone_label), a parse error by '(purged)',
 -- a message's deduplication key (a hash of its sender and text) by
 -- 'purged:<id>'; ended flood quarantines (a sender each) are deleted.
--- p_spool_files: the spool files farold removed (gateway/purge.c), for
--- the record. Returns one row per column with the rows replaced (with
--- p_dry: that would be, and nothing changes), and records those above 0
--- in purge_log. Safe to repeat: a replaced value is not counted again.
+-- At most p_limit rows per column (NULL: all), so that one call holds
+-- farold's connection briefly: the caller calls again while a count
+-- reaches p_limit. p_spool_files: the spool files farold removed
+-- (gateway/purge.c), for the record. Returns one row per column with the
+-- rows replaced, and records those above 0 in purge_log; with p_dry,
+-- counts what would be (all of it, whatever p_limit) and changes and
+-- records nothing. Safe to repeat: a replaced value is not counted again.
 CREATE OR REPLACE FUNCTION farol_purge(p_text_before timestamptz,
     p_numbers_before timestamptz, p_by text, p_dry boolean,
-    p_spool_files int)
+    p_spool_files int, p_limit int)
 RETURNS TABLE (what text, rows bigint)
 LANGUAGE plpgsql
-AS $$
+AS $purge$
 #variable_conflict use_column
 DECLARE
-	tb	timestamptz := coalesce(p_text_before, '-infinity');
-	nb	timestamptz := coalesce(p_numbers_before, '-infinity');
-	v_what	text[] := '{}';
-	v_rows	bigint[] := '{}';
-	v_at	timestamptz[] := '{}';
-	n	bigint;
+	tb		timestamptz := coalesce(p_text_before, '-infinity');
+	nb		timestamptz := coalesce(p_numbers_before, '-infinity');
+	v_alerts	bigint[];	-- at work (farol_alert_live), few
+	v_messages	bigint[];	-- at work: their alert, or a reply
+	v_what		text[] := '{}';
+	v_rows		bigint[] := '{}';
+	v_at		timestamptz[] := '{}';
+	r		record;
+	n		bigint;
 BEGIN
-	-- A dry run makes the same changes in a block that is then rolled
-	-- back: the counts are the real run's, by construction.
-	BEGIN
-		UPDATE message m SET text = ''
-		WHERE m.received_at < tb AND m.text <> ''
-		    AND NOT farol_message_live(m.id);
-		GET DIAGNOSTICS n = ROW_COUNT;
-		v_what := v_what || 'message.text'::text;
-		v_rows := v_rows || n;
-		v_at := v_at || tb;
-		UPDATE message m SET sender = '', dedupe_key = 'purged:' || m.id
-		WHERE m.received_at < nb AND (m.sender <> ''
-		    OR m.dedupe_key NOT LIKE 'purged:%')
-		    AND NOT farol_message_live(m.id);
-		GET DIAGNOSTICS n = ROW_COUNT;
-		v_what := v_what || 'message.sender'::text;
-		v_rows := v_rows || n;
-		v_at := v_at || nb;
-		UPDATE alert a SET text = '', error = CASE WHEN a.error IS NULL
-		    THEN NULL ELSE '(purged)' END
-		WHERE a.received_at < tb AND (a.text <> ''
-		    OR a.error <> '(purged)') AND NOT farol_alert_live(a.id);
-		GET DIAGNOSTICS n = ROW_COUNT;
-		v_what := v_what || 'alert.text'::text;
-		v_rows := v_rows || n;
-		v_at := v_at || tb;
-		UPDATE alert a SET sender = ''
-		WHERE a.received_at < nb AND a.sender <> ''
-		    AND NOT farol_alert_live(a.id);
-		GET DIAGNOSTICS n = ROW_COUNT;
-		v_what := v_what || 'alert.sender'::text;
-		v_rows := v_rows || n;
-		v_at := v_at || nb;
-		UPDATE alert_event e SET note = NULL
-		WHERE e.at < tb AND e.note IS NOT NULL
-		    AND NOT EXISTS (SELECT 1 FROM authority au
-		    WHERE au.id = e.note)
-		    AND NOT farol_alert_live(e.alert_id);
-		GET DIAGNOSTICS n = ROW_COUNT;
-		v_what := v_what || 'alert_event.note'::text;
-		v_rows := v_rows || n;
-		v_at := v_at || tb;
-		UPDATE alert_event e SET actor = farol_phone_label(e.actor)
-		WHERE e.at < nb AND farol_is_phone(e.actor)
-		    AND NOT farol_alert_live(e.alert_id);
-		GET DIAGNOSTICS n = ROW_COUNT;
-		v_what := v_what || 'alert_event.actor'::text;
-		v_rows := v_rows || n;
-		v_at := v_at || nb;
-		UPDATE outbox o SET text = ''
-		WHERE o.created_at < tb AND o.text <> ''
-		    AND o.state NOT IN ('queued', 'sending', 'held');
-		GET DIAGNOSTICS n = ROW_COUNT;
-		v_what := v_what || 'outbox.text'::text;
-		v_rows := v_rows || n;
-		v_at := v_at || tb;
-		UPDATE outbox o SET recipient = ''
-		WHERE o.created_at < nb AND o.recipient <> ''
-		    AND o.state NOT IN ('queued', 'sending', 'held');
-		GET DIAGNOSTICS n = ROW_COUNT;
-		v_what := v_what || 'outbox.recipient'::text;
-		v_rows := v_rows || n;
-		v_at := v_at || nb;
-		UPDATE digest_item d SET recipient = ''
-		WHERE d.created_at < nb AND d.recipient <> ''
-		    AND d.done_at IS NOT NULL;
-		GET DIAGNOSTICS n = ROW_COUNT;
-		v_what := v_what || 'digest_item.recipient'::text;
-		v_rows := v_rows || n;
-		v_at := v_at || nb;
-		DELETE FROM flood_quarantine q WHERE q.ended_at < nb;
-		GET DIAGNOSTICS n = ROW_COUNT;
-		v_what := v_what || 'flood_quarantine'::text;
-		v_rows := v_rows || n;
-		v_at := v_at || nb;
+	-- Once, not per row: a test per row would scan the outbox, which
+	-- has no index on message_id, for every message.
+	SELECT coalesce(array_agg(DISTINCT x), '{}') INTO v_alerts FROM (
+	    SELECT o.alert_id AS x FROM outbox o WHERE o.alert_id IS NOT NULL
+	    AND o.state IN ('queued', 'sending', 'held')
+	    UNION SELECT d.alert_id FROM digest_item d
+	    WHERE d.done_at IS NULL) live;
+	SELECT coalesce(array_agg(DISTINCT x), '{}') INTO v_messages FROM (
+	    SELECT a.message_id AS x FROM alert a WHERE a.id = ANY (v_alerts)
+	    UNION SELECT o.message_id FROM outbox o
+	    WHERE o.message_id IS NOT NULL
+	    AND o.state IN ('queued', 'sending', 'held')) live;
+	-- The rules: what, table, key, the change (NULL: delete), which
+	-- rows ($1 the text limit, $2 the numbers limit, $3 the alerts and
+	-- $4 the messages at work), and which limit applies. Their strings
+	-- quote with two dollar signs (the body is quoted with a tag).
+	FOR r IN SELECT * FROM (VALUES
+	    (1, 'message.text', 'message', 'id', 'text = $$$$',
+		'received_at < $1 AND text <> $$$$ AND NOT id = ANY ($4)', 't'),
+	    (2, 'message.sender', 'message', 'id',
+		'sender = $$$$, dedupe_key = $$purged:$$ || id',
+		'received_at < $2 AND (sender <> $$$$ OR dedupe_key NOT LIKE '
+		'$$purged:%$$) AND NOT id = ANY ($4)', 'n'),
+	    (3, 'alert.text', 'alert', 'id', 'text = $$$$, error = CASE WHEN '
+		'error IS NULL THEN NULL ELSE $$(purged)$$ END',
+		'received_at < $1 AND (text <> $$$$ OR error <> $$(purged)$$) '
+		'AND NOT id = ANY ($3)', 't'),
+	    (4, 'alert.sender', 'alert', 'id', 'sender = $$$$',
+		'received_at < $2 AND sender <> $$$$ AND NOT id = ANY ($3)',
+		'n'),
+	    (5, 'alert_event.note', 'alert_event', 'id', 'note = NULL',
+		'at < $1 AND note IS NOT NULL AND NOT EXISTS (SELECT 1 FROM '
+		'authority au WHERE au.id = note) AND NOT alert_id = ANY ($3)',
+		't'),
+	    (6, 'alert_event.actor', 'alert_event', 'id',
+		'actor = farol_phone_label(actor)',
+		'at < $2 AND farol_is_phone(actor) AND NOT alert_id = ANY ($3)',
+		'n'),
+	    (7, 'outbox.text', 'outbox', 'id', 'text = $$$$',
+		'created_at < $1 AND text <> $$$$ AND state NOT IN '
+		'($$queued$$, $$sending$$, $$held$$)', 't'),
+	    (8, 'outbox.recipient', 'outbox', 'id', 'recipient = $$$$',
+		'created_at < $2 AND recipient <> $$$$ AND state NOT IN '
+		'($$queued$$, $$sending$$, $$held$$)', 'n'),
+	    (9, 'digest_item.recipient', 'digest_item', 'id',
+		'recipient = $$$$', 'created_at < $2 AND recipient <> $$$$ '
+		'AND done_at IS NOT NULL', 'n'),
+	    (10, 'flood_quarantine', 'flood_quarantine', 'sender', NULL,
+		'ended_at < $2', 'n')
+	    ) AS rule (i, w, tbl, k, change, cond, lim) ORDER BY i
+	LOOP
 		IF p_dry THEN
-			RAISE EXCEPTION 'dry run' USING ERRCODE = 'FA020';
+			EXECUTE format('SELECT count(*) FROM %I WHERE %s',
+			    r.tbl, r.cond) INTO n
+			    USING tb, nb, v_alerts, v_messages;
+		ELSIF r.change IS NULL THEN
+			EXECUTE format('DELETE FROM %I WHERE %I IN (SELECT %I '
+			    'FROM %I WHERE %s LIMIT $5)', r.tbl, r.k, r.k,
+			    r.tbl, r.cond)
+			    USING tb, nb, v_alerts, v_messages, p_limit;
+			GET DIAGNOSTICS n = ROW_COUNT;
+		ELSE
+			EXECUTE format('UPDATE %I SET %s WHERE %I IN (SELECT '
+			    '%I FROM %I WHERE %s LIMIT $5)', r.tbl, r.change,
+			    r.k, r.k, r.tbl, r.cond)
+			    USING tb, nb, v_alerts, v_messages, p_limit;
+			GET DIAGNOSTICS n = ROW_COUNT;
 		END IF;
-	EXCEPTION WHEN SQLSTATE 'FA020' THEN
-		NULL;
-	END;
+		v_what := v_what || r.w;
+		v_rows := v_rows || n;
+		v_at := v_at || CASE WHEN r.lim = 't' THEN tb ELSE nb END;
+	END LOOP;
 	v_what := v_what || 'spool files'::text;
 	v_rows := v_rows || coalesce(p_spool_files, 0)::bigint;
 	v_at := v_at || least(tb, nb);
@@ -173,7 +159,7 @@ BEGIN
 	END IF;
 	RETURN QUERY SELECT x.w, x.r FROM unnest(v_what, v_rows) AS x(w, r);
 END
-$$;
+$purge$;
 
 -- Erase focal point p_id: its number and name leave focal_point (and
 -- farol_sync_registry never writes them back), and every copy of its
