@@ -7,14 +7,6 @@
 -- it runs, not when made (tests/db/test_db_schema.c applies every
 -- function file to a v5 database).
 
--- A phone number as the tables hold one (an event's actor, a sender).
-CREATE OR REPLACE FUNCTION farol_is_phone(p text)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE
-AS $$
-	SELECT p ~ '^[+]?[0-9]{5,}$'
-$$;
-
 -- Who a phone was, as codes: the authority or focal point it belongs to
 -- now, else "phone".
 CREATE OR REPLACE FUNCTION farol_phone_label(p text)
@@ -112,7 +104,8 @@ BEGIN
 		't'),
 	    (6, 'alert_event.actor', 'alert_event', 'id',
 		'actor = farol_phone_label(actor)',
-		'at < $2 AND farol_is_phone(actor) AND NOT alert_id = ANY ($3)',
+		'at < $2 AND actor ~ $r$^[+]?[0-9]{5,}$$r$ '
+		'AND NOT alert_id = ANY ($3)',
 		'n'),
 	    (7, 'outbox.text', 'outbox', 'id', 'text = $$$$',
 		'created_at < $1 AND text <> $$$$ AND state NOT IN '

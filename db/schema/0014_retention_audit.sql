@@ -53,3 +53,27 @@ FOR EACH STATEMENT EXECUTE FUNCTION farol_audit_refuse();
 REVOKE UPDATE, DELETE, TRUNCATE ON access_audit FROM PUBLIC;
 
 ALTER TABLE focal_point ADD COLUMN erased_at timestamptz;
+
+-- The purge's rules (db/functions/purge.sql) look only at values not yet
+-- replaced: with these, a daily purge reads the day's rows, and the
+-- first purge of a database kept for years goes in batches that do not
+-- read again what the batches before replaced.
+CREATE INDEX message_text_kept ON message (received_at) WHERE text <> '';
+CREATE INDEX message_sender_kept ON message (received_at)
+    WHERE sender <> '' OR dedupe_key NOT LIKE 'purged:%';
+CREATE INDEX alert_text_kept ON alert (received_at)
+    WHERE text <> '' OR error <> '(purged)';
+CREATE INDEX alert_sender_kept ON alert (received_at) WHERE sender <> '';
+CREATE INDEX alert_event_note_kept ON alert_event (at)
+    WHERE note IS NOT NULL;
+CREATE INDEX alert_event_phone_kept ON alert_event (at)
+    WHERE actor ~ '^[+]?[0-9]{5,}$';
+CREATE INDEX outbox_text_kept ON outbox (created_at) WHERE text <> '';
+CREATE INDEX outbox_recipient_kept ON outbox (created_at)
+    WHERE recipient <> '';
+-- The rows still to send, by alert and by message: the alerts and
+-- messages at work, which the purge leaves alone.
+CREATE INDEX outbox_waiting_alert ON outbox (alert_id)
+    WHERE state IN ('queued', 'sending', 'held');
+CREATE INDEX outbox_waiting_message ON outbox (message_id)
+    WHERE state IN ('queued', 'sending', 'held');
