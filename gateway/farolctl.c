@@ -66,7 +66,7 @@ farolctl_usage(FILE *out)
 "  status                show the running gateway's state\n"
 "  reload                make the running gateway reload its config file;\n"
 "                        a file with problems is refused and they are shown\n"
-"  show [--json] modems|inbox|spool|outbox|alerts|audit|purges\n"
+"  show [--json] modems|inbox|spool|outbox|alerts|gateways|audit|purges\n"
 "                        one table of the running gateway: a header line of\n"
 "                        tab-separated column names, then one row per line\n"
 "                        (\"-\" for none), or with --json one array of\n"
@@ -420,7 +420,7 @@ static int
 farolctl_show(int argc, char **argv)
 {
 	static const char *const tables[] = { "modems", "inbox", "spool",
-	    "outbox", "alerts", "audit", "purges" };
+	    "outbox", "alerts", "gateways", "audit", "purges" };
 	const char *what = NULL;
 	char command[64];
 	int json = 0;
@@ -445,7 +445,7 @@ farolctl_show(int argc, char **argv)
 	}
 usage:
 	fprintf(stderr, "usage: farolctl show [--json] "
-	    "modems|inbox|spool|outbox|alerts|audit|purges\n");
+	    "modems|inbox|spool|outbox|alerts|gateways|audit|purges\n");
 	return FAROLCTL_EXIT_USAGE;
 }
 

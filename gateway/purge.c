@@ -1,8 +1,9 @@
 /*
  * purge.c: the retention job (see purge.h).
  *
- * Called by farold: purge_db_ready at each connection, the daily timer,
- * and the console's `purge [dry]'. One run removes the spool's set-aside
+ * Called by farold: the janitor's job (janitor.h, in the one gateway
+ * holding the janitor's lock, once a day), and the console's `purge
+ * [dry]'. One run removes the spool's set-aside
  * files past the limit, then makes one call, farol_purge (in one
  * transaction, recorded in purge_log with the count of files removed).
  * Files waiting for the database (the spool's *.msg, forwards' *.fwd)
@@ -37,10 +38,8 @@
 #define PURGE_EVERY_S 86400
 
 struct purge {
-	struct event_base *base;
 	struct db *db;
 	struct config *const *cfgp;
-	struct event *ev_timer;
 	time_t last_run;	/* the janitor's last start; 0: never */
 	int running;		/* a janitor's run is in flight */
 	int batch;		/* PURGE_BATCH, or FAROL_TEST_PURGE_BATCH */
@@ -257,52 +256,32 @@ purge_run(struct purge *p, const char *by, int dry, struct admin_reply *r)
 		purge_call_done(c, "database call refused");
 }
 
-static void
-purge_timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct purge *p = arg;
-	struct timeval tv = { PURGE_EVERY_S, 0 };
-
-	if (p->stopped)
-		return;
-	if (db_is_ready(p->db))
-		purge_run(p, "janitor", 0, NULL);
-	evtimer_add(p->ev_timer, &tv);
-}
-
 struct purge *
-purge_new(struct event_base *base, struct db *db,
-    struct config *const *cfgp)
+purge_new(struct db *db, struct config *const *cfgp)
 {
 	struct purge *p = calloc(1, sizeof *p);
 	const char *test;
 
 	if (p == NULL)
 		return NULL;
-	p->base = base;
 	p->db = db;
 	p->cfgp = cfgp;
 	/* The tests make every batch one row, to see the batches chain. */
 	if ((test = getenv("FAROL_TEST_PURGE_BATCH")) == NULL ||
 	    (p->batch = atoi(test)) < 1)
 		p->batch = PURGE_BATCH;
-	if ((p->ev_timer = evtimer_new(base, purge_timer_cb, p)) == NULL) {
-		free(p);
-		return NULL;
-	}
 	return p;
 }
 
 void
-purge_db_ready(struct purge *p)
+purge_janitor_job(void *arg, int acquired)
 {
-	struct timeval tv = { PURGE_EVERY_S, 0 };
+	struct purge *p = arg;
 
 	if (p->stopped || (p->last_run != 0 &&
 	    time(NULL) - p->last_run < PURGE_EVERY_S))
 		return;
 	purge_run(p, "janitor", 0, NULL);
-	evtimer_add(p->ev_timer, &tv);
 }
 
 /* purge [dry] */
@@ -330,17 +309,12 @@ purge_console_run(const char *args, struct admin_reply *r, void *arg)
 void
 purge_stop(struct purge *p)
 {
-	if (p == NULL)
-		return;
-	p->stopped = 1;
-	evtimer_del(p->ev_timer);
+	if (p != NULL)
+		p->stopped = 1;
 }
 
 void
 purge_free(struct purge *p)
 {
-	if (p == NULL)
-		return;
-	event_free(p->ev_timer);
 	free(p);
 }

@@ -34,6 +34,7 @@ static const struct {
 	{ "alerts", show_alerts },
 	{ "audit", show_audit },
 	{ "purges", show_purges },
+	{ "gateways", show_gateways },
 };
 
 void
@@ -41,6 +42,7 @@ show_prepare(struct db *db)
 {
 	show_outbox_prepare(db);
 	show_alerts_prepare(db);
+	show_gateways_prepare(db);
 }
 
 void
@@ -52,7 +54,7 @@ show_run(const char *args, struct admin_reply *r, void *arg)
 
 	if (n < 1 || n > 2 || (n == 2 && strcmp(format, "json") != 0)) {
 		admin_reply_done(r, "usage: show modems|inbox|spool|outbox|"
-		    "alerts|audit|purges [json]");
+		    "alerts|gateways|audit|purges [json]");
 		return;
 	}
 	for (size_t i = 0; i < sizeof show_commands / sizeof *show_commands;
@@ -63,7 +65,7 @@ show_run(const char *args, struct admin_reply *r, void *arg)
 		}
 	}
 	admin_reply_done(r, "unknown table (modems, inbox, spool, outbox, "
-	    "alerts, audit, purges)");
+	    "alerts, gateways, audit, purges)");
 }
 
 /* One console answer from the database: up to SHOW_MAX_STEPS statements

@@ -1,6 +1,6 @@
 -- The audit of reads (issue 21, item 5): an alert's free text and phone
 -- numbers are read only through these functions, each read recorded in
--- access_audit (append-only, db/schema/0014_retention_audit.sql) in the
+-- access_audit (append-only, db/schema/0015_retention_audit.sql) in the
 -- same transaction, before anything is returned.
 -- Re-applied with CREATE OR REPLACE on every start-up, after the
 -- migrations, in their transaction (db/migrate.c); docs: db/retention.md.

@@ -1,4 +1,4 @@
--- Schema v14: retention, erasure and the audit of reads (issue 21,
+-- Schema v15: retention, erasure and the audit of reads (issue 21,
 -- items 4 and 5; db/retention.md).
 -- purge_log: what each purge replaced (farol_purge, farol_erase_focal_point
 -- in db/functions/purge.sql): one row per run and column kind, counts
