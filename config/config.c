@@ -21,6 +21,7 @@
 
 #include "cause.h"
 #include "config.h"
+#include "config_export.h"
 #include "schema.h"
 
 #define INT_KEY(n, req, lo, hi) { n, SCHEMA_INT, req, lo, hi, NULL, NULL }
@@ -74,6 +75,20 @@ static const struct schema_key area_keys[] = {
 	STR_KEY("name_en", 0, 0, CODEBOOK_NAME_MAX - 1),
 	{ "aliases", SCHEMA_STRING_ARRAY, 0, 0, CODEBOOK_NAME_MAX - 1, NULL,
 	    NULL },
+	/* The island group an export generalises it to (config_export.c). */
+	STR_KEY("group", 0, 1, CODEBOOK_NAME_MAX - 1),
+	END_KEY,
+};
+
+/* A form: an area's keys but group, and its CTDC category, checked by
+ * config_export.c. */
+static const struct schema_key form_keys[] = {
+	STR_KEY("code", 1, 1, CODEBOOK_CODE_MAX - 1),
+	STR_KEY("name", 1, 1, CODEBOOK_NAME_MAX - 1),
+	STR_KEY("name_en", 0, 0, CODEBOOK_NAME_MAX - 1),
+	{ "aliases", SCHEMA_STRING_ARRAY, 0, 0, CODEBOOK_NAME_MAX - 1, NULL,
+	    NULL },
+	STR_KEY("ctdc", 0, 1, 63),
 	END_KEY,
 };
 
@@ -83,7 +98,7 @@ static const struct schema_key codebook_keys[] = {
 	STR_KEY("ussd_service", 0, 1, 6),
 	/* The 9-entry limit of USSD menus is codebook_validate()'s. */
 	{ "areas", SCHEMA_LIST, 1, 1, CODEBOOK_MAX, area_keys, NULL },
-	{ "forms", SCHEMA_LIST, 1, 1, CODEBOOK_MAX, area_keys, NULL },
+	{ "forms", SCHEMA_LIST, 1, 1, CODEBOOK_MAX, form_keys, NULL },
 	END_KEY,
 };
 
@@ -190,6 +205,14 @@ static const struct schema_key ussd_keys[] = {
 	END_KEY,
 };
 
+/* The Observatory's settings; `farolctl export` reads them. */
+static const struct schema_key observatory_keys[] = {
+	INT_KEY("k", 0, 2, 1000),
+	STR_KEY("conninfo", 0, 1, 1023),
+	{ "epsilon_budget", SCHEMA_FLOAT, 0, 0, 100, NULL, NULL },
+	END_KEY,
+};
+
 static const struct schema_key top_keys[] = {
 	{ "gateway", SCHEMA_GROUP, 1, 0, 0, gateway_keys, NULL },
 	{ "database", SCHEMA_GROUP, 1, 0, 0, database_keys, NULL },
@@ -204,6 +227,7 @@ static const struct schema_key top_keys[] = {
 	{ "escalation", SCHEMA_GROUP, 0, 0, 0, escalation_keys, NULL },
 	{ "security", SCHEMA_GROUP, 0, 0, 0, security_keys, NULL },
 	{ "ussd", SCHEMA_GROUP, 0, 0, 0, ussd_keys, NULL },
+	{ "observatory", SCHEMA_GROUP, 0, 0, 0, observatory_keys, NULL },
 	END_KEY,
 };
 
@@ -1156,6 +1180,7 @@ config_load_problems(const char *path, struct config_problems *problems)
 	    problems);
 	config_read_ussd(cfg, config_setting_get_member(root, "ussd"),
 	    problems);
+	config_read_export(cfg, root, problems);
 	if (problems->n == 0)
 		config_read_routing(cfg, root, problems);
 	if (problems->n != 0) {
