@@ -22,6 +22,7 @@
 #include "config.h"
 #include "farol_version.h"
 #include "db_init.h"
+#include "export.h"
 #include "routes.h"
 #include "try.h"
 
@@ -58,8 +59,18 @@ farolctl_usage(FILE *out)
 "                        conninfo): create the roles farol_owner (owns the\n"
 "                        schema, applies the migrations), farol_daemon\n"
 "                        (farold: reads the tables, executes the functions)\n"
-"                        and farol_observatory (reads alert_report only);\n"
-"                        run it again after an upgrade\n"
+"                        and farol_observatory (reads alert_report and\n"
+"                        runs the export's functions only);\n"
+"                        run it again after an upgrade\n");
+	fprintf(out,
+"  export --since DATE --until DATE [--by area,form,month,sex,minor]\n"
+"         [--format csv|json] [--epsilon E] [--reason TEXT]\n"
+"                        the Observatory's figures: alerts and victims per\n"
+"                        cell, every cell at least observatory.k victims\n"
+"                        (smaller ones generalised, then suppressed), with\n"
+"                        --epsilon differential-privacy noise and its\n"
+"                        budget; reads the database (observatory.conninfo,\n"
+"                        else database.conninfo), no daemon needed\n"
 "  status                show the running gateway's state\n"
 "  reload                make the running gateway reload its config file;\n"
 "                        a file with problems is refused and they are shown\n"
@@ -252,6 +263,21 @@ farolctl_db(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: farolctl db init [--conninfo CONNINFO]\n");
 	return FAROLCTL_EXIT_USAGE;
+}
+
+/* export --since T --until T [--by ...] [--format csv|json] [--epsilon E]
+ * [--reason TEXT]: the database directly, no daemon (export.c). */
+static int
+farolctl_export(int argc, char **argv)
+{
+	struct config *cfg;
+	int rc;
+
+	if ((cfg = farolctl_load(farolctl_config)) == NULL)
+		return FAROLCTL_EXIT_FAIL;
+	rc = export_main(cfg, argc, argv);
+	config_free(cfg);
+	return rc;
 }
 
 /* routes [--area A] [--at HH:MM] [--day D] [--check-config] */
@@ -591,6 +617,8 @@ main(int argc, char **argv)
 		return farolctl_db(argc, argv);
 	if (strcmp(argv[0], "show") == 0)
 		return farolctl_show(argc, argv);
+	if (strcmp(argv[0], "export") == 0)
+		return farolctl_export(argc, argv);
 	if (strcmp(argv[0], "release") == 0 || strcmp(argv[0], "dismiss") == 0)
 		return farolctl_held(argc, argv);
 	if (strcmp(argv[0], "alerts") == 0)
