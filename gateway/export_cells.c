@@ -134,12 +134,26 @@ export_push_record(struct export_work *w, const struct config *cfg,
 	return 0;
 }
 
+/* Keys compare as strings: the bytes after a value's NUL are whatever
+ * a longer value left there. */
+static int
+export_keys_cmp(const void *ka, const void *kb)
+{
+	const char *a = ka, *b = kb;
+	int d, c;
+
+	for (d = 0; d < EXPORT_DIMS; d++)
+		if ((c = strcmp(a + d * EXPORT_VALUE_MAX,
+		    b + d * EXPORT_VALUE_MAX)) != 0)
+			return c;
+	return 0;
+}
+
 static int
 export_key_cmp(const void *a, const void *b)
 {
-	return memcmp(((const struct export_contrib *)a)->key,
-	    ((const struct export_contrib *)b)->key,
-	    sizeof ((const struct export_contrib *)a)->key);
+	return export_keys_cmp(((const struct export_contrib *)a)->key,
+	    ((const struct export_contrib *)b)->key);
 }
 
 static int
@@ -164,8 +178,8 @@ export_sum(struct export_work *w)
 		return -1;
 	w->n_cells = 0;
 	for (i = 0; i < w->n; i++) {
-		if (cell == NULL || memcmp(cell->key, w->c[i].key,
-		    sizeof cell->key) != 0) {
+		if (cell == NULL || export_keys_cmp(cell->key,
+		    w->c[i].key) != 0) {
 			w->first[w->n_cells] = (long)i;
 			cell = &w->cells[w->n_cells++];
 			memcpy(cell->key, w->c[i].key, sizeof cell->key);

@@ -328,7 +328,7 @@ check_k_anonymous(const char *what, char *text, long want_alerts,
     long want_victims, long want_unknown)
 {
 	struct csv c;
-	int vcol, ucol, r, col, small = 0, bad = 0;
+	int vcol, ucol, r, col, small = 0, bad = 0, dup = 0;
 
 	REQUIRE(csv_parse(text, &c) == 0, "%s: CSV parses", what);
 	vcol = csv_col(&c, "victims");
@@ -346,6 +346,16 @@ check_k_anonymous(const char *what, char *text, long want_alerts,
 				bad++;
 	}
 	CHECK(small == 0, "%s: %d rows below k", what, small);
+	/* One row per combination: a second would split a cell. */
+	for (r = 0; r < c.n_rows; r++)
+		for (int r2 = r + 1; r2 < c.n_rows; r2++) {
+			for (col = 0; col < vcol - 1; col++)
+				if (strcmp(c.rows[r][col], c.rows[r2][col]) !=
+				    0)
+					break;
+			dup += col == vcol - 1;
+		}
+	CHECK(dup == 0, "%s: %d rows repeat a combination", what, dup);
 	CHECK(bad == 0, "%s: %d values outside the vocabulary", what, bad);
 	CHECK(csv_footer(&c, "k") == K, "%s: k in the footer", what);
 	CHECK(csv_sum(&c, "alerts") + csv_footer(&c, "suppressed_alerts") ==
