@@ -15,7 +15,9 @@
  *     count stays unknown;
  *   - repeated exports with --epsilon stay within the stated 99% bound of
  *     their noise, the budget is recorded per month, and an export over
- *     it is refused.
+ *     it is refused;
+ *   - each export is recorded with its role, user and reason; JSON holds
+ *     the same figures.
  */
 #include <math.h>
 #include <stdio.h>
@@ -557,6 +559,29 @@ test_epsilon(void)
 	free(out);
 }
 
+/* Every export is recorded with who and why; JSON says the same. */
+static void
+test_record_and_json(void)
+{
+	char *out = NULL, want[64];
+	int rc;
+
+	rc = console_run(&g, &out, "-c", g.conf, "export", "--since",
+	    "2025-01-01", "--until", "2026-01-01", "--format", "json",
+	    "--reason", "CTDC 2025", NULL);
+	CHECK(rc == 0 && out != NULL && out[0] == '{' &&
+	    strstr(out, "\"rows\":[{\"area\":") != NULL, "JSON rows");
+	snprintf(want, sizeof want, "\"total\":{\"alerts\":%ld,",
+	    truth_form_alerts);
+	CHECK(out != NULL && strstr(out, want) != NULL, "JSON total: want "
+	    "%s", want);
+	free(out);
+	CHECK(q_long("SELECT count(*) FROM export_log WHERE reason = "
+	    "'CTDC 2025' AND who LIKE 'farol_observatory as %' AND by = "
+	    "'area,form,month' AND epsilon IS NULL") == 1, "the export "
+	    "recorded with its role, user and reason");
+}
+
 int
 main(void)
 {
@@ -580,6 +605,7 @@ main(void)
 	test_k_anonymity();
 	test_sex_minor();
 	test_epsilon();
+	test_record_and_json();
 	free(ci);
 	free(obs);
 	gateway_proc_destroy(&g);
