@@ -29,6 +29,7 @@
 
 struct export_args {
 	const char *since, *until, *reason;
+	char since_buf[16], until_buf[16];
 	unsigned by;
 	int json;
 	double epsilon;
@@ -37,7 +38,7 @@ struct export_args {
 static void
 export_usage(void)
 {
-	fprintf(stderr, "usage: farolctl export --since DATE --until DATE "
+	fprintf(stderr, "usage: farolctl export --since YYYY-MM --until YYYY-MM "
 	    "[--by area,form,month,sex,minor] [--format csv|json] "
 	    "[--epsilon E] [--reason TEXT]\n");
 }
@@ -63,6 +64,27 @@ export_parse_by(const char *list, unsigned *by)
 		}
 		*by |= 1u << d;
 	}
+	return 0;
+}
+
+/*
+ * A period's end: the first day of a month, "2025-03" or "2025-03-01",
+ * into buf as "2025-03-01". Whole months only: a finer end would let two
+ * exports be subtracted to isolate a few days' reports, and would make a
+ * month's row hold part of a month.
+ */
+static int
+export_month_start(const char *arg, char *buf, size_t size)
+{
+	int y, m, d = 1, n = 0;
+
+	if ((sscanf(arg, "%4d-%2d%n", &y, &m, &n) != 2 || arg[n] != '\0') &&
+	    (sscanf(arg, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 ||
+	    arg[n] != '\0'))
+		return -1;
+	if (y < 1970 || y > 9999 || m < 1 || m > 12 || d != 1)
+		return -1;
+	snprintf(buf, size, "%04d-%02d-01", y, m);
 	return 0;
 }
 
@@ -123,6 +145,15 @@ export_parse_args(int argc, char **argv, struct export_args *a)
 	}
 	if (optind != argc || a->since == NULL || a->until == NULL)
 		return -1;
+	if (export_month_start(a->since, a->since_buf, sizeof a->since_buf)
+	    != 0 || export_month_start(a->until, a->until_buf,
+	    sizeof a->until_buf) != 0) {
+		fprintf(stderr, "farolctl export: --since and --until are the "
+		    "first day of a month (2025-03 or 2025-03-01)\n");
+		return -1;
+	}
+	a->since = a->since_buf;
+	a->until = a->until_buf;
 	return 0;
 }
 

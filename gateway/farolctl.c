@@ -63,10 +63,11 @@ farolctl_usage(FILE *out)
 "                        runs the export's functions only);\n"
 "                        run it again after an upgrade\n");
 	fprintf(out,
-"  export --since DATE --until DATE [--by area,form,month,sex,minor]\n"
+"  export --since YYYY-MM --until YYYY-MM [--by area,form,month,sex,minor]\n"
 "         [--format csv|json] [--epsilon E] [--reason TEXT]\n"
-"                        the Observatory's figures: alerts and victims per\n"
-"                        cell, every cell at least observatory.k victims\n"
+"                        the Observatory's figures for whole months (until\n"
+"                        excluded): alerts and victims per cell, every\n"
+"                        cell at least observatory.k victims\n"
 "                        (smaller ones generalised, then suppressed), with\n"
 "                        --epsilon differential-privacy noise and its\n"
 "                        budget; reads the database (observatory.conninfo,\n"

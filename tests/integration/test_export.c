@@ -576,6 +576,9 @@ test_record_and_json(void)
 	CHECK(out != NULL && strstr(out, want) != NULL, "JSON total: want "
 	    "%s", want);
 	free(out);
+	rc = console_run(&g, NULL, "-c", g.conf, "export", "--since",
+	    "2025-03-14", "--until", "2025-03-21", NULL);
+	CHECK(rc == 2, "a period finer than months refused: rc=%d", rc);
 	CHECK(q_long("SELECT count(*) FROM export_log WHERE reason = "
 	    "'CTDC 2025' AND who LIKE 'farol_observatory as %' AND by = "
 	    "'area,form,month' AND epsilon IS NULL") == 1, "the export "
