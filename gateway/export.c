@@ -130,9 +130,11 @@ export_parse_args(int argc, char **argv, struct export_args *a)
 			break;
 		case 'e':
 			a->epsilon = strtod(optarg, &end);
-			if (*end != '\0' || !(a->epsilon > 0)) {
+			/* Below 0.01 the noise (hundreds) drowns every
+			 * figure, and drawing it takes ever longer. */
+			if (*end != '\0' || !(a->epsilon >= 0.01)) {
 				fprintf(stderr, "farolctl export: --epsilon "
-				    "must be a number above 0\n");
+				    "must be a number, 0.01 or more\n");
 				return -1;
 			}
 			break;
