@@ -345,21 +345,23 @@ config_has_password(const char *conninfo)
 }
 
 /* A password in a file others may read is a password given away: refused
- * (keep it in ~/.pgpass, or chmod o-r the file). */
-static void
+ * (keep it in ~/.pgpass, or chmod o-r the file). group.conninfo is g's
+ * conninfo, read as conninfo. Also for observatory (config_export.c). */
+void
 config_check_password(const struct config *cfg, const config_setting_t *g,
+    const char *group, const char *conninfo,
     struct config_problems *problems)
 {
 	const config_setting_t *s = config_setting_get_member(g, "conninfo");
 	struct stat st;
 
-	if (s == NULL || !config_has_password(cfg->conninfo))
+	if (s == NULL || !config_has_password(conninfo))
 		return;
 	if (stat(cfg->path, &st) != 0 || (st.st_mode & S_IROTH))
 		schema_problem(problems, cfg->path,
-		    config_setting_source_line(s), "database.conninfo holds "
+		    config_setting_source_line(s), "%s.conninfo holds "
 		    "a password and the file is readable by others (chmod "
-		    "o-r it, or use ~/.pgpass)");
+		    "o-r it, or use ~/.pgpass)", group);
 }
 
 static void
@@ -368,7 +370,7 @@ config_read_database(struct config *cfg, const config_setting_t *g,
 {
 	config_copy(cfg->conninfo, sizeof cfg->conninfo, g, "conninfo", "");
 	cfg->connect_timeout_s = config_int(g, "connect_timeout", 5);
-	config_check_password(cfg, g, problems);
+	config_check_password(cfg, g, "database", cfg->conninfo, problems);
 	if (config_setting_lookup_bool(g, "migrate", &cfg->migrate) !=
 	    CONFIG_TRUE)
 		cfg->migrate = 1;

@@ -83,6 +83,8 @@ config_read_export(struct config *cfg, const config_setting_t *root,
 			snprintf(cfg->export.conninfo,
 			    sizeof cfg->export.conninfo, "%s",
 			    config_setting_get_string(s));
+		config_check_password(cfg, obs, "observatory",
+		    cfg->export.conninfo, problems);
 		if (config_setting_lookup_float(obs, "epsilon_budget",
 		    &budget) == CONFIG_TRUE)
 			cfg->export.epsilon_budget = budget;

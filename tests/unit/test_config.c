@@ -3,6 +3,8 @@
  * loads, and each kind of broken file is refused with FILE:LINE: reason.
  * Run by `meson test --suite unit`; argv[1] is the default farol.conf.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +402,11 @@ static const struct config_case cases[] = {
 	  GATEWAY DATABASE MODEMS CODEBOOK
 	  "observatory = { k = 1; };\n",
 	  ":7: observatory.k = 1 is out of range (2 to 1000)" },
+	{ "export: a password in a file others read",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "observatory = { conninfo = \"dbname=farol password=x\"; };\n",
+	  ":7: observatory.conninfo holds a password and the file is "
+	  "readable by others" },
 	{ "export: epsilon budget negative",
 	  GATEWAY DATABASE MODEMS CODEBOOK
 	  "observatory = { epsilon_budget = -0.5; };\n",
@@ -414,7 +421,11 @@ write_file(const char *path, const char *text)
 	if (f == NULL)
 		return -1;
 	fputs(text, f);
-	return fclose(f);
+	if (fclose(f) != 0)
+		return -1;
+	/* Readable by others whatever the umask: the password cases
+	 * depend on it. */
+	return chmod(path, 0644);
 }
 
 static void
