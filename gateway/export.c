@@ -306,6 +306,19 @@ out:
 	return rc;
 }
 
+/* Print why the export failed (libpq's messages end in a newline). */
+static void
+export_fail(char *cause)
+{
+	size_t len = cause != NULL ? strlen(cause) : 0;
+
+	while (len > 0 && cause[len - 1] == '\n')
+		cause[--len] = '\0';
+	fprintf(stderr, "farolctl export: %s\n", cause != NULL ? cause :
+	    "failed");
+	free(cause);
+}
+
 int
 export_main(const struct config *cfg, int argc, char **argv)
 {
@@ -346,8 +359,7 @@ export_main(const struct config *cfg, int argc, char **argv)
 		m.bound99 = export_noise_bound(m.eps_count, 0.99);
 	}
 	if ((rc = export_read(cfg, &a, by, &recs, &n, &cause)) != 0) {
-		fprintf(stderr, "farolctl export: %s\n", cause);
-		free(cause);
+		export_fail(cause);
 		return 1;
 	}
 	rc = export_tabulate(cfg, recs, n, a.by, cfg->export.k, max_forms, &t,
@@ -359,8 +371,7 @@ export_main(const struct config *cfg, int argc, char **argv)
 		rc = -1;
 	}
 	if (rc != 0) {
-		fprintf(stderr, "farolctl export: %s\n", cause);
-		free(cause);
+		export_fail(cause);
 		export_table_free(&t);
 		return 1;
 	}
