@@ -154,9 +154,8 @@ test_tables_follow_a_report(void)
 		CHECK(v != NULL && strcmp(v, "yes") == 0, "minor got=%s", v);
 		free(v);
 	}
-	/* The modem submitted what the outbox says was submitted, once
-	 * the last submit's row is recorded (the modem's counter moves
-	 * first: read at once, they may differ by the SMS in between). */
+	/* The modem submitted what the outbox says was submitted (once
+	 * each result is recorded: the receipt may still be on its way). */
 	CHECK(console_wait_sent_matches_outbox(&g, pg, WAIT_MS, &sent,
 	    &rows) == 0 && sent >= 3, "show modems: sent got=%ld, outbox "
 	    "rows sent want=%ld", sent, rows);
