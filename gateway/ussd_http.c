@@ -35,6 +35,7 @@
 #include "ussd_form.h"
 #include "ussd_http.h"
 #include "ussd_menu.h"
+#include "wallclock.h"
 
 #define USSD_ANSWER_MS		900	/* the latest screen; the issue: 1 s */
 #define USSD_DB_TIMEOUT_MS	600	/* then the inbox spools it */
@@ -314,7 +315,7 @@ ussd_session_report(struct ussd_http *u, struct ussd_session *s,
 	memset(&p, 0, sizeof p);
 	p.cfg = cfg;
 	p.ref = OUTBOX_REF_STANDIN;
-	p.received_at = time(NULL);
+	p.received_at = wallclock_now();
 	decide_message(&cfg->codebook, &cfg->replies, &p, f->phone, report,
 	    d);
 	s->lang = d->lang;
@@ -335,7 +336,7 @@ ussd_session_report(struct ussd_http *u, struct ussd_session *s,
 	snprintf(sms->modem, sizeof sms->modem, "ussd");
 	snprintf(sms->sender, sizeof sms->sender, "%s", f->phone);
 	snprintf(sms->session, sizeof sms->session, "%s", f->session);
-	sms->received_at = time(NULL);
+	sms->received_at = wallclock_now();
 	sms->kind = INBOUND_USSD;
 	sms->parts = sms->parts_expected = 1;
 	sms->concat_ref = -1;
