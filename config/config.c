@@ -209,8 +209,11 @@ static const struct schema_key ussd_keys[] = {
 	END_KEY,
 };
 
-/* The Observatory's settings; `farolctl export` reads them. */
+/* The Observatory's settings: retention (db/retention.md), days a text or
+ * a number is kept; `farolctl export` (db/observatory.md). */
 static const struct schema_key observatory_keys[] = {
+	INT_KEY("retain_text_days", 0, 0, 36500),
+	INT_KEY("retain_numbers_days", 0, 0, 36500),
 	INT_KEY("k", 0, 2, 1000),
 	STR_KEY("conninfo", 0, 1, 1023),
 	{ "epsilon_budget", SCHEMA_FLOAT, 0, 0, 100, NULL, NULL },
@@ -1199,6 +1202,20 @@ config_codebook_problem(void *arg, int line, const char *reason)
 	schema_problem(ctx->problems, ctx->path, line, "codebook: %s", reason);
 }
 
+/* observatory.retain_*_days; the defaults are in db/retention.md. */
+static void
+config_read_retention(struct config *cfg, const config_setting_t *g)
+{
+	cfg->retain_text_days = CONFIG_RETAIN_TEXT_DAYS;
+	cfg->retain_numbers_days = CONFIG_RETAIN_NUMBERS_DAYS;
+	if (g == NULL)
+		return;
+	cfg->retain_text_days = config_int(g, "retain_text_days",
+	    cfg->retain_text_days);
+	cfg->retain_numbers_days = config_int(g, "retain_numbers_days",
+	    cfg->retain_numbers_days);
+}
+
 static struct config *
 config_load_problems(const char *path, struct config_problems *problems)
 {
@@ -1241,6 +1258,8 @@ config_load_problems(const char *path, struct config_problems *problems)
 	    problems);
 	config_read_ussd(cfg, config_setting_get_member(root, "ussd"),
 	    problems);
+	config_read_retention(cfg, config_setting_get_member(root,
+	    "observatory"));
 	config_read_export(cfg, root, problems);
 	if (problems->n == 0)
 		config_read_routing(cfg, root, problems);

@@ -46,6 +46,9 @@ struct modem_config {
 
 #define CONFIG_MAX_FOCAL 256
 #define CONFIG_MAX_AUTHORITIES 32
+/* observatory.retain_text_days, retain_numbers_days (db/retention.md). */
+#define CONFIG_RETAIN_TEXT_DAYS 180
+#define CONFIG_RETAIN_NUMBERS_DAYS 90
 #define CONFIG_MAX_RUNGS 4
 #define CONFIG_MAX_RULES 64
 #define CONFIG_MAX_NOTIFY 8
@@ -191,6 +194,10 @@ struct config {
 	struct ussd_config ussd;
 
 	struct export_config export;
+
+	/* observatory: retention, in days (0: at the next daily purge) */
+	int retain_text_days;
+	int retain_numbers_days;
 };
 
 /*

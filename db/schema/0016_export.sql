@@ -1,4 +1,4 @@
--- Schema v15: what `farolctl export` records (db/observatory.md): every
+-- Schema v16: what `farolctl export` records (db/observatory.md): every
 -- export (who, when, why, what it asked), and the privacy budget spent
 -- per calendar month by exports with differential privacy (--epsilon).
 -- Applied by db/migrate.c inside one transaction; no BEGIN/COMMIT here.
