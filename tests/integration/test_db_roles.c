@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -136,6 +137,28 @@ test_privileges(void)
 }
 
 /* farold as the daemon's role, migrations left to the owner. */
+/* Whether sql, run as the superuser, returns a row within WAIT_MS. */
+static int
+wait_may_read(const char *sql)
+{
+	char *ci = conninfo_as("farol");
+	int found = 0;
+
+	for (int i = 0; i < WAIT_MS / 100 && !found; i++) {
+		PGconn *conn = PQconnectdb(ci);
+		PGresult *res = PQexec(conn, sql);
+
+		found = PQresultStatus(res) == PGRES_TUPLES_OK &&
+		    PQntuples(res) > 0;
+		PQclear(res);
+		PQfinish(conn);
+		if (!found)
+			usleep(100 * 1000);
+	}
+	free(ci);
+	return found;
+}
+
 static void
 test_farold_as_daemon(void)
 {
@@ -151,6 +174,10 @@ test_farold_as_daemon(void)
 	if (!(ready = console_wait_db_ready(&g, WAIT_MS) == 0))
 		gateway_proc_dump_log(&g);
 	REQUIRE(ready, "farold's database ready as farol_daemon");
+	/* Its block of alert numbers for an outage (nextval on the owner's
+	 * sequence, through a SECURITY DEFINER function). */
+	CHECK(wait_may_read("SELECT 1 FROM alert_ref_reserved WHERE gateway = "
+	    "'farol-praia'"), "alert numbers reserved as farol_daemon");
 	CHECK(gateway_proc_drop_sms(&g, "+2389912345", "ALERTA SV SX U1 V2 "
 	    "bar", NULL) == 0, "drop");
 	CHECK(console_wait(&g, WAIT_MS, 1, "inbox", "stored", NULL, NULL) ==
