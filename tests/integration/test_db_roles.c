@@ -6,7 +6,8 @@
  *   - connected as each role: the daemon reads the tables and executes
  *     the functions but cannot write a table, create or drop one; the
  *     Observatory reads alert_report and nothing else (no table with a
- *     phone number, no function); the owner cannot log in;
+ *     phone number, no function but the export's two); the owner
+ *     cannot log in;
  *   - the real farold runs as farol_daemon (database.migrate = false):
  *     an alert is stored, forwarded and acknowledged from the console;
  *   - a config whose conninfo holds a password is refused while others
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -123,11 +125,40 @@ test_privileges(void)
 	    "observatory reads alert_report");
 	CHECK(may("farol_observatory", "SELECT farol_outbox_recover()") == 0,
 	    "observatory may not execute a function");
+	CHECK(may("farol_observatory", "SELECT * FROM farol_export_alerts("
+	    "now() - interval '1 year', now())") == 1, "observatory runs "
+	    "the export's counts");
+	CHECK(may("farol_observatory", "SELECT count(*) FROM export_log") ==
+	    0 && may("farol_observatory", "DELETE FROM export_budget") == 0,
+	    "observatory may not read or change the export's record but "
+	    "through its function");
 	CHECK(may("farol_observatory", "CREATE TABLE t (i int)") == 0,
 	    "observatory may not create a table");
 }
 
 /* farold as the daemon's role, migrations left to the owner. */
+/* Whether sql, run as the superuser, returns a row within WAIT_MS. */
+static int
+wait_may_read(const char *sql)
+{
+	char *ci = conninfo_as("farol");
+	int found = 0;
+
+	for (int i = 0; i < WAIT_MS / 100 && !found; i++) {
+		PGconn *conn = PQconnectdb(ci);
+		PGresult *res = PQexec(conn, sql);
+
+		found = PQresultStatus(res) == PGRES_TUPLES_OK &&
+		    PQntuples(res) > 0;
+		PQclear(res);
+		PQfinish(conn);
+		if (!found)
+			usleep(100 * 1000);
+	}
+	free(ci);
+	return found;
+}
+
 static void
 test_farold_as_daemon(void)
 {
@@ -143,6 +174,10 @@ test_farold_as_daemon(void)
 	if (!(ready = console_wait_db_ready(&g, WAIT_MS) == 0))
 		gateway_proc_dump_log(&g);
 	REQUIRE(ready, "farold's database ready as farol_daemon");
+	/* Its block of alert numbers for an outage (nextval on the owner's
+	 * sequence, through a SECURITY DEFINER function). */
+	CHECK(wait_may_read("SELECT 1 FROM alert_ref_reserved WHERE gateway = "
+	    "'farol-praia'"), "alert numbers reserved as farol_daemon");
 	CHECK(gateway_proc_drop_sms(&g, "+2389912345", "ALERTA SV SX U1 V2 "
 	    "bar", NULL) == 0, "drop");
 	CHECK(console_wait(&g, WAIT_MS, 1, "inbox", "stored", NULL, NULL) ==
