@@ -211,6 +211,8 @@ ingest_job_done(struct ingest_job *job, const struct rows_ingest *row)
 	r.message_id = row->message_id_text;
 	r.inserted = row->inserted;
 	r.alert_ref = row->alert_ref;
+	r.result = row->result;
+	r.state = row->state;
 	job->cb(&r, NULL, job->arg);
 	if (r.inserted && job->is_command)
 		log_info("ingest: %s %ld: %s", report_cmd_name(job->cmd, 0),
@@ -581,7 +583,9 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 		 * outcome's own with the command, in one transaction. */
 		cmd.cmd = job->cmd;
 		cmd.ref = job->ref;
-		cmd.sender = job->sender;
+		/* A USSD command (the menu's status) is answered on the
+		 * screen (gateway/ussd.md): no SMS reply. */
+		cmd.sender = msg->kind == INBOUND_USSD ? "" : job->sender;
 		cmd.lang = job->lang;
 		cmd.text = job->text;
 		outbox_plan_command(cfg, &cmd, plan);
