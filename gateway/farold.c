@@ -43,6 +43,7 @@
 #include "show.h"
 #include "spool.h"
 #include "ussd_http.h"
+#include "ussd_push.h"
 
 enum farold_exit {
 	FAROLD_EXIT_OK = 0,
@@ -63,6 +64,7 @@ struct farold {
 	struct notify *notify;	/* systemd's READY=1, WATCHDOG=1 */
 	struct inbox *inbox;
 	struct ussd_http *ussd;		/* NULL: no USSD endpoint */
+	struct ussd_push *ussd_push;	/* the modems' +CUSD reports */
 	struct spool *spool;
 	struct replay *replay;
 	struct sendlog *sendlog;	/* send results not yet recorded */
@@ -540,7 +542,8 @@ farold_start(struct farold *d)
 	    (d->inbox = inbox_new(d->base, d->db, d->ingest, d->spool,
 	    d->replay)) == NULL ||
 	    (d->digest = digest_new(d->base, d->db, &d->cfg, outbox_kick,
-	    d->outbox)) == NULL)
+	    d->outbox)) == NULL ||
+	    (d->ussd_push = ussd_push_new(&d->cfg, d->inbox)) == NULL)
 		return -1;
 	digest_schedule(d->digest);
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
@@ -580,6 +583,8 @@ farold_start(struct farold *d)
 			return -1;
 		}
 		outbox_attach_modem(d->outbox, d->modems[i]);
+		modem_set_ussd_callback(d->modems[i], ussd_push_received,
+		    d->ussd_push);
 		d->n_modems++;
 		d->n_running++;
 	}
@@ -612,6 +617,8 @@ farold_cleanup(struct farold *d)
 	/* Nothing may keep the loop alive but the database's last calls. */
 	ussd_http_free(d->ussd);
 	d->ussd = NULL;
+	ussd_push_free(d->ussd_push);
+	d->ussd_push = NULL;
 	if (d->inbox != NULL)
 		inbox_drain(d->inbox, NULL, NULL);
 	if (d->replay != NULL)

@@ -341,6 +341,15 @@ ingest_flush(struct ingest *ig)
 	evbuffer_free(buf);
 }
 
+/* A USSD step of an operator's session (it has a sessionId) reads its
+ * answer on the screen (gateway/ussd.md); a network-initiated USSD from a
+ * modem has no screen: it is answered by SMS, as an SMS is. */
+static int
+ingest_on_screen(const struct inbound_sms *msg)
+{
+	return msg->kind == INBOUND_USSD && msg->session[0] != '\0';
+}
+
 static int
 ingest_is_command(enum report_cmd cmd)
 {
@@ -547,7 +556,7 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 		report_mask_pin(&d->r, masked, strlen(masked));
 		/* A USSD sender reads the answer on the screen: no SMS
 		 * receipt (gateway/ussd.md). */
-		if (msg->kind == INBOUND_USSD)
+		if (ingest_on_screen(msg))
 			d->has_reply = 0;
 		snprintf(job->sender, sizeof job->sender, "%s", d->from);
 		job->lang = d->lang;
@@ -585,7 +594,7 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 		cmd.ref = job->ref;
 		/* A USSD command (the menu's status) is answered on the
 		 * screen (gateway/ussd.md): no SMS reply. */
-		cmd.sender = msg->kind == INBOUND_USSD ? "" : job->sender;
+		cmd.sender = ingest_on_screen(msg) ? "" : job->sender;
 		cmd.lang = job->lang;
 		cmd.text = job->text;
 		outbox_plan_command(cfg, &cmd, plan);
