@@ -36,6 +36,7 @@
 #include "ussd_form.h"
 #include "ussd_http.h"
 #include "ussd_menu.h"
+#include "ussdsess.h"
 
 #define USSD_ANSWER_MS		900	/* the latest screen; the issue: 1 s */
 #define USSD_DB_TIMEOUT_MS	600	/* then the inbox spools it */
@@ -75,6 +76,8 @@ struct ussd_http {
 	struct event *sweep;
 	struct ussd_session *sessions;
 	int n_sessions;
+	struct ussdsess *known;		/* menu sessions opened, on disk;
+					   NULL: not remembered */
 	struct ussd_http_stats st;
 };
 
@@ -311,6 +314,8 @@ ussd_session_open(struct ussd_http *u, const char *id, int menu)
 	s->u = u;
 	s->menu = menu;
 	snprintf(s->id, sizeof s->id, "%s", id);
+	if (menu && u->known != NULL)
+		ussdsess_note(u->known, id, time(NULL));
 	s->next = u->sessions;
 	if (u->sessions != NULL)
 		u->sessions->prev = s;
@@ -589,6 +594,7 @@ ussd_request_cb(struct evhttp_request *req, void *arg)
 	struct ussd_waiter *w;
 	struct ussd_form f;
 	size_t len;
+	int menu = 0;
 
 	u->st.requests++;
 	evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer,
@@ -625,9 +631,20 @@ ussd_request_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 
-	if ((s = ussd_session_find(u, f.session)) == NULL &&
-	    (s = ussd_session_open(u, f.session, ussd_opens_menu(*u->cfgp,
-	    &f))) == NULL) {
+	/* A step of a menu session no longer held (farold restarted, or it
+	 * timed out) goes on as the menu: its state is its text. Never read
+	 * as a single-shot report. */
+	if ((s = ussd_session_find(u, f.session)) == NULL) {
+		menu = ussd_opens_menu(*u->cfgp, &f);
+		if (!menu && u->known != NULL && ussdsess_known(u->known,
+		    f.session, time(NULL))) {
+			log_info("ussd: session %s: a menu session no longer "
+			    "held (restart or timeout) goes on", f.session);
+			menu = 1;
+		}
+	}
+	if (s == NULL && (s = ussd_session_open(u, f.session, menu)) ==
+	    NULL) {
 		char screen[USSD_SCREEN_MAX];
 
 		log_warn("ussd: %d sessions open (ussd.max_sessions): a new "
@@ -670,6 +687,7 @@ ussd_http_new(struct event_base *base, struct config *const *cfgp,
 	const struct ussd_config *c = &(*cfgp)->ussd;
 	struct ussd_http *u;
 	struct timeval tv;
+	char *why = NULL;
 
 	if ((u = calloc(1, sizeof *u)) == NULL) {
 		cause_set(cause, "out of memory");
@@ -678,6 +696,12 @@ ussd_http_new(struct event_base *base, struct config *const *cfgp,
 	u->base = base;
 	u->cfgp = cfgp;
 	u->inbox = inbox;
+	if ((u->known = ussdsess_open((*cfgp)->spool_dir, time(NULL),
+	    &why)) == NULL) {
+		log_warn("ussd: menu sessions are not remembered across a "
+		    "restart: %s", why);
+		free(why);
+	}
 	if ((u->http = evhttp_new(base)) == NULL ||
 	    (u->sweep = event_new(base, -1, EV_PERSIST, ussd_sweep_cb, u)) ==
 	    NULL) {
@@ -722,5 +746,6 @@ ussd_http_free(struct ussd_http *u)
 		event_free(u->sweep);
 	if (u->http != NULL)
 		evhttp_free(u->http);
+	ussdsess_close(u->known);
 	free(u);
 }

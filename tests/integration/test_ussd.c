@@ -386,6 +386,47 @@ test_database_down(void)
 }
 
 /* max_sessions and session_timeout, through a reload. */
+/* A menu session goes on across a restart of farold (its state is its
+ * text, its id remembered in the spool directory): its next step is a
+ * menu step, not the single-shot report "1*1*1" (area 1, form 1, U1). */
+static void
+test_restart(void)
+{
+	static const char *const before[] = { "", "1", "1*1" };
+	static const char *const after[] = { "1*1*1", "1*1*1*1",
+	    "1*1*1*1*2", "1*1*1*1*2*3" };
+	struct ussd_call c;
+	long n, ref;
+	size_t i;
+
+	for (i = 0; i < sizeof before / sizeof before[0]; i++)
+		CHECK_INT(step(&c, "r-1", "*384#", MARIA, before[i]), 200);
+	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "stop");
+	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "stopped");
+	CHECK(gateway_proc_start(&g) == 0, "start again");
+	CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready again");
+	n = q("SELECT count(*) FROM message");
+	for (i = 0; i < sizeof after / sizeof after[0]; i++) {
+		CHECK_INT(step(&c, "r-1", "*384#", MARIA, after[i]), 200);
+		CHECK(strncmp(c.body, "CON ", 4) == 0, "[%s] after the "
+		    "restart: %s", after[i], c.body);
+	}
+	fprintf(stderr, "restart [%s] -> %s\n", after[i - 1], c.body);
+	CHECK_INT(q("SELECT count(*) FROM message"), n);
+	CHECK_INT(step(&c, "r-1", "*384#", MARIA, "1*1*1*1*2*3*1"), 200);
+	ref = screen_ref(c.body);
+	CHECK(ref > 0, "confirmed: %s", c.body);
+	CHECK_INT(q("SELECT count(*) FROM alert WHERE ref = %ld AND area = "
+	    "'SV' AND urgency = 1 AND victims = 2 AND forms = '{SX}'", ref),
+	    1);
+	/* A new session's first step is still a whole report. */
+	CHECK_INT(step(&c, "r-2", "*384#", MARIA, "1*1*1"), 200);
+	CHECK(screen_ref(c.body) > 0 && screen_ref(c.body) != ref,
+	    "single-shot after the restart: %s", c.body);
+	CHECK_INT(q("SELECT count(*) FROM alert a JOIN message m ON m.id = "
+	    "a.message_id WHERE m.text = '1*1*1' AND a.area = 'SA'"), 1);
+}
+
 static void
 test_cap_and_timeout(void)
 {
@@ -449,6 +490,7 @@ main(void)
 	test_status();
 	test_refused();
 	test_concurrent();
+	test_restart();
 	test_cap_and_timeout();
 	CHECK(gateway_proc_alive(&g), "farold still runs");
 	/* Reading the log is the behaviour here (as test_log_private): no
