@@ -504,6 +504,7 @@ ussd_session_step(struct ussd_http *u, struct ussd_session *s,
 
 	snprintf(s->text, sizeof s->text, "%s", f->text);
 	s->screen[0] = '\0';
+	s->status_ref = 0;
 	s->t0_us = latency_now_us();
 	if (s->menu) {
 		ussd_session_menu(u, s, f);
