@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 
 #include <libconfig.h>
+#include <libpq-fe.h>
 
 #include "cause.h"
 #include "config.h"
@@ -338,6 +339,49 @@ config_check_password(const struct config *cfg, const config_setting_t *g,
 		    "o-r it, or use ~/.pgpass)");
 }
 
+/*
+ * The conninfo must parse (libpq's own parser, so the reason is libpq's).
+ * With several hosts (a primary and its standbys), libpq's default is to
+ * take the first that answers, which may be a read-only standby where
+ * every write fails: several hosts need target_session_attrs=read-write
+ * (or primary), so that a gateway always lands on the writable one.
+ */
+static void
+config_check_conninfo(const struct config *cfg, const config_setting_t *g,
+    struct config_problems *problems)
+{
+	const config_setting_t *s = config_setting_get_member(g, "conninfo");
+	PQconninfoOption *opts, *o;
+	const char *hosts = NULL, *attrs = NULL;
+	char *err = NULL;
+	int line = s != NULL ? config_setting_source_line(s) : 0;
+
+	if (cfg->conninfo[0] == '\0')
+		return;
+	if ((opts = PQconninfoParse(cfg->conninfo, &err)) == NULL) {
+		schema_problem(problems, cfg->path, line, "database.conninfo: "
+		    "%.*s", err != NULL ? (int)strcspn(err, "\n") : 12,
+		    err != NULL ? err : "out of memory");
+		PQfreemem(err);
+		return;
+	}
+	for (o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "host") == 0)
+			hosts = o->val;
+		else if (strcmp(o->keyword, "hostaddr") == 0 && hosts == NULL)
+			hosts = o->val;
+		else if (strcmp(o->keyword, "target_session_attrs") == 0)
+			attrs = o->val;
+	}
+	if (hosts != NULL && strchr(hosts, ',') != NULL && (attrs == NULL ||
+	    (strcmp(attrs, "read-write") != 0 &&
+	    strcmp(attrs, "primary") != 0)))
+		schema_problem(problems, cfg->path, line, "database.conninfo "
+		    "names several hosts: add target_session_attrs=read-write "
+		    "so that the gateway connects only to the primary");
+	PQconninfoFree(opts);
+}
+
 static void
 config_read_database(struct config *cfg, const config_setting_t *g,
     struct config_problems *problems)
@@ -345,6 +389,7 @@ config_read_database(struct config *cfg, const config_setting_t *g,
 	config_copy(cfg->conninfo, sizeof cfg->conninfo, g, "conninfo", "");
 	cfg->connect_timeout_s = config_int(g, "connect_timeout", 5);
 	config_check_password(cfg, g, problems);
+	config_check_conninfo(cfg, g, problems);
 	if (config_setting_lookup_bool(g, "migrate", &cfg->migrate) !=
 	    CONFIG_TRUE)
 		cfg->migrate = 1;

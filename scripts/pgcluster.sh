@@ -8,6 +8,10 @@
 #   pgcluster.sh status DIR             exit 0 running, 3 stopped, 4 no cluster
 #   pgcluster.sh psql DIR [psql args]   psql connected to database farol
 #   pgcluster.sh destroy DIR            stop immediate, then rm -rf DIR
+#   pgcluster.sh standby DIR PRIMARY    a streaming standby of the running
+#                                       cluster in PRIMARY (pg_basebackup -R),
+#                                       started; print its conninfo
+#   pgcluster.sh promote DIR            promote the standby in DIR, wait
 #
 # The server listens only on a Unix socket inside DIR (no TCP), trusts local
 # connections, owns a database "farol" and a superuser role "farol". Only the
@@ -40,7 +44,7 @@ die() {
 }
 
 usage() {
-	echo "usage: $prog start|stop|status|psql|destroy DIR [args]" >&2
+	echo "usage: $prog start|stop|status|psql|destroy|standby|promote DIR [args]" >&2
 	exit 2
 }
 
@@ -99,7 +103,7 @@ check_traversable() {
 
 setup_dir() {
 	[ -n "${1:-}" ] || usage
-	if [ "$verb" = start ]; then
+	if [ "$verb" = start ] || [ "$verb" = standby ]; then
 		mkdir -p -- "$1"
 	elif [ ! -d "$1" ]; then
 		# Nothing to stop or destroy.
@@ -204,6 +208,38 @@ cmd_start() {
 	echo "$conninfo"
 }
 
+# cmd_standby PRIMARY: DIR/data becomes a base backup of the cluster in
+# PRIMARY, which then streams to it (-c fast: a checkpoint now, not one
+# spread over minutes). The copied postgresql.conf names
+# PRIMARY's socket directory; the block appended here overrides it.
+cmd_standby() {
+	local primary
+	primary=$(cd -- "$1" && pwd -P) || die "$1: no such directory"
+	bindir=$(find_bindir)
+	[ ! -f "$data/PG_VERSION" ] || die "$dir already holds a cluster"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown "$runas_uid:$runas_gid" "$dir"
+		chmod 0700 "$dir"
+		check_traversable
+	fi
+	as_pg "$bindir/pg_basebackup" -D "$data" -R -X stream -c fast --no-sync \
+	    -d "host=$primary port=5432 user=$role application_name=standby" \
+	    >"$dir/basebackup.log" 2>&1 ||
+	    { cat "$dir/basebackup.log" >&2; die "pg_basebackup failed"; }
+	cat >>"$data/postgresql.conf" <<-EOF
+
+	# pgcluster.sh: this cluster is a standby of $primary
+	unix_socket_directories = '$dir'
+	EOF
+	cmd_start
+}
+
+cmd_promote() {
+	bindir=$(find_bindir)
+	as_pg "$bindir/pg_ctl" -D "$data" -w -t "$timeout" promote \
+	    >/dev/null || die "promote failed"
+}
+
 cmd_stop() {
 	local mode=${1:-fast}
 	case $mode in
@@ -257,6 +293,14 @@ psql)
 destroy)
 	[ $# -eq 0 ] || usage
 	cmd_destroy
+	;;
+standby)
+	[ $# -eq 1 ] || usage
+	cmd_standby "$1"
+	;;
+promote)
+	[ $# -eq 0 ] || usage
+	cmd_promote
 	;;
 *)
 	usage

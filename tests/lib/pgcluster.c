@@ -161,21 +161,23 @@ pgcluster_script_run(struct pgcluster *c, const char *verb, const char *arg,
 	return 0;
 }
 
+/* Run verb (start, or standby with the primary's directory) and keep the
+ * conninfo it prints. */
 static int
-pgcluster_script_start(struct pgcluster *c)
+pgcluster_script_start(struct pgcluster *c, const char *verb, const char *arg)
 {
 	char	*out = NULL;
 	size_t	 len;
 
-	if (pgcluster_script_run(c, "start", NULL, &out) == -1) {
+	if (pgcluster_script_run(c, verb, arg, &out) == -1) {
 		free(out);
 		return -1;
 	}
 	len = strcspn(out, "\n");
 	out[len] = '\0';
 	if (len == 0) {
-		fprintf(stderr, "pgcluster %s: start printed no conninfo\n",
-		    c->why);
+		fprintf(stderr, "pgcluster %s: %s printed no conninfo\n",
+		    c->why, verb);
 		free(out);
 		return -1;
 	}
@@ -184,8 +186,9 @@ pgcluster_script_start(struct pgcluster *c)
 	return 0;
 }
 
-struct pgcluster *
-pgcluster_start(const char *why)
+/* A fresh directory under $TMPDIR, registered for clean-up, then verb. */
+static struct pgcluster *
+pgcluster_create(const char *why, const char *verb, const char *arg)
 {
 	struct pgcluster	*c;
 	const char		*tmp = getenv("TMPDIR");
@@ -218,12 +221,30 @@ pgcluster_start(const char *why)
 	c->next = pgcluster_list;
 	pgcluster_list = c;
 
-	fprintf(stderr, "pgcluster %s: starting in %s\n", c->why, c->dir);
-	if (pgcluster_script_start(c) == -1) {
+	fprintf(stderr, "pgcluster %s: %s in %s\n", c->why, verb, c->dir);
+	if (pgcluster_script_start(c, verb, arg) == -1) {
 		pgcluster_destroy(c);
 		return NULL;
 	}
 	return c;
+}
+
+struct pgcluster *
+pgcluster_start(const char *why)
+{
+	return pgcluster_create(why, "start", NULL);
+}
+
+struct pgcluster *
+pgcluster_start_standby(struct pgcluster *primary, const char *why)
+{
+	return pgcluster_create(why, "standby", primary->dir);
+}
+
+int
+pgcluster_promote(struct pgcluster *c)
+{
+	return pgcluster_script_run(c, "promote", NULL, NULL);
 }
 
 const char *
@@ -250,7 +271,7 @@ pgcluster_restart(struct pgcluster *c)
 {
 	if (pgcluster_stop(c, 0) == -1)
 		return -1;
-	return pgcluster_script_start(c);
+	return pgcluster_script_start(c, "start", NULL);
 }
 
 int

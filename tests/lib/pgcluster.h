@@ -20,6 +20,17 @@ struct pgcluster;
  */
 struct pgcluster	*pgcluster_start(const char *why);
 
+/*
+ * A streaming standby of primary (pg_basebackup -R), started, in its own
+ * directory; read-only until pgcluster_promote(). Replication is
+ * asynchronous unless the test sets synchronous_standby_names on the
+ * primary. NULL on failure, as pgcluster_start().
+ */
+struct pgcluster	*pgcluster_start_standby(struct pgcluster *primary,
+			     const char *why);
+/* pg_ctl promote, waiting until the standby accepts writes. */
+int			 pgcluster_promote(struct pgcluster *c);
+
 /* "host=DIR port=5432 dbname=farol user=farol"; owned by c. */
 const char		*pgcluster_conninfo(const struct pgcluster *c);
 /* The cluster directory (its Unix socket lives there); owned by c. */

@@ -1,0 +1,207 @@
+/*
+ * test_failover.c: the database's primary dies and its standby is promoted
+ * in the middle of a stream of reports and acknowledgements (suites
+ * `integration` and `faults`).
+ *
+ * Two real PostgreSQL clusters: a primary and a streaming standby made by
+ * pg_basebackup, with synchronous replication (what the deployment guide
+ * asks for: a commit farold was told of is on both). farold's conninfo
+ * names both hosts with target_session_attrs=read-write. While U1 reports
+ * and `OK N` acknowledgements arrive, the primary is stopped with
+ * `pg_ctl stop -m immediate` and the standby promoted. Asked of the new
+ * primary afterwards: every report stored once, one alert each, every
+ * acknowledgement taken, no outgoing SMS queued twice, and every SMS the
+ * modem took is an outbox row marked sent.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "console.h"
+#include "gateway_proc.h"
+#include "pgcluster.h"
+#include "stored.h"
+
+#define WAIT_MS 60000
+#define MARIA "+2389912345"	/* fp-sv-01, SV */
+#define PN_SV_1 "+2389920001"	/* the SV police duty phone, rung 1 */
+
+enum {
+	BEFORE = 20,		/* reports stored before the stream */
+	STREAM = 40,		/* reports during the stream */
+	FAIL_AT = 12		/* step of the stream when the primary dies */
+};
+
+static struct pgcluster *primary, *standby;
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void
+drop_report(struct gateway_proc *g, int i)
+{
+	char text[96];
+
+	snprintf(text, sizeof text, "ALERTA SV SX U1 V2 relato %04d", i);
+	CHECK(gateway_proc_drop_sms(g, MARIA, text, NULL) == 0, "drop %d", i);
+}
+
+static void
+drop_ack(struct gateway_proc *g, long ref)
+{
+	char text[32];
+
+	snprintf(text, sizeof text, "OK %ld", ref);
+	CHECK(gateway_proc_drop_sms(g, PN_SV_1, text, NULL) == 0, "drop OK "
+	    "%ld", ref);
+}
+
+static int
+inbox_and_spool_empty(void *arg)
+{
+	return gateway_proc_inbox_count(arg) == 0 &&
+	    gateway_proc_spool_count(arg) == 0;
+}
+
+/* Both clusters, in the order a deployment lists them. */
+static char *
+failover_conninfo(void)
+{
+	char *s;
+
+	if (asprintf(&s, "host=%s,%s port=5432,5432 dbname=farol user=farol "
+	    "target_session_attrs=read-write connect_timeout=2",
+	    pgcluster_dir(primary), pgcluster_dir(standby)) == -1)
+		return NULL;
+	return s;
+}
+
+static void
+test_promote_mid_stream(void)
+{
+	struct gateway_proc g;
+	char *conninfo;
+	long refs[BEFORE], n, failed_at, back;
+	int i;
+
+	REQUIRE((conninfo = failover_conninfo()) != NULL, "conninfo");
+	REQUIRE(gateway_proc_init(&g, conninfo) == 0, "init");
+	REQUIRE(GATEWAY_PROC_NO_FLOOD_LIMIT(&g) == 0, "no flood limit");
+	CHECK(gateway_proc_start(&g) == 0, "start farold");
+	CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready");
+
+	for (i = 0; i < BEFORE; i++)
+		drop_report(&g, i);
+	CHECK(stored_wait_q(primary, WAIT_MS, BEFORE, "SELECT count(*) FROM "
+	    "alert") == BEFORE, "%d alerts before the stream", BEFORE);
+	/* An OK counts from a phone the alert was sent to. */
+	CHECK(stored_wait_q(primary, WAIT_MS, BEFORE, "SELECT count(*) FROM "
+	    "outbox WHERE purpose = 'forward' AND recipient = '" PN_SV_1 "' "
+	    "AND state = 'submitted'") == BEFORE, "%d forwards sent", BEFORE);
+	for (i = 0; i < BEFORE; i++)
+		refs[i] = stored_q(primary, "SELECT a.ref FROM alert a JOIN "
+		    "message m ON m.id = a.message_id WHERE m.text = 'ALERTA "
+		    "SV SX U1 V2 relato %04d'", i);
+
+	/* The stream: a report and an acknowledgement every 100 ms. */
+	failed_at = 0;
+	for (i = 0; i < STREAM; i++) {
+		drop_report(&g, BEFORE + i);
+		if (i < BEFORE)
+			drop_ack(&g, refs[i]);
+		if (i == FAIL_AT) {
+			CHECK(pgcluster_stop(primary, 1) == 0, "pg_ctl stop -m "
+			    "immediate (the primary)");
+			failed_at = test_now_ms();
+		}
+		if (i == FAIL_AT + 20)
+			CHECK(pgcluster_promote(standby) == 0, "pg_ctl promote "
+			    "(the standby)");
+		pause_ms(100);
+	}
+	CHECK(gateway_proc_alive(&g), "farold survives the failover");
+
+	/* Everything reaches the new primary, and the spool empties. */
+	n = stored_wait_q(standby, WAIT_MS, BEFORE + STREAM, "SELECT count(*) "
+	    "FROM message WHERE text LIKE 'ALERTA %%'");
+	back = test_now_ms() - failed_at;
+	printf("failover: %ld reports on the new primary %ld ms after the "
+	    "old one died\n", n, back);
+	CHECK(n == BEFORE + STREAM, "reports got=%ld want=%d", n,
+	    BEFORE + STREAM);
+	CHECK(stored_wait_q(standby, WAIT_MS, BEFORE, "SELECT count(*) FROM "
+	    "alert WHERE state = 'acknowledged'") == BEFORE, "acknowledged "
+	    "got=%ld want=%d", stored_q(standby, "SELECT count(*) FROM alert "
+	    "WHERE state = 'acknowledged'"), BEFORE);
+	CHECK(test_wait_until(WAIT_MS, inbox_and_spool_empty, &g) == 0,
+	    "inbox got=%d spool got=%d want=0", gateway_proc_inbox_count(&g),
+	    gateway_proc_spool_count(&g));
+
+	/* Nothing doubled: reports, alerts, acknowledgements, outbox rows. */
+	CHECK(stored_q(standby, "SELECT count(DISTINCT text) FROM message "
+	    "WHERE text LIKE 'ALERTA %%'") == BEFORE + STREAM,
+	    "distinct reports");
+	CHECK(stored_q(standby, "SELECT count(*) FROM message WHERE text LIKE "
+	    "'OK %%'") == BEFORE, "acknowledgements stored got=%ld want=%d",
+	    stored_q(standby, "SELECT count(*) FROM message WHERE text LIKE "
+	    "'OK %%'"), BEFORE);
+	CHECK(stored_q(standby, "SELECT count(*) FROM alert") ==
+	    BEFORE + STREAM && stored_q(standby, "SELECT count(DISTINCT "
+	    "message_id) FROM alert") == BEFORE + STREAM, "one alert per "
+	    "report got=%ld", stored_q(standby, "SELECT count(*) FROM alert"));
+	CHECK(stored_q(standby, "SELECT count(DISTINCT ref) FROM alert") ==
+	    BEFORE + STREAM, "alert numbers unique");
+	CHECK(stored_q(standby, "SELECT count(*) FROM (SELECT 1 FROM outbox "
+	    "WHERE state <> 'held' GROUP BY message_id, alert_id, purpose, "
+	    "recipient, rung, not_before - created_at HAVING count(*) > 1) "
+	    "x") == 0, "no outbox row doubled");
+	CHECK(stored_q(standby, "SELECT count(*) FROM alert a WHERE (SELECT "
+	    "count(*) FROM outbox o WHERE o.alert_id = a.id AND o.purpose = "
+	    "'forward' AND o.recipient = '" PN_SV_1 "' AND o.rung = 1) <> "
+	    "1") == 0, "each alert forwarded once to the duty phone");
+
+	/* What the modem took is what the new primary says went out. */
+	{
+		long sent, rows;
+
+		CHECK(console_wait_sent_matches_outbox(&g, standby, WAIT_MS,
+		    &sent, &rows) == 0, "modem submitted got=%ld, outbox "
+		    "rows sent want=%ld", sent, rows);
+	}
+	CHECK(console_value(&g, "inbox", "spooled", NULL, NULL) > 0,
+	    "show inbox: reports went through the spool during the gap "
+	    "got=%ld want>0", console_value(&g, "inbox", "spooled", NULL,
+	    NULL));
+	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
+	free(conninfo);
+}
+
+int
+main(void)
+{
+	if ((primary = pgcluster_start("failover-primary")) == NULL)
+		return 1;
+	if ((standby = pgcluster_start_standby(primary, "failover-standby"))
+	    == NULL)
+		return 1;
+	/* Synchronous: a commit is acknowledged once the standby has it. */
+	REQUIRE(pgcluster_exec(primary, "ALTER SYSTEM SET "
+	    "synchronous_standby_names = '*'") == 0 && pgcluster_exec(primary,
+	    "SELECT pg_reload_conf()") == 0, "synchronous replication");
+	REQUIRE(pgcluster_exec(primary, "CREATE TABLE replication_probe ()") ==
+	    0, "a write on the primary");
+	REQUIRE(stored_wait_q(standby, WAIT_MS, 1, "SELECT count(*) FROM "
+	    "pg_tables WHERE tablename = 'replication_probe'") == 1,
+	    "the standby follows");
+	test_promote_mid_stream();
+	pgcluster_destroy(standby);
+	pgcluster_destroy(primary);
+	return check_status();
+}
