@@ -27,6 +27,16 @@ enum inbound_kind {
 };
 #define INBOUND_KINDS 4
 
+/* A typed PIN's verdict, taken before the text is spooled with the PIN
+ * masked (gateway/ingest.c, ingest_seal_pin): replay cannot check it
+ * again on the masked text. */
+enum inbound_pin {
+	INBOUND_PIN_UNCHECKED,	/* the text is as typed: check any PIN */
+	INBOUND_PIN_RIGHT,	/* a PIN was typed and matched; masked */
+	INBOUND_PIN_WRONG,	/* a PIN was typed and did not; masked */
+};
+#define INBOUND_PINS 3
+
 struct modem;
 
 /* A message as read from the SIM; owned by the loop once handed over. */
@@ -45,6 +55,7 @@ struct inbound_sms {
 	char session[INBOUND_SESSION_MAX]; /* USSD: the operator's
 					     sessionId, part of the
 					     deduplication key; "" for SMS */
+	int pin_verdict;	/* enum inbound_pin */
 
 	/* In memory only: never spooled, never stored. */
 	uint64_t token;		/* identifies the SIM slots for release */

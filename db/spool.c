@@ -61,6 +61,7 @@
 #define REC_TEXT		'X'
 #define REC_END			'Z'
 #define REC_SESSION		's'	/* optional: older files lack it */
+#define REC_PIN_VERDICT		'p'	/* optional: older files lack it */
 #define REC_OPTIONAL		0x20
 #define REC_HEAD_LEN		5	/* type, 4-byte big-endian length */
 
@@ -97,6 +98,7 @@ static const struct spool_field spool_fields[] = {
 	FIELD(REC_CONCAT_REF, "concat_ref", FT_INT32, concat_ref),
 	FIELD(REC_MESSAGE_REF, "message_ref", FT_INT32, message_ref),
 	FIELD(REC_SESSION, "session", FT_STRING, session),
+	FIELD(REC_PIN_VERDICT, "pin_verdict", FT_INT32, pin_verdict),
 	FIELD(REC_TEXT, "text", FT_TEXT, text),
 };
 #define SPOOL_NFIELDS (sizeof spool_fields / sizeof spool_fields[0])
@@ -229,6 +231,11 @@ spool_encode(const struct inbound_sms *msg, struct spool_buf *b,
 	uint64_t			 u;
 	size_t				 i, len;
 
+	if (msg->pin_verdict < 0 || msg->pin_verdict >= INBOUND_PINS) {
+		cause_set(cause, "message refused: unknown pin_verdict %d",
+		    msg->pin_verdict);
+		return (-1);
+	}
 	memcpy(v, SPOOL_MAGIC, SPOOL_MAGIC_LEN);
 	v[SPOOL_MAGIC_LEN] = SPOOL_VERSION >> 8;
 	v[SPOOL_MAGIC_LEN + 1] = SPOOL_VERSION & 0xff;
@@ -489,6 +496,11 @@ spool_decode(const uint8_t *d, size_t len, struct inbound_sms *out,
 			    spool_fields[i].name);
 			goto bad;
 		}
+	}
+	/* Absent (an older file): 0, the text as typed, checked again. */
+	if (out->pin_verdict < 0 || out->pin_verdict >= INBOUND_PINS) {
+		cause_set(cause, "unknown pin_verdict %d", out->pin_verdict);
+		goto bad;
 	}
 	return (0);
 bad:

@@ -13,6 +13,7 @@
 
 #include "decide.h"
 #include "decide_reply.h"
+#include "message.h"
 #include "ussd.h"
 
 /* Only digits, '*' and '#', with a '*': a USSD string. */
@@ -65,6 +66,24 @@ decide_step_text(const struct decision *d, const struct route_step *s)
 }
 
 int
+decide_pin_typed_right(const struct decision *d)
+{
+	return d->fp != NULL && strcmp(d->fp->pin, d->r.pin) == 0;
+}
+
+/* Whether the PIN is right: as typed in the text, or (the text masked,
+ * P****) as it was found before it was spooled. */
+static int
+decide_pin_right(const struct decision *d, const struct decide_params *p)
+{
+	if (p->pin_verdict == INBOUND_PIN_RIGHT)
+		return 1;
+	if (p->pin_verdict == INBOUND_PIN_WRONG)
+		return 0;
+	return decide_pin_typed_right(d);
+}
+
+int
 decide_message(const struct codebook *cb, const struct reply_overrides *ov,
     const struct decide_params *p, const char *from, const char *text,
     struct decision *d)
@@ -114,7 +133,7 @@ decide_message(const struct codebook *cb, const struct reply_overrides *ov,
 	/* A PIN is required of this focal point: a wrong or missing one
 	 * holds the alert for an administrator's review. */
 	if (!p->released && d->routed && d->fp != NULL &&
-	    d->fp->pin[0] != '\0' && strcmp(d->fp->pin, d->r.pin) != 0)
+	    d->fp->pin[0] != '\0' && !decide_pin_right(d, p))
 		d->held = "pin";
 
 	decide_notified(d, p, ov, notified, sizeof notified);

@@ -33,6 +33,9 @@ struct decide_params {
 				   the alert number (it follows later) */
 	int released;		/* as an administrator's release would
 				   route it: never held for its PIN */
+	int pin_verdict;	/* enum inbound_pin (message.h): 0, check
+				   the PIN typed in text; otherwise the
+				   verdict taken before it was masked */
 };
 
 struct decision {
@@ -73,6 +76,9 @@ int decide_message(const struct codebook *cb,
  * security.unregistered_reply. cfg NULL: any number.
  */
 int decide_answers(const struct config *cfg, const char *e164);
+
+/* Whether the PIN typed in d's text is the sender's own (d->fp's). */
+int decide_pin_typed_right(const struct decision *d);
 
 /* The forward text of step s of the plan, NULL for an administrator. */
 const char *decide_step_text(const struct decision *d,

@@ -171,6 +171,14 @@ inbox_spool(struct inbox_item *it)
 	struct inbox *ib = it->ib;
 	char id[SPOOL_ID_MAX], *cause = NULL;
 
+	/* No spool file keeps a typed PIN: its verdict instead. */
+	if (ingest_seal_pin(ib->ingest, it->sms) != 0) {
+		log_error("inbox: CANNOT SPOOL a message from modem %s: out "
+		    "of memory; it stays on the SIM, retrying in %d ms",
+		    it->sms->modem, it->retry_ms);
+		inbox_retry_later(it);
+		return;
+	}
 	if (spool_put(ib->spool, it->sms, id, &cause) != 0) {
 		log_error("inbox: CANNOT SPOOL a message from modem %s: %s; "
 		    "it stays on the SIM, retrying in %d ms", it->sms->modem,

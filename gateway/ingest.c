@@ -509,6 +509,38 @@ ingest_message(struct ingest *ig, const struct inbound_sms *msg,
 }
 
 int
+ingest_seal_pin(struct ingest *ig, struct inbound_sms *msg)
+{
+	const struct config *cfg = *ig->cfgp;
+	struct decide_params p = { .default_area = -1 };
+	struct decision *d;
+	char *typed;
+
+	if (msg->pin_verdict != INBOUND_PIN_UNCHECKED ||
+	    (msg->kind != INBOUND_TEXT && msg->kind != INBOUND_USSD) ||
+	    msg->text == NULL)
+		return 0;
+	if ((d = malloc(sizeof *d)) == NULL)
+		return -1;
+	if ((typed = strdup(msg->text)) == NULL) {
+		free(d);
+		return -1;
+	}
+	p.cfg = cfg;
+	p.received_at = (time_t)msg->received_at;
+	decide_message(&cfg->codebook, &cfg->replies, &p, msg->sender,
+	    typed, d);
+	report_mask_pin(&d->r, msg->text, strlen(msg->text));
+	if (strcmp(typed, msg->text) != 0)
+		msg->pin_verdict = decide_pin_typed_right(d) ?
+		    INBOUND_PIN_RIGHT : INBOUND_PIN_WRONG;
+	explicit_bzero(typed, strlen(typed));
+	free(typed);
+	free(d);
+	return 0;
+}
+
+int
 ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
     const struct fwdq_alert *fa, int timeout_ms, ingest_cb cb, void *arg)
 {
@@ -547,10 +579,12 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 		p.cfg = cfg;
 		p.ref = OUTBOX_REF_STANDIN;
 		p.received_at = (time_t)msg->received_at;
+		p.pin_verdict = msg->pin_verdict;
 		decide_message(&cfg->codebook, &cfg->replies, &p, msg->sender,
 		    msg->text, d);
-		/* The PIN was checked on the text as typed; no stored copy
-		 * keeps it (the dedupe key is made of the masked text). */
+		/* The PIN was checked on the text as typed (or before it was
+		 * spooled masked); no stored copy keeps it (the dedupe key
+		 * is made of the masked text). */
 		if ((masked = strdup(msg->text)) == NULL)
 			goto out;
 		report_mask_pin(&d->r, masked, strlen(masked));

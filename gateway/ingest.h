@@ -83,6 +83,15 @@ struct fwdq_alert;
 int ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
     const struct fwdq_alert *fa, int timeout_ms, ingest_cb cb, void *arg);
 
+/*
+ * Before msg is spooled: a PIN typed in its text is judged now, the
+ * verdict kept in msg->pin_verdict, and the text masked in place (P****),
+ * so that no spool file holds the PIN and replay still knows whether it
+ * was right (db/spool.md). Does nothing to a message judged already or
+ * without a PIN. Returns -1 only when out of memory (msg unchanged).
+ */
+int ingest_seal_pin(struct ingest *ig, struct inbound_sms *msg);
+
 /* Calls whose follow-up is still running (replies of commands). */
 int ingest_in_flight(const struct ingest *ig);
 

@@ -695,6 +695,7 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 		goto out;
 	p.cfg = cfg;
 	p.received_at = msg->received_at;
+	p.pin_verdict = msg->pin_verdict;	/* the text is masked */
 	decide_message(&cfg->codebook, &cfg->replies, &p, msg->sender,
 	    msg->text, d);
 	outbox_plan_spooled(cfg, d, plan);

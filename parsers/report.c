@@ -706,6 +706,28 @@ report_island(struct parser *p, const struct lex_token *t, struct code *c,
  * *after to the lexer past it, *end to its last byte and *note to the
  * repair to record (-1 for none). Returns 0 when t is no code.
  */
+/*
+ * "P****": a PIN that report_mask_pin masked, as the spool keeps a report
+ * (db/spool.md). A PIN without digits, nobody's; the verdict on the PIN
+ * as typed is kept apart (decide.h, pin_verdict).
+ */
+static int
+report_masked_pin(const struct parser *p, const struct lex_token *t,
+    struct code *c, size_t *end)
+{
+	size_t i = t->end;
+
+	if (t->flen != 1 || t->f[0] != 'P' || i >= p->len || p->s[i] != '*')
+		return 0;
+	while (i < p->len && p->s[i] == '*')
+		i++;
+	memset(c, 0, sizeof *c);
+	c->kind = CODE_PIN;
+	snprintf(c->as, sizeof c->as, "P");
+	*end = i;
+	return 1;
+}
+
 static int
 report_read_code(struct parser *p, const struct lex_token *t, struct code *c,
     struct lex *after, size_t *end, int *note)
@@ -719,6 +741,8 @@ report_read_code(struct parser *p, const struct lex_token *t, struct code *c,
 	*note = -1;
 	*after = p->lx;
 	*end = t->end;
+	if (report_masked_pin(p, t, c, end))
+		return 1;
 	if (report_island(p, t, c, after, end))
 		return 1;
 	if ((ph = report_names_match(p, -1, &p->lx, t, after, end)) != NULL) {

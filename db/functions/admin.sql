@@ -16,17 +16,19 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
 	v_alert		alert%ROWTYPE;
+	v_id		bigint;
 BEGIN
 	IF p_to NOT IN ('acknowledged', 'closed') THEN
 		RAISE EXCEPTION 'farol_admin_move: % is not an administrator''s '
 		    'move', p_to USING ERRCODE = 'FA003';
 	END IF;
-	SELECT * INTO v_alert FROM alert a WHERE a.ref = p_ref FOR UPDATE;
-	IF NOT FOUND THEN
-		result := 'unknown_ref';
+	SELECT l.alert_id, l.why INTO v_id, result
+	FROM farol_alert_lock(p_ref, false) l;
+	IF result IS NOT NULL THEN
 		RETURN NEXT;
 		RETURN;
 	END IF;
+	SELECT * INTO v_alert FROM alert a WHERE a.id = v_id;
 	IF v_alert.state = p_to THEN
 		result := 'already';
 	ELSIF NOT EXISTS (SELECT 1 FROM alert_transition t WHERE

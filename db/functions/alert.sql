@@ -36,3 +36,27 @@ BEGIN
 	RETURN true;
 END
 $$;
+
+-- Lock alert p_ref (FOR UPDATE) for an administrator's action on it:
+-- alert_id is its id; why is NULL when the action may go on, otherwise
+-- the caller's answer: unknown_ref, or (p_held) not_held when it is not
+-- held or no longer received.
+CREATE OR REPLACE FUNCTION farol_alert_lock(p_ref bigint, p_held boolean,
+    OUT alert_id bigint, OUT why text)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_alert	alert%ROWTYPE;
+BEGIN
+	SELECT * INTO v_alert FROM alert a WHERE a.ref = p_ref FOR UPDATE;
+	IF NOT FOUND THEN
+		why := 'unknown_ref';
+		RETURN;
+	END IF;
+	alert_id := v_alert.id;
+	IF p_held AND (v_alert.held_reason IS NULL OR
+	    v_alert.state <> 'received') THEN
+		why := 'not_held';
+	END IF;
+END
+$$;

@@ -18,18 +18,13 @@ DECLARE
 	v_alert	alert%ROWTYPE;
 BEGIN
 	queued := 0;
-	SELECT * INTO v_alert FROM alert a WHERE a.ref = p_ref FOR UPDATE;
-	IF NOT FOUND THEN
-		result := 'unknown_ref';
+	SELECT l.alert_id, l.why INTO alert_id, result
+	FROM farol_alert_lock(p_ref, true) l;
+	IF result IS NOT NULL THEN
 		RETURN NEXT;
 		RETURN;
 	END IF;
-	alert_id := v_alert.id;
-	IF v_alert.held_reason IS NULL OR v_alert.state <> 'received' THEN
-		result := 'not_held';
-		RETURN NEXT;
-		RETURN;
-	END IF;
+	SELECT * INTO v_alert FROM alert a WHERE a.id = alert_id;
 	-- A U3's digest row becomes an item of the next digest.
 	INSERT INTO digest_item (alert_id, authority_id, recipient)
 	SELECT o.alert_id, o.authority_id, o.recipient FROM outbox o
@@ -64,18 +59,13 @@ AS $$
 DECLARE
 	v_alert	alert%ROWTYPE;
 BEGIN
-	SELECT * INTO v_alert FROM alert a WHERE a.ref = p_ref FOR UPDATE;
-	IF NOT FOUND THEN
-		result := 'unknown_ref';
+	SELECT l.alert_id, l.why INTO alert_id, result
+	FROM farol_alert_lock(p_ref, true) l;
+	IF result IS NOT NULL THEN
 		RETURN NEXT;
 		RETURN;
 	END IF;
-	alert_id := v_alert.id;
-	IF v_alert.held_reason IS NULL OR v_alert.state <> 'received' THEN
-		result := 'not_held';
-		RETURN NEXT;
-		RETURN;
-	END IF;
+	SELECT * INTO v_alert FROM alert a WHERE a.id = alert_id;
 	UPDATE outbox o SET state = 'cancelled', updated_at = now(),
 	    error = 'alert dismissed'
 	WHERE o.alert_id = v_alert.id AND o.state = 'held';

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "gateway_proc.h"
 #include "pgcluster.h"
 #include "stored.h"
 
@@ -42,6 +43,21 @@ stored_wait(struct pgcluster *pg, long want, int timeout_ms)
 	struct stored_wait_arg w = { pg, want };
 
 	return test_wait_until(timeout_ms, stored_reached, &w);
+}
+
+long
+stored_send_sms(struct pgcluster *pg, struct gateway_proc *g,
+    const char *from, const char *text, int timeout_ms)
+{
+	long before = stored_count(pg, "");
+
+	if (before < 0)
+		before = 0;	/* no table yet */
+	CHECK(gateway_proc_drop_sms(g, from, text, NULL) == 0, "drop %s",
+	    text);
+	CHECK(stored_wait(pg, before + 1, timeout_ms) == 0, "stored: %s",
+	    text);
+	return stored_q(pg, "SELECT max(id) FROM message");
 }
 
 void

@@ -5,6 +5,7 @@
 #ifndef FAROL_TESTS_STORED_H
 #define FAROL_TESTS_STORED_H
 
+struct gateway_proc;
 struct pgcluster;
 
 /* Rows of message matching where ("" for all); -1 while the table does not
@@ -13,6 +14,11 @@ long stored_count(struct pgcluster *pg, const char *where);
 
 /* Wait until at least want rows exist; 0, or -1 at the deadline. */
 int stored_wait(struct pgcluster *pg, long want, int timeout_ms);
+
+/* Drop an SMS into g's dummy modem and wait until it is stored (both
+ * CHECKed); returns the newest message's id. */
+long stored_send_sms(struct pgcluster *pg, struct gateway_proc *g,
+    const char *from, const char *text, int timeout_ms);
 
 /* Empty the message table if it exists (between cases). */
 void stored_reset(struct pgcluster *pg);

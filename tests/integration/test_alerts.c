@@ -66,17 +66,7 @@ messages_stored(void)
 	return n < 0 ? 0 : n;
 }
 
-/* Drop an SMS and wait until it is stored; returns the message's id. */
-static long
-send_sms(const char *from, const char *text)
-{
-	long before = messages_stored();
-
-	CHECK(gateway_proc_drop_sms(&g, from, text, NULL) == 0, "drop %s",
-	    text);
-	CHECK(stored_wait(pg, before + 1, WAIT_MS) == 0, "stored: %s", text);
-	return q("SELECT max(id) FROM message");
-}
+#define send_sms(from, text) stored_send_sms(pg, &g, from, text, WAIT_MS)
 
 static long send_smsf(const char *from, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

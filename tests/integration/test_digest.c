@@ -43,17 +43,7 @@ static char digest_at[16] = "08:00";	/* as in the config file */
 #define qt(...) stored_qt(pg, __VA_ARGS__)
 #define wait_q(want, ...) stored_wait_q(pg, WAIT_MS, want, __VA_ARGS__)
 
-/* Drop an SMS and wait until it is stored; returns the message's id. */
-static long
-send_sms(const char *from, const char *text)
-{
-	long before = stored_count(pg, "");
-
-	CHECK(gateway_proc_drop_sms(&g, from, text, NULL) == 0, "drop %s",
-	    text);
-	CHECK(stored_wait(pg, before + 1, WAIT_MS) == 0, "stored: %s", text);
-	return q("SELECT max(id) FROM message");
-}
+#define send_sms(from, text) stored_send_sms(pg, &g, from, text, WAIT_MS)
 
 /* A U3 alert from number; returns its ref. */
 static long

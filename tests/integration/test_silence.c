@@ -38,17 +38,7 @@ static struct gateway_proc g;
 #define qt(...) stored_qt(pg, __VA_ARGS__)
 #define wait_q(want, ...) stored_wait_q(pg, WAIT_MS, want, __VA_ARGS__)
 
-/* Drop an SMS and wait until it is stored; returns the message's id. */
-static long
-send_sms(const char *from, const char *text)
-{
-	long before = stored_count(pg, "");
-
-	CHECK(gateway_proc_drop_sms(&g, from, text, NULL) == 0, "drop %s",
-	    text);
-	CHECK(stored_wait(pg, before + 1, WAIT_MS) == 0, "stored: %s", text);
-	return q("SELECT max(id) FROM message");
-}
+#define send_sms(from, text) stored_send_sms(pg, &g, from, text, WAIT_MS)
 
 static void
 wait_sent_matches_outbox(void)

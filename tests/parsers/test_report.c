@@ -608,6 +608,17 @@ main(void)
 			CHECK_STR(text, masks[i].want, "mask \"%s\"",
 			    masks[i].in);
 		}
+		/* A masked PIN (as the spool keeps a report) is read as a
+		 * PIN without digits, not as free text, and masks again to
+		 * itself. */
+		memcpy(text, "ALERTA SV SX U1 P**** bar", 26);
+		rc = report_parse(&cb, &opt, text, 25, &r);
+		CHECK(rc == 0 && r.pin[0] == '\0' && r.pin_len == 5 &&
+		    r.text_len == 3 && strncmp(text + r.text_off, "bar", 3) ==
+		    0, "masked PIN: rc=%d pin=\"%s\" text at %zu", rc, r.pin,
+		    r.text_off);
+		report_mask_pin(&r, text, 25);
+		CHECK_STR(text, "ALERTA SV SX U1 P**** bar", "masked again");
 	}
 	{
 		/* a 1,000-character multipart text, kept whole and exact */

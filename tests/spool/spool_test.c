@@ -121,6 +121,8 @@ test_compare(const struct inbound_sms *got,
 	CMP_INT(parts_expected);
 	CMP_INT(concat_ref);
 	CMP_INT(message_ref);
+	CMP_STR(session);
+	CMP_INT(pin_verdict);
 	if (strcmp(gt, wt) != 0) {
 		snprintf(diff, size, "text: got %zu bytes \"%.40s...\" want "
 		    "%zu bytes \"%.40s...\"", strlen(gt), gt, strlen(wt), wt);

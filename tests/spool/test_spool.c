@@ -91,7 +91,8 @@ test_roundtrip(void)
 	char			 ids[8][SPOOL_ID_MAX], diff[256], *dir, *cause;
 	size_t			 i, n = 0;
 
-	test_sample(&cases[n++], 0);		/* sms, single */
+	test_sample(&cases[n], 0);		/* sms, single, a PIN judged */
+	cases[n++].pin_verdict = INBOUND_PIN_WRONG;
 	test_sample(&cases[n], 1);		/* binary, 10 KB UTF-8 */
 	free(cases[n].text);
 	cases[n++].text = long_text(TEN_KB);
@@ -547,7 +548,7 @@ out:
 enum hand_mutation {
 	H_VALID, H_OPTIONAL, H_REORDERED, H_CRITICAL, H_VERSION2, H_MAGIC,
 	H_MISSING, H_TWICE, H_LONG, H_NUL, H_KIND, H_SHORTINT, H_GARBAGE,
-	H_NOHEADER, H_HEADER2,
+	H_NOHEADER, H_HEADER2, H_PIN, H_PIN_BAD,
 };
 
 static size_t
@@ -580,6 +581,8 @@ hand_file(struct test_enc *e, enum hand_mutation mut)
 		test_enc_str(e, 'Q', "a record this farol must understand");
 	if (mut == H_HEADER2)
 		test_enc_header(e, 1);
+	if (mut == H_PIN || mut == H_PIN_BAD)
+		test_enc_int32(e, 'p', mut == H_PIN ? 1 : 7);
 	test_enc_str(e, 'F', "+2389912345");
 	if (mut == H_TWICE)
 		test_enc_str(e, 'F', "+2389900000");
@@ -626,6 +629,8 @@ test_hand_built(void)
 		{ "unknown kind", H_KIND, "unknown kind 'mms'" },
 		{ "int32 of 3 bytes", H_SHORTINT, "field parts has 3 bytes" },
 		{ "second header", H_HEADER2, "second header record" },
+		{ "a PIN's verdict", H_PIN, NULL },
+		{ "unknown PIN verdict", H_PIN_BAD, "unknown pin_verdict 7" },
 	};
 	struct inbound_sms	 m, want;
 	struct test_enc		 e;
@@ -659,7 +664,10 @@ test_hand_built(void)
 			    cases[i].reason);
 			continue;
 		}
-		/* Accepted: and read exactly as encoded. */
+		/* Accepted: and read exactly as encoded (a file without
+		 * the optional 'p' reads as a PIN not judged). */
+		want.pin_verdict = cases[i].mut == H_PIN ? INBOUND_PIN_RIGHT :
+		    INBOUND_PIN_UNCHECKED;
 		p = path_join(dir, "00000000000000000042.msg");
 		CHECK(test_write_file(p, e.buf, len) == 0, "%s: write %s",
 		    cases[i].name, p);
