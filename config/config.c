@@ -38,6 +38,8 @@ static const struct schema_key gateway_keys[] = {
 	CHOICE_KEY("log_level", 0, "error|warning|info|debug"),
 	INT_KEY("multipart_timeout", 0, 10, 86400),
 	INT_KEY("stop_deadline", 0, 1, 3600),
+	INT_KEY("lease", 0, 3, 3600),
+	INT_KEY("pin_fallback", 0, 0, 86400),
 	END_KEY,
 };
 
@@ -61,11 +63,12 @@ static const struct schema_key modem_keys[] = {
 	STR_KEY("pin", 0, 0, 8),
 	CHOICE_KEY("role", 0, "receive|send|both"),
 	INT_KEY("poll_interval", 0, 1, 3600),
-	INT_KEY("send_per_minute", 0, 1, 600),
+	INT_KEY("send_per_minute", 0, 1, 60000),
 	INT_KEY("timeout", 0, 2, 600),
 	INT_KEY("health_interval", 0, 5, 86400),
 	STR_KEY("balance_ussd", 0, 0, 15),
 	INT_KEY("balance_warn", 0, 0, 1000000),
+	BOOL_KEY("pinned", 0),
 	END_KEY,
 };
 
@@ -304,6 +307,14 @@ config_read_gateway(struct config *cfg, const config_setting_t *g,
 	cfg->log_level = config_parse_log_level(level);
 	cfg->multipart_timeout_s = config_int(g, "multipart_timeout", 600);
 	cfg->stop_deadline_s = config_int(g, "stop_deadline", 20);
+	cfg->lease_s = config_int(g, "lease", 60);
+	cfg->pin_fallback_s = config_int(g, "pin_fallback", 120);
+	/* The name is written into the database session (db/db.c). */
+	if (strspn(cfg->name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+	    "vwxyz0123456789._-") != strlen(cfg->name))
+		schema_problem_at(problems, config_setting_get_member(g,
+		    "name"), "gateway.name: only letters, digits, '.', '_' "
+		    "and '-' (it names this gateway in the database)");
 	config_read_admin_group(cfg, g, problems);
 }
 
@@ -438,6 +449,9 @@ config_read_modems(struct config *cfg, const config_setting_t *list,
 		config_copy(m->balance_ussd, sizeof m->balance_ussd, g,
 		    "balance_ussd", "");
 		m->balance_warn = config_int(g, "balance_warn", 0);
+		if (config_setting_lookup_bool(g, "pinned", &m->pinned) !=
+		    CONFIG_TRUE)
+			m->pinned = 0;
 		for (j = 0; j < i; j++)
 			if (strcmp(cfg->modems[j].name, m->name) == 0)
 				schema_problem_at(problems, g,

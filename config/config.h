@@ -39,6 +39,7 @@ struct modem_config {
 	int health_interval_s;	/* seconds between two health checks */
 	char balance_ussd[16];	/* USSD code for the balance, "" none */
 	int balance_warn;	/* warn below this balance; 0: never */
+	int pinned;		/* its SIM's rows go from this gateway */
 	int line;
 };
 
@@ -132,6 +133,8 @@ struct config {
 	int log_level;		/* LOG_ERROR..LOG_DEBUG, see log.h */
 	int multipart_timeout_s;
 	int stop_deadline_s;	/* stopping takes longer: exit 4 anyway */
+	int lease_s;		/* a claimed row's lease; heartbeat: 1/3 */
+	int pin_fallback_s;	/* a pinned modem's rows, then any gateway */
 
 	/* database */
 	char conninfo[1024];

@@ -17,6 +17,7 @@
  */
 #include <sys/queue.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,6 +70,7 @@ enum db_mig_step {
 struct db {
 	struct event_base	*base;
 	struct db_settings	 s;		/* conninfo is our copy */
+	char			*setup_sql;	/* session setup, ours */
 	enum db_state		 state;
 	int			 started;
 
@@ -830,6 +832,36 @@ db_dispatch(struct db *db)
 	db_sent(db, db->inflight != NULL, what);
 }
 
+/*
+ * The session setup: migrate.c's settings, then, for a gateway, its name
+ * (farol.gateway, which the tables' defaults and the functions read) and
+ * TCP keepalives short enough that the server ends the session of a
+ * gateway whose host died within about 25 s, releasing the janitor's
+ * advisory lock (gateway/janitor.c). A name with any other character
+ * than [A-Za-z0-9._-] is left out (config.c refuses it first).
+ */
+static char *
+db_setup_sql(const char *gateway)
+{
+	char	*sql;
+	size_t	 i;
+
+	if (gateway != NULL)
+		for (i = 0; gateway[i] != '\0'; i++)
+			if (!isalnum((unsigned char)gateway[i]) &&
+			    strchr("._-", gateway[i]) == NULL)
+				gateway = NULL;
+	if (gateway == NULL || gateway[0] == '\0')
+		return strdup(migrate_setup_sql());
+	if (asprintf(&sql, "%sSET farol.gateway = '%s';\n"
+	    "SET tcp_keepalives_idle = 10;\n"
+	    "SET tcp_keepalives_interval = 5;\n"
+	    "SET tcp_keepalives_count = 3;\n", migrate_setup_sql(),
+	    gateway) == -1)
+		return NULL;
+	return sql;
+}
+
 /* CONNECTING entry: start a non-blocking connection attempt. */
 static void
 db_connect_start(struct db *db)
@@ -943,7 +975,7 @@ db_set_state(struct db *db, enum db_state next, const char *reason)
 	case DB_MIGRATING:
 		db_arm_timer(db, db->s.setup_timeout_ms);
 		db->mig_step = DB_MIG_SETUP;
-		db_send_simple(db, migrate_setup_sql(), "session setup");
+		db_send_simple(db, db->setup_sql, "session setup");
 		break;
 	case DB_PREPARING:
 		db_arm_timer(db, db->s.setup_timeout_ms);
@@ -979,15 +1011,18 @@ db_new(struct event_base *base, const struct db_settings *s)
 	db->base = base;
 	db->s = *s;
 	db->s.conninfo = strdup(s->conninfo);
+	db->s.gateway = NULL;
+	db->setup_sql = db_setup_sql(s->gateway);
 	db->ev_timer = evtimer_new(base, db_timer_cb, db);
 	db->ev_deadline = evtimer_new(base, db_deadline_cb, db);
-	if (db->s.conninfo == NULL || db->ev_timer == NULL ||
-	    db->ev_deadline == NULL) {
+	if (db->s.conninfo == NULL || db->setup_sql == NULL ||
+	    db->ev_timer == NULL || db->ev_deadline == NULL) {
 		if (db->ev_timer != NULL)
 			event_free(db->ev_timer);
 		if (db->ev_deadline != NULL)
 			event_free(db->ev_deadline);
 		free((char *)db->s.conninfo);
+		free(db->setup_sql);
 		free(db);
 		return NULL;
 	}
@@ -1090,6 +1125,7 @@ db_finalize(struct db *db)
 	}
 	free(db->stmts);
 	free((char *)db->s.conninfo);
+	free(db->setup_sql);
 	free(db);
 }
 

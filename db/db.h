@@ -82,6 +82,11 @@ struct db_settings {
 	 * version (a runtime role that may not change it; the owner
 	 * migrates with farolctl db init) */
 	int		 check_schema_only;
+	/* This gateway's name (gateway.name), set as the session's
+	 * farol.gateway at every connection: the tables' defaults and the
+	 * functions read it (db/database.md, "Several gateways"). NULL or
+	 * "": none. Letters, digits, '.', '_' and '-' only. */
+	const char	*gateway;
 	db_state_cb	 state_cb;
 	void		*state_arg;
 	db_log_fn	 log;			/* NULL: no logging */

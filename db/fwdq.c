@@ -467,6 +467,31 @@ fwdq_refs_add(struct fwdq *q, const int64_t *refs, int n, char **cause)
 	return 0;
 }
 
+void
+fwdq_refs_copy(const struct fwdq *q, int64_t *refs, int n)
+{
+	memcpy(refs, q->refs, (n < q->n_refs ? n : q->n_refs) *
+	    sizeof *refs);
+}
+
+int
+fwdq_refs_keep(struct fwdq *q, const int64_t *keep, int n, char **cause)
+{
+	int kept = 0, dropped;
+
+	if (q == NULL)
+		return 0;
+	for (int i = 0; i < q->n_refs; i++)
+		if (bsearch(&q->refs[i], keep, n, sizeof *keep,
+		    fwdq_ref_cmp) != NULL)
+			q->refs[kept++] = q->refs[i];
+	dropped = q->n_refs - kept;
+	q->n_refs = kept;
+	if (dropped > 0 && fwdq_refs_write(q, 0, cause) == -1)
+		return -1;
+	return dropped;
+}
+
 int64_t
 fwdq_ref_take(struct fwdq *q, char **cause)
 {

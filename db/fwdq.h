@@ -73,6 +73,16 @@ int fwdq_refs_count(const struct fwdq *q);
 int fwdq_refs_add(struct fwdq *q, const int64_t *refs, int n, char **cause);
 int64_t fwdq_ref_take(struct fwdq *q, char **cause);
 
+/* The first n numbers (ascending) into refs. */
+void fwdq_refs_copy(const struct fwdq *q, int64_t *refs, int n);
+
+/* Keep only the numbers also in keep[0..n-1] (ascending): the ones the
+ * database says are still this gateway's to hand out (farol_refs_check,
+ * at each start). Returns how many were dropped (durably), or -1 with
+ * *cause (then dropped in memory only: never handed out). */
+int fwdq_refs_keep(struct fwdq *q, const int64_t *keep, int n,
+    char **cause);
+
 /* Add a (copied) alert, or write a changed one again: durable on 0. */
 int fwdq_save(struct fwdq *q, const struct fwdq_alert *a, char **cause);
 

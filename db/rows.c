@@ -175,10 +175,10 @@ rows_ingest_read(const PGresult *res, struct rows_ingest **rows, int *n,
 	return 0;
 }
 
-enum { C_ID, C_RECIPIENT, C_TEXT, C_PURPOSE, C_ALERT, C_ATTEMPTS, C_STALE,
+enum { C_ID, C_RECIPIENT, C_TEXT, C_PURPOSE, C_ALERT, C_ATTEMPTS, C_TAKEN,
     C_N };
 static const char *const claim_names[C_N] = { "id", "recipient", "text",
-    "purpose", "alert_id", "attempts", "stale_expired" };
+    "purpose", "alert_id", "attempts", "taken_over" };
 
 int
 rows_claim_read(const PGresult *res, struct rows_claim **rows, int *n,
@@ -202,7 +202,7 @@ rows_claim_read(const PGresult *res, struct rows_claim **rows, int *n,
 		    cause) == -1 ||
 		    rows_int(res, row, c[C_ATTEMPTS], 1, &x->attempts,
 		    cause) == -1 ||
-		    rows_int(res, row, c[C_STALE], 0, &x->stale_expired,
+		    rows_bool(res, row, c[C_TAKEN], &x->taken_over,
 		    cause) == -1) {
 			free(r);
 			return -1;
@@ -238,6 +238,21 @@ rows_one_int(const PGresult *res, const char *name, int *v, char **cause)
 		return -1;
 	}
 	return rows_int(res, 0, c, 1, v, cause);
+}
+
+const char *
+rows_one_text(const PGresult *res, const char *name, char **cause)
+{
+	int	c;
+
+	if (rows_cols(res, &name, &c, 1, cause) == -1)
+		return NULL;
+	if (PQntuples(res) != 1) {
+		cause_set(cause, "%d rows where one was expected",
+		    PQntuples(res));
+		return NULL;
+	}
+	return PQgetisnull(res, 0, c) ? "" : PQgetvalue(res, 0, c);
 }
 
 int

@@ -37,7 +37,7 @@ struct rows_claim {
 	long long	 alert_id;	/* 0: none */
 	const char	*alert_id_text;	/* NULL: none */
 	int		 attempts;
-	int		 stale_expired;	/* stale rungs this claim expired */
+	int		 taken_over;	/* another gateway's lease expired */
 };
 
 /* One row of farol_digest_pending (db/functions/digest.sql). */
@@ -69,6 +69,13 @@ int	rows_digest_read(const PGresult *res, struct rows_digest **rows,
  * returning a count). 0, or -1 with *cause.
  */
 int	rows_one_int(const PGresult *res, const char *name, int *v,
+	    char **cause);
+
+/*
+ * The text in column name of a result of exactly one row ("" for NULL;
+ * valid as long as res), or NULL with *cause.
+ */
+const char *rows_one_text(const PGresult *res, const char *name,
 	    char **cause);
 
 /*

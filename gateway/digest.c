@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "digest.h"
+#include "janitor.h"
 #include "jsonw.h"
 #include "log.h"
 #include "outbox_plan.h"
@@ -34,6 +35,7 @@ struct digest {
 	int running;		/* a run's calls are in flight */
 	time_t again_until;	/* a run asked for meanwhile; 0: none */
 	int stopped;
+	struct janitor *janitor;	/* runs only in its holder; NULL: always */
 };
 
 void
@@ -66,8 +68,23 @@ digest_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct digest *dg = arg;
 
-	digest_run(dg, dg->next_at);
+	/* Another gateway is the janitor: its own timer runs it. */
+	if (dg->janitor == NULL || janitor_held(dg->janitor))
+		digest_run(dg, dg->next_at);
 	digest_schedule(dg);
+}
+
+void
+digest_set_janitor(struct digest *dg, struct janitor *j)
+{
+	dg->janitor = j;
+}
+
+void
+digest_janitor_job(void *arg, int acquired)
+{
+	if (acquired)
+		digest_db_ready(arg);
 }
 
 struct digest *

@@ -43,6 +43,14 @@ void digest_run(struct digest *dg, time_t until);
  * out now. */
 void digest_db_ready(struct digest *dg);
 
+/* Run only in the gateway holding the janitor (janitor.h); its daily
+ * timer then skips the run elsewhere, and digest_janitor_job, a janitor
+ * job, catches up (digest_db_ready) when this gateway becomes the
+ * janitor (at its first connection, or taking over from a dead one). */
+struct janitor;
+void digest_set_janitor(struct digest *dg, struct janitor *j);
+void digest_janitor_job(void *dg, int acquired);
+
 /* Disarm the timer (before the database closes); results still due
  * arrive and are handled until digest_free. */
 void digest_stop(struct digest *dg);

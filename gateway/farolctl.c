@@ -63,7 +63,7 @@ farolctl_usage(FILE *out)
 "  status                show the running gateway's state\n"
 "  reload                make the running gateway reload its config file;\n"
 "                        a file with problems is refused and they are shown\n"
-"  show [--json] modems|inbox|spool|outbox|alerts\n"
+"  show [--json] modems|inbox|spool|outbox|alerts|gateways\n"
 "                        one table of the running gateway: a header line of\n"
 "                        tab-separated column names, then one row per line\n"
 "                        (\"-\" for none), or with --json one array of\n"
@@ -403,7 +403,7 @@ static int
 farolctl_show(int argc, char **argv)
 {
 	static const char *const tables[] = { "modems", "inbox", "spool",
-	    "outbox", "alerts" };
+	    "outbox", "alerts", "gateways" };
 	const char *what = NULL;
 	char command[64];
 	int json = 0;
@@ -428,7 +428,7 @@ farolctl_show(int argc, char **argv)
 	}
 usage:
 	fprintf(stderr, "usage: farolctl show [--json] "
-	    "modems|inbox|spool|outbox|alerts\n");
+	    "modems|inbox|spool|outbox|alerts|gateways\n");
 	return FAROLCTL_EXIT_USAGE;
 }
 

@@ -26,6 +26,8 @@
 #include "db.h"
 #include "decide_flood.h"
 #include "digest.h"
+#include "janitor.h"
+#include "presence.h"
 #include "farol_version.h"
 #include "held.h"
 #include "http.h"
@@ -72,6 +74,8 @@ struct farold {
 	struct ingest *ingest;
 	struct outbox *outbox;
 	struct digest *digest;	/* the janitor's U3 digest job */
+	struct presence *presence;	/* this gateway's name held */
+	struct janitor *janitor;	/* one gateway's jobs for all */
 	struct latency latency;
 	struct show_sources show;
 	struct held_sources held;
@@ -151,6 +155,9 @@ farold_drained(void *arg)
 
 	log_info("farold: nothing in flight; stopping %d modem worker(s)",
 	    d->n_running);
+	/* Nothing claimed is left: the name is free for a successor. */
+	janitor_stop(d->janitor);
+	presence_stop(d->presence);
 	if (d->n_running == 0) {
 		farold_finish(d);
 		return;
@@ -338,6 +345,13 @@ farold_admin_status(const char *args, struct evbuffer *out,
 	    d->config_path);
 	evbuffer_add_printf(out, "database: %s\n", db_is_ready(d->db) ?
 	    "ready" : "not connected");
+	if (presence_registered(d->presence))
+		evbuffer_add_printf(out, "gateway: %s, registered%s\n",
+		    d->cfg->name, janitor_held(d->janitor) ? ", the janitor" :
+		    "");
+	else
+		evbuffer_add_printf(out, "gateway: %s, NOT REGISTERED: %s\n",
+		    d->cfg->name, presence_problem(d->presence));
 	evbuffer_add_printf(out, "inbox: %d message(s) in flight\n",
 	    inbox_in_flight(d->inbox));
 	evbuffer_add_printf(out, "spool: %d message(s) waiting for the "
@@ -373,11 +387,15 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 		/* Before the spool's messages: the quarantines that last. */
 		ingest_flood_seed(d->ingest);
 		replay_kick(d->replay);
+		presence_db_ready(d->presence);
 		outbox_db_ready(d->outbox);
-		digest_db_ready(d->digest);
+		/* The digest's catch-up runs when this gateway becomes the
+		 * janitor (digest_janitor_job). */
 	} else if (reason != NULL) {
 		log_warn("db: %s", reason);
 	}
+	if (state == DB_BACKOFF)
+		janitor_db_lost(d->janitor);
 	if (state == DB_READY || state == DB_BACKOFF)
 		inbox_db_settled(d->inbox);
 }
@@ -492,6 +510,7 @@ farold_start(struct farold *d)
 	settings.log = farold_db_log;
 	settings.log_arg = d;
 	settings.close_timeout_ms = 3000;
+	settings.gateway = d->cfg->name;
 	if ((d->db = db_new(d->base, &settings)) == NULL) {
 		log_error("db: cannot set up the database engine");
 		return -1;
@@ -500,6 +519,8 @@ farold_start(struct farold *d)
 	registry_prepare(d->db);
 	outbox_prepare(d->db);
 	digest_prepare(d->db);
+	presence_prepare(d->db);
+	janitor_prepare(d->db);
 	show_prepare(d->db);
 	held_prepare(d->db);
 	console_alerts_prepare(d->db);
@@ -543,8 +564,15 @@ farold_start(struct farold *d)
 	    d->replay)) == NULL ||
 	    (d->digest = digest_new(d->base, d->db, &d->cfg, outbox_kick,
 	    d->outbox)) == NULL ||
-	    (d->ussd_push = ussd_push_new(&d->cfg, d->inbox)) == NULL)
+	    (d->ussd_push = ussd_push_new(&d->cfg, d->inbox)) == NULL ||
+	    (d->presence = presence_new(d->base, d->db, d->cfg)) == NULL ||
+	    (d->janitor = janitor_new(d->base, d->db, &d->cfg, d->presence,
+	    outbox_kick, d->outbox)) == NULL)
 		return -1;
+	outbox_set_presence(d->outbox, d->presence);
+	presence_set_registered_cb(d->presence, outbox_registered, d->outbox);
+	digest_set_janitor(d->digest, d->janitor);
+	janitor_add_job(d->janitor, digest_janitor_job, d->digest);
 	digest_schedule(d->digest);
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
 	outbox_set_sendlog(d->outbox, d->sendlog);
@@ -557,7 +585,8 @@ farold_start(struct farold *d)
 		return -1;
 	}
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
-	    d->replay, d->outbox, d->modems, &d->n_modems };
+	    d->replay, d->outbox, d->modems, &d->n_modems, d->presence,
+	    d->janitor };
 	d->held = (struct held_sources){ d->db, outbox_kick, d->outbox };
 	d->act = (struct console_act_sources){ d->db, d->modems,
 	    &d->n_modems, outbox_kick, d->outbox };
@@ -626,6 +655,8 @@ farold_cleanup(struct farold *d)
 	if (d->outbox != NULL)
 		outbox_drain(d->outbox, NULL, NULL);
 	digest_stop(d->digest);
+	janitor_stop(d->janitor);
+	presence_stop(d->presence);
 	if (d->db != NULL) {
 		db_free(d->db);
 		event_base_dispatch(d->base);
@@ -634,6 +665,8 @@ farold_cleanup(struct farold *d)
 	replay_free(d->replay);
 	outbox_free(d->outbox);
 	digest_free(d->digest);
+	janitor_free(d->janitor);
+	presence_free(d->presence);
 	ingest_free(d->ingest);
 	flood_free(d->flood);
 	sendlog_close(d->sendlog);

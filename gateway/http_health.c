@@ -10,6 +10,9 @@
  *                              the spool has held a message longer than
  *                              HTTP_SPOOL_BACKLOG_S (the replay is stuck
  *                              or the database keeps failing)
+ *   gateway: WHY               this gateway's name is not registered
+ *                              (another live farold holds it): it sends
+ *                              nothing from the outbox (presence.h)
  *
  * Read from memory alone: answered at once, even with the database down.
  */
@@ -18,6 +21,7 @@
 #include "db.h"
 #include "http_private.h"
 #include "modem.h"
+#include "presence.h"
 #include "show.h"
 #include "spool.h"
 
@@ -41,6 +45,11 @@ http_health_reasons(const struct http_sources *src, struct evbuffer *out)
 	for (int i = 0; i < *s->n_modems; i++) {
 		modem_get_health(s->modems[i], &mh);
 		healthy += mh.healthy != 0;
+	}
+	if (db_is_ready(s->db) && !presence_registered(s->presence)) {
+		evbuffer_add_printf(out, "gateway: %s\n",
+		    presence_problem(s->presence));
+		n++;
 	}
 	if (healthy == 0) {
 		evbuffer_add_printf(out, "no healthy modem\n");

@@ -8,8 +8,10 @@
  *   area, form and urgency (an alert with two forms counts once under
  *   each), forwards, deliveries, acknowledgements and escalations, open
  *   and held alerts, the outbox's depth, and the histograms of time to
- *   acknowledgement and of report to first forward;
+ *   acknowledgement and of report to first forward; the SMS each
+ *   gateway is sending and each gateway's heartbeat age;
  * - memory, answered even while the database is down: whether it is up,
+ *   whether this gateway holds its name and the janitor,
  *   the spool's depth and age, and each modem's health, signal, balance,
  *   queue and counters since start-up.
  *
@@ -22,7 +24,9 @@
 
 #include "db.h"
 #include "http_private.h"
+#include "janitor.h"
 #include "modem.h"
+#include "presence.h"
 #include "show.h"
 #include "spool.h"
 
@@ -56,6 +60,10 @@ static const struct http_family http_db_families[] = {
 	    "Time from a report's receipt to its acknowledgement." },
 	{ "farol_first_forward_seconds", "histogram",
 	    "Time from a report's receipt to its first forward's submission." },
+	{ "farol_outbox_claimed", "gauge",
+	    "Outgoing SMS being sent, by the gateway holding their lease." },
+	{ "farol_gateway_heartbeat_age_seconds", "gauge",
+	    "Seconds since each running gateway's last heartbeat." },
 };
 
 void
@@ -125,7 +133,14 @@ http_metrics_prepare(struct db *db)
 	    "UNION ALL SELECT 'farol_first_forward_seconds_sum', NULL, NULL, "
 	    "NULL, NULL, NULL, NULL, coalesce(sum(s), 0) FROM fwd "
 	    "UNION ALL SELECT 'farol_first_forward_seconds_count', NULL, "
-	    "NULL, NULL, NULL, NULL, NULL, count(*) FROM fwd", 0);
+	    "NULL, NULL, NULL, NULL, NULL, count(*) FROM fwd "
+	    "UNION ALL SELECT 'farol_outbox_claimed', 'gateway', "
+	    "coalesce(claimed_by, ''), NULL, NULL, NULL, NULL, count(*) "
+	    "FROM outbox WHERE state = 'sending' GROUP BY claimed_by "
+	    "UNION ALL SELECT 'farol_gateway_heartbeat_age_seconds', "
+	    "'gateway', name, NULL, NULL, NULL, NULL, extract(epoch FROM "
+	    "now() - heartbeat_at)::float8 FROM gateway "
+	    "WHERE stopped_at IS NULL", 0);
 }
 
 /* A label value as the format wants it: \, " and newline escaped. */
@@ -220,7 +235,7 @@ http_metrics_db(struct evbuffer *out, const PGresult *res)
 }
 
 static void
-http_metrics_memory(struct evbuffer *out, const struct show_sources *s)
+http_metrics_memory(struct evbuffer *out, const struct http_sources *src)
 {
 	static const struct http_family modem_families[] = {
 		{ "farol_modem_connected", "gauge",
@@ -243,6 +258,7 @@ http_metrics_memory(struct evbuffer *out, const struct show_sources *s)
 		{ "farol_modem_received_total", "counter",
 		    "Messages the modem read since farold started." },
 	};
+	const struct show_sources *s = src->show;
 	struct modem_health mh;
 	time_t oldest = spool_oldest_time(s->spool);
 	double v;
@@ -251,6 +267,18 @@ http_metrics_memory(struct evbuffer *out, const struct show_sources *s)
 	    "1 when PostgreSQL is connected.");
 	evbuffer_add_printf(out, "farol_database_up %d\n",
 	    db_is_ready(s->db) ? 1 : 0);
+	http_family_head(out, "farol_gateway_registered", "gauge",
+	    "1 while this gateway holds its name (gateway.name).");
+	evbuffer_add_printf(out, "farol_gateway_registered{gateway=\"");
+	http_label_value(out, (*src->cfg)->name);
+	evbuffer_add_printf(out, "\"} %d\n",
+	    presence_registered(s->presence) ? 1 : 0);
+	http_family_head(out, "farol_janitor", "gauge",
+	    "1 while this gateway is the janitor (gateway/janitor.h).");
+	evbuffer_add_printf(out, "farol_janitor{gateway=\"");
+	http_label_value(out, (*src->cfg)->name);
+	evbuffer_add_printf(out, "\"} %d\n",
+	    janitor_held(s->janitor) ? 1 : 0);
 	http_family_head(out, "farol_spool_depth", "gauge",
 	    "Messages in the local spool, waiting for the database.");
 	evbuffer_add_printf(out, "farol_spool_depth %d\n",
@@ -294,7 +322,7 @@ http_metrics_done(struct evhttp_request *req, const struct http_sources *src,
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
-	http_metrics_memory(body, src->show);
+	http_metrics_memory(body, src);
 	/* Without the database its families are absent, not zero: a
 	 * counter that fell to zero would read as a reset. */
 	if (res != NULL)

@@ -29,11 +29,13 @@
 #include "lookup.h"
 #include "outbox.h"
 #include "outbox_plan.h"
+#include "presence.h"
 #include "rows.h"
 #include "sendlog.h"
 
 #define OUTBOX_TICK_MS 1000
 #define OUTBOX_WINDOW 8			/* SMS in the modems' queues */
+#define OUTBOX_PER_MODEM 4		/* of those, in one modem's queue */
 #define OUTBOX_CALL_TIMEOUT_MS 10000
 #define OUTBOX_RETRY_S 10		/* a failed submit waits this long */
 #define OUTBOX_MAX_ATTEMPTS 6		/* then the row is failed */
@@ -67,6 +69,7 @@ struct outbox {
 	struct outbox_send *sends;
 	int n_sends;
 	int claiming;
+	long long claim_t0_us;	/* the claim in flight was sent then */
 	int rekick;		/* a kick came during a claim */
 	int calls;		/* result/recover calls in flight */
 	int recording;		/* of those, results being recorded */
@@ -77,6 +80,8 @@ struct outbox {
 	struct fwdq *fwdq;	/* spooled alerts' forwards, numbers */
 	int feeding;		/* of those, handed to modems */
 	int reserving;		/* a reservation of numbers in flight */
+	int refs_checked;	/* the kept numbers checked this start */
+	struct presence *presence;	/* this gateway's name held */
 	uint64_t next_direct;
 	int no_modem_logged;
 	struct drain drain;
@@ -86,6 +91,7 @@ struct outbox {
 static void outbox_pump(struct outbox *ob);
 static void outbox_start(struct outbox *ob);
 static void outbox_feed(struct outbox *ob);
+static void outbox_reserve_refs(struct outbox *ob);
 static void outbox_fed_cb(struct outbox *ob, struct outbox_send *s,
     const struct modem_send_result *r);
 
@@ -98,10 +104,11 @@ struct outbox_recording {
 void
 outbox_prepare(struct db *db)
 {
-	/* Stale rungs are expired by the claim itself (schema v5). */
+	/* Stale rungs are expired by the janitor (janitor.c) and never
+	 * claimed; rows another gateway's lease left are taken over. */
 	db_prepare_add(db, "outbox_claim", "SELECT id, recipient, text, "
-	    "purpose, alert_id, attempts, stale_expired FROM "
-	    "farol_outbox_claim($1::int, $2::int)", 2);
+	    "purpose, alert_id, attempts, taken_over FROM "
+	    "farol_outbox_claim($1::int, $2::int, $3::int)", 3);
 	db_prepare_add(db, "outbox_result", "SELECT farol_outbox_result("
 	    "$1::bigint, $2, $3::boolean, $4::int, $5, $6::int)", 6);
 	db_prepare_add(db, "outbox_delivered", "SELECT farol_outbox_delivered("
@@ -109,8 +116,10 @@ outbox_prepare(struct db *db)
 	db_prepare_add(db, "outbox_recover", "SELECT farol_outbox_recover() AS "
 	    "requeued",
 	    0);
-	db_prepare_add(db, "outbox_reserve_refs", "SELECT nextval("
-	    "'alert_ref_seq') AS ref FROM generate_series(1, $1::int)", 1);
+	db_prepare_add(db, "outbox_reserve_refs", "SELECT ref FROM "
+	    "farol_refs_reserve($1::int)", 1);
+	db_prepare_add(db, "outbox_check_refs", "SELECT ref FROM "
+	    "farol_refs_check($1::bigint[])", 1);
 }
 
 static void
@@ -432,6 +441,10 @@ outbox_claimed_cb(const PGresult *res, const struct db_error *error,
 	int n = 0;
 
 	ob->claiming = 0;
+	/* For tests/bench/bench_gateways (claim latency under several
+	 * gateways). */
+	log_debug("outbox: claim took %lld us",
+	    latency_now_us() - ob->claim_t0_us);
 	if (res == NULL)
 		log_warn("outbox: claiming due SMS failed: %s",
 		    error != NULL ? error->message : "no result");
@@ -439,12 +452,13 @@ outbox_claimed_cb(const PGresult *res, const struct db_error *error,
 		log_error("outbox: unreadable claim: %s", cause);
 		free(cause);
 	}
-	if (n > 0 && rows[0].stale_expired > 0)
-		log_warn("outbox: %d forward(s) not taken by any modem within "
-		    "%d s: the next rung goes instead", rows[0].stale_expired,
-		    (*ob->cfgp)->stale_after_s);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		if (rows[i].taken_over)
+			log_warn("outbox: #%lld (%s) taken over from a gateway "
+			    "whose lease expired", rows[i].id,
+			    rows[i].purpose);
 		outbox_hand_over(ob, &rows[i]);
+	}
 	free(rows);
 	/* More may be due: the claim was full, or rows were queued while
 	 * it ran. */
@@ -455,26 +469,57 @@ outbox_claimed_cb(const PGresult *res, const struct db_error *error,
 	outbox_check_drained(ob);
 }
 
+/* How many SMS this gateway's modems can take now: OUTBOX_PER_MODEM in
+ * each modem that may send, at most OUTBOX_WINDOW in all, less those
+ * handed over and not yet answered. What it cannot send stays in the
+ * database for another gateway. */
+static int
+outbox_room(struct outbox *ob)
+{
+	struct modem_health h;
+	int usable = 0, room;
+
+	for (int i = 0; i < *ob->n_modems; i++) {
+		modem_get_health(ob->modems[i], &h);
+		if (h.can_send && !h.paused && (h.healthy || (!h.connected &&
+		    h.problem[0] == '\0')))
+			usable++;
+	}
+	room = usable * OUTBOX_PER_MODEM;
+	if (room > OUTBOX_WINDOW)
+		room = OUTBOX_WINDOW;
+	if (usable == 0 && !ob->no_modem_logged) {
+		log_error("outbox: NO HEALTHY MODEM CAN SEND; outgoing SMS "
+		    "wait in the outbox (or go from another gateway)");
+		ob->no_modem_logged = 1;
+	}
+	return room - ob->n_sends;
+}
+
 static void
 outbox_pump(struct outbox *ob)
 {
-	char limit[16], stale[16];
-	const char *values[2];
-	int room = OUTBOX_WINDOW - ob->n_sends;
+	char limit[16], stale[16], lease[16];
+	const char *values[3];
+	int room;
 
 	if (ob->claiming) {
 		ob->rekick = 1;
 		return;
 	}
-	if (ob->drain.draining || room <= 0 || !db_is_ready(ob->db) ||
-	    !ob->recover_done)
+	if (ob->drain.draining || !db_is_ready(ob->db) || !ob->recover_done ||
+	    !presence_registered(ob->presence) || (room = outbox_room(ob)) <=
+	    0)
 		return;
 	snprintf(limit, sizeof limit, "%d", room);
 	snprintf(stale, sizeof stale, "%d", (*ob->cfgp)->stale_after_s);
+	snprintf(lease, sizeof lease, "%d", (*ob->cfgp)->lease_s);
 	values[0] = limit;
 	values[1] = stale;
+	values[2] = lease;
 	ob->claiming = 1;
-	if (db_call_timeout(ob->db, OUTBOX_CALL_TIMEOUT_MS, "outbox_claim", 2,
+	ob->claim_t0_us = latency_now_us();
+	if (db_call_timeout(ob->db, OUTBOX_CALL_TIMEOUT_MS, "outbox_claim", 3,
 	    values, outbox_claimed_cb, ob) != 0)
 		ob->claiming = 0;
 }
@@ -492,6 +537,7 @@ outbox_tick_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	outbox_record_kept(ob);	/* those whose recording failed */
+	outbox_reserve_refs(ob);	/* the name may be held only now */
 	outbox_pump(ob);
 }
 
@@ -745,6 +791,89 @@ out:
 	free(d);
 }
 
+/* The numbers kept on disk that are still this gateway's (checked once
+ * per start, before any reservation): a spool restored from an old
+ * backup or copied from another gateway hands out no number twice. */
+static void
+outbox_refs_checked_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
+{
+	struct outbox *ob = arg;
+	long long *refs = NULL;
+	int64_t *r64 = NULL;
+	char *cause = NULL;
+	int n = 0, dropped;
+
+	ob->calls--;
+	ob->reserving = 0;
+	if (res == NULL) {
+		log_warn("outbox: checking the reserved alert numbers failed: "
+		    "%s", error != NULL ? error->message : "no result");
+		outbox_check_drained(ob);
+		return;
+	}
+	if (rows_ll_column(res, "ref", &refs, &n, &cause) == -1 ||
+	    (n > 0 && (r64 = calloc(n, sizeof *r64)) == NULL)) {
+		log_error("outbox: checking the reserved alert numbers: %s",
+		    cause ? cause : "out of memory");
+		free(cause);
+		free(refs);
+		outbox_check_drained(ob);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		r64[i] = refs[i];
+	if ((dropped = fwdq_refs_keep(ob->fwdq, r64, n, &cause)) == -1) {
+		log_error("outbox: %s", cause);
+		free(cause);
+	} else if (dropped > 0)
+		log_warn("outbox: %d reserved alert number(s) in the spool are "
+		    "no longer this gateway's (used, or another's); dropped",
+		    dropped);
+	ob->refs_checked = 1;
+	free(r64);
+	free(refs);
+	outbox_reserve_refs(ob);
+	outbox_check_drained(ob);
+}
+
+static void
+outbox_check_refs(struct outbox *ob)
+{
+	char *buf;
+	const char *values[1];
+	size_t len = 0, size;
+	int n = fwdq_refs_count(ob->fwdq);
+	int64_t *refs;
+
+	if (n == 0) {
+		ob->refs_checked = 1;
+		return;
+	}
+	size = (size_t)n * 21 + 3;
+	if ((buf = malloc(size)) == NULL ||
+	    (refs = calloc(n, sizeof *refs)) == NULL) {
+		free(buf);
+		return;
+	}
+	fwdq_refs_copy(ob->fwdq, refs, n);
+	len += snprintf(buf + len, size - len, "{");
+	for (int i = 0; i < n; i++)
+		len += snprintf(buf + len, size - len, "%s%lld", i > 0 ? "," :
+		    "", (long long)refs[i]);
+	snprintf(buf + len, size - len, "}");
+	free(refs);
+	values[0] = buf;
+	ob->reserving = 1;
+	ob->calls++;
+	if (db_call(ob->db, "outbox_check_refs", 1, values,
+	    outbox_refs_checked_cb, ob) != 0) {
+		ob->calls--;
+		ob->reserving = 0;
+	}
+	free(buf);
+}
+
 static void
 outbox_reserved_cb(const PGresult *res, const struct db_error *error,
     void *arg)
@@ -788,8 +917,14 @@ outbox_reserve_refs(struct outbox *ob)
 	int want;
 
 	if (ob->fwdq == NULL || ob->reserving || ob->drain.draining ||
-	    !db_is_ready(ob->db) ||
-	    (want = OUTBOX_REFS_BLOCK - fwdq_refs_count(ob->fwdq)) <= 0)
+	    !db_is_ready(ob->db) || !presence_registered(ob->presence))
+		return;
+	if (!ob->refs_checked) {
+		outbox_check_refs(ob);
+		if (!ob->refs_checked)
+			return;
+	}
+	if ((want = OUTBOX_REFS_BLOCK - fwdq_refs_count(ob->fwdq)) <= 0)
 		return;
 	snprintf(nbuf, sizeof nbuf, "%d", want);
 	values[0] = nbuf;
@@ -844,7 +979,10 @@ outbox_recovered_cb(const PGresult *res, const struct db_error *error,
 static void
 outbox_start(struct outbox *ob)
 {
-	if (ob->recovered || ob->drain.draining || !db_is_ready(ob->db))
+	/* Not before this gateway holds its name: a farold refused a live
+	 * one's name must not queue that one's rows again. */
+	if (ob->recovered || ob->drain.draining || !db_is_ready(ob->db) ||
+	    !presence_registered(ob->presence))
 		return;
 	if (ob->recording > 0)
 		return;
@@ -883,9 +1021,21 @@ outbox_db_ready(struct outbox *ob)
 }
 
 void
+outbox_registered(void *arg)
+{
+	outbox_db_ready(arg);
+}
+
+void
 outbox_set_sendlog(struct outbox *ob, struct sendlog *sl)
 {
 	ob->sendlog = sl;
+}
+
+void
+outbox_set_presence(struct outbox *ob, struct presence *p)
+{
+	ob->presence = p;
 }
 
 void

@@ -64,8 +64,16 @@ void outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 struct fwdq;
 void outbox_set_fwdq(struct outbox *ob, struct fwdq *q);
 
+/* Claim and reserve alert numbers only while p (presence.h) holds this
+ * gateway's name; NULL: always. */
+struct presence;
+void outbox_set_presence(struct outbox *ob, struct presence *p);
+
 /* Rows may be due now: claim soon. Cheap; void * for ingest's kick. */
 void outbox_kick(void *ob);
+
+/* void * for presence_set_registered_cb: outbox_db_ready(ob). */
+void outbox_registered(void *ob);
 
 /* The database is (again) ready: once per start, the results kept by an
  * earlier run are recorded and then the rows left "sending" by a crash

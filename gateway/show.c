@@ -31,6 +31,7 @@ static const struct {
 	{ "spool", show_spool },
 	{ "outbox", show_outbox },
 	{ "alerts", show_alerts },
+	{ "gateways", show_gateways },
 };
 
 void
@@ -38,6 +39,7 @@ show_prepare(struct db *db)
 {
 	show_outbox_prepare(db);
 	show_alerts_prepare(db);
+	show_gateways_prepare(db);
 }
 
 void
@@ -49,7 +51,7 @@ show_run(const char *args, struct admin_reply *r, void *arg)
 
 	if (n < 1 || n > 2 || (n == 2 && strcmp(format, "json") != 0)) {
 		admin_reply_done(r, "usage: show modems|inbox|spool|outbox|"
-		    "alerts [json]");
+		    "alerts|gateways [json]");
 		return;
 	}
 	for (size_t i = 0; i < sizeof show_commands / sizeof *show_commands;
@@ -60,7 +62,7 @@ show_run(const char *args, struct admin_reply *r, void *arg)
 		}
 	}
 	admin_reply_done(r, "unknown table (modems, inbox, spool, outbox, "
-	    "alerts)");
+	    "alerts, gateways)");
 }
 
 /* One console answer from the database: up to SHOW_MAX_STEPS statements

@@ -1,11 +1,12 @@
 /*
  * show.h: the console, `farolctl show WHAT [json]' on the admin socket,
  * after pgbouncer's SHOW commands. One file per WHAT (show_modems.c,
- * show_inbox.c, show_spool.c, show_outbox.c, show_alerts.c); each writes
+ * show_inbox.c, show_spool.c, show_outbox.c, show_alerts.c,
+ * show_gateways.c); each writes
  * one table (table.h) with stable columns, documented in farolctl.8.
  *
  * modems, inbox and spool are read from memory and answered at once.
- * outbox and alerts come from the database through the daemon's
+ * outbox, alerts and gateways come from the database through the daemon's
  * asynchronous engine: while the database is not connected they answer
  * "ERR database not connected" at once instead of waiting for it. No
  * table carries message text or a full phone number.
@@ -19,7 +20,9 @@ struct admin_reply;
 struct db;
 struct inbox;
 struct modem;
+struct janitor;
 struct outbox;
+struct presence;
 struct replay;
 struct spool;
 
@@ -32,6 +35,8 @@ struct show_sources {
 	struct outbox *outbox;
 	struct modem *const *modems;
 	const int *n_modems;
+	struct presence *presence;	/* this gateway's name */
+	struct janitor *janitor;	/* whether it is the janitor */
 };
 
 /* Register the database-backed commands' statements (before db_start). */
@@ -51,7 +56,10 @@ void show_outbox(const struct show_sources *s, struct admin_reply *r,
     int json);
 void show_alerts(const struct show_sources *s, struct admin_reply *r,
     int json);
+void show_gateways(const struct show_sources *s, struct admin_reply *r,
+    int json);
 void show_outbox_prepare(struct db *db);
+void show_gateways_prepare(struct db *db);
 void show_alerts_prepare(struct db *db);
 
 /* A table of the rows of the prepared statement stmt (no parameters):

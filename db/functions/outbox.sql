@@ -158,48 +158,87 @@ BEGIN
 END
 $$;
 
--- Up to p_limit rows due now, forwards and escalations first, claimed for
--- sending (state 'sending', attempts + 1), all in one transaction:
--- first, when p_stale_s > 0, the stale rungs are expired
--- (farol_outbox_expire_stale; the rung after an expired one is due at
--- once, so it comes back in the same claim) and every row returned says
--- how many; then alerts whose whole ladder passed expire
--- (farol_alert_expire_passed); then rungs of an alert that no longer
--- needs them (acknowledged, closed, cancelled, expired) are cancelled
--- instead of sent, but for the administrators' notice of an expired
--- alert. Safe with several gateways (SKIP LOCKED).
-CREATE OR REPLACE FUNCTION farol_outbox_claim(p_limit int, p_stale_s int)
+-- This session's gateway (gateway.name, set by db/db.c at every
+-- connection as farol.gateway), or NULL for a tool or a test's session.
+CREATE OR REPLACE FUNCTION farol_gateway_self()
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+	SELECT nullif(current_setting('farol.gateway', true), '')
+$$;
+
+-- Up to p_limit rows for this session's gateway (farol_gateway_self),
+-- forwards and escalations first, claimed for sending (state 'sending',
+-- attempts + 1, claimed_by, a lease of p_lease_s seconds that the
+-- gateway's heartbeat renews: farol_gateway_heartbeat), in one statement
+-- with FOR UPDATE SKIP LOCKED, so gateways claiming together never take
+-- the same row. A row is taken when it is queued and due, or when it is
+-- 'sending' and its lease has expired (its gateway died or lost the
+-- database: taken over, its text, and so its alert number, unchanged).
+-- Left alone: a rung of an alert that no longer needs it (the janitor
+-- cancels it: farol_janitor_run); a stale rung with a later one waiting
+-- (when p_stale_s > 0: the janitor expires it and makes the later one
+-- due); a row stemming from a message received on a modem another live
+-- gateway pins (gateway.pinned_modems; alive: its heartbeat younger than
+-- its lease), until that gateway's pin_fallback_s after it was due. taken_over says the row was another gateway's.
+-- (plpgsql, not sql: its body is checked when called, so that the file
+-- applies to an older schema too, as the upgrade test does.)
+CREATE OR REPLACE FUNCTION farol_outbox_claim(p_limit int, p_stale_s int,
+    p_lease_s int)
 RETURNS TABLE (id bigint, recipient text, text text, purpose text,
-    alert_id bigint, attempts int, stale_expired int)
+    alert_id bigint, attempts int, taken_over boolean)
 LANGUAGE plpgsql
 AS $$
-DECLARE
-	n	int := 0;
 BEGIN
-	IF p_stale_s > 0 THEN
-		n := farol_outbox_expire_stale(p_stale_s);
-	END IF;
-	PERFORM farol_alert_expire_passed();
-	UPDATE outbox o SET state = 'cancelled', updated_at = now(),
-	    error = 'alert ' || a.state
-	FROM alert a
-	WHERE a.id = o.alert_id AND o.state = 'queued'
-	    AND o.purpose IN ('forward', 'escalation')
-	    AND a.state IN ('acknowledged', 'closed', 'cancelled', 'expired')
-	    AND NOT (a.state = 'expired' AND o.authority_id IS NULL)
-	    AND o.not_before <= now();
 	RETURN QUERY
+	WITH due AS (
+		SELECT c.id, c.state = 'sending' AS taken_over
+		FROM outbox c
+		WHERE ((c.state = 'queued' AND c.not_before <= now()) OR
+			(c.state = 'sending' AND c.lease_until < now()))
+		    AND NOT (c.purpose IN ('forward', 'escalation') AND
+			EXISTS (SELECT 1 FROM alert a WHERE a.id = c.alert_id
+			    AND a.state IN ('acknowledged', 'closed',
+				'cancelled', 'expired')
+			    AND NOT (a.state = 'expired' AND
+				c.authority_id IS NULL)))
+		    AND NOT (p_stale_s > 0 AND c.alert_id IS NOT NULL
+			AND c.purpose IN ('forward', 'escalation')
+			AND c.not_before < now() - make_interval(
+			    secs => p_stale_s)
+			AND EXISTS (SELECT 1 FROM outbox l
+			    WHERE l.alert_id = c.alert_id
+				AND l.authority_id IS NOT DISTINCT FROM
+				    c.authority_id
+				AND l.state = 'queued'
+				AND l.purpose IN ('forward', 'escalation')
+				AND (l.not_before, l.id) >
+				    (c.not_before, c.id)))
+		    AND (c.message_id IS NULL OR NOT EXISTS (
+			SELECT 1 FROM message m JOIN gateway g
+			    ON g.name = m.gateway
+			WHERE m.id = c.message_id
+			    AND c.not_before > now() - make_interval(
+				secs => g.pin_fallback_s)
+			    AND g.name IS DISTINCT FROM farol_gateway_self()
+			    AND g.stopped_at IS NULL
+			    AND g.heartbeat_at > now() - make_interval(
+				secs => g.lease_s)
+			    AND m.modem = ANY (g.pinned_modems)))
+		ORDER BY (c.purpose IN ('forward', 'escalation')) DESC,
+		    c.not_before, c.id
+		LIMIT p_limit
+		FOR UPDATE OF c SKIP LOCKED)
 	UPDATE outbox o SET state = 'sending', attempts = o.attempts + 1,
-	    updated_at = now()
-	FROM (SELECT c.id FROM outbox c
-	    WHERE c.state = 'queued' AND c.not_before <= now()
-	    ORDER BY (c.purpose IN ('forward', 'escalation')) DESC,
-		c.not_before, c.id
-	    LIMIT p_limit
-	    FOR UPDATE SKIP LOCKED) due
+	    updated_at = now(), claimed_by = farol_gateway_self(),
+	    lease_until = now() + make_interval(secs => p_lease_s),
+	    error = CASE WHEN due.taken_over THEN 'the lease of ' ||
+		coalesce(o.claimed_by, 'a gateway') || ' expired; taken over'
+		ELSE o.error END
+	FROM due
 	WHERE o.id = due.id
 	RETURNING o.id, o.recipient, o.text, o.purpose, o.alert_id,
-	    o.attempts, n;
+	    o.attempts, due.taken_over;
 END
 $$;
 
@@ -210,7 +249,9 @@ $$;
 -- changes nothing. A sent rung is recorded even when its alert cannot
 -- make the move (FA001, say an escalation of an alert still 'received'):
 -- the SMS went, and must not go again; the event log says why the alert
--- stayed.
+-- stayed. A failure is recorded only by the gateway holding the row
+-- (claimed_by): once its lease expired and another gateway took it over,
+-- the row is that one's.
 CREATE OR REPLACE FUNCTION farol_outbox_result(p_id bigint, p_modem text, p_ok boolean,
     p_message_ref int, p_error text, p_retry_after_s int)
 RETURNS void
@@ -255,11 +296,13 @@ BEGIN
 		UPDATE outbox SET state = 'queued', modem = p_modem,
 		    error = p_error, updated_at = now(),
 		    not_before = now() + make_interval(secs => p_retry_after_s)
-		WHERE id = p_id AND state = 'sending';
+		WHERE id = p_id AND state = 'sending'
+		    AND claimed_by IS NOT DISTINCT FROM farol_gateway_self();
 	ELSE
 		UPDATE outbox SET state = 'failed', modem = p_modem,
 		    error = p_error, updated_at = now()
-		WHERE id = p_id AND state = 'sending';
+		WHERE id = p_id AND state = 'sending'
+		    AND claimed_by IS NOT DISTINCT FROM farol_gateway_self();
 	END IF;
 END
 $$;
@@ -305,17 +348,24 @@ BEGIN
 END
 $$;
 
--- At start-up: rows a crash left in 'sending' are queued again.
+-- At start-up: rows a crash of this gateway left in 'sending' are
+-- queued again (another gateway's rows are its own, taken over only when
+-- their lease expires: farol_outbox_claim; rows claimed before schema
+-- v14 have no claimed_by).
 CREATE OR REPLACE FUNCTION farol_outbox_recover()
 RETURNS int
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
-	WITH r AS (
-		UPDATE outbox SET state = 'queued', updated_at = now(),
-		    error = 'interrupted by a stop; queued again'
-		WHERE state = 'sending'
-		RETURNING 1)
-	SELECT count(*)::int FROM r
+DECLARE
+	n	int;
+BEGIN
+	UPDATE outbox SET state = 'queued', updated_at = now(),
+	    error = 'interrupted by a stop; queued again'
+	WHERE state = 'sending' AND (claimed_by IS NULL OR
+	    claimed_by = farol_gateway_self());
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
 $$;
 
 -- Cancel an alert's rungs still queued (after OK, FIM, ANULAR).

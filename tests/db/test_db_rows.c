@@ -35,10 +35,11 @@ test_claim(void)
 	int			 n;
 
 	/* The columns in another order than the function's. */
-	res = query("SELECT 3 AS attempts, 'hello' AS text, 0 AS "
-	    "stale_expired, 42::bigint AS id, NULL::bigint AS alert_id, "
+	res = query("SELECT 3 AS attempts, 'hello' AS text, false AS "
+	    "taken_over, 42::bigint AS id, NULL::bigint AS alert_id, "
 	    "'+2389911111' AS recipient, 'forward' AS purpose "
-	    "UNION ALL SELECT 1, 'again', 2, 43, 7, '+2389922222', 'reply'");
+	    "UNION ALL SELECT 1, 'again', true, 43, 7, '+2389922222', "
+	    "'reply'");
 	CHECK(rows_claim_read(res, &rows, &n, &cause) == 0, "claim: %s",
 	    cause);
 	REQUIRE(n == 2 && rows != NULL, "claim: %d rows", n);
@@ -49,14 +50,15 @@ test_claim(void)
 	    strcmp(rows[0].purpose, "forward") == 0, "claim row 0");
 	CHECK(rows[1].id == 43 && rows[1].alert_id == 7 &&
 	    strcmp(rows[1].alert_id_text, "7") == 0 &&
-	    rows[1].stale_expired == 2, "claim row 1");
+	    rows[1].taken_over == 1 && rows[0].taken_over == 0,
+	    "claim row 1");
 	free(rows);
 	PQclear(res);
 
 	res = query("SELECT 1::bigint AS id, 'x' AS recipient, 'y' AS text, "
 	    "'reply' AS purpose, NULL::bigint AS alert_id, 1 AS attempts");
 	CHECK(rows_claim_read(res, &rows, &n, &cause) == -1 && cause != NULL &&
-	    strstr(cause, "stale_expired") != NULL,
+	    strstr(cause, "taken_over") != NULL,
 	    "missing column accepted: %s", cause ? cause : "no cause");
 	CHECK(rows == NULL && n == 0, "rows left on failure");
 	free(cause);
@@ -65,7 +67,7 @@ test_claim(void)
 
 	res = query("SELECT 'many' AS id, 'x' AS recipient, 'y' AS text, "
 	    "'reply' AS purpose, NULL::bigint AS alert_id, 1 AS attempts, "
-	    "0 AS stale_expired");
+	    "false AS taken_over");
 	CHECK(rows_claim_read(res, &rows, &n, &cause) == -1 && cause != NULL &&
 	    strstr(cause, "column id") != NULL,
 	    "a text id accepted: %s", cause ? cause : "no cause");
@@ -75,7 +77,7 @@ test_claim(void)
 
 	res = query("SELECT NULL::bigint AS id, 'x' AS recipient, 'y' AS text,"
 	    " 'reply' AS purpose, NULL::bigint AS alert_id, 1 AS attempts, "
-	    "0 AS stale_expired");
+	    "false AS taken_over");
 	CHECK(rows_claim_read(res, &rows, &n, &cause) == -1 && cause != NULL &&
 	    strstr(cause, "column id") != NULL,
 	    "a NULL id accepted: %s", cause ? cause : "no cause");

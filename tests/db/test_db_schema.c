@@ -268,7 +268,8 @@ test_upgrade_equals_fresh(void)
 	first_difference(upgraded, fresh, diff, sizeof diff);
 	CHECK(strcmp(upgraded, fresh) == 0, "schemas differ: %s", diff);
 	CHECK(strstr(fresh, "function CREATE OR REPLACE FUNCTION "
-	    "public.farol_outbox_claim(p_limit integer, p_stale_s integer)")
+	    "public.farol_outbox_claim(p_limit integer, p_stale_s integer, "
+	    "p_lease_s integer)")
 	    != NULL, "no claim in the dump");
 	free(upgraded);
 	free(fresh);

@@ -402,6 +402,22 @@ done:
 }
 
 int
+gateway_proc_set_name(struct gateway_proc *g, const char *name, int lease_s)
+{
+	char to[256];
+
+	if (lease_s > 0)
+		snprintf(to, sizeof to, "name = \"%s\";\n  lease = %d;", name,
+		    lease_s);
+	else
+		snprintf(to, sizeof to, "name = \"%s\";", name);
+	if (gateway_proc_edit_config(g, "name = \"farol-praia\";", to) != 0)
+		return -1;
+	snprintf(to, sizeof to, "name = \"%s-cv1\";", name);
+	return gateway_proc_edit_config(g, "name = \"cv1\";", to);
+}
+
+int
 gateway_proc_edit_config(struct gateway_proc *g, const char *from,
     const char *to)
 {

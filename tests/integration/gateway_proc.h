@@ -73,6 +73,16 @@ int gateway_proc_use_at_modem(struct gateway_proc *g, const char *device);
 int gateway_proc_edit_config(struct gateway_proc *g, const char *from,
     const char *to);
 
+/*
+ * One of several gateways on one database (gateway/deployment.md): the
+ * config's gateway.name and its modem's name become name and
+ * "<name>-cv1" (names are unique across gateways), and gateway.lease
+ * lease_s seconds (0: the default). Call after gateway_proc_init, before
+ * the start; each gateway has its own directory, modem and spool.
+ */
+int gateway_proc_set_name(struct gateway_proc *g, const char *name,
+    int lease_s);
+
 /* The default flood limit (10 in 600 s) raised to 1000 per second, for
  * benchmarks that send many reports from one focal point. */
 #define GATEWAY_PROC_NO_FLOOD_LIMIT(g) gateway_proc_edit_config((g), \

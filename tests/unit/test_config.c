@@ -136,7 +136,7 @@ static const struct config_case cases[] = {
 	{ "modem: send rate out of range",
 	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
 	  "connection = \"at\"; send_per_minute = 0; } );\n" CODEBOOK,
-	  ":4: modems[0].send_per_minute = 0 is out of range (1 to 600)" },
+	  ":4: modems[0].send_per_minute = 0 is out of range (1 to 60000)" },
 	{ "modem: send rate not an integer",
 	  GATEWAY DATABASE "modems = ( { name = \"m1\"; device = \"/d\";\n"
 	  "connection = \"at\"; send_per_minute = \"10\"; } );\n" CODEBOOK,
