@@ -21,8 +21,14 @@
 #include "log.h"
 #include "outbox_plan.h"
 #include "rows.h"
+#include "wallclock.h"
 
 #define DIGEST_CALL_TIMEOUT_MS 30000
+/* The timer runs on the monotonic clock, digest_at on the wall clock: the
+ * timer wakes at least this often to compare them, so a wall clock NTP
+ * steps an hour forward or back sends the digest within this many seconds
+ * of digest_at, never an hour early or late. */
+#define DIGEST_RECHECK_S 10
 
 struct digest {
 	struct event_base *base;
@@ -63,11 +69,28 @@ digest_instant(const struct config *cfg, time_t now, int day_offset)
 	return mktime(&tm);
 }
 
+/* Wake at next_at, or in DIGEST_RECHECK_S if that is sooner. */
+static void
+digest_arm(struct digest *dg, time_t now)
+{
+	struct timeval tv = { 0, 0 };
+	time_t left = dg->next_at - now;
+
+	tv.tv_sec = left < 0 ? 0 : left > DIGEST_RECHECK_S ?
+	    DIGEST_RECHECK_S : left;
+	evtimer_add(dg->ev_timer, &tv);
+}
+
 static void
 digest_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct digest *dg = arg;
+	time_t now = wallclock_now();
 
+	if (now < dg->next_at) {	/* not yet, by the wall clock */
+		digest_arm(dg, now);
+		return;
+	}
 	/* Another gateway is the janitor: its own timer runs it. */
 	if (dg->janitor == NULL || janitor_held(dg->janitor))
 		digest_run(dg, dg->next_at);
@@ -110,21 +133,19 @@ digest_new(struct event_base *base, struct db *db,
 void
 digest_schedule(struct digest *dg)
 {
-	time_t now = time(NULL);
-	struct timeval tv = { 0, 0 };
+	time_t now = wallclock_now();
 
 	if (dg->stopped)
 		return;
 	if ((dg->next_at = digest_instant(*dg->cfgp, now, 0)) <= now)
 		dg->next_at = digest_instant(*dg->cfgp, now, 1);
-	tv.tv_sec = dg->next_at - now;
-	evtimer_add(dg->ev_timer, &tv);
+	digest_arm(dg, now);
 }
 
 void
 digest_db_ready(struct digest *dg)
 {
-	time_t now = time(NULL), last;
+	time_t now = wallclock_now(), last;
 
 	if ((last = digest_instant(*dg->cfgp, now, 0)) > now)
 		last = digest_instant(*dg->cfgp, now, -1);
@@ -266,7 +287,7 @@ digest_pending_cb(const PGresult *res, const struct db_error *error,
 	log_info("digest: %d U3 item(s) for %d duty phone(s)", n, phones);
 	/* What did not fit goes in a run right after this one. */
 	if (more && dg->again_until == 0)
-		dg->again_until = time(NULL);
+		dg->again_until = wallclock_now();
 	if (db_call_timeout(dg->db, DIGEST_CALL_TIMEOUT_MS, "digest_queue", 1,
 	    values, digest_queued_cb, dg) != 0)
 		digest_done(dg);

@@ -636,7 +636,10 @@ farold_cleanup(struct farold *d)
 	}
 	admin_free(d->admin);
 	http_free(d->http);
+	/* Its watchdog timer would keep the loop alive; NULL because closing
+	 * the database below still reports its state (farold_db_state_cb). */
 	notify_free(d->notify);
+	d->notify = NULL;
 	if (d->ev_term != NULL) {
 		event_free(d->ev_term);
 		event_free(d->ev_int);

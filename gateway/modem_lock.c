@@ -5,9 +5,15 @@
  * exceptions, pure functions, are listed in modem_private.h). A worker's
  * call is armed with a deadline; the watchdog, on the loop, aborts a call
  * that outlives the modem's configured timeout (GSM_AbortOperation only
- * sets a flag and is documented as safe from another thread). An aborted
- * call leaves the state machine unusable: the modem is then lost.
+ * sets a flag and is documented as safe from another thread). It also
+ * aborts a call at once when the modem's device node vanishes (a USB modem
+ * unplugged): gammu 1.42's AT driver does not notice the hang-up and would
+ * wait out the whole timeout, with an urgent forward in its queue. An
+ * aborted call leaves the state machine unusable: the modem is then lost.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 
@@ -47,6 +53,7 @@ modem_lock(struct modem *m, int timeout_ms)
 	m->call.gsm = m->worker.gsm;
 	m->call.deadline_ms = modem_now_ms() + timeout_ms;
 	m->call.aborted = 0;
+	m->call.vanished = 0;
 	pthread_mutex_unlock(&m->call.lock);
 }
 
@@ -55,18 +62,25 @@ modem_lock(struct modem *m, int timeout_ms)
 void
 modem_unlock(struct modem *m)
 {
-	int aborted;
+	int aborted, vanished;
 
 	pthread_mutex_lock(&m->call.lock);
 	aborted = m->call.aborted;
+	vanished = m->call.vanished;
 	m->call.gsm = NULL;
 	m->call.aborted = 0;
+	m->call.vanished = 0;
 	pthread_mutex_unlock(&m->call.lock);
 	pthread_mutex_unlock(&gammu_lock);
 	if (aborted && !m->worker.lost) {
 		m->worker.lost = 1;
-		snprintf(m->worker.problem, sizeof m->worker.problem,
-		    "not answering (no reply within %d s)", m->cfg.timeout_s);
+		if (vanished)
+			snprintf(m->worker.problem, sizeof m->worker.problem,
+			    "unplugged (its device vanished)");
+		else
+			snprintf(m->worker.problem, sizeof m->worker.problem,
+			    "not answering (no reply within %d s)",
+			    m->cfg.timeout_s);
 	}
 }
 
@@ -122,7 +136,22 @@ modem_set_lost(struct modem *m, const char *what, GSM_Error err)
 	    GSM_ErrorString(err));
 }
 
-/* Abort a libgammu call that outlived the modem's timeout. */
+/* The modem's device node is gone. Only a path can vanish: a device
+ * gammu reaches over the network or Bluetooth ("host:port", an address)
+ * is not checked; the dummy driver's directory is, and stays. */
+static int
+modem_device_vanished(const struct modem *m)
+{
+	struct stat sb;
+
+	if (m->cfg.device[0] != '/')
+		return 0;
+	return stat(m->cfg.device, &sb) != 0 && (errno == ENOENT ||
+	    errno == ENODEV || errno == ENXIO);
+}
+
+/* Abort a libgammu call that outlived the modem's timeout, or whose
+ * device vanished under it. */
 void
 modem_watchdog_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -137,6 +166,13 @@ modem_watchdog_cb(evutil_socket_t fd, short what, void *arg)
 		m->call.aborted = 1;
 		log_warn("modem %s: a command took longer than %d s; "
 		    "aborting it", m->cfg.name, m->cfg.timeout_s);
+	} else if (m->call.gsm != NULL && !m->call.aborted &&
+	    modem_device_vanished(m)) {
+		GSM_AbortOperation(m->call.gsm);
+		m->call.aborted = 1;
+		m->call.vanished = 1;
+		log_warn("modem %s: its device vanished in the middle of a "
+		    "command (unplugged); aborting it", m->cfg.name);
 	}
 	pthread_mutex_unlock(&m->call.lock);
 }

@@ -43,7 +43,7 @@ modem_partial_find(struct modem *m, const char *sender, int ref, int total)
 	snprintf(p->sender, sizeof p->sender, "%s", sender);
 	p->ref = ref;
 	p->total = total;
-	p->first_seen = time(NULL);
+	p->first_seen_ms = modem_now_ms();
 	return p;
 }
 
@@ -128,7 +128,7 @@ modem_process(struct modem *m, GSM_SMSMessage *all, int count, int full)
 		if (partial == NULL)
 			continue;
 		partial->seen = 1;
-		if (time(NULL) - partial->first_seen >=
+		if (modem_now_ms() - partial->first_seen_ms >= 1000LL *
 		    m->multipart_timeout_s) {
 			log_warn("modem %s: multipart set %d has %d of %d parts "
 			    "after %d s; storing it incomplete", m->cfg.name,

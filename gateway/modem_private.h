@@ -89,7 +89,7 @@ struct modem_pending {
 struct modem_partial {
 	char sender[32];
 	int ref, total;
-	time_t first_seen;
+	long long first_seen_ms;	/* monotonic: a stepped clock moves no timeout */
 	int seen;		/* marked during a poll; unmarked ones are dropped */
 };
 
@@ -131,6 +131,7 @@ struct modem_call {
 	GSM_StateMachine *gsm;	/* in a libgammu call, or NULL */
 	long long deadline_ms;
 	int aborted;
+	int vanished;		/* aborted because the device is gone */
 };
 
 /* The worker's thread only (modem_start sets the first values before the

@@ -12,6 +12,7 @@
 #include "latency.h"
 #include "log.h"
 #include "modem_private.h"
+#include "wallclock.h"
 
 struct modem_pending *
 modem_find_pending(struct modem *m, uint64_t token)
@@ -204,7 +205,7 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 	EncodeUTF8(in->sender, parts[0]->Number);
 	modem_format_time(&parts[0]->DateTime, in->smsc_time,
 	    sizeof in->smsc_time);
-	in->received_at = time(NULL);
+	in->received_at = wallclock_now();
 	in->parts = n;
 	in->parts_expected = total;
 	in->concat_ref = total > 1 ? ref : -1;
@@ -417,7 +418,7 @@ modem_handle_pushed(struct modem *m)
 		}
 		in->read_us = latency_now_us();
 		snprintf(in->modem, sizeof in->modem, "%s", m->cfg.name);
-		in->received_at = time(NULL);
+		in->received_at = wallclock_now();
 		in->kind = INBOUND_USSD;
 		in->parts = in->parts_expected = 1;
 		in->concat_ref = -1;

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "outbox.h"
+#include "wallclock.h"
 #include "outbox_plan.h"
 #include "presence.h"
 #include "rows.h"
@@ -597,7 +598,7 @@ outbox_fed_cb(struct outbox *ob, struct outbox_send *s,
 		w->state = FWDQ_SUBMITTED;
 		snprintf(w->modem, sizeof w->modem, "%s", r->modem);
 		w->message_ref = r->message_ref;
-		w->submitted_at = (int64_t)time(NULL);
+		w->submitted_at = (int64_t)wallclock_now();
 	} else
 		w->state = w->attempts >= OUTBOX_MAX_ATTEMPTS ? FWDQ_FAILED :
 		    FWDQ_QUEUED;

@@ -255,11 +255,16 @@ presence_set_registered_cb(struct presence *p, void (*fn)(void *),
 	p->registered_arg = arg;
 }
 
+/* At each connection: register, or (back after an outage) beat at once,
+ * so that our leases are renewed before another gateway may take our
+ * rows over (farol_outbox_claim waits a lease after its own connection). */
 void
 presence_db_ready(struct presence *p)
 {
 	if (!p->registered)
 		presence_register(p, 0);
+	else
+		presence_tick_cb(-1, 0, p);
 }
 
 int

@@ -37,6 +37,7 @@
 #include "ussd_http.h"
 #include "ussd_menu.h"
 #include "ussdsess.h"
+#include "wallclock.h"
 
 #define USSD_ANSWER_MS		900	/* the latest screen; the issue: 1 s */
 #define USSD_DB_TIMEOUT_MS	600	/* then the inbox spools it */
@@ -315,7 +316,7 @@ ussd_session_open(struct ussd_http *u, const char *id, int menu)
 	s->menu = menu;
 	snprintf(s->id, sizeof s->id, "%s", id);
 	if (menu && u->known != NULL)
-		ussdsess_note(u->known, id, time(NULL));
+		ussdsess_note(u->known, id, wallclock_now());
 	s->next = u->sessions;
 	if (u->sessions != NULL)
 		u->sessions->prev = s;
@@ -355,7 +356,7 @@ ussd_inbound(const struct ussd_session *s, const char *sender,
 	snprintf(sms->modem, sizeof sms->modem, "ussd");
 	snprintf(sms->sender, sizeof sms->sender, "%s", sender);
 	snprintf(sms->session, sizeof sms->session, "%s", s->id);
-	sms->received_at = time(NULL);
+	sms->received_at = wallclock_now();
 	sms->kind = INBOUND_USSD;
 	sms->parts = sms->parts_expected = 1;
 	sms->concat_ref = -1;
@@ -429,7 +430,7 @@ ussd_session_report(struct ussd_http *u, struct ussd_session *s,
 	memset(&p, 0, sizeof p);
 	p.cfg = cfg;
 	p.ref = OUTBOX_REF_STANDIN;
-	p.received_at = time(NULL);
+	p.received_at = wallclock_now();
 	decide_message(&cfg->codebook, &cfg->replies, &p, f->phone, report,
 	    d);
 	s->lang = d->lang;
@@ -638,7 +639,7 @@ ussd_request_cb(struct evhttp_request *req, void *arg)
 	if ((s = ussd_session_find(u, f.session)) == NULL) {
 		menu = ussd_opens_menu(*u->cfgp, &f);
 		if (!menu && u->known != NULL && ussdsess_known(u->known,
-		    f.session, time(NULL))) {
+		    f.session, wallclock_now())) {
 			log_info("ussd: session %s: a menu session no longer "
 			    "held (restart or timeout) goes on", f.session);
 			menu = 1;
@@ -697,7 +698,7 @@ ussd_http_new(struct event_base *base, struct config *const *cfgp,
 	u->base = base;
 	u->cfgp = cfgp;
 	u->inbox = inbox;
-	if ((u->known = ussdsess_open((*cfgp)->spool_dir, time(NULL),
+	if ((u->known = ussdsess_open((*cfgp)->spool_dir, wallclock_now(),
 	    &why)) == NULL) {
 		log_warn("ussd: menu sessions are not remembered across a "
 		    "restart: %s", why);

@@ -174,7 +174,12 @@ $$;
 -- with FOR UPDATE SKIP LOCKED, so gateways claiming together never take
 -- the same row. A row is taken when it is queued and due, or when it is
 -- 'sending' and its lease has expired (its gateway died or lost the
--- database: taken over, its text, and so its alert number, unchanged).
+-- database: taken over, its text, and so its alert number, unchanged),
+-- but only another gateway's row, and only by a session connected for a
+-- whole lease: after an outage every lease has expired, and the holder,
+-- alive, needs that long to reconnect, record what its modems sent and
+-- renew its leases (farol_gateway_heartbeat); its own rows a gateway
+-- still holds in memory, or queues again at start (farol_outbox_recover).
 -- Left alone: a rung of an alert that no longer needs it (the janitor
 -- cancels it: farol_janitor_run); a stale rung with a later one waiting
 -- (when p_stale_s > 0: the janitor expires it and makes the later one
@@ -189,13 +194,20 @@ RETURNS TABLE (id bigint, recipient text, text text, purpose text,
     alert_id bigint, attempts int, taken_over boolean)
 LANGUAGE plpgsql
 AS $$
+DECLARE
+	v_may_take_over	boolean := (SELECT s.backend_start <
+	    now() - make_interval(secs => p_lease_s) FROM pg_stat_activity s
+	    WHERE s.pid = pg_backend_pid());
 BEGIN
 	RETURN QUERY
 	WITH due AS (
 		SELECT c.id, c.state = 'sending' AS taken_over
 		FROM outbox c
 		WHERE ((c.state = 'queued' AND c.not_before <= now()) OR
-			(c.state = 'sending' AND c.lease_until < now()))
+			(c.state = 'sending' AND c.lease_until < now()
+			    AND v_may_take_over
+			    AND c.claimed_by IS DISTINCT FROM
+				farol_gateway_self()))
 		    AND NOT (c.purpose IN ('forward', 'escalation') AND
 			EXISTS (SELECT 1 FROM alert a WHERE a.id = c.alert_id
 			    AND a.state IN ('acknowledged', 'closed',

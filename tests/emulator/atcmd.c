@@ -647,6 +647,14 @@ atcmd_execute(struct emu *e, const char *line)
 		return;
 	}
 	c = line + 2;
+	/* Unplugged the moment the command arrives: gammu is mid-call. */
+	if (e->unplug_on[0] != '\0' && strncasecmp(line, e->unplug_on,
+	    strlen(e->unplug_on)) == 0) {
+		e->unplug_on[0] = '\0';
+		line_log(e, "--", "unplugged", 9);
+		line_close(e);
+		return;
+	}
 	if (!starts(c, "+CMGS") && (code = take_fault(e, line)) != 0) {
 		cms_error(e, code);
 		return;

@@ -88,6 +88,7 @@ struct emu {
 	char			*urc;		/* unsolicited lines held while busy */
 	size_t			 urclen, urcsz;
 	int64_t			 hang_until;	/* ms, 0 = answering, -1 forever */
+	char			 unplug_on[32];	/* unplug at this command ("" none) */
 
 	/* modem settings (atcmd.c) */
 	int			 echo;

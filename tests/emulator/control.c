@@ -330,6 +330,9 @@ control_execute(struct emu *e, struct emu_client *c, char *line)
 	} else if (strcmp(argv[0], "unplug") == 0) {
 		line_close(e);
 		reply(c, "OK");
+	} else if (strcmp(argv[0], "unplug-on") == 0 && argc == 2) {
+		snprintf(e->unplug_on, sizeof(e->unplug_on), "%s", argv[1]);
+		reply(c, "OK");
 	} else if (strcmp(argv[0], "replug") == 0) {
 		if (line_replug(e, &errstr) == -1)
 			goto bad;

@@ -561,6 +561,7 @@ case_pin_wrong(void)
 	CHECK_INT(atemu_stat_int(emu, "pin_attempts"), 1, "PIN attempts");
 	CHECK(modem_send(modem, 1, "+2389912345", "x", &cause) == -1,
 	    "send on a stopped modem got=0 want=-1");
+	free(cause);
 	/* Never retried: well past the reconnect backoff, still 1. */
 	CHECK(testloop_run_until(base, 4000, pred_pin_tried_twice, NULL) != 0,
 	    "PIN attempts got=%d want=1", atemu_stat_int(emu, "pin_attempts"));
@@ -685,6 +686,7 @@ case_receive_only(void)
 	    cause != NULL && strstr(cause, "only receives") != NULL,
 	    "send on a receive-only modem got cause=%s want=...only receives",
 	    cause ? cause : "(none)");
+	free(cause);
 }
 
 static int

@@ -5,13 +5,15 @@
  *
  * Two real PostgreSQL clusters: a primary and a streaming standby made by
  * pg_basebackup, with synchronous replication (what the deployment guide
- * asks for: a commit farold was told of is on both). farold's conninfo
- * names both hosts with target_session_attrs=read-write. While U1 reports
- * and `OK N` acknowledgements arrive, the primary is stopped with
+ * asks for: a commit farold was told of is on both). Two gateways,
+ * farol-a and farol-b, each with its own modem, name both hosts with
+ * target_session_attrs=read-write. While U1 reports and `OK N`
+ * acknowledgements arrive at both, the primary is stopped with
  * `pg_ctl stop -m immediate` and the standby promoted. Asked of the new
- * primary afterwards: every report stored once, one alert each, every
- * acknowledgement taken, no outgoing SMS queued twice, and every SMS the
- * modem took is an outbox row marked sent.
+ * primary afterwards: both gateways back and one janitor, every report
+ * stored once, one alert each, every acknowledgement taken, no outgoing
+ * SMS queued twice, and every SMS the modems took is an outbox row marked
+ * sent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 #include "stored.h"
 
 #define WAIT_MS 60000
+#define LEASE_S 3
 #define MARIA "+2389912345"	/* fp-sv-01, SV */
 #define PN_SV_1 "+2389920001"	/* the SV police duty phone, rung 1 */
 
@@ -83,22 +86,56 @@ failover_conninfo(void)
 	return s;
 }
 
+/* SMS recorded as sent (or delivered) on the new primary. */
+static long
+outbox_sent(void)
+{
+	return stored_q(standby, "SELECT count(*) FROM outbox WHERE state IN "
+	    "('submitted', 'delivered')");
+}
+
+static int
+sent_matches(void *arg)
+{
+	struct gateway_proc *g = arg;
+
+	return gateway_proc_sent_count(&g[0]) + gateway_proc_sent_count(&g[1])
+	    == outbox_sent();
+}
+
+static void
+start_gateway(struct gateway_proc *g, const char *conninfo, const char *name)
+{
+	REQUIRE(gateway_proc_init(g, conninfo) == 0, "init %s", name);
+	REQUIRE(gateway_proc_set_name(g, name, LEASE_S) == 0, "name %s", name);
+	REQUIRE(GATEWAY_PROC_NO_FLOOD_LIMIT(g) == 0, "no flood limit");
+	CHECK(gateway_proc_start(g) == 0, "start %s", name);
+	CHECK(console_wait_db_ready(g, WAIT_MS) == 0, "%s: db ready", name);
+}
+
+static int
+both_empty(void *arg)
+{
+	struct gateway_proc *g = arg;
+
+	return inbox_and_spool_empty(&g[0]) && inbox_and_spool_empty(&g[1]);
+}
+
 static void
 test_promote_mid_stream(void)
 {
-	struct gateway_proc g;
+	struct gateway_proc gw[2], *g;
 	char *conninfo;
 	long refs[BEFORE], n, failed_at, back;
 	int i;
 
 	REQUIRE((conninfo = failover_conninfo()) != NULL, "conninfo");
-	REQUIRE(gateway_proc_init(&g, conninfo) == 0, "init");
-	REQUIRE(GATEWAY_PROC_NO_FLOOD_LIMIT(&g) == 0, "no flood limit");
-	CHECK(gateway_proc_start(&g) == 0, "start farold");
-	CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready");
+	start_gateway(&gw[0], conninfo, "farol-a");
+	start_gateway(&gw[1], conninfo, "farol-b");
 
+	/* Reports and acknowledgements alternate between the two modems. */
 	for (i = 0; i < BEFORE; i++)
-		drop_report(&g, i);
+		drop_report(&gw[i % 2], i);
 	CHECK(stored_wait_q(primary, WAIT_MS, BEFORE, "SELECT count(*) FROM "
 	    "alert") == BEFORE, "%d alerts before the stream", BEFORE);
 	/* An OK counts from a phone the alert was sent to. */
@@ -113,9 +150,9 @@ test_promote_mid_stream(void)
 	/* The stream: a report and an acknowledgement every 100 ms. */
 	failed_at = 0;
 	for (i = 0; i < STREAM; i++) {
-		drop_report(&g, BEFORE + i);
+		drop_report(&gw[i % 2], BEFORE + i);
 		if (i < BEFORE)
-			drop_ack(&g, refs[i]);
+			drop_ack(&gw[(i + 1) % 2], refs[i]);
 		if (i == FAIL_AT) {
 			CHECK(pgcluster_stop(primary, 1) == 0, "pg_ctl stop -m "
 			    "immediate (the primary)");
@@ -126,7 +163,8 @@ test_promote_mid_stream(void)
 			    "(the standby)");
 		pause_ms(100);
 	}
-	CHECK(gateway_proc_alive(&g), "farold survives the failover");
+	CHECK(gateway_proc_alive(&gw[0]) && gateway_proc_alive(&gw[1]),
+	    "both farold survive the failover");
 
 	/* Everything reaches the new primary, and the spool empties. */
 	n = stored_wait_q(standby, WAIT_MS, BEFORE + STREAM, "SELECT count(*) "
@@ -140,9 +178,18 @@ test_promote_mid_stream(void)
 	    "alert WHERE state = 'acknowledged'") == BEFORE, "acknowledged "
 	    "got=%ld want=%d", stored_q(standby, "SELECT count(*) FROM alert "
 	    "WHERE state = 'acknowledged'"), BEFORE);
-	CHECK(test_wait_until(WAIT_MS, inbox_and_spool_empty, &g) == 0,
-	    "inbox got=%d spool got=%d want=0", gateway_proc_inbox_count(&g),
-	    gateway_proc_spool_count(&g));
+	CHECK(test_wait_until(WAIT_MS, both_empty, gw) == 0, "inbox got=%d+%d "
+	    "spool got=%d+%d want=0", gateway_proc_inbox_count(&gw[0]),
+	    gateway_proc_inbox_count(&gw[1]), gateway_proc_spool_count(&gw[0]),
+	    gateway_proc_spool_count(&gw[1]));
+	/* Both gateways registered on the new primary, one of them janitor. */
+	CHECK(stored_wait_q(standby, WAIT_MS, 2, "SELECT count(*) FROM gateway "
+	    "WHERE stopped_at IS NULL AND name IN ('farol-a', 'farol-b') AND "
+	    "heartbeat_at > now() - interval '%d seconds'", LEASE_S) == 2,
+	    "both gateways alive on the new primary");
+	CHECK(stored_wait_q(standby, WAIT_MS, 1, "SELECT count(*) FROM janitor "
+	    "WHERE holder IN ('farol-a', 'farol-b') AND last_run_at > now() - "
+	    "interval '3 seconds'") == 1, "a janitor runs on the new primary");
 
 	/* Nothing doubled: reports, alerts, acknowledgements, outbox rows. */
 	CHECK(stored_q(standby, "SELECT count(DISTINCT text) FROM message "
@@ -167,19 +214,19 @@ test_promote_mid_stream(void)
 	    "'forward' AND o.recipient = '" PN_SV_1 "' AND o.rung = 1) <> "
 	    "1") == 0, "each alert forwarded once to the duty phone");
 
-	/* What the modem took is what the new primary says went out. */
-	{
-		long sent, rows;
-
-		CHECK(console_wait_sent_matches_outbox(&g, standby, WAIT_MS,
-		    &sent, &rows) == 0, "modem submitted got=%ld, outbox "
-		    "rows sent want=%ld", sent, rows);
+	/* What the modems took is what the new primary says went out. */
+	CHECK(test_wait_until(WAIT_MS, sent_matches, gw) == 0, "modems "
+	    "submitted got=%d+%d, outbox rows sent want=%ld",
+	    gateway_proc_sent_count(&gw[0]), gateway_proc_sent_count(&gw[1]),
+	    outbox_sent());
+	for (i = 0; i < 2; i++) {
+		g = &gw[i];
+		CHECK(console_value(g, "inbox", "spooled", NULL, NULL) > 0,
+		    "gateway %d: reports went through the spool during the "
+		    "gap got=%ld want>0", i, console_value(g, "inbox",
+		    "spooled", NULL, NULL));
+		CHECK(gateway_proc_finish(g, WAIT_MS) == 0, "exit status 0");
 	}
-	CHECK(console_value(&g, "inbox", "spooled", NULL, NULL) > 0,
-	    "show inbox: reports went through the spool during the gap "
-	    "got=%ld want>0", console_value(&g, "inbox", "spooled", NULL,
-	    NULL));
-	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
 	free(conninfo);
 }
 
