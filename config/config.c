@@ -194,6 +194,13 @@ static const struct schema_key ussd_keys[] = {
 	END_KEY,
 };
 
+/* Retention (db/retention.md): days a text or a number is kept. */
+static const struct schema_key observatory_keys[] = {
+	INT_KEY("retain_text_days", 0, 0, 36500),
+	INT_KEY("retain_numbers_days", 0, 0, 36500),
+	END_KEY,
+};
+
 static const struct schema_key top_keys[] = {
 	{ "gateway", SCHEMA_GROUP, 1, 0, 0, gateway_keys, NULL },
 	{ "database", SCHEMA_GROUP, 1, 0, 0, database_keys, NULL },
@@ -208,6 +215,7 @@ static const struct schema_key top_keys[] = {
 	{ "escalation", SCHEMA_GROUP, 0, 0, 0, escalation_keys, NULL },
 	{ "security", SCHEMA_GROUP, 0, 0, 0, security_keys, NULL },
 	{ "ussd", SCHEMA_GROUP, 0, 0, 0, ussd_keys, NULL },
+	{ "observatory", SCHEMA_GROUP, 0, 0, 0, observatory_keys, NULL },
 	END_KEY,
 };
 
@@ -1173,6 +1181,20 @@ config_codebook_problem(void *arg, int line, const char *reason)
 	schema_problem(ctx->problems, ctx->path, line, "codebook: %s", reason);
 }
 
+/* observatory.retain_*_days; the defaults are in db/retention.md. */
+static void
+config_read_retention(struct config *cfg, const config_setting_t *g)
+{
+	cfg->retain_text_days = CONFIG_RETAIN_TEXT_DAYS;
+	cfg->retain_numbers_days = CONFIG_RETAIN_NUMBERS_DAYS;
+	if (g == NULL)
+		return;
+	cfg->retain_text_days = config_int(g, "retain_text_days",
+	    cfg->retain_text_days);
+	cfg->retain_numbers_days = config_int(g, "retain_numbers_days",
+	    cfg->retain_numbers_days);
+}
+
 static struct config *
 config_load_problems(const char *path, struct config_problems *problems)
 {
@@ -1215,6 +1237,8 @@ config_load_problems(const char *path, struct config_problems *problems)
 	    problems);
 	config_read_ussd(cfg, config_setting_get_member(root, "ussd"),
 	    problems);
+	config_read_retention(cfg, config_setting_get_member(root,
+	    "observatory"));
 	if (problems->n == 0)
 		config_read_routing(cfg, root, problems);
 	if (problems->n != 0) {

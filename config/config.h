@@ -45,6 +45,9 @@ struct modem_config {
 
 #define CONFIG_MAX_FOCAL 256
 #define CONFIG_MAX_AUTHORITIES 32
+/* observatory.retain_text_days, retain_numbers_days (db/retention.md). */
+#define CONFIG_RETAIN_TEXT_DAYS 180
+#define CONFIG_RETAIN_NUMBERS_DAYS 90
 #define CONFIG_MAX_RUNGS 4
 #define CONFIG_MAX_RULES 64
 #define CONFIG_MAX_NOTIFY 8
@@ -175,6 +178,10 @@ struct config {
 	int reply_max, reply_per_s;	/* replies to one number, in per_s */
 
 	struct ussd_config ussd;
+
+	/* observatory: retention, in days (0: at the next daily purge) */
+	int retain_text_days;
+	int retain_numbers_days;
 };
 
 /*

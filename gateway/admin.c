@@ -31,7 +31,7 @@
 #include "cause.h"
 #include "log.h"
 
-#define ADMIN_MAX_COMMANDS 16
+#define ADMIN_MAX_COMMANDS 24
 #define ADMIN_MAX_LINE 1024
 /* farolctl sends one line at once and reads its answer to the end: a
  * client this slow or this numerous is stuck or hostile. */

@@ -4,7 +4,8 @@
  * Offline commands work on a config file with no daemon and no database:
  * `check-config` validates it, `try` shows what the gateway would make of a
  * message. Online commands (`status`, `reload`, `show`, `alerts`, `alert`,
- * `ack`, `close`, `resend`, `pause`, `resume`, `release`, `dismiss`) talk
+ * `ack`, `close`, `resend`, `pause`, `resume`, `release`, `dismiss`,
+ * `purge`, `erase-focal-point`) talk
  * to a running farold through its admin socket. Each command is one
  * function; main() only dispatches.
  */
@@ -36,7 +37,8 @@ enum farolctl_exit {
 static void
 farolctl_usage(FILE *out)
 {
-	fprintf(out,
+	/* Three strings: ISO C compilers need not take one this long. */
+	fputs(
 "usage: farolctl [-c FILE] [-s SOCKET] COMMAND [ARGS]\n"
 "\n"
 "commands:\n"
@@ -59,11 +61,12 @@ farolctl_usage(FILE *out)
 "                        schema, applies the migrations), farol_daemon\n"
 "                        (farold: reads the tables, executes the functions)\n"
 "                        and farol_observatory (reads alert_report only);\n"
-"                        run it again after an upgrade\n"
+"                        run it again after an upgrade\n", out);
+	fputs(
 "  status                show the running gateway's state\n"
 "  reload                make the running gateway reload its config file;\n"
 "                        a file with problems is refused and they are shown\n"
-"  show [--json] modems|inbox|spool|outbox|alerts|gateways\n"
+"  show [--json] modems|inbox|spool|outbox|alerts|gateways|audit|purges\n"
 "                        one table of the running gateway: a header line of\n"
 "                        tab-separated column names, then one row per line\n"
 "                        (\"-\" for none), or with --json one array of\n"
@@ -86,14 +89,28 @@ farolctl_usage(FILE *out)
 "                        alerts; S may be \"open\" (any state not final);\n"
 "                        T an age (2h, 30min, 3days) or a time\n"
 "                        (2026-12-01T08:00)\n"
-"  alert [--json] REF    one alert and its whole history (its events)\n"
+"  alert [--json] REF    one alert and its whole history (its events), as\n"
+"                        codes: no free text, no phone number\n"
+"  alert [--json] REF --full [--reason WHY]\n"
+"                        also its free text and phone numbers: the read is\n"
+"                        recorded in the audit with your user and the\n"
+"                        reason (asked for on a terminal, else required)\n"
+"  purge [--dry-run]     replace now the free text and phone numbers past\n"
+"                        observatory.retain_text_days / retain_numbers_days\n"
+"                        (the daily purge's job); --dry-run counts only\n"
+"  erase-focal-point ID  remove a focal point's number and name, and its\n"
+"                        reports' free text, from the database; its reports\n"
+"                        stay as codes. Then remove it from the config file\n"
+"                        and reload\n"
 "  ack REF, close REF    acknowledge or close an alert on behalf of an\n"
 "                        officer; recorded in its history with your user\n"
 "  resend OUTBOX-ID      send an outgoing SMS again (a new outbox row)\n"
 "  pause MODEM, resume MODEM\n"
 "                        a paused modem takes no sends (it still receives)\n"
 "  release REF, dismiss REF --reason TEXT\n"
-"                        a held alert: routed as if just arrived, or closed\n"
+"                        a held alert: routed as if just arrived, or closed\n",
+	    out);
+	fprintf(out,
 "\n"
 "options:\n"
 "  -c, --config FILE     config file (default %s)\n"
@@ -403,7 +420,7 @@ static int
 farolctl_show(int argc, char **argv)
 {
 	static const char *const tables[] = { "modems", "inbox", "spool",
-	    "outbox", "alerts", "gateways" };
+	    "outbox", "alerts", "gateways", "audit", "purges" };
 	const char *what = NULL;
 	char command[64];
 	int json = 0;
@@ -428,7 +445,7 @@ farolctl_show(int argc, char **argv)
 	}
 usage:
 	fprintf(stderr, "usage: farolctl show [--json] "
-	    "modems|inbox|spool|outbox|alerts|gateways\n");
+	    "modems|inbox|spool|outbox|alerts|gateways|audit|purges\n");
 	return FAROLCTL_EXIT_USAGE;
 }
 
@@ -464,7 +481,7 @@ usage:
 }
 
 /* The commands that take one word (a number or a modem's name). */
-static const char *const farolctl_one_word[] = { "alert", "ack", "close",
+static const char *const farolctl_one_word[] = { "ack", "close",
     "resend", "pause", "resume" };
 
 /* A value the admin protocol carries as one word: no space, no '='. */
@@ -473,6 +490,105 @@ farolctl_word(const char *v)
 {
 	return v[0] != '\0' && strpbrk(v, " \t\r\n=") == NULL &&
 	    strlen(v) < 64;
+}
+
+/* The reason for reading an alert's text: asked for on a terminal. */
+static int
+farolctl_ask_reason(char *buf, size_t size)
+{
+	size_t len;
+
+	if (!isatty(STDIN_FILENO))
+		return -1;
+	fprintf(stderr, "why do you read this alert's text and numbers? "
+	    "(recorded in the audit)\nreason: ");
+	if (fgets(buf, (int)size, stdin) == NULL)
+		return -1;
+	len = strcspn(buf, "\r\n");
+	buf[len] = '\0';
+	return buf[strspn(buf, " \t")] == '\0' ? -1 : 0;
+}
+
+/* alert [--json] REF: codes only. alert [--json] REF --full [--reason
+ * WHY]: also its free text and numbers, a read recorded in the audit
+ * with the reason (asked for on a terminal, else required). */
+static int
+farolctl_alert(int argc, char **argv)
+{
+	const char *ref = NULL, *reason = NULL;
+	char command[700], asked[512];
+	int json = 0, full = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--full") == 0)
+			full = 1;
+		else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc &&
+		    reason == NULL)
+			reason = argv[++i];
+		else if (ref == NULL && argv[i][0] != '\0' &&
+		    strspn(argv[i], "0123456789") == strlen(argv[i]) &&
+		    strlen(argv[i]) < 19)
+			ref = argv[i];
+		else
+			goto usage;
+	}
+	if (ref == NULL)
+		goto usage;
+	if (reason == NULL && !full) {
+		snprintf(command, sizeof command, "alert %s%s", ref,
+		    json ? " json" : "");
+		return farolctl_admin(command);
+	}
+	if (reason == NULL) {
+		if (farolctl_ask_reason(asked, sizeof asked) != 0) {
+			fprintf(stderr, "farolctl: reading an alert's text and "
+			    "numbers is recorded in the audit: say why with "
+			    "--reason WHY\n");
+			return FAROLCTL_EXIT_USAGE;
+		}
+		reason = asked;
+	}
+	if (reason[strspn(reason, " \t")] == '\0' ||
+	    strpbrk(reason, "\r\n") != NULL || strlen(reason) >= 512) {
+		fprintf(stderr, "farolctl: the reason is one line of words, "
+		    "at most 511 bytes\n");
+		return FAROLCTL_EXIT_USAGE;
+	}
+	snprintf(command, sizeof command, "read %s%s %s", ref,
+	    json ? " json" : "", reason);
+	return farolctl_admin(command);
+usage:
+	fprintf(stderr, "usage: farolctl alert [--json] REF [--full] "
+	    "[--reason WHY]\n");
+	return FAROLCTL_EXIT_USAGE;
+}
+
+/* purge [--dry-run] */
+static int
+farolctl_purge(int argc, char **argv)
+{
+	if (argc == 1)
+		return farolctl_admin("purge");
+	if (argc == 2 && strcmp(argv[1], "--dry-run") == 0)
+		return farolctl_admin("purge dry");
+	fprintf(stderr, "usage: farolctl purge [--dry-run]\n");
+	return FAROLCTL_EXIT_USAGE;
+}
+
+/* erase-focal-point ID */
+static int
+farolctl_erase(int argc, char **argv)
+{
+	char command[128];
+
+	if (argc != 2 || !farolctl_word(argv[1])) {
+		fprintf(stderr, "usage: farolctl erase-focal-point ID\n");
+		return FAROLCTL_EXIT_USAGE;
+	}
+	snprintf(command, sizeof command, "erase-focal-point %s", argv[1]);
+	return farolctl_admin(command);
 }
 
 /* alerts [--json] [--area A] [--state S] [--urgency U] [--since T] */
@@ -516,31 +632,27 @@ usage:
 	return FAROLCTL_EXIT_USAGE;
 }
 
-/* alert [--json] REF; ack REF; close REF; resend ID; pause MODEM;
- * resume MODEM: one word after the command. */
+/* ack REF; close REF; resend ID; pause MODEM; resume MODEM: one word
+ * after the command. */
 static int
 farolctl_one(int argc, char **argv)
 {
 	const char *word = NULL;
 	char command[128];
-	int json = 0, may_json = strcmp(argv[0], "alert") == 0;
 
 	for (int i = 1; i < argc; i++) {
-		if (may_json && strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else if (word == NULL && farolctl_word(argv[i]))
+		if (word == NULL && farolctl_word(argv[i]))
 			word = argv[i];
 		else
 			goto usage;
 	}
 	if (word == NULL)
 		goto usage;
-	snprintf(command, sizeof command, "%s %s%s", argv[0], word,
-	    json ? " json" : "");
+	snprintf(command, sizeof command, "%s %s", argv[0], word);
 	return farolctl_admin(command);
 usage:
-	fprintf(stderr, "usage: farolctl alert [--json] REF | ack REF | "
-	    "close REF | resend OUTBOX-ID | pause MODEM | resume MODEM\n");
+	fprintf(stderr, "usage: farolctl ack REF | close REF | "
+	    "resend OUTBOX-ID | pause MODEM | resume MODEM\n");
 	return FAROLCTL_EXIT_USAGE;
 }
 
@@ -595,6 +707,12 @@ main(int argc, char **argv)
 		return farolctl_held(argc, argv);
 	if (strcmp(argv[0], "alerts") == 0)
 		return farolctl_alerts(argc, argv);
+	if (strcmp(argv[0], "alert") == 0)
+		return farolctl_alert(argc, argv);
+	if (strcmp(argv[0], "purge") == 0)
+		return farolctl_purge(argc, argv);
+	if (strcmp(argv[0], "erase-focal-point") == 0)
+		return farolctl_erase(argc, argv);
 	for (size_t i = 0; i < sizeof farolctl_one_word /
 	    sizeof *farolctl_one_word; i++)
 		if (strcmp(argv[0], farolctl_one_word[i]) == 0)

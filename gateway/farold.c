@@ -25,7 +25,9 @@
 #include "console_act.h"
 #include "db.h"
 #include "decide_flood.h"
+#include "audit.h"
 #include "digest.h"
+#include "erase.h"
 #include "janitor.h"
 #include "presence.h"
 #include "farol_version.h"
@@ -43,6 +45,7 @@
 #include "replay.h"
 #include "sendlog.h"
 #include "show.h"
+#include "purge.h"
 #include "spool.h"
 #include "ussd_http.h"
 #include "ussd_push.h"
@@ -74,6 +77,8 @@ struct farold {
 	struct ingest *ingest;
 	struct outbox *outbox;
 	struct digest *digest;	/* the janitor's U3 digest job */
+	struct purge *purge;	/* the janitor's daily retention job */
+	struct erase_sources erase;
 	struct presence *presence;	/* this gateway's name held */
 	struct janitor *janitor;	/* one gateway's jobs for all */
 	struct latency latency;
@@ -479,7 +484,8 @@ farold_start(struct farold *d)
 	admin_add_command(d->admin, "reload", "reload the configuration file",
 	    farold_admin_reload, d);
 	admin_add_deferred(d->admin, "show", "show modems|inbox|spool|outbox|"
-	    "alerts [json]: one table", show_run, &d->show);
+	    "alerts|gateways|audit|purges [json]: one table", show_run,
+	    &d->show);
 	admin_add_deferred(d->admin, "release", "release REF: route a held "
 	    "alert as if it had just arrived", held_release_run, &d->held);
 	admin_add_deferred(d->admin, "dismiss", "dismiss REF REASON: close a "
@@ -519,6 +525,9 @@ farold_start(struct farold *d)
 	registry_prepare(d->db);
 	outbox_prepare(d->db);
 	digest_prepare(d->db);
+	purge_prepare(d->db);
+	erase_prepare(d->db);
+	audit_prepare(d->db);
 	presence_prepare(d->db);
 	janitor_prepare(d->db);
 	show_prepare(d->db);
@@ -574,6 +583,19 @@ farold_start(struct farold *d)
 	digest_set_janitor(d->digest, d->janitor);
 	janitor_add_job(d->janitor, digest_janitor_job, d->digest);
 	digest_schedule(d->digest);
+	if ((d->purge = purge_new(d->db, &d->cfg)) == NULL)
+		return -1;
+	janitor_add_job(d->janitor, purge_janitor_job, d->purge);
+	d->erase = (struct erase_sources){ d->db, &d->cfg };
+	admin_add_deferred(d->admin, "purge", "purge [dry]: replace the "
+	    "text and numbers past their retention now", purge_console_run,
+	    d->purge);
+	admin_add_deferred(d->admin, "erase-focal-point", "erase-focal-point "
+	    "ID: its number and name leave the database",
+	    erase_focal_point_run, &d->erase);
+	admin_add_deferred(d->admin, "read", "read REF [json] REASON: an "
+	    "alert's text and numbers, recorded in the audit",
+	    audit_read_run, &d->show);
 	inbox_set_spooled_cb(d->inbox, farold_spooled_cb, d);
 	outbox_set_sendlog(d->outbox, d->sendlog);
 	outbox_set_fwdq(d->outbox, d->fwdq);
@@ -658,6 +680,7 @@ farold_cleanup(struct farold *d)
 	if (d->outbox != NULL)
 		outbox_drain(d->outbox, NULL, NULL);
 	digest_stop(d->digest);
+	purge_stop(d->purge);
 	janitor_stop(d->janitor);
 	presence_stop(d->presence);
 	if (d->db != NULL) {
@@ -668,6 +691,7 @@ farold_cleanup(struct farold *d)
 	replay_free(d->replay);
 	outbox_free(d->outbox);
 	digest_free(d->digest);
+	purge_free(d->purge);
 	janitor_free(d->janitor);
 	presence_free(d->presence);
 	ingest_free(d->ingest);

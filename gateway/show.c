@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "audit.h"
 #include "db.h"
 #include "show.h"
 #include "table.h"
@@ -31,6 +32,8 @@ static const struct {
 	{ "spool", show_spool },
 	{ "outbox", show_outbox },
 	{ "alerts", show_alerts },
+	{ "audit", show_audit },
+	{ "purges", show_purges },
 	{ "gateways", show_gateways },
 };
 
@@ -51,7 +54,7 @@ show_run(const char *args, struct admin_reply *r, void *arg)
 
 	if (n < 1 || n > 2 || (n == 2 && strcmp(format, "json") != 0)) {
 		admin_reply_done(r, "usage: show modems|inbox|spool|outbox|"
-		    "alerts|gateways [json]");
+		    "alerts|gateways|audit|purges [json]");
 		return;
 	}
 	for (size_t i = 0; i < sizeof show_commands / sizeof *show_commands;
@@ -62,7 +65,7 @@ show_run(const char *args, struct admin_reply *r, void *arg)
 		}
 	}
 	admin_reply_done(r, "unknown table (modems, inbox, spool, outbox, "
-	    "alerts, gateways)");
+	    "alerts, gateways, audit, purges)");
 }
 
 /* One console answer from the database: up to SHOW_MAX_STEPS statements
@@ -82,6 +85,7 @@ struct show_call {
 	const char *empty_error;	/* the first table has no row: ERR */
 	int nparams;
 	char *params[SHOW_MAX_PARAMS];
+	int timeout_ms;
 };
 
 static void
@@ -172,7 +176,7 @@ show_query_cb(const PGresult *res, const struct db_error *error,
 static int
 show_call_next(struct show_call *c)
 {
-	return db_call_timeout(c->db, SHOW_QUERY_TIMEOUT_MS,
+	return db_call_timeout(c->db, c->timeout_ms,
 	    c->stmts[c->step], c->nparams, (const char *const *)c->params,
 	    show_query_cb, c);
 }
@@ -207,6 +211,8 @@ show_query_steps(const struct show_sources *s, struct admin_reply *r,
 	c->r = r;
 	c->json = q->json;
 	c->empty_error = q->empty_error;
+	c->timeout_ms = q->timeout_ms > 0 ? q->timeout_ms :
+	    SHOW_QUERY_TIMEOUT_MS;
 	for (c->n_steps = 0; c->n_steps < SHOW_MAX_STEPS &&
 	    q->stmts[c->n_steps] != NULL; c->n_steps++) {
 		c->stmts[c->n_steps] = q->stmts[c->n_steps];

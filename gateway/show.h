@@ -80,6 +80,7 @@ struct show_steps {
 	const char *empty_error;
 	int nparams;
 	const char *params[5];
+	int timeout_ms;		/* per statement; 0: the console's 5 s */
 };
 /* Whether the database is connected; when not, r is finished with ERR
  * "database not connected" at once (queued calls would wait). */

@@ -7,6 +7,8 @@
 -- Upserts; rows absent from p become inactive (never deleted: alerts
 -- refer to them). A number moving from one focal point to another is
 -- released first, so the unique constraint never blocks a valid file.
+-- An erased focal point (farol_erase_focal_point) keeps no number and no
+-- name: the file's are not written back while it still names it.
 CREATE OR REPLACE FUNCTION farol_sync_registry(p jsonb)
 RETURNS void
 LANGUAGE plpgsql
@@ -17,11 +19,11 @@ DECLARE
 	i	int;
 BEGIN
 	UPDATE focal_point SET number = 'released:' || id
-	WHERE id NOT IN (SELECT x->>'id' FROM
+	WHERE erased_at IS NULL AND (id NOT IN (SELECT x->>'id' FROM
 	    jsonb_array_elements(coalesce(p->'focal_points', '[]')) x)
 	    OR number IN (SELECT x->>'number' FROM
 	    jsonb_array_elements(coalesce(p->'focal_points', '[]')) x
-	    WHERE x->>'id' <> focal_point.id);
+	    WHERE x->>'id' <> focal_point.id));
 	UPDATE focal_point SET active = false, updated_at = now()
 	WHERE id NOT IN (SELECT x->>'id' FROM
 	    jsonb_array_elements(coalesce(p->'focal_points', '[]')) x);
@@ -37,7 +39,8 @@ BEGIN
 		ON CONFLICT (id) DO UPDATE SET number = EXCLUDED.number,
 		    name = EXCLUDED.name, area = EXCLUDED.area,
 		    lang = EXCLUDED.lang, active = EXCLUDED.active,
-		    has_pin = EXCLUDED.has_pin, updated_at = now();
+		    has_pin = EXCLUDED.has_pin, updated_at = now()
+		WHERE focal_point.erased_at IS NULL;
 	END LOOP;
 
 	UPDATE authority SET active = false, updated_at = now()

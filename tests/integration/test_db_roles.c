@@ -85,7 +85,8 @@ static void
 test_privileges(void)
 {
 	static const char *const tables[] = { "alert", "message", "outbox",
-	    "focal_point", "authority_contact", "alert_event" };
+	    "focal_point", "authority_contact", "alert_event", "access_audit",
+	    "purge_log" };
 	char sql[256];
 
 	CHECK(may("farol_owner", "SELECT 1") == -1, "the owner cannot log "
@@ -111,6 +112,11 @@ test_privileges(void)
 	    "daemon may not drop a table");
 	CHECK(may("farol_daemon", "SELECT farol_outbox_recover()") == 1,
 	    "daemon executes a function that writes (as the owner)");
+	CHECK(may("farol_daemon", "SELECT * FROM farol_purge(now(), now(), "
+	    "'test', false, 0, 10)") == 1, "daemon runs the purge");
+	CHECK(may("farol_daemon", "INSERT INTO access_audit (who, channel, "
+	    "alert_ref, what, reason) VALUES ('x', 'console', 1, 'x', 'x')")
+	    == 0, "daemon may not write the audit but through its function");
 	CHECK(may("farol_daemon", "SELECT * FROM alert_report") == 1,
 	    "daemon reads alert_report");
 	CHECK(may("farol_observatory", "SELECT * FROM alert_report") == 1,
