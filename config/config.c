@@ -22,6 +22,7 @@
 
 #include "cause.h"
 #include "config.h"
+#include "config_export.h"
 #include "schema.h"
 
 #define INT_KEY(n, req, lo, hi) { n, SCHEMA_INT, req, lo, hi, NULL, NULL }
@@ -78,6 +79,20 @@ static const struct schema_key area_keys[] = {
 	STR_KEY("name_en", 0, 0, CODEBOOK_NAME_MAX - 1),
 	{ "aliases", SCHEMA_STRING_ARRAY, 0, 0, CODEBOOK_NAME_MAX - 1, NULL,
 	    NULL },
+	/* The island group an export generalises it to (config_export.c). */
+	STR_KEY("group", 0, 1, CODEBOOK_NAME_MAX - 1),
+	END_KEY,
+};
+
+/* A form: an area's keys but group, and its CTDC category, checked by
+ * config_export.c. */
+static const struct schema_key form_keys[] = {
+	STR_KEY("code", 1, 1, CODEBOOK_CODE_MAX - 1),
+	STR_KEY("name", 1, 1, CODEBOOK_NAME_MAX - 1),
+	STR_KEY("name_en", 0, 0, CODEBOOK_NAME_MAX - 1),
+	{ "aliases", SCHEMA_STRING_ARRAY, 0, 0, CODEBOOK_NAME_MAX - 1, NULL,
+	    NULL },
+	STR_KEY("ctdc", 0, 1, 63),
 	END_KEY,
 };
 
@@ -87,7 +102,7 @@ static const struct schema_key codebook_keys[] = {
 	STR_KEY("ussd_service", 0, 1, 6),
 	/* The 9-entry limit of USSD menus is codebook_validate()'s. */
 	{ "areas", SCHEMA_LIST, 1, 1, CODEBOOK_MAX, area_keys, NULL },
-	{ "forms", SCHEMA_LIST, 1, 1, CODEBOOK_MAX, area_keys, NULL },
+	{ "forms", SCHEMA_LIST, 1, 1, CODEBOOK_MAX, form_keys, NULL },
 	END_KEY,
 };
 
@@ -194,10 +209,14 @@ static const struct schema_key ussd_keys[] = {
 	END_KEY,
 };
 
-/* Retention (db/retention.md): days a text or a number is kept. */
+/* The Observatory's settings: retention (db/retention.md), days a text or
+ * a number is kept; `farolctl export` (db/observatory.md). */
 static const struct schema_key observatory_keys[] = {
 	INT_KEY("retain_text_days", 0, 0, 36500),
 	INT_KEY("retain_numbers_days", 0, 0, 36500),
+	INT_KEY("k", 0, 2, 1000),
+	STR_KEY("conninfo", 0, 1, 1023),
+	{ "epsilon_budget", SCHEMA_FLOAT, 0, 0, 100, NULL, NULL },
 	END_KEY,
 };
 
@@ -341,21 +360,23 @@ config_has_password(const char *conninfo)
 }
 
 /* A password in a file others may read is a password given away: refused
- * (keep it in ~/.pgpass, or chmod o-r the file). */
-static void
+ * (keep it in ~/.pgpass, or chmod o-r the file). group.conninfo is g's
+ * conninfo, read as conninfo. Also for observatory (config_export.c). */
+void
 config_check_password(const struct config *cfg, const config_setting_t *g,
+    const char *group, const char *conninfo,
     struct config_problems *problems)
 {
 	const config_setting_t *s = config_setting_get_member(g, "conninfo");
 	struct stat st;
 
-	if (s == NULL || !config_has_password(cfg->conninfo))
+	if (s == NULL || !config_has_password(conninfo))
 		return;
 	if (stat(cfg->path, &st) != 0 || (st.st_mode & S_IROTH))
 		schema_problem(problems, cfg->path,
-		    config_setting_source_line(s), "database.conninfo holds "
+		    config_setting_source_line(s), "%s.conninfo holds "
 		    "a password and the file is readable by others (chmod "
-		    "o-r it, or use ~/.pgpass)");
+		    "o-r it, or use ~/.pgpass)", group);
 }
 
 /*
@@ -407,7 +428,7 @@ config_read_database(struct config *cfg, const config_setting_t *g,
 {
 	config_copy(cfg->conninfo, sizeof cfg->conninfo, g, "conninfo", "");
 	cfg->connect_timeout_s = config_int(g, "connect_timeout", 5);
-	config_check_password(cfg, g, problems);
+	config_check_password(cfg, g, "database", cfg->conninfo, problems);
 	config_check_conninfo(cfg, g, problems);
 	if (config_setting_lookup_bool(g, "migrate", &cfg->migrate) !=
 	    CONFIG_TRUE)
@@ -1239,6 +1260,7 @@ config_load_problems(const char *path, struct config_problems *problems)
 	    problems);
 	config_read_retention(cfg, config_setting_get_member(root,
 	    "observatory"));
+	config_read_export(cfg, root, problems);
 	if (problems->n == 0)
 		config_read_routing(cfg, root, problems);
 	if (problems->n != 0) {

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "codebook.h"
+#include "ctdc.h"
 #include "phone.h"
 #include "reply.h"
 #include "report.h"
@@ -124,6 +125,19 @@ struct ussd_config {
 	int max_sessions;
 };
 
+/* What `farolctl export` needs: observatory.k, .conninfo,
+ * .epsilon_budget, and the codebook's `ctdc` and `group` settings
+ * (config_export.c, db/observatory.md). */
+#define CONFIG_EXPORT_K_DEFAULT 11
+#define CONFIG_EXPORT_BUDGET_DEFAULT 1.0
+struct export_config {
+	int k;			/* every published cell: >= k victims */
+	char conninfo[1024];	/* "" none: database.conninfo */
+	double epsilon_budget;	/* per calendar month */
+	enum ctdc_category form_ctdc[CODEBOOK_MAX];	/* per codebook form */
+	char area_group[CODEBOOK_MAX][CODEBOOK_NAME_MAX];	/* "" none */
+};
+
 struct config {
 	char path[CONFIG_PATH_MAX];
 
@@ -178,6 +192,8 @@ struct config {
 	int reply_max, reply_per_s;	/* replies to one number, in per_s */
 
 	struct ussd_config ussd;
+
+	struct export_config export;
 
 	/* observatory: retention, in days (0: at the next daily purge) */
 	int retain_text_days;

@@ -93,6 +93,8 @@ schema_kind_name(enum schema_kind kind)
 		return "a string in double quotes";
 	case SCHEMA_INT:
 		return "an integer";
+	case SCHEMA_FLOAT:
+		return "a number";
 	case SCHEMA_BOOL:
 		return "true or false";
 	case SCHEMA_GROUP:
@@ -170,6 +172,9 @@ schema_type_matches(enum schema_kind kind, int type)
 		return type == CONFIG_TYPE_STRING;
 	case SCHEMA_INT:
 		return type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64;
+	case SCHEMA_FLOAT:
+		return type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64 ||
+		    type == CONFIG_TYPE_FLOAT;
 	case SCHEMA_BOOL:
 		return type == CONFIG_TYPE_BOOL;
 	case SCHEMA_GROUP:
@@ -331,6 +336,7 @@ schema_check_value(const config_setting_t *s, const char *path,
 	const config_setting_t *elem;
 	char inner[300], lit[64];
 	long long v;
+	double d;
 	size_t len;
 	int i, n;
 
@@ -343,6 +349,15 @@ schema_check_value(const config_setting_t *s, const char *path,
 			schema_problem_at(problems, s,
 			    "%s = %s is out of range (%ld to %ld)",
 			    path, lit, key->min, key->max);
+		break;
+	case SCHEMA_FLOAT:
+		d = config_setting_type(s) == CONFIG_TYPE_FLOAT ?
+		    config_setting_get_float(s) :
+		    (double)config_setting_get_int64(s);
+		if (!(d >= key->min && d <= key->max))
+			schema_problem_at(problems, s,
+			    "%s = %g is out of range (%ld to %ld)", path, d,
+			    key->min, key->max);
 		break;
 	case SCHEMA_STRING:
 		len = strlen(config_setting_get_string(s));

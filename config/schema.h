@@ -31,6 +31,7 @@ enum schema_kind {
 	SCHEMA_FREE_GROUP,	/* a group of strings with any names (checked later) */
 	SCHEMA_LISTEN,		/* a string: "" (off) or "ADDRESS:PORT", the
 				   address numeric (IPv4, or IPv6 in [ ]) */
+	SCHEMA_FLOAT,		/* a number, decimal or integer, in min..max */
 };
 
 struct schema_key {

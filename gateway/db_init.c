@@ -7,7 +7,9 @@
  * with database.migrate = false) reads the tables and executes the
  * functions, which run as the owner (SECURITY DEFINER, a fixed
  * search_path), so it can write only what they write; the Observatory's
- * role reads the view alert_report (no phone number), nothing else.
+ * role reads the view alert_report (no phone number) and executes the
+ * export's two functions (counts, and the export's own record), nothing
+ * else.
  * Must never happen here: a grant of a table's INSERT, UPDATE or DELETE
  * to anyone but the owner.
  */
@@ -62,6 +64,10 @@ static const char db_init_grants_sql[] =
     "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "
     DB_ROLE_OBSERVATORY ";\n"
     "GRANT SELECT ON alert_report TO " DB_ROLE_OBSERVATORY ";\n"
+    /* `farolctl export`: counts only, and its own record */
+    "GRANT EXECUTE ON FUNCTION farol_export_alerts(timestamptz, "
+    "timestamptz), farol_export_record(text, timestamptz, timestamptz, "
+    "text, numeric, numeric, text) TO " DB_ROLE_OBSERVATORY ";\n"
     "ALTER DEFAULT PRIVILEGES FOR ROLE " DB_ROLE_OWNER
     " REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n";
 

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "farol_version.h"
 #include "db_init.h"
+#include "export.h"
 #include "routes.h"
 #include "try.h"
 
@@ -37,7 +38,7 @@ enum farolctl_exit {
 static void
 farolctl_usage(FILE *out)
 {
-	/* Three strings: ISO C compilers need not take one this long. */
+	/* Four strings: ISO C compilers need not take one this long. */
 	fputs(
 "usage: farolctl [-c FILE] [-s SOCKET] COMMAND [ARGS]\n"
 "\n"
@@ -60,8 +61,19 @@ farolctl_usage(FILE *out)
 "                        conninfo): create the roles farol_owner (owns the\n"
 "                        schema, applies the migrations), farol_daemon\n"
 "                        (farold: reads the tables, executes the functions)\n"
-"                        and farol_observatory (reads alert_report only);\n"
+"                        and farol_observatory (reads alert_report and\n"
+"                        runs the export's functions only);\n"
 "                        run it again after an upgrade\n", out);
+	fputs(
+"  export --since YYYY-MM --until YYYY-MM [--by area,form,month,sex,minor]\n"
+"         [--format csv|json] [--epsilon E] [--reason TEXT]\n"
+"                        the Observatory's figures for whole months (until\n"
+"                        excluded): alerts and victims per cell, every\n"
+"                        cell at least observatory.k victims\n"
+"                        (smaller ones generalised, then suppressed), with\n"
+"                        --epsilon differential-privacy noise and its\n"
+"                        budget; reads the database (observatory.conninfo,\n"
+"                        else database.conninfo), no daemon needed\n", out);
 	fputs(
 "  status                show the running gateway's state\n"
 "  reload                make the running gateway reload its config file;\n"
@@ -269,6 +281,21 @@ farolctl_db(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: farolctl db init [--conninfo CONNINFO]\n");
 	return FAROLCTL_EXIT_USAGE;
+}
+
+/* export --since T --until T [--by ...] [--format csv|json] [--epsilon E]
+ * [--reason TEXT]: the database directly, no daemon (export.c). */
+static int
+farolctl_export(int argc, char **argv)
+{
+	struct config *cfg;
+	int rc;
+
+	if ((cfg = farolctl_load(farolctl_config)) == NULL)
+		return FAROLCTL_EXIT_FAIL;
+	rc = export_main(cfg, argc, argv);
+	config_free(cfg);
+	return rc;
 }
 
 /* routes [--area A] [--at HH:MM] [--day D] [--check-config] */
@@ -703,6 +730,8 @@ main(int argc, char **argv)
 		return farolctl_db(argc, argv);
 	if (strcmp(argv[0], "show") == 0)
 		return farolctl_show(argc, argv);
+	if (strcmp(argv[0], "export") == 0)
+		return farolctl_export(argc, argv);
 	if (strcmp(argv[0], "release") == 0 || strcmp(argv[0], "dismiss") == 0)
 		return farolctl_held(argc, argv);
 	if (strcmp(argv[0], "alerts") == 0)

@@ -6,7 +6,8 @@
  *   - connected as each role: the daemon reads the tables and executes
  *     the functions but cannot write a table, create or drop one; the
  *     Observatory reads alert_report and nothing else (no table with a
- *     phone number, no function); the owner cannot log in;
+ *     phone number, no function but the export's two); the owner
+ *     cannot log in;
  *   - the real farold runs as farol_daemon (database.migrate = false):
  *     an alert is stored, forwarded and acknowledged from the console;
  *   - a config whose conninfo holds a password is refused while others
@@ -123,6 +124,13 @@ test_privileges(void)
 	    "observatory reads alert_report");
 	CHECK(may("farol_observatory", "SELECT farol_outbox_recover()") == 0,
 	    "observatory may not execute a function");
+	CHECK(may("farol_observatory", "SELECT * FROM farol_export_alerts("
+	    "now() - interval '1 year', now())") == 1, "observatory runs "
+	    "the export's counts");
+	CHECK(may("farol_observatory", "SELECT count(*) FROM export_log") ==
+	    0 && may("farol_observatory", "DELETE FROM export_budget") == 0,
+	    "observatory may not read or change the export's record but "
+	    "through its function");
 	CHECK(may("farol_observatory", "CREATE TABLE t (i int)") == 0,
 	    "observatory may not create a table");
 }

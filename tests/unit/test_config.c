@@ -3,6 +3,8 @@
  * loads, and each kind of broken file is refused with FILE:LINE: reason.
  * Run by `meson test --suite unit`; argv[1] is the default farol.conf.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +370,47 @@ static const struct config_case cases[] = {
 	  GATEWAY DATABASE MODEMS CODEBOOK
 	  "security = { flood = { max = 0; }; };\n",
 	  ":7: security.flood.max = 0 is out of range (1 to 1000)" },
+	{ "export: a form's CTDC category and an island group",
+	  GATEWAY DATABASE MODEMS
+	  "codebook = { country_code = \"238\"; national_length = 7;\n"
+	  "areas = ( { code = \"SV\"; name = \"São Vicente\"; "
+	  "group = \"Barlavento\"; } );\n"
+	  "forms = ( { code = \"SX\"; name = \"x\"; "
+	  "ctdc = \"forced_labour/begging\"; } ); };\n"
+	  "observatory = { k = 5; epsilon_budget = 2; };\n", NULL },
+	{ "export: an unknown CTDC category",
+	  GATEWAY DATABASE MODEMS
+	  "codebook = { country_code = \"238\"; national_length = 7;\n"
+	  "areas = ( { code = \"SV\"; name = \"São Vicente\"; } );\n"
+	  "forms = ( { code = \"SX\"; name = \"x\";\n"
+	  "ctdc = \"sexual\"; } ); };\n",
+	  ":7: codebook.forms[0].ctdc = \"sexual\" is not a CTDC category" },
+	{ "export: a group named like an area",
+	  GATEWAY DATABASE MODEMS
+	  "codebook = { country_code = \"238\"; national_length = 7;\n"
+	  "areas = ( { code = \"SV\"; name = \"São Vicente\"; "
+	  "group = \"SV\"; } );\n"
+	  "forms = ( { code = \"SX\"; name = \"x\"; } ); };\n",
+	  ":5: codebook.areas[0].group = \"SV\" is also an area's name" },
+	{ "export: a group on a form",
+	  GATEWAY DATABASE MODEMS
+	  "codebook = { country_code = \"238\"; national_length = 7;\n"
+	  "areas = ( { code = \"SV\"; name = \"São Vicente\"; } );\n"
+	  "forms = ( { code = \"SX\"; name = \"x\"; group = \"G\"; } ); "
+	  "};\n", ":6: unknown setting 'group' in codebook.forms[0]" },
+	{ "export: k too small",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "observatory = { k = 1; };\n",
+	  ":7: observatory.k = 1 is out of range (2 to 1000)" },
+	{ "export: a password in a file others read",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "observatory = { conninfo = \"dbname=farol password=x\"; };\n",
+	  ":7: observatory.conninfo holds a password and the file is "
+	  "readable by others" },
+	{ "export: epsilon budget negative",
+	  GATEWAY DATABASE MODEMS CODEBOOK
+	  "observatory = { epsilon_budget = -0.5; };\n",
+	  ":7: observatory.epsilon_budget = -0.5 is out of range (0 to 100)" },
 };
 
 static int
@@ -378,7 +421,11 @@ write_file(const char *path, const char *text)
 	if (f == NULL)
 		return -1;
 	fputs(text, f);
-	return fclose(f);
+	if (fclose(f) != 0)
+		return -1;
+	/* Readable by others whatever the umask: the password cases
+	 * depend on it. */
+	return chmod(path, 0644);
 }
 
 static void
@@ -451,6 +498,16 @@ test_default_file(const char *path)
 	    cfg->codebook.areas[1].line);
 	CHECK(strcmp(cfg->codebook.country_code, "238") == 0,
 	    "country got=%s", cfg->codebook.country_code);
+	/* The export's settings: k, the CTDC mapping, the island groups. */
+	CHECK(cfg->export.k == 11, "observatory.k got=%d", cfg->export.k);
+	CHECK(cfg->export.epsilon_budget == 1.0, "epsilon_budget got=%g",
+	    cfg->export.epsilon_budget);
+	CHECK(cfg->export.form_ctdc[2] == CTDC_DOMESTIC_WORK &&
+	    cfg->export.form_ctdc[7] == CTDC_OTHER, "DM and CT's CTDC");
+	CHECK(strcmp(cfg->export.area_group[8], "Sotavento") == 0 &&
+	    strcmp(cfg->export.area_group[0], "Barlavento") == 0,
+	    "island groups got=%s,%s", cfg->export.area_group[8],
+	    cfg->export.area_group[0]);
 	config_free(cfg);
 }
 
