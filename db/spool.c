@@ -32,6 +32,7 @@
 #include "fwdq.h"
 #include "sendlog.h"
 #include "spool.h"
+#include "ussdsess.h"
 
 #define SPOOL_MAGIC		"FAROLSPL"
 #define SPOOL_MAGIC_LEN		8
@@ -880,7 +881,8 @@ spool_scan(struct spool *sp, char **cause)
 		    strcmp(de->d_name, "..") == 0 ||
 		    strcmp(de->d_name, SPOOL_CORRUPT) == 0 ||
 		    strcmp(de->d_name, SENDLOG_DIR) == 0 ||
-		    strcmp(de->d_name, FWDQ_DIR) == 0)
+		    strcmp(de->d_name, FWDQ_DIR) == 0 ||
+		    strcmp(de->d_name, USSDSESS_DIR) == 0)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;

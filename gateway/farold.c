@@ -48,6 +48,7 @@
 #include "purge.h"
 #include "spool.h"
 #include "ussd_http.h"
+#include "ussd_push.h"
 
 enum farold_exit {
 	FAROLD_EXIT_OK = 0,
@@ -68,6 +69,7 @@ struct farold {
 	struct notify *notify;	/* systemd's READY=1, WATCHDOG=1 */
 	struct inbox *inbox;
 	struct ussd_http *ussd;		/* NULL: no USSD endpoint */
+	struct ussd_push *ussd_push;	/* the modems' +CUSD reports */
 	struct spool *spool;
 	struct replay *replay;
 	struct sendlog *sendlog;	/* send results not yet recorded */
@@ -571,6 +573,7 @@ farold_start(struct farold *d)
 	    d->replay)) == NULL ||
 	    (d->digest = digest_new(d->base, d->db, &d->cfg, outbox_kick,
 	    d->outbox)) == NULL ||
+	    (d->ussd_push = ussd_push_new(&d->cfg, d->inbox)) == NULL ||
 	    (d->presence = presence_new(d->base, d->db, d->cfg)) == NULL ||
 	    (d->janitor = janitor_new(d->base, d->db, &d->cfg, d->presence,
 	    outbox_kick, d->outbox)) == NULL)
@@ -631,6 +634,8 @@ farold_start(struct farold *d)
 			return -1;
 		}
 		outbox_attach_modem(d->outbox, d->modems[i]);
+		modem_set_ussd_callback(d->modems[i], ussd_push_received,
+		    d->ussd_push);
 		d->n_modems++;
 		d->n_running++;
 	}
@@ -666,6 +671,8 @@ farold_cleanup(struct farold *d)
 	/* Nothing may keep the loop alive but the database's last calls. */
 	ussd_http_free(d->ussd);
 	d->ussd = NULL;
+	ussd_push_free(d->ussd_push);
+	d->ussd_push = NULL;
 	if (d->inbox != NULL)
 		inbox_drain(d->inbox, NULL, NULL);
 	if (d->replay != NULL)

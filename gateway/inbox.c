@@ -229,6 +229,10 @@ inbox_stored_cb(const struct ingest_result *res,
 	}
 	it->result.outcome = INBOX_STORED;
 	it->result.alert_ref = res->alert_ref;
+	snprintf(it->result.result, sizeof it->result.result, "%s",
+	    res->result != NULL ? res->result : "");
+	snprintf(it->result.state, sizeof it->result.state, "%s",
+	    res->state != NULL ? res->state : "");
 	if (res->inserted)
 		ib->stored++;
 	else

@@ -51,6 +51,9 @@ enum inbox_outcome {
 struct inbox_result {
 	enum inbox_outcome outcome;
 	long long alert_ref;	/* INBOX_STORED: its alert's number, 0 none */
+	char result[16];	/* INBOX_STORED: a command's outcome, or "" */
+	char state[24];		/* INBOX_STORED: the alert's state after a
+				   command, or "" */
 };
 
 /*

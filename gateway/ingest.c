@@ -213,6 +213,8 @@ ingest_job_done(struct ingest_job *job, const struct rows_ingest *row)
 	r.message_id = row->message_id_text;
 	r.inserted = row->inserted;
 	r.alert_ref = row->alert_ref;
+	r.result = row->result;
+	r.state = row->state;
 	job->cb(&r, NULL, job->arg);
 	if (r.inserted && job->is_command)
 		log_info("ingest: %s %ld: %s", report_cmd_name(job->cmd, 0),
@@ -346,6 +348,15 @@ ingest_flush(struct ingest *ig)
 		free(b);
 	}
 	evbuffer_free(buf);
+}
+
+/* A USSD step of an operator's session (it has a sessionId) reads its
+ * answer on the screen (gateway/ussd.md); a network-initiated USSD from a
+ * modem has no screen: it is answered by SMS, as an SMS is. */
+static int
+ingest_on_screen(const struct inbound_sms *msg)
+{
+	return msg->kind == INBOUND_USSD && msg->session[0] != '\0';
 }
 
 static int
@@ -588,7 +599,7 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 		report_mask_pin(&d->r, masked, strlen(masked));
 		/* A USSD sender reads the answer on the screen: no SMS
 		 * receipt (gateway/ussd.md). */
-		if (msg->kind == INBOUND_USSD)
+		if (ingest_on_screen(msg))
 			d->has_reply = 0;
 		snprintf(job->sender, sizeof job->sender, "%s", d->from);
 		job->lang = d->lang;
@@ -624,7 +635,9 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 		 * outcome's own with the command, in one transaction. */
 		cmd.cmd = job->cmd;
 		cmd.ref = job->ref;
-		cmd.sender = job->sender;
+		/* A USSD command (the menu's status) is answered on the
+		 * screen (gateway/ussd.md): no SMS reply. */
+		cmd.sender = ingest_on_screen(msg) ? "" : job->sender;
 		cmd.lang = job->lang;
 		cmd.text = job->text;
 		outbox_plan_command(cfg, &cmd, plan);

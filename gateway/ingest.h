@@ -31,6 +31,9 @@ struct ingest_result {
 	const char *message_id;	/* valid during the callback only */
 	int inserted;		/* 0: it was already stored */
 	long long alert_ref;	/* the alert's number; 0: none */
+	const char *result;	/* a command's outcome (ok, unknown_ref,
+				   not_allowed, ...); NULL: not a command */
+	const char *state;	/* the alert's state after a command; NULL */
 };
 
 /* r is NULL on error: error says why and whether a retry may help

@@ -53,6 +53,12 @@ modem_record_cb(evutil_socket_t fd, short what, void *arg)
 			m->loop.health.received++;
 			m->loop.cb(rec.sms, m->loop.cb_arg);
 			break;
+		case MODEM_REC_USSD:
+			if (m->loop.ussd_cb != NULL)
+				m->loop.ussd_cb(rec.sms, m->loop.ussd_arg);
+			else
+				inbound_sms_free(rec.sms);
+			break;
 		case MODEM_REC_SENT:
 			m->loop.health.send_queue--;
 			if (rec.u.sent.ok)
@@ -245,6 +251,13 @@ modem_set_send_callbacks(struct modem *m, modem_sent_cb sent,
 	m->loop.sent_cb = sent;
 	m->loop.delivery_cb = delivery;
 	m->loop.send_arg = arg;
+}
+
+void
+modem_set_ussd_callback(struct modem *m, modem_receive_cb cb, void *arg)
+{
+	m->loop.ussd_cb = cb;
+	m->loop.ussd_arg = arg;
 }
 
 int

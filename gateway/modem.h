@@ -76,6 +76,16 @@ struct modem_delivery {
 };
 typedef void (*modem_delivery_cb)(const struct modem_delivery *d, void *arg);
 
+/*
+ * A network-initiated USSD (an unsolicited +CUSD) the modem received, on
+ * the loop: sms has kind INBOUND_USSD, the modem's name, received_at and
+ * the text as the network sent it, no sender (+CUSD carries none) and no
+ * SIM slot (nothing to release). The callee owns sms; NULL (the default)
+ * drops them. Set once after modem_start.
+ */
+void modem_set_ussd_callback(struct modem *m, modem_receive_cb cb,
+    void *arg);
+
 /* Set the callbacks once after modem_start (NULL: ignore). */
 void modem_set_send_callbacks(struct modem *m, modem_sent_cb sent,
     modem_delivery_cb delivery, void *arg);

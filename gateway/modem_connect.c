@@ -42,14 +42,30 @@ modem_status_cb(GSM_StateMachine *s, int status, int mr, void *arg)
 	m->worker.st_mr = mr;
 }
 
+/* A +CUSD: the balance check's answer while it waits for one; else
+ * network-initiated, kept for modem_handle_pushed (one that ends or
+ * refuses a session carries no text and is not kept). */
 static void
 modem_ussd_cb(GSM_StateMachine *s, GSM_USSDMessage *ussd, void *arg)
 {
 	struct modem *m = arg;
+	struct modem_worker_side *w = &m->worker;
 
 	(void)s;
-	EncodeUTF8(m->worker.ussd_text, ussd->Text);
-	m->worker.ussd_seen = 1;
+	if (w->ussd_waiting) {
+		EncodeUTF8(w->ussd_text, ussd->Text);
+		w->ussd_seen = 1;
+		return;
+	}
+	if (ussd->Status != USSD_NoActionNeeded &&
+	    ussd->Status != USSD_ActionNeeded &&
+	    ussd->Status != USSD_Terminated)
+		return;
+	if (w->n_pushed == MODEM_MAX_PUSHED) {
+		w->pushed_dropped++;
+		return;
+	}
+	EncodeUTF8(w->pushed[w->n_pushed++], ussd->Text);
 }
 
 void
@@ -146,6 +162,22 @@ modem_connect(struct modem *m)
 	if (err != ERR_NONE)
 		log_warn("modem %s: no +CMTI/+CDS notifications (%s); "
 		    "polling only", m->cfg.name, GSM_ErrorString(err));
+	/* +CUSD the network sends: reports in the single-shot form
+	 * (gateway/ussd.md, "Network-initiated USSD"). */
+	if (m->cfg.role & MODEM_ROLE_RECEIVE) {
+		modem_lock(m, modem_timeout_ms(m));
+		err = GSM_SetIncomingUSSD(m->worker.gsm, TRUE);
+		modem_unlock(m);
+		if (m->worker.lost || modem_err_lost(err)) {
+			modem_set_lost(m, "asking for USSD notifications",
+			    err);
+			modem_disconnect(m);
+			return -1;
+		}
+		if (err != ERR_NONE)
+			log_warn("modem %s: no network-initiated USSD (%s)",
+			    m->cfg.name, GSM_ErrorString(err));
+	}
 	m->worker.connected = 1;
 	m->worker.problem[0] = '\0';
 	return 0;

@@ -89,6 +89,7 @@ modem_check_balance(struct modem *m)
 	double value;
 
 	m->worker.ussd_seen = 0;
+	m->worker.ussd_waiting = 1;
 	modem_lock(m, modem_timeout_ms(m));
 	err = GSM_SetIncomingUSSD(m->worker.gsm, TRUE);
 	if (err == ERR_NONE)
@@ -98,6 +99,7 @@ modem_check_balance(struct modem *m)
 	    modem_now_ms() < end && !modem_aborted(m))
 		GSM_ReadDevice(m->worker.gsm, TRUE);
 	modem_unlock(m);
+	m->worker.ussd_waiting = 0;
 	if (m->worker.lost)
 		return;
 	if (err != ERR_NONE || !m->worker.ussd_seen) {

@@ -39,12 +39,16 @@
 #define MODEM_MAX_PENDING 256	/* messages handed over, not yet released */
 #define MODEM_MAX_PARTIAL 256	/* incomplete multipart sets remembered */
 #define MODEM_MAX_CAUGHT 32	/* +CDS/+CMT caught during one call */
+#define MODEM_MAX_PUSHED 16	/* network-initiated +CUSD caught during
+				   one call; more are dropped (logged) */
 #define MODEM_SLICE_MS 200	/* longest wait without reading the device */
 #define MODEM_WATCHDOG_MS 250	/* how often the loop checks for hung calls */
 #define MODEM_FAIL_STREAK 5	/* sends failing in a row: re-initialise */
 
 enum modem_record_type {
 	MODEM_REC_RECEIVED,	/* worker -> loop: a message (sms set) */
+	MODEM_REC_USSD,		/* worker -> loop: a network-initiated USSD
+				   (sms set: text, no sender, no SIM slot) */
 	MODEM_REC_STOPPED,	/* worker -> loop: the thread is ending */
 	MODEM_REC_SENT,		/* worker -> loop: a send's outcome */
 	MODEM_REC_DELIVERY,	/* worker -> loop: a status report */
@@ -104,6 +108,8 @@ struct modem_loop_side {
 	modem_sent_cb sent_cb;
 	modem_delivery_cb delivery_cb;
 	void *send_arg;
+	modem_receive_cb ussd_cb;
+	void *ussd_arg;
 	void (*stopped)(struct modem *, void *);
 	void *stopped_arg;
 
@@ -172,6 +178,10 @@ struct modem_worker_side {
 	int n_caught;
 	int ussd_seen;
 	char ussd_text[4 * GSM_MAX_USSD_LENGTH + 1];
+	int ussd_waiting;	/* the balance check waits for its answer */
+	char pushed[MODEM_MAX_PUSHED][4 * GSM_MAX_USSD_LENGTH + 1];
+	int n_pushed;		/* +CUSD nobody asked for, to hand over */
+	int pushed_dropped;	/* more than MODEM_MAX_PUSHED in one call */
 
 	struct modem_health wh;		/* the worker's view */
 	struct modem_health published;	/* last sent to the loop */
@@ -252,6 +262,7 @@ void modem_drain_backlog(struct modem *m);
 void modem_read_forget(struct modem *m);
 void modem_poll(struct modem *m);
 void modem_handle_caught(struct modem *m);
+void modem_handle_pushed(struct modem *m);
 
 /* modem_multipart.c */
 int modem_concat(const GSM_SMSMessage *sms, int *ref, int *part,

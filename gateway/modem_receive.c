@@ -444,3 +444,40 @@ modem_handle_caught(struct modem *m)
 		    sizeof m->worker.caught[0]);
 	m->worker.n_caught -= i;
 }
+
+/* Network-initiated USSD caught by the callback: each to the loop as it
+ * came (ussd_push.c decides whether it is a report). */
+void
+modem_handle_pushed(struct modem *m)
+{
+	struct modem_worker_side *w = &m->worker;
+	struct modem_record rec;
+	struct inbound_sms *in;
+
+	if (w->pushed_dropped > 0) {
+		log_warn("modem %s: %d network-initiated USSD dropped (more "
+		    "than %d in one modem call)", m->cfg.name,
+		    w->pushed_dropped, MODEM_MAX_PUSHED);
+		w->pushed_dropped = 0;
+	}
+	for (int i = 0; i < w->n_pushed; i++) {
+		if ((in = calloc(1, sizeof *in)) == NULL ||
+		    (in->text = strdup(w->pushed[i])) == NULL) {
+			free(in);
+			continue;
+		}
+		in->read_us = latency_now_us();
+		snprintf(in->modem, sizeof in->modem, "%s", m->cfg.name);
+		in->received_at = wallclock_now();
+		in->kind = INBOUND_USSD;
+		in->parts = in->parts_expected = 1;
+		in->concat_ref = -1;
+		in->message_ref = -1;
+		memset(&rec, 0, offsetof(struct modem_record, u));
+		rec.type = MODEM_REC_USSD;
+		rec.sms = in;
+		if (modem_send_record(w->fd, &rec) != 0)
+			inbound_sms_free(in);
+	}
+	w->n_pushed = 0;
+}

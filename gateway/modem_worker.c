@@ -4,8 +4,8 @@
  * from the SIM; send: queue), submit the next part of the message being
  * sent when the rate limit allows, read the SIM when the poll interval
  * has passed or a +CMTI came, check the modem's health now and then, and
- * read the device between waits so that +CMTI, +CMT and +CDS lines are
- * seen. A lost modem (aborted, unplugged, failing) answers its queued
+ * read the device between waits so that +CMTI, +CMT, +CDS and +CUSD
+ * lines are seen. A lost modem (aborted, unplugged, failing) answers its queued
  * messages ok=0, is freed and connects again with backoff.
  */
 #include <poll.h>
@@ -65,6 +65,7 @@ modem_work(struct modem *m)
 	modem_read_commands(m, 0);
 	modem_delete_released(m);
 	modem_handle_caught(m);
+	modem_handle_pushed(m);
 	now = modem_now_ms();
 	if (!m->worker.lost && m->worker.q_len > 0 &&
 	    now >= m->worker.next_send_ms)

@@ -712,7 +712,7 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 	struct outbox_plan *plan = NULL;
 	enum flood_verdict verdict;
 	struct decision *d = NULL;
-	char ref[24], *cause = NULL;
+	char ref[24], when[32], *cause = NULL;
 	int64_t n;
 	uint64_t key;
 
@@ -722,10 +722,12 @@ outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
 		return;
 	/* Spooled again (read from the SIM again after a kill): its
 	 * forwards are queued already. A USSD report has no SMSC time:
-	 * its session tells two reports of the same text apart. */
-	key = fwdq_key(msg->sender, msg->kind == INBOUND_USSD ?
-	    msg->session : msg->smsc_time, msg->parts, msg->concat_ref,
-	    msg->text);
+	 * its session tells two reports of the same text apart, or, from
+	 * a modem (no session), the time it came. */
+	snprintf(when, sizeof when, "r:%lld", (long long)msg->received_at);
+	key = fwdq_key(msg->sender, msg->kind != INBOUND_USSD ?
+	    msg->smsc_time : msg->session[0] != '\0' ? msg->session : when,
+	    msg->parts, msg->concat_ref, msg->text);
 	if (fwdq_find_key(ob->fwdq, key) != NULL)
 		return;
 	/* A flooding sender gets no forward at once (its alerts are held

@@ -28,6 +28,7 @@
 
 #include "cause.h"
 #include "decide.h"
+#include "decide_reply.h"
 #include "latency.h"
 #include "log.h"
 #include "outbox_plan.h"
@@ -35,6 +36,7 @@
 #include "ussd_form.h"
 #include "ussd_http.h"
 #include "ussd_menu.h"
+#include "ussdsess.h"
 #include "wallclock.h"
 
 #define USSD_ANSWER_MS		900	/* the latest screen; the issue: 1 s */
@@ -57,6 +59,9 @@ struct ussd_session {
 	enum reply_lang lang;
 	char screen[USSD_SCREEN_MAX];	/* the answer, once known */
 	int pending;			/* waiting for the inbox */
+	long status_ref;		/* > 0: the step asks this alert's
+					   status, not a report */
+	int known;			/* the phone is registered */
 	struct ussd_waiter *waiters;
 	struct event *deadline;
 	long long t0_us;
@@ -72,6 +77,8 @@ struct ussd_http {
 	struct event *sweep;
 	struct ussd_session *sessions;
 	int n_sessions;
+	struct ussdsess *known;		/* menu sessions opened, on disk;
+					   NULL: not remembered */
 	struct ussd_http_stats st;
 };
 
@@ -126,6 +133,15 @@ ussd_template(struct ussd_http *u, enum reply_lang lang, int t, char *out,
 	snprintf(out, size, "END %s", reply);
 }
 
+/* The screen of a step whose outcome did not come in time. */
+static void
+ussd_template_late(struct ussd_session *s)
+{
+	ussd_template(s->u, s->lang, s->status_ref > 0 ?
+	    REPLY_USSD_STATUS_UNAVAILABLE : REPLY_USSD_PENDING, s->screen,
+	    sizeof s->screen);
+}
+
 /* The screen is known: answer everyone waiting for it. */
 static void
 ussd_session_answer(struct ussd_session *s)
@@ -151,8 +167,7 @@ ussd_session_free(struct ussd_session *s)
 
 	if (s->pending) {
 		inbox_cancel_notify(u->inbox, s);
-		ussd_template(u, s->lang, REPLY_USSD_PENDING, s->screen,
-		    sizeof s->screen);
+		ussd_template_late(s);
 		ussd_session_answer(s);
 	}
 	if (s->prev != NULL)
@@ -201,6 +216,39 @@ ussd_stored_cb(const struct inbox_result *r, void *arg)
 	ussd_session_answer(s);
 }
 
+/* The outcome of the menu's status question: the SMS command ESTADO's
+ * (farol_ingest_command: ok for the alert's own focal point or a number
+ * it was forwarded to, else not_allowed or unknown_ref), on the screen. A
+ * number not registered, and any outcome but ok, get the same neutral
+ * screen: it tells nobody whether the alert exists. */
+static void
+ussd_status_cb(const struct inbox_result *r, void *arg)
+{
+	struct ussd_session *s = arg;
+	const struct config *cfg = *s->u->cfgp;
+	struct ussd_menu_in in = { &cfg->codebook, &cfg->replies, s->lang,
+	    -1 };
+	char state[REPLY_MAX_BYTES];
+
+	if (r->outcome == INBOX_STORED && strcmp(r->result, "ok") == 0 &&
+	    s->known) {
+		decide_reply_state(cfg, r->state, s->lang, state,
+		    sizeof state);
+		ussd_menu_status(&in, s->status_ref, state, s->screen,
+		    sizeof s->screen);
+	} else if (r->outcome == INBOX_STORED && r->result[0] != '\0' &&
+	    strcmp(r->result, "duplicate") != 0)
+		ussd_menu_status(&in, s->status_ref, NULL, s->screen,
+		    sizeof s->screen);
+	else
+		ussd_template(s->u, s->lang, r->outcome == INBOX_DROPPED ?
+		    REPLY_USSD_BUSY : REPLY_USSD_STATUS_UNAVAILABLE,
+		    s->screen, sizeof s->screen);
+	log_info("ussd: session %s: status asked (%s)", s->id,
+	    r->outcome == INBOX_STORED ? r->result : "not stored");
+	ussd_session_answer(s);
+}
+
 /* USSD_ANSWER_MS passed: the report is with the inbox, the screen says
  * the number is not known yet. */
 static void
@@ -211,8 +259,7 @@ ussd_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	if (!s->pending)
 		return;
 	inbox_cancel_notify(s->u->inbox, s);
-	ussd_template(s->u, s->lang, REPLY_USSD_PENDING, s->screen,
-	    sizeof s->screen);
+	ussd_template_late(s);
 	log_warn("ussd: session %s: no outcome within %d ms; answered "
 	    "without the alert number", s->id, USSD_ANSWER_MS);
 	ussd_session_answer(s);
@@ -268,6 +315,8 @@ ussd_session_open(struct ussd_http *u, const char *id, int menu)
 	s->u = u;
 	s->menu = menu;
 	snprintf(s->id, sizeof s->id, "%s", id);
+	if (menu && u->known != NULL)
+		ussdsess_note(u->known, id, wallclock_now());
 	s->next = u->sessions;
 	if (u->sessions != NULL)
 		u->sessions->prev = s;
@@ -291,6 +340,75 @@ ussd_report_string(const struct config *cfg, const struct ussd_form *f,
 		    f->text);
 }
 
+/* The message of a step (kind ussd, the session's), or NULL. */
+static struct inbound_sms *
+ussd_inbound(const struct ussd_session *s, const char *sender,
+    const char *text)
+{
+	struct inbound_sms *sms;
+
+	if ((sms = calloc(1, sizeof *sms)) == NULL)
+		return NULL;
+	if ((sms->text = strdup(text)) == NULL) {
+		free(sms);
+		return NULL;
+	}
+	snprintf(sms->modem, sizeof sms->modem, "ussd");
+	snprintf(sms->sender, sizeof sms->sender, "%s", sender);
+	snprintf(sms->session, sizeof sms->session, "%s", s->id);
+	sms->received_at = wallclock_now();
+	sms->kind = INBOUND_USSD;
+	sms->parts = sms->parts_expected = 1;
+	sms->concat_ref = -1;
+	sms->message_ref = -1;
+	sms->read_us = s->t0_us;
+	return sms;
+}
+
+/* Hand sms to the inbox; the screen waits for cb, USSD_ANSWER_MS at
+ * most. */
+static void
+ussd_session_wait(struct ussd_http *u, struct ussd_session *s,
+    struct inbound_sms *sms, void (*cb)(const struct inbox_result *, void *))
+{
+	s->pending = 1;
+	if (inbox_receive_notify(u->inbox, sms, USSD_DB_TIMEOUT_MS, cb,
+	    s) != 0) {
+		s->pending = 0;
+		ussd_template(u, s->lang, REPLY_USSD_BUSY, s->screen,
+		    sizeof s->screen);
+		return;
+	}
+	if (s->pending) {	/* the outcome may already be known */
+		struct timeval tv = { 0, USSD_ANSWER_MS * 1000 };
+
+		evtimer_add(s->deadline, &tv);
+	}
+}
+
+/* The menu's status of alert ref: the SMS command ESTADO, stored as a
+ * message of the session like one, answered on the screen
+ * (ussd_status_cb). The sender is the number as registered (+238...),
+ * which the alert's own is. */
+static void
+ussd_session_status(struct ussd_http *u, struct ussd_session *s,
+    const char *e164, long ref)
+{
+	struct inbound_sms *sms;
+	char text[48];
+
+	snprintf(text, sizeof text, "%s %ld", report_cmd_name(
+	    REPORT_CMD_ESTADO, 0), ref);
+	s->status_ref = ref;
+	if ((sms = ussd_inbound(s, e164, text)) == NULL) {
+		ussd_template(u, s->lang, REPLY_USSD_BUSY, s->screen,
+		    sizeof s->screen);
+		return;
+	}
+	u->st.reports++;
+	ussd_session_wait(u, s, sms, ussd_status_cb);
+}
+
 /* Decide a whole report, choose its screen, hand it to the inbox. */
 static void
 ussd_session_report(struct ussd_http *u, struct ussd_session *s,
@@ -303,10 +421,7 @@ ussd_session_report(struct ussd_http *u, struct ussd_session *s,
 	int wait;
 
 	if ((d = calloc(1, sizeof *d)) == NULL ||
-	    (sms = calloc(1, sizeof *sms)) == NULL ||
-	    (sms->text = strdup(report)) == NULL) {
-		if (d != NULL && sms != NULL)
-			free(sms);
+	    (sms = ussd_inbound(s, f->phone, report)) == NULL) {
 		free(d);
 		ussd_template(u, REPLY_PT, REPLY_USSD_BUSY, s->screen,
 		    sizeof s->screen);
@@ -333,34 +448,13 @@ ussd_session_report(struct ussd_http *u, struct ussd_session *s,
 		snprintf(s->reply, sizeof s->reply, "%s", d->reply);
 	free(d);
 
-	snprintf(sms->modem, sizeof sms->modem, "ussd");
-	snprintf(sms->sender, sizeof sms->sender, "%s", f->phone);
-	snprintf(sms->session, sizeof sms->session, "%s", f->session);
-	sms->received_at = wallclock_now();
-	sms->kind = INBOUND_USSD;
-	sms->parts = sms->parts_expected = 1;
-	sms->concat_ref = -1;
-	sms->message_ref = -1;
-	sms->read_us = s->t0_us;
 	u->st.reports++;
 	if (!wait) {
 		inbox_receive_notify(u->inbox, sms, USSD_DB_TIMEOUT_MS, NULL,
 		    NULL);
 		return;
 	}
-	s->pending = 1;
-	if (inbox_receive_notify(u->inbox, sms, USSD_DB_TIMEOUT_MS,
-	    ussd_stored_cb, s) != 0) {
-		s->pending = 0;
-		ussd_template(u, s->lang, REPLY_USSD_BUSY, s->screen,
-		    sizeof s->screen);
-		return;
-	}
-	if (s->pending) {	/* the outcome may already be known */
-		struct timeval tv = { 0, USSD_ANSWER_MS * 1000 };
-
-		evtimer_add(s->deadline, &tv);
-	}
+	ussd_session_wait(u, s, sms, ussd_stored_cb);
 }
 
 /* The menu's step: a screen, or the confirmed report. */
@@ -380,9 +474,11 @@ ussd_session_menu(struct ussd_http *u, struct ussd_session *s,
 		return;
 	}
 	if (phone_normalise(&cfg->codebook, f->phone, e164, sizeof e164,
-	    NULL) == 0 && (fp = config_find_focal(cfg, e164)) != NULL &&
-	    !fp->active)
+	    NULL) != 0)
+		e164[0] = '\0';
+	else if ((fp = config_find_focal(cfg, e164)) != NULL && !fp->active)
 		fp = NULL;
+	s->known = e164[0] != '\0' && config_is_known(cfg, e164);
 	memset(&in, 0, sizeof in);
 	in.cb = &cfg->codebook;
 	in.ov = &cfg->replies;
@@ -392,6 +488,9 @@ ussd_session_menu(struct ussd_http *u, struct ussd_session *s,
 	ussd_menu_run(&in, f->text, out);
 	if (out->confirmed)
 		ussd_session_report(u, s, f, out->report);
+	else if (out->status_ref > 0)
+		ussd_session_status(u, s, s->known ? e164 : f->phone,
+		    out->status_ref);
 	else
 		snprintf(s->screen, sizeof s->screen, "%s", out->screen);
 	free(out);
@@ -406,6 +505,7 @@ ussd_session_step(struct ussd_http *u, struct ussd_session *s,
 
 	snprintf(s->text, sizeof s->text, "%s", f->text);
 	s->screen[0] = '\0';
+	s->status_ref = 0;
 	s->t0_us = latency_now_us();
 	if (s->menu) {
 		ussd_session_menu(u, s, f);
@@ -496,6 +596,7 @@ ussd_request_cb(struct evhttp_request *req, void *arg)
 	struct ussd_waiter *w;
 	struct ussd_form f;
 	size_t len;
+	int menu = 0;
 
 	u->st.requests++;
 	evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer,
@@ -532,9 +633,20 @@ ussd_request_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 
-	if ((s = ussd_session_find(u, f.session)) == NULL &&
-	    (s = ussd_session_open(u, f.session, ussd_opens_menu(*u->cfgp,
-	    &f))) == NULL) {
+	/* A step of a menu session no longer held (farold restarted, or it
+	 * timed out) goes on as the menu: its state is its text. Never read
+	 * as a single-shot report. */
+	if ((s = ussd_session_find(u, f.session)) == NULL) {
+		menu = ussd_opens_menu(*u->cfgp, &f);
+		if (!menu && u->known != NULL && ussdsess_known(u->known,
+		    f.session, wallclock_now())) {
+			log_info("ussd: session %s: a menu session no longer "
+			    "held (restart or timeout) goes on", f.session);
+			menu = 1;
+		}
+	}
+	if (s == NULL && (s = ussd_session_open(u, f.session, menu)) ==
+	    NULL) {
 		char screen[USSD_SCREEN_MAX];
 
 		log_warn("ussd: %d sessions open (ussd.max_sessions): a new "
@@ -577,6 +689,7 @@ ussd_http_new(struct event_base *base, struct config *const *cfgp,
 	const struct ussd_config *c = &(*cfgp)->ussd;
 	struct ussd_http *u;
 	struct timeval tv;
+	char *why = NULL;
 
 	if ((u = calloc(1, sizeof *u)) == NULL) {
 		cause_set(cause, "out of memory");
@@ -585,6 +698,12 @@ ussd_http_new(struct event_base *base, struct config *const *cfgp,
 	u->base = base;
 	u->cfgp = cfgp;
 	u->inbox = inbox;
+	if ((u->known = ussdsess_open((*cfgp)->spool_dir, wallclock_now(),
+	    &why)) == NULL) {
+		log_warn("ussd: menu sessions are not remembered across a "
+		    "restart: %s", why);
+		free(why);
+	}
 	if ((u->http = evhttp_new(base)) == NULL ||
 	    (u->sweep = event_new(base, -1, EV_PERSIST, ussd_sweep_cb, u)) ==
 	    NULL) {
@@ -629,5 +748,6 @@ ussd_http_free(struct ussd_http *u)
 		event_free(u->sweep);
 	if (u->http != NULL)
 		evhttp_free(u->http);
+	ussdsess_close(u->known);
 	free(u);
 }

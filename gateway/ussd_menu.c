@@ -13,7 +13,9 @@
 #include "ussd_menu.h"
 
 enum menu_state { M_MAIN, M_AREA, M_FORM, M_URGENCY, M_VICTIMS, M_MINORS,
-    M_CONFIRM };
+    M_CONFIRM, M_STATUS };
+
+#define MENU_REF_DIGITS	9	/* an alert number, at most */
 
 struct menu {
 	enum menu_state st;
@@ -21,6 +23,7 @@ struct menu {
 	int area, form, urgency, victims, minors;
 	int bad;		/* the problem's template, or -1 */
 	int help, confirmed;
+	long ref;		/* M_STATUS: the number asked about */
 };
 
 static void
@@ -134,13 +137,13 @@ menu_options(const struct ussd_menu_in *in, const struct menu *m,
 	}
 }
 
-/* A whole number of 1 to 4 digits, else -1. */
-static int
-menu_number(const char *s, size_t len)
+/* A whole number of 1 to max digits, else -1. */
+static long
+menu_number(const char *s, size_t len, size_t max)
 {
-	int n = 0;
+	long n = 0;
 
-	if (len == 0 || len > 4)
+	if (len == 0 || len > max)
 		return -1;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
@@ -155,7 +158,8 @@ static void
 menu_input(const struct ussd_menu_in *in, struct menu *m, const char *s,
     size_t len)
 {
-	int n = menu_number(s, len), lim;
+	long n = menu_number(s, len, m->st == M_STATUS ? MENU_REF_DIGITS : 4),
+	    lim;
 
 	if (len == 2 && memcmp(s, "00", 2) == 0) {
 		m->st = M_MAIN;
@@ -163,16 +167,21 @@ menu_input(const struct ussd_menu_in *in, struct menu *m, const char *s,
 		return;
 	}
 	if (len == 1 && s[0] == '0') {
-		if (m->st > M_MAIN)
+		if (m->st == M_STATUS)
+			m->st = M_MAIN;
+		else if (m->st > M_MAIN)
 			m->st--;
 		m->bad = -1;
 		return;
 	}
 	m->bad = m->st == M_VICTIMS ? REPLY_USSD_BAD_NUMBER :
-	    REPLY_USSD_BAD_CHOICE;
+	    m->st == M_STATUS ? REPLY_USSD_BAD_REF : REPLY_USSD_BAD_CHOICE;
 	switch (m->st) {
 	case M_MAIN:
-		lim = 2;
+		lim = 3;
+		break;
+	case M_STATUS:
+		lim = 999999999;
 		break;
 	case M_AREA:
 		lim = in->cb->n_areas;
@@ -198,7 +207,10 @@ menu_input(const struct ussd_menu_in *in, struct menu *m, const char *s,
 		if (n == 2)
 			m->help = 1;
 		else
-			m->st = M_AREA;
+			m->st = n == 3 ? M_STATUS : M_AREA;
+		return;
+	case M_STATUS:
+		m->ref = n;
 		return;
 	case M_AREA:
 		m->area = m->order[n - 1];
@@ -217,6 +229,8 @@ menu_input(const struct ussd_menu_in *in, struct menu *m, const char *s,
 		break;
 	case M_CONFIRM:
 		m->confirmed = 1;
+		return;
+	default:
 		return;
 	}
 	m->st++;
@@ -237,11 +251,28 @@ menu_start(const struct ussd_menu_in *in, struct menu *m)
 }
 
 void
+ussd_menu_status(const struct ussd_menu_in *in, long ref, const char *state,
+    char *screen, size_t size)
+{
+	char w[REPLY_MAX_BYTES], num[24];
+	struct reply_vars v;
+
+	snprintf(num, sizeof num, "%ld", ref);
+	memset(&v, 0, sizeof v);
+	v.ref = num;
+	v.notified = state;
+	if (reply_render(in->cb, in->ov, in->lang, state != NULL ?
+	    REPLY_STATUS : REPLY_USSD_STATUS_NONE, &v, w, sizeof w) < 0)
+		w[0] = '\0';
+	snprintf(screen, size, "END %s", w);
+}
+
+void
 ussd_menu_run(const struct ussd_menu_in *in, const char *text,
     struct ussd_menu_out *out)
 {
 	static const int main_words[] = { REPLY_USSD_MENU_NEW,
-	    REPLY_USSD_MENU_HELP };
+	    REPLY_USSD_MENU_HELP, REPLY_USSD_MENU_STATUS };
 	static const int urgency_words[] = { REPLY_USSD_U1, REPLY_USSD_U2,
 	    REPLY_USSD_U3 };
 	static const int minors_words[] = { REPLY_USSD_YES, REPLY_USSD_NO,
@@ -255,7 +286,8 @@ ussd_menu_run(const struct ussd_menu_in *in, const char *text,
 
 	memset(out, 0, sizeof *out);
 	menu_start(in, &m);
-	while (*text != '\0' && s != NULL && !m.help && !m.confirmed) {
+	while (*text != '\0' && s != NULL && !m.help && !m.confirmed &&
+	    m.ref == 0) {
 		star = strchr(s, '*');
 		len = star != NULL ? (size_t)(star - s) : strlen(s);
 		menu_input(in, &m, s, len);
@@ -268,6 +300,11 @@ ussd_menu_run(const struct ussd_menu_in *in, const char *text,
 		    m.victims, m.minors);
 		return;
 	}
+	if (m.ref > 0) {
+		out->end = 1;
+		out->status_ref = m.ref;
+		return;
+	}
 	if (m.help) {
 		out->end = 1;
 		menu_word(in, REPLY_USSD_HELP, NULL, w);
@@ -277,7 +314,7 @@ ussd_menu_run(const struct ussd_menu_in *in, const char *text,
 	switch (m.st) {
 	case M_MAIN:
 		menu_options(in, &m, REPLY_USSD_MENU_TITLE, NULL, main_words,
-		    2, out->screen, sizeof out->screen);
+		    3, out->screen, sizeof out->screen);
 		break;
 	case M_AREA:
 		menu_list(in, &m, REPLY_USSD_ASK_AREA, in->cb->areas, m.order,
@@ -293,6 +330,10 @@ ussd_menu_run(const struct ussd_menu_in *in, const char *text,
 		break;
 	case M_VICTIMS:
 		menu_options(in, &m, REPLY_USSD_ASK_VICTIMS, NULL, NULL, 0,
+		    out->screen, sizeof out->screen);
+		break;
+	case M_STATUS:
+		menu_options(in, &m, REPLY_USSD_ASK_REF, NULL, NULL, 0,
 		    out->screen, sizeof out->screen);
 		break;
 	case M_MINORS:

@@ -157,6 +157,21 @@ X(USSD_BAD_CHOICE, "ussd_bad_choice", \
 X(USSD_BAD_NUMBER, "ussd_bad_number", \
   "Numero invalido: de 1 a 999.", \
   "Invalid number: 1 to 999.") \
+X(USSD_MENU_STATUS, "ussd_menu_status", \
+  "Estado de um alerta", \
+  "Status of an alert") \
+X(USSD_ASK_REF, "ussd_ask_ref", \
+  "Numero do alerta:", \
+  "Alert number:") \
+X(USSD_BAD_REF, "ussd_bad_ref", \
+  "Numero invalido: o numero do alerta, ex: 123.", \
+  "Invalid number: the alert's number, e.g. 123.") \
+X(USSD_STATUS_NONE, "ussd_status_none", \
+  "Alerta {ref}: sem informacao para este numero.", \
+  "Alert {ref}: no information for this number.") \
+X(USSD_STATUS_UNAVAILABLE, "ussd_status_unavailable", \
+  "O estado nao esta disponivel agora. Tente mais tarde.", \
+  "The status is not available now. Try again later.") \
 X(ERROR_WHICH_AREA, "error_which_area", \
   "Qual ilha? O texto diz \"{token}\" mas falta o codigo da ilha. Reenvie com o codigo, ex: ALERTA {ex_area} {ex_form} U1 bar X", \
   "Which island? The text says \"{token}\" but the island code is missing. Send again with it, e.g. ALERT {ex_area} {ex_form} U1 bar X") \

@@ -115,3 +115,44 @@ ussd_parse(const struct codebook *cb, const char *text, size_t len,
 	out->text_len = 0;
 	return 0;
 }
+
+static int
+ussd_space(char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+int
+ussd_push_split(const char *text, size_t len, char *number, size_t size,
+    size_t *off, size_t *n)
+{
+	size_t start = 0, end = len, i, digits = 0, stars = 0;
+
+	while (start < end && ussd_space(text[start]))
+		start++;
+	while (end > start && ussd_space(text[end - 1]))
+		end--;
+	if (start == end || text[start] != '+')
+		return -1;
+	for (i = start + 1; i < end && text[i] >= '0' && text[i] <= '9'; i++)
+		;
+	if (i - start - 1 < 7 || i - start > USSD_PUSH_NUMBER_MAX ||
+	    i - start + 1 > size || i == end ||
+	    (text[i] != ' ' && text[i] != '*'))
+		return -1;
+	memcpy(number, text + start, i - start);
+	number[i - start] = '\0';
+	*off = ++i;
+	for (; i < end; i++) {
+		if (text[i] == '*')
+			stars++;
+		else if (text[i] >= '0' && text[i] <= '9')
+			digits++;
+		else if (text[i] != '#')
+			return -1;
+	}
+	if (stars == 0 || digits == 0)
+		return -1;
+	*n = end - *off;
+	return 0;
+}

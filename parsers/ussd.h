@@ -28,4 +28,22 @@
 int ussd_parse(const struct codebook *cb, const char *text, size_t len,
     struct report *out);
 
+#define USSD_PUSH_NUMBER_MAX	16	/* "+" and 15 digits */
+
+/*
+ * A network-initiated USSD's payload (an unsolicited +CUSD on a modem)
+ * in the single-shot form: the sender's number, "+" and 7 to 15 digits,
+ * then one space or '*', then a single-shot string (digits, '*' and '#'
+ * only, with at least one '*' and one digit): "+2389912345*7*1*1",
+ * "+2389912345 *384*7*1*1#". +CUSD carries no originating number (3GPP
+ * TS 27.007), so the operator's platform must put it in the payload.
+ * Spaces around are ignored. Returns 0 with the number in number
+ * (NUL-terminated, size >= USSD_PUSH_NUMBER_MAX + 1) and the string at
+ * text[*off, *off + *n); -1 when the payload is anything else. The
+ * string is not checked against the codebook: an invalid report is one,
+ * answered as an SMS one is.
+ */
+int ussd_push_split(const char *text, size_t len, char *number, size_t size,
+    size_t *off, size_t *n);
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * fuzz_ussd.c: fuzz target for ussd_parse().
+ * fuzz_ussd.c: fuzz target for ussd_parse() and ussd_push_split().
  *
  * Any bytes must parse without a crash; a valid result must name an area
  * and a form inside the codebook and an urgency of 1 to 3, and the same
@@ -41,6 +41,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_fail("dial string and callback text disagree");
 	} else if (r.err_off > size || r.err_len > size - r.err_off)
 		fuzz_fail("error outside the input");
+	/* A +CUSD payload: the string inside the input, the number short. */
+	{
+		char number[USSD_PUSH_NUMBER_MAX + 1];
+		size_t off, len;
+
+		if (ussd_push_split(s, size, number, sizeof number, &off,
+		    &len) == 0 && (off > size || len > size - off ||
+		    strlen(number) > USSD_PUSH_NUMBER_MAX || len == 0))
+			fuzz_fail("+CUSD payload split outside the input");
+	}
 	free(s);
 	return 0;
 }

@@ -8,7 +8,10 @@
  * an SMS receipt, and the screen gives its number; the same step sent
  * again creates nothing; an invalid code names what to fix; an
  * unregistered number gets a neutral screen and its report goes to the
- * national desk; a wrong token or address gets 403, a malformed request
+ * national desk; the status of an alert by number gives its own focal
+ * point what the SMS ESTADO gives (no SMS), and a neutral screen to
+ * anyone else, for an unknown number, and to an unregistered phone; a
+ * wrong token or address gets 403, a malformed request
  * 400; 200 concurrent sessions, each sent twice, make 200 alerts; with
  * PostgreSQL stopped the report is spooled, the screen says so, and it is
  * stored once when the database is back; the session cap turns a new
@@ -37,6 +40,7 @@
 #define HDR "X-Farol-Token: " TOKEN
 
 #define MARIA "+2389912345"	/* fp-sv-01, SV */
+#define JOAO "+2389912346"	/* fp-st-01, ST */
 #define STRANGER "+2389900000"	/* not in the registry */
 #define DESK_1 "+2389990001"	/* national-desk, first rung */
 
@@ -48,6 +52,7 @@ static int port;
 static long first_ref;		/* session s-1's alert */
 
 #define q(...) stored_q(pg, __VA_ARGS__)
+#define q_text(...) stored_qt(pg, __VA_ARGS__)
 #define wait_q(want, ...) stored_wait_q(pg, WAIT_MS, want, __VA_ARGS__)
 
 static int
@@ -172,6 +177,86 @@ test_menu(void)
 	    "neutral: %s", c.body);
 	CHECK_INT(wait_q(1, "SELECT count(*) FROM alert WHERE sender = '%s' "
 	    "AND area = 'BR'", STRANGER), 1);
+}
+
+/* Menu 3: the status of an alert by number. */
+static void
+test_status(void)
+{
+	struct ussd_call c;
+	char text[64], want[160], *sms;
+	long n, stranger_ref;
+
+	/* Maria's own alert, closed by her SMS. */
+	snprintf(text, sizeof text, "FIM %ld", first_ref);
+	CHECK(gateway_proc_drop_sms(&g, MARIA, text, NULL) == 0, "drop FIM");
+	CHECK_INT(wait_q(1, "SELECT count(*) FROM alert WHERE ref = %ld AND "
+	    "state = 'closed'", first_ref), 1);
+	n = q("SELECT count(*) FROM message");
+	CHECK_INT(step(&c, "st-1", "*384#", MARIA, ""), 200);
+	CHECK(strstr(c.body, "\n3 ") != NULL, "3 on the menu: %s", c.body);
+	CHECK_INT(step(&c, "st-1", "*384#", MARIA, "3"), 200);
+	CHECK(strncmp(c.body, "CON ", 4) == 0, "asks the number: %s", c.body);
+	/* A bad number re-prompts, nothing stored. */
+	CHECK_INT(step(&c, "st-1", "*384#", MARIA, "3*12a"), 200);
+	CHECK(strncmp(c.body, "CON ", 4) == 0 && strstr(c.body, "invalido")
+	    != NULL, "bad number: %s", c.body);
+	CHECK_INT(q("SELECT count(*) FROM message"), n);
+	snprintf(text, sizeof text, "3*12a*%ld", first_ref);
+	CHECK_INT(step(&c, "st-1", "*384#", MARIA, text), 200);
+	fprintf(stderr, "status [%s] -> %s\n", text, c.body);
+	/* The same words as the SMS ESTADO's reply, which goes by SMS. */
+	snprintf(text, sizeof text, "ESTADO %ld", first_ref);
+	CHECK_INT(q("SELECT count(*) FROM message WHERE kind = 'ussd' AND "
+	    "text = '%s'", text), 1);
+	CHECK(gateway_proc_drop_sms(&g, MARIA, text, NULL) == 0, "drop ESTADO");
+	CHECK_INT(wait_q(1, "SELECT count(*) FROM outbox o JOIN message m ON "
+	    "m.id = o.message_id WHERE m.text = '%s' AND m.kind = 'sms' AND "
+	    "o.recipient = '%s'", text, MARIA), 1);
+	sms = q_text("SELECT o.text FROM outbox o JOIN message m ON m.id = "
+	    "o.message_id WHERE m.text = '%s' AND m.kind = 'sms'", text);
+	snprintf(want, sizeof want, "END %s", sms != NULL ? sms : "?");
+	CHECK_STR(c.body, want);
+	CHECK(strstr(c.body, "fechado") != NULL, "closed: %s", c.body);
+	free(sms);
+	/* The screen was the answer: no SMS for the USSD question. */
+	CHECK_INT(q("SELECT count(*) FROM outbox o JOIN message m ON m.id = "
+	    "o.message_id WHERE m.kind = 'ussd' AND m.text LIKE 'ESTADO %%'"),
+	    0);
+	/* The same step again: the same screen, nothing new. */
+	n = q("SELECT count(*) FROM message");
+	snprintf(text, sizeof text, "3*12a*%ld", first_ref);
+	CHECK_INT(step(&c, "st-1", "*384#", MARIA, text), 200);
+	CHECK_STR(c.body, want);
+	CHECK_INT(q("SELECT count(*) FROM message"), n);
+
+	/* Someone else's alert, an alert that does not exist, an
+	 * unregistered phone's own alert: the same neutral screen. */
+	snprintf(text, sizeof text, "3*%ld", first_ref);
+	CHECK_INT(step(&c, "st-2", "*384#", JOAO, ""), 200);
+	CHECK_INT(step(&c, "st-2", "*384#", JOAO, text), 200);
+	snprintf(want, sizeof want, "END Alerta %ld: sem informacao para "
+	    "este numero.", first_ref);
+	CHECK_STR(c.body, want);
+	CHECK_INT(step(&c, "st-3", "*384#", MARIA, ""), 200);
+	CHECK_INT(step(&c, "st-3", "*384#", MARIA, "3*987654321"), 200);
+	CHECK_STR(c.body, "END Alerta 987654321: sem informacao para este "
+	    "numero.");
+	stranger_ref = q("SELECT max(ref) FROM alert WHERE sender = '%s'",
+	    STRANGER);
+	CHECK(stranger_ref > 0, "the stranger's alert");
+	snprintf(text, sizeof text, "3*%ld", stranger_ref);
+	CHECK_INT(step(&c, "st-4", "*384#", STRANGER, ""), 200);
+	CHECK_INT(step(&c, "st-4", "*384#", STRANGER, text), 200);
+	snprintf(want, sizeof want, "END Alerta %ld: sem informacao para "
+	    "este numero.", stranger_ref);
+	CHECK_STR(c.body, want);
+	/* Each question is stored as its ESTADO, none answered by SMS. */
+	CHECK_INT(q("SELECT count(*) FROM message WHERE kind = 'ussd' AND "
+	    "text LIKE 'ESTADO %%'"), 4);
+	CHECK_INT(q("SELECT count(*) FROM outbox o JOIN message m ON m.id = "
+	    "o.message_id WHERE m.kind = 'ussd' AND m.text LIKE 'ESTADO %%'"),
+	    0);
 }
 
 static int
@@ -301,6 +386,47 @@ test_database_down(void)
 }
 
 /* max_sessions and session_timeout, through a reload. */
+/* A menu session goes on across a restart of farold (its state is its
+ * text, its id remembered in the spool directory): its next step is a
+ * menu step, not the single-shot report "1*1*1" (area 1, form 1, U1). */
+static void
+test_restart(void)
+{
+	static const char *const before[] = { "", "1", "1*1" };
+	static const char *const after[] = { "1*1*1", "1*1*1*1",
+	    "1*1*1*1*2", "1*1*1*1*2*3" };
+	struct ussd_call c;
+	long n, ref;
+	size_t i;
+
+	for (i = 0; i < sizeof before / sizeof before[0]; i++)
+		CHECK_INT(step(&c, "r-1", "*384#", MARIA, before[i]), 200);
+	CHECK(gateway_proc_signal(&g, SIGTERM) == 0, "stop");
+	CHECK(gateway_proc_wait_exit(&g, WAIT_MS) == 0, "stopped");
+	CHECK(gateway_proc_start(&g) == 0, "start again");
+	CHECK(console_wait_db_ready(&g, WAIT_MS) == 0, "db ready again");
+	n = q("SELECT count(*) FROM message");
+	for (i = 0; i < sizeof after / sizeof after[0]; i++) {
+		CHECK_INT(step(&c, "r-1", "*384#", MARIA, after[i]), 200);
+		CHECK(strncmp(c.body, "CON ", 4) == 0, "[%s] after the "
+		    "restart: %s", after[i], c.body);
+	}
+	fprintf(stderr, "restart [%s] -> %s\n", after[i - 1], c.body);
+	CHECK_INT(q("SELECT count(*) FROM message"), n);
+	CHECK_INT(step(&c, "r-1", "*384#", MARIA, "1*1*1*1*2*3*1"), 200);
+	ref = screen_ref(c.body);
+	CHECK(ref > 0, "confirmed: %s", c.body);
+	CHECK_INT(q("SELECT count(*) FROM alert WHERE ref = %ld AND area = "
+	    "'SV' AND urgency = 1 AND victims = 2 AND forms = '{SX}'", ref),
+	    1);
+	/* A new session's first step is still a whole report. */
+	CHECK_INT(step(&c, "r-2", "*384#", MARIA, "1*1*1"), 200);
+	CHECK(screen_ref(c.body) > 0 && screen_ref(c.body) != ref,
+	    "single-shot after the restart: %s", c.body);
+	CHECK_INT(q("SELECT count(*) FROM alert a JOIN message m ON m.id = "
+	    "a.message_id WHERE m.text = '1*1*1' AND a.area = 'SA'"), 1);
+}
+
 static void
 test_cap_and_timeout(void)
 {
@@ -361,8 +487,10 @@ main(void)
 	test_database_down();
 	test_invalid_and_unregistered();
 	test_menu();
+	test_status();
 	test_refused();
 	test_concurrent();
+	test_restart();
 	test_cap_and_timeout();
 	CHECK(gateway_proc_alive(&g), "farold still runs");
 	/* Reading the log is the behaviour here (as test_log_private): no

@@ -57,6 +57,58 @@ static const struct ussd_case cases[] = {
 	{ "99999999999999999999*1*1", "ERR ussd_choice at 0" },
 };
 
+/* A network-initiated USSD's payload: number, then a single-shot string. */
+struct push_case {
+	const char *in;
+	const char *want;	/* "number|string", or NULL: not a report */
+};
+
+static const struct push_case push_cases[] = {
+	{ "+2389912345*7*1*1", "+2389912345|7*1*1" },
+	{ "+2389912345 *384*7*1*1#", "+2389912345|*384*7*1*1#" },
+	{ " +2389912345*7*1*1*2*3 \r\n", "+2389912345|7*1*1*2*3" },
+	{ "+2389912345**384*7*1*1#", "+2389912345|*384*7*1*1#" },
+	{ "+1234567*1*1", "+1234567|1*1" },
+	{ "+123456789012345*1*1", "+123456789012345|1*1" },
+	{ "+2389912345*12*1*1", "+2389912345|12*1*1" },	/* invalid, a report */
+	{ "+123456*1*1", NULL },		/* 6 digits */
+	{ "+1234567890123456*1*1", NULL },	/* 16 digits */
+	{ "2389912345*7*1*1", NULL },		/* no "+" */
+	{ "+2389912345", NULL },
+	{ "+2389912345*", NULL },
+	{ "+2389912345*7", NULL },		/* no '*' after the number */
+	{ "+2389912345**", NULL },		/* no digit */
+	{ "+2389912345-7*1*1", NULL },
+	{ "+2389912345*7*1*1 bar", NULL },
+	{ "Saldo: 123.45 CVE", NULL },
+	{ "Mensagem da rede", NULL },
+	{ "*384*7*1*1#", NULL },		/* no number */
+	{ "", NULL },
+};
+
+static void
+test_push(void)
+{
+	char number[USSD_PUSH_NUMBER_MAX + 1], got[64];
+	size_t i, off, n;
+
+	for (i = 0; i < sizeof push_cases / sizeof push_cases[0]; i++) {
+		const char *in = push_cases[i].in;
+
+		if (ussd_push_split(in, strlen(in), number, sizeof number, &off,
+		    &n) == 0)
+			snprintf(got, sizeof got, "%s|%.*s", number, (int)n,
+			    in + off);
+		else
+			snprintf(got, sizeof got, "-");
+		CHECK_STR(got, push_cases[i].want != NULL ?
+		    push_cases[i].want : "-", "push %zu: \"%s\"", i, in);
+	}
+	/* A number buffer too small is no report, not an overflow. */
+	CHECK(ussd_push_split("+2389912345*7*1*1", 17, number, 8, &off, &n) ==
+	    -1, "small buffer");
+}
+
 int
 main(void)
 {
@@ -104,6 +156,7 @@ main(void)
 	cb.n_areas = 3;
 	CHECK(ussd_parse(&cb, "4*1*1", 5, &r) == -1 &&
 	    r.err == REPORT_ERR_USSD_CHOICE, "err=%d", r.err);
+	test_push();
 	printf("ussd: %zu strings\n", sizeof cases / sizeof cases[0]);
 	return check_done("test_ussd");
 }

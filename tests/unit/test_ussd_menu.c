@@ -1,9 +1,11 @@
 /*
  * test_ussd_menu.c: the USSD menu's state machine (gateway/ussd_menu.c):
  * the path to a confirmed report, the registered area first, 0 back and
- * 00 to the main menu, bad inputs re-prompting with the problem, help;
- * and every screen within 182 characters, rendered with the longest
- * names and codes the config allows, in both languages.
+ * 00 to the main menu, bad inputs re-prompting with the problem, help,
+ * the status of an alert by number; and every screen within 182
+ * characters, rendered with the longest names and codes the config
+ * allows, in both languages, the status screens with every state's words
+ * and the widest alert number.
  */
 #include <stdio.h>
 #include <string.h>
@@ -97,6 +99,54 @@ test_moves_and_bad_inputs(void)
 	    "help: %s", a.screen);
 }
 
+/* 3: the status of an alert by number; the caller answers. */
+static void
+test_status(void)
+{
+	struct ussd_menu_out a, b;
+
+	run("", 1, REPLY_PT, &a);
+	CHECK(strstr(a.screen, "\n3 Estado de um alerta") != NULL,
+	    "3 is status: %s", a.screen);
+	run("3", 1, REPLY_PT, &a);
+	CHECK(!a.end && strcmp(a.screen, "CON Numero do alerta:") == 0,
+	    "asks the number: %s", a.screen);
+	run("3*123", 1, REPLY_PT, &a);
+	CHECK(a.end && !a.confirmed && a.status_ref == 123 &&
+	    a.screen[0] == '\0', "status of 123: %ld", a.status_ref);
+	run("3*999999999", 1, REPLY_PT, &a);
+	CHECK_INT(a.status_ref, 999999999);
+	/* Bad numbers re-prompt, naming the problem. */
+	run("3*x", 1, REPLY_PT, &a);
+	CHECK(!a.end && a.status_ref == 0 && strncmp(a.screen,
+	    "CON Numero invalido: o numero do alerta", 39) == 0 &&
+	    strstr(a.screen, "\nNumero do alerta:") != NULL, "x: %s",
+	    a.screen);
+	run("3*1234567890", 1, REPLY_PT, &a);
+	CHECK(!a.end && a.status_ref == 0, "10 digits: %s", a.screen);
+	run("3*", 1, REPLY_PT, &a);
+	CHECK(!a.end && a.status_ref == 0, "empty: %s", a.screen);
+	/* The bad one forgotten, the next taken. */
+	run("3*x*45", 1, REPLY_PT, &a);
+	CHECK_INT(a.status_ref, 45);
+	/* 0 and 00 go back to the main menu; from there, a new alert. */
+	run("3*0", 1, REPLY_PT, &a);
+	run("", 1, REPLY_PT, &b);
+	CHECK_STR(a.screen, b.screen);
+	run("3*x*00", 1, REPLY_PT, &a);
+	CHECK_STR(a.screen, b.screen);
+	run("3*0*1*1*2*1*3*1*1", 1, REPLY_PT, &a);
+	CHECK_STR(a.report, "*384*2*2*1*3*1#");
+	CHECK_INT(a.status_ref, 0);
+	/* The END screens, as the caller writes them. */
+	ussd_menu_status(&(struct ussd_menu_in){ &cb, NULL, REPLY_PT, -1 },
+	    123, "assumido", a.screen, sizeof a.screen);
+	CHECK_STR(a.screen, "END Alerta 123: assumido.");
+	ussd_menu_status(&(struct ussd_menu_in){ &cb, NULL, REPLY_EN, -1 },
+	    123, NULL, a.screen, sizeof a.screen);
+	CHECK_STR(a.screen, "END Alert 123: no information for this number.");
+}
+
 /* Every screen, every language, with the widest codebook. */
 static void
 test_screen_length(void)
@@ -104,7 +154,7 @@ test_screen_length(void)
 	static const char *const texts[] = { "", "x", "1", "1*x", "1*1",
 	    "1*1*x", "1*1*1", "1*1*1*x", "1*1*1*1", "1*1*1*1*x",
 	    "1*1*1*1*999", "1*1*1*1*999*x", "1*1*1*1*999*1",
-	    "1*1*1*1*999*1*x", "2" };
+	    "1*1*1*1*999*1*x", "2", "3", "3*x", "3*0", "3*x*00" };
 	struct ussd_menu_out o;
 	size_t i, n;
 	int lang, k, widest = 0;
@@ -133,6 +183,28 @@ test_screen_length(void)
 			if ((int)n > widest)
 				widest = (int)n;
 		}
+	/* The status screens: every state's words, the widest number. */
+	for (lang = 0; lang < 2; lang++)
+		for (k = -1; k < REPLY_TEMPLATE_COUNT; k++) {
+			struct ussd_menu_in in = { &cb, NULL, lang, -1 };
+			const char *name = reply_template_name(k);
+			char w[REPLY_MAX_BYTES];
+
+			if (k >= 0 && (name == NULL ||
+			    strncmp(name, "state_", 6) != 0))
+				continue;
+			if (k >= 0 && reply_render(&cb, NULL, lang, k, NULL,
+			    w, sizeof w) < 0)
+				continue;
+			ussd_menu_status(&in, 999999999, k >= 0 ? w : NULL,
+			    o.screen, sizeof o.screen);
+			n = strlen(o.screen);
+			CHECK(n > 4 && n <= USSD_SCREEN_CHARS, "status %s: "
+			    "%zu characters: %s", k >= 0 ? name : "none", n,
+			    o.screen);
+			if ((int)n > widest)
+				widest = (int)n;
+		}
 	printf("widest screen: %d characters\n", widest);
 }
 
@@ -142,6 +214,7 @@ main(void)
 	codebook_default(&cb);
 	test_paths();
 	test_moves_and_bad_inputs();
+	test_status();
 	test_screen_length();
 	return check_status();
 }
