@@ -48,6 +48,7 @@ static const struct schema_key database_keys[] = {
 	STR_KEY("conninfo", 1, 1, 1023),
 	INT_KEY("connect_timeout", 0, 1, 300),
 	BOOL_KEY("migrate", 0),
+	INT_KEY("ingest_connections", 0, 1, CONFIG_INGEST_CONNECTIONS_MAX),
 	END_KEY,
 };
 
@@ -428,6 +429,7 @@ config_read_database(struct config *cfg, const config_setting_t *g,
 {
 	config_copy(cfg->conninfo, sizeof cfg->conninfo, g, "conninfo", "");
 	cfg->connect_timeout_s = config_int(g, "connect_timeout", 5);
+	cfg->ingest_connections = config_int(g, "ingest_connections", 2);
 	config_check_password(cfg, g, "database", cfg->conninfo, problems);
 	config_check_conninfo(cfg, g, problems);
 	if (config_setting_lookup_bool(g, "migrate", &cfg->migrate) !=

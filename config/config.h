@@ -154,9 +154,13 @@ struct config {
 	int pin_fallback_s;	/* a pinned modem's rows, then any gateway */
 
 	/* database */
+#define CONFIG_INGEST_CONNECTIONS_MAX 8	/* ingest.h's INGEST_LANES_MAX */
 	char conninfo[1024];
 	int connect_timeout_s;
 	int migrate;		/* 0: the runtime role; the owner migrates */
+	/* connections storing received messages at once (ingest lanes,
+	 * gateway/ingest.c); 1: the one connection does everything */
+	int ingest_connections;
 
 	/* http: "ADDRESS:PORT" of the status page, /healthz and /metrics;
 	 * "" when off */

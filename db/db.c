@@ -215,7 +215,7 @@ static void
 db_call_fail(struct db *db, struct db_call *call, const char *message,
     int transient)
 {
-	struct db_error error = { message, transient };
+	struct db_error error = { message, transient, 0 };
 
 	db_log(db, DB_LOG_DEBUG, "call %s failed: %s", call->stmt->name,
 	    message);
@@ -584,10 +584,15 @@ db_command_done(struct db *db)
 				snprintf(buf, sizeof buf, "connection lost: %s",
 				    db->cmd_error);
 				db_call_fail(db, call, buf, 1);
-			} else if (db->cmd_error[0] != '\0')
-				db_call_fail(db, call, db->cmd_error,
-				    db_sqlstate_is_transient(db->cmd_sqlstate));
-			else
+			} else if (db->cmd_error[0] != '\0') {
+				struct db_error error = { db->cmd_error,
+				    db_sqlstate_is_transient(db->cmd_sqlstate),
+				    db_sqlstate_is_conflict(db->cmd_sqlstate) };
+
+				db_log(db, DB_LOG_DEBUG, "call %s failed: %s",
+				    call->stmt->name, db->cmd_error);
+				db_call_finish(db, call, NULL, &error);
+			} else
 				db_call_finish(db, call, res, NULL);
 		}
 		PQclear(res);
@@ -832,34 +837,50 @@ db_dispatch(struct db *db)
 	db_sent(db, db->inflight != NULL, what);
 }
 
+/* name is made of [A-Za-z0-9._-] only (safe between quotes). */
+static int
+db_name_ok(const char *name)
+{
+	size_t	i;
+
+	if (name == NULL || name[0] == '\0')
+		return 0;
+	for (i = 0; name[i] != '\0'; i++)
+		if (!isalnum((unsigned char)name[i]) &&
+		    strchr("._-", name[i]) == NULL)
+			return 0;
+	return 1;
+}
+
 /*
  * The session setup: migrate.c's settings, then, for a gateway, its name
  * (farol.gateway, which the tables' defaults and the functions read) and
  * TCP keepalives short enough that the server ends the session of a
  * gateway whose host died within about 25 s, releasing the janitor's
- * advisory lock (gateway/janitor.c). A name with any other character
- * than [A-Za-z0-9._-] is left out (config.c refuses it first).
+ * advisory lock (gateway/janitor.c); then the application_name asked
+ * for (an ingest lane's, gateway/ingest.c). A name with any other
+ * character than [A-Za-z0-9._-] is left out (config.c refuses it first).
  */
 static char *
-db_setup_sql(const char *gateway)
+db_setup_sql(const char *gateway, const char *app)
 {
-	char	*sql;
-	size_t	 i;
+	char	*sql, *with;
 
-	if (gateway != NULL)
-		for (i = 0; gateway[i] != '\0'; i++)
-			if (!isalnum((unsigned char)gateway[i]) &&
-			    strchr("._-", gateway[i]) == NULL)
-				gateway = NULL;
-	if (gateway == NULL || gateway[0] == '\0')
-		return strdup(migrate_setup_sql());
-	if (asprintf(&sql, "%sSET farol.gateway = '%s';\n"
+	if (!db_name_ok(gateway))
+		sql = strdup(migrate_setup_sql());
+	else if (asprintf(&sql, "%sSET farol.gateway = '%s';\n"
 	    "SET tcp_keepalives_idle = 10;\n"
 	    "SET tcp_keepalives_interval = 5;\n"
 	    "SET tcp_keepalives_count = 3;\n", migrate_setup_sql(),
 	    gateway) == -1)
-		return NULL;
-	return sql;
+		sql = NULL;
+	if (sql == NULL || !db_name_ok(app))
+		return sql;
+	if (asprintf(&with, "%sSET application_name = '%s';\n", sql,
+	    app) == -1)
+		with = NULL;
+	free(sql);
+	return with;
 }
 
 /* CONNECTING entry: start a non-blocking connection attempt. */
@@ -1012,7 +1033,8 @@ db_new(struct event_base *base, const struct db_settings *s)
 	db->s = *s;
 	db->s.conninfo = strdup(s->conninfo);
 	db->s.gateway = NULL;
-	db->setup_sql = db_setup_sql(s->gateway);
+	db->s.application_name = NULL;
+	db->setup_sql = db_setup_sql(s->gateway, s->application_name);
 	db->ev_timer = evtimer_new(base, db_timer_cb, db);
 	db->ev_deadline = evtimer_new(base, db_deadline_cb, db);
 	if (db->s.conninfo == NULL || db->setup_sql == NULL ||
@@ -1251,6 +1273,13 @@ db_call(struct db *db, const char *stmt, int nparams,
 {
 	return db_call_timeout(db, db->s.call_timeout_ms, stmt, nparams,
 	    values, cb, arg);
+}
+
+int
+db_sqlstate_is_conflict(const char *sqlstate)
+{
+	return sqlstate != NULL && (strcmp(sqlstate, "40001") == 0 ||
+	    strcmp(sqlstate, "40P01") == 0);
 }
 
 int

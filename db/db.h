@@ -50,6 +50,10 @@ struct db_error {
 	 * error whose SQLSTATE db_sqlstate_is_transient() accepts. Set
 	 * where the failure happens, never guessed from message. */
 	int		 transient;
+	/* 1 when the server rolled the call's transaction back to end a
+	 * deadlock or a serialization failure (40P01, 40001): nothing of
+	 * it was kept, and the same call may be sent again at once. */
+	int		 rolled_back;
 };
 typedef void	(*db_result_cb)(const PGresult *res,
 		    const struct db_error *error, void *arg);
@@ -87,6 +91,10 @@ struct db_settings {
 	 * functions read it (db/database.md, "Several gateways"). NULL or
 	 * "": none. Letters, digits, '.', '_' and '-' only. */
 	const char	*gateway;
+	/* The session's application_name (pg_stat_activity), set at every
+	 * connection after the conninfo's; NULL or "": the conninfo's.
+	 * Same characters as gateway. */
+	const char	*application_name;
 	db_state_cb	 state_cb;
 	void		*state_arg;
 	db_log_fn	 log;			/* NULL: no logging */
@@ -145,6 +153,10 @@ int		 db_schema_latest(void);
  */
 int		 db_call(struct db *db, const char *stmt, int nparams,
 		    const char *const *values, db_result_cb cb, void *arg);
+
+/* 1 when this SQLSTATE says the transaction was rolled back to end a
+ * deadlock or a serialization failure (struct db_error's rolled_back). */
+int		 db_sqlstate_is_conflict(const char *sqlstate);
 
 /*
  * 1 when a server error with this SQLSTATE is worth retrying later:

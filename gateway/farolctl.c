@@ -78,7 +78,8 @@ farolctl_usage(FILE *out)
 "  status                show the running gateway's state\n"
 "  reload                make the running gateway reload its config file;\n"
 "                        a file with problems is refused and they are shown\n"
-"  show [--json] modems|inbox|spool|outbox|alerts|gateways|audit|purges\n"
+"  show [--json] modems|inbox|lanes|spool|outbox|alerts|gateways|audit|\n"
+"                purges\n"
 "                        one table of the running gateway: a header line of\n"
 "                        tab-separated column names, then one row per line\n"
 "                        (\"-\" for none), or with --json one array of\n"
@@ -89,6 +90,8 @@ farolctl_usage(FILE *out)
 "                          received problem paused\n"
 "                        inbox: pending storing waiting stored already\n"
 "                          spooled\n"
+"                        lanes: lane connection queued in_flight batches\n"
+"                          messages resent (one row per ingest connection)\n"
 "                        spool: database waiting oldest_age_s replay\n"
 "                          replay_calls forwarded forward_failed\n"
 "                          forwards_queued forwards_sending\n"
@@ -446,8 +449,8 @@ farolctl_admin(const char *command)
 static int
 farolctl_show(int argc, char **argv)
 {
-	static const char *const tables[] = { "modems", "inbox", "spool",
-	    "outbox", "alerts", "gateways", "audit", "purges" };
+	static const char *const tables[] = { "modems", "inbox", "lanes",
+	    "spool", "outbox", "alerts", "gateways", "audit", "purges" };
 	const char *what = NULL;
 	char command[64];
 	int json = 0;
@@ -472,7 +475,7 @@ farolctl_show(int argc, char **argv)
 	}
 usage:
 	fprintf(stderr, "usage: farolctl show [--json] "
-	    "modems|inbox|spool|outbox|alerts|gateways|audit|purges\n");
+	    "modems|inbox|lanes|spool|outbox|alerts|gateways|audit|purges\n");
 	return FAROLCTL_EXIT_USAGE;
 }
 

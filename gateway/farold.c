@@ -75,6 +75,15 @@ struct farold {
 	struct sendlog *sendlog;	/* send results not yet recorded */
 	struct fwdq *fwdq;		/* spooled alerts' forwards */
 	struct ingest *ingest;
+	/* The ingest lanes' own connections (database.ingest_connections
+	 * - 1), started once the main one has migrated the schema. */
+	struct farold_lane {
+		struct farold *d;
+		struct db *db;
+		int i;
+	} lanes[CONFIG_INGEST_CONNECTIONS_MAX];
+	int n_lanes;
+	int lanes_started;
 	struct outbox *outbox;
 	struct digest *digest;	/* the janitor's U3 digest job */
 	struct purge *purge;	/* the janitor's daily retention job */
@@ -224,7 +233,7 @@ farold_stop_cb(evutil_socket_t sig, short what, void *arg)
 	inbox_drain(d->inbox, farold_inbox_drained, d);
 }
 
-#define FAROLD_MAX_RESTART_KEYS 10
+#define FAROLD_MAX_RESTART_KEYS 12
 
 /* The settings that changed but only take effect at the next restart
  * (read once at start-up); each is logged, and farolctl reload lists them.
@@ -241,6 +250,8 @@ farold_restart_keys(const struct config *old, const struct config *new,
 		keys[n++] = "database.migrate";
 	if (old->connect_timeout_s != new->connect_timeout_s)
 		keys[n++] = "database.connect_timeout";
+	if (old->ingest_connections != new->ingest_connections)
+		keys[n++] = "database.ingest_connections";
 	if (strcmp(old->spool_dir, new->spool_dir) != 0)
 		keys[n++] = "gateway.spool_dir";
 	if (strcmp(old->admin_socket, new->admin_socket) != 0)
@@ -350,6 +361,10 @@ farold_admin_status(const char *args, struct evbuffer *out,
 	    d->config_path);
 	evbuffer_add_printf(out, "database: %s\n", db_is_ready(d->db) ?
 	    "ready" : "not connected");
+	if (d->n_lanes > 0)
+		evbuffer_add_printf(out, "ingest: %d connection(s), %s\n",
+		    d->n_lanes + 1, ingest_ready(d->ingest) ? "all ready" :
+		    "NOT ALL READY (their senders' reports go to the spool)");
 	if (presence_registered(d->presence))
 		evbuffer_add_printf(out, "gateway: %s, registered%s\n",
 		    d->cfg->name, janitor_held(d->janitor) ? ", the janitor" :
@@ -394,6 +409,11 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 		replay_kick(d->replay);
 		presence_db_ready(d->presence);
 		outbox_db_ready(d->outbox);
+		/* The schema is there: the lanes may prepare their call. */
+		if (!d->lanes_started)
+			for (int i = 0; i < d->n_lanes; i++)
+				db_start(d->lanes[i].db);
+		d->lanes_started = 1;
 		/* The digest's catch-up runs when this gateway becomes the
 		 * janitor (digest_janitor_job). */
 	} else if (reason != NULL) {
@@ -403,6 +423,53 @@ farold_db_state_cb(enum db_state state, const char *reason, void *arg)
 		janitor_db_lost(d->janitor);
 	if (state == DB_READY || state == DB_BACKOFF)
 		inbox_db_settled(d->inbox);
+}
+
+/* An ingest lane's connection: while it is lost its senders' reports go
+ * to the spool; back, the replay stores them. */
+static void
+farold_lane_state_cb(enum db_state state, const char *reason, void *arg)
+{
+	struct farold_lane *l = arg;
+
+	if (state == DB_READY) {
+		log_info("db: ingest lane %d ready", l->i);
+		replay_kick(l->d->replay);
+	} else if (reason != NULL)
+		log_warn("db: ingest lane %d: %s", l->i, reason);
+}
+
+/*
+ * The lanes beyond the first (database.ingest_connections): the main
+ * engine's settings, with their own name in pg_stat_activity, never
+ * migrating (the main engine does, before they start).
+ */
+static int
+farold_add_lanes(struct farold *d, const struct db_settings *main)
+{
+	struct db_settings settings = *main;
+	char name[32];
+
+	settings.skip_migrations = 1;
+	settings.check_schema_only = 0;
+	settings.state_cb = farold_lane_state_cb;
+	settings.application_name = name;
+	for (int i = 1; i < d->cfg->ingest_connections; i++) {
+		struct farold_lane *l = &d->lanes[d->n_lanes];
+
+		snprintf(name, sizeof name, "farold-lane-%d", i);
+		l->d = d;
+		l->i = i;
+		settings.state_arg = l;
+		if ((l->db = db_new(d->base, &settings)) == NULL ||
+		    ingest_add_lane(d->ingest, l->db) != 0) {
+			log_error("db: cannot set up ingest lane %d", i);
+			db_free(l->db);
+			return -1;
+		}
+		d->n_lanes++;
+	}
+	return 0;
 }
 
 /* The database is down: urgent alerts go out from the spool. */
@@ -576,7 +643,8 @@ farold_start(struct farold *d)
 	    (d->ussd_push = ussd_push_new(&d->cfg, d->inbox)) == NULL ||
 	    (d->presence = presence_new(d->base, d->db, d->cfg)) == NULL ||
 	    (d->janitor = janitor_new(d->base, d->db, &d->cfg, d->presence,
-	    outbox_kick, d->outbox)) == NULL)
+	    outbox_kick, d->outbox)) == NULL ||
+	    farold_add_lanes(d, &settings) != 0)
 		return -1;
 	outbox_set_presence(d->outbox, d->presence);
 	presence_set_registered_cb(d->presence, outbox_registered, d->outbox);
@@ -608,7 +676,7 @@ farold_start(struct farold *d)
 	}
 	d->show = (struct show_sources){ d->db, d->inbox, d->spool,
 	    d->replay, d->outbox, d->modems, &d->n_modems, d->presence,
-	    d->janitor };
+	    d->janitor, d->ingest };
 	d->held = (struct held_sources){ d->db, outbox_kick, d->outbox };
 	d->act = (struct console_act_sources){ d->db, d->modems,
 	    &d->n_modems, outbox_kick, d->outbox };
@@ -683,6 +751,8 @@ farold_cleanup(struct farold *d)
 	purge_stop(d->purge);
 	janitor_stop(d->janitor);
 	presence_stop(d->presence);
+	for (int i = 0; i < d->n_lanes; i++)
+		db_free(d->lanes[i].db);
 	if (d->db != NULL) {
 		db_free(d->db);
 		event_base_dispatch(d->base);

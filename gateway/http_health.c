@@ -5,6 +5,9 @@
  *   database: STATE            PostgreSQL is not connected (reports go
  *                              to the spool; the engine's state says
  *                              what it is doing about it)
+ *   ingest lane N: STATE       that ingest lane's own connection is not
+ *                              connected (its senders' reports go to
+ *                              the spool)
  *   no healthy modem           no modem is connected and answering
  *   spool backlog: N message(s), oldest S s
  *                              the spool has held a message longer than
@@ -16,10 +19,12 @@
  *
  * Read from memory alone: answered at once, even with the database down.
  */
+#include <string.h>
 #include <time.h>
 
 #include "db.h"
 #include "http_private.h"
+#include "ingest.h"
 #include "modem.h"
 #include "presence.h"
 #include "show.h"
@@ -41,6 +46,17 @@ http_health_reasons(const struct http_sources *src, struct evbuffer *out)
 		evbuffer_add_printf(out, "database: %s\n",
 		    db_state_name(db_get_state(s->db)));
 		n++;
+	}
+	for (int i = 1; i < ingest_lanes(s->ingest); i++) {
+		struct ingest_lane_stats st;
+
+		ingest_get_lane(s->ingest, i, &st);
+		if (strcmp(st.state, db_state_name(DB_READY)) != 0 &&
+		    strcmp(st.state, db_state_name(DB_BUSY)) != 0) {
+			evbuffer_add_printf(out, "ingest lane %d: %s\n", i,
+			    st.state);
+			n++;
+		}
 	}
 	for (int i = 0; i < *s->n_modems; i++) {
 		modem_get_health(s->modems[i], &mh);

@@ -249,8 +249,9 @@ inbox_stored_cb(const struct ingest_result *res,
 	inbox_done(it);
 }
 
-/* To PostgreSQL when it is up and nothing older waits in the spool, else
- * to the spool (arrival order is kept: the spool is replayed first). */
+/* To PostgreSQL when it is up (and the connection of the message's
+ * ingest lane too) and nothing older waits in the spool, else to the
+ * spool (arrival order is kept: the spool is replayed first). */
 static void
 inbox_store(struct inbox_item *it)
 {
@@ -258,7 +259,9 @@ inbox_store(struct inbox_item *it)
 		it->parked = 1;
 		return;
 	}
-	if (!db_is_ready(it->ib->db) || spool_count(it->ib->spool) > 0) {
+	if (!db_is_ready(it->ib->db) ||
+	    ingest_lane_down(it->ib->ingest, it->sms->sender) ||
+	    spool_count(it->ib->spool) > 0) {
 		inbox_spool(it);
 		return;
 	}

@@ -14,6 +14,16 @@
  * fails for a reason other than the connection is retried message by
  * message, so one bad message never holds back the others.
  *
+ * Lanes: with database.ingest_connections = N, batches go over N
+ * connections at once, the engine farold shares with everything else
+ * (lane 0) and N - 1 of their own, each with its queue and one batch in
+ * flight. A stable hash of the sender's normalised number picks its
+ * lane, so one sender's messages are stored in their order on one
+ * connection (its flood count, an ANULAR after its report, a message
+ * read twice), and a message retried alone stays on its lane. A batch
+ * the server rolled back to end a deadlock (two lanes locking the same
+ * alerts) is sent again as it was, first in its lane.
+ *
  * What is sent, to whom and when is decided by outbox_plan.c; here its
  * rows become the "outbox" member of the message's element; a command's
  * element carries the replies of each of its possible outcomes
@@ -23,6 +33,7 @@
  * number is only known inside the transaction: texts carry "{ref}", which
  * SQL replaces (OUTBOX_REF_STANDIN).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,30 +50,42 @@
 #include "log.h"
 #include "lookup_names.h"
 #include "outbox_plan.h"
+#include "phone.h"
 #include "rows.h"
 
 #define INGEST_SEED_TIMEOUT_MS 30000
 #define INGEST_BATCH_MAX 64
+#define INGEST_ROLLED_BACK_MAX 5	/* resent after a deadlock, at most */
+
+/* One connection's batches, in order. */
+struct ingest_lane {
+	struct db *db;
+	struct ingest_job *queue, *queue_tail;	/* waiting for a batch */
+	int batch_in_flight;
+	long long batches, messages, resent;	/* since start-up */
+};
 
 struct ingest {
-	struct db *db;
+	struct db *db;		/* lane 0's: the seed */
 	struct config *const *cfgp;
 	void (*kick)(void *);
 	void *kick_arg;
 	int in_flight;
 	struct flood *flood;
 	struct latency *latency;
-	struct ingest_job *queue, *queue_tail;	/* waiting for a batch */
-	int batch_in_flight;
+	struct ingest_lane lanes[INGEST_LANES_MAX];
+	int n_lanes;
 };
 
 /* One message's call, kept until its result has been handled. */
 struct ingest_job {
 	struct ingest *ig;
+	struct ingest_lane *lane;	/* picked by its sender, kept */
 	struct ingest_job *next;
 	char *element;		/* the message's object of the batch */
 	long long deadline_us;	/* monotonic: the caller's timeout */
 	int alone;		/* retried on its own after a batch error */
+	int rolled_back;	/* times its batch was resent */
 	ingest_cb cb;
 	void *arg;
 	int is_command;
@@ -76,11 +99,17 @@ struct ingest_job {
 };
 
 void
-ingest_prepare(struct db *db)
+ingest_prepare_lane(struct db *db)
 {
 	db_prepare_add(db, "ingest_many", "SELECT i, message_id, inserted, "
 	    "result, alert_id, alert_ref, outbox_queued, state, focal_number, "
 	    "authority_name, holders FROM farol_ingest_many($1::jsonb)", 1);
+}
+
+void
+ingest_prepare(struct db *db)
+{
+	ingest_prepare_lane(db);
 	db_prepare_add(db, "flood_seed", "SELECT sender, at, text, "
 	    "quarantined FROM farol_flood_seed($1::int)", 1);
 }
@@ -104,7 +133,84 @@ ingest_new(struct db *db, struct config *const *cfgp, struct flood *flood,
 	ig->kick = kick;
 	ig->kick_arg = kick_arg;
 	ig->flood = flood;
+	ig->lanes[0].db = db;
+	ig->n_lanes = 1;
 	return ig;
+}
+
+int
+ingest_add_lane(struct ingest *ig, struct db *db)
+{
+	if (ig->n_lanes == INGEST_LANES_MAX)
+		return -1;
+	ingest_prepare_lane(db);
+	ig->lanes[ig->n_lanes++].db = db;
+	return 0;
+}
+
+int
+ingest_lanes(const struct ingest *ig)
+{
+	return ig->n_lanes;
+}
+
+/*
+ * The lane of a sender: FNV-1a of its number in E.164 (as the codebook
+ * normalises it; as it came when it is not a number), so "9912345" and
+ * "+2389912345" share one, across restarts and builds.
+ */
+static struct ingest_lane *
+ingest_lane_of(struct ingest *ig, const char *sender)
+{
+	char e164[PHONE_E164_MAX];
+	const char *key = sender != NULL ? sender : "";
+	uint32_t h = 2166136261u;
+
+	if (ig->n_lanes == 1)
+		return &ig->lanes[0];
+	if (phone_normalise(&(*ig->cfgp)->codebook, key, e164, sizeof e164,
+	    NULL) == 0)
+		key = e164;
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return &ig->lanes[h % (uint32_t)ig->n_lanes];
+}
+
+int
+ingest_lane_index(struct ingest *ig, const char *sender)
+{
+	return (int)(ingest_lane_of(ig, sender) - ig->lanes);
+}
+
+int
+ingest_lane_down(struct ingest *ig, const char *sender)
+{
+	return db_get_state(ingest_lane_of(ig, sender)->db) == DB_BACKOFF;
+}
+
+int
+ingest_ready(const struct ingest *ig)
+{
+	for (int i = 0; i < ig->n_lanes; i++)
+		if (!db_is_ready(ig->lanes[i].db))
+			return 0;
+	return 1;
+}
+
+void
+ingest_get_lane(const struct ingest *ig, int i, struct ingest_lane_stats *st)
+{
+	const struct ingest_lane *l = &ig->lanes[i];
+	const struct ingest_job *job;
+
+	memset(st, 0, sizeof *st);
+	st->state = db_state_name(db_get_state(l->db));
+	for (job = l->queue; job != NULL; job = job->next)
+		st->queued++;
+	st->in_flight = l->batch_in_flight;
+	st->batches = l->batches;
+	st->messages = l->messages;
+	st->resent = l->resent;
 }
 
 void
@@ -230,13 +336,29 @@ ingest_job_done(struct ingest_job *job, const struct rows_ingest *row)
 	return queued;
 }
 
-static void ingest_flush(struct ingest *ig);
+static void ingest_flush(struct ingest_lane *lane);
 
 struct ingest_batch {
 	struct ingest *ig;
+	struct ingest_lane *lane;
 	struct ingest_job *jobs;	/* in element order */
 	int n;
 };
+
+/* Put a failed batch's jobs back at the head of its lane's queue. */
+static void
+ingest_requeue(struct ingest_batch *b)
+{
+	struct ingest_lane *lane = b->lane;
+	struct ingest_job *last = b->jobs;
+
+	while (last->next != NULL)
+		last = last->next;
+	last->next = lane->queue;
+	if (lane->queue == NULL)
+		lane->queue_tail = last;
+	lane->queue = b->jobs;
+}
 
 static void
 ingest_batch_cb(const PGresult *res, const struct db_error *error,
@@ -244,14 +366,16 @@ ingest_batch_cb(const PGresult *res, const struct db_error *error,
 {
 	struct ingest_batch *b = arg;
 	struct ingest *ig = b->ig;
-	struct ingest_job *job, *next, *last = NULL;
+	struct ingest_lane *lane = b->lane;
+	struct ingest_job *job, *next;
 	struct rows_ingest *rows = NULL;
-	static const struct db_error unreadable = { "unreadable result", 0 },
-	    unexpected = { "unexpected result", 0 };
+	static const struct db_error unreadable = { "unreadable result", 0,
+	    0 },
+	    unexpected = { "unexpected result", 0, 0 };
 	char *cause = NULL;
 	int row = 0, n = 0, queued = 0;
 
-	ig->batch_in_flight = 0;
+	lane->batch_in_flight = 0;
 	if (res != NULL && rows_ingest_read(res, &rows, &n, &cause) == -1) {
 		log_error("ingest: unreadable result: %s", cause);
 		error = &unreadable;
@@ -260,7 +384,9 @@ ingest_batch_cb(const PGresult *res, const struct db_error *error,
 	if (res != NULL && n == b->n) {
 		/* The next batch goes first: PostgreSQL stores it while these
 		 * results are handled (releases, replies, the outbox's kick). */
-		ingest_flush(ig);
+		ingest_flush(lane);
+		lane->batches++;
+		lane->messages += b->n;
 		for (job = b->jobs; job != NULL; job = next, row++) {
 			next = job->next;
 			queued |= ingest_job_done(job, &rows[row]);
@@ -268,18 +394,23 @@ ingest_batch_cb(const PGresult *res, const struct db_error *error,
 		/* One claim for the batch, not one per message. */
 		if (queued)
 			ingest_kick(ig);
+	} else if (res == NULL && error != NULL && error->rolled_back &&
+	    b->jobs->rolled_back < INGEST_ROLLED_BACK_MAX) {
+		/* A deadlock with another lane or gateway: nothing was kept;
+		 * the same batch goes again, first in its lane. */
+		log_warn("ingest: a batch of %d message(s) was rolled back "
+		    "(%s); sending it again", b->n, error->message);
+		for (job = b->jobs; job != NULL; job = job->next)
+			job->rolled_back++;
+		lane->resent++;
+		ingest_requeue(b);
 	} else if (b->n > 1 && error != NULL && !error->transient) {
 		/* One message may be at fault: each goes again alone, first. */
 		log_warn("ingest: a batch of %d messages failed (%s); storing "
 		    "them one by one", b->n, error->message);
-		for (job = b->jobs; job != NULL; job = job->next) {
+		for (job = b->jobs; job != NULL; job = job->next)
 			job->alone = 1;
-			last = job;
-		}
-		last->next = ig->queue;
-		if (ig->queue == NULL)
-			ig->queue_tail = last;
-		ig->queue = b->jobs;
+		ingest_requeue(b);
 	} else {
 		for (job = b->jobs; job != NULL; job = next) {
 			next = job->next;
@@ -291,12 +422,12 @@ ingest_batch_cb(const PGresult *res, const struct db_error *error,
 	free(rows);
 	free(cause);
 	free(b);
-	ingest_flush(ig);
+	ingest_flush(lane);
 }
 
-/* Send the queued messages as one batch, unless one is in flight. */
+/* Send the lane's queued messages as one batch, unless one is in flight. */
 static void
-ingest_flush(struct ingest *ig)
+ingest_flush(struct ingest_lane *lane)
 {
 	struct ingest_batch *b;
 	struct ingest_job *job, *last = NULL;
@@ -304,18 +435,19 @@ ingest_flush(struct ingest *ig)
 	long long now = latency_now_us(), deadline = 0;
 	const char *values[1];
 
-	if (ig->batch_in_flight || ig->queue == NULL)
+	if (lane->batch_in_flight || lane->queue == NULL)
 		return;
 	if ((b = calloc(1, sizeof *b)) == NULL ||
 	    (buf = evbuffer_new()) == NULL) {
 		free(b);
 		return;		/* the next message or result tries again */
 	}
-	b->ig = ig;
-	b->jobs = ig->queue;
+	b->ig = lane->queue->ig;
+	b->lane = lane;
+	b->jobs = lane->queue;
 	evbuffer_add(buf, "[", 1);
 	/* A message retried alone after a batch error goes alone. */
-	for (job = ig->queue; job != NULL && b->n < INGEST_BATCH_MAX &&
+	for (job = lane->queue; job != NULL && b->n < INGEST_BATCH_MAX &&
 	    !(b->n > 0 && (job->alone || b->jobs->alone)); job = job->next) {
 		if (b->n > 0)
 			evbuffer_add(buf, ",", 1);
@@ -325,21 +457,21 @@ ingest_flush(struct ingest *ig)
 		last = job;
 		b->n++;
 	}
-	ig->queue = last->next;
-	if (ig->queue == NULL)
-		ig->queue_tail = NULL;
+	lane->queue = last->next;
+	if (lane->queue == NULL)
+		lane->queue_tail = NULL;
 	last->next = NULL;
 	evbuffer_add(buf, "]", 2);	/* with the NUL */
 	values[0] = (const char *)evbuffer_pullup(buf, -1);
-	ig->batch_in_flight = 1;
-	if (db_call_timeout(ig->db, deadline - now > 100000 ?
+	lane->batch_in_flight = 1;
+	if (db_call_timeout(lane->db, deadline - now > 100000 ?
 	    (int)((deadline - now) / 1000) : 100, "ingest_many", 1, values,
 	    ingest_batch_cb, b) != 0) {
 		static const struct db_error unqueued = {
-			"db closed: the call could not be queued", 0
+			"db closed: the call could not be queued", 0, 0
 		};
 
-		ig->batch_in_flight = 0;
+		lane->batch_in_flight = 0;
 		for (job = b->jobs; job != NULL; job = last) {
 			last = job->next;
 			job->cb(NULL, &unqueued, job->arg);
@@ -556,6 +688,7 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 	const struct config *cfg = *ig->cfgp;
 	struct decide_params p = { .default_area = -1 };
 	struct ingest_job *job;
+	struct ingest_lane *lane;
 	struct decision *d = NULL;
 	struct outbox_plan *plan = NULL;
 	struct outbox_command cmd;
@@ -665,13 +798,14 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 	jsonw_end(&w, '}');
 	if ((job->element = strdup(jsonw_text(&w))) == NULL)
 		goto out;
-	if (ig->queue_tail != NULL)
-		ig->queue_tail->next = job;
+	job->lane = lane = ingest_lane_of(ig, msg->sender);
+	if (lane->queue_tail != NULL)
+		lane->queue_tail->next = job;
 	else
-		ig->queue = job;
-	ig->queue_tail = job;
+		lane->queue = job;
+	lane->queue_tail = job;
 	rc = 0;
-	ingest_flush(ig);
+	ingest_flush(lane);
 out:
 	if (rc != 0)
 		ingest_job_free(job);

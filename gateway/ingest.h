@@ -43,6 +43,8 @@ typedef void (*ingest_cb)(const struct ingest_result *r,
 
 /* Register the statements; call before db_start(). */
 void ingest_prepare(struct db *db);
+/* Only the batch's statement, for an ingest lane's own engine. */
+void ingest_prepare_lane(struct db *db);
 
 /*
  * *cfgp is read at every message, so a reload takes effect at once (the
@@ -54,6 +56,36 @@ struct flood;
 struct ingest *ingest_new(struct db *db, struct config *const *cfgp,
     struct flood *flood, void (*kick)(void *), void *kick_arg);
 void ingest_free(struct ingest *ig);
+
+/*
+ * Ingest lanes (database.ingest_connections): the engine given to
+ * ingest_new() is lane 0; each call adds another connection, used for
+ * nothing but batches (its statement is registered here: call before
+ * db_start(db)). A stable hash of the sender's normalised number picks a
+ * message's lane, so one sender's messages keep their order. Returns -1
+ * past INGEST_LANES_MAX.
+ */
+#define INGEST_LANES_MAX 8
+int ingest_add_lane(struct ingest *ig, struct db *db);
+int ingest_lanes(const struct ingest *ig);
+/* The lane that stores this sender's messages (0 to lanes - 1). */
+int ingest_lane_index(struct ingest *ig, const char *sender);
+/* That lane's connection is lost and waits to reconnect (DB_BACKOFF):
+ * its messages go to the spool, as all do when the database is down. */
+int ingest_lane_down(struct ingest *ig, const char *sender);
+/* Every lane connected (the replay waits for it). */
+int ingest_ready(const struct ingest *ig);
+
+/* One lane's figures (`farolctl show lanes'). */
+struct ingest_lane_stats {
+	const char *state;	/* its engine's (db_state_name) */
+	int queued;		/* waiting for its next batch */
+	int in_flight;		/* 1: a batch is out */
+	long long batches, messages;	/* committed since start-up */
+	long long resent;	/* batches rolled back (deadlock), resent */
+};
+void ingest_get_lane(const struct ingest *ig, int lane,
+    struct ingest_lane_stats *st);
 
 /* At every connection: the flood counter learns the messages of the last
  * security.flood.per_s seconds and the quarantines that last, from the

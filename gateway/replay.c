@@ -165,7 +165,9 @@ replay_pump(struct replay *r)
 	int waiting = 0;
 	char id[SPOOL_ID_MAX], again[SPOOL_ID_MAX], *cause = NULL;
 
-	if (r->drain.draining || r->failed || !db_is_ready(r->db))
+	/* Every ingest lane: a sender's messages take its lane. */
+	if (r->drain.draining || r->failed || !db_is_ready(r->db) ||
+	    !ingest_ready(r->ingest))
 		return;
 	if (r->in_flight == 0 && r->last_sent[0] == '\0' &&
 	    spool_count(r->spool) > 0)

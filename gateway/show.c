@@ -29,6 +29,7 @@ static const struct {
 } show_commands[] = {
 	{ "modems", show_modems },
 	{ "inbox", show_inbox },
+	{ "lanes", show_lanes },
 	{ "spool", show_spool },
 	{ "outbox", show_outbox },
 	{ "alerts", show_alerts },
@@ -53,8 +54,8 @@ show_run(const char *args, struct admin_reply *r, void *arg)
 	int n = sscanf(args, "%15s %15s %1s", what, format, extra);
 
 	if (n < 1 || n > 2 || (n == 2 && strcmp(format, "json") != 0)) {
-		admin_reply_done(r, "usage: show modems|inbox|spool|outbox|"
-		    "alerts|gateways|audit|purges [json]");
+		admin_reply_done(r, "usage: show modems|inbox|lanes|spool|"
+		    "outbox|alerts|gateways|audit|purges [json]");
 		return;
 	}
 	for (size_t i = 0; i < sizeof show_commands / sizeof *show_commands;
@@ -64,8 +65,8 @@ show_run(const char *args, struct admin_reply *r, void *arg)
 			return;
 		}
 	}
-	admin_reply_done(r, "unknown table (modems, inbox, spool, outbox, "
-	    "alerts, gateways, audit, purges)");
+	admin_reply_done(r, "unknown table (modems, inbox, lanes, spool, "
+	    "outbox, alerts, gateways, audit, purges)");
 }
 
 /* One console answer from the database: up to SHOW_MAX_STEPS statements

@@ -37,6 +37,7 @@ struct show_sources {
 	const int *n_modems;
 	struct presence *presence;	/* this gateway's name */
 	struct janitor *janitor;	/* whether it is the janitor */
+	struct ingest *ingest;		/* its lanes */
 };
 
 /* Register the database-backed commands' statements (before db_start). */
@@ -51,6 +52,8 @@ void show_modems(const struct show_sources *s, struct admin_reply *r,
 void show_inbox(const struct show_sources *s, struct admin_reply *r,
     int json);
 void show_spool(const struct show_sources *s, struct admin_reply *r,
+    int json);
+void show_lanes(const struct show_sources *s, struct admin_reply *r,
     int json);
 void show_outbox(const struct show_sources *s, struct admin_reply *r,
     int json);
