@@ -10,6 +10,11 @@
  *     quarantined once (one notice to the administrator, its first 10
  *     alerts not held, the rest held), and both connections did work
  *     (`show lanes', and the second lane's backend in pg_stat_activity);
+ *   - deadlock: a focal point's ANULAR waits for an outbox row of its
+ *     alert that another session locked, and that session then waits for
+ *     the alert: PostgreSQL ends the ANULAR's transaction (40P01); the
+ *     batch is sent again (`show lanes', resent), not spooled, and the
+ *     alert is cancelled once;
  *   - kill: the second lane's backend is ended (pg_terminate_backend)
  *     three times while it stores a batch: that batch's reports go to
  *     the spool, as with the database down, and back; each report stored
@@ -20,6 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
 
 #include "check.h"
 #include "console.h"
@@ -155,6 +163,94 @@ test_burst(struct gateway_proc *g)
 	    "lane 1's backend in pg_stat_activity");
 }
 
+/* An ingest backend waits for a row lock (pid: ours, left out). */
+static long
+ingest_waiting(int pid)
+{
+	return stored_q(pg, "SELECT count(*) FROM pg_stat_activity WHERE "
+	    "wait_event_type = 'Lock' AND pid <> %d", pid);
+}
+
+static int
+exec_ok(PGconn *c, const char *sql)
+{
+	PGresult *res = PQexec(c, sql);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+	PQclear(res);
+	return ok;
+}
+
+static void
+test_deadlock(struct gateway_proc *g)
+{
+	long ref, spooled, resent, got = 0;
+	char sql[256], text[64];
+	PGresult *res;
+	PGconn *c;
+
+	stored_send_sms(pg, g, "+2389912345", "ALERTA SV CT U2 V2 barco em "
+	    "Santa Maria", WAIT_MS);
+	ref = stored_q(pg, "SELECT a.ref FROM alert a JOIN message m ON "
+	    "m.id = a.message_id WHERE m.text LIKE '%%Santa Maria'");
+	REQUIRE(ref > 0, "deadlock: alert got=%ld", ref);
+	spooled = console_value(g, "inbox", "spooled", NULL, NULL);
+	resent = console_sum(g, "lanes", "resent", NULL, NULL);
+
+	/* Another session holds the alert's queued rungs... */
+	c = PQconnectdb(pgcluster_conninfo(pg));
+	REQUIRE(PQstatus(c) == CONNECTION_OK, "deadlock: connect");
+	/* ...and would notice the deadlock last: farold's backend does. */
+	REQUIRE(exec_ok(c, "SET deadlock_timeout = '30s'") &&
+	    exec_ok(c, "BEGIN"), "deadlock: begin");
+	snprintf(sql, sizeof sql, "SELECT o.id FROM outbox o JOIN alert a "
+	    "ON a.id = o.alert_id WHERE a.ref = %ld AND o.state = 'queued' "
+	    "AND o.purpose IN ('forward', 'escalation') FOR UPDATE OF o", ref);
+	REQUIRE(exec_ok(c, sql), "deadlock: lock the rungs");
+
+	/* The ANULAR locks the alert, then waits for the rungs. */
+	snprintf(text, sizeof text, "ANULAR %ld engano", ref);
+	REQUIRE(gateway_proc_drop_sms(g, "+2389912345", text, NULL) == 0,
+	    "drop");
+	for (int t = 0; t < 2000 && got <= 0; t++) {
+		got = ingest_waiting(PQbackendPID(c));
+		if (got <= 0)
+			usleep(10000);
+	}
+	CHECK(got == 1, "deadlock: ANULAR waiting got=%ld", got);
+
+	/* Now this session waits for the alert: a cycle. */
+	snprintf(sql, sizeof sql, "SELECT 1 FROM alert WHERE ref = %ld FOR "
+	    "UPDATE", ref);
+	REQUIRE(PQsendQuery(c, sql) == 1, "deadlock: send");
+	while ((res = PQgetResult(c)) != NULL) {
+		CHECK(PQresultStatus(res) == PGRES_TUPLES_OK,
+		    "deadlock: this session got the alert (%s)",
+		    PQresultErrorMessage(res));
+		PQclear(res);
+	}
+	exec_ok(c, "ROLLBACK");
+	PQfinish(c);
+
+	got = stored_wait_q(pg, WAIT_MS, 1, "SELECT count(*) FROM alert "
+	    "WHERE ref = %ld AND state = 'cancelled'", ref);
+	CHECK(got == 1, "deadlock: alert cancelled got=%ld", got);
+	CHECK(stored_q(pg, "SELECT count(*) FROM message WHERE text = '%s'",
+	    text) == 1, "deadlock: ANULAR stored once");
+	CHECK(stored_q(pg, "SELECT count(*) FROM alert_event e JOIN alert a "
+	    "ON a.id = e.alert_id WHERE a.ref = %ld AND e.to_state = "
+	    "'cancelled'", ref) == 1, "deadlock: cancelled once");
+	got = console_sum(g, "lanes", "resent", NULL, NULL);
+	CHECK(got == resent + 1, "deadlock: resent got=%ld want=%ld", got,
+	    resent + 1);
+	got = console_value(g, "inbox", "spooled", NULL, NULL);
+	CHECK(got == spooled, "deadlock: spooled got=%ld want=%ld", got,
+	    spooled);
+}
+
 static void
 test_kill(struct gateway_proc *g)
 {
@@ -216,6 +312,7 @@ main(void)
 	REQUIRE(console_wait_db_ready(&g, WAIT_MS) == 0, "database ready");
 
 	test_burst(&g);
+	test_deadlock(&g);
 	test_kill(&g);
 
 	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
