@@ -97,7 +97,20 @@ DECLARE
 	m	record;		-- the message fields of e
 	c	record;		-- what farol_ingest_command returned
 	r	record;		-- what farol_ingest_report returned
+	v_refs	bigint[];	-- the alerts its commands name
 BEGIN
+	-- Two batches stored at once (ingest lanes, or two gateways) may
+	-- hold commands on the same alerts in opposite orders: each locks
+	-- them all first, by ref, so one waits for the other instead of a
+	-- deadlock (db/database.md, "Ingest lanes").
+	v_refs := ARRAY(SELECT DISTINCT (x->>'ref')::bigint
+	    FROM jsonb_array_elements(p) x
+	    WHERE x ? 'command' AND jsonb_typeof(x->'ref') = 'number'
+	    ORDER BY 1);
+	IF cardinality(v_refs) > 1 THEN
+		PERFORM 1 FROM alert a WHERE a.ref = ANY (v_refs)
+		ORDER BY a.ref FOR UPDATE;
+	END IF;
 	FOR e IN SELECT * FROM jsonb_array_elements(p)
 	LOOP
 		SELECT x.modem, x.sender, x.text,
