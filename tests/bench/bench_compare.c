@@ -42,6 +42,8 @@
  * statements (pg_stat_statements, nested ones too) and the rows per report.
  * BENCH_FAROL_BUILD=DIR runs DIR/gateway/farold (and farolctl) instead of
  * this build's: another version, for a before and after in one run.
+ * BENCH_INGEST_CONNECTIONS=N sets database.ingest_connections (the
+ * ingest lanes; config/farol.conf leaves the default, 2).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -468,6 +470,7 @@ farol_config(struct gateway_proc *g)
 {
 	static const char *area[] = { "SV", "ST", "SL" };
 	char *list = malloc(FOCAL_POINTS * 160 + 64);
+	const char *lanes;
 	size_t len;
 
 	REQUIRE(list != NULL, "memory");
@@ -481,6 +484,14 @@ farol_config(struct gateway_proc *g)
 	    0, "focal points");
 	REQUIRE(GATEWAY_PROC_NO_FLOOD_LIMIT(g) == 0, "flood limit");
 	free(list);
+	if ((lanes = getenv("BENCH_INGEST_CONNECTIONS")) != NULL) {
+		char set[64];
+
+		snprintf(set, sizeof set, "  ingest_connections = %d;\n",
+		    atoi(lanes));
+		REQUIRE(gateway_proc_edit_config(g, "  # ingest_connections = "
+		    "2;\n", set) == 0, "ingest_connections");
+	}
 }
 
 /* Seconds since midnight UTC of a farold log line ("...THH:MM:SS.mmmZ"),

@@ -62,7 +62,7 @@ static void
 test_show_usage(void)
 {
 	static const char *const listed[] = {
-		"show [--json] modems|inbox|spool|outbox|alerts",
+		"show [--json] modems|inbox|lanes|spool|outbox|alerts",
 		"send_queue", "spooled", "forward_failed", "next_due_s",
 		"forwarded waiting age_s",
 	};
