@@ -81,6 +81,7 @@ struct farold {
 		struct farold *d;
 		struct db *db;
 		int i;
+		int lost;	/* systemd was told it is unreachable */
 	} lanes[CONFIG_INGEST_CONNECTIONS_MAX];
 	int n_lanes;
 	int lanes_started;
@@ -434,9 +435,17 @@ farold_lane_state_cb(enum db_state state, const char *reason, void *arg)
 
 	if (state == DB_READY) {
 		log_info("db: ingest lane %d ready", l->i);
+		if (l->lost && db_is_ready(l->d->db))
+			notify_send(l->d->notify, "STATUS=database ready");
+		l->lost = 0;
 		replay_kick(l->d->replay);
 	} else if (reason != NULL)
 		log_warn("db: ingest lane %d: %s", l->i, reason);
+	if (state == DB_BACKOFF && !l->lost) {
+		notify_send(l->d->notify, "STATUS=an ingest connection is "
+		    "unreachable; its senders' reports go to the spool");
+		l->lost = 1;
+	}
 }
 
 /*
