@@ -744,6 +744,11 @@ farold_cleanup(struct farold *d)
 		event_free(d->ev_int);
 		event_free(d->ev_hup);
 		event_free(d->ev_deadline);
+		/* Stopping already: a second SIGTERM while the database's
+		 * last call ends (close_timeout_ms at most) must not kill
+		 * farold with the signal instead of exit 0. */
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
 	}
 	/* Nothing may keep the loop alive but the database's last calls. */
 	ussd_http_free(d->ussd);
