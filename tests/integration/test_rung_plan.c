@@ -8,7 +8,8 @@
  * of waiting.
  *
  * Cases:
- * - a U1's rung 2 is not in the outbox after ingest but in the plan; the
+ * - a U1's rung 2 is not in the outbox after ingest but in the plan (the
+ *   alert is at work for the retention purge while it has one); the
  *   janitor writes it before it is due, as the row it would have been
  *   (the alert's number in its text, due at receipt + 300 s), and it is
  *   sent once, not before its time; written again by nobody (a second
@@ -137,6 +138,14 @@ test_rung_written_when_due(long ref)
 	    "rung 2 is not in the outbox after ingest");
 	CHECK(planned(ref, PN_SV_2, 300) == 1, "rung 2 is in the plan");
 	CHECK(planned(ref, PN_SV_3, 600) == 1, "rung 3 is in the plan");
+	/* Nothing of it queued, but its plan: still at work, so the
+	 * retention purge and an erasure leave its words alone. */
+	CHECK(wait_q(0, "SELECT count(*) FROM outbox o JOIN alert a ON a.id = "
+	    "o.alert_id WHERE a.ref = %ld AND o.state IN ('queued', "
+	    "'sending')", ref) == 0, "its forwards and receipt sent");
+	CHECK(q("SELECT count(*) FROM alert WHERE ref = %ld AND "
+	    "farol_alert_live(id)", ref) == 1, "an alert with a plan is at "
+	    "work");
 
 	advance(ref, 300 - DUE_IN_S);
 	CHECK(wait_rows_to(1, ref, PN_SV_2, "true") == 1,
