@@ -153,10 +153,9 @@ static void
 ingest_alert_json(struct jsonw *w, const struct decision *d,
     const char *raw_sender, int64_t ref, const struct outbox_plan *plan)
 {
-	long first;
-
 	const struct report *r = &d->r;
 	const struct codebook *cb = d->cb;
+	long first;
 
 	jsonw_object(w, "alert");
 	if (ref > 0)
