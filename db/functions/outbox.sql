@@ -438,14 +438,17 @@ BEGIN
 				    secs => p_horizon_s - p_stale_s)))
 			AS stale_soon
 		FROM alert x
-		WHERE x.rung_plan_next_at IS NOT NULL AND (
-		    x.rung_plan_next_at <= now() + make_interval(
+		-- Two index ranges (alert_rung_plan_due, outbox_due), not a
+		-- scan of every alert with a plan.
+		WHERE x.rung_plan_next_at IS NOT NULL AND x.id IN (
+		    SELECT y.id FROM alert y
+		    WHERE y.rung_plan_next_at <= now() + make_interval(
 			secs => p_horizon_s)
-		    OR x.id IN (SELECT o.alert_id FROM outbox o
+		    UNION SELECT o.alert_id FROM outbox o
 			WHERE p_stale_s > 0 AND o.state = 'queued'
 			    AND o.purpose IN ('forward', 'escalation')
 			    AND o.not_before < now() + make_interval(
-				secs => p_horizon_s - p_stale_s)))
+				secs => p_horizon_s - p_stale_s))
 		ORDER BY x.rung_plan_next_at, x.id
 		FOR UPDATE OF x SKIP LOCKED
 	LOOP
