@@ -4,10 +4,10 @@
  * a database at v5 (reconstructed: make_v5) and a fresh one end at the
  * same tables, constraints, functions and views; the function files are
  * re-applied at every start-up, twice in a row and by two engines at
- * once; the lookup columns refuse a name their table lacks, and a
- * name still used cannot leave its table; a lookup table lacking a name
- * C uses refuses the connection; and
- * database errors are classified by SQLSTATE.
+ * once; the lookup columns refuse a name their table lacks, and a name
+ * still used cannot leave its table; a lookup table lacking a name C
+ * uses refuses the connection; and database errors are classified by
+ * SQLSTATE.
  */
 #include <stdio.h>
 #include <stdlib.h>
