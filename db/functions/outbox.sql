@@ -60,6 +60,9 @@ BEGIN
 	    state text, after_s double precision, modem text,
 	    message_ref int, submitted_at double precision,
 	    limit_max int, limit_per_s int)
+	-- The count only for a row with limit_max (AND stops at false), and
+	-- once: OFFSET 0 keeps the planner from copying it into both uses of
+	-- l.over below, which ran it twice for each receipt.
 	CROSS JOIN LATERAL (SELECT o.limit_max IS NOT NULL AND (
 		SELECT count(*) FROM (SELECT 1 FROM outbox x
 		    WHERE x.recipient = o.recipient
@@ -67,7 +70,7 @@ BEGIN
 			AND x.state <> 'cancelled'
 			AND x.created_at > now() - make_interval(
 			    secs => o.limit_per_s)
-		    LIMIT o.limit_max) x) >= o.limit_max AS over) l;
+		    LIMIT o.limit_max) x) >= o.limit_max AS over OFFSET 0) l;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END
