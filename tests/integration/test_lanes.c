@@ -10,9 +10,8 @@
  *     quarantined once (one notice to the administrator, its first 10
  *     alerts not held, the rest held), and both connections did work
  *     (`show lanes', and the second lane's backend in pg_stat_activity);
- *   - deadlock: a focal point's ANULAR waits for a row another session
- *     locked (the alert state 'cancelled'), and that session then waits
- *     for the alert: PostgreSQL ends the ANULAR's transaction (40P01); the
+ *   - deadlock: a focal point's ANULAR waits for a rung of its alert that
+ *     another session locked, and that session then waits for the alert: PostgreSQL ends the ANULAR's transaction (40P01); the
  *     batch is sent again (`show lanes', resent), not spooled, and the
  *     alert is cancelled once;
  *   - kill: the second lane's backend is ended (pg_terminate_backend)
@@ -213,17 +212,25 @@ test_deadlock(struct gateway_proc *g)
 	spooled = console_value(g, "inbox", "spooled", NULL, NULL);
 	resent = console_sum(g, "lanes", "resent", NULL, NULL);
 
-	/* Another session holds the row the cancellation needs (its
-	 * foreign key's: the state 'cancelled')... */
+	/* A rung of the alert, due tomorrow (nothing claims it): the
+	 * ANULAR's farol_alert_stop_rungs cancels it. */
+	CHECK(stored_q(pg, "WITH r AS (INSERT INTO outbox (alert_id, "
+	    "recipient, text, purpose, rung, not_before) SELECT id, "
+	    "'+2389900099', 'rung', 'escalation', 9, now() + interval '1 day' "
+	    "FROM alert WHERE ref = %ld RETURNING id) SELECT count(*) FROM r",
+	    ref) == 1, "deadlock: a rung");
+	/* Another session holds that row... */
 	c = PQconnectdb(pgcluster_conninfo(pg));
 	REQUIRE(PQstatus(c) == CONNECTION_OK, "deadlock: connect");
 	/* ...and would notice the deadlock last: farold's backend does. */
 	REQUIRE(exec_ok(c, "SET deadlock_timeout = '30s'") &&
 	    exec_ok(c, "BEGIN"), "deadlock: begin");
-	REQUIRE(exec_ok(c, "SELECT state FROM alert_state WHERE state = "
-	    "'cancelled' FOR UPDATE"), "deadlock: lock the state");
+	snprintf(sql, sizeof sql, "SELECT o.id FROM outbox o JOIN alert a ON "
+	    "a.id = o.alert_id WHERE a.ref = %ld AND o.rung = 9 FOR UPDATE OF "
+	    "o", ref);
+	REQUIRE(exec_ok(c, sql), "deadlock: lock the rung");
 
-	/* The ANULAR locks the alert, then waits for that row. */
+	/* The ANULAR locks the alert, then waits for the rung. */
 	snprintf(text, sizeof text, "ANULAR %ld engano", ref);
 	REQUIRE(gateway_proc_drop_sms(g, "+2389912345", text, NULL) == 0,
 	    "drop");
