@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cause.h"
@@ -27,6 +28,7 @@
 struct sendlog {
 	char *path;
 	int dirfd;
+	long test_delay_ms;	/* FAROL_TEST_RESULT_DELAY_MS; 0 in service */
 	struct sendlog_entry *e;
 	int n, cap;
 };
@@ -133,6 +135,7 @@ sendlog_open(const char *spool_dir, int *set_aside, char **cause)
 {
 	struct sendlog *sl;
 	struct dirent *de;
+	const char *test;
 	size_t len;
 	DIR *d;
 	int fd;
@@ -145,6 +148,11 @@ sendlog_open(const char *spool_dir, int *set_aside, char **cause)
 		cause_set(cause, "out of memory");
 		return NULL;
 	}
+	/* For the fault tests only: a disk (or a starved loop) this slow
+	 * before each result's fsync, to widen the window a kill -9 hits
+	 * (tests/integration/test_faults_send_kill.c). */
+	if ((test = getenv("FAROL_TEST_RESULT_DELAY_MS")) != NULL)
+		sl->test_delay_ms = strtol(test, NULL, 10);
 	if (mkdir(sl->path, 0700) == -1 && errno != EEXIST)
 		goto fail;
 	if ((sl->dirfd = open(sl->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
@@ -193,6 +201,7 @@ sendlog_keep(struct sendlog *sl, const struct sendlog_entry *e,
     char **cause)
 {
 	struct sendlog_entry c = *e;
+	struct timespec delay;
 	char name[64], tmp[64], buf[512];
 	int fd, len, err;
 
@@ -206,6 +215,11 @@ sendlog_keep(struct sendlog *sl, const struct sendlog_entry *e,
 	if ((fd = openat(sl->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_CLOEXEC | O_NOFOLLOW, 0600)) == -1)
 		goto fail;
+	if (sl->test_delay_ms > 0) {
+		delay.tv_sec = sl->test_delay_ms / 1000;
+		delay.tv_nsec = sl->test_delay_ms % 1000 * 1000000L;
+		nanosleep(&delay, NULL);
+	}
 	if (write(fd, buf, (size_t)len) != len || fsync(fd) == -1) {
 		err = errno != 0 ? errno : EIO;
 		close(fd);

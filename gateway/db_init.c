@@ -7,7 +7,8 @@
  * with database.migrate = false) reads the tables and executes the
  * functions, which run as the owner (SECURITY DEFINER, a fixed
  * search_path), so it can write only what they write; the Observatory's
- * role reads the view alert_report (no phone number) and executes the
+ * role reads the view alert_report (no phone number, and not its free
+ * text column) and executes the
  * export's two functions (counts, and the export's own record), nothing
  * else.
  * Must never happen here: a grant of a table's INSERT, UPDATE or DELETE
@@ -63,7 +64,14 @@ static const char db_init_grants_sql[] =
     ";\n"
     "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "
     DB_ROLE_OBSERVATORY ";\n"
-    "GRANT SELECT ON alert_report TO " DB_ROLE_OBSERVATORY ";\n"
+    /* Every column of alert_report but its free text, which may name
+     * victims: the Observatory counts, it does not read reports. A
+     * column added to the view later is not granted until listed. */
+    "REVOKE ALL ON alert_report FROM " DB_ROLE_OBSERVATORY ";\n"
+    "GRANT SELECT (ref, received_at, area, forms, urgency, victims, "
+    "females, males, minor, state, acknowledged_at, acknowledged_by, "
+    "focal_point, verified, held_reason) ON alert_report TO "
+    DB_ROLE_OBSERVATORY ";\n"
     /* `farolctl export`: counts only, and its own record */
     "GRANT EXECUTE ON FUNCTION farol_export_alerts(timestamptz, "
     "timestamptz), farol_export_record(text, timestamptz, timestamptz, "

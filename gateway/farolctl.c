@@ -61,8 +61,8 @@ farolctl_usage(FILE *out)
 "                        conninfo): create the roles farol_owner (owns the\n"
 "                        schema, applies the migrations), farol_daemon\n"
 "                        (farold: reads the tables, executes the functions)\n"
-"                        and farol_observatory (reads alert_report and\n"
-"                        runs the export's functions only);\n"
+"                        and farol_observatory (reads alert_report but its\n"
+"                        text, and runs the export's functions only);\n"
 "                        run it again after an upgrade\n", out);
 	fputs(
 "  export --since YYYY-MM --until YYYY-MM [--by area,form,month,sex,minor]\n"

@@ -630,6 +630,9 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 			goto out;
 		jsonw_str(&w, "command", report_cmd_name(d->r.cmd, 0));
 		jsonw_int(&w, "ref", d->r.ref);
+		/* The sender as the database compares it with the alert's
+		 * (a modem may give national numbers). */
+		jsonw_str(&w, "from", d->from[0] != '\0' ? d->from : NULL);
 		jsonw_str(&w, "note", job->text != NULL ? job->text : "");
 		/* The replies of each outcome: the database queues the
 		 * outcome's own with the command, in one transaction. */

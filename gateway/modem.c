@@ -4,10 +4,11 @@
  *
  * The worker is made of modem_*.c (see modem_private.h for who owns what).
  * Must never happen: deleting a message before the loop released it (the
- * worker deletes only released tokens), losing a release (a full socket
- * keeps it here until the worker takes it: modem_flush), calling libgammu
- * without gammu_lock or from a gammu callback, answering a queued message
- * twice or never, entering a PIN again after the SIM refused it.
+ * worker deletes only released tokens), losing a release or a `kept' (a
+ * full socket keeps it here until the worker takes it: modem_flush),
+ * calling libgammu without gammu_lock or from a gammu callback, answering
+ * a queued message twice or never, submitting a message before the last
+ * ok answer is kept, entering a PIN again after the SIM refused it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,6 +68,8 @@ modem_record_cb(evutil_socket_t fd, short what, void *arg)
 				m->loop.health.failed++;
 			if (m->loop.sent_cb != NULL)
 				m->loop.sent_cb(&rec.u.sent, m->loop.send_arg);
+			else if (rec.u.sent.ok)
+				modem_result_kept(m, rec.u.sent.id);
 			break;
 		case MODEM_REC_DELIVERY:
 			if (m->loop.delivery_cb != NULL)
@@ -104,9 +107,9 @@ modem_record_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Pass the queued releases, then a queued stop, to the worker. What a full
- * socket refuses waits until it is writable again (any other failure: a
- * second later), in order, however long that takes.
+ * Pass the queued releases and `kept's, then a queued stop, to the worker.
+ * What a full socket refuses waits until it is writable again (any other
+ * failure: a second later), in order, however long that takes.
  */
 static void
 modem_flush(struct modem *m)
@@ -117,15 +120,15 @@ modem_flush(struct modem *m)
 	int failed = 0;
 
 	memset(&rec, 0, offsetof(struct modem_record, u));
-	rec.type = MODEM_REC_RELEASE;
-	while (l->head < l->n_releases) {
-		rec.token = l->releases[l->head];
+	while (l->head < l->n_commands) {
+		rec.type = l->commands[l->head].type;
+		rec.token = l->commands[l->head].token;
 		if ((failed = modem_send_record(l->fd, &rec)) != 0)
 			break;
 		l->head++;
 	}
-	if (l->head == l->n_releases)
-		l->head = l->n_releases = 0;
+	if (l->head == l->n_commands)
+		l->head = l->n_commands = 0;
 	if (!failed && l->stop_queued) {
 		rec.type = MODEM_REC_STOP;
 		rec.token = 0;
@@ -148,31 +151,37 @@ modem_flush_cb(evutil_socket_t fd, short what, void *arg)
 	modem_flush(arg);
 }
 
-/* Keep a release until the worker has it; out of memory is fatal here, as
- * dropping it would keep the message on the SIM until a restart. */
+/* Keep a release or a `kept' until the worker has it, and pass it on
+ * when the socket has room; out of memory is fatal here, as dropping a
+ * release would keep the message on the SIM until a restart, a `kept'
+ * the modem's sends. */
 static void
-modem_queue_release(struct modem *m, uint64_t token)
+modem_command(struct modem *m, enum modem_record_type type, uint64_t token)
 {
 	struct modem_loop_side *l = &m->loop;
-	uint64_t *grown;
+	struct modem_command *grown;
 	size_t cap;
 
-	if (l->n_releases == l->releases_cap && l->head > 0) {
-		memmove(l->releases, l->releases + l->head,
-		    (l->n_releases - l->head) * sizeof *l->releases);
-		l->n_releases -= l->head;
+	if (l->n_commands == l->commands_cap && l->head > 0) {
+		memmove(l->commands, l->commands + l->head,
+		    (l->n_commands - l->head) * sizeof *l->commands);
+		l->n_commands -= l->head;
 		l->head = 0;
 	}
-	if (l->n_releases == l->releases_cap) {
-		cap = l->releases_cap ? l->releases_cap * 2 : 64;
-		if ((grown = realloc(l->releases, cap * sizeof *grown)) ==
+	if (l->n_commands == l->commands_cap) {
+		cap = l->commands_cap ? l->commands_cap * 2 : 64;
+		if ((grown = reallocarray(l->commands, cap, sizeof *grown)) ==
 		    NULL)
-			fatalx("modem %s: out of memory keeping a release",
+			fatalx("modem %s: out of memory keeping a command",
 			    m->cfg.name);
-		l->releases = grown;
-		l->releases_cap = cap;
+		l->commands = grown;
+		l->commands_cap = cap;
 	}
-	l->releases[l->n_releases++] = token;
+	l->commands[l->n_commands].type = type;
+	l->commands[l->n_commands++].token = token;
+	if (!event_pending(l->flush_ev, EV_WRITE, NULL) &&
+	    !event_pending(l->retry_ev, EV_TIMEOUT, NULL))
+		modem_flush(m);
 }
 
 struct modem *
@@ -329,10 +338,13 @@ modem_set_paused(struct modem *m, int paused)
 void
 modem_release(struct modem *m, uint64_t token)
 {
-	modem_queue_release(m, token);
-	if (!event_pending(m->loop.flush_ev, EV_WRITE, NULL) &&
-	    !event_pending(m->loop.retry_ev, EV_TIMEOUT, NULL))
-		modem_flush(m);
+	modem_command(m, MODEM_REC_RELEASE, token);
+}
+
+void
+modem_result_kept(struct modem *m, uint64_t id)
+{
+	modem_command(m, MODEM_REC_KEPT, id);
 }
 
 /* The stop follows the releases queued before it: the worker deletes
@@ -376,7 +388,7 @@ modem_free(struct modem *m)
 		event_free(m->loop.flush_ev);
 	if (m->loop.retry_ev != NULL)
 		event_free(m->loop.retry_ev);
-	free(m->loop.releases);
+	free(m->loop.commands);
 	close(m->loop.fd);
 	close(m->worker.fd);
 	pthread_mutex_destroy(&m->call.lock);

@@ -86,7 +86,8 @@ typedef void (*modem_delivery_cb)(const struct modem_delivery *d, void *arg);
 void modem_set_ussd_callback(struct modem *m, modem_receive_cb cb,
     void *arg);
 
-/* Set the callbacks once after modem_start (NULL: ignore). */
+/* Set the callbacks once after modem_start (NULL: ignore; without a
+ * sent() every ok answer counts as kept at once). */
 void modem_set_send_callbacks(struct modem *m, modem_sent_cb sent,
     modem_delivery_cb delivery, void *arg);
 
@@ -97,6 +98,15 @@ void modem_set_send_callbacks(struct modem *m, modem_sent_cb sent,
  * for each queued message, also when the modem dies (ok=0) or stops. */
 int modem_send(struct modem *m, uint64_t id, const char *number,
     const char *text, char **cause);
+
+/* The ok answer sent() gave for message id is durable (on disk, or in
+ * the database). After an ok answer the modem submits nothing more until
+ * this is called for it: a crash can then leave at most one SMS per
+ * modem sent but not recorded (gateway/modems.md, "Sending"). Call it
+ * once for every ok answer, also when keeping it failed (the modem must
+ * not stop sending for good); an id the worker is not waiting for is
+ * ignored. */
+void modem_result_kept(struct modem *m, uint64_t id);
 
 /* Health, for the admin status and for choosing a modem to send on. */
 struct modem_health {

@@ -56,6 +56,8 @@ enum modem_record_type {
 	MODEM_REC_RELEASE,	/* loop -> worker: delete token from the SIM */
 	MODEM_REC_STOP,		/* loop -> worker: stop */
 	MODEM_REC_SEND,		/* loop -> worker: queue a message */
+	MODEM_REC_KEPT,		/* loop -> worker: the answer for token (a
+				   message id) is durable: send the next */
 };
 
 struct modem_outgoing {
@@ -93,6 +95,12 @@ struct modem_partial {
 	int seen;		/* marked during a poll; unmarked ones are dropped */
 };
 
+/* A command the loop passes to the worker, kept in order until passed. */
+struct modem_command {
+	enum modem_record_type type;	/* MODEM_REC_RELEASE or _KEPT */
+	uint64_t token;
+};
+
 /* The loop's thread only (modem.c, and the watchdog's event). */
 struct modem_loop_side {
 	int fd;			/* its end of the socketpair, non-blocking */
@@ -117,11 +125,13 @@ struct modem_loop_side {
 	int stopping;
 	int paused;		/* by an administrator: takes no sends */
 
-	/* Releases not yet passed to the worker (its socket was full), from
-	 * releases[head] on; a stop waits behind them. Never dropped: a lost
-	 * release would hold its SIM slot until a restart (modem_flush). */
-	uint64_t *releases;
-	size_t head, n_releases, releases_cap;
+	/* Releases and answers kept (MODEM_REC_RELEASE, MODEM_REC_KEPT) not
+	 * yet passed to the worker (its socket was full), from commands[head]
+	 * on; a stop waits behind them. Never dropped: a lost release would
+	 * hold its SIM slot until a restart, a lost `kept' the modem's sends
+	 * for ever (modem_flush). */
+	struct modem_command *commands;
+	size_t head, n_commands, commands_cap;
 	int stop_queued;
 };
 
@@ -171,6 +181,12 @@ struct modem_worker_side {
 	int last_ref;
 	long long next_send_ms;
 	int fail_streak;	/* messages refused in a row */
+	/* The last message the modem took, answered ok but not yet said
+	 * durable by the loop (MODEM_REC_KEPT): nothing more is submitted
+	 * until it is, so a kill -9 leaves at most one SMS of this modem
+	 * sent and unrecorded. */
+	int awaiting_kept;
+	uint64_t unkept_id;
 
 	/* what the gammu callbacks saw (set inside calls, read after) */
 	int st_seen, st_status, st_mr;

@@ -2,7 +2,8 @@
  * modem_send.c: the worker's send queue. Each message is encoded into
  * parts, each part submitted when the rate limit allows, and each message
  * answered to the loop exactly once (ok, refused, or failed with the
- * modem).
+ * modem). After an ok answer nothing more is submitted until the loop
+ * says that answer is durable (modem_result_kept).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -54,6 +55,10 @@ modem_finish(struct modem *m, int ok, const char *cause)
 	else
 		log_warn("modem %s: message %llu not sent: %s", m->cfg.name,
 		    (unsigned long long)o->id, cause);
+	if (ok) {
+		m->worker.awaiting_kept = 1;
+		m->worker.unkept_id = o->id;
+	}
 	modem_result(m, o->id, ok, ok ? m->worker.last_ref : -1, cause);
 	free(m->worker.multi);
 	m->worker.multi = NULL;

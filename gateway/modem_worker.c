@@ -1,8 +1,9 @@
 /*
  * modem_worker.c: the worker thread's loop. It connects (entering the PIN
  * at most once), then loops: apply the loop's commands (release: delete
- * from the SIM; send: queue), submit the next part of the message being
- * sent when the rate limit allows, read the SIM when the poll interval
+ * from the SIM; send: queue; kept: the last answer is durable), submit
+ * the next part of the message being sent when the rate limit allows and
+ * the modem's last answer is durable, read the SIM when the poll interval
  * has passed or a +CMTI came, check the modem's health now and then, and
  * read the device between waits so that +CMTI, +CMT, +CDS and +CUSD
  * lines are seen. A lost modem (aborted, unplugged, failing) answers its queued
@@ -38,6 +39,10 @@ modem_read_commands(struct modem *m, int timeout_ms)
 		else if (rec.type == MODEM_REC_RELEASE &&
 		    (p = modem_find_pending(m, rec.token)) != NULL) {
 			p->released = 1;
+		} else if (rec.type == MODEM_REC_KEPT) {
+			if (m->worker.awaiting_kept &&
+			    rec.token == m->worker.unkept_id)
+				m->worker.awaiting_kept = 0;
 		} else if (rec.type == MODEM_REC_SEND &&
 		    n == (ssize_t)modem_record_size(MODEM_REC_SEND)) {
 			rec.u.out.number[sizeof rec.u.out.number - 1] = '\0';
@@ -68,7 +73,7 @@ modem_work(struct modem *m)
 	modem_handle_pushed(m);
 	now = modem_now_ms();
 	if (!m->worker.lost && m->worker.q_len > 0 &&
-	    now >= m->worker.next_send_ms)
+	    !m->worker.awaiting_kept && now >= m->worker.next_send_ms)
 		modem_send_part(m);
 	modem_handle_caught(m);
 	now = modem_now_ms();
@@ -98,7 +103,9 @@ modem_work(struct modem *m)
 	if (m->cfg.role & MODEM_ROLE_RECEIVE)
 		wake = modem_min(wake, m->worker.poll_now ? now :
 		    m->worker.next_poll_ms);
-	if (m->worker.q_len > 0)
+	/* Waiting for the last answer to be kept: the loop's record wakes
+	 * the wait below. */
+	if (m->worker.q_len > 0 && !m->worker.awaiting_kept)
 		wake = modem_min(wake, m->worker.next_send_ms);
 	for (int i = 0; i < m->worker.n_pending; i++)
 		if (m->worker.pending[i].released)

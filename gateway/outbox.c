@@ -6,7 +6,9 @@
  * is in flight at a time and at most OUTBOX_WINDOW messages sit in the
  * modems' queues, so a slow modem holds back little and the rest stays
  * in PostgreSQL, where a second gateway could claim it. Each modem's
- * answer is kept on disk (db/sendlog.h) until it is recorded. While the
+ * answer is kept on disk (db/sendlog.h) until it is recorded, and the
+ * modem sends nothing more until its last ok answer is kept
+ * (modem_result_kept: at most one SMS per modem in doubt). While the
  * database is down, spooled urgent alerts' forwards wait in a durable
  * queue (db/fwdq.h) fed to the modems one at a time per modem. Must never
  * happen here: a row claimed and forgotten (each claimed row gets exactly
@@ -100,6 +102,8 @@ static void outbox_fed_cb(struct outbox *ob, struct outbox_send *s,
 struct outbox_recording {
 	struct outbox *ob;
 	uint64_t id;
+	char kept_modem[32];	/* tell this modem when recorded: its ok
+				   answer could not be kept on disk */
 };
 
 void
@@ -143,6 +147,19 @@ outbox_call_done_cb(const PGresult *res, const struct db_error *error,
 	outbox_check_drained(ob);
 }
 
+/* Modem name's ok answer for row id is durable (or will never be: it
+ * was tried): the modem may send its next. By name, as the modem may
+ * have gone with a reload since. */
+static void
+outbox_kept(struct outbox *ob, const char *name, uint64_t id)
+{
+	for (int i = 0; i < *ob->n_modems; i++)
+		if (strcmp(modem_name(ob->modems[i]), name) == 0) {
+			modem_result_kept(ob->modems[i], id);
+			return;
+		}
+}
+
 static void
 outbox_recorded_cb(const PGresult *res, const struct db_error *error,
     void *arg)
@@ -163,16 +180,20 @@ outbox_recorded_cb(const PGresult *res, const struct db_error *error,
 		log_error("outbox: %s", cause);
 		free(cause);
 	}
+	if (rec->kept_modem[0] != '\0')
+		outbox_kept(ob, rec->kept_modem, rec->id);
 	free(rec);
 	if (!ob->recover_done && ob->recording == 0)
 		outbox_start(ob);
 	outbox_check_drained(ob);
 }
 
-/* Ask the database to record e. Returns -1 when the call could not be
- * made (the result stays kept, if it was). */
+/* Ask the database to record e; kept_modem (or NULL) is told once it is
+ * recorded. Returns -1 when the call could not be made (the result stays
+ * kept, if it was). */
 static int
-outbox_record_call(struct outbox *ob, const struct sendlog_entry *e)
+outbox_record_call(struct outbox *ob, const struct sendlog_entry *e,
+    const char *kept_modem)
 {
 	char idbuf[24], refbuf[16], retrybuf[16];
 	const char *values[6];
@@ -182,6 +203,9 @@ outbox_record_call(struct outbox *ob, const struct sendlog_entry *e)
 		return -1;
 	rec->ob = ob;
 	rec->id = e->id;
+	if (kept_modem != NULL)
+		snprintf(rec->kept_modem, sizeof rec->kept_modem, "%s",
+		    kept_modem);
 	snprintf(idbuf, sizeof idbuf, "%llu", (unsigned long long)e->id);
 	snprintf(refbuf, sizeof refbuf, "%d", e->message_ref);
 	snprintf(retrybuf, sizeof retrybuf, "%d", e->retry_s);
@@ -218,15 +242,17 @@ outbox_record_kept(struct outbox *ob)
 	for (int i = 0; i < n; i++)
 		ids[i] = sendlog_get(ob->sendlog, i)->id;
 	for (int i = 0; i < n; i++)
-		if (outbox_record_call(ob, sendlog_find(ob->sendlog, ids[i]))
-		    == -1)
+		if (outbox_record_call(ob, sendlog_find(ob->sendlog, ids[i]),
+		    NULL) == -1)
 			break;
 	free(ids);
 }
 
 /* Record one row's outcome. retry_s < 0: failed for good. The modem's
  * answer is kept on disk first, so that neither a slow or absent
- * database nor a crash loses it (it would be sent again). */
+ * database nor a crash loses it (it would be sent again); an ok answer's
+ * modem is then told it may send its next (if the disk failed: once the
+ * database has answered, or at once when it cannot be asked). */
 static void
 outbox_record(struct outbox *ob, uint64_t id, const char *modem, int ok,
     int message_ref, const char *cause, int retry_s)
@@ -251,9 +277,15 @@ outbox_record(struct outbox *ob, uint64_t id, const char *modem, int ok,
 			free(why);
 		}
 	}
-	if (outbox_record_call(ob, &e) != 0 && !kept)
+	if (ok && kept)
+		outbox_kept(ob, e.modem, id);
+	if (outbox_record_call(ob, &e, ok && !kept ? e.modem : NULL) == 0)
+		return;
+	if (!kept)
 		log_error("outbox: cannot record the result of #%llu; it is "
 		    "queued again at the next start", (unsigned long long)id);
+	if (ok && !kept)
+		outbox_kept(ob, e.modem, id);
 }
 
 static struct outbox_send *
@@ -311,6 +343,9 @@ outbox_sent_cb(const struct modem_send_result *r, void *arg)
 			    "SENT by modem %s: %s", r->modem, r->cause);
 		if (s != NULL)
 			outbox_fed_cb(ob, s, r);
+		/* Saved in its .fwd file (or that failed, logged). */
+		if (r->ok)
+			outbox_kept(ob, r->modem, r->id);
 		free(s);
 		outbox_feed(ob);
 		outbox_check_drained(ob);

@@ -15,12 +15,13 @@
 -- p_replies: the replies farold rendered for every possible outcome
 -- (gateway/outbox_plan.c); those of this outcome are queued here, in the
 -- command's own transaction (farol_command_replies), and counted in
--- outbox_queued.
+-- outbox_queued. p_from: the sender normalised (E.164) by farold, with
+-- which the alert's sender and holders are compared (NULL: p_sender).
 CREATE OR REPLACE FUNCTION farol_ingest_command(p_modem text, p_sender text,
     p_text text, p_smsc_time timestamptz, p_received_at timestamptz,
     p_parts int, p_concat_ref int, p_kind text, p_parts_expected int,
     p_command text, p_ref bigint, p_note text, p_replies jsonb,
-    p_admin boolean, p_session text DEFAULT NULL)
+    p_admin boolean, p_session text DEFAULT NULL, p_from text DEFAULT NULL)
 RETURNS TABLE (message_id bigint, inserted boolean, result text,
     alert_id bigint, alert_ref bigint, state text, focal_number text,
     authority_name text, holders text[], outbox_queued int)
@@ -31,6 +32,10 @@ DECLARE
 	v_authority	text;
 	v_is_holder	boolean;
 	v_is_sender	boolean;
+	-- Who sent it, normalised (E.164) as alert.sender and the outbox's
+	-- recipients are; p_sender is the number as the modem gave it,
+	-- which may be national ("9912345"). Stored as given; judged so.
+	v_from		text := coalesce(p_from, p_sender);
 BEGIN
 	SELECT m.message_id, m.inserted INTO message_id, inserted
 	FROM farol_ingest_message(p_modem, p_sender, p_text, p_smsc_time,
@@ -59,13 +64,13 @@ BEGIN
 		AND o.state IN ('submitted', 'delivered')
 	    ORDER BY 1);
 	SELECT o.authority_id INTO v_authority FROM outbox o
-	WHERE o.alert_id = v_alert.id AND o.recipient = p_sender
+	WHERE o.alert_id = v_alert.id AND o.recipient = v_from
 	    AND o.purpose IN ('forward', 'escalation')
 	    AND o.state IN ('submitted', 'delivered')
 	ORDER BY o.submitted_at
 	LIMIT 1;
 	v_is_holder := FOUND;
-	v_is_sender := v_alert.sender = p_sender;
+	v_is_sender := v_alert.sender = v_from;
 
 	IF p_command = 'OK' THEN
 		IF v_alert.state = 'acknowledged' THEN

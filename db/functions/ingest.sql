@@ -79,7 +79,8 @@ $$;
 -- smsc_time, received_at as epoch seconds, parts, concat_ref, kind,
 -- parts_expected, session (USSD only), alert, outbox, and "flood": "quarantined" or "ended"
 -- with "flood_notice", the administrators' rows) or, with "command", of
--- farol_ingest_command (command, ref, note, replies, admin). One row per element, i from
+-- farol_ingest_command (command, ref, note, replies, admin, and "from":
+-- the sender normalised, when farold could). One row per element, i from
 -- 0, in order. All or nothing: an error fails the whole batch (farold
 -- then stores its messages one by one).
 -- The ten fields of the message, which a report and a command share,
@@ -116,7 +117,7 @@ BEGIN
 			    m.parts, m.concat_ref, m.kind, m.parts_expected,
 			    e->>'command', (e->>'ref')::bigint, e->>'note',
 			    e->'replies', coalesce((e->>'admin')::boolean,
-			    false), m.session);
+			    false), m.session, e->>'from');
 			message_id := c.message_id;
 			inserted := c.inserted;
 			result := c.result;

@@ -13,6 +13,14 @@
  *             the gateway" (gateway/latency.h). p50, p99, max.
  *   baseline: N single-row INSERTs, each its own transaction, through
  *             libpq on a Unix socket; commit latency p50, p99, max.
+ *   sending:  then N more U1 reports dropped at once, and every due SMS
+ *             (receipts, forwards) goes out: SMS the modem took a second,
+ *             from its first SMS after the burst to the last one (the
+ *             modem's cap is 600 a minute, one every 100 ms;
+ *             each waits for the previous answer to be kept on disk,
+ *             gateway/modems.md). FAROL_TEST_RESULT_DELAY_MS=MS in the
+ *             environment makes each answer's fsync MS slower (a slow
+ *             disk or a starved loop; db/sendlog.c).
  *
  * Target (issue 6): p99 under 100 ms of gateway time.
  * Run on demand (never a timed test):
@@ -61,6 +69,30 @@ print_row(const char *name, long long *v, int n)
 	printf("%-36s %8d %10.2f %10.2f %10.2f\n", name, n,
 	    v[n / 2] / 1000.0, v[(n * 99) / 100 - (n >= 100 ? 1 : 0)] / 1000.0,
 	    v[n - 1] / 1000.0);
+}
+
+/* Every due SMS sent and recorded (or cancelled by the reply limit), and
+ * the modem took exactly those. */
+static struct pgcluster *sent_pg;
+static int sent_before;
+
+static int
+burst_sending(void *arg)
+{
+	return gateway_proc_sent_count(arg) > sent_before;
+}
+
+static int
+all_sent(void *arg)
+{
+	struct gateway_proc *g = arg;
+	struct pgcluster *pg = sent_pg;
+
+	return stored_q(pg, "SELECT count(*) FROM outbox WHERE not_before <= "
+	    "now() AND state NOT IN ('submitted', 'delivered', "
+	    "'cancelled')") == 0 && gateway_proc_sent_count(g) ==
+	    stored_q(pg, "SELECT count(*) FROM outbox WHERE state IN "
+	    "('submitted', 'delivered')");
 }
 
 /* Commit latency of one single-row INSERT, n times. */
@@ -122,7 +154,8 @@ main(int argc, char **argv)
 	struct pgcluster *pg;
 	long long *gw, *base;
 	char text[96], where[64];
-	int got;
+	long long t0, sent_ms;
+	int got, sent0, sent;
 
 	if (n < 10) {
 		fprintf(stderr, "usage: bench_forward [N >= 10]\n");
@@ -145,10 +178,27 @@ main(int argc, char **argv)
 		REQUIRE(gateway_proc_wait_log(&g, NEEDLE, i + 1, WAIT_MS) == 0,
 		    "forward %d", i);
 	}
+	sent_pg = pg;
+	CHECK(test_wait_until(WAIT_MS * 10, all_sent, &g) == 0, "every due "
+	    "SMS sent");
+	sent_before = gateway_proc_sent_count(&g);
+	for (int i = 0; i < n; i++) {
+		snprintf(text, sizeof text, "ALERTA SV SX U1 V2 rajada %05d "
+		    "bar Calheta", i);
+		REQUIRE(gateway_proc_drop_sms(&g, "+2389912345", text, NULL) ==
+		    0, "drop %d", i);
+	}
+	CHECK(test_wait_until(WAIT_MS, burst_sending, &g) == 0, "burst");
+	t0 = now_us();
+	sent0 = gateway_proc_sent_count(&g);
+	CHECK(test_wait_until(WAIT_MS * 10, all_sent, &g) == 0, "every due "
+	    "SMS sent");
+	sent_ms = (now_us() - t0) / 1000;
+	sent = gateway_proc_sent_count(&g) - sent0;
 	got = read_latencies(&g, gw, n);
 	CHECK(got == n, "latency lines got=%d want=%d", got, n);
 	snprintf(where, sizeof where, "sender = '+2389912345'");
-	CHECK(stored_count(pg, where) == n, "stored");
+	CHECK(stored_count(pg, where) == 2 * n, "stored");
 	REQUIRE(baseline(pg, base, n) == 0, "baseline");
 
 	printf("\n%-36s %8s %10s %10s %10s\n", "", "n", "p50 ms", "p99 ms",
@@ -157,6 +207,9 @@ main(int argc, char **argv)
 		print_row("farold: U1 report to forward", gw, got);
 	print_row("baseline: one single-row commit", base, n);
 	printf("target: farold p99 < 100 ms\n");
+	printf("sending: after a burst of %d reports the modem took %d SMS in "
+	    "%lld ms: %.2f SMS/s (cap 10/s)\n", n, sent, sent_ms, sent_ms > 0 ? sent * 1000.0 / sent_ms :
+	    0);
 
 	gateway_proc_signal(&g, SIGTERM);
 	gateway_proc_wait_exit(&g, WAIT_MS);

@@ -49,6 +49,9 @@ static struct {
 	int stopped;
 } seen;
 
+/* 1: sent() does not say the answers are kept (case wait-kept does). */
+static int hold_kept;
+
 static void
 receive_cb(struct inbound_sms *sms, void *arg)
 {
@@ -63,10 +66,12 @@ receive_cb(struct inbound_sms *sms, void *arg)
 static void
 sent_cb(const struct modem_send_result *r, void *arg)
 {
-	(void)arg;
 	REQUIRE(seen.n_sent < MAX_SENT, "too many sent() calls");
 	seen.sent_at[seen.n_sent] = test_now_ms();
 	seen.sent[seen.n_sent++] = *r;
+	/* Kept at once, as if durable (arg: the modem). */
+	if (r->ok && !hold_kept)
+		modem_result_kept(arg, r->id);
 }
 
 static void
@@ -121,7 +126,7 @@ modem_up(void)
 
 	modem = modem_start(base, &mc, 600, receive_cb, NULL, &cause);
 	REQUIRE(modem != NULL, "modem_start: got=%s want=a modem", cause);
-	modem_set_send_callbacks(modem, sent_cb, delivery_cb, NULL);
+	modem_set_send_callbacks(modem, sent_cb, delivery_cb, modem);
 }
 
 static int
@@ -463,6 +468,47 @@ case_rate(void)
 	    atemu_stat_int(emu, "sent"));
 }
 
+/* After an ok answer the worker submits nothing more until the loop says
+ * that answer is kept (a kill -9 then doubles at most one SMS per modem):
+ * three queued at 600 a minute, the second waits until the first is
+ * kept, however long, then goes at once. */
+static void
+case_wait_kept(void)
+{
+	static const uint64_t ids[] = { 31, 32, 33 };
+	int two = 2;
+	long kept_at;
+
+	emu_start();
+	modem_up();
+	wait_healthy(20000);
+	hold_kept = 1;
+	for (int i = 0; i < 3; i++)
+		send_ok(ids[i], "+2389912345", "mensagem");
+	wait_sent(1, 10000);
+	testloop_run_until(base, 1500, pred_sent, &two);
+	CHECK(seen.n_sent == 1 && atemu_stat_int(emu, "sent") == 1,
+	    "1.5 s after the first answer, not kept: sent() got=%d PDUs "
+	    "got=%d want=1 (15 times the rate limit's gap)", seen.n_sent,
+	    atemu_stat_int(emu, "sent"));
+	modem_result_kept(modem, ids[1]);	/* not the one it waits for */
+	testloop_run_until(base, 500, pred_sent, &two);
+	CHECK(seen.n_sent == 1, "kept for another id: sent() got=%d want=1",
+	    seen.n_sent);
+	kept_at = test_now_ms();
+	modem_result_kept(modem, ids[0]);
+	wait_sent(2, 5000);
+	CHECK(seen.sent_at[1] - kept_at < 1000, "the second went got=%ld ms "
+	    "after the first was kept want<1000",
+	    seen.sent_at[1] - kept_at);
+	hold_kept = 0;
+	modem_result_kept(modem, ids[1]);
+	wait_sent(3, 5000);
+	check_exactly_once(ids, 3);
+	CHECK(atemu_stat_int(emu, "sent") == 3, "PDUs got=%d want=3",
+	    atemu_stat_int(emu, "sent"));
+}
+
 static void
 case_hang(void)
 {
@@ -727,7 +773,8 @@ case_two_modems(void)
 	two[1] = modem_start(base, &mc2, 600, receive_cb, NULL, &cause);
 	REQUIRE(two[0] != NULL && two[1] != NULL, "modem_start: %s", cause);
 	for (i = 0; i < 2; i++)
-		modem_set_send_callbacks(two[i], sent_cb, delivery_cb, NULL);
+		modem_set_send_callbacks(two[i], sent_cb, delivery_cb,
+		    two[i]);
 	REQUIRE(testloop_run_until(base, 30000, pred_both_healthy, two) == 0,
 	    "two modems not healthy");
 
@@ -976,7 +1023,7 @@ case_sim_status_report(void)
 	bk.release = 1;
 	modem = modem_start(base, &mc, 600, backlog_receive, NULL, &cause);
 	REQUIRE(modem != NULL, "modem_start: %s", cause);
-	modem_set_send_callbacks(modem, sent_cb, delivery_cb, NULL);
+	modem_set_send_callbacks(modem, sent_cb, delivery_cb, modem);
 	CHECK(testloop_run_until(base, 10000, pred_delivery, &n) == 0,
 	    "delivery reports got=%d want=1", seen.n_delivery);
 	CHECK(testloop_run_until(base, 10000, pred_backlog, &want) == 0,
@@ -1264,6 +1311,7 @@ static const struct {
 	{ "cms-error", case_cms_error },
 	{ "delivery", case_delivery },
 	{ "rate", case_rate },
+	{ "wait-kept", case_wait_kept },
 	{ "hang", case_hang },
 	{ "unplug", case_unplug },
 	{ "pin-wrong", case_pin_wrong },

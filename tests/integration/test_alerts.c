@@ -408,6 +408,39 @@ test_pin_wrong_number_info_cancel(void)
 	    "no rung left queued");
 }
 
+/* A modem that gives national numbers ("9912345", not "+2389912345"):
+ * the focal point still owns its alert (ESTADO answered) and the duty
+ * phone still holds the one it was sent (OK taken). The message keeps the
+ * number as the modem gave it. */
+static void
+test_national_numbers(void)
+{
+	char want[160], *text;
+	long m, ref, ask, ok;
+
+	m = send_sms("9912345", "ALERTA SV SX U2 numero nacional");
+	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK(q("SELECT count(*) FROM alert WHERE ref = %ld AND sender = '"
+	    MARIA "'", ref) == 1, "the alert's sender normalised");
+	CHECK(q("SELECT count(*) FROM message WHERE id = %ld AND sender = "
+	    "'9912345'", m) == 1, "the message keeps the modem's number");
+	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_1 "' AND o.state = "
+	    "'submitted'") == 1, "forwarded to pn-sv");
+
+	ask = send_smsf("9912345", "ESTADO %ld", ref);
+	text = reply_to(MARIA, "reply", ask);
+	snprintf(want, sizeof want, "Alerta %ld: ", ref);
+	CHECK(strncmp(text, want, strlen(want)) == 0 &&
+	    strstr(text, "recusad") == NULL, "own alert's state got=%s", text);
+	free(text);
+
+	ok = send_smsf("9920001", "OK %ld", ref);
+	CHECK(ok > 0, "OK stored");
+	check_state(ref, "acknowledged");
+	CHECK(q("SELECT count(*) FROM alert WHERE ref = %ld AND "
+	    "acknowledged_by = 'pn-sv'", ref) == 1, "taken by pn-sv");
+}
+
 /* An unregistered sender: stored unverified, to the national desk, no
  * reply. U3 from Maria: no SMS to anyone but her receipt. */
 static void
@@ -794,6 +827,7 @@ main(void)
 	test_u1_escalation_and_ack();
 	test_two_patrols();
 	test_pin_wrong_number_info_cancel();
+	test_national_numbers();
 	test_release_and_dismiss();
 	test_unregistered_and_u3();
 	test_stale_rung_moves_on();

@@ -121,8 +121,14 @@ test_privileges(void)
 	    == 0, "daemon may not write the audit but through its function");
 	CHECK(may("farol_daemon", "SELECT * FROM alert_report") == 1,
 	    "daemon reads alert_report");
-	CHECK(may("farol_observatory", "SELECT * FROM alert_report") == 1,
-	    "observatory reads alert_report");
+	CHECK(may("farol_observatory", "SELECT ref, received_at, area, "
+	    "forms, urgency, victims, females, males, minor, state, "
+	    "acknowledged_at, acknowledged_by, focal_point, verified, "
+	    "held_reason FROM alert_report") == 1, "observatory reads "
+	    "alert_report's codes and counts");
+	CHECK(may("farol_observatory", "SELECT text FROM alert_report") == 0 &&
+	    may("farol_observatory", "SELECT * FROM alert_report") == 0,
+	    "observatory may not read the reports' free text");
 	CHECK(may("farol_observatory", "SELECT farol_outbox_recover()") == 0,
 	    "observatory may not execute a function");
 	CHECK(may("farol_observatory", "SELECT * FROM farol_export_alerts("
