@@ -240,7 +240,11 @@ $$;
 -- (outbox_due_rung, outbox_due_other: not_before, id) and stops after
 -- the rows it may take; the rest only when the first left room; rows
 -- to take over come from outbox_leased (a handful: the leases a dead
--- gateway left), merged in by time.
+-- gateway left), merged in by time. No sequential or bitmap scan: with
+-- statistics that say few rows are due (a fresh table, a burst since the
+-- last ANALYZE) the planner would read, test and sort every due row;
+-- without them the index walk is the only cheap plan (jit off: their
+-- penalty costs would switch it on).
 -- (plpgsql, not sql: its body is checked when called, so that the file
 -- applies to an older schema too, as the upgrade test does.)
 CREATE OR REPLACE FUNCTION farol_outbox_claim(p_limit int, p_stale_s int,
@@ -248,7 +252,9 @@ CREATE OR REPLACE FUNCTION farol_outbox_claim(p_limit int, p_stale_s int,
 RETURNS TABLE (id bigint, recipient text, text text, purpose text,
     alert_id bigint, attempts int, taken_over boolean)
 LANGUAGE plpgsql
-SET plan_cache_mode = force_custom_plan
+SET enable_bitmapscan = off
+SET enable_seqscan = off
+SET jit = off
 AS $$
 DECLARE
 	v_self		text := farol_gateway_self();
