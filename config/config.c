@@ -183,6 +183,7 @@ static const struct schema_key escalation_keys[] = {
 	{ "u3", SCHEMA_GROUP, 0, 0, 0, digest_keys, NULL },
 	ARR_KEY("admins", 0),
 	INT_KEY("stale_after", 0, 30, 86400),
+	INT_KEY("rung_horizon", 0, 0, 86400),
 	END_KEY,
 };
 
@@ -988,6 +989,7 @@ config_read_escalation(struct config *cfg, const config_setting_t *esc,
 		cfg->escalation[u].repeats = g ? config_int(g, "repeats", 1) : 1;
 	}
 	cfg->stale_after_s = esc ? config_int(esc, "stale_after", 600) : 600;
+	cfg->rung_horizon_s = esc ? config_int(esc, "rung_horizon", 60) : 60;
 	if (esc != NULL && (g = config_setting_get_member(esc, "u3")) != NULL)
 		config_setting_lookup_string(g, "digest_at", &v);
 	/* HH:MM, or HH:MM:SS (a test's digest a few seconds ahead). */

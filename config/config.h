@@ -185,6 +185,8 @@ struct config {
 	char admins[CONFIG_MAX_ADMINS][PHONE_E164_MAX];
 	int n_admins;
 	int stale_after_s;
+	int rung_horizon_s;	/* later rungs kept as the alert's plan;
+				   0: every rung written at ingest */
 
 	/* security */
 	int unregistered_reply;

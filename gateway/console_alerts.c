@@ -28,7 +28,8 @@
 	"count(o.id) FILTER (WHERE o.purpose IN ('forward', 'escalation') " \
 	"AND o.state IN ('submitted', 'delivered')) AS forwarded, " \
 	"count(o.id) FILTER (WHERE o.purpose IN ('forward', 'escalation') " \
-	"AND o.state IN ('queued', 'sending')) AS waiting, " \
+	"AND o.state IN ('queued', 'sending')) + " \
+	"max(coalesce(jsonb_array_length(a.rung_plan), 0)) AS waiting, " \
 	"extract(epoch FROM now() - a.received_at)::bigint AS age_s "
 
 #define CONSOLE_ALERT_GROUP \

@@ -114,8 +114,13 @@ http_metrics_prepare(struct db *db)
 	    "UNION ALL SELECT 'farol_alerts_held', 'reason', held_reason, "
 	    "NULL, NULL, NULL, NULL, count(*) FROM open "
 	    "WHERE held_reason IS NOT NULL GROUP BY held_reason "
+	    /* The rungs the alerts still plan (alert.rung_plan) are
+	     * queued escalations, as they were before v18. */
 	    "UNION ALL SELECT 'farol_outbox_depth', 'purpose', p.purpose, "
-	    "NULL, NULL, NULL, NULL, count(o.id) FROM outbox_purpose p "
+	    "NULL, NULL, NULL, NULL, count(o.id) + CASE WHEN p.purpose = "
+	    "'escalation' THEN (SELECT coalesce(sum(jsonb_array_length("
+	    "rung_plan)), 0) FROM alert WHERE rung_plan_next_at IS NOT NULL) "
+	    "ELSE 0 END FROM outbox_purpose p "
 	    "LEFT JOIN outbox o ON o.purpose = p.purpose "
 	    "AND o.state IN ('queued', 'sending') GROUP BY p.purpose "
 	    "UNION ALL SELECT 'farol_ack_seconds_bucket', 'le', "

@@ -147,13 +147,15 @@ ingest_count(struct jsonw *w, const char *key, int v)
 }
 
 /* The alert of a valid or invalid ALERTA, as farol_ingest_report reads;
- * ref > 0: the number its forwards carried while the database was down. */
+ * ref > 0: the number its forwards carried while the database was down;
+ * plan: its rows, of which the later rungs are the alert's plan. */
 static void
 ingest_alert_json(struct jsonw *w, const struct decision *d,
-    const char *raw_sender, int64_t ref)
+    const char *raw_sender, int64_t ref, const struct outbox_plan *plan)
 {
 	const struct report *r = &d->r;
 	const struct codebook *cb = d->cb;
+	long first;
 
 	jsonw_object(w, "alert");
 	if (ref > 0)
@@ -179,6 +181,14 @@ ingest_alert_json(struct jsonw *w, const struct decision *d,
 	jsonw_bool(w, "minor", r->minor);
 	jsonw_strn(w, "text", d->text + r->text_off, r->text_len);
 	jsonw_str(w, "held_reason", d->held);
+	/* The rungs due after escalation.rung_horizon: written by the
+	 * janitor when they come within it (farol_alert_plan_write). */
+	if ((first = outbox_plan_later_first(plan)) >= 0) {
+		jsonw_array(w, "rung_plan");
+		outbox_plan_json_later(w, plan);
+		jsonw_end(w, ']');
+		jsonw_int(w, "rung_plan_after_s", first);
+	}
 	jsonw_end(w, '}');
 }
 
@@ -651,10 +661,13 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 		jsonw_bool(&w, "admin", job->sender[0] != '\0' &&
 		    config_is_admin(cfg, job->sender));
 	} else if (d != NULL) {
+		outbox_plan_message(cfg, d, plan);
 		if (d->r.cmd == REPORT_CMD_ALERTA)
 			ingest_alert_json(&w, d, msg->sender, fa != NULL ?
-			    fa->ref : -1);
-		outbox_plan_message(cfg, d, plan);
+			    fa->ref : -1, plan);
+		else	/* no alert to keep a plan: every row now */
+			for (int i = 0; i < plan->n; i++)
+				plan->rows[i].later = 0;
 		if (fa != NULL)
 			ingest_spooled_forwards(fa, plan);
 		jsonw_array(&w, "outbox");

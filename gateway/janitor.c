@@ -21,6 +21,7 @@
 #define JANITOR_TICK_MS 1000
 #define JANITOR_CALL_TIMEOUT_MS 10000
 #define JANITOR_MAX_JOBS 8
+#define JANITOR_DEFAULT_HORIZON_S 60	/* escalation.rung_horizon's */
 
 struct janitor_job {
 	void (*fn)(void *arg, int acquired);
@@ -47,7 +48,7 @@ janitor_prepare(struct db *db)
 {
 	db_prepare_add(db, "janitor_run", "SELECT held::int AS held, "
 	    "stale_expired, alerts_expired, cancelled FROM "
-	    "farol_janitor_run($1::int)", 1);
+	    "farol_janitor_run($1::int, $2::int)", 2);
 }
 
 static void
@@ -93,16 +94,21 @@ static void
 janitor_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct janitor *j = arg;
-	char stale[16];
-	const char *values[1];
+	char stale[16], horizon[16];
+	const char *values[2];
 
 	if (j->running || j->stopped || !db_is_ready(j->db) ||
 	    !presence_registered(j->presence))
 		return;
 	snprintf(stale, sizeof stale, "%d", (*j->cfgp)->stale_after_s);
+	/* The alerts' plans are written this far ahead; with the plan off
+	 * (0) those already kept still are. */
+	snprintf(horizon, sizeof horizon, "%d", (*j->cfgp)->rung_horizon_s > 0 ?
+	    (*j->cfgp)->rung_horizon_s : JANITOR_DEFAULT_HORIZON_S);
 	values[0] = stale;
+	values[1] = horizon;
 	j->running = 1;
-	if (db_call_timeout(j->db, JANITOR_CALL_TIMEOUT_MS, "janitor_run", 1,
+	if (db_call_timeout(j->db, JANITOR_CALL_TIMEOUT_MS, "janitor_run", 2,
 	    values, janitor_ran_cb, j) != 0)
 		j->running = 0;
 }

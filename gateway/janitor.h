@@ -2,7 +2,9 @@
  * janitor.h: the jobs that run in exactly one gateway at a time.
  *
  * Several gateways share one database (gateway/deployment.md); what is
- * not an outbox row of one alert belongs to the janitor: expiring stale
+ * not an outbox row of one alert belongs to the janitor: writing the
+ * alerts' planned rungs into the outbox before they are due
+ * (escalation.rung_horizon, farol_alert_plan_write), expiring stale
  * rungs (the next rung due at once), expiring alerts whose ladder passed,
  * cancelling the rungs of finished alerts (farol_janitor_run), the U3
  * digest (digest.h) and any job added with janitor_add_job (a daily
@@ -28,7 +30,8 @@ struct presence;
 void janitor_prepare(struct db *db);
 
 /* Runs every JANITOR_TICK_MS once p (may be NULL: always) holds its
- * name; *cfgp's escalation.stale_after is read at every run.
+ * name; *cfgp's escalation.stale_after and rung_horizon are read at every
+ * run.
  * kick(kick_arg) when rows became due (the outbox's). */
 struct janitor *janitor_new(struct event_base *base, struct db *db,
     struct config *const *cfgp, struct presence *p,

@@ -84,6 +84,7 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
     struct outbox_plan *out)
 {
 	const struct route_step *s;
+	struct outbox_row *r;
 	const char *text;
 	char buf[REPLY_MAX_BYTES];
 
@@ -111,12 +112,16 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
 			} else
 				outbox_plan_admin_text(cfg, d,
 				    REPLY_ADMIN_UNANSWERED, buf, sizeof buf);
-			outbox_plan_add(out, s->number, buf,
+			r = outbox_plan_add(out, s->number, buf,
 			    lookup_outbox_purpose[s->after_s == 0 ?
 			    PURPOSE_FORWARD : PURPOSE_ESCALATION],
 			    s->authority >= 0 ?
 			    cfg->authorities[s->authority].id : NULL,
 			    s->rung + 1, s->after_s);
+			/* Due after the horizon: the alert's plan. */
+			if (r != NULL && cfg->rung_horizon_s > 0 &&
+			    s->after_s > cfg->rung_horizon_s)
+				r->later = 1;
 		}
 	} else if (d->routed) {
 		/* U3: no SMS now; each authority's first rung gets it in
@@ -144,6 +149,7 @@ outbox_plan_held(const struct config *cfg, const struct decision *released,
 	for (int i = 0; i < out->n; i++) {
 		out->rows[i].state = lookup_outbox_state[OUTBOX_HELD];
 		out->rows[i].message_ref = -1;
+		out->rows[i].later = 0;	/* a release queues them all */
 	}
 }
 
@@ -330,14 +336,17 @@ outbox_plan_flood(const struct config *cfg, const char *sender,
 		    lookup_outbox_purpose[PURPOSE_ADMIN], NULL, 0, 0);
 }
 
-void
-outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
-    const char *alert_id, const char *message_id)
+/* The rows whose later is `later', as farol_outbox_insert reads them. */
+static void
+outbox_plan_json_rows(struct jsonw *w, const struct outbox_plan *p,
+    const char *alert_id, const char *message_id, int later)
 {
 	const struct outbox_row *r;
 
 	for (int i = 0; i < p->n; i++) {
 		r = &p->rows[i];
+		if (r->later != later)
+			continue;
 		jsonw_object(w, NULL);
 		jsonw_str(w, "recipient", r->recipient);
 		jsonw_str(w, "text", r->text);
@@ -378,4 +387,29 @@ outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
 			jsonw_int(w, "message_id", atoll(message_id));
 		jsonw_end(w, '}');
 	}
+}
+
+void
+outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
+    const char *alert_id, const char *message_id)
+{
+	outbox_plan_json_rows(w, p, alert_id, message_id, 0);
+}
+
+void
+outbox_plan_json_later(struct jsonw *w, const struct outbox_plan *p)
+{
+	outbox_plan_json_rows(w, p, NULL, NULL, 1);
+}
+
+long
+outbox_plan_later_first(const struct outbox_plan *p)
+{
+	long first = -1;
+
+	for (int i = 0; i < p->n; i++)
+		if (p->rows[i].later && (first < 0 ||
+		    p->rows[i].after_s < first))
+			first = p->rows[i].after_s;
+	return first;
 }

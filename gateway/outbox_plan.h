@@ -8,7 +8,9 @@
  * transaction that stores the message (outbox_plan_json: they become
  * outbox rows, sent by outbox.c's dispatcher when due); outbox.c sends
  * the rows of outbox_plan_spooled straight to a modem while the database
- * is down. Escalation is these rows: each rung is a row due at its time.
+ * is down. Escalation is these rows: each rung is a row due at its time;
+ * the rungs due after escalation.rung_horizon are kept as the alert's
+ * plan (outbox_plan_json_later) until the janitor writes them.
  * Pure but for outbox_plan_json; no clock.
  */
 #ifndef FAROL_OUTBOX_PLAN_H
@@ -57,6 +59,9 @@ struct outbox_row {
 	char modem[32];		/* "" unknown */
 	int message_ref;	/* -1 unknown */
 	long long submitted_at;	/* epoch seconds; 0 unknown */
+	/* A rung due later than escalation.rung_horizon: kept in the
+	 * alert's plan (outbox_plan_json_later), not written at ingest. */
+	int later;
 };
 
 struct outbox_plan {
@@ -74,7 +79,10 @@ struct outbox_plan {
  * PIN the administrators' notice; for a routed U1/U2 every rung of every
  * ladder at its time and the administrators' notice when nobody answers;
  * for a U3 each authority's `digest` row, which the database keeps as an
- * item of that authority's next digest, not as an SMS (digest.h).
+ * item of that authority's next digest, not as an SMS (digest.h). A rung
+ * due later than escalation.rung_horizon (when it is not 0) is marked
+ * `later`: the alert keeps it as its plan and the janitor writes it
+ * shortly before it is due (farol_alert_plan_write, gateway/alerts.md).
  */
 void outbox_plan_message(const struct config *cfg, const struct decision *d,
     struct outbox_plan *out);
@@ -146,8 +154,15 @@ int outbox_plan_digest(const struct config *cfg, const char *authority,
 
 /* The rows as elements of a JSON array (the caller opens and closes it)
  * of farol_outbox_insert; alert_id and message_id (may be NULL) are set
- * on every row when given. */
+ * on every row when given. Rows marked later are left out. */
 void outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
     const char *alert_id, const char *message_id);
+
+/* The rows marked later, in the same form, for the alert's "rung_plan"
+ * (farol_ingest_report). */
+void outbox_plan_json_later(struct jsonw *w, const struct outbox_plan *p);
+
+/* The smallest after_s of the rows marked later; -1: none is. */
+long outbox_plan_later_first(const struct outbox_plan *p);
 
 #endif

@@ -6,7 +6,8 @@
  * Columns: ref, area, forms (comma-separated codes), urgency, minor,
  * verified, state, held (the reason, or null), rung (the highest rung
  * handed to a modem, or null), forwarded (forward and escalation SMS
- * handed to modems), waiting (those still queued), age_s (since receipt).
+ * handed to modems), waiting (those still queued, and the rungs the
+ * alert still plans: alert.rung_plan), age_s (since receipt).
  */
 #include "db.h"
 #include "show.h"
@@ -23,7 +24,8 @@ show_alerts_prepare(struct db *db)
 	    "'escalation') AND o.state IN ('submitted', 'delivered')) "
 	    "AS forwarded, "
 	    "count(o.id) FILTER (WHERE o.purpose IN ('forward', "
-	    "'escalation') AND o.state IN ('queued', 'sending')) AS waiting, "
+	    "'escalation') AND o.state IN ('queued', 'sending')) + "
+	    "max(coalesce(jsonb_array_length(a.rung_plan), 0)) AS waiting, "
 	    "extract(epoch FROM now() - a.received_at)::bigint AS age_s "
 	    "FROM (SELECT * FROM alert ORDER BY id DESC LIMIT 50) a "
 	    "LEFT JOIN outbox o ON o.alert_id = a.id "

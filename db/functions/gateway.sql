@@ -109,7 +109,9 @@ END
 $$;
 
 -- One janitor's run, in the gateway holding the janitor's lock only
--- (held false elsewhere, and nothing done): stale rungs expired (when
+-- (held false elsewhere, and nothing done): the alerts' planned rungs due
+-- within p_horizon_s written into the outbox (farol_alert_plan_write:
+-- first, so that the steps below see them), stale rungs expired (when
 -- p_stale_s > 0: farol_outbox_expire_stale, the next rung due at once),
 -- alerts whose whole ladder passed expired (farol_alert_expire_passed),
 -- then the due rungs of an alert that no longer needs them (acknowledged,
@@ -117,7 +119,8 @@ $$;
 -- lease on them expired, but for the administrators' notice of an
 -- expired alert. Other daily jobs run under the same lock through
 -- farol_janitor_hold.
-CREATE OR REPLACE FUNCTION farol_janitor_run(p_stale_s int)
+CREATE OR REPLACE FUNCTION farol_janitor_run(p_stale_s int,
+    p_horizon_s int DEFAULT 60)
 RETURNS TABLE (held boolean, stale_expired int, alerts_expired int,
     cancelled int)
 LANGUAGE plpgsql
@@ -131,6 +134,7 @@ BEGIN
 		RETURN NEXT;
 		RETURN;
 	END IF;
+	PERFORM farol_alert_plan_write(p_horizon_s, p_stale_s);
 	IF p_stale_s > 0 THEN
 		stale_expired := farol_outbox_expire_stale(p_stale_s);
 	END IF;

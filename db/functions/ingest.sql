@@ -8,7 +8,11 @@
 -- its outbox rows (p_outbox, an array of {recipient, text, purpose,
 -- authority, rung, after_s, state, modem, message_ref, submitted_at}),
 -- all or nothing. A message already stored changes nothing: the first
--- call's alert is returned and outbox_queued is 0.
+-- call's alert is returned and outbox_queued is 0. The alert's later
+-- rungs (p_alert's "rung_plan", rows of the same form due more than
+-- escalation.rung_horizon after now, the first of them "rung_plan_after_s"
+-- after now) are kept on the alert, not written: the janitor writes
+-- each into the outbox shortly before it is due (farol_alert_plan_write).
 CREATE OR REPLACE FUNCTION farol_ingest_report(p_modem text, p_sender text,
     p_text text, p_smsc_time timestamptz, p_received_at timestamptz,
     p_parts int, p_concat_ref int, p_kind text, p_parts_expected int,
@@ -38,7 +42,8 @@ BEGIN
 		-- database was down (reserved from alert_ref_seq earlier).
 		INSERT INTO alert AS a (ref, message_id, focal_point, sender,
 		    verified, area, forms, urgency, victims, females, males,
-		    minor, text, error, held_reason, state, received_at)
+		    minor, text, error, held_reason, state, received_at,
+		    rung_plan, rung_plan_next_at)
 		VALUES (coalesce((p_alert->>'ref')::bigint,
 		    nextval('alert_ref_seq')), farol_ingest_report.message_id,
 		    p_alert->>'focal_point',
@@ -52,7 +57,9 @@ BEGIN
 		    coalesce((p_alert->>'minor')::boolean, false),
 		    coalesce(p_alert->>'text', ''), p_alert->>'error',
 		    p_alert->>'held_reason',
-		    coalesce(p_alert->>'state', 'received'), v_received)
+		    coalesce(p_alert->>'state', 'received'), v_received,
+		    p_alert->'rung_plan', now() + make_interval(secs =>
+			(p_alert->>'rung_plan_after_s')::double precision))
 		RETURNING a.id, a.ref INTO alert_id, alert_ref;
 		INSERT INTO alert_event (alert_id, from_state, to_state, actor,
 		    note)

@@ -60,6 +60,9 @@ BEGIN
 	    state text, after_s double precision, modem text,
 	    message_ref int, submitted_at double precision,
 	    limit_max int, limit_per_s int)
+	-- The count only for a row with limit_max (AND stops at false), and
+	-- once: OFFSET 0 keeps the planner from copying it into both uses of
+	-- l.over below, which ran it twice for each receipt.
 	CROSS JOIN LATERAL (SELECT o.limit_max IS NOT NULL AND (
 		SELECT count(*) FROM (SELECT 1 FROM outbox x
 		    WHERE x.recipient = o.recipient
@@ -67,7 +70,7 @@ BEGIN
 			AND x.state <> 'cancelled'
 			AND x.created_at > now() - make_interval(
 			    secs => o.limit_per_s)
-		    LIMIT o.limit_max) x) >= o.limit_max AS over) l;
+		    LIMIT o.limit_max) x) >= o.limit_max AS over OFFSET 0) l;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END
@@ -455,13 +458,112 @@ BEGIN
 END
 $$;
 
--- Cancel an alert's rungs still queued (after OK, FIM, ANULAR).
+-- Cancel an alert's rungs still queued (after OK, FIM, ANULAR), and drop
+-- the plan of its later rungs: they are never written. (plpgsql, not
+-- sql: its body is checked when called, so that the file applies to an
+-- older schema too, as the upgrade test does.)
 CREATE OR REPLACE FUNCTION farol_alert_stop_rungs(p_alert bigint, p_why text)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
+BEGIN
 	UPDATE outbox SET state = 'cancelled', error = p_why,
 	    updated_at = now()
 	WHERE alert_id = p_alert AND state = 'queued'
-	    AND purpose IN ('forward', 'escalation')
+	    AND purpose IN ('forward', 'escalation');
+	UPDATE alert SET rung_plan = NULL, rung_plan_next_at = NULL
+	WHERE id = p_alert AND rung_plan_next_at IS NOT NULL;
+END
+$$;
+
+-- The janitor's step for the alerts' rung plans (farol_ingest_report
+-- keeps an alert's later rungs as alert.rung_plan): every planned row due
+-- within p_horizon_s seconds is written into the outbox as the row it
+-- would have been at ingest (its text with the alert number, not_before
+-- the alert's created_at + after_s, its purpose, authority and rung) and
+-- taken out of the plan, in one transaction; rung_plan_next_at moves to
+-- the next row, NULL when none is left. Its created_at is the alert's,
+-- as if written at ingest. When a forward or rung of the alert (queued,
+-- or the plan's first) will be stale (p_stale_s > 0) within p_horizon_s,
+-- the whole plan is written, so that farol_outbox_expire_stale finds the
+-- next rung as it always did. An alert that no longer needs rungs
+-- (acknowledged, closed, cancelled, expired: what the claim would not
+-- send) has its plan dropped, never written, but for the administrators'
+-- notice of an expired alert. Runs in the janitor only (one gateway, its
+-- advisory lock), and FOR UPDATE SKIP LOCKED: a row is written once.
+-- Returns how many outbox rows were written.
+CREATE OR REPLACE FUNCTION farol_alert_plan_write(p_horizon_s int,
+    p_stale_s int)
+RETURNS int
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	a	record;
+	v_cut	timestamptz;
+	v_rest	jsonb;
+	v_next	double precision;
+	k	int;
+	n	int := 0;
+BEGIN
+	FOR a IN
+		SELECT x.id, x.ref, x.message_id, x.state, x.created_at,
+		    x.rung_plan, p_stale_s > 0 AND (x.rung_plan_next_at <
+			now() + make_interval(secs => p_horizon_s - p_stale_s)
+			OR EXISTS (SELECT 1 FROM outbox o
+			    WHERE o.alert_id = x.id AND o.state = 'queued'
+				AND o.purpose IN ('forward', 'escalation')
+				AND o.not_before < now() + make_interval(
+				    secs => p_horizon_s - p_stale_s)))
+			AS stale_soon
+		FROM alert x
+		-- Two index ranges (alert_rung_plan_due, outbox_due), not a
+		-- scan of every alert with a plan.
+		WHERE x.rung_plan_next_at IS NOT NULL AND x.id IN (
+		    SELECT y.id FROM alert y
+		    WHERE y.rung_plan_next_at <= now() + make_interval(
+			secs => p_horizon_s)
+		    UNION SELECT o.alert_id FROM outbox o
+			WHERE p_stale_s > 0 AND o.state = 'queued'
+			    AND o.purpose IN ('forward', 'escalation')
+			    AND o.not_before < now() + make_interval(
+				secs => p_horizon_s - p_stale_s))
+		ORDER BY x.rung_plan_next_at, x.id
+		FOR UPDATE OF x SKIP LOCKED
+	LOOP
+		-- A rung that will be stale within the horizon (the janitor
+		-- could not run, or no modem took it): all of the plan, so
+		-- that its next rung is there to go instead.
+		v_cut := CASE WHEN a.stale_soon THEN 'infinity'
+		    ELSE now() + make_interval(secs => p_horizon_s) END;
+		INSERT INTO outbox (alert_id, message_id, recipient, text,
+		    purpose, authority_id, rung, state, not_before,
+		    created_at)
+		SELECT a.id, a.message_id, o.recipient,
+		    replace(o.text, '{ref}', a.ref::text), o.purpose,
+		    o.authority, o.rung, 'queued',
+		    a.created_at + make_interval(secs => o.after_s),
+		    a.created_at
+		FROM jsonb_to_recordset(a.rung_plan) AS o(recipient text,
+		    text text, purpose text, authority text, rung int,
+		    after_s double precision)
+		WHERE a.created_at + make_interval(secs => o.after_s) <= v_cut
+		    AND (a.state NOT IN ('acknowledged', 'closed',
+			'cancelled', 'expired') OR (a.state = 'expired' AND
+			o.authority IS NULL));
+		GET DIAGNOSTICS k = ROW_COUNT;
+		n := n + k;
+		SELECT jsonb_agg(e), min((e->>'after_s')::double precision)
+		INTO v_rest, v_next
+		FROM jsonb_array_elements(a.rung_plan) e
+		WHERE a.created_at + make_interval(secs =>
+		    (e->>'after_s')::double precision) > v_cut
+		    AND a.state NOT IN ('acknowledged', 'closed', 'cancelled',
+			'expired');
+		UPDATE alert SET rung_plan = v_rest,
+		    rung_plan_next_at = a.created_at + make_interval(
+			secs => v_next)
+		WHERE id = a.id;
+	END LOOP;
+	RETURN n;
+END
 $$;

@@ -22,7 +22,9 @@ END
 $$;
 
 -- An alert still at work: a row of its outbox waits (queued, sending,
--- held) or it waits for a U3 digest (farol_purge computes the same set
+-- held), a rung of its plan waits (alert.rung_plan: the rows it will
+-- write quote its words and numbers) or it waits for a U3 digest
+-- (farol_purge computes the same set
 -- at once; a message is at work when its alert is or a reply to it
 -- waits). Its text and numbers are kept until
 -- it is done, whatever its age: an SMS is never sent empty.
@@ -33,6 +35,8 @@ AS $$
 BEGIN
 	RETURN EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = p_alert
 	    AND o.state IN ('queued', 'sending', 'held'))
+	    OR EXISTS (SELECT 1 FROM alert a WHERE a.id = p_alert
+	    AND a.rung_plan_next_at IS NOT NULL)
 	    OR EXISTS (SELECT 1 FROM digest_item d WHERE d.alert_id = p_alert
 	    AND d.done_at IS NULL);
 END
@@ -73,6 +77,7 @@ BEGIN
 	SELECT coalesce(array_agg(DISTINCT x), '{}') INTO v_alerts FROM (
 	    SELECT o.alert_id AS x FROM outbox o WHERE o.alert_id IS NOT NULL
 	    AND o.state IN ('queued', 'sending', 'held')
+	    UNION SELECT a.id FROM alert a WHERE a.rung_plan_next_at IS NOT NULL
 	    UNION SELECT d.alert_id FROM digest_item d
 	    WHERE d.done_at IS NULL) live;
 	SELECT coalesce(array_agg(DISTINCT x), '{}') INTO v_messages FROM (
@@ -185,6 +190,10 @@ BEGIN
 	    AND farol_alert_live(a.id);
 	SELECT n + count(*) INTO n FROM outbox o WHERE o.recipient = v_number
 	    AND o.state IN ('queued', 'sending', 'held');
+	-- A rung to it an alert still plans (a focal point on a ladder).
+	SELECT n + count(*) INTO n FROM alert a, jsonb_to_recordset(
+	    a.rung_plan) AS p(recipient text)
+	WHERE a.rung_plan_next_at IS NOT NULL AND p.recipient = v_number;
 	IF n > 0 THEN
 		what := 'at work';
 		rows := n;

@@ -14,6 +14,7 @@
 #include "check.h"
 #include "db.h"
 #include "dbtest.h"
+#include "migrate.h"
 #include "pgcluster.h"
 #include "testloop.h"
 
@@ -372,8 +373,10 @@ test_concurrent_migrate(void)
 		    "race engine %d: version got=%d want=%d", i,
 		    db_schema_version(dbs[i]), db_schema_latest());
 	versions = count_versions(dbs[0]);
-	CHECK(versions == db_schema_latest(), "race: schema_version rows "
-	    "got=%ld want=%d", versions, db_schema_latest());
+	/* One row per migration (a number may be missing: reserved by a
+	 * branch not merged yet). */
+	CHECK(versions == (long)migrate_nfiles, "race: schema_version rows "
+	    "got=%ld want=%zu", versions, migrate_nfiles);
 	for (i = 0; i < 2; i++)
 		db_free(dbs[i]);
 }
@@ -404,8 +407,8 @@ main(void)
 	    "schema version got=%d want=%d", db_schema_version(db),
 	    db_schema_latest());
 	n = pgcluster_query_long(cluster, "SELECT count(*) FROM schema_version");
-	CHECK(n == db_schema_latest(), "schema_version rows got=%ld want=%d",
-	    n, db_schema_latest());
+	CHECK(n == (long)migrate_nfiles, "schema_version rows got=%ld "
+	    "want=%zu", n, migrate_nfiles);
 
 	test_ingest_table(db, ids);
 	test_utf8(db, ids[10]);

@@ -4,8 +4,10 @@
  * a database at v5 (reconstructed: make_v5) and a fresh one end at the
  * same tables, constraints, functions and views; the function files are
  * re-applied at every start-up, twice in a row and by two engines at
- * once; a lookup table lacking a name C uses refuses the connection; and
- * database errors are classified by SQLSTATE.
+ * once; the lookup columns refuse a name their table lacks, and a name
+ * still used cannot leave its table; a lookup table lacking a name C
+ * uses refuses the connection; and database errors are classified by
+ * SQLSTATE.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,7 +255,7 @@ test_upgrade_equals_fresh(void)
 	    == 2, "obsolete overloads left after the upgrade");
 	CHECK(pgcluster_query_long(cluster, "SELECT count(*) FROM "
 	    "schema_version WHERE checksum IS NOT NULL") ==
-	    db_schema_latest() - 5, "checksums recorded for v6 on");
+	    (long)migrate_nfiles - 5, "checksums recorded for v6 on");
 	upgraded = pgcluster_query_text(cluster, SCHEMA_DUMP);
 	REQUIRE(upgraded != NULL, "dump of the upgraded schema");
 
@@ -323,6 +325,70 @@ in_backoff(void *arg)
 	struct dbtest_states	*st = arg;
 
 	return st->count[DB_BACKOFF] > 0;
+}
+
+/*
+ * The lookup columns (v19): a CHECK made from each lookup table guards
+ * them as the foreign key did. A name the table lacks is refused, on
+ * insert and on update; a name added to the table is usable at once;
+ * one still used cannot leave the table; one removed is refused again.
+ */
+static void
+test_lookup_guard(void)
+{
+	static const char *const refused[] = {
+		"INSERT INTO outbox (recipient, text, purpose) VALUES "
+		    "('+1guard', 'x', 'no_such_purpose')",
+		"INSERT INTO outbox (recipient, text, purpose, state) VALUES "
+		    "('+1guard', 'x', 'receipt', 'no_such_state')",
+		"UPDATE outbox SET state = 'no_such_state' "
+		    "WHERE recipient = '+1guard'",
+		"UPDATE outbox SET purpose = 'no_such_purpose' "
+		    "WHERE recipient = '+1guard'",
+		"INSERT INTO message (modem, sender, text, kind, dedupe_key) "
+		    "VALUES ('m', '+1guard', 'x', 'no_such_kind', 'guard2')",
+		"UPDATE message SET kind = 'no_such_kind' "
+		    "WHERE dedupe_key = 'guard'",
+		"UPDATE alert SET state = 'no_such_state' "
+		    "WHERE sender = '+1guard'",
+		"DELETE FROM outbox_purpose WHERE purpose = 'receipt'",
+		"DELETE FROM outbox_state WHERE state = 'queued'",
+		"DELETE FROM message_kind WHERE kind = 'sms'",
+		"DELETE FROM alert_state WHERE state = 'received'",
+		"TRUNCATE outbox_state",
+	};
+	size_t	i;
+
+	start_once("lookup guard");
+	REQUIRE(pgcluster_exec(cluster, "INSERT INTO message (modem, sender, "
+	    "text, dedupe_key) VALUES ('m', '+1guard', 'x', 'guard');"
+	    "INSERT INTO alert (message_id, sender, state, received_at) "
+	    "SELECT id, sender, 'received', now() FROM message "
+	    "WHERE dedupe_key = 'guard';"
+	    "INSERT INTO outbox (recipient, text, purpose) "
+	    "VALUES ('+1guard', 'x', 'receipt')") == 0, "rows of each");
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		CHECK(pgcluster_exec(cluster, refused[i]) != 0,
+		    "not refused: %s", refused[i]);
+	REQUIRE(pgcluster_exec(cluster, "INSERT INTO outbox_state "
+	    "VALUES ('from_the_future')") == 0, "add a state");
+	CHECK(pgcluster_exec(cluster, "UPDATE outbox SET state = "
+	    "'from_the_future' WHERE recipient = '+1guard'") == 0,
+	    "a state added to its table is refused");
+	CHECK(pgcluster_exec(cluster, "DELETE FROM outbox_state "
+	    "WHERE state = 'from_the_future'") != 0,
+	    "a state in use left its table");
+	REQUIRE(pgcluster_exec(cluster, "UPDATE outbox SET state = 'queued' "
+	    "WHERE recipient = '+1guard'") == 0 &&
+	    pgcluster_exec(cluster, "DELETE FROM outbox_state "
+	    "WHERE state = 'from_the_future'") == 0, "remove it again");
+	CHECK(pgcluster_exec(cluster, "UPDATE outbox SET state = "
+	    "'from_the_future' WHERE recipient = '+1guard'") != 0,
+	    "a state removed from its table is still accepted");
+	REQUIRE(pgcluster_exec(cluster, "DELETE FROM outbox "
+	    "WHERE recipient = '+1guard'; DELETE FROM alert "
+	    "WHERE sender = '+1guard'; DELETE FROM message "
+	    "WHERE sender = '+1guard'") == 0, "clean up");
 }
 
 /* A lookup table without a value C uses: never READY, cause named. */
@@ -430,6 +496,7 @@ main(void)
 	REQUIRE(cluster != NULL, "pgcluster_start");
 	test_upgrade_equals_fresh();
 	test_reapplied();
+	test_lookup_guard();
 	test_lookup_refused();
 	test_sqlstate_real();
 	pgcluster_destroy(cluster);

@@ -159,8 +159,11 @@ test_ack_close(long ref)
 	int rc;
 
 	snprintf(key, sizeof key, "%ld", ref);
+	/* Queued rows, or rows its plan keeps (escalation.rung_horizon). */
 	queued = stored_q(pg, "SELECT count(*) FROM outbox o JOIN alert a ON "
-	    "a.id = o.alert_id WHERE a.ref = %ld AND o.state = 'queued'", ref);
+	    "a.id = o.alert_id WHERE a.ref = %ld AND o.state = 'queued'", ref) +
+	    stored_q(pg, "SELECT coalesce(jsonb_array_length(rung_plan), 0) "
+	    "FROM alert WHERE ref = %ld", ref);
 	CHECK(queued > 0, "rungs are queued before the ack");
 	rc = console_run(&g, &out, "ack", key, NULL);
 	CHECK(rc == 0, "ack: rc=%d out=%s", rc, out);
@@ -173,7 +176,9 @@ test_ack_close(long ref)
 	    "acknowledged, recorded with the user");
 	CHECK(stored_q(pg, "SELECT count(*) FROM outbox o JOIN alert a ON "
 	    "a.id = o.alert_id WHERE a.ref = %ld AND o.state = 'queued'",
-	    ref) == 0, "its rungs no longer queued");
+	    ref) == 0 && stored_q(pg, "SELECT count(*) FROM alert WHERE ref = "
+	    "%ld AND rung_plan IS NULL", ref) == 1,
+	    "its rungs no longer queued nor planned");
 	CHECK(console_run(&g, NULL, "close", key, NULL) == 0, "close");
 	CHECK(stored_q(pg, "SELECT count(*) FROM alert a JOIN alert_event e "
 	    "ON e.alert_id = a.id WHERE a.ref = %ld AND a.state = 'closed' "

@@ -347,6 +347,9 @@ test_rung_of_unmovable_alert(void)
 	CHECK(stored_wait_q(pg, WAIT_MS, 1, "SELECT count(*) FROM alert WHERE "
 	    "state = 'forwarded'") == 1, "forwarded");
 	alert = stored_q(pg, "SELECT id FROM alert");
+	/* Its rungs wait as its plan (escalation.rung_horizon): written
+	 * now, as the janitor writes them when they come near. */
+	stored_q(pg, "SELECT farol_alert_plan_write(86400, 0)");
 	rung = stored_q(pg, "SELECT min(id) FROM outbox WHERE purpose = "
 	    "'escalation'");
 	REQUIRE(alert > 0 && rung > 0, "an alert with a rung to come");

@@ -2,8 +2,9 @@
  * test_outbox_plan.c: every outgoing SMS of the outbox module's plan
  * (gateway/outbox_plan.c) on the default config: receipt, forwards and
  * rungs of a U1/U2, the administrators' notices, the U3 digest, what goes
- * out at once from the spool, a command's replies, a flood notice, and
- * the rows as the database takes them. Run by `meson test --suite unit`.
+ * out at once from the spool, a command's replies, a flood notice, the
+ * rungs kept as the alert's plan (escalation.rung_horizon), and the rows
+ * as the database takes them. Run by `meson test --suite unit`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,6 +318,73 @@ test_reply_limit(void)
 	evbuffer_free(buf);
 }
 
+/* escalation.rung_horizon: the rows due after it are the alert's plan
+ * (marked later, left out of the rows written now, written apart with
+ * the first one's delay); a held alert's rows and a horizon of 0 keep
+ * every row for now. */
+static void
+test_rung_horizon(void)
+{
+	struct evbuffer *buf = evbuffer_new(), *later = evbuffer_new();
+	struct jsonw w, wl;
+	int n_later = 0, saved = cfg->rung_horizon_s;
+	long first = -1;
+
+	REQUIRE(buf != NULL && later != NULL, "evbuffer");
+	CHECK(cfg->rung_horizon_s == 60, "default horizon got=%d",
+	    cfg->rung_horizon_s);
+	decide("9912345", "ALERTA SV SX U1 bar Calheta", 0);
+	outbox_plan_message(cfg, &d, &plan);
+	for (int i = 0; i < plan.n; i++) {
+		const struct outbox_row *r = &plan.rows[i];
+
+		CHECK(r->later == (r->after_s > 60), "row %d (%s after %ld): "
+		    "later=%d", i, r->purpose, r->after_s, r->later);
+		if (r->later && (first < 0 || r->after_s < first))
+			first = r->after_s;
+		n_later += r->later;
+	}
+	CHECK(n_later > 0 && n_later == count("escalation"),
+	    "later rows got=%d want=%d", n_later, count("escalation"));
+	CHECK(outbox_plan_later_first(&plan) == first && first > 60,
+	    "first later got=%ld want=%ld", outbox_plan_later_first(&plan),
+	    first);
+	jsonw_init(&w, buf);
+	jsonw_array(&w, NULL);
+	outbox_plan_json(&w, &plan, NULL, NULL);
+	jsonw_end(&w, ']');
+	jsonw_init(&wl, later);
+	jsonw_array(&wl, NULL);
+	outbox_plan_json_later(&wl, &plan);
+	jsonw_end(&wl, ']');
+	CHECK(strstr(jsonw_text(&w), "\"escalation\"") == NULL &&
+	    strstr(jsonw_text(&w), "\"forward\"") != NULL,
+	    "now: %s", jsonw_text(&w));
+	CHECK(strstr(jsonw_text(&wl), "\"escalation\"") != NULL &&
+	    strstr(jsonw_text(&wl), "\"forward\"") == NULL &&
+	    strstr(jsonw_text(&wl), "\"receipt\"") == NULL,
+	    "later: %s", jsonw_text(&wl));
+
+	cfg->rung_horizon_s = 0;
+	outbox_plan_message(cfg, &d, &plan);
+	CHECK(outbox_plan_later_first(&plan) == -1, "horizon 0: a row later");
+	cfg->rung_horizon_s = saved;
+	{
+		struct decide_params p = { .default_area = -1, .released = 1 };
+
+		p.cfg = cfg;
+		p.received_at = NOON_UTC;
+		p.ref = OUTBOX_REF_STANDIN;
+		decide_message(&cfg->codebook, &cfg->replies, &p, "9912349",
+		    "ALERTA FG SX U1 bar", &d);
+	}
+	outbox_plan_held(cfg, &d, &plan);
+	CHECK(count("escalation") > 0 && outbox_plan_later_first(&plan) ==
+	    -1, "held: a row later");
+	evbuffer_free(buf);
+	evbuffer_free(later);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -333,6 +401,7 @@ main(int argc, char **argv)
 	test_json();
 	test_digest();
 	test_reply_limit();
+	test_rung_horizon();
 	config_free(cfg);
 	return check_status();
 }

@@ -1,4 +1,4 @@
--- Schema v18: the claim walks the due rows in its own order and stops
+-- Schema v20: the claim walks the due rows in its own order and stops
 -- after the rows it may take (farol_outbox_claim, db/functions/
 -- outbox.sql), instead of checking and sorting every due row at each
 -- call: its cost no longer grows with the backlog (issue 20: 25,000 due
