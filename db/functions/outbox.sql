@@ -516,7 +516,7 @@ BEGIN
 				    secs => p_horizon_s - p_stale_s)))
 			AS stale_soon
 		FROM alert x
-		-- Two index ranges (alert_rung_plan_due, outbox_due), not a
+		-- Two index ranges (alert_rung_plan_due, outbox_due_rung), not a
 		-- scan of every alert with a plan.
 		WHERE x.rung_plan_next_at IS NOT NULL AND x.id IN (
 		    SELECT y.id FROM alert y
