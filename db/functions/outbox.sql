@@ -170,25 +170,84 @@ AS $$
 	SELECT nullif(current_setting('farol.gateway', true), '')
 $$;
 
--- Up to p_limit rows for this session's gateway (farol_gateway_self),
--- forwards and escalations first, claimed for sending (state 'sending',
--- attempts + 1, claimed_by, a lease of p_lease_s seconds that the
--- gateway's heartbeat renews: farol_gateway_heartbeat), in one statement
--- with FOR UPDATE SKIP LOCKED, so gateways claiming together never take
--- the same row. A row is taken when it is queued and due, or when it is
--- 'sending' and its lease has expired (its gateway died or lost the
--- database: taken over, its text, and so its alert number, unchanged),
--- but only another gateway's row, and only by a session connected for a
--- whole lease: after an outage every lease has expired, and the holder,
--- alive, needs that long to reconnect, record what its modems sent and
--- renew its leases (farol_gateway_heartbeat); its own rows a gateway
--- still holds in memory, or queues again at start (farol_outbox_recover).
--- Left alone: a rung of an alert that no longer needs it (the janitor
--- cancels it: farol_janitor_run); a stale rung with a later one waiting
+-- Whether the claim may send row c (queued and due, or taken over) now:
+-- not a rung of an alert that no longer needs it (the janitor cancels
+-- it: farol_janitor_run); not a stale rung with a later one waiting
 -- (when p_stale_s > 0: the janitor expires it and makes the later one
--- due); a row stemming from a message received on a modem another live
--- gateway pins (gateway.pinned_modems; alive: its heartbeat younger than
--- its lease), until that gateway's pin_fallback_s after it was due. taken_over says the row was another gateway's.
+-- due); not a row stemming from a message received on a modem another
+-- live gateway pins (gateway.pinned_modems; alive: its heartbeat younger
+-- than its lease), until that gateway's pin_fallback_s after it was due
+-- (p_pins false: no other live gateway pins a modem, nothing to look
+-- up). Called by farol_outbox_claim on the rows it walks, oldest first,
+-- until it has enough: never on the whole backlog.
+CREATE OR REPLACE FUNCTION farol_outbox_claimable(c outbox, p_stale_s int,
+    p_pins boolean)
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+	-- The cheap tests first, as plpgsql's simple expressions: a query
+	-- only when its answer matters.
+	IF c.purpose IN ('forward', 'escalation') THEN
+		IF EXISTS (SELECT 1 FROM alert a WHERE a.id = c.alert_id
+		    AND a.state IN ('acknowledged', 'closed', 'cancelled',
+			'expired')
+		    AND NOT (a.state = 'expired' AND
+			c.authority_id IS NULL)) THEN
+			RETURN false;
+		END IF;
+		IF p_stale_s > 0 AND c.alert_id IS NOT NULL AND
+		    c.not_before < now() - make_interval(secs => p_stale_s)
+		    AND EXISTS (SELECT 1 FROM outbox l
+			WHERE l.alert_id = c.alert_id
+			    AND l.authority_id IS NOT DISTINCT FROM
+				c.authority_id
+			    AND l.state = 'queued'
+			    AND l.purpose IN ('forward', 'escalation')
+			    AND (l.not_before, l.id) >
+				(c.not_before, c.id)) THEN
+			RETURN false;
+		END IF;
+	END IF;
+	RETURN NOT (p_pins AND c.message_id IS NOT NULL AND EXISTS (
+	    SELECT 1 FROM message m JOIN gateway g ON g.name = m.gateway
+	    WHERE m.id = c.message_id
+		AND c.not_before > now() - make_interval(
+		    secs => g.pin_fallback_s)
+		AND g.name IS DISTINCT FROM farol_gateway_self()
+		AND g.stopped_at IS NULL
+		AND g.heartbeat_at > now() - make_interval(secs => g.lease_s)
+		AND m.modem = ANY (g.pinned_modems)));
+END
+$$;
+
+-- Up to p_limit rows for this session's gateway (farol_gateway_self),
+-- forwards and escalations first, then the rest, each oldest first
+-- (not_before, id), claimed for sending (state 'sending', attempts + 1,
+-- claimed_by, a lease of p_lease_s seconds that the gateway's heartbeat
+-- renews: farol_gateway_heartbeat), with FOR UPDATE SKIP LOCKED, so
+-- gateways claiming together never take the same row. A row is taken
+-- when it is queued and due, or when it is 'sending' and its lease has
+-- expired (its gateway died or lost the database: taken over, its text,
+-- and so its alert number, unchanged), but only another gateway's row,
+-- and only by a session connected for a whole lease: after an outage
+-- every lease has expired, and the holder, alive, needs that long to
+-- reconnect, record what its modems sent and renew its leases
+-- (farol_gateway_heartbeat); its own rows a gateway still holds in
+-- memory, or queues again at start (farol_outbox_recover). Left alone:
+-- what farol_outbox_claimable refuses. taken_over says the row was
+-- another gateway's.
+-- The cost does not grow with the backlog: each class (forwards and
+-- escalations, then the rest) walks its own index in the claim's order
+-- (outbox_due_rung, outbox_due_other: not_before, id) and stops after
+-- the rows it may take; the rest only when the first left room; rows
+-- to take over come from outbox_leased (a handful: the leases a dead
+-- gateway left), merged in by time. No sequential or bitmap scan: with
+-- statistics that say few rows are due (a fresh table, a burst since the
+-- last ANALYZE) the planner would read, test and sort every due row;
+-- without them the index walk is the only cheap plan (jit off: their
+-- penalty costs would switch it on).
 -- (plpgsql, not sql: its body is checked when called, so that the file
 -- applies to an older schema too, as the upgrade test does.)
 CREATE OR REPLACE FUNCTION farol_outbox_claim(p_limit int, p_stale_s int,
@@ -196,64 +255,80 @@ CREATE OR REPLACE FUNCTION farol_outbox_claim(p_limit int, p_stale_s int,
 RETURNS TABLE (id bigint, recipient text, text text, purpose text,
     alert_id bigint, attempts int, taken_over boolean)
 LANGUAGE plpgsql
+SET enable_bitmapscan = off
+SET enable_seqscan = off
+SET jit = off
 AS $$
 DECLARE
+	v_self		text := farol_gateway_self();
 	v_may_take_over	boolean := (SELECT s.backend_start <
 	    now() - make_interval(secs => p_lease_s) FROM pg_stat_activity s
 	    WHERE s.pid = pg_backend_pid());
+	v_pins		boolean := EXISTS (SELECT 1 FROM gateway g
+	    WHERE g.pinned_modems <> '{}'
+		AND g.name IS DISTINCT FROM farol_gateway_self()
+		AND g.stopped_at IS NULL
+		AND g.heartbeat_at > now() - make_interval(secs => g.lease_s));
+	v_room		int := p_limit;
+	v_rungs		boolean;
+	n		int;
 BEGIN
-	RETURN QUERY
-	WITH due AS (
-		SELECT c.id, c.state = 'sending' AS taken_over
-		FROM outbox c
-		WHERE ((c.state = 'queued' AND c.not_before <= now()) OR
-			(c.state = 'sending' AND c.lease_until < now()
-			    AND v_may_take_over
-			    AND c.claimed_by IS DISTINCT FROM
-				farol_gateway_self()))
-		    AND NOT (c.purpose IN ('forward', 'escalation') AND
-			EXISTS (SELECT 1 FROM alert a WHERE a.id = c.alert_id
-			    AND a.state IN ('acknowledged', 'closed',
-				'cancelled', 'expired')
-			    AND NOT (a.state = 'expired' AND
-				c.authority_id IS NULL)))
-		    AND NOT (p_stale_s > 0 AND c.alert_id IS NOT NULL
-			AND c.purpose IN ('forward', 'escalation')
-			AND c.not_before < now() - make_interval(
-			    secs => p_stale_s)
-			AND EXISTS (SELECT 1 FROM outbox l
-			    WHERE l.alert_id = c.alert_id
-				AND l.authority_id IS NOT DISTINCT FROM
-				    c.authority_id
-				AND l.state = 'queued'
-				AND l.purpose IN ('forward', 'escalation')
-				AND (l.not_before, l.id) >
-				    (c.not_before, c.id)))
-		    AND (c.message_id IS NULL OR NOT EXISTS (
-			SELECT 1 FROM message m JOIN gateway g
-			    ON g.name = m.gateway
-			WHERE m.id = c.message_id
-			    AND c.not_before > now() - make_interval(
-				secs => g.pin_fallback_s)
-			    AND g.name IS DISTINCT FROM farol_gateway_self()
-			    AND g.stopped_at IS NULL
-			    AND g.heartbeat_at > now() - make_interval(
-				secs => g.lease_s)
-			    AND m.modem = ANY (g.pinned_modems)))
-		ORDER BY (c.purpose IN ('forward', 'escalation')) DESC,
-		    c.not_before, c.id
-		LIMIT p_limit
-		FOR UPDATE OF c SKIP LOCKED)
-	UPDATE outbox o SET state = 'sending', attempts = o.attempts + 1,
-	    updated_at = now(), claimed_by = farol_gateway_self(),
-	    lease_until = now() + make_interval(secs => p_lease_s),
-	    error = CASE WHEN due.taken_over THEN 'the lease of ' ||
-		coalesce(o.claimed_by, 'a gateway') || ' expired; taken over'
-		ELSE o.error END
-	FROM due
-	WHERE o.id = due.id
-	RETURNING o.id, o.recipient, o.text, o.purpose, o.alert_id,
-	    o.attempts, due.taken_over;
+	FOREACH v_rungs IN ARRAY ARRAY[true, false] LOOP
+		EXIT WHEN v_room <= 0;
+		RETURN QUERY
+		WITH rung AS (
+			SELECT c.id, c.not_before, false AS taken_over
+			FROM outbox c
+			WHERE v_rungs AND c.state = 'queued'
+			    AND c.purpose IN ('forward', 'escalation')
+			    AND c.not_before <= now()
+			    AND farol_outbox_claimable(c, p_stale_s, v_pins)
+			ORDER BY c.not_before, c.id
+			LIMIT v_room
+			FOR UPDATE OF c SKIP LOCKED),
+		other AS (
+			SELECT c.id, c.not_before, false AS taken_over
+			FROM outbox c
+			WHERE NOT v_rungs AND c.state = 'queued'
+			    AND c.purpose NOT IN ('forward', 'escalation')
+			    AND c.not_before <= now()
+			    AND farol_outbox_claimable(c, p_stale_s, v_pins)
+			ORDER BY c.not_before, c.id
+			LIMIT v_room
+			FOR UPDATE OF c SKIP LOCKED),
+		leased AS (
+			SELECT c.id, c.not_before, true AS taken_over
+			FROM outbox c
+			WHERE v_may_take_over AND c.state = 'sending'
+			    AND c.lease_until < now()
+			    AND c.claimed_by IS DISTINCT FROM v_self
+			    AND (c.purpose IN ('forward', 'escalation')) =
+				v_rungs
+			    AND farol_outbox_claimable(c, p_stale_s, v_pins)
+			ORDER BY c.not_before, c.id
+			LIMIT v_room
+			FOR UPDATE OF c SKIP LOCKED),
+		due AS (
+			SELECT d.id, d.taken_over
+			FROM (SELECT * FROM rung UNION ALL
+			    SELECT * FROM other UNION ALL
+			    SELECT * FROM leased) d
+			ORDER BY d.not_before, d.id
+			LIMIT v_room)
+		UPDATE outbox o SET state = 'sending',
+		    attempts = o.attempts + 1, updated_at = now(),
+		    claimed_by = v_self,
+		    lease_until = now() + make_interval(secs => p_lease_s),
+		    error = CASE WHEN due.taken_over THEN 'the lease of ' ||
+			coalesce(o.claimed_by, 'a gateway') ||
+			' expired; taken over' ELSE o.error END
+		FROM due
+		WHERE o.id = due.id
+		RETURNING o.id, o.recipient, o.text, o.purpose, o.alert_id,
+		    o.attempts, due.taken_over;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		v_room := v_room - n;
+	END LOOP;
 END
 $$;
 
@@ -441,7 +516,7 @@ BEGIN
 				    secs => p_horizon_s - p_stale_s)))
 			AS stale_soon
 		FROM alert x
-		-- Two index ranges (alert_rung_plan_due, outbox_due), not a
+		-- Two index ranges (alert_rung_plan_due, outbox_due_rung), not a
 		-- scan of every alert with a plan.
 		WHERE x.rung_plan_next_at IS NOT NULL AND x.id IN (
 		    SELECT y.id FROM alert y

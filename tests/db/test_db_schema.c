@@ -73,6 +73,13 @@ test_checksums(void)
 	CHECK(lines == (int)migrate_nfiles, "checksums lists %d migrations, "
 	    "the build has %zu (a migration was removed?)", lines,
 	    migrate_nfiles);
+	/* Numbers without a gap: a database past a missing number would
+	 * never apply it (db/migrate.c applies the next one above). */
+	for (i = 0; i < migrate_nfiles; i++)
+		CHECK(migrate_files[i].version == (int)i + 1, "migration %s "
+		    "is number %d, want %zu: numbers must run 1, 2, 3... "
+		    "(renumber a branch's migration when merging)",
+		    migrate_files[i].name, migrate_files[i].version, i + 1);
 	free(list);
 }
 
