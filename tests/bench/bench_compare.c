@@ -607,7 +607,10 @@ run_farol(struct pgcluster *pg, int n)
 	row_times(c, "message", t0, &f.first_s, &last);
 	f.rate = n / last;
 	midnight = (double)((long long)t0 / 86400 * 86400);
-	connected = log_last_time(g.log, "connected (");
+	/* The modem's line ("modem NAME: connected (none, dummy)"), not a
+	 * database connection's ("connected (schema version N)"), which
+	 * an ingest lane logs later. */
+	connected = log_last_time(g.log, "connected (none, dummy)");
 	f.connected_first_s = connected < 0 ? -1 :
 	    f.first_s + t0 - (midnight + connected);
 	f.ran = 1;
