@@ -94,14 +94,6 @@ wall_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* VmHWM of pid, in MB; -1 if unreadable. */
 static double
 proc_hwm_mb(pid_t pid)
@@ -246,7 +238,7 @@ wait_rows(PGconn *c, const char *table, long want, int timeout_s,
 			return 0;
 		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid)
 			return -1;
-		sleep_ms(100);
+		test_sleep_ms(100);
 	}
 	return -1;
 }
@@ -368,7 +360,7 @@ stop_child(pid_t pid)
 	for (int i = 0; i < 300; i++) {
 		if (waitpid(pid, NULL, WNOHANG) == pid)
 			return;
-		sleep_ms(100);
+		test_sleep_ms(100);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
@@ -641,7 +633,7 @@ idle_latency(PGconn *c, const char *table, struct gateway_proc *g, int p)
 	REQUIRE(lat != NULL, "memory");
 	for (int i = 0; i < p; i++) {
 		/* Somewhere in the next poll interval, not in step with it. */
-		sleep_ms(100 + rand() % 1000);
+		test_sleep_ms(100 + rand() % 1000);
 		snprintf(text, sizeof text, "ALERTA SV SX U1 V2 MENOR parado "
 		    "%05d bar", i);
 		dropped = wall_s();
@@ -650,7 +642,7 @@ idle_latency(PGconn *c, const char *table, struct gateway_proc *g, int p)
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE "
 		    "bench_stored_at > to_timestamp(%f)", table, dropped);
 		for (int t = 0; t < 3000 && db_value(c, sql) < 1; t++)
-			sleep_ms(10);
+			test_sleep_ms(10);
 		snprintf(sql, sizeof sql, "SELECT extract(epoch FROM "
 		    "max(bench_stored_at)) FROM %s", table);
 		at = db_value(c, sql);
@@ -676,7 +668,7 @@ idle_gammu(struct pgcluster *pg, int p)
 	REQUIRE(gateway_proc_init(&g, pgcluster_conninfo(pg)) == 0, "init");
 	gammu_config(pg, g.dir, g.modem, "smsd_idle", config, sizeof config);
 	pid = gammu_start(config, g.dir);
-	sleep_ms(3000);		/* its start-up checks */
+	test_sleep_ms(3000);		/* its start-up checks */
 	r = idle_latency(c, "inbox", &g, p);
 	stop_child(pid);
 	PQfinish(c);

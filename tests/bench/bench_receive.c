@@ -239,12 +239,6 @@ analyze_runs(struct pgcluster *pg)
 	    "'alert', 'alert_event', 'outbox')");
 }
 
-static int
-inbox_empty(void *arg)
-{
-	return gateway_proc_inbox_count(arg) == 0;
-}
-
 /* Rate and overhead of the n "stored" lines of farold's log after the
  * first `skip'. Timing, read from the log on purpose: the per-message
  * times are only there, and asking farold or PostgreSQL while it works
@@ -293,7 +287,8 @@ log_figures(struct gateway_proc *g, int skip, int n)
 static void
 gateway_stop(struct gateway_proc *g)
 {
-	CHECK(test_wait_until(60000, inbox_empty, g) == 0, "inbox empty");
+	CHECK(test_wait_until(60000, gateway_proc_inbox_empty, g) == 0,
+	    "inbox empty");
 	CHECK(gateway_proc_signal(g, SIGTERM) == 0, "SIGTERM");
 	CHECK(gateway_proc_wait_exit(g, 60000) == 0, "exit 0");
 }

@@ -361,6 +361,18 @@ gateway_proc_spool_count(const struct gateway_proc *g)
 }
 
 int
+gateway_proc_inbox_empty(void *g)
+{
+	return gateway_proc_inbox_count(g) == 0;
+}
+
+int
+gateway_proc_spool_empty(void *g)
+{
+	return gateway_proc_spool_count(g) == 0;
+}
+
+int
 gateway_proc_write_config(struct gateway_proc *g, const char *text)
 {
 	char tmp[400];

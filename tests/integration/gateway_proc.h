@@ -66,6 +66,11 @@ int gateway_proc_inbox_count(const struct gateway_proc *g);
 
 /* Messages waiting in farold's spool (DIR/spool/<seq>.msg). */
 int gateway_proc_spool_count(const struct gateway_proc *g);
+
+/* Predicates for test_wait_until(), arg a struct gateway_proc: the
+ * dummy modem's SIM is empty; farold's spool holds no message. */
+int gateway_proc_inbox_empty(void *g);
+int gateway_proc_spool_empty(void *g);
 /* Replace the config file with text (for reload tests). */
 int gateway_proc_write_config(struct gateway_proc *g, const char *text);
 

@@ -39,14 +39,6 @@
 static struct pgcluster *pg;
 static struct gateway_proc g;
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Connect to farold's admin socket without blocking; -1 on failure. */
 static int
 connect_admin(void)
@@ -83,7 +75,7 @@ wait_status_answers(int timeout_ms)
 	for (int waited = 0; waited < timeout_ms; waited += 200) {
 		if (status_answers())
 			return 1;
-		sleep_ms(200);
+		test_sleep_ms(200);
 	}
 	return 0;
 }
@@ -126,7 +118,7 @@ test_second_daemon_leaves_the_socket(void)
 	for (waited = 0; waited < WAIT_MS; waited += 100) {
 		if ((got = waitpid(pid, &status, WNOHANG)) == pid)
 			break;
-		sleep_ms(100);
+		test_sleep_ms(100);
 	}
 	if (got != pid) {
 		kill(pid, SIGKILL);
@@ -147,12 +139,12 @@ test_idle_clients_are_closed(void)
 
 	for (int i = 0; i < HELD; i++)
 		fds[i] = connect_admin();
-	sleep_ms(500);
+	test_sleep_ms(500);
 	CHECK(!status_answers(), "with %d idle clients, one more is told "
 	    "busy", HELD);
 	for (waited = 0; waited < (IDLE_TIMEOUT_S + 5) * 1000 &&
 	    closed < HELD; waited += 200) {
-		sleep_ms(200);
+		test_sleep_ms(200);
 		closed = 0;
 		for (int i = 0; i < HELD; i++)
 			if (fds[i] == -1 || read(fds[i], &c, 1) == 0 ||
@@ -183,9 +175,9 @@ test_out_of_descriptors(void)
 	    "lower farold's RLIMIT_NOFILE to %d", n + 2);
 	for (int i = 0; i < HELD; i++)
 		fds[i] = connect_admin();
-	sleep_ms(500);
+	test_sleep_ms(500);
 	t0 = gateway_proc_cpu_ticks(&g);
-	sleep_ms(3000);
+	test_sleep_ms(3000);
 	t1 = gateway_proc_cpu_ticks(&g);
 	/* A busy loop on accept() takes a whole CPU (300 ticks). */
 	CHECK(t0 >= 0 && t1 - t0 < sysconf(_SC_CLK_TCK) / 2,

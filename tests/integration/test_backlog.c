@@ -39,12 +39,6 @@
 
 static struct pgcluster *pg;
 
-static int
-inbox_empty(void *arg)
-{
-	return gateway_proc_inbox_count(arg) == 0;
-}
-
 /* farold's VmHWM in MB, -1 if unreadable. */
 static long
 peak_mb(const struct gateway_proc *g)
@@ -93,7 +87,7 @@ main(void)
 	CHECK(gateway_proc_start(&g) == 0, "start farold");
 	CHECK(stored_wait(pg, N + 2, WAIT_MS) == 0, "stored got=%ld want=%d",
 	    stored_count(pg, ""), N + 2);
-	CHECK(test_wait_until(WAIT_MS, inbox_empty, &g) == 0,
+	CHECK(test_wait_until(WAIT_MS, gateway_proc_inbox_empty, &g) == 0,
 	    "inbox got=%d want=0", gateway_proc_inbox_count(&g));
 	peak = peak_mb(&g);
 

@@ -40,14 +40,6 @@ enum {
 static struct pgcluster *primary, *standby;
 
 static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static void
 drop_report(struct gateway_proc *g, int i)
 {
 	char text[96];
@@ -161,7 +153,7 @@ test_promote_mid_stream(void)
 		if (i == FAIL_AT + 20)
 			CHECK(pgcluster_promote(standby) == 0, "pg_ctl promote "
 			    "(the standby)");
-		pause_ms(100);
+		test_sleep_ms(100);
 	}
 	CHECK(gateway_proc_alive(&gw[0]) && gateway_proc_alive(&gw[1]),
 	    "both farold survive the failover");

@@ -47,18 +47,6 @@ inbox_and_spool_empty(void *arg)
 	    gateway_proc_spool_count(arg) == 0;
 }
 
-static int
-inbox_empty(void *arg)
-{
-	return gateway_proc_inbox_count(arg) == 0;
-}
-
-static int
-spool_empty(void *arg)
-{
-	return gateway_proc_spool_count(arg) == 0;
-}
-
 /* Every one of n numbered reports stored once: no loss, no double. */
 static void
 check_exactly_once(const char *what, long n)
@@ -103,14 +91,6 @@ drop_reports(struct gateway_proc *g, const char *tag, int from, int to)
 }
 
 static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static void
 test_kill9_storm(unsigned seed)
 {
 	enum { N = 2000, KILLS = 50 };
@@ -131,7 +111,7 @@ test_kill9_storm(unsigned seed)
 		drop_reports(&g, "k", dropped, dropped + (batch - batch / 2));
 		dropped += batch - batch / 2;
 		/* A random moment: during start-up, connecting, storing. */
-		pause_ms(rand() % 400);
+		test_sleep_ms(rand() % 400);
 		CHECK(gateway_proc_signal(&g, SIGKILL) == 0, "kill %d", kills);
 		kills++;
 	}
@@ -168,10 +148,10 @@ test_database_crash(void)
 		if (i == 100)
 			CHECK(pgcluster_stop(pg, 1) == 0,
 			    "pg_ctl stop -m immediate");
-		pause_ms(20);
+		test_sleep_ms(20);
 	}
 	/* Everything left the SIM: stored before the crash, or spooled. */
-	CHECK(test_wait_until(WAIT_MS, inbox_empty, &g) == 0,
+	CHECK(test_wait_until(WAIT_MS, gateway_proc_inbox_empty, &g) == 0,
 	    "inbox got=%d want=0 while the database is down",
 	    gateway_proc_inbox_count(&g));
 	CHECK(gateway_proc_spool_count(&g) > 0, "spooled got=%d want>0",
@@ -180,7 +160,7 @@ test_database_crash(void)
 
 	CHECK(pgcluster_restart(pg) == 0, "restart PostgreSQL");
 	back = test_now_ms();
-	CHECK(test_wait_until(WAIT_MS, spool_empty, &g) == 0,
+	CHECK(test_wait_until(WAIT_MS, gateway_proc_spool_empty, &g) == 0,
 	    "spool got=%d want=0", gateway_proc_spool_count(&g));
 	drained = test_now_ms() - back;
 	printf("database crash: spool drained %ld ms after PostgreSQL "
@@ -239,7 +219,8 @@ test_start_without_database(void)
 	CHECK(pgcluster_restart(pg) == 0, "start PostgreSQL");
 	CHECK(stored_wait(pg, N, WAIT_MS) == 0, "rows got=%ld want=%d",
 	    stored_count(pg, ""), N);
-	CHECK(test_wait_until(WAIT_MS, spool_empty, &g) == 0, "spool empty");
+	CHECK(test_wait_until(WAIT_MS, gateway_proc_spool_empty, &g) == 0,
+	    "spool empty");
 	check_exactly_once("start without database", N);
 
 	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
@@ -318,7 +299,7 @@ test_results_kept(int kill9)
 	    "WHERE state = 'submitted' AND message_ref IS NOT NULL") == due,
 	    "%s: every row sent is recorded submitted", what);
 	/* Whatever would go again has had time to: a claim every second. */
-	pause_ms(3000);
+	test_sleep_ms(3000);
 	CHECK(stored_q(pg, "SELECT count(*) FROM outbox WHERE state <> "
 	    "'submitted' AND not_before <= now()") == 0 &&
 	    stored_q(pg, "SELECT max(attempts) FROM outbox") == 1,
@@ -362,7 +343,7 @@ test_rung_of_unmovable_alert(void)
 	CHECK(stored_q(pg, "SELECT count(*) FROM alert_event WHERE alert_id "
 	    "= %ld AND note LIKE '%%cannot move%%'", alert) == 1,
 	    "the alert's events say it stayed");
-	pause_ms(2000);
+	test_sleep_ms(2000);
 	CHECK(stored_q(pg, "SELECT attempts FROM outbox WHERE id = %ld",
 	    rung) == 1, "the rung is not sent again");
 	CHECK(gateway_proc_finish(&g, WAIT_MS) == 0, "exit status 0");
@@ -452,20 +433,20 @@ test_outage_forwards(int kill9)
 			CHECK(gateway_proc_signal(&g, SIGKILL) == 0, "kill -9");
 			CHECK(gateway_proc_start(&g) == 0, "start again");
 		}
-		pause_ms(50);
+		test_sleep_ms(50);
 	}
 	CHECK(test_wait_until(WAIT_MS, outage_spooled, &o) == 0,
 	    "%s: spooled got=%d want>=%d", what,
 	    gateway_proc_spool_count(&g), n);
-	pause_ms(2000);
+	test_sleep_ms(2000);
 
 	CHECK(pgcluster_restart(pg) == 0, "restart PostgreSQL");
-	CHECK(test_wait_until(WAIT_MS, spool_empty, &g) == 0, "%s: spool "
-	    "got=%d want=0", what, gateway_proc_spool_count(&g));
+	CHECK(test_wait_until(WAIT_MS, gateway_proc_spool_empty, &g) == 0,
+	    "%s: spool got=%d want=0", what, gateway_proc_spool_count(&g));
 	CHECK(stored_wait(pg, n, WAIT_MS) == 0, "%s: stored", what);
 	CHECK(test_wait_until(WAIT_MS * 3, all_due_submitted, &g) == 0,
 	    "%s: every due row sent", what);
-	pause_ms(2000);		/* what would go again has had time to */
+	test_sleep_ms(2000);		/* what would go again has had time to */
 
 	/* Every alert numbered from the block, and forwarded once per
 	 * first rung, during the outage, with that number. */
@@ -544,13 +525,14 @@ test_flood_one_counter(void)
 	CHECK(console_wait(&g, WAIT_MS, 2, "spool", "forwarded", NULL, NULL)
 	    == 2, "forwarded from the spool got=%ld want=2 (the 9th and "
 	    "10th)", console_value(&g, "spool", "forwarded", NULL, NULL));
-	pause_ms(500);
+	test_sleep_ms(500);
 	CHECK(console_value(&g, "spool", "forwarded", NULL, NULL) == 2,
 	    "forwarded from the spool, later got=%ld want=2",
 	    console_value(&g, "spool", "forwarded", NULL, NULL));
 	CHECK(pgcluster_restart(pg) == 0, "start PostgreSQL");
 	CHECK(stored_wait(pg, 13, WAIT_MS) == 0, "13 stored");
-	CHECK(test_wait_until(WAIT_MS, spool_empty, &g) == 0, "spool empty");
+	CHECK(test_wait_until(WAIT_MS, gateway_proc_spool_empty, &g) == 0,
+	    "spool empty");
 	CHECK(pgcluster_query_long(pg, "SELECT count(*) FROM alert WHERE "
 	    "held_reason = 'flood'") == 3, "held got=%ld want=3",
 	    pgcluster_query_long(pg, "SELECT count(*) FROM alert WHERE "

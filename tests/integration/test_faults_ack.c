@@ -34,14 +34,6 @@ static struct pgcluster *pg;
 static struct gateway_proc g;
 
 static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static void
 drop_ok(const long *refs, int *next)
 {
 	char text[32];
@@ -73,14 +65,14 @@ test_acks_across_restarts(unsigned seed)
 	srand(seed);
 	for (int c = 0; c < CYCLES; c++) {
 		drop_ok(refs, &next);		/* the database up */
-		pause_ms(rand() % 300);
+		test_sleep_ms(rand() % 300);
 		CHECK(pgcluster_stop(pg, c % 2) == 0, "stop PostgreSQL (%s)",
 		    c % 2 ? "immediate" : "fast");
 		drop_ok(refs, &next);		/* down: spooled */
-		pause_ms(200 + rand() % 300);
+		test_sleep_ms(200 + rand() % 300);
 		CHECK(pgcluster_restart(pg) == 0, "start PostgreSQL");
 		drop_ok(refs, &next);		/* just back */
-		pause_ms(rand() % 300);
+		test_sleep_ms(rand() % 300);
 	}
 	t0 = test_now_ms();
 	CHECK(stored_wait_q(pg, WAIT_MS, N, "SELECT count(*) FROM alert "

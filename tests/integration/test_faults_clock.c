@@ -42,14 +42,6 @@ static char offset_file[320];
 static long offset;			/* what farold's clock is ahead */
 static char digest_at[32] = "\"08:00\"";	/* as in the config */
 
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Step farold's wall clock: it reads the file at each use. */
 static void
 set_offset(long s)
@@ -110,7 +102,7 @@ test_clock_steps(void)
 	set_digest_at(HOUR + 10);
 	set_offset(HOUR);
 	t_step = test_now_ms();
-	pause_ms(5000);
+	test_sleep_ms(5000);
 	CHECK(digests() == 0, "no digest before digest_at got=%ld", digests());
 	CHECK(stored_wait_q(pg, WAIT_MS, 1, "SELECT count(*) FROM outbox "
 	    "WHERE purpose = 'digest'") == 1, "the digest, an hour forward");
@@ -127,7 +119,7 @@ test_clock_steps(void)
 	before = digests();
 	set_digest_at(15);
 	set_offset(0);
-	pause_ms(20000);
+	test_sleep_ms(20000);
 	CHECK(digests() == before, "no digest an hour early got=%ld want=%ld",
 	    digests(), before);
 

@@ -32,14 +32,6 @@ static struct pgcluster *pg;
 static struct gateway_proc g;
 static char *base;		/* the test's config as gateway_proc made it */
 
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static int
 inbox_empty(void *arg)
 {
@@ -144,7 +136,7 @@ test_reload_storm(void)
 			hups++;
 			break;
 		}
-		pause_ms(50);
+		test_sleep_ms(50);
 	}
 	/* The last word: a valid config by farolctl, then an invalid one
 	 * by SIGHUP and by farolctl; the valid one must stay in force. */

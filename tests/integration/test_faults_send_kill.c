@@ -40,14 +40,6 @@ enum { N = 10, KILL_AT = 8 };
 static struct pgcluster *pg;
 static struct gateway_proc g;
 
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static int
 burst_under_way(void *arg)
 {
@@ -83,7 +75,7 @@ test_kill_during_sends(unsigned seed)
 	CHECK(test_wait_until(WAIT_MS, burst_under_way, NULL) == 0,
 	    "the modem took got=%d want>=%d", gateway_proc_sent_count(&g),
 	    KILL_AT);
-	pause_ms(rand() % 300);
+	test_sleep_ms(rand() % 300);
 	CHECK(gateway_proc_signal(&g, SIGKILL) == 0, "kill -9");
 	sent = gateway_proc_sent_count(&g);
 	rows = stored_q(pg, "SELECT count(*) FROM outbox WHERE state IN "
@@ -95,7 +87,7 @@ test_kill_during_sends(unsigned seed)
 	REQUIRE(gateway_proc_start(&g) == 0, "start again");
 	CHECK(test_wait_until(WAIT_MS, all_due_done, NULL) == 0,
 	    "every due row sent");
-	pause_ms(2000);		/* what would go again has had time to */
+	test_sleep_ms(2000);		/* what would go again has had time to */
 
 	sent = gateway_proc_sent_count(&g);
 	rows = stored_q(pg, "SELECT count(*) FROM outbox WHERE state IN "

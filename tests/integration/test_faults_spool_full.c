@@ -44,14 +44,6 @@ static struct gateway_proc g;
 static char spool[320], filler[340];
 static int pg_up = 1;
 
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* The test's own mount namespace, the spool a small tmpfs in it: the
  * mount goes with the test and its children (farold, PostgreSQL). */
 static int
@@ -151,7 +143,7 @@ test_spool_full_database_down(void)
 	}
 	for (int i = 0; i < 30; i++) {		/* 3 s of the outage */
 		sample(&s);
-		pause_ms(100);
+		test_sleep_ms(100);
 	}
 	spooled = gateway_proc_spool_count(&g);
 	printf("spool full: %d of %d reports spooled, %d still on the SIM\n",
@@ -164,7 +156,7 @@ test_spool_full_database_down(void)
 	CHECK(pgcluster_restart(pg) == 0, "start PostgreSQL");
 	pg_up = 1;
 	t0 = test_now_ms();
-	pause_ms(1000);
+	test_sleep_ms(1000);
 	sample(&s);
 	CHECK(unlink(filler) == 0, "free the disk");
 	CHECK(test_wait_until(WAIT_MS, all_stored, &s) == 0, "stored got=%ld "

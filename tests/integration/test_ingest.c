@@ -27,15 +27,9 @@
 static struct pgcluster *pg;
 
 static int
-inbox_empty(void *arg)
-{
-	return gateway_proc_inbox_count(arg) == 0;
-}
-
-static int
 wait_inbox_empty(struct gateway_proc *g, int timeout_ms)
 {
-	return test_wait_until(timeout_ms, inbox_empty, g);
+	return test_wait_until(timeout_ms, gateway_proc_inbox_empty, g);
 }
 
 static void

@@ -45,18 +45,6 @@
 
 static struct pgcluster *pg;
 
-static int
-inbox_empty(void *arg)
-{
-	return gateway_proc_inbox_count(arg) == 0;
-}
-
-static int
-spool_empty(void *arg)
-{
-	return gateway_proc_spool_count(arg) == 0;
-}
-
 /* Senders whose messages went in a different order than they were read:
  * pairs of one sender's messages where the later-read one has the lower
  * id (the read order is the number after "#" in the text). */
@@ -114,7 +102,7 @@ test_burst(struct gateway_proc *g)
 	}
 	CHECK(stored_wait(pg, n + 1, WAIT_MS) == 0, "stored got=%ld want=%d",
 	    stored_count(pg, ""), n + 1);
-	CHECK(test_wait_until(WAIT_MS, inbox_empty, g) == 0,
+	CHECK(test_wait_until(WAIT_MS, gateway_proc_inbox_empty, g) == 0,
 	    "burst: SIM got=%d want=0", gateway_proc_inbox_count(g));
 
 	faults_check_reports(pg, "burst", "%lote%", SENDERS * PER_SENDER, 1);
@@ -301,9 +289,9 @@ test_kill(struct gateway_proc *g)
 	CHECK(stored_wait(pg, before + KILL_N, WAIT_MS) == 0,
 	    "kill: stored got=%ld want=%ld", stored_count(pg, ""),
 	    before + KILL_N);
-	CHECK(test_wait_until(WAIT_MS, inbox_empty, g) == 0,
+	CHECK(test_wait_until(WAIT_MS, gateway_proc_inbox_empty, g) == 0,
 	    "kill: SIM got=%d want=0", gateway_proc_inbox_count(g));
-	CHECK(test_wait_until(WAIT_MS, spool_empty, g) == 0,
+	CHECK(test_wait_until(WAIT_MS, gateway_proc_spool_empty, g) == 0,
 	    "kill: spool got=%d want=0", gateway_proc_spool_count(g));
 	faults_check_reports(pg, "kill", "%corte%", KILL_N, 1);
 	CHECK(stored_count(pg, "") == before + KILL_N,

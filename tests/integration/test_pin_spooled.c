@@ -73,12 +73,6 @@ spooled_two(void *arg)
 	    gateway_proc_spool_count(arg) == 2;
 }
 
-static int
-spool_empty(void *arg)
-{
-	return gateway_proc_spool_count(arg) == 0;
-}
-
 int
 main(void)
 {
@@ -120,7 +114,8 @@ main(void)
 	CHECK(pgcluster_restart(pg) == 0, "start PostgreSQL");
 	CHECK(stored_wait(pg, 2, WAIT_MS) == 0, "rows got=%ld want=2",
 	    stored_count(pg, ""));
-	CHECK(test_wait_until(WAIT_MS, spool_empty, &g) == 0, "spool empty");
+	CHECK(test_wait_until(WAIT_MS, gateway_proc_spool_empty, &g) == 0,
+	    "spool empty");
 	CHECK(stored_q(pg, "SELECT count(*) FROM message WHERE text IN "
 	    "('ALERTA SV SX U1 P**** rua escura', 'ALERTA SV SX U1 P**** "
 	    "porta verde')") == 2, "both stored, masked");

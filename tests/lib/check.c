@@ -115,6 +115,14 @@ test_now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void
+test_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
 int
 test_wait_until(int deadline_ms, int (*pred)(void *), void *arg)
 {

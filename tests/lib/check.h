@@ -95,6 +95,9 @@ check_note(int ok)
 /* Milliseconds on the monotonic clock. */
 long	test_now_ms(void);
 
+/* Sleep ms milliseconds. */
+void	test_sleep_ms(long ms);
+
 /*
  * Poll pred(arg) every few milliseconds until it returns non-zero (returns
  * 0) or deadline_ms elapse (returns -1).
