@@ -65,6 +65,7 @@
 #include "console.h"
 #include "gateway_proc.h"
 #include "pgcluster.h"
+#include "testproc.h"
 
 #define FOCAL_POINTS	40
 #define GAMMU_SQL	"/usr/share/doc/gammu-smsd/examples/pgsql.sql"
@@ -98,17 +99,8 @@ wall_s(void)
 static double
 proc_hwm_mb(pid_t pid)
 {
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
+	long kb = testproc_hwm_kb(pid);
 
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
 	return kb < 0 ? -1 : kb / 1024.0;
 }
 

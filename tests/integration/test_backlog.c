@@ -21,6 +21,7 @@
 #include "gateway_proc.h"
 #include "pgcluster.h"
 #include "stored.h"
+#include "testproc.h"
 
 #define N		6000	/* single messages */
 #define PEAK_MB		40
@@ -43,17 +44,8 @@ static struct pgcluster *pg;
 static long
 peak_mb(const struct gateway_proc *g)
 {
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
+	long kb = testproc_hwm_kb(g->pid);
 
-	snprintf(path, sizeof path, "/proc/%d/status", (int)g->pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
 	return kb < 0 ? -1 : kb / 1024;
 }
 

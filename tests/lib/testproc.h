@@ -27,4 +27,8 @@ int	testproc_run(const char *const argv[], char **out, int *status);
  */
 int	testproc_kill_and_reap(pid_t pid, int sig, int deadline_ms);
 
+/* The peak resident memory (VmHWM) of pid in kB, from /proc; -1 if
+ * unreadable. */
+long	testproc_hwm_kb(pid_t pid);
+
 #endif
