@@ -24,6 +24,7 @@
 
 #include "db.h"
 #include "http_private.h"
+#include "ingest.h"
 #include "janitor.h"
 #include "modem.h"
 #include "presence.h"
@@ -272,6 +273,19 @@ http_metrics_memory(struct evbuffer *out, const struct http_sources *src)
 	    "1 when PostgreSQL is connected.");
 	evbuffer_add_printf(out, "farol_database_up %d\n",
 	    db_is_ready(s->db) ? 1 : 0);
+	/* Lane 0 is the connection above; a lane down spools its
+	 * senders' reports while farol_database_up may still say 1. */
+	http_family_head(out, "farol_ingest_lane_up", "gauge",
+	    "1 when the ingest lane's connection is up "
+	    "(database.ingest_connections; lane 0 is the main one).");
+	for (int i = 0; i < ingest_lanes(s->ingest); i++) {
+		struct ingest_lane_stats st;
+
+		ingest_get_lane(s->ingest, i, &st);
+		evbuffer_add_printf(out, "farol_ingest_lane_up{lane=\"%d\"} "
+		    "%d\n", i, strcmp(st.state, db_state_name(DB_READY)) ==
+		    0 || strcmp(st.state, db_state_name(DB_BUSY)) == 0);
+	}
 	http_family_head(out, "farol_gateway_registered", "gauge",
 	    "1 while this gateway holds its name (gateway.name).");
 	evbuffer_add_printf(out, "farol_gateway_registered{gateway=\"");

@@ -183,6 +183,9 @@ test_metrics_follow_a_report(void)
 		return;
 	CHECK(exposition_problems(before) == 0, "valid exposition (before)");
 	CHECK(series(before, "farol_database_up") == 1, "database up");
+	CHECK(series(before, "farol_ingest_lane_up{lane=\"0\"}") == 1 &&
+	    series(before, "farol_ingest_lane_up{lane=\"1\"}") == 1,
+	    "both ingest lanes up");
 	CHECK(series(before, "farol_metrics_database_ok") == 1,
 	    "database figures included");
 	CHECK(histogram_ok(before, "farol_ack_seconds"), "ack histogram");
@@ -271,6 +274,8 @@ test_database_down(void)
 	free(body);
 	body = get("/metrics", &st);
 	CHECK(st == 200 && body != NULL, "/metrics still answers");
+	CHECK(body != NULL && series(body, "farol_ingest_lane_up{lane=\"1\"}")
+	    == 0, "the second ingest lane down too");
 	CHECK(body != NULL && series(body, "farol_database_up") == 0 &&
 	    series(body, "farol_metrics_database_ok") == 0 &&
 	    metric_sum(body, "farol_modem_sent_total") >= 3 &&
