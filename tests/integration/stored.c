@@ -123,3 +123,11 @@ stored_wait_q(struct pgcluster *pg, int timeout_ms, long want,
 	test_wait_until(timeout_ms, stored_wait_q_reached, &w);
 	return w.got;
 }
+
+long
+stored_alert_ref(struct pgcluster *pg, long message_id, int timeout_ms)
+{
+	return stored_wait_q(pg, timeout_ms, 1, "SELECT count(*) FROM alert "
+	    "WHERE message_id = %ld", message_id) == 1 ? stored_q(pg,
+	    "SELECT ref FROM alert WHERE message_id = %ld", message_id) : -1;
+}

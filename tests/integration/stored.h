@@ -36,4 +36,8 @@ char *stored_qt(struct pgcluster *pg, const char *fmt, ...)
 long stored_wait_q(struct pgcluster *pg, int timeout_ms, long want,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* The number (ref) of the alert made from message message_id, once it is
+ * stored (within timeout_ms); -1 if none. */
+long stored_alert_ref(struct pgcluster *pg, long message_id, int timeout_ms);
+
 #endif

@@ -59,6 +59,7 @@ static struct gateway_proc g;
 #define q(...) stored_q(pg, __VA_ARGS__)
 #define qt(...) stored_qt(pg, __VA_ARGS__)
 #define wait_q(want, ...) stored_wait_q(pg, WAIT_MS, want, __VA_ARGS__)
+#define alert_ref(m) stored_alert_ref(pg, m, WAIT_MS)
 
 static long
 messages_stored(void)
@@ -83,15 +84,6 @@ send_smsf(const char *from, const char *fmt, ...)
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
 	return send_sms(from, text);
-}
-
-/* The ref of the alert made from message id. */
-static long
-alert_of(long message_id)
-{
-	return wait_q(1, "SELECT count(*) FROM alert WHERE message_id = %ld",
-	    message_id) == 1 ? q("SELECT ref FROM alert WHERE message_id = "
-	    "%ld", message_id) : -1;
 }
 
 /* Move the alert's queued rows and the rungs it still plans (counted from
@@ -223,7 +215,7 @@ test_u1_escalation_and_ack(void)
 	long m, ref, ack;
 
 	m = send_sms(MARIA, "ALERTA SV SX U1 V2 MENOR bar Calheta");
-	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK((ref = alert_ref(m)) > 0, "alert made");
 	check_state(ref, "forwarded");
 	CHECK(q("SELECT count(*) FROM alert WHERE ref = %ld AND focal_point "
 	    "= 'fp-sv-01' AND verified AND area = 'SV' AND forms = "
@@ -322,7 +314,7 @@ test_two_patrols(void)
 	long m, ref, ack, again;
 
 	m = send_sms(MARIA, "ALERTA SV SX U1 MENOR duas patrulhas");
-	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK((ref = alert_ref(m)) > 0, "alert made");
 	CHECK(wait_rows(3, ref, "o.purpose = 'forward' AND o.state = "
 	    "'submitted'") == 3, "three forwards submitted");
 
@@ -385,7 +377,7 @@ test_pin_wrong_number_info_cancel(void)
 
 	/* No PIN: held, an administrator told, nobody else. */
 	m = send_sms(JOAO, "ALERTA ST TF U2 obra sem PIN");
-	CHECK((held = alert_of(m)) > 0, "held alert made");
+	CHECK((held = alert_ref(m)) > 0, "held alert made");
 	CHECK(q("SELECT count(*) FROM alert WHERE ref = %ld AND held_reason "
 	    "= 'pin'", held) == 1, "held for the PIN");
 	CHECK(wait_rows(1, held, "o.recipient = '" ADMIN "' AND o.purpose = "
@@ -398,7 +390,7 @@ test_pin_wrong_number_info_cancel(void)
 
 	/* With the PIN: forwarded to the police of Santiago. */
 	m = send_sms(JOAO, "ALERTA ST TF U2 P4321 obra na estrada");
-	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK((ref = alert_ref(m)) > 0, "alert made");
 	CHECK(wait_rows(1, ref, "o.recipient = '" PN_ST_1 "' AND o.state = "
 	    "'submitted'") == 1, "forwarded to pn-st");
 	check_state(ref, "forwarded");
@@ -443,7 +435,7 @@ test_national_numbers(void)
 	long m, ref, ask, ok;
 
 	m = send_sms("9912345", "ALERTA SV SX U2 numero nacional");
-	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK((ref = alert_ref(m)) > 0, "alert made");
 	CHECK(q("SELECT count(*) FROM alert WHERE ref = %ld AND sender = '"
 	    MARIA "'", ref) == 1, "the alert's sender normalised");
 	CHECK(q("SELECT count(*) FROM message WHERE id = %ld AND sender = "
@@ -473,7 +465,7 @@ test_unregistered_and_u3(void)
 	long m, ref;
 
 	m = send_sms("+2389900000", "ALERTA SL SX U2 vi uma coisa");
-	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK((ref = alert_ref(m)) > 0, "alert made");
 	CHECK(q("SELECT count(*) FROM alert WHERE ref = %ld AND NOT verified "
 	    "AND focal_point IS NULL", ref) == 1, "unverified");
 	CHECK(wait_rows(1, ref, "o.recipient = '" DESK_1 "' AND o.state = "
@@ -482,7 +474,7 @@ test_unregistered_and_u3(void)
 	    "'+2389900000'") == 0, "no reply to an unregistered sender");
 
 	m = send_sms(MARIA, "ALERTA SV SX U3 rumores no porto");
-	CHECK((ref = alert_of(m)) > 0, "U3 alert made");
+	CHECK((ref = alert_ref(m)) > 0, "U3 alert made");
 	CHECK(wait_rows(1, ref, "o.purpose = 'receipt' AND o.state = "
 	    "'submitted'") == 1, "U3 receipt");
 	CHECK(rows(ref, "o.purpose IN ('forward', 'escalation')") == 0,
@@ -509,7 +501,7 @@ test_close(void)
 	char *text;
 
 	m = send_sms(MARIA, "ALERTA SV TF U2 fabrica fechada");
-	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK((ref = alert_ref(m)) > 0, "alert made");
 	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_1 "' AND o.state = "
 	    "'submitted'") == 1, "forwarded");
 	CHECK(rows(ref, "o.purpose = 'escalation' AND o.state = 'queued'") +
@@ -581,7 +573,7 @@ test_release_and_dismiss(void)
 
 	unix_user(user, sizeof user);
 	m = send_sms(JOAO, "ALERTA ST TF U2 obra retida");
-	CHECK((ref = alert_of(m)) > 0, "held alert made");
+	CHECK((ref = alert_ref(m)) > 0, "held alert made");
 	CHECK(wait_rows(1, ref, "o.recipient = '" ADMIN "' AND o.purpose = "
 	    "'admin' AND o.state = 'submitted'") == 1, "administrator told");
 	CHECK(rows(ref, "o.state = 'held' AND o.purpose = 'forward' AND "
@@ -621,7 +613,7 @@ test_release_and_dismiss(void)
 
 	/* farolctl dismiss: closed, nothing sent, the reason recorded. */
 	m = send_sms(JOAO, "ALERTA ST TF U2 obra duplicada");
-	CHECK((gone = alert_of(m)) > 0, "second held alert");
+	CHECK((gone = alert_ref(m)) > 0, "second held alert");
 	CHECK(console_run(&g, NULL, "dismiss", (snprintf(want, sizeof want,
 	    "%ld", gone), want), NULL) == 2, "dismiss without a reason");
 	CHECK(console_run(&g, NULL, "dismiss", want, "--reason",
@@ -641,7 +633,7 @@ test_release_and_dismiss(void)
 
 	/* LIBERAR by SMS: from an administrator only. */
 	m = send_sms(JOAO, "ALERTA ST TF U2 obra por SMS");
-	CHECK((sms = alert_of(m)) > 0, "third held alert");
+	CHECK((sms = alert_ref(m)) > 0, "third held alert");
 	refused = send_smsf(JOAO, "LIBERAR %ld", sms);
 	text = reply_to(JOAO, "reply", refused);
 	CHECK(strstr(text, "recusado") != NULL, "LIBERAR from a focal point "
@@ -678,7 +670,7 @@ test_expired(void)
 	long m, ref, ack;
 
 	m = send_sms(MARIA, "ALERTA SV TF U2 ninguem responde");
-	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK((ref = alert_ref(m)) > 0, "alert made");
 	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_1 "' AND o.state = "
 	    "'submitted'") == 1, "forwarded");
 	/* U2: a rung every 1800 s, three rungs, then the administrators. */
@@ -757,7 +749,7 @@ test_stale_rung_moves_on(void)
 	long m, ref;
 
 	m = send_sms(MARIA, "ALERTA SV TF U2 obra parada");
-	CHECK((ref = alert_of(m)) > 0, "alert made");
+	CHECK((ref = alert_ref(m)) > 0, "alert made");
 	CHECK(wait_rows(1, ref, "o.recipient = '" PN_SV_1 "' AND o.state = "
 	    "'submitted'") == 1, "forwarded");
 	/* U2 rungs every 1800 s: 2500 s later rung 2 has been due for 700 s

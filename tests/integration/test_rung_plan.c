@@ -46,15 +46,7 @@ static struct gateway_proc a, b;
 
 #define q(...) stored_q(pg, __VA_ARGS__)
 #define wait_q(want, ...) stored_wait_q(pg, WAIT_MS, want, __VA_ARGS__)
-
-/* The ref of the alert of message id. */
-static long
-alert_of(long message_id)
-{
-	return wait_q(1, "SELECT count(*) FROM alert WHERE message_id = %ld",
-	    message_id) == 1 ? q("SELECT ref FROM alert WHERE message_id = "
-	    "%ld", message_id) : -1;
-}
+#define alert_ref(m) stored_alert_ref(pg, m, WAIT_MS)
 
 /* s seconds pass for alert ref's plan (counted from its created_at). */
 static void
@@ -197,10 +189,10 @@ test_ok_before_the_rung(void)
 	char text[64];
 
 	m = stored_send_sms(pg, &b, MARIA, "ALERTA SV TF U1 ok cedo", WAIT_MS);
-	CHECK((ok = alert_of(m)) > 0, "alert made");
+	CHECK((ok = alert_ref(m)) > 0, "alert made");
 	m = stored_send_sms(pg, &b, MARIA, "ALERTA SV TF U1 fechado",
 	    WAIT_MS);
-	CHECK((closed = alert_of(m)) > 0, "second alert made");
+	CHECK((closed = alert_ref(m)) > 0, "second alert made");
 	CHECK(wait_rows_to(1, ok, PN_SV_1, "o.state = 'submitted'") == 1,
 	    "forwarded");
 	snprintf(text, sizeof text, "OK %ld", ok);
@@ -242,7 +234,7 @@ main(void)
 	start(&b, "farol-b");
 
 	m = stored_send_sms(pg, &a, MARIA, "ALERTA SV TF U1 plano", WAIT_MS);
-	REQUIRE((ref = alert_of(m)) > 0, "alert made");
+	REQUIRE((ref = alert_ref(m)) > 0, "alert made");
 	CHECK(wait_rows_to(1, ref, PN_SV_1, "o.state = 'submitted'") == 1,
 	    "forwarded");
 	test_rung_written_when_due(ref);
