@@ -64,7 +64,8 @@ void
 stored_reset(struct pgcluster *pg)
 {
 	pgcluster_exec(pg, "DO $$ BEGIN IF to_regclass('message') IS NOT NULL "
-	    "THEN TRUNCATE message CASCADE; END IF; "
+	    "THEN TRUNCATE message, alert, alert_event, outbox CASCADE; "
+	    "END IF; "
 	    "IF to_regclass('flood_quarantine') IS NOT NULL "
 	    "THEN TRUNCATE flood_quarantine; END IF; END $$");
 }
