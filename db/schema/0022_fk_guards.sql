@@ -38,9 +38,9 @@ LANGUAGE plpgsql
 AS $$
 BEGIN
 	IF p_still_referenced THEN
-		RAISE EXCEPTION 'update or delete on table "%" violates foreign '
-		    'key constraint "%" on table "%"', p_parent, p_constraint,
-		    p_child
+		RAISE EXCEPTION 'update or delete on table "%" violates '
+		    'foreign key constraint "%" on table "%"', p_parent,
+		    p_constraint, p_child
 		USING ERRCODE = 'foreign_key_violation',
 		    DETAIL = format('Key (%s)=(%s) is still referenced from '
 			'table "%s".', p_parent_column, p_key, p_child),
@@ -56,9 +56,14 @@ END
 $$;
 
 -- The child side of an INSERT, one function per child table so that its
--- query is planned once per connection (plpgsql caches it): the keys of
--- the statement's new rows, each once, each parent locked FOR KEY SHARE;
--- the first key without a parent is refused.
+-- queries are planned once per connection (plpgsql caches them), with
+-- the statement's new rows (farol_new). A few rows (one report's): one
+-- pass over them, each key looked up and its parent locked FOR KEY
+-- SHARE as RI does; done when every parent is there. Many rows (a
+-- batch's), or a key missing: each distinct key once, its parent locked
+-- FOR KEY SHARE; the first key without a parent is refused. (The first
+-- way costs less below 16 rows, the second above: no hash table to make,
+-- but no key looked up twice.)
 CREATE FUNCTION farol_fk_alert_insert()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -67,6 +72,14 @@ DECLARE
 	v_fk	text;
 	v_key	text;
 BEGIN
+	IF (SELECT count(*) < 16 FROM farol_new) AND NOT EXISTS (SELECT
+	    FROM farol_new n
+	    WHERE (n.message_id IS NOT NULL AND NOT EXISTS (SELECT
+		FROM message p WHERE p.id = n.message_id FOR KEY SHARE))
+	    OR (n.focal_point IS NOT NULL AND NOT EXISTS (SELECT FROM
+		focal_point p WHERE p.id = n.focal_point FOR KEY SHARE))) THEN
+		RETURN NULL;
+	END IF;
 	SELECT k.fk, k.key INTO v_fk, v_key FROM (
 	    SELECT 'message_id' AS fk, n.message_id::text AS key
 	    FROM (SELECT DISTINCT message_id FROM farol_new
@@ -98,6 +111,12 @@ AS $$
 DECLARE
 	v_key	text;
 BEGIN
+	IF (SELECT count(*) < 16 FROM farol_new) AND NOT EXISTS (SELECT
+	    FROM farol_new n
+	    WHERE n.alert_id IS NOT NULL AND NOT EXISTS (SELECT FROM alert p
+		WHERE p.id = n.alert_id FOR KEY SHARE)) THEN
+		RETURN NULL;
+	END IF;
 	SELECT n.alert_id::text INTO v_key
 	FROM (SELECT DISTINCT alert_id FROM farol_new
 	    WHERE alert_id IS NOT NULL) n
@@ -120,6 +139,16 @@ DECLARE
 	v_fk	text;
 	v_key	text;
 BEGIN
+	IF (SELECT count(*) < 16 FROM farol_new) AND NOT EXISTS (SELECT
+	    FROM farol_new n
+	    WHERE (n.alert_id IS NOT NULL AND NOT EXISTS (SELECT FROM alert p
+		WHERE p.id = n.alert_id FOR KEY SHARE))
+	    OR (n.message_id IS NOT NULL AND NOT EXISTS (SELECT
+		FROM message p WHERE p.id = n.message_id FOR KEY SHARE))
+	    OR (n.authority_id IS NOT NULL AND NOT EXISTS (SELECT FROM
+		authority p WHERE p.id = n.authority_id FOR KEY SHARE))) THEN
+		RETURN NULL;
+	END IF;
 	SELECT k.fk, k.key INTO v_fk, v_key FROM (
 	    SELECT 'alert_id' AS fk, n.alert_id::text AS key
 	    FROM (SELECT DISTINCT alert_id FROM farol_new
@@ -176,8 +205,9 @@ $$;
 
 -- The parent side: a key no parent row has any more (deleted, changed)
 -- that a child row still names (for TRUNCATE, any child row), found at
--- the end of the statement (NO ACTION); the child rows are locked FOR KEY SHARE as RI
--- locks them, so that a concurrent change of their key is waited for.
+-- the end of the statement (NO ACTION); the child rows are locked FOR
+-- KEY SHARE as RI locks them, so that a concurrent change of their key
+-- is waited for.
 -- TG_ARGV: the parent's key, the child, its column, the constraint.
 -- DELETE per statement (farol_old, its transition table), UPDATE of the
 -- key per row, TRUNCATE per statement.

@@ -72,6 +72,40 @@ static const struct fkcase cases[] = {
 	{ "INSERT INTO alert_event (alert_id, to_state, actor) "
 	    "SELECT a, 'received', 'farold' FROM unnest(ARRAY[10, 11, 99]) a",
 	    "23503", "alert_event_alert_id_fkey", NULL, NULL },
+	/* The same in 20 rows (a batch's way: each key once). */
+	{ "INSERT INTO outbox (alert_id, message_id, authority_id, "
+	    "recipient, text, purpose) SELECT CASE WHEN i = 17 THEN 99 "
+	    "ELSE 10 END, 1, 'a1', '+9', 't', 'forward' "
+	    "FROM generate_series(1, 20) i",
+	    "23503", "outbox_alert_id_fkey", NULL, NULL },
+	{ "INSERT INTO outbox (alert_id, message_id, authority_id, "
+	    "recipient, text, purpose) SELECT 10, CASE WHEN i = 17 THEN 99 "
+	    "ELSE 1 END, 'a1', '+9', 't', 'forward' "
+	    "FROM generate_series(1, 20) i",
+	    "23503", "outbox_message_id_fkey", NULL, NULL },
+	{ "INSERT INTO outbox (alert_id, message_id, authority_id, "
+	    "recipient, text, purpose) SELECT 10, 1, CASE WHEN i = 17 THEN "
+	    "'nobody' ELSE 'a1' END, '+9', 't', 'forward' "
+	    "FROM generate_series(1, 20) i",
+	    "23503", "outbox_authority_id_fkey", NULL, NULL },
+	{ "INSERT INTO alert_event (alert_id, to_state, actor) "
+	    "SELECT CASE WHEN i = 17 THEN 99 ELSE 10 END, 'received', "
+	    "'farold' FROM generate_series(1, 20) i",
+	    "23503", "alert_event_alert_id_fkey", NULL, NULL },
+	{ "WITH m AS (INSERT INTO message (id, modem, sender, text, "
+	    "dedupe_key) SELECT 100 + i, 'm', '+1', 'x', 'b' || i "
+	    "FROM generate_series(1, 20) i RETURNING id) "
+	    "INSERT INTO alert (message_id, focal_point, sender, state, "
+	    "received_at) SELECT CASE WHEN id = 117 THEN 99 ELSE id END, "
+	    "'f1', '+1', 'received', now() FROM m",
+	    "23503", "alert_message_id_fkey", NULL, NULL },
+	{ "WITH m AS (INSERT INTO message (id, modem, sender, text, "
+	    "dedupe_key) SELECT 100 + i, 'm', '+1', 'x', 'b' || i "
+	    "FROM generate_series(1, 20) i RETURNING id) "
+	    "INSERT INTO alert (message_id, focal_point, sender, state, "
+	    "received_at) SELECT id, CASE WHEN id = 117 THEN 'nobody' "
+	    "ELSE 'f1' END, '+1', 'received', now() FROM m",
+	    "23503", "alert_focal_point_fkey", NULL, NULL },
 	/* A child's key changed to one with no parent. */
 	{ "UPDATE outbox SET alert_id = 99 WHERE alert_id = 12",
 	    "23503", "outbox_alert_id_fkey", NULL, NULL },
@@ -112,6 +146,16 @@ static const struct fkcase cases[] = {
 	{ "TRUNCATE message", "0A000", NULL, NULL, NULL },
 	/* Accepted by both. */
 	{ "INSERT INTO outbox (alert_id, message_id, authority_id, "
+	    "recipient, text, purpose) SELECT 10, 1, CASE WHEN i = 17 THEN "
+	    "NULL ELSE 'a1' END, '+9', 't', 'forward' "
+	    "FROM generate_series(1, 20) i", "", NULL, NULL, NULL },
+	{ "WITH m AS (INSERT INTO message (id, modem, sender, text, "
+	    "dedupe_key) SELECT 100 + i, 'm', '+1', 'x', 'b' || i "
+	    "FROM generate_series(1, 20) i RETURNING id) "
+	    "INSERT INTO alert (message_id, focal_point, sender, state, "
+	    "received_at) SELECT id, 'f1', '+1', 'received', now() FROM m",
+	    "", NULL, NULL, NULL },
+	{ "INSERT INTO outbox (alert_id, message_id, authority_id, "
 	    "recipient, text, purpose) SELECT 10, 1, a, '+9', 't', "
 	    "'forward' FROM unnest(ARRAY['a1', 'a2', NULL]) a",
 	    "", NULL, NULL, NULL },
@@ -150,7 +194,8 @@ static const struct fkcase cases[] = {
 /* The parents and children the cases refer to: message 1 <- alert 10
  * (focal point f1) <- its event; message 2 <- an outbox row of authority
  * a1; alert 12 (message 4) <- an outbox row; alert 11 (message 3),
- * message 5, authority a2, focal point f2 unreferenced. */
+ * message 5, authority a2, focal point f2 unreferenced. New alerts'
+ * ids start above those the cases and races give. */
 static const char fixture_sql[] =
     "INSERT INTO authority (id, name) VALUES ('a1', 'A1'), ('a2', 'A2');"
     "INSERT INTO focal_point (id, number, name) VALUES ('f1', '+1', 'F1'),"
@@ -161,6 +206,7 @@ static const char fixture_sql[] =
     "received_at) VALUES (10, 1, 'f1', '+1', 'received', now()),"
     " (11, 3, NULL, '+1', 'received', now()),"
     " (12, 4, NULL, '+1', 'received', now());"
+    "SELECT setval('alert_id_seq', 1000000);"
     "INSERT INTO alert_event (alert_id, to_state, actor) "
     "VALUES (10, 'received', 'farold');"
     "INSERT INTO outbox (alert_id, message_id, authority_id, recipient, "
@@ -173,23 +219,24 @@ static const char fixture_sql[] =
  */
 static const struct race {
 	const char	*constraint;
+	const char	*rows;		/* "one row", "20 rows" */
 	const char	*parent;
 	const char	*child;
 	const char	*remove;
 } races[] = {
-	{ "alert_message_id_fkey",
+	{ "alert_message_id_fkey", "one row",
 	    "INSERT INTO message (id, modem, sender, text, dedupe_key) "
 	    "VALUES (@, 'm', '+1', 'x', 'r@')",
 	    "INSERT INTO alert (message_id, sender, state, received_at) "
 	    "VALUES (@, '+1', 'received', now())",
 	    "DELETE FROM message WHERE id = @" },
-	{ "outbox_message_id_fkey",
+	{ "outbox_message_id_fkey", "one row",
 	    "INSERT INTO message (id, modem, sender, text, dedupe_key) "
 	    "VALUES (@, 'm', '+1', 'x', 'r@')",
 	    "INSERT INTO outbox (message_id, recipient, text, purpose) "
 	    "VALUES (@, '+9', 't', 'receipt')",
 	    "DELETE FROM message WHERE id = @" },
-	{ "alert_focal_point_fkey",
+	{ "alert_focal_point_fkey", "one row",
 	    "INSERT INTO focal_point (id, number, name) "
 	    "VALUES ('f@', '+@', 'F')",
 	    "WITH m AS (INSERT INTO message (id, modem, sender, text, "
@@ -198,7 +245,7 @@ static const struct race {
 	    "sender, state, received_at) SELECT id, 'f@', '+1', 'received', "
 	    "now() FROM m",
 	    "DELETE FROM focal_point WHERE id = 'f@'" },
-	{ "alert_event_alert_id_fkey",
+	{ "alert_event_alert_id_fkey", "one row",
 	    "INSERT INTO message (id, modem, sender, text, dedupe_key) "
 	    "VALUES (@, 'm', '+1', 'x', 'r@'); INSERT INTO alert (id, "
 	    "message_id, sender, state, received_at) "
@@ -206,7 +253,7 @@ static const struct race {
 	    "INSERT INTO alert_event (alert_id, to_state, actor) "
 	    "VALUES (@, 'received', 'farold')",
 	    "DELETE FROM alert WHERE id = @" },
-	{ "outbox_alert_id_fkey",
+	{ "outbox_alert_id_fkey", "one row",
 	    "INSERT INTO message (id, modem, sender, text, dedupe_key) "
 	    "VALUES (@, 'm', '+1', 'x', 'r@'); INSERT INTO alert (id, "
 	    "message_id, sender, state, received_at) "
@@ -214,10 +261,56 @@ static const struct race {
 	    "INSERT INTO outbox (alert_id, recipient, text, purpose) "
 	    "VALUES (@, '+9', 't', 'receipt')",
 	    "DELETE FROM alert WHERE id = @" },
-	{ "outbox_authority_id_fkey",
+	{ "outbox_authority_id_fkey", "one row",
 	    "INSERT INTO authority (id, name) VALUES ('a@', 'A')",
 	    "INSERT INTO outbox (authority_id, recipient, text, purpose) "
 	    "VALUES ('a@', '+9', 't', 'forward')",
+	    "DELETE FROM authority WHERE id = 'a@'" },
+	{ "alert_message_id_fkey", "20 rows",
+	    "INSERT INTO message (id, modem, sender, text, dedupe_key) "
+	    "VALUES (@, 'm', '+1', 'x', 'r@')",
+	    "WITH m AS (INSERT INTO message (id, modem, sender, text, "
+	    "dedupe_key) SELECT @ * 100 + i, 'm', '+1', 'x', 'c@-' || i "
+	    "FROM generate_series(1, 19) i RETURNING id) INSERT INTO alert "
+	    "(message_id, sender, state, received_at) SELECT id, '+1', "
+	    "'received', now() FROM m UNION ALL SELECT @, '+1', 'received', "
+	    "now()",
+	    "DELETE FROM message WHERE id = @" },
+	{ "outbox_message_id_fkey", "20 rows",
+	    "INSERT INTO message (id, modem, sender, text, dedupe_key) "
+	    "VALUES (@, 'm', '+1', 'x', 'r@')",
+	    "INSERT INTO outbox (message_id, recipient, text, purpose) "
+	    "SELECT @, '+9', 't', 'receipt' FROM generate_series(1, 20)",
+	    "DELETE FROM message WHERE id = @" },
+	{ "alert_focal_point_fkey", "20 rows",
+	    "INSERT INTO focal_point (id, number, name) "
+	    "VALUES ('f@', '+@', 'F')",
+	    "WITH m AS (INSERT INTO message (id, modem, sender, text, "
+	    "dedupe_key) SELECT @ * 100 + i, 'm', '+1', 'x', 'c@-' || i "
+	    "FROM generate_series(1, 20) i RETURNING id) INSERT INTO alert "
+	    "(message_id, focal_point, sender, state, received_at) "
+	    "SELECT id, 'f@', '+1', 'received', now() FROM m",
+	    "DELETE FROM focal_point WHERE id = 'f@'" },
+	{ "alert_event_alert_id_fkey", "20 rows",
+	    "INSERT INTO message (id, modem, sender, text, dedupe_key) "
+	    "VALUES (@, 'm', '+1', 'x', 'r@'); INSERT INTO alert (id, "
+	    "message_id, sender, state, received_at) "
+	    "VALUES (@, @, '+1', 'received', now())",
+	    "INSERT INTO alert_event (alert_id, to_state, actor) "
+	    "SELECT @, 'received', 'farold' FROM generate_series(1, 20)",
+	    "DELETE FROM alert WHERE id = @" },
+	{ "outbox_alert_id_fkey", "20 rows",
+	    "INSERT INTO message (id, modem, sender, text, dedupe_key) "
+	    "VALUES (@, 'm', '+1', 'x', 'r@'); INSERT INTO alert (id, "
+	    "message_id, sender, state, received_at) "
+	    "VALUES (@, @, '+1', 'received', now())",
+	    "INSERT INTO outbox (alert_id, recipient, text, purpose) "
+	    "SELECT @, '+9', 't', 'receipt' FROM generate_series(1, 20)",
+	    "DELETE FROM alert WHERE id = @" },
+	{ "outbox_authority_id_fkey", "20 rows",
+	    "INSERT INTO authority (id, name) VALUES ('a@', 'A')",
+	    "INSERT INTO outbox (authority_id, recipient, text, purpose) "
+	    "SELECT 'a@', '+9', 't', 'forward' FROM generate_series(1, 20)",
 	    "DELETE FROM authority WHERE id = 'a@'" },
 };
 
@@ -449,8 +542,9 @@ test_races(const char *dbname)
 				outcome_wait(a, &o);
 			}
 			CHECK(outcome_is(&o, "23503", races[i].constraint),
-			    "%s: %s %s: got %s %s, want 23503 %s", dbname,
-			    races[i].constraint, order == 0 ? "child first" :
+			    "%s: %s, %s, %s: got %s %s, want 23503 %s", dbname,
+			    races[i].constraint, races[i].rows,
+			    order == 0 ? "child first" :
 			    "delete first", o.state[0] ? o.state : "success",
 			    o.constraint, races[i].constraint);
 			free(parent);

@@ -27,7 +27,8 @@ BEGIN
 		concat_ref int, kind text, parts_expected int, session text)),
 	ins AS (INSERT INTO message AS m (modem, sender, text, smsc_time,
 	    received_at, parts, parts_expected, concat_ref, kind, dedupe_key)
-	    SELECT e.modem, e.sender, e.text, NULLIF(e.smsc_time, '')::timestamptz,
+	    SELECT e.modem, e.sender, e.text,
+		NULLIF(e.smsc_time, '')::timestamptz,
 		to_timestamp(e.received_at), coalesce(e.parts, 1),
 		greatest(coalesce(e.parts_expected, 1), coalesce(e.parts, 1)),
 		NULLIF(e.concat_ref, -1), coalesce(e.kind, 'sms'), e.key
@@ -61,7 +62,8 @@ BEGIN
 		AND jsonb_typeof(a.al) = 'object'
 	    ORDER BY a.ord
 	    RETURNING x.id, x.ref, x.message_id)
-	SELECT array_agg(ins.id ORDER BY a.ord), array_agg(ins.ref ORDER BY a.ord)
+	SELECT array_agg(ins.id ORDER BY a.ord),
+	    array_agg(ins.ref ORDER BY a.ord)
 	INTO v_alert, v_ref
 	FROM a LEFT JOIN ins ON ins.message_id = v_msg[a.ord];
 
@@ -85,7 +87,8 @@ BEGIN
 	    CASE WHEN l.over THEN 'reply limit: ' || o.limit_max ||
 		' in ' || o.limit_per_s || ' s to this number' END
 	FROM jsonb_array_elements(p) WITH ORDINALITY t(e, ord)
-	CROSS JOIN LATERAL jsonb_to_recordset(coalesce(t.e->'outbox', '[]')) AS o(
+	CROSS JOIN LATERAL jsonb_to_recordset(coalesce(t.e->'outbox', '[]'))
+	    AS o(
 	    alert_id bigint, message_id bigint, recipient text,
 	    text text, purpose text, authority text, rung int,
 	    state text, after_s double precision, modem text,
