@@ -31,6 +31,15 @@ json_escape(char *out, size_t outsz, const char *s, size_t len)
 	json_put(out, outsz, &o, "\"", 1);
 	while (pos < len) {
 		start = pos;
+		/* A run of printable ASCII but '"' and '\\', copied at once. */
+		while (pos < len && (unsigned char)s[pos] >= 0x20 &&
+		    (unsigned char)s[pos] < 0x7F && s[pos] != '"' &&
+		    s[pos] != '\\')
+			pos++;
+		if (pos > start) {
+			json_put(out, outsz, &o, s + start, pos - start);
+			continue;
+		}
 		cp = fold_decode(s, len, &pos);
 		if (cp == FOLD_INVALID)
 			json_put(out, outsz, &o, "\\ufffd", 6);
