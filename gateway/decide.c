@@ -83,6 +83,27 @@ decide_pin_right(const struct decision *d, const struct decide_params *p)
 	return decide_pin_typed_right(d);
 }
 
+/* The forward to the plan's i-th authority: the words depend only on
+ * its language, so an earlier authority's in the same language is
+ * copied rather than rendered again. */
+static void
+decide_forward(struct decision *d, const struct decide_params *p,
+    const struct reply_vars *v, int i)
+{
+	const struct authority *as = p->cfg->authorities;
+	enum reply_lang lang = as[d->plan.authorities[i]].lang;
+
+	for (int j = 0; j < i; j++)
+		if (as[d->plan.authorities[j]].lang == lang) {
+			memcpy(d->fwd[i], d->fwd[j], strlen(d->fwd[j]) + 1);
+			return;
+		}
+	if (route_forward_text(p->cfg, &d->plan, d->plan.authorities[i],
+	    p->spooled ? REPLY_FORWARD_SPOOLED : REPLY_FORWARD, v, d->fwd[i],
+	    sizeof d->fwd[i]) < 0)
+		snprintf(d->fwd[i], sizeof d->fwd[i], "(cannot render)");
+}
+
 int
 decide_message(const struct codebook *cb, const struct reply_overrides *ov,
     const struct decide_params *p, const char *from, const char *text,
@@ -159,11 +180,6 @@ decide_message(const struct codebook *cb, const struct reply_overrides *ov,
 	if (from != NULL && !decide_answers(p->cfg, d->from))
 		d->has_reply = 0;
 	for (int i = 0; d->routed && i < d->plan.n_authorities; i++)
-		if (route_forward_text(p->cfg, &d->plan,
-		    d->plan.authorities[i], p->spooled ?
-		    REPLY_FORWARD_SPOOLED : REPLY_FORWARD, &v, d->fwd[i],
-		    sizeof d->fwd[i]) < 0)
-			snprintf(d->fwd[i], sizeof d->fwd[i],
-			    "(cannot render)");
+		decide_forward(d, p, &v, i);
 	return rc == 0 ? 0 : -1;
 }
