@@ -87,6 +87,7 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
 	struct outbox_row *r;
 	const char *text;
 	char buf[REPLY_MAX_BYTES];
+	int admin_text = 0;
 
 	outbox_plan_start(cfg, out);
 	if (d->has_reply)
@@ -105,14 +106,17 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
 		/* Escalation: every rung is a row due at its time. */
 		for (int i = 0; i < d->plan.n_steps; i++) {
 			s = &d->plan.steps[i];
-			if (s->authority >= 0) {
+			if (s->authority >= 0)
 				text = decide_step_text(d, s);
-				snprintf(buf, sizeof buf, "%s", text ? text :
-				    "");
-			} else
-				outbox_plan_admin_text(cfg, d,
-				    REPLY_ADMIN_UNANSWERED, buf, sizeof buf);
-			r = outbox_plan_add(out, s->number, buf,
+			else {
+				/* The same notice to every administrator. */
+				if (!admin_text++)
+					outbox_plan_admin_text(cfg, d,
+					    REPLY_ADMIN_UNANSWERED, buf,
+					    sizeof buf);
+				text = buf;
+			}
+			r = outbox_plan_add(out, s->number, text,
 			    lookup_outbox_purpose[s->after_s == 0 ?
 			    PURPOSE_FORWARD : PURPOSE_ESCALATION],
 			    s->authority >= 0 ?
