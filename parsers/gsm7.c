@@ -147,6 +147,10 @@ gsm7_append_mode(char *out, size_t outsz, const char *s, size_t len, int max,
 	out[o] = '\0';
 	if (max <= 0)
 		return 0;
+	/* No character costs more than 2 septets a byte: a short s fits
+	 * without counting it. */
+	if (len <= (size_t)max / 2)
+		pos = len;
 	while (pos < len && total <= max)
 		total += gsm7_translit(s, len, &pos, buf, &blen, plain);
 	fits = total <= max;
