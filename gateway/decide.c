@@ -7,6 +7,7 @@
  * never does).
  * Must never happen here: I/O of any kind, reading the clock.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,9 @@ decide_message(const struct codebook *cb, const struct reply_overrides *ov,
 
 	if (p == NULL)
 		p = &defaults;
-	memset(d, 0, sizeof *d);
+	/* The forwards (16 KB) are not cleared: each the plan has is
+	 * written below, and none other is read. */
+	memset(d, 0, offsetof(struct decision, fwd));
 	d->cb = cb;
 	d->cfg = p->cfg;
 	d->text = text;
@@ -179,7 +182,10 @@ decide_message(const struct codebook *cb, const struct reply_overrides *ov,
 	 * an automatic responder). from NULL: try without --from. */
 	if (from != NULL && !decide_answers(p->cfg, d->from))
 		d->has_reply = 0;
-	for (int i = 0; d->routed && i < d->plan.n_authorities; i++)
-		decide_forward(d, p, &v, i);
+	for (int i = 0; i < d->plan.n_authorities; i++)
+		if (d->routed)
+			decide_forward(d, p, &v, i);
+		else
+			d->fwd[i][0] = '\0';
 	return rc == 0 ? 0 : -1;
 }
