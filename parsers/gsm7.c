@@ -160,7 +160,10 @@ gsm7_append_mode(char *out, size_t outsz, const char *s, size_t len, int max,
 		cost = gsm7_translit(s, len, &pos, buf, &blen, plain);
 		if (used + cost > limit || o + blen + 1 > outsz)
 			break;
-		memcpy(out + o, buf, blen);
+		if (blen == 1)		/* mostly: no call for one byte */
+			out[o] = buf[0];
+		else
+			memcpy(out + o, buf, blen);
 		o += blen;
 		used += cost;
 	}

@@ -10,6 +10,20 @@
 #include "fold.h"
 #include "json.h"
 
+/* The bytes written as they are, without decoding: printable ASCII but
+ * '"' and '\\'. */
+#define J16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const unsigned char json_plain[256] = {
+	J16(0), J16(0),
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/*  !"#...  */
+	J16(1), J16(1),
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* P-Z [\]^_ */
+	J16(1),
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,	/* p-z {|}~ DEL */
+	J16(0), J16(0), J16(0), J16(0), J16(0), J16(0), J16(0), J16(0),
+};
+#undef J16
+
 static void
 json_put(char *out, size_t outsz, size_t *o, const char *s, size_t n)
 {
@@ -32,9 +46,7 @@ json_escape(char *out, size_t outsz, const char *s, size_t len)
 	while (pos < len) {
 		start = pos;
 		/* A run of printable ASCII but '"' and '\\', copied at once. */
-		while (pos < len && (unsigned char)s[pos] >= 0x20 &&
-		    (unsigned char)s[pos] < 0x7F && s[pos] != '"' &&
-		    s[pos] != '\\')
+		while (pos < len && json_plain[(unsigned char)s[pos]])
 			pos++;
 		if (pos > start) {
 			json_put(out, outsz, &o, s + start, pos - start);
