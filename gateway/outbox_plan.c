@@ -16,6 +16,17 @@
 #include "lookup_names.h"
 #include "outbox_plan.h"
 
+/* src (NULL: "") into dst, cut as snprintf's "%s" would cut it (two per
+ * row: printf's parsing cost more than the bytes). */
+static void
+outbox_plan_copy(char *dst, size_t dsz, const char *src)
+{
+	size_t n = src != NULL ? strnlen(src, dsz - 1) : 0;
+
+	memcpy(dst, src != NULL ? src : "", n);
+	dst[n] = '\0';
+}
+
 /* Add a row; text NULL: rendered later into the row (returned). */
 static struct outbox_row *
 outbox_plan_add(struct outbox_plan *p, const char *recipient,
@@ -29,8 +40,8 @@ outbox_plan_add(struct outbox_plan *p, const char *recipient,
 		return NULL;
 	r = &p->rows[p->n++];
 	memset(r, 0, sizeof *r);
-	snprintf(r->recipient, sizeof r->recipient, "%s", recipient);
-	snprintf(r->text, sizeof r->text, "%s", text != NULL ? text : "");
+	outbox_plan_copy(r->recipient, sizeof r->recipient, recipient);
+	outbox_plan_copy(r->text, sizeof r->text, text);
 	r->purpose = purpose;
 	r->authority = authority;
 	r->rung = rung;
