@@ -82,7 +82,7 @@ fill_ref(const struct reply_ctx *c, char *o, size_t osz, int cap)
 	char buf[24] = "";
 
 	if (c->v->ref != NULL)
-		snprintf(buf, sizeof buf, "%s", c->v->ref);
+		reply_cat(buf, sizeof buf, c->v->ref);
 	else if (c->r != NULL && c->r->ref > 0)
 		snprintf(buf, sizeof buf, "%ld", c->r->ref);
 	reply_setz(o, osz, buf, cap);
@@ -671,8 +671,7 @@ reply_render(const struct codebook *cb, const struct reply_overrides *ov,
 	    part[1][0] == ' ')
 		memmove(part[1], part[1] + 1, strlen(part[1]));
 	/* assemble, and never exceed one SMS whatever the template says */
-	snprintf(part[0] + strlen(part[0]), sizeof part[0] - strlen(part[0]),
-	    "%s", val);
+	reply_cat(part[0], sizeof part[0], val);
 	out[0] = '\0';
 	/* What gsm7_append returns is what out then counts: no recount. */
 	used = gsm7_append(out, outsz, part[0], strlen(part[0]),
