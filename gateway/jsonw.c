@@ -75,11 +75,11 @@ jsonw_key(struct jsonw *w, const char *key)
 	evbuffer_add(w->buf, head, jsonw_head(w, key, head));
 }
 
-/* A member whose value is written as it is (short: true, null, "{"). */
+/* A member whose value is written as it is: true, false, null, "{". */
 static void
 jsonw_literal(struct jsonw *w, const char *key, const char *value)
 {
-	char line[JSONW_HEAD + 8];
+	char line[JSONW_HEAD + sizeof "false"];
 	size_t n = jsonw_head(w, key, line), l = strlen(value);
 
 	memcpy(line + n, value, l);
