@@ -193,8 +193,9 @@ $$;
 -- farol_ingest_element for each element in turn, which is what a run
 -- farol_ingest_plain refuses gets. Why it is the same:
 -- - Deduplication: each dedupe key's first element of the run inserts
---   the message (ON CONFLICT: unless already stored); a later element
---   with the same key is a duplicate and, like an already stored one,
+--   the message (ON CONFLICT: unless already stored; the elements go in
+--   order, so a later one with the same key conflicts with the first's
+--   row); a later element with the same key is a duplicate and, like an already stored one,
 --   changes nothing and returns the message's alert (looked up in a
 --   later statement, which sees a concurrent batch's committed row).
 -- - The reply limit: one by one, a limited row is cancelled when
@@ -208,9 +209,10 @@ $$;
 --   run (created at now(), inside any window limit_per_s > 0).
 -- - Rows are inserted in element order, an element's rows in its order,
 --   so ids and nextval('alert_ref_seq') come out as one by one.
--- - The rare steps stay per element, in order, after the inserts:
---   a forward already submitted (the alert moves to forwarded) and the
---   flood note; neither changes what the inserts did.
+-- - The rare steps stay per element, after the inserts: a forward
+--   already submitted (the alert moves to forwarded) and the flood note
+--   (its notice); farol_ingest_many ends a run after an element with
+--   either, so that they come in the batch's order, ids included.
 CREATE OR REPLACE FUNCTION farol_ingest_reports(p jsonb, p_first int)
 RETURNS TABLE (i int, message_id bigint, inserted boolean, result text,
     alert_id bigint, alert_ref bigint, outbox_queued int, state text,
@@ -260,13 +262,16 @@ BEGIN
 			    concat_ref int, kind text, parts_expected int,
 			    session text)) y) z
 	), m AS (
+		-- Every element, in order: a later one with the key of an
+		-- earlier one conflicts with the row it inserted, and is
+		-- skipped (its id taken from the sequence, as one by one).
 		INSERT INTO message AS m (modem, sender, text, smsc_time,
 		    received_at, parts, parts_expected, concat_ref, kind,
 		    dedupe_key)
 		SELECT el.modem, el.sender, el.text, el.smsc_time,
 		    el.received_at, el.parts, el.parts_expected,
 		    el.concat_ref, el.kind, el.key
-		FROM el WHERE el.first ORDER BY el.ord
+		FROM el ORDER BY el.ord
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING m.id, m.dedupe_key
 	), mi AS (
@@ -436,7 +441,8 @@ $$;
 -- fails the whole batch (farold then stores its messages one by one).
 -- Effects happen in the batch's order: each run of consecutive reports
 -- is stored at once (farol_ingest_reports), each command on its own
--- (farol_ingest_element) after the reports before it, which it sees.
+-- (farol_ingest_element) after the reports before it, which it sees, as
+-- one by one (test_db_ingest_many compares the two).
 CREATE OR REPLACE FUNCTION farol_ingest_many(p jsonb)
 RETURNS TABLE (i int, message_id bigint, inserted boolean, result text,
     alert_id bigint, alert_ref bigint, outbox_queued int, state text,
@@ -446,7 +452,9 @@ AS $$
 DECLARE
 	n	int := jsonb_array_length(p);
 	k	int := 0;	-- the first element not yet stored
-	j	int;		-- the next command's index, or n
+	j	int;		-- the next stop (below)
+	v_end	int;		-- the end of the run before it
+	v_cmd	boolean;	-- whether it is a command
 	v_refs	bigint[];	-- the alerts its commands name
 BEGIN
 	-- Two batches stored at once (ingest lanes, or two gateways) may
@@ -461,19 +469,29 @@ BEGIN
 		PERFORM 1 FROM alert a WHERE a.ref = ANY (v_refs)
 		ORDER BY a.ref FOR UPDATE;
 	END IF;
+	-- The stops: each command, stored alone after the reports before
+	-- it, and each report with a rare step (a flood verdict, a forward
+	-- submitted during an outage), which farol_ingest_reports takes after
+	-- its run's inserts: the last of its run, it stays in the batch's
+	-- order (ids included). Then the end, n.
 	FOREACH j IN ARRAY ARRAY(SELECT (x.ord - 1)::int
 	    FROM jsonb_array_elements(p) WITH ORDINALITY AS x(e, ord)
-	    WHERE x.e ? 'command' ORDER BY x.ord) || n
+	    WHERE (x.e ? 'command') OR (x.e ? 'flood') OR x.e->'outbox' @>
+		'[{"state": "submitted", "purpose": "forward"}]'
+	    ORDER BY x.ord) || n
 	LOOP
-		IF j > k THEN
+		v_cmd := j < n AND (p->j ? 'command');
+		-- The run of reports k .. j - 1, or k .. j with j's rare step.
+		v_end := CASE WHEN j = n OR v_cmd THEN j ELSE j + 1 END;
+		IF v_end > k THEN
 			RETURN QUERY SELECT * FROM farol_ingest_reports(
-			    CASE WHEN k = 0 AND j = n THEN p
+			    CASE WHEN k = 0 AND v_end = n THEN p
 			    ELSE (SELECT jsonb_agg(x.e ORDER BY x.ord)
 				FROM jsonb_array_elements(p) WITH ORDINALITY
-				AS x(e, ord) WHERE x.ord > k AND x.ord <= j)
+				AS x(e, ord) WHERE x.ord > k AND x.ord <= v_end)
 			    END, k);
 		END IF;
-		IF j < n THEN
+		IF v_cmd THEN
 			RETURN QUERY SELECT * FROM farol_ingest_element(p->j,
 			    j);
 		END IF;
