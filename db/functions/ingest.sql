@@ -150,12 +150,13 @@ $$;
 -- Whether farol_ingest_reports may store the run of reports p at once
 -- and get what storing them one by one would: the reply limit is the only
 -- effect of a report on the next one but deduplication, and its
--- arithmetic (see there) holds when, for each recipient, every row that
--- counts or is counted (a receipt or reply, or a row with limit_max) is a
--- receipt or reply with limit_max, the same limit_max and limit_per_s,
--- and not given 'cancelled'; and when no flood notice is such a row.
--- farold's batches always are (outbox_plan.c gives every receipt and
--- reply the configured limit); anything else goes element by element.
+-- arithmetic (see there) holds when, for each recipient with a row with
+-- limit_max, every row that counts or is counted (a receipt or reply, or
+-- a row with limit_max) is a receipt or reply with limit_max, the same
+-- limit_max and limit_per_s, and not given 'cancelled'; and when no flood
+-- notice is such a row. farold's batches always are (outbox_plan.c gives
+-- every receipt and reply the configured limit, or none when
+-- security.reply_limit is off); anything else goes element by element.
 CREATE OR REPLACE FUNCTION farol_ingest_plain(p jsonb)
 RETURNS boolean
 LANGUAGE sql STABLE
@@ -170,10 +171,11 @@ AS $$
 		WHERE o.purpose IN ('receipt', 'reply')
 		    OR o.limit_max IS NOT NULL
 		GROUP BY o.recipient
-		HAVING bool_or(o.limit_max IS NULL OR o.purpose IS NULL OR
+		HAVING count(o.limit_max) > 0 AND (bool_or(
+		    o.limit_max IS NULL OR o.purpose IS NULL OR
 		    o.purpose NOT IN ('receipt', 'reply') OR
 		    o.state IS NOT DISTINCT FROM 'cancelled')
-		    OR count(DISTINCT (o.limit_max, o.limit_per_s)) > 1)
+		    OR count(DISTINCT (o.limit_max, o.limit_per_s)) > 1))
 	    AND NOT EXISTS (
 		SELECT 1
 		FROM jsonb_array_elements(p) x(e)
@@ -195,9 +197,10 @@ $$;
 -- - Deduplication: each dedupe key's first element of the run inserts
 --   the message (ON CONFLICT: unless already stored; the elements go in
 --   order, so a later one with the same key conflicts with the first's
---   row); a later element with the same key is a duplicate and, like an already stored one,
---   changes nothing and returns the message's alert (looked up in a
---   later statement, which sees a concurrent batch's committed row).
+--   row); a later element with the same key is a duplicate and, like an
+--   already stored one, changes nothing and returns the message's alert
+--   (looked up in a later statement, which sees a concurrent batch's
+--   committed row).
 -- - The reply limit: one by one, a limited row is cancelled when
 --   c0 + (rows to its recipient not cancelled, of earlier elements) >=
 --   limit_max, c0 the count before the run (the rows of the same
@@ -414,16 +417,17 @@ BEGIN
 	END LOOP;
 
 	-- One row per element; a duplicate's message and alert are the
-	-- stored ones.
+	-- stored ones (looked up for a duplicate only: LATERAL, by index).
 	RETURN QUERY
-	SELECT (p_first + x.ord - 1)::int, coalesce(x.msg, mm.id),
-	    x.msg IS NOT NULL, NULL::text, coalesce(x.alert, al.id),
-	    coalesce(x.ref, al.ref), x.queued, NULL::text, NULL::text,
+	SELECT (p_first + x.ord - 1)::int, coalesce(x.msg, d.id),
+	    x.msg IS NOT NULL, NULL::text, coalesce(x.alert, d.alert_id),
+	    coalesce(x.ref, d.ref), x.queued, NULL::text, NULL::text,
 	    NULL::text, NULL::text[]
 	FROM unnest(v_key, v_msg, v_alert, v_ref, v_queued) WITH ORDINALITY
 	    AS x(key, msg, alert, ref, queued, ord)
-	LEFT JOIN message mm ON x.msg IS NULL AND mm.dedupe_key = x.key
-	LEFT JOIN alert al ON x.msg IS NULL AND al.message_id = mm.id
+	LEFT JOIN LATERAL (SELECT mm.id, al.id AS alert_id, al.ref
+	    FROM message mm LEFT JOIN alert al ON al.message_id = mm.id
+	    WHERE x.msg IS NULL AND mm.dedupe_key = x.key) d ON true
 	ORDER BY x.ord;
 END
 $$;

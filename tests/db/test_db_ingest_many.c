@@ -10,8 +10,9 @@
  * counting each other), a command after a report naming its alert, a
  * reserved alert number with a forward submitted while the database was
  * down, a U3's digest row, a held flood alert with its notice once per
- * quarantine, a USSD step sent twice. Then the batch is stored for real
- * and the facts checked one by one (db/database.md, "Set-based ingest").
+ * quarantine, a USSD step sent twice, receipts without a limit. Then
+ * the batch is stored for real and the facts checked one by one
+ * (db/database.md, "Set-based ingest").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ static struct pgcluster *cluster;
 #define S2 "+2389700002"	/* two receipts already, limit 3 */
 #define S3 "+2389700003"	/* reply limit 1 */
 #define S4 "+2389700004"	/* flooding */
+#define S5 "+2389700005"	/* receipts without a limit */
 
 /* The message fields of an element: sender, text, SMSC minute. */
 #define MSG(s, t, min) "\"modem\": \"cv1\", \"sender\": \"" s "\", " \
@@ -106,6 +108,11 @@ static const char *const elements[] = {
 	"{\"modem\": \"cv1\", \"sender\": \"" S3 "\", \"text\": \"*123*3#\", "
 	"\"received_at\": 1796198412, \"kind\": \"ussd\", \"session\": "
 	"\"sess-1\"}",
+	/* 13: a recipient without a reply limit (the limit off) */
+	"{" MSG(S5, "OLA", "13") ", \"outbox\": [{\"recipient\": "
+	"\"" S5 "\", \"text\": \"?\", \"purpose\": \"receipt\", "
+	"\"after_s\": 0}, {\"recipient\": \"" S5 "\", \"text\": \"?\", "
+	"\"purpose\": \"reply\", \"after_s\": 0}]}",
 };
 #define NELEMENTS ((int)(sizeof elements / sizeof elements[0]))
 
@@ -159,12 +166,13 @@ static const char twice_sql[] =
 	"CREATE FUNCTION test_twice(p jsonb, OUT set_based text, "
 	"    OUT one_by_one text) LANGUAGE plpgsql AS $$"
 	"DECLARE"
-	"	v_seq	jsonb := (SELECT jsonb_object_agg(s.schemaname || '.' ||"
-	"	    s.sequencename, s.last_value) FROM pg_sequences s);"
+	"	v_seq	jsonb := (SELECT jsonb_object_agg(s.schemaname ||"
+	"	    '.' || s.sequencename, s.last_value) FROM pg_sequences s);"
 	"BEGIN"
 	"	BEGIN"
 	"		set_based := (SELECT string_agg(to_jsonb(r)::text,"
-	"		    E'\\n' ORDER BY r.i) FROM farol_ingest_many(p) r) ||"
+	"		    E'\\n' ORDER BY r.i) FROM farol_ingest_many(p) r)"
+	"		    ||"
 	"		    E'\\n' || test_dump();"
 	"		RAISE EXCEPTION 'undo' USING ERRCODE = 'FT001';"
 	"	EXCEPTION WHEN SQLSTATE 'FT001' THEN"
@@ -259,10 +267,10 @@ test_facts(void)
 	    "FROM farol_ingest_many(", ") r");
 	CHECK_STR(got, "0 t 5001 3, 1 f 100 0, 2 f 5001 0, 3 t 50 2, "
 	    "4 t 5002 1, 5 t 5001 0 ok, 6 t 2, 7 t 1, 8 t 5003 1, "
-	    "9 t 5004 1, 10 t 0, 11 t 0, 12 f 0", "result rows");
+	    "9 t 5004 1, 10 t 0, 11 t 0, 12 f 0, 13 t 2", "result rows");
 	free(got);
-	check_q("SELECT count(*) FROM message", "11",
-	    "one message per key (10 new, 1 stored before)");
+	check_q("SELECT count(*) FROM message", "12",
+	    "one message per key (11 new, 1 stored before)");
 	check_q("SELECT string_agg(ref || ' ' || state, ', ' ORDER BY ref) "
 	    "FROM alert", "50 forwarded, 100 received, 5001 cancelled, "
 	    "5002 received, 5003 received, 5004 received",
@@ -271,10 +279,11 @@ test_facts(void)
 	    "ORDER BY o.id) FROM outbox o WHERE o.purpose IN ('receipt', "
 	    "'reply') AND o.text <> 'r'", S1 " queued, " S2 " queued, "
 	    S2 " cancelled, " S3 " queued, " S3 " queued, " S3 " cancelled, "
-	    S1 " queued", "the reply limit counts the batch's earlier rows");
-	check_q("SELECT text FROM outbox WHERE purpose = 'receipt' "
-	    "ORDER BY id DESC LIMIT 1", "Alerta 5003 recebido",
-	    "{ref} replaced");
+	    S1 " queued, " S5 " queued, " S5 " queued",
+	    "the reply limit counts the batch's earlier rows");
+	check_q("SELECT text FROM outbox WHERE purpose = 'receipt' AND "
+	    "recipient = '" S1 "' ORDER BY id DESC LIMIT 1",
+	    "Alerta 5003 recebido", "{ref} replaced");
 	check_q("SELECT count(*) FROM outbox WHERE alert_id = (SELECT id "
 	    "FROM alert WHERE ref = 5001) AND purpose = 'forward' AND "
 	    "state = 'cancelled'", "2", "ANULAR stopped 5001's forwards");
