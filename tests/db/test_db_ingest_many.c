@@ -66,16 +66,17 @@ static const char *const elements[] = {
 	STORED,
 	/* 2: 0 again */
 	REPORT_A,
-	/* 3: a reserved number, a forward sent during an outage */
+	/* 3: S2's second receipt in the hour: sent */
+	"{" MSG(S2, "ALERTA E", "04") ", \"alert\": " ALERT(S2, "1") "}, "
+	"\"outbox\": [" RECEIPT(S2, "3") "]}",
+	/* 4: a reserved number, a forward sent during an outage; S2's
+	 * third receipt in the hour (3 counting): cancelled */
 	"{" MSG(S2, "ALERTA D", "03") ", \"alert\": " ALERT(S2, "1")
 	", \"ref\": 50" PLAN "}, \"outbox\": [" RECEIPT(S2, "3") ", "
 	"{\"recipient\": \"+2389920001\", \"text\": \"FAROL {ref}\", "
 	"\"purpose\": \"forward\", \"authority\": \"pn\", \"rung\": 1, "
 	"\"after_s\": 0, \"state\": \"submitted\", \"modem\": \"cv1\", "
 	"\"message_ref\": 7, \"submitted_at\": 1796198390}]}",
-	/* 4: S2's third receipt in the hour: cancelled */
-	"{" MSG(S2, "ALERTA E", "04") ", \"alert\": " ALERT(S2, "1") "}, "
-	"\"outbox\": [" RECEIPT(S2, "3") "]}",
 	/* 5: S1 cancels 0's alert */
 	"{" MSG(S1, "ANULAR 5001", "05") ", \"command\": \"ANULAR\", "
 	"\"ref\": 5001, \"note\": \"engano\", \"replies\": [], "
@@ -90,7 +91,7 @@ static const char *const elements[] = {
 	"\"outbox\": [" RECEIPT(S1, "3") ", {\"recipient\": \"+2389920001\", "
 	"\"text\": \"\", \"purpose\": \"digest\", \"authority\": \"pn\", "
 	"\"after_s\": 0}]}",
-	/* 9, 10: a flood: the notice once, the alert held */
+	/* 9: a flood: its notice, the alert held (a run ends here) */
 	"{" MSG(S4, "ALERTA F1", "09") ", \"alert\": " ALERT(S4, "1")
 	", \"held_reason\": \"flood\"}, \"outbox\": [{\"recipient\": "
 	"\"+2389920001\", \"text\": \"FAROL {ref}\", \"purpose\": "
@@ -98,21 +99,22 @@ static const char *const elements[] = {
 	"\"state\": \"held\"}], \"flood\": \"quarantined\", \"flood_notice\": "
 	"[{\"recipient\": \"+2389999001\", \"text\": \"flood\", \"purpose\": "
 	"\"admin\", \"after_s\": 0}]}",
-	"{" MSG(S4, "ALERTA F2", "10") ", \"flood\": \"quarantined\", "
-	"\"flood_notice\": [{\"recipient\": \"+2389999001\", \"text\": "
-	"\"flood\", \"purpose\": \"admin\", \"after_s\": 0}]}",
-	/* 11, 12: one USSD step sent twice (its session makes the key) */
+	/* 10, 11: one USSD step sent twice (its session makes the key) */
 	"{\"modem\": \"cv1\", \"sender\": \"" S3 "\", \"text\": \"*123*3#\", "
 	"\"received_at\": 1796198411, \"kind\": \"ussd\", \"session\": "
 	"\"sess-1\"}",
 	"{\"modem\": \"cv1\", \"sender\": \"" S3 "\", \"text\": \"*123*3#\", "
 	"\"received_at\": 1796198412, \"kind\": \"ussd\", \"session\": "
 	"\"sess-1\"}",
-	/* 13: a recipient without a reply limit (the limit off) */
+	/* 12: a recipient without a reply limit (the limit off) */
 	"{" MSG(S5, "OLA", "13") ", \"outbox\": [{\"recipient\": "
 	"\"" S5 "\", \"text\": \"?\", \"purpose\": \"receipt\", "
 	"\"after_s\": 0}, {\"recipient\": \"" S5 "\", \"text\": \"?\", "
 	"\"purpose\": \"reply\", \"after_s\": 0}]}",
+	/* 13: the flood goes on: no notice again */
+	"{" MSG(S4, "ALERTA F2", "10") ", \"flood\": \"quarantined\", "
+	"\"flood_notice\": [{\"recipient\": \"+2389999001\", \"text\": "
+	"\"flood\", \"purpose\": \"admin\", \"after_s\": 0}]}",
 };
 #define NELEMENTS ((int)(sizeof elements / sizeof elements[0]))
 
@@ -265,9 +267,9 @@ test_facts(void)
 	got = query_batch("SELECT string_agg(concat_ws(' ', r.i, r.inserted, "
 	    "r.alert_ref, r.outbox_queued, r.result), ', ' ORDER BY r.i) "
 	    "FROM farol_ingest_many(", ") r");
-	CHECK_STR(got, "0 t 5001 3, 1 f 100 0, 2 f 5001 0, 3 t 50 2, "
-	    "4 t 5002 1, 5 t 5001 0 ok, 6 t 2, 7 t 1, 8 t 5003 1, "
-	    "9 t 5004 1, 10 t 0, 11 t 0, 12 f 0, 13 t 2", "result rows");
+	CHECK_STR(got, "0 t 5001 3, 1 f 100 0, 2 f 5001 0, 3 t 5002 1, "
+	    "4 t 50 2, 5 t 5001 0 ok, 6 t 2, 7 t 1, 8 t 5003 1, "
+	    "9 t 5004 1, 10 t 0, 11 f 0, 12 t 2, 13 t 0", "result rows");
 	free(got);
 	check_q("SELECT count(*) FROM message", "12",
 	    "one message per key (11 new, 1 stored before)");
@@ -290,8 +292,8 @@ test_facts(void)
 	check_q("SELECT string_agg(a.ref || ' ' || e.to_state, ', ' "
 	    "ORDER BY e.id) FROM alert_event e JOIN alert a ON "
 	    "a.id = e.alert_id WHERE e.actor = 'farold'",
-	    "100 received, 5001 received, 50 received, 50 forwarded, "
-	    "5002 received, 5003 received, 5004 received",
+	    "100 received, 5001 received, 5002 received, 50 received, "
+	    "50 forwarded, 5003 received, 5004 received",
 	    "creation events, the outage's forward in its place");
 	check_q("SELECT a.ref || ' ' || d.authority_id || ' ' || d.recipient "
 	    "FROM digest_item d JOIN alert a ON a.id = d.alert_id",
