@@ -225,8 +225,8 @@ RETURNS TABLE (i int, message_id bigint, inserted boolean, result text,
     focal_number text, authority_name text, holders text[])
 LANGUAGE plpgsql
 -- Its statements' plans made once: with the arrays' sizes known, a custom
--- plan looks cheaper than the generic one, and was made again each call
--- (a quarter of the CPU of one-report batches).
+-- plan looks cheaper than the generic one, and was made again at every
+-- call (a quarter of the CPU of a short run).
 SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
@@ -241,11 +241,7 @@ DECLARE
 	v_queued	int[];
 	f		record;
 BEGIN
-	-- A short run goes element by element: the run's one statement
-	-- costs more to start than three reports' few (tests/bench/
-	-- ingest_cost with batches of 1 to 8: even at 4), and a quiet
-	-- gateway stores each message alone.
-	IF jsonb_array_length(p) < 4 OR NOT farol_ingest_plain(p) THEN
+	IF NOT farol_ingest_plain(p) THEN
 		FOR k IN 0 .. jsonb_array_length(p) - 1 LOOP
 			RETURN QUERY SELECT * FROM farol_ingest_element(p->k,
 			    p_first + k);
@@ -498,7 +494,16 @@ BEGIN
 		v_cmd := j < n AND (p->j ? 'command');
 		-- The run of reports k .. j - 1, or k .. j with j's rare step.
 		v_end := CASE WHEN j = n OR v_cmd THEN j ELSE j + 1 END;
-		IF v_end > k THEN
+		-- A short run goes element by element: the run's one
+		-- statement costs more to start than three reports' few
+		-- (tests/bench/ingest_cost with batches of 1 to 8: even at
+		-- 4), and a quiet gateway stores each message alone.
+		IF v_end - k < 4 THEN
+			FOR q IN k .. v_end - 1 LOOP
+				RETURN QUERY SELECT * FROM
+				    farol_ingest_element(p->q, q);
+			END LOOP;
+		ELSE
 			RETURN QUERY SELECT * FROM farol_ingest_reports(
 			    CASE WHEN k = 0 AND v_end = n THEN p
 			    ELSE (SELECT jsonb_agg(x.e ORDER BY x.ord)
