@@ -153,10 +153,11 @@ $$;
 -- arithmetic (see there) holds when, for each recipient with a row with
 -- limit_max, every row that counts or is counted (a receipt or reply, or
 -- a row with limit_max) is a receipt or reply with limit_max, the same
--- limit_max and limit_per_s, and not given 'cancelled'; and when no flood
--- notice is such a row. farold's batches always are (outbox_plan.c gives
--- every receipt and reply the configured limit, or none when
--- security.reply_limit is off); anything else goes element by element.
+-- limit_max and limit_per_s, and not given 'cancelled' (a flood notice
+-- comes after its run: farol_ingest_many ends a run there). farold's
+-- batches always are (outbox_plan.c gives every receipt and reply the
+-- configured limit, or none when security.reply_limit is off); anything
+-- else goes element by element.
 CREATE OR REPLACE FUNCTION farol_ingest_plain(p jsonb)
 RETURNS boolean
 LANGUAGE plpgsql STABLE
@@ -177,23 +178,17 @@ BEGIN
 		    o.limit_max IS NULL OR o.purpose IS NULL OR
 		    o.purpose NOT IN ('receipt', 'reply') OR
 		    o.state IS NOT DISTINCT FROM 'cancelled')
-		    OR count(DISTINCT (o.limit_max, o.limit_per_s)) > 1))
-	    AND NOT EXISTS (
-		SELECT 1
-		FROM jsonb_array_elements(p) x(e)
-		CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN
-		    jsonb_typeof(x.e->'flood_notice') = 'array'
-		    THEN x.e->'flood_notice' ELSE '[]' END) f
-		WHERE f ? 'limit_max' OR f->>'purpose' IN ('receipt', 'reply'));
+		    OR count(DISTINCT (o.limit_max, o.limit_per_s)) > 1));
 END
 $$;
 
 -- A run of reports (p: consecutive elements of farol_ingest_many without
--- a command; p_first the index of the first) stored SET-BASED: one INSERT
--- per table for the whole run (message, alert, alert_event, digest_item,
--- outbox) instead of about five statements per report, each paying the
--- executor's start-up, the plpgsql glue and a foreign-key check trigger
--- per statement (issue #20: PostgreSQL was 70% of the CPU of a drain).
+-- a command, a rare step (below) only in the last; p_first the index of
+-- the first) stored SET-BASED: one INSERT per table for the whole run
+-- (message, alert, alert_event, digest_item, outbox) instead of about
+-- five statements per report, each paying the executor's start-up (its
+-- CHECKs read again) and plpgsql's glue (issue #20: PostgreSQL was 70%
+-- of the CPU of a drain).
 -- The result, rows and their order (ids, alert numbers) are those of
 -- farol_ingest_element for each element in turn, which is what a run
 -- farol_ingest_plain refuses gets. Why it is the same:
