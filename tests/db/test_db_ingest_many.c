@@ -12,7 +12,8 @@
  * down, a U3's digest row, a held flood alert with its notice once per
  * quarantine, a USSD step sent twice, receipts without a limit. Then
  * the batch is stored for real and the facts checked one by one
- * (db/database.md, "Set-based ingest").
+ * (db/database.md, "Set-based ingest"). A run whose reply limits the
+ * set-based count would get wrong goes element by element.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ static struct pgcluster *cluster;
 #define S3 "+2389700003"	/* reply limit 1 */
 #define S4 "+2389700004"	/* flooding */
 #define S5 "+2389700005"	/* receipts without a limit */
+#define S6 "+2389700006"	/* limited and not: not plain */
 
 /* The message fields of an element: sender, text, SMSC minute. */
 #define MSG(s, t, min) "\"modem\": \"cv1\", \"sender\": \"" s "\", " \
@@ -220,13 +222,13 @@ make_rows(void)
 	REQUIRE(pgcluster_exec(cluster, twice_sql) == 0, "test_twice");
 }
 
-/* The text of before || the batch || after (caller frees). */
+/* The text of before || b || after (caller frees). */
 static char *
-query_batch(const char *before, const char *after)
+query_batch(const char *before, const char *b, const char *after)
 {
 	char *sql, *got;
 
-	REQUIRE(asprintf(&sql, "%s'%s'%s", before, batch, after) > 0,
+	REQUIRE(asprintf(&sql, "%s'%s'%s", before, b, after) > 0,
 	    "out of memory");
 	got = pgcluster_query_text(cluster, sql);
 	free(sql);
@@ -239,12 +241,12 @@ test_same_as_one_by_one(void)
 {
 	char *got;
 
-	got = query_batch("SELECT farol_ingest_plain(", ")");
+	got = query_batch("SELECT farol_ingest_plain(", batch, ")");
 	CHECK_STR(got, "t", "the batch's reports are stored at once");
 	free(got);
 	got = query_batch("SELECT CASE WHEN set_based = one_by_one THEN 'same' "
 	    "ELSE set_based || E'\\n---- one by one:\\n' || one_by_one END "
-	    "FROM test_twice(", ")");
+	    "FROM test_twice(", batch, ")");
 	CHECK_STR(got, "same", "set-based = one by one");
 	free(got);
 }
@@ -258,6 +260,40 @@ check_q(const char *sql, const char *want, const char *what)
 	free(got);
 }
 
+/*
+ * A run farol_ingest_plain refuses goes element by element: to S6, a
+ * receipt without a limit between receipts limited to 3 counts for the
+ * later ones (one by one: the fourth is the third counted, cancelled),
+ * which the set-based count of limited rows would not see.
+ */
+static void
+test_not_plain(void)
+{
+	static const char mixed[] = "["
+	    "{" MSG(S6, "M0", "20") ", \"outbox\": [" RECEIPT(S6, "3") "]},"
+	    "{" MSG(S6, "M1", "21") ", \"outbox\": [{\"recipient\": \"" S6
+	    "\", \"text\": \"?\", \"purpose\": \"receipt\", "
+	    "\"after_s\": 0}]},"
+	    "{" MSG(S6, "M2", "22") ", \"outbox\": [" RECEIPT(S6, "3") "]},"
+	    "{" MSG(S6, "M3", "23") ", \"outbox\": [" RECEIPT(S6, "3") "]}]";
+	char *got;
+
+	got = query_batch("SELECT farol_ingest_plain(", mixed, ")");
+	CHECK_STR(got, "f", "a limit and none to one number: not plain");
+	free(got);
+	got = query_batch("SELECT CASE WHEN set_based = one_by_one THEN "
+	    "'same' ELSE set_based || E'\\n---- one by one:\\n' || "
+	    "one_by_one END FROM test_twice(", mixed, ")");
+	CHECK_STR(got, "same", "not plain: as one by one");
+	free(got);
+	free(query_batch("SELECT count(*) FROM farol_ingest_many(", mixed,
+	    ")"));
+	check_q("SELECT string_agg(state, ', ' ORDER BY id) FROM outbox "
+	    "WHERE recipient = '" S6 "'", "queued, queued, queued, cancelled",
+	    "the unlimited receipt counted");
+}
+
+
 /* Stored for real: the facts, one by one. */
 static void
 test_facts(void)
@@ -266,7 +302,7 @@ test_facts(void)
 
 	got = query_batch("SELECT string_agg(concat_ws(' ', r.i, r.inserted, "
 	    "r.alert_ref, r.outbox_queued, r.result), ', ' ORDER BY r.i) "
-	    "FROM farol_ingest_many(", ") r");
+	    "FROM farol_ingest_many(", batch, ") r");
 	CHECK_STR(got, "0 t 5001 3, 1 f 100 0, 2 f 5001 0, 3 t 5002 1, "
 	    "4 t 50 2, 5 t 5001 0 ok, 6 t 2, 7 t 1, 8 t 5003 1, "
 	    "9 t 5004 1, 10 t 0, 11 f 0, 12 t 2, 13 t 0", "result rows");
@@ -319,6 +355,7 @@ main(void)
 	make_rows();
 	test_same_as_one_by_one();
 	test_facts();
+	test_not_plain();
 	pgcluster_destroy(cluster);
 	return check_status();
 }
