@@ -191,8 +191,8 @@ BEGIN
 	SELECT n + count(*) INTO n FROM outbox o WHERE o.recipient = v_number
 	    AND o.state IN ('queued', 'sending', 'held');
 	-- A rung to it an alert still plans (a focal point on a ladder).
-	SELECT n + count(*) INTO n FROM alert a, jsonb_to_recordset(
-	    a.rung_plan) AS p(recipient text)
+	SELECT n + count(*) INTO n FROM alert a, farol_alert_plan_rows(
+	    a.rung_plan) AS p
 	WHERE a.rung_plan_next_at IS NOT NULL AND p.recipient = v_number;
 	IF n > 0 THEN
 		what := 'at work';

@@ -46,4 +46,10 @@ int	dbtest_ready(void *db);
 void	dbtest_settings(struct db_settings *s, const char *conninfo,
 	    struct dbtest_states *st);
 
+struct pgcluster;
+
+/* Every migration, then every function file, into cluster's database,
+ * as db/migrate.c applies them (the tests that call SQL functions). */
+void	dbtest_make_schema(struct pgcluster *cluster);
+
 #endif

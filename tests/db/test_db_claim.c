@@ -13,38 +13,10 @@
 #include <string.h>
 
 #include "check.h"
-#include "migrate.h"
+#include "dbtest.h"
 #include "pgcluster.h"
 
-/* Before each file: 0003-0005 hold only comments, which libpq refuses
- * alone; the DROP ... IF EXISTS notices are noise here. */
-#define EMPTY_OK "SET client_min_messages = warning;\n"
-
 static struct pgcluster *cluster;
-
-/* Every migration, then every function file, as db/migrate.c does. */
-static void
-make_schema(void)
-{
-	const char *const *line;
-	size_t i, len;
-	char *sql;
-
-	for (i = 0; i < migrate_nfiles + migrate_nfunction_files; i++) {
-		line = i < migrate_nfiles ? migrate_files[i].lines :
-		    migrate_function_files[i - migrate_nfiles].lines;
-		len = sizeof EMPTY_OK;
-		for (size_t j = 0; line[j] != NULL; j++)
-			len += strlen(line[j]);
-		REQUIRE((sql = malloc(len)) != NULL, "out of memory");
-		strcpy(sql, EMPTY_OK);
-		for (size_t j = 0; line[j] != NULL; j++)
-			strcat(sql, line[j]);
-		REQUIRE(pgcluster_exec(cluster, sql) == 0, "schema file %zu",
-		    i);
-		free(sql);
-	}
-}
 
 /*
  * One alert (received) of one message; its outbox rows by id, times in
@@ -128,7 +100,7 @@ main(void)
 {
 	cluster = pgcluster_start("db_claim");
 	REQUIRE(cluster != NULL, "pgcluster_start");
-	make_schema();
+	dbtest_make_schema(cluster);
 	make_rows();
 	test_order();
 	pgcluster_destroy(cluster);
