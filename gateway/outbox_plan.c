@@ -336,16 +336,15 @@ outbox_plan_flood(const struct config *cfg, const char *sender,
 		    lookup_outbox_purpose[PURPOSE_ADMIN], NULL, 0, 0);
 }
 
-/* The rows whose later is `later', as farol_outbox_insert reads them. */
-static void
-outbox_plan_json_rows(struct jsonw *w, const struct outbox_plan *p,
-    const char *alert_id, const char *message_id, int later)
+void
+outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
+    const char *alert_id, const char *message_id)
 {
 	const struct outbox_row *r;
 
 	for (int i = 0; i < p->n; i++) {
 		r = &p->rows[i];
-		if (r->later != later)
+		if (r->later)
 			continue;
 		jsonw_object(w, NULL);
 		jsonw_str(w, "recipient", r->recipient);
@@ -387,13 +386,6 @@ outbox_plan_json_rows(struct jsonw *w, const struct outbox_plan *p,
 			jsonw_int(w, "message_id", atoll(message_id));
 		jsonw_end(w, '}');
 	}
-}
-
-void
-outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
-    const char *alert_id, const char *message_id)
-{
-	outbox_plan_json_rows(w, p, alert_id, message_id, 0);
 }
 
 /* Whether later rows a and b (text_of: their indexes in "texts") share
