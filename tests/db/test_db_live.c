@@ -8,6 +8,9 @@
  * schema v21 the purge finds those rows through the claim's, the
  * lease's and the held rows' partial indexes (db/functions/purge.sql):
  * one state left out there would purge a report still to be forwarded.
+ * The flood counter's seed (farol_flood_seed, which reads the retention
+ * index message_sender_kept since v21) counts the messages of its window
+ * but those whose number the purge took.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,12 +80,17 @@ main(void)
 	REQUIRE(cluster != NULL, "pgcluster_start");
 	dbtest_make_schema(cluster);
 	make_rows();
+	CHECK(pgcluster_query_long(cluster, "SELECT count(*) FROM "
+	    "farol_flood_seed(7200)") == 7, "seed: every message");
 	CHECK(pgcluster_exec(cluster, "SELECT * FROM farol_purge(now(), "
 	    "now(), 'test', false, 0, NULL)") == 0, "purge");
 	check_kept("alert", "text", "1,2,3,4,6");
 	check_kept("alert", "sender", "1,2,3,4,6");
 	check_kept("message", "text", "1,2,3,4,6,7");
 	check_kept("message", "sender", "1,2,3,4,6,7");
+	CHECK(pgcluster_query_long(cluster, "SELECT count(*) FROM "
+	    "farol_flood_seed(7200)") == 6,
+	    "seed: the messages whose number is kept, and only those");
 	pgcluster_destroy(cluster);
 	return check_status();
 }
