@@ -7,6 +7,7 @@
  * never does).
  * Must never happen here: I/O of any kind, reading the clock.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,27 @@ decide_pin_right(const struct decision *d, const struct decide_params *p)
 	return decide_pin_typed_right(d);
 }
 
+/* The forward to the plan's i-th authority: the words depend only on
+ * its language, so an earlier authority's in the same language is
+ * copied rather than rendered again. */
+static void
+decide_forward(struct decision *d, const struct decide_params *p,
+    const struct reply_vars *v, int i)
+{
+	const struct authority *as = p->cfg->authorities;
+	enum reply_lang lang = as[d->plan.authorities[i]].lang;
+
+	for (int j = 0; j < i; j++)
+		if (as[d->plan.authorities[j]].lang == lang) {
+			memcpy(d->fwd[i], d->fwd[j], strlen(d->fwd[j]) + 1);
+			return;
+		}
+	if (route_forward_text(p->cfg, &d->plan, d->plan.authorities[i],
+	    p->spooled ? REPLY_FORWARD_SPOOLED : REPLY_FORWARD, v, d->fwd[i],
+	    sizeof d->fwd[i]) < 0)
+		snprintf(d->fwd[i], sizeof d->fwd[i], "(cannot render)");
+}
+
 int
 decide_message(const struct codebook *cb, const struct reply_overrides *ov,
     const struct decide_params *p, const char *from, const char *text,
@@ -97,7 +119,9 @@ decide_message(const struct codebook *cb, const struct reply_overrides *ov,
 
 	if (p == NULL)
 		p = &defaults;
-	memset(d, 0, sizeof *d);
+	/* The forwards (16 KB) are not cleared: each the plan has is
+	 * written below, and none other is read. */
+	memset(d, 0, offsetof(struct decision, fwd));
 	d->cb = cb;
 	d->cfg = p->cfg;
 	d->text = text;
@@ -158,12 +182,10 @@ decide_message(const struct codebook *cb, const struct reply_overrides *ov,
 	 * an automatic responder). from NULL: try without --from. */
 	if (from != NULL && !decide_answers(p->cfg, d->from))
 		d->has_reply = 0;
-	for (int i = 0; d->routed && i < d->plan.n_authorities; i++)
-		if (route_forward_text(p->cfg, &d->plan,
-		    d->plan.authorities[i], p->spooled ?
-		    REPLY_FORWARD_SPOOLED : REPLY_FORWARD, &v, d->fwd[i],
-		    sizeof d->fwd[i]) < 0)
-			snprintf(d->fwd[i], sizeof d->fwd[i],
-			    "(cannot render)");
+	for (int i = 0; i < d->plan.n_authorities; i++)
+		if (d->routed)
+			decide_forward(d, p, &v, i);
+		else
+			d->fwd[i][0] = '\0';
 	return rc == 0 ? 0 : -1;
 }

@@ -16,6 +16,17 @@
 #include "lookup_names.h"
 #include "outbox_plan.h"
 
+/* src (NULL: "") into dst, cut as snprintf's "%s" would cut it (two per
+ * row: printf's parsing cost more than the bytes). */
+static void
+outbox_plan_copy(char *dst, size_t dsz, const char *src)
+{
+	size_t n = src != NULL ? strnlen(src, dsz - 1) : 0;
+
+	memcpy(dst, src != NULL ? src : "", n);
+	dst[n] = '\0';
+}
+
 /* Add a row; text NULL: rendered later into the row (returned). */
 static struct outbox_row *
 outbox_plan_add(struct outbox_plan *p, const char *recipient,
@@ -29,8 +40,8 @@ outbox_plan_add(struct outbox_plan *p, const char *recipient,
 		return NULL;
 	r = &p->rows[p->n++];
 	memset(r, 0, sizeof *r);
-	snprintf(r->recipient, sizeof r->recipient, "%s", recipient);
-	snprintf(r->text, sizeof r->text, "%s", text != NULL ? text : "");
+	outbox_plan_copy(r->recipient, sizeof r->recipient, recipient);
+	outbox_plan_copy(r->text, sizeof r->text, text);
 	r->purpose = purpose;
 	r->authority = authority;
 	r->rung = rung;
@@ -87,6 +98,7 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
 	struct outbox_row *r;
 	const char *text;
 	char buf[REPLY_MAX_BYTES];
+	int admin_text = 0;
 
 	outbox_plan_start(cfg, out);
 	if (d->has_reply)
@@ -105,14 +117,17 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
 		/* Escalation: every rung is a row due at its time. */
 		for (int i = 0; i < d->plan.n_steps; i++) {
 			s = &d->plan.steps[i];
-			if (s->authority >= 0) {
+			if (s->authority >= 0)
 				text = decide_step_text(d, s);
-				snprintf(buf, sizeof buf, "%s", text ? text :
-				    "");
-			} else
-				outbox_plan_admin_text(cfg, d,
-				    REPLY_ADMIN_UNANSWERED, buf, sizeof buf);
-			r = outbox_plan_add(out, s->number, buf,
+			else {
+				/* The same notice to every administrator. */
+				if (!admin_text++)
+					outbox_plan_admin_text(cfg, d,
+					    REPLY_ADMIN_UNANSWERED, buf,
+					    sizeof buf);
+				text = buf;
+			}
+			r = outbox_plan_add(out, s->number, text,
 			    lookup_outbox_purpose[s->after_s == 0 ?
 			    PURPOSE_FORWARD : PURPOSE_ESCALATION],
 			    s->authority >= 0 ?

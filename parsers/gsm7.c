@@ -20,20 +20,29 @@ static const uint16_t gsm7_basic_extra[] = {
 	0x039B, 0x039E, 0x03A0, 0x03A3, 0x03A6, 0x03A8, 0x03A9,
 };
 
+/*
+ * Septets of each ASCII character (every reply is mostly ASCII, and each
+ * is counted several times): 0 for the controls but LF and CR, and for
+ * '`' and DEL; 2 for the extension table.
+ */
+static const unsigned char gsm7_ascii_cost[128] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/*  !"#$%&'()*+,-./ */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0-9 :;<=>? */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* @A-O */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 1,	/* P-Z [\]^_ */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* `a-o */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0,	/* p-z {|}~ DEL */
+};
+
 int
 gsm7_cost(uint32_t cp)
 {
 	size_t i;
 
-	if (cp == '\n' || cp == '\r')
-		return 1;
-	if (cp < 0x20 || cp == '`' || cp == 0x7F)
-		return 0;
-	if (cp < 0x80) {
-		if (strchr("^{}\\[~]|", (int)cp) != NULL)
-			return 2;
-		return 1;
-	}
+	if (cp < 0x80)
+		return gsm7_ascii_cost[cp];
 	if (cp == 0x20AC)
 		return 2;
 	for (i = 0; i < sizeof gsm7_basic_extra / sizeof gsm7_basic_extra[0];
@@ -51,7 +60,10 @@ gsm7_septets(const char *s, size_t len, size_t *bad)
 
 	while (pos < len) {
 		at = pos;
-		c = gsm7_cost(fold_decode(s, len, &pos));
+		if ((unsigned char)s[pos] < 0x80)
+			c = gsm7_ascii_cost[(unsigned char)s[pos++]];
+		else
+			c = gsm7_cost(fold_decode(s, len, &pos));
 		if (c == 0) {
 			if (bad != NULL)
 				*bad = at;
@@ -62,9 +74,9 @@ gsm7_septets(const char *s, size_t len, size_t *bad)
 	return n;
 }
 
-/* One code point as GSM-7 UTF-8 (at most 3 bytes) and its cost. */
+/* gsm7_translit() of anything but an ASCII character kept as it is. */
 static int
-gsm7_translit(const char *s, size_t len, size_t *pos, char buf[4],
+gsm7_translit_other(const char *s, size_t len, size_t *pos, char buf[4],
     size_t *blen, int plain)
 {
 	size_t start = *pos;
@@ -102,6 +114,25 @@ gsm7_translit(const char *s, size_t len, size_t *pos, char buf[4],
 	return gsm7_cost((uint32_t)c);
 }
 
+/* One code point as GSM-7 UTF-8 (at most 3 bytes) and its cost. Most of
+ * every reply is ASCII that GSM-7 has, kept as it is: that is inline. */
+static inline int
+gsm7_translit(const char *s, size_t len, size_t *pos, char buf[4],
+    size_t *blen, int plain)
+{
+	unsigned char b = (unsigned char)s[*pos];
+	int cost;
+
+	if (b < 0x80 && b != '\n' && b != '\r' &&
+	    (cost = gsm7_ascii_cost[b]) != 0) {
+		buf[0] = (char)b;
+		*blen = 1;
+		(*pos)++;
+		return cost;
+	}
+	return gsm7_translit_other(s, len, pos, buf, blen, plain);
+}
+
 static int
 gsm7_append_mode(char *out, size_t outsz, const char *s, size_t len, int max,
     int plain)
@@ -116,6 +147,10 @@ gsm7_append_mode(char *out, size_t outsz, const char *s, size_t len, int max,
 	out[o] = '\0';
 	if (max <= 0)
 		return 0;
+	/* No character costs more than 2 septets a byte: a short s fits
+	 * without counting it. */
+	if (len <= (size_t)max / 2)
+		pos = len;
 	while (pos < len && total <= max)
 		total += gsm7_translit(s, len, &pos, buf, &blen, plain);
 	fits = total <= max;
@@ -125,7 +160,10 @@ gsm7_append_mode(char *out, size_t outsz, const char *s, size_t len, int max,
 		cost = gsm7_translit(s, len, &pos, buf, &blen, plain);
 		if (used + cost > limit || o + blen + 1 > outsz)
 			break;
-		memcpy(out + o, buf, blen);
+		if (blen == 1)		/* mostly: no call for one byte */
+			out[o] = buf[0];
+		else
+			memcpy(out + o, buf, blen);
 		o += blen;
 		used += cost;
 	}

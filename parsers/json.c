@@ -10,6 +10,20 @@
 #include "fold.h"
 #include "json.h"
 
+/* The bytes written as they are, without decoding: printable ASCII but
+ * '"' and '\\'. */
+#define J16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const unsigned char json_plain[256] = {
+	J16(0), J16(0),
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/*  !"#...  */
+	J16(1), J16(1),
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* P-Z [\]^_ */
+	J16(1),
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,	/* p-z {|}~ DEL */
+	J16(0), J16(0), J16(0), J16(0), J16(0), J16(0), J16(0), J16(0),
+};
+#undef J16
+
 static void
 json_put(char *out, size_t outsz, size_t *o, const char *s, size_t n)
 {
@@ -31,6 +45,13 @@ json_escape(char *out, size_t outsz, const char *s, size_t len)
 	json_put(out, outsz, &o, "\"", 1);
 	while (pos < len) {
 		start = pos;
+		/* A run of printable ASCII but '"' and '\\', copied at once. */
+		while (pos < len && json_plain[(unsigned char)s[pos]])
+			pos++;
+		if (pos > start) {
+			json_put(out, outsz, &o, s + start, pos - start);
+			continue;
+		}
 		cp = fold_decode(s, len, &pos);
 		if (cp == FOLD_INVALID)
 			json_put(out, outsz, &o, "\\ufffd", 6);

@@ -82,7 +82,7 @@ fill_ref(const struct reply_ctx *c, char *o, size_t osz, int cap)
 	char buf[24] = "";
 
 	if (c->v->ref != NULL)
-		snprintf(buf, sizeof buf, "%s", c->v->ref);
+		reply_cat(buf, sizeof buf, c->v->ref);
 	else if (c->r != NULL && c->r->ref > 0)
 		snprintf(buf, sizeof buf, "%ld", c->r->ref);
 	reply_setz(o, osz, buf, cap);
@@ -627,7 +627,7 @@ reply_render(const struct codebook *cb, const struct reply_overrides *ov,
 	const struct reply_field *f;
 	const char *tmpl;
 	size_t pos, len, n;
-	int side = 0, has_text = 0, room;
+	int side = 0, has_text = 0, room, used;
 
 	if (outsz > 0)
 		out[0] = '\0';
@@ -671,11 +671,12 @@ reply_render(const struct codebook *cb, const struct reply_overrides *ov,
 	    part[1][0] == ' ')
 		memmove(part[1], part[1] + 1, strlen(part[1]));
 	/* assemble, and never exceed one SMS whatever the template says */
-	snprintf(part[0] + strlen(part[0]), sizeof part[0] - strlen(part[0]),
-	    "%s", val);
+	reply_cat(part[0], sizeof part[0], val);
 	out[0] = '\0';
-	gsm7_append(out, outsz, part[0], strlen(part[0]), GSM7_SMS_SEPTETS);
-	room = GSM7_SMS_SEPTETS - reply_len(out);
+	/* What gsm7_append returns is what out then counts: no recount. */
+	used = gsm7_append(out, outsz, part[0], strlen(part[0]),
+	    GSM7_SMS_SEPTETS);
+	room = GSM7_SMS_SEPTETS - used;
 	if (room > 0 && part[1][0] != '\0') {
 		if (reply_len(part[1]) > room) {
 			/* only an unchecked override gets here */
@@ -683,12 +684,13 @@ reply_render(const struct codebook *cb, const struct reply_overrides *ov,
 			snprintf(val, sizeof val, "%s", part[0]);
 			gsm7_append(val, sizeof val, part[1], strlen(part[1]),
 			    GSM7_SMS_SEPTETS);
-			gsm7_append(out, outsz, val, strlen(val),
+			used = gsm7_append(out, outsz, val, strlen(val),
 			    GSM7_SMS_SEPTETS);
 		} else
-			gsm7_append(out, outsz, part[1], strlen(part[1]), room);
+			used += gsm7_append(out, outsz, part[1],
+			    strlen(part[1]), room);
 	}
-	return reply_len(out);
+	return used;
 }
 
 int

@@ -404,6 +404,55 @@ test_rung_horizon(void)
 	evbuffer_free(later);
 }
 
+/*
+ * Words rendered once and shared (decide.c, outbox_plan.c): each
+ * authority still gets its forward in its own language, and every
+ * administrator the notice.
+ */
+static void
+test_words_shared(void)
+{
+	struct authority *icca = NULL;
+	const struct outbox_row *r;
+	int admins = 0, en = 0, pt = 0;
+
+	for (int a = 0; a < cfg->n_authorities; a++)
+		if (strcmp(cfg->authorities[a].id, "icca") == 0)
+			icca = &cfg->authorities[a];
+	REQUIRE(icca != NULL && icca->lang == REPLY_PT && cfg->n_admins == 1,
+	    "the default config's icca and administrator");
+	icca->lang = REPLY_EN;
+	snprintf(cfg->admins[1], sizeof cfg->admins[1], "+2389999002");
+	cfg->n_admins = 2;
+	decide("9912345", "ALERTA SV SX U1 V2 MENOR bar Calheta", 0);
+	REQUIRE(d.plan.n_authorities == 3, "police, icca and the desk");
+	outbox_plan_message(cfg, &d, &plan);
+	for (int i = 0; i < plan.n; i++) {
+		r = &plan.rows[i];
+		if (strcmp(r->purpose, "forward") == 0 &&
+		    strcmp(r->authority, "icca") == 0) {
+			CHECK(strstr(r->text, "Reply OK") != NULL, "icca's "
+			    "forward in English: %s", r->text);
+			en++;
+		} else if (strcmp(r->purpose, "forward") == 0) {
+			CHECK(strstr(r->text, "Responda OK") != NULL, "%s's "
+			    "forward in Portuguese: %s", r->authority,
+			    r->text);
+			pt++;
+		} else if (r->authority == NULL &&
+		    strcmp(r->purpose, "escalation") == 0) {
+			CHECK(strstr(r->text, "SEM RESPOSTA") != NULL &&
+			    strcmp(r->text, plan.rows[plan.n - 1].text) == 0,
+			    "administrator's notice: %s", r->text);
+			admins++;
+		}
+	}
+	CHECK(en == 1 && pt == 2 && admins == 2, "forwards en=%d pt=%d, "
+	    "notices %d", en, pt, admins);
+	icca->lang = REPLY_PT;
+	cfg->n_admins = 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -415,6 +464,7 @@ main(int argc, char **argv)
 	cfg = config_load(argv[1], &problems);
 	REQUIRE(cfg != NULL, "config: %s", problems);
 	test_urgent();
+	test_words_shared();
 	test_held_digest_invalid();
 	test_commands();
 	test_json();
