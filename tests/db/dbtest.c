@@ -110,7 +110,7 @@ dbtest_settings(struct db_settings *s, const char *conninfo,
 #define EMPTY_OK "SET client_min_messages = warning;\n"
 
 void
-dbtest_make_schema(struct pgcluster *cluster)
+dbtest_schema(struct pgcluster *cluster)
 {
 	const char *const *line;
 	size_t i, len;

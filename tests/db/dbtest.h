@@ -1,7 +1,8 @@
 /*
  * dbtest.h: small helpers shared by the db engine tests: a result
  * recorder for db_call() callbacks, a state recorder for the state
- * callback, a stderr logger, and predicates for testloop_run_until().
+ * callback, a stderr logger, predicates for testloop_run_until(), and
+ * the schema made in a private cluster.
  */
 #ifndef FAROL_TESTS_DBTEST_H
 #define FAROL_TESTS_DBTEST_H
@@ -48,8 +49,8 @@ void	dbtest_settings(struct db_settings *s, const char *conninfo,
 
 struct pgcluster;
 
-/* Every migration, then every function file, into cluster's database,
- * as db/migrate.c applies them (the tests that call SQL functions). */
-void	dbtest_make_schema(struct pgcluster *cluster);
+/* Every migration, then every function file, as db/migrate.c does,
+ * straight into the cluster's database (no engine). */
+void	dbtest_schema(struct pgcluster *cluster);
 
 #endif

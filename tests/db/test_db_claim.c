@@ -100,7 +100,7 @@ main(void)
 {
 	cluster = pgcluster_start("db_claim");
 	REQUIRE(cluster != NULL, "pgcluster_start");
-	dbtest_make_schema(cluster);
+	dbtest_schema(cluster);
 	make_rows();
 	test_order();
 	pgcluster_destroy(cluster);

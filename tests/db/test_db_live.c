@@ -78,7 +78,7 @@ main(void)
 {
 	cluster = pgcluster_start("db_live");
 	REQUIRE(cluster != NULL, "pgcluster_start");
-	dbtest_make_schema(cluster);
+	dbtest_schema(cluster);
 	make_rows();
 	CHECK(pgcluster_query_long(cluster, "SELECT count(*) FROM "
 	    "farol_flood_seed(7200)") == 7, "seed: every message");

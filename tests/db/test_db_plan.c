@@ -179,7 +179,7 @@ main(void)
 {
 	cluster = pgcluster_start("db_plan");
 	REQUIRE(cluster != NULL, "pgcluster_start");
-	dbtest_make_schema(cluster);
+	dbtest_schema(cluster);
 	make_rows();
 	test_read();
 	test_write();
