@@ -29,7 +29,7 @@
 	"AND o.state IN ('submitted', 'delivered')) AS forwarded, " \
 	"count(o.id) FILTER (WHERE o.purpose IN ('forward', 'escalation') " \
 	"AND o.state IN ('queued', 'sending')) + " \
-	"max(coalesce(jsonb_array_length(a.rung_plan), 0)) AS waiting, " \
+	"max(coalesce(farol_alert_plan_size(a.rung_plan), 0)) AS waiting, " \
 	"extract(epoch FROM now() - a.received_at)::bigint AS age_s "
 
 #define CONSOLE_ALERT_GROUP \

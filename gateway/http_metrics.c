@@ -119,7 +119,7 @@ http_metrics_prepare(struct db *db)
 	     * queued escalations, as they were before v18. */
 	    "UNION ALL SELECT 'farol_outbox_depth', 'purpose', p.purpose, "
 	    "NULL, NULL, NULL, NULL, count(o.id) + CASE WHEN p.purpose = "
-	    "'escalation' THEN (SELECT coalesce(sum(jsonb_array_length("
+	    "'escalation' THEN (SELECT coalesce(sum(farol_alert_plan_size("
 	    "rung_plan)), 0) FROM alert WHERE rung_plan_next_at IS NOT NULL) "
 	    "ELSE 0 END FROM outbox_purpose p "
 	    "LEFT JOIN outbox o ON o.purpose = p.purpose "

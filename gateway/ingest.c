@@ -292,9 +292,7 @@ ingest_alert_json(struct jsonw *w, const struct decision *d,
 	/* The rungs due after escalation.rung_horizon: written by the
 	 * janitor when they come within it (farol_alert_plan_write). */
 	if ((first = outbox_plan_later_first(plan)) >= 0) {
-		jsonw_array(w, "rung_plan");
-		outbox_plan_json_later(w, plan);
-		jsonw_end(w, ']');
+		outbox_plan_json_later(w, "rung_plan", plan);
 		jsonw_int(w, "rung_plan_after_s", first);
 	}
 	jsonw_end(w, '}');

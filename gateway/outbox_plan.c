@@ -351,16 +351,15 @@ outbox_plan_flood(const struct config *cfg, const char *sender,
 		    lookup_outbox_purpose[PURPOSE_ADMIN], NULL, 0, 0);
 }
 
-/* The rows whose later is `later', as farol_outbox_insert reads them. */
-static void
-outbox_plan_json_rows(struct jsonw *w, const struct outbox_plan *p,
-    const char *alert_id, const char *message_id, int later)
+void
+outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
+    const char *alert_id, const char *message_id)
 {
 	const struct outbox_row *r;
 
 	for (int i = 0; i < p->n; i++) {
 		r = &p->rows[i];
-		if (r->later != later)
+		if (r->later)
 			continue;
 		jsonw_object(w, NULL);
 		jsonw_str(w, "recipient", r->recipient);
@@ -404,17 +403,75 @@ outbox_plan_json_rows(struct jsonw *w, const struct outbox_plan *p,
 	}
 }
 
-void
-outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
-    const char *alert_id, const char *message_id)
+/* Whether later rows a and b (text_of: their indexes in "texts") share
+ * an entry of the plan's "rungs": all alike but their recipients. */
+static int
+outbox_plan_same_rung(const struct outbox_row *a, int text_a,
+    const struct outbox_row *b, int text_b)
 {
-	outbox_plan_json_rows(w, p, alert_id, message_id, 0);
+	return a->after_s == b->after_s && text_a == text_b &&
+	    strcmp(a->purpose, b->purpose) == 0 &&
+	    (a->authority == NULL) == (b->authority == NULL) &&
+	    (a->authority == NULL || a->rung == b->rung);
 }
 
 void
-outbox_plan_json_later(struct jsonw *w, const struct outbox_plan *p)
+outbox_plan_json_later(struct jsonw *w, const char *key,
+    const struct outbox_plan *p)
 {
-	outbox_plan_json_rows(w, p, NULL, NULL, 1);
+	const struct outbox_row *r, *prev = NULL;
+	int text_of[OUTBOX_PLAN_MAX], n_texts = 0, j;
+
+	jsonw_object(w, key);
+	/* Each text once: a rung's words are the same for every
+	 * recipient, and often the same from rung to rung. */
+	jsonw_array(w, "texts");
+	for (int i = 0; i < p->n; i++) {
+		if (!p->rows[i].later)
+			continue;
+		for (j = 0; j < i; j++)
+			if (p->rows[j].later &&
+			    strcmp(p->rows[j].text, p->rows[i].text) == 0)
+				break;
+		if (j < i)
+			text_of[i] = text_of[j];
+		else {
+			text_of[i] = n_texts++;
+			jsonw_str(w, NULL, p->rows[i].text);
+		}
+	}
+	jsonw_end(w, ']');
+	/* Consecutive rows alike as one entry, so that the order of the
+	 * rows is kept (the janitor writes them in it). */
+	jsonw_array(w, "rungs");
+	for (int i = 0; i < p->n; i++) {
+		r = &p->rows[i];
+		if (!r->later)
+			continue;
+		if (prev == NULL || !outbox_plan_same_rung(prev,
+		    text_of[prev - p->rows], r, text_of[i])) {
+			if (prev != NULL) {
+				jsonw_end(w, ']');
+				jsonw_end(w, '}');
+			}
+			jsonw_object(w, NULL);
+			jsonw_int(w, "after_s", r->after_s);
+			jsonw_str(w, "purpose", r->purpose);
+			if (r->authority != NULL)
+				jsonw_int(w, "rung", r->rung);
+			jsonw_int(w, "text", text_of[i]);
+			jsonw_array(w, "to");
+		}
+		jsonw_str(w, NULL, r->authority);
+		jsonw_str(w, NULL, r->recipient);
+		prev = r;
+	}
+	if (prev != NULL) {
+		jsonw_end(w, ']');
+		jsonw_end(w, '}');
+	}
+	jsonw_end(w, ']');
+	jsonw_end(w, '}');
 }
 
 long

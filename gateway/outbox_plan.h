@@ -158,9 +158,15 @@ int outbox_plan_digest(const struct config *cfg, const char *authority,
 void outbox_plan_json(struct jsonw *w, const struct outbox_plan *p,
     const char *alert_id, const char *message_id);
 
-/* The rows marked later, in the same form, for the alert's "rung_plan"
- * (farol_ingest_report). */
-void outbox_plan_json_later(struct jsonw *w, const struct outbox_plan *p);
+/* The rows marked later as the alert's plan, the value of key (the
+ * caller's object's "rung_plan", farol_ingest_report): {"texts": [each
+ * text once], "rungs": [{"after_s", "purpose", "rung" (with an
+ * authority), "text": its index in texts, "to": [authority or null,
+ * recipient, ...]}, ...]}, each entry of "rungs" a run of consecutive
+ * rows alike but for their recipients (db/database.md, "The rung
+ * plan"). */
+void outbox_plan_json_later(struct jsonw *w, const char *key,
+    const struct outbox_plan *p);
 
 /* The smallest after_s of the rows marked later; -1: none is. */
 long outbox_plan_later_first(const struct outbox_plan *p);

@@ -25,7 +25,7 @@ show_alerts_prepare(struct db *db)
 	    "AS forwarded, "
 	    "count(o.id) FILTER (WHERE o.purpose IN ('forward', "
 	    "'escalation') AND o.state IN ('queued', 'sending')) + "
-	    "max(coalesce(jsonb_array_length(a.rung_plan), 0)) AS waiting, "
+	    "max(coalesce(farol_alert_plan_size(a.rung_plan), 0)) AS waiting, "
 	    "extract(epoch FROM now() - a.received_at)::bigint AS age_s "
 	    "FROM (SELECT * FROM alert ORDER BY id DESC LIMIT 50) a "
 	    "LEFT JOIN outbox o ON o.alert_id = a.id "

@@ -18,7 +18,7 @@ show_outbox_prepare(struct db *db)
 	    "::bigint AS next_due_s FROM (SELECT purpose, state, count(*) "
 	    "AS n, min(not_before) AS due FROM outbox GROUP BY purpose, state "
 	    "UNION ALL SELECT 'escalation', 'queued', "
-	    "sum(jsonb_array_length(rung_plan)), min(rung_plan_next_at) "
+	    "sum(farol_alert_plan_size(rung_plan)), min(rung_plan_next_at) "
 	    "FROM alert WHERE rung_plan_next_at IS NOT NULL "
 	    "HAVING count(*) > 0) x GROUP BY purpose, state "
 	    "ORDER BY purpose, state", 0);

@@ -34,7 +34,10 @@ $$;
 -- What farold's counter needs after a (re)connection: every message of
 -- the last p_per_s seconds (sender, time, text), and whether its sender
 -- is in quarantine. (plpgsql: its body is checked when it runs, after
--- the migration that makes flood_quarantine.)
+-- the migration that makes flood_quarantine.) A message whose number the
+-- purge took is no one's to count; leaving it out lets the retention
+-- index message_sender_kept find the window (v21 dropped
+-- message_received_at, which served only this).
 CREATE OR REPLACE FUNCTION farol_flood_seed(p_per_s int)
 RETURNS TABLE (sender text, at bigint, text text, quarantined boolean)
 LANGUAGE plpgsql STABLE
@@ -47,6 +50,7 @@ BEGIN
 	FROM message m
 	WHERE m.received_at > now() - make_interval(secs => p_per_s)
 	    AND m.kind NOT IN ('binary', 'status_report')
+	    AND (m.sender <> '' OR m.dedupe_key NOT LIKE 'purged:%')
 	ORDER BY m.received_at, m.id;
 END
 $$;

@@ -9,8 +9,8 @@
 -- authority, rung, after_s, state, modem, message_ref, submitted_at}),
 -- all or nothing. A message already stored changes nothing: the first
 -- call's alert is returned and outbox_queued is 0. The alert's later
--- rungs (p_alert's "rung_plan", rows of the same form due more than
--- escalation.rung_horizon after now, the first of them "rung_plan_after_s"
+-- rungs (p_alert's "rung_plan" of the rows due more than rung_horizon
+-- after now, db/database.md "The rung plan"; the first "rung_plan_after_s"
 -- after now) are kept on the alert, not written: the janitor writes
 -- each into the outbox shortly before it is due (farol_alert_plan_write).
 CREATE OR REPLACE FUNCTION farol_ingest_report(p_modem text, p_sender text,

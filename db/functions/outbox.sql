@@ -476,6 +476,51 @@ BEGIN
 END
 $$;
 
+-- The rows of an alert's rung plan (alert.rung_plan), in order, as the
+-- janitor writes them: recipient, text (with "{ref}"), purpose,
+-- authority, rung, after_s. Two forms (db/database.md, "The rung
+-- plan"): schema v18's, an array of rows, which plans stored before v21
+-- keep; and farold's since v21, {"texts": [...], "rungs": [{"after_s",
+-- "purpose", "rung", "text": index in texts, "to": [authority,
+-- recipient, ...]}, ...]}, each text once. NULL: none.
+CREATE OR REPLACE FUNCTION farol_alert_plan_rows(p jsonb)
+RETURNS TABLE (recipient text, text text, purpose text, authority text,
+    rung int, after_s double precision)
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+	IF jsonb_typeof(p) = 'array' THEN
+		RETURN QUERY SELECT o.recipient, o.text, o.purpose,
+		    o.authority, o.rung, o.after_s
+		FROM jsonb_to_recordset(p) AS o(recipient text, text text,
+		    purpose text, authority text, rung int,
+		    after_s double precision);
+	ELSIF jsonb_typeof(p) = 'object' THEN
+		RETURN QUERY SELECT g.e->'to'->>(2 * k + 1),
+		    p->'texts'->>((g.e->>'text')::int), g.e->>'purpose',
+		    g.e->'to'->>(2 * k), (g.e->>'rung')::int,
+		    (g.e->>'after_s')::double precision
+		FROM jsonb_array_elements(p->'rungs') WITH ORDINALITY
+		    AS g(e, i),
+		    generate_series(0, jsonb_array_length(g.e->'to') / 2 - 1)
+		    AS k
+		ORDER BY g.i, k;
+	END IF;
+END
+$$;
+
+-- How many rows an alert's rung plan still holds (either form); NULL
+-- for none.
+CREATE OR REPLACE FUNCTION farol_alert_plan_size(p jsonb)
+RETURNS int
+LANGUAGE sql IMMUTABLE
+AS $$
+	SELECT CASE jsonb_typeof(p) WHEN 'array' THEN jsonb_array_length(p)
+	    WHEN 'object' THEN (SELECT coalesce(sum(
+		jsonb_array_length(g->'to') / 2), 0)::int
+		FROM jsonb_array_elements(p->'rungs') g) END
+$$;
+
 -- The janitor's step for the alerts' rung plans (farol_ingest_report
 -- keeps an alert's later rungs as alert.rung_plan): every planned row due
 -- within p_horizon_s seconds is written into the outbox as the row it
@@ -543,22 +588,30 @@ BEGIN
 		    o.authority, o.rung, 'queued',
 		    a.created_at + make_interval(secs => o.after_s),
 		    a.created_at
-		FROM jsonb_to_recordset(a.rung_plan) AS o(recipient text,
-		    text text, purpose text, authority text, rung int,
-		    after_s double precision)
+		FROM farol_alert_plan_rows(a.rung_plan) o
 		WHERE a.created_at + make_interval(secs => o.after_s) <= v_cut
 		    AND (a.state NOT IN ('acknowledged', 'closed',
 			'cancelled', 'expired') OR (a.state = 'expired' AND
 			o.authority IS NULL));
 		GET DIAGNOSTICS k = ROW_COUNT;
 		n := n + k;
-		SELECT jsonb_agg(e), min((e->>'after_s')::double precision)
+		-- What is left, in the plan's own form: the entries of
+		-- v18's array, or of "rungs" (all of an entry is due at
+		-- once) with the texts.
+		SELECT jsonb_agg(e ORDER BY i),
+		    min((e->>'after_s')::double precision)
 		INTO v_rest, v_next
-		FROM jsonb_array_elements(a.rung_plan) e
+		FROM jsonb_array_elements(coalesce(a.rung_plan->'rungs',
+		    a.rung_plan)) WITH ORDINALITY AS x(e, i)
 		WHERE a.created_at + make_interval(secs =>
 		    (e->>'after_s')::double precision) > v_cut
 		    AND a.state NOT IN ('acknowledged', 'closed', 'cancelled',
 			'expired');
+		IF v_rest IS NOT NULL AND
+		    jsonb_typeof(a.rung_plan) = 'object' THEN
+			v_rest := jsonb_build_object('texts',
+			    a.rung_plan->'texts', 'rungs', v_rest);
+		END IF;
 		UPDATE alert SET rung_plan = v_rest,
 		    rung_plan_next_at = a.created_at + make_interval(
 			secs => v_next)

@@ -73,18 +73,29 @@ DECLARE
 	n		bigint;
 BEGIN
 	-- Once, not per row: a test per row would scan the outbox, which
-	-- has no index on message_id, for every message.
+	-- has no index on message_id, for every message. The rows still
+	-- to send (queued, sending, held) in one pass, each of the four
+	-- conditions that of a partial index (outbox_due_rung, _due_other,
+	-- outbox_leased, outbox_held: schema v21), so that the planner
+	-- reads those indexes and not the whole outbox.
+	SELECT coalesce(array_agg(DISTINCT o.alert_id) FILTER (
+		WHERE o.alert_id IS NOT NULL), '{}'),
+	    coalesce(array_agg(DISTINCT o.message_id) FILTER (
+		WHERE o.message_id IS NOT NULL), '{}')
+	INTO v_alerts, v_messages
+	FROM outbox o
+	WHERE (o.state = 'queued' AND o.purpose IN ('forward', 'escalation'))
+	    OR (o.state = 'queued' AND o.purpose NOT IN ('forward',
+		'escalation'))
+	    OR o.state = 'sending' OR o.state = 'held';
 	SELECT coalesce(array_agg(DISTINCT x), '{}') INTO v_alerts FROM (
-	    SELECT o.alert_id AS x FROM outbox o WHERE o.alert_id IS NOT NULL
-	    AND o.state IN ('queued', 'sending', 'held')
+	    SELECT unnest(v_alerts) AS x
 	    UNION SELECT a.id FROM alert a WHERE a.rung_plan_next_at IS NOT NULL
 	    UNION SELECT d.alert_id FROM digest_item d
 	    WHERE d.done_at IS NULL) live;
 	SELECT coalesce(array_agg(DISTINCT x), '{}') INTO v_messages FROM (
 	    SELECT a.message_id AS x FROM alert a WHERE a.id = ANY (v_alerts)
-	    UNION SELECT o.message_id FROM outbox o
-	    WHERE o.message_id IS NOT NULL
-	    AND o.state IN ('queued', 'sending', 'held')) live;
+	    UNION SELECT unnest(v_messages)) live;
 	-- The rules: what, table, key, the change (NULL: delete), which
 	-- rows ($1 the text limit, $2 the numbers limit, $3 the alerts and
 	-- $4 the messages at work), and which limit applies. Their strings
@@ -191,8 +202,8 @@ BEGIN
 	SELECT n + count(*) INTO n FROM outbox o WHERE o.recipient = v_number
 	    AND o.state IN ('queued', 'sending', 'held');
 	-- A rung to it an alert still plans (a focal point on a ladder).
-	SELECT n + count(*) INTO n FROM alert a, jsonb_to_recordset(
-	    a.rung_plan) AS p(recipient text)
+	SELECT n + count(*) INTO n FROM alert a, farol_alert_plan_rows(
+	    a.rung_plan) AS p
 	WHERE a.rung_plan_next_at IS NOT NULL AND p.recipient = v_number;
 	IF n > 0 THEN
 		what := 'at work';

@@ -57,9 +57,7 @@ one(const struct config *cfg, const char *text, struct decision *d,
 	t2 = now();
 	jsonw_init(&w, buf);
 	jsonw_object(&w, NULL);
-	jsonw_array(&w, "rung_plan");
-	outbox_plan_json_later(&w, plan);
-	jsonw_end(&w, ']');
+	outbox_plan_json_later(&w, "rung_plan", plan);
 	jsonw_array(&w, "outbox");
 	outbox_plan_json(&w, plan, NULL, NULL);
 	jsonw_end(&w, ']');

@@ -121,8 +121,8 @@ rungs_waiting(long ref, const char *recipient, int after_s)
 	    "FROM outbox o WHERE o.alert_id = a.id AND o.state = 'queued' "
 	    "AND o.recipient = '%s' AND (%d < 0 OR abs(extract(epoch FROM "
 	    "o.not_before - a.received_at) - %d) < 10)) + (SELECT count(*) "
-	    "FROM jsonb_to_recordset(coalesce(a.rung_plan, '[]')) AS "
-	    "p(recipient text, after_s float) WHERE p.recipient = '%s' AND "
+	    "FROM farol_alert_plan_rows(a.rung_plan) AS p "
+	    "WHERE p.recipient = '%s' AND "
 	    "(%d < 0 OR abs(extract(epoch FROM a.created_at - a.received_at) "
 	    "+ p.after_s - %d) < 10)) FROM alert a WHERE a.ref = %ld",
 	    recipient, after_s, after_s, recipient, after_s, after_s, ref);

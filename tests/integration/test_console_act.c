@@ -162,7 +162,7 @@ test_ack_close(long ref)
 	/* Queued rows, or rows its plan keeps (escalation.rung_horizon). */
 	queued = stored_q(pg, "SELECT count(*) FROM outbox o JOIN alert a ON "
 	    "a.id = o.alert_id WHERE a.ref = %ld AND o.state = 'queued'", ref) +
-	    stored_q(pg, "SELECT coalesce(jsonb_array_length(rung_plan), 0) "
+	    stored_q(pg, "SELECT coalesce(farol_alert_plan_size(rung_plan), 0) "
 	    "FROM alert WHERE ref = %ld", ref);
 	CHECK(queued > 0, "rungs are queued before the ack");
 	rc = console_run(&g, &out, "ack", key, NULL);

@@ -79,8 +79,8 @@ wait_rows_to(long want, long ref, const char *recipient, const char *where)
 static long
 planned(long ref, const char *recipient, int after_s)
 {
-	return q("SELECT count(*) FROM alert a, jsonb_to_recordset("
-	    "a.rung_plan) AS p(recipient text, purpose text, after_s int) "
+	return q("SELECT count(*) FROM alert a, farol_alert_plan_rows("
+	    "a.rung_plan) AS p "
 	    "WHERE a.ref = %ld AND p.recipient = '%s' AND p.after_s = %d AND "
 	    "p.purpose = 'escalation'", ref, recipient, after_s);
 }

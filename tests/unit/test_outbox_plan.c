@@ -354,9 +354,9 @@ test_rung_horizon(void)
 	outbox_plan_json(&w, &plan, NULL, NULL);
 	jsonw_end(&w, ']');
 	jsonw_init(&wl, later);
-	jsonw_array(&wl, NULL);
-	outbox_plan_json_later(&wl, &plan);
-	jsonw_end(&wl, ']');
+	jsonw_object(&wl, NULL);
+	outbox_plan_json_later(&wl, "rung_plan", &plan);
+	jsonw_end(&wl, '}');
 	CHECK(strstr(jsonw_text(&w), "\"escalation\"") == NULL &&
 	    strstr(jsonw_text(&w), "\"forward\"") != NULL,
 	    "now: %s", jsonw_text(&w));
@@ -364,6 +364,25 @@ test_rung_horizon(void)
 	    strstr(jsonw_text(&wl), "\"forward\"") == NULL &&
 	    strstr(jsonw_text(&wl), "\"receipt\"") == NULL,
 	    "later: %s", jsonw_text(&wl));
+	/* The plan names each text once, however many rows send it. */
+	for (int i = 0; i < plan.n; i++) {
+		const char *at = jsonw_text(&wl);
+		int seen = 0, rows = 0;
+
+		if (!plan.rows[i].later)
+			continue;
+		for (int j = 0; j < plan.n; j++)
+			rows += plan.rows[j].later &&
+			    strcmp(plan.rows[j].text, plan.rows[i].text) == 0;
+		while ((at = strstr(at, plan.rows[i].text)) != NULL) {
+			seen++;
+			at++;
+		}
+		CHECK(seen == 1 && rows > 1, "row %d: its text %d times in the "
+		    "plan, sent by %d rows: %s", i, seen, rows,
+		    jsonw_text(&wl));
+		break;
+	}
 
 	cfg->rung_horizon_s = 0;
 	outbox_plan_message(cfg, &d, &plan);
