@@ -54,6 +54,8 @@
 #include "rows.h"
 
 #define INGEST_SEED_TIMEOUT_MS 30000
+/* Past 64 a report costs the database no less, and a batch is what the
+ * pending cap lets queue (tests/bench/RESULTS.md, "batching"). */
 #define INGEST_BATCH_MAX 64
 #define INGEST_ROLLED_BACK_MAX 5	/* resent after a deadlock, at most */
 
