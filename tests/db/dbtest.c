@@ -109,23 +109,30 @@ dbtest_settings(struct db_settings *s, const char *conninfo,
  * alone; the DROP ... IF EXISTS notices are noise here. */
 #define EMPTY_OK "SET client_min_messages = warning;\n"
 
+char *
+dbtest_file_sql(const char *const *line)
+{
+	size_t len = sizeof EMPTY_OK;
+	char *sql;
+
+	for (size_t j = 0; line[j] != NULL; j++)
+		len += strlen(line[j]);
+	REQUIRE((sql = malloc(len)) != NULL, "out of memory");
+	strcpy(sql, EMPTY_OK);
+	for (size_t j = 0; line[j] != NULL; j++)
+		strcat(sql, line[j]);
+	return sql;
+}
+
 void
 dbtest_schema(struct pgcluster *cluster)
 {
-	const char *const *line;
-	size_t i, len;
 	char *sql;
 
-	for (i = 0; i < migrate_nfiles + migrate_nfunction_files; i++) {
-		line = i < migrate_nfiles ? migrate_files[i].lines :
-		    migrate_function_files[i - migrate_nfiles].lines;
-		len = sizeof EMPTY_OK;
-		for (size_t j = 0; line[j] != NULL; j++)
-			len += strlen(line[j]);
-		REQUIRE((sql = malloc(len)) != NULL, "out of memory");
-		strcpy(sql, EMPTY_OK);
-		for (size_t j = 0; line[j] != NULL; j++)
-			strcat(sql, line[j]);
+	for (size_t i = 0; i < migrate_nfiles + migrate_nfunction_files; i++) {
+		sql = dbtest_file_sql(i < migrate_nfiles ?
+		    migrate_files[i].lines :
+		    migrate_function_files[i - migrate_nfiles].lines);
 		REQUIRE(pgcluster_exec(cluster, sql) == 0, "schema file %zu",
 		    i);
 		free(sql);

@@ -49,6 +49,9 @@ void	dbtest_settings(struct db_settings *s, const char *conninfo,
 
 struct pgcluster;
 
+/* One schema file's lines joined into one allocated SQL string (the
+ * caller frees it), as dbtest_schema sends each file. */
+char	*dbtest_file_sql(const char *const *lines);
 /* Every migration, then every function file, as db/migrate.c does,
  * straight into the cluster's database (no engine). */
 void	dbtest_schema(struct pgcluster *cluster);

@@ -21,6 +21,7 @@
 #include <libpq-fe.h>
 
 #include "check.h"
+#include "dbtest.h"
 #include "migrate.h"
 #include "pgcluster.h"
 
@@ -390,7 +391,7 @@ make_db(const char *dbname, const char *guard_name)
 {
 	char	 sql[128];
 	PGconn	*c;
-	size_t	 i, j, len;
+	size_t	 i;
 	char	*body;
 
 	snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
@@ -400,12 +401,7 @@ make_db(const char *dbname, const char *guard_name)
 		if (guard_name != NULL &&
 		    strcmp(migrate_files[i].name, guard_name) == 0)
 			break;
-		for (len = 1, j = 0; migrate_files[i].lines[j] != NULL; j++)
-			len += strlen(migrate_files[i].lines[j]);
-		REQUIRE((body = malloc(len)) != NULL, "out of memory");
-		body[0] = '\0';
-		for (j = 0; migrate_files[i].lines[j] != NULL; j++)
-			strcat(body, migrate_files[i].lines[j]);
+		body = dbtest_file_sql(migrate_files[i].lines);
 		exec_ok(c, body);
 		free(body);
 	}
