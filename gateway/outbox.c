@@ -180,6 +180,9 @@ outbox_unkept_add(struct outbox *ob, uint64_t id)
 {
 	uint64_t *p;
 
+	for (int i = 0; i < ob->n_unkept; i++)
+		if (ob->unkept[i] == id)
+			return;
 	if ((p = reallocarray(ob->unkept, ob->n_unkept + 1, sizeof *p)) ==
 	    NULL) {
 		log_error("outbox: out of memory: #%llu may be queued again "
