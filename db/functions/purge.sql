@@ -51,7 +51,10 @@ $$;
 -- oldest running now is past that call's snapshot's xmax), it is safe.
 -- Each call makes the last call's highest id safe when it can, then
 -- notes its own for the next; while a transaction of the last call's
--- time still runs, the note waits. Returns the tables whose horizon
+-- time still runs, the note waits. A note from the future (an xmax
+-- past the current one: a database restored from a dump into another
+-- cluster, whose transaction ids start again) counts as passed: every
+-- row it names came with the dump. Returns the tables whose horizon
 -- moved (a walk stopped there may go on at the next call). Called by
 -- farol_purge, which holds the purge's locks.
 CREATE OR REPLACE FUNCTION farol_purge_horizon()
@@ -60,13 +63,14 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
 	v_xmin	xid8 := pg_snapshot_xmin(pg_current_snapshot());
+	v_xmax	xid8 := pg_snapshot_xmax(pg_current_snapshot());
 	v_moved	text[] := '{}';
 	h	record;
 	v_last	bigint;
 BEGIN
 	FOR h IN SELECT * FROM purge_horizon ORDER BY tbl FOR UPDATE
 	LOOP
-		CONTINUE WHEN v_xmin < h.seen_xmax;
+		CONTINUE WHEN v_xmin < h.seen_xmax AND h.seen_xmax <= v_xmax;
 		EXECUTE format('SELECT max(id) FROM %I', h.tbl) INTO v_last;
 		UPDATE purge_horizon SET safe_id = greatest(safe_id, seen_id),
 		    seen_id = coalesce(v_last, seen_id),
