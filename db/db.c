@@ -62,6 +62,7 @@ enum db_mig_step {
 	DB_MIG_SETUP,		/* session settings */
 	DB_MIG_LOCK,		/* BEGIN, advisory lock, current version */
 	DB_MIG_APPLY,		/* one pending migration */
+	DB_MIG_FUNCS,		/* are the functions this build's? */
 	DB_MIG_COMMIT,		/* the functions (unless newer), COMMIT */
 	DB_MIG_LOOKUP,		/* the lookup tables, checked against C */
 	DB_MIG_CHECK,		/* check_schema_only: the version, no change */
@@ -92,6 +93,7 @@ struct db {
 	enum db_mig_step	 mig_step;
 	int			 mig_version;	/* being applied */
 	int			 schema_version;
+	int			 functions_current; /* DB_MIG_FUNCS said so */
 
 	struct db_calls		 queue;		/* waiting, FIFO */
 	struct db_call		*inflight;	/* sent, awaiting its result */
@@ -420,12 +422,31 @@ db_migrate_next(struct db *db)
 			free(sql);
 			return;
 		}
-		db->mig_step = DB_MIG_COMMIT;
 		if (db->schema_version > migrate_latest()) {
 			/* Its functions may be newer than ours: keep them. */
+			db->mig_step = DB_MIG_COMMIT;
 			db_log(db, DB_LOG_WARNING, "schema version %d is newer "
 			    "than this build's %d; functions left as they are",
 			    db->schema_version, migrate_latest());
+			db_send_simple(db, migrate_commit_sql(),
+			    "migration commit");
+			return;
+		}
+		/* Applying every file costs more than the rest of the start. */
+		if ((sql = migrate_functions_current_sql(&cause)) == NULL) {
+			db_lost(db, cause);
+			free(cause);
+			return;
+		}
+		db->mig_step = DB_MIG_FUNCS;
+		db_send_simple(db, sql, "functions check");
+		free(sql);
+		return;
+	case DB_MIG_FUNCS:
+		db->mig_step = DB_MIG_COMMIT;
+		if (db->functions_current) {
+			db_log(db, DB_LOG_DEBUG, "functions unchanged "
+			    "(checksum %s)", migrate_functions_checksum);
 			db_send_simple(db, migrate_commit_sql(),
 			    "migration commit");
 			return;
@@ -522,7 +543,8 @@ db_command_done(struct db *db)
 			if (db->mig_step == DB_MIG_APPLY)
 				snprintf(buf, sizeof buf, "migration %d: %s",
 				    db->mig_version, db->cmd_error);
-			else if (db->mig_step == DB_MIG_COMMIT)
+			else if (db->mig_step == DB_MIG_COMMIT ||
+			    db->mig_step == DB_MIG_FUNCS)
 				snprintf(buf, sizeof buf, "functions: %s",
 				    db->cmd_error);
 			else if (db->mig_step == DB_MIG_LOOKUP)
@@ -554,6 +576,10 @@ db_command_done(struct db *db)
 				return;
 			}
 		}
+		if (db->mig_step == DB_MIG_FUNCS)
+			db->functions_current = res != NULL &&
+			    PQntuples(res) == 1 &&
+			    strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 		if (db->mig_step == DB_MIG_LOCK) {
 			if (res == NULL || PQntuples(res) != 1) {
 				PQclear(res);
@@ -996,6 +1022,7 @@ db_set_state(struct db *db, enum db_state next, const char *reason)
 	case DB_MIGRATING:
 		db_arm_timer(db, db->s.setup_timeout_ms);
 		db->mig_step = DB_MIG_SETUP;
+		db->functions_current = 0;
 		db_send_simple(db, db->setup_sql, "session setup");
 		break;
 	case DB_PREPARING:
