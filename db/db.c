@@ -85,10 +85,14 @@ struct db {
 	PGresult		*result;	/* last result of the command */
 	char			 cmd_error[512];
 	char			 cmd_sqlstate[6];
+	int			 cmd_results;	/* statements done (pipeline) */
+	int			 cmd_error_at;	/* cmd_results at cmd_error */
 
 	struct db_stmt		*stmts;
 	int			 nstmts;
 	int			 prep_next;
+	int			 prep_first;	/* of the pipeline on the wire */
+	int			 pipelined;	/* PREPARING's pipeline is */
 
 	enum db_mig_step	 mig_step;
 	int			 mig_version;	/* being applied */
@@ -294,6 +298,7 @@ db_close_conn(struct db *db)
 	}
 	db->flush_pending = 0;
 	db->cmd_active = 0;
+	db->pipelined = 0;
 	db->cmd_error[0] = '\0';
 	db->cmd_sqlstate[0] = '\0';
 }
@@ -366,6 +371,8 @@ db_sent(struct db *db, int ok, const char *what)
 	db->cmd_active = 1;
 	db->cmd_error[0] = '\0';
 	db->cmd_sqlstate[0] = '\0';
+	db->cmd_results = 0;
+	db->cmd_error_at = 0;
 }
 
 static void
@@ -470,21 +477,33 @@ db_migrate_next(struct db *db)
 	}
 }
 
-/* PREPARING: prepare the next registered statement, or become READY. */
+/*
+ * PREPARING: every registered statement at once, in libpq's pipeline
+ * mode (one round trip; one each cost more than the rest of PREPARING),
+ * then READY. db_read() counts the statements done, so a failure names
+ * its statement; after it the server skips the rest (PIPELINE_ABORTED)
+ * up to the sync, which ends the command.
+ */
 static void
 db_prepare_next(struct db *db)
 {
 	const struct db_stmt	*st;
-	char			 what[128];
+	int			 ok;
 
 	if (db->prep_next >= db->nstmts) {
 		db_set_state(db, DB_READY, NULL);
 		return;
 	}
-	st = &db->stmts[db->prep_next++];
-	snprintf(what, sizeof what, "prepare %s", st->name);
-	db_sent(db, PQsendPrepare(db->conn, st->name, st->sql, st->nparams,
-	    NULL), what);
+	ok = PQenterPipelineMode(db->conn);
+	db->prep_first = db->prep_next;
+	while (ok && db->prep_next < db->nstmts) {
+		st = &db->stmts[db->prep_next++];
+		ok = PQsendPrepare(db->conn, st->name, st->sql, st->nparams,
+		    NULL);
+	}
+	ok = ok && PQpipelineSync(db->conn);
+	db->pipelined = ok;
+	db_sent(db, ok, "prepare");
 }
 
 /*
@@ -533,6 +552,7 @@ db_command_done(struct db *db)
 	struct db_call	*call;
 	PGresult	*res = db->result;
 	char		 buf[768];
+	int		 i;
 
 	db->cmd_active = 0;
 	db->result = NULL;
@@ -594,8 +614,11 @@ db_command_done(struct db *db)
 	case DB_PREPARING:
 		PQclear(res);
 		if (db->cmd_error[0] != '\0') {
+			/* cmd_error_at statements were done before it. */
+			i = db->prep_first + db->cmd_error_at;
 			snprintf(buf, sizeof buf, "prepare %s: %s",
-			    db->stmts[db->prep_next - 1].name, db->cmd_error);
+			    i < db->nstmts ? db->stmts[i].name : "?",
+			    db->cmd_error);
 			db_lost(db, buf);
 			return;
 		}
@@ -645,6 +668,7 @@ db_result_error(struct db *db, const PGresult *r)
 
 	if (db->cmd_error[0] != '\0')
 		return;
+	db->cmd_error_at = db->cmd_results;
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:
@@ -691,6 +715,21 @@ db_read(struct db *db)
 	}
 	while (db->cmd_active && !PQisBusy(db->conn)) {
 		r = PQgetResult(db->conn);
+		if (r == NULL && db->pipelined) {
+			db->cmd_results++;	/* one statement done */
+			continue;
+		}
+		if (r != NULL && db->pipelined &&
+		    PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			db->pipelined = 0;
+			if (!PQexitPipelineMode(db->conn)) {
+				db_conn_lost(db);
+				return;
+			}
+			db_command_done(db);
+			return;
+		}
 		if (r == NULL) {
 			db_command_done(db);
 			return;
