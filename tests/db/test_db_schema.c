@@ -286,7 +286,8 @@ test_upgrade_equals_fresh(void)
 	free(fresh);
 }
 
-/* Functions are re-applied at each start, replacing what was there. */
+/* Functions changed by hand are re-applied at the next start, unchanged
+ * ones are not. */
 static void
 test_reapplied(void)
 {
