@@ -323,9 +323,8 @@ BEGIN
 		-- earlier elements (the reply limit, above).
 		SELECT mi.ord, mi.message_id AS m_id, a.id AS a_id,
 		    a.ref AS a_ref, o.*,
-		    coalesce(o.purpose = 'digest' AND coalesce(o.alert_id,
-			a.id) IS NOT NULL AND o.state IS DISTINCT FROM 'held',
-			false) AS digest,
+		    outbox_row_is_digest(o.purpose, coalesce(o.alert_id,
+			a.id), o.state) AS digest,
 		    count(o.limit_max) OVER (PARTITION BY o.recipient
 			ORDER BY mi.ord RANGE BETWEEN UNBOUNDED PRECEDING
 			AND 1 PRECEDING) AS s
@@ -350,31 +349,13 @@ BEGIN
 		INSERT INTO outbox (alert_id, message_id, recipient, text,
 		    purpose, authority_id, rung, state, not_before, modem,
 		    message_ref, submitted_at, error)
-		SELECT coalesce(r.alert_id, r.a_id),
-		    coalesce(r.message_id, r.m_id), r.recipient,
-		    CASE WHEN r.a_ref IS NULL THEN r.text
-			ELSE replace(r.text, '{ref}', r.a_ref::text) END,
-		    r.purpose, r.authority, r.rung,
-		    CASE WHEN l.over THEN 'cancelled'
-			ELSE coalesce(r.state, 'queued') END,
-		    now() + make_interval(secs => coalesce(r.after_s, 0)),
-		    r.modem, r.message_ref,
-		    CASE WHEN r.state = 'submitted' THEN coalesce(
-			to_timestamp(r.submitted_at), now()) END,
-		    CASE WHEN l.over THEN 'reply limit: ' || r.limit_max ||
-			' in ' || r.limit_per_s || ' s to this number' END
-		FROM r
-		-- c0, as farol_outbox_insert counts (OFFSET 0: once).
-		CROSS JOIN LATERAL (SELECT r.limit_max IS NOT NULL AND (
-			SELECT count(*) FROM (SELECT 1 FROM outbox x
-			    WHERE x.recipient = r.recipient
-				AND x.purpose IN ('receipt', 'reply')
-				AND x.state <> 'cancelled'
-				AND x.created_at > now() - make_interval(
-				    secs => r.limit_per_s)
-			    LIMIT r.limit_max) x) + CASE WHEN
-			    r.limit_per_s > 0 THEN r.s ELSE 0 END
-			>= r.limit_max AS over OFFSET 0) l
+		SELECT f.*
+		FROM r CROSS JOIN LATERAL outbox_row_of(
+		    coalesce(r.alert_id, r.a_id),
+		    coalesce(r.message_id, r.m_id), r.recipient, r.text,
+		    r.purpose, r.authority, r.rung, r.state, r.after_s,
+		    r.modem, r.message_ref, r.submitted_at, r.limit_max,
+		    r.limit_per_s, r.a_ref, r.s) f
 		WHERE NOT r.digest
 		ORDER BY r.ord, r.k
 	)
