@@ -248,7 +248,7 @@ BEGIN
 		-- it, its key, and whether it is its key's first.
 		SELECT z.*, z.ord = min(z.ord) OVER (PARTITION BY z.key)
 		    AS first
-		FROM (SELECT y.*, farol_message_dedupe_key(y.sender, y.text,
+		FROM (SELECT y.*, message_dedupe_key(y.sender, y.text,
 			y.smsc_time, y.received_at, y.parts, y.concat_ref,
 			y.kind, y.session) AS key
 		    FROM (SELECT j.ord, j.alert, j.outbox, j.modem, j.sender,
