@@ -10,10 +10,12 @@
  * modem sends nothing more until its last ok answer is kept
  * (modem_result_kept: at most one SMS per modem in doubt). While the
  * database is down, spooled urgent alerts' forwards wait in a durable
- * queue (db/fwdq.h) fed to the modems one at a time per modem. Must never
- * happen here: a row claimed and forgotten (each claimed row gets exactly
- * one result call), a modem's answer dropped before it is recorded, a
- * message text or victim detail in a log line.
+ * queue (db/fwdq.h) fed to the modems one at a time per modem. A claim
+ * committed whose answer was lost with the connection is found and its
+ * rows queued again (outbox_requeue_lost). Must never happen here: a row
+ * claimed and forgotten (each claimed row gets exactly one result call),
+ * a modem's answer dropped before it is recorded, a message text or
+ * victim detail in a log line.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,8 @@
 					   one, so a kill -9 leaves at most one
 					   in doubt per modem */
 #define OUTBOX_REFS_BLOCK 1000		/* alert numbers kept for an outage */
+#define OUTBOX_LOST_TICKS 60		/* lost claims looked for this often,
+					   beside after a reconnect */
 
 /* A claimed row handed to a modem, until its result is recorded. */
 struct outbox_send {
@@ -79,6 +83,12 @@ struct outbox {
 	int recovered;		/* the recover call was made */
 	int recover_done;	/* and it committed: claims may begin */
 	int start_passes;	/* tries to record the kept results first */
+	int lost_check;		/* a claim's answer may have been lost */
+	int lost_calling;	/* farol_outbox_requeue_lost in flight */
+	int lost_ticks;		/* ticks since it last ran */
+	int lost_every;		/* OUTBOX_LOST_TICKS */
+	uint64_t *unkept;	/* results neither kept on disk nor yet */
+	int n_unkept;		/* recorded: their rows stay `sending' */
 	struct sendlog *sendlog;	/* results kept until recorded */
 	struct fwdq *fwdq;	/* spooled alerts' forwards, numbers */
 	int feeding;		/* of those, handed to modems */
@@ -95,6 +105,7 @@ static void outbox_pump(struct outbox *ob);
 static void outbox_start(struct outbox *ob);
 static void outbox_feed(struct outbox *ob);
 static void outbox_reserve_refs(struct outbox *ob);
+static void outbox_requeue_lost(struct outbox *ob);
 static void outbox_fed_cb(struct outbox *ob, struct outbox_send *s,
     const struct modem_send_result *r);
 
@@ -104,6 +115,7 @@ struct outbox_recording {
 	uint64_t id;
 	char kept_modem[32];	/* tell this modem when recorded: its ok
 				   answer could not be kept on disk */
+	int unkept;		/* in ob->unkept until recorded */
 };
 
 void
@@ -121,6 +133,8 @@ outbox_prepare(struct db *db)
 	db_prepare_add(db, "outbox_recover", "SELECT farol_outbox_recover() AS "
 	    "requeued",
 	    0);
+	db_prepare_add(db, "outbox_requeue_lost", "SELECT "
+	    "farol_outbox_requeue_lost($1::bigint[]) AS requeued", 1);
 	db_prepare_add(db, "outbox_reserve_refs", "SELECT ref FROM "
 	    "farol_refs_reserve($1::int)", 1);
 	db_prepare_add(db, "outbox_check_refs", "SELECT ref FROM "
@@ -160,6 +174,35 @@ outbox_kept(struct outbox *ob, const char *name, uint64_t id)
 		}
 }
 
+/* A result the disk did not keep, until it is recorded. */
+static void
+outbox_unkept_add(struct outbox *ob, uint64_t id)
+{
+	uint64_t *p;
+
+	for (int i = 0; i < ob->n_unkept; i++)
+		if (ob->unkept[i] == id)
+			return;
+	if ((p = reallocarray(ob->unkept, ob->n_unkept + 1, sizeof *p)) ==
+	    NULL) {
+		log_error("outbox: out of memory: #%llu may be queued again "
+		    "while its result is unknown", (unsigned long long)id);
+		return;
+	}
+	ob->unkept = p;
+	ob->unkept[ob->n_unkept++] = id;
+}
+
+static void
+outbox_unkept_drop(struct outbox *ob, uint64_t id)
+{
+	for (int i = 0; i < ob->n_unkept; i++)
+		if (ob->unkept[i] == id) {
+			ob->unkept[i] = ob->unkept[--ob->n_unkept];
+			return;
+		}
+}
+
 static void
 outbox_recorded_cb(const PGresult *res, const struct db_error *error,
     void *arg)
@@ -172,14 +215,18 @@ outbox_recorded_cb(const PGresult *res, const struct db_error *error,
 	ob->recording--;
 	if (res == NULL)
 		log_error("outbox: recording the result of #%llu failed: %s; "
-		    "it is kept in the spool directory and recorded again "
-		    "soon", (unsigned long long)rec->id,
-		    error != NULL ? error->message : "no result");
+		    "%s", (unsigned long long)rec->id,
+		    error != NULL ? error->message : "no result", rec->unkept ?
+		    "it stays `sending' until the next start, then is queued "
+		    "again" : "it is kept in the spool directory and recorded "
+		    "again soon");
 	else if (ob->sendlog != NULL &&
 	    sendlog_forget(ob->sendlog, rec->id, &cause) == -1) {
 		log_error("outbox: %s", cause);
 		free(cause);
 	}
+	if (res != NULL && rec->unkept)
+		outbox_unkept_drop(ob, rec->id);
 	if (rec->kept_modem[0] != '\0')
 		outbox_kept(ob, rec->kept_modem, rec->id);
 	free(rec);
@@ -189,11 +236,11 @@ outbox_recorded_cb(const PGresult *res, const struct db_error *error,
 }
 
 /* Ask the database to record e; kept_modem (or NULL) is told once it is
- * recorded. Returns -1 when the call could not be made (the result stays
- * kept, if it was). */
+ * recorded; unkept: e is in ob->unkept until then. Returns -1 when the
+ * call could not be made (the result stays kept, if it was). */
 static int
 outbox_record_call(struct outbox *ob, const struct sendlog_entry *e,
-    const char *kept_modem)
+    const char *kept_modem, int unkept)
 {
 	char idbuf[24], refbuf[16], retrybuf[16];
 	const char *values[6];
@@ -203,6 +250,7 @@ outbox_record_call(struct outbox *ob, const struct sendlog_entry *e,
 		return -1;
 	rec->ob = ob;
 	rec->id = e->id;
+	rec->unkept = unkept;
 	if (kept_modem != NULL)
 		snprintf(rec->kept_modem, sizeof rec->kept_modem, "%s",
 		    kept_modem);
@@ -243,7 +291,7 @@ outbox_record_kept(struct outbox *ob)
 		ids[i] = sendlog_get(ob->sendlog, i)->id;
 	for (int i = 0; i < n; i++)
 		if (outbox_record_call(ob, sendlog_find(ob->sendlog, ids[i]),
-		    NULL) == -1)
+		    NULL, 0) == -1)
 			break;
 	free(ids);
 }
@@ -279,7 +327,12 @@ outbox_record(struct outbox *ob, uint64_t id, const char *modem, int ok,
 	}
 	if (ok && kept)
 		outbox_kept(ob, e.modem, id);
-	if (outbox_record_call(ob, &e, ok && !kept ? e.modem : NULL) == 0)
+	/* Not on disk: its row is this gateway's (never queued again
+	 * while it runs, outbox_requeue_lost) until it is recorded. */
+	if (!kept)
+		outbox_unkept_add(ob, id);
+	if (outbox_record_call(ob, &e, ok && !kept ? e.modem : NULL,
+	    !kept) == 0)
 		return;
 	if (!kept)
 		log_error("outbox: cannot record the result of #%llu; it is "
@@ -481,12 +534,16 @@ outbox_claimed_cb(const PGresult *res, const struct db_error *error,
 	 * gateways). */
 	log_debug("outbox: claim took %lld us",
 	    latency_now_us() - ob->claim_t0_us);
-	if (res == NULL)
+	/* Either way the claim may have committed: its rows are then
+	 * this gateway's, `sending', and in no modem. */
+	if (res == NULL) {
 		log_warn("outbox: claiming due SMS failed: %s",
 		    error != NULL ? error->message : "no result");
-	else if (rows_claim_read(res, &rows, &n, &cause) == -1) {
+		ob->lost_check = 1;
+	} else if (rows_claim_read(res, &rows, &n, &cause) == -1) {
 		log_error("outbox: unreadable claim: %s", cause);
 		free(cause);
+		ob->lost_check = 1;
 	}
 	for (int i = 0; i < n; i++) {
 		if (rows[i].taken_over)
@@ -496,6 +553,7 @@ outbox_claimed_cb(const PGresult *res, const struct db_error *error,
 		outbox_hand_over(ob, &rows[i]);
 	}
 	free(rows);
+	outbox_requeue_lost(ob);
 	/* More may be due: the claim was full, or rows were queued while
 	 * it ran. */
 	if ((n > 0 || ob->rekick) && !ob->drain.draining) {
@@ -573,6 +631,9 @@ outbox_tick_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	outbox_record_kept(ob);	/* those whose recording failed */
+	if (++ob->lost_ticks >= ob->lost_every)
+		ob->lost_check = 1;
+	outbox_requeue_lost(ob);
 	outbox_reserve_refs(ob);	/* the name may be held only now */
 	outbox_pump(ob);
 }
@@ -583,6 +644,7 @@ outbox_new(struct event_base *base, struct db *db,
     struct modem *const *modems, const int *n_modems)
 {
 	struct outbox *ob = calloc(1, sizeof *ob);
+	const char *test;
 	struct timeval tv = { OUTBOX_TICK_MS / 1000,
 	    (OUTBOX_TICK_MS % 1000) * 1000 };
 
@@ -594,6 +656,10 @@ outbox_new(struct event_base *base, struct db *db,
 	ob->n_modems = n_modems;
 	ob->cfgp = cfgp;
 	ob->flood = flood;
+	/* The tests look every tick, while sends are in flight. */
+	if ((test = getenv("FAROL_TEST_LOST_TICKS")) == NULL ||
+	    (ob->lost_every = atoi(test)) < 1)
+		ob->lost_every = OUTBOX_LOST_TICKS;
 	if ((ob->tick = event_new(base, -1, EV_PERSIST, outbox_tick_cb, ob))
 	    == NULL) {
 		free(ob);
@@ -1006,6 +1072,89 @@ outbox_recovered_cb(const PGresult *res, const struct db_error *error,
 	outbox_check_drained(ob);
 }
 
+static void
+outbox_requeued_lost_cb(const PGresult *res, const struct db_error *error,
+    void *arg)
+{
+	struct outbox *ob = arg;
+	char *cause = NULL;
+	int requeued;
+
+	ob->calls--;
+	ob->lost_calling = 0;
+	if (res == NULL) {
+		ob->lost_check = 1;	/* the next tick asks again */
+		log_warn("outbox: looking for lost claims failed: %s",
+		    error != NULL ? error->message : "no result");
+	} else if (rows_one_int(res, "requeued", &requeued, &cause) == -1) {
+		log_error("outbox: unreadable lost claims: %s", cause);
+		free(cause);
+	} else if (requeued > 0) {
+		log_warn("outbox: %d SMS claimed by a call whose answer was "
+		    "lost were queued again", requeued);
+		outbox_pump(ob);
+	}
+	outbox_check_drained(ob);
+}
+
+/*
+ * Lost claims: a claim PostgreSQL committed whose answer never came
+ * (the connection dropped) leaves rows `sending', this gateway's, in no
+ * modem; the heartbeat renews their leases, so no other gateway takes
+ * them over. After such a claim (and after every reconnect, and every
+ * OUTBOX_LOST_TICKS as a safety net for one that committed on a dropped
+ * connection after the reconnect), queue them again: every row this
+ * gateway claimed but those it holds, i.e. in a modem's hands (sends),
+ * with a result kept on disk (sendlog) or neither kept nor recorded
+ * (unkept). Never while a claim is in flight: its rows are not held
+ * yet. A claim sent after this call runs after it (one connection, in
+ * order), or on a new connection after it began (left alone by
+ * farol_outbox_requeue_lost).
+ */
+static void
+outbox_requeue_lost(struct outbox *ob)
+{
+	const struct outbox_send *s;
+	const char *values[1];
+	char *buf;
+	size_t len = 0, size;
+	int n;
+
+	if (!ob->lost_check || ob->lost_calling || ob->claiming ||
+	    !ob->recover_done || ob->drain.draining || !db_is_ready(ob->db) ||
+	    !presence_registered(ob->presence))
+		return;
+	n = ob->n_sends + sendlog_count(ob->sendlog) + ob->n_unkept;
+	size = (size_t)n * 22 + 3;
+	if ((buf = malloc(size)) == NULL)
+		return;
+	len += snprintf(buf + len, size - len, "{");
+	for (s = ob->sends; s != NULL; s = s->next)
+		if (!(s->id & OUTBOX_DIRECT))
+			len += snprintf(buf + len, size - len, "%s%llu",
+			    len > 1 ? "," : "", (unsigned long long)s->id);
+	for (int i = 0; i < sendlog_count(ob->sendlog); i++)
+		len += snprintf(buf + len, size - len, "%s%llu", len > 1 ? "," :
+		    "", (unsigned long long)sendlog_get(ob->sendlog, i)->id);
+	for (int i = 0; i < ob->n_unkept; i++)
+		len += snprintf(buf + len, size - len, "%s%llu", len > 1 ? "," :
+		    "", (unsigned long long)ob->unkept[i]);
+	snprintf(buf + len, size - len, "}");
+	values[0] = buf;
+	ob->lost_check = 0;
+	ob->lost_ticks = 0;
+	ob->lost_calling = 1;
+	ob->calls++;
+	if (db_call_timeout(ob->db, OUTBOX_CALL_TIMEOUT_MS,
+	    "outbox_requeue_lost", 1, values, outbox_requeued_lost_cb, ob) !=
+	    0) {
+		ob->calls--;
+		ob->lost_calling = 0;
+		ob->lost_check = 1;
+	}
+	free(buf);
+}
+
 /*
  * Once per start, before the first claim: record the results an earlier
  * run kept (those SMS went: their rows must not be queued again), then
@@ -1053,6 +1202,9 @@ outbox_db_ready(struct outbox *ob)
 		return;
 	}
 	outbox_record_kept(ob);
+	/* A claim may have been lost with the connection. */
+	ob->lost_check = 1;
+	outbox_requeue_lost(ob);
 	outbox_pump(ob);
 }
 
@@ -1117,5 +1269,6 @@ outbox_free(struct outbox *ob)
 		free(s);
 	}
 	event_free(ob->tick);
+	free(ob->unkept);
 	free(ob);
 }

@@ -53,7 +53,9 @@ $$;
 -- This instance is alive: its heartbeat, and the leases of the rows it
 -- is sending renewed for p_lease_s seconds. Returns false when the name
 -- is no longer this instance's (another process took it: this one must
--- stop claiming).
+-- stop claiming). Every row it claimed is renewed, also one whose
+-- claim's answer was lost: farold queues those again itself
+-- (farol_outbox_requeue_lost, db/functions/outbox.sql).
 CREATE OR REPLACE FUNCTION farol_gateway_heartbeat(p_instance text,
     p_lease_s int)
 RETURNS boolean

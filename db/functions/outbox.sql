@@ -502,6 +502,33 @@ BEGIN
 END
 $$;
 
+-- While running: this gateway's rows left 'sending' whose claim's
+-- answer never reached it (the connection dropped after the claim
+-- committed; the gateway's heartbeat keeps their leases alive, so no
+-- other gateway takes them over), queued again. Every row this gateway
+-- claimed is left alone when its id is in p_held: farold passes the ids
+-- its modems hold and those whose send result it keeps until recorded
+-- (db/sendlog.c), so that no SMS goes twice. Only rows claimed before
+-- this call began: a claim sent on a new connection while this one ran
+-- on a dropped one is never taken for lost. farold calls it once the
+-- database is back after a claim whose outcome it does not know, and
+-- every minute (gateway/outbox.c, "lost claims").
+CREATE OR REPLACE FUNCTION farol_outbox_requeue_lost(p_held bigint[])
+RETURNS int
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	n	int;
+BEGIN
+	UPDATE outbox SET state = 'queued', updated_at = now(),
+	    error = 'the answer of its claim was lost; queued again'
+	WHERE state = 'sending' AND claimed_by = farol_gateway_self()
+	    AND id <> ALL (coalesce(p_held, '{}')) AND updated_at < now();
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+
 -- Cancel an alert's rungs still queued (after OK, FIM, ANULAR), and drop
 -- the plan of its later rungs: they are never written. (plpgsql, not
 -- sql: its body is checked when called, so that the file applies to an
