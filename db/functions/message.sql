@@ -38,6 +38,9 @@ AS $$
 	    'UTF8')), 'hex')
 $$;
 
+-- The same key under its documented name, for anyone but the ingest
+-- (tests, an administrator's query); kept so that an upgraded database
+-- and a fresh one hold the same functions.
 CREATE OR REPLACE FUNCTION farol_message_dedupe_key(p_sender text, p_text text,
     p_smsc_time timestamptz, p_received_at timestamptz, p_parts int,
     p_concat_ref int, p_kind text, p_session text DEFAULT NULL)
