@@ -4,8 +4,9 @@
  * Called by farold: the janitor's job (janitor.h, in the one gateway
  * holding the janitor's lock, once a day), and the console's `purge
  * [dry]'. One run removes the spool's set-aside
- * files past the limit, then makes one call, farol_purge (in one
- * transaction, recorded in purge_log with the count of files removed).
+ * files past the limit, then calls farol_purge (each call one
+ * transaction, recorded in purge_log; the first with the count of files
+ * removed) until no column fills its batch.
  * Files waiting for the database (the spool's *.msg, forwards' *.fwd)
  * are never removed: they are reports not yet stored. Never logs a phone
  * number or a text: counts.
@@ -125,7 +126,8 @@ purge_spool(const struct config *cfg, time_t now, int dry)
 	    purge_spool_sub(cfg->spool_dir, "forwards", ".bad", before, dry);
 }
 
-/* One run: batches of farol_purge until none is full. */
+/* One run: batches of farol_purge until none is full and no walk was
+ * cut short (db/retention.md). */
 struct purge_call {
 	struct purge *p;
 	struct admin_reply *r;	/* the console's, or NULL: the janitor */
@@ -191,6 +193,11 @@ purge_call_cb(const PGresult *res, const struct db_error *error, void *arg)
 		long long n = strtoll(PQgetvalue(res, i, rows), NULL, 10);
 		int k;
 
+		/* A walk cut short: not a column, but call again. */
+		if (strcmp(w, "more") == 0) {
+			full |= n > 0;
+			continue;
+		}
 		for (k = 0; k < c->n && strcmp(c->what[k], w) != 0; k++)
 			;
 		if (k == c->n && c->n < PURGE_MAX_WHAT)

@@ -35,9 +35,9 @@ $$;
 -- the last p_per_s seconds (sender, time, text), and whether its sender
 -- is in quarantine. (plpgsql: its body is checked when it runs, after
 -- the migration that makes flood_quarantine.) A message whose number the
--- purge took is no one's to count; leaving it out lets the retention
--- index message_sender_kept find the window (v21 dropped
--- message_received_at, which served only this).
+-- purge took is no one's to count. The window is found through the BRIN
+-- index message_received_brin (v23; before, the retention index
+-- message_sender_kept, whose predicate the test on the number matched).
 CREATE OR REPLACE FUNCTION farol_flood_seed(p_per_s int)
 RETURNS TABLE (sender text, at bigint, text text, quarantined boolean)
 LANGUAGE plpgsql STABLE

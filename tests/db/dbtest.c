@@ -138,3 +138,30 @@ dbtest_schema(struct pgcluster *cluster)
 		free(sql);
 	}
 }
+
+PGconn *
+dbtest_connect(struct pgcluster *cluster, const char *dbname)
+{
+	char	 conninfo[512];
+	PGconn	*c;
+
+	snprintf(conninfo, sizeof conninfo, "%s dbname=%s "
+	    "options='-c client_min_messages=warning'",
+	    pgcluster_conninfo(cluster), dbname);
+	c = PQconnectdb(conninfo);
+	REQUIRE(PQstatus(c) == CONNECTION_OK, "connect to %s: %s", dbname,
+	    PQerrorMessage(c));
+	return c;
+}
+
+void
+dbtest_exec_ok(PGconn *c, const char *sql)
+{
+	PGresult	*res = PQexec(c, sql);
+
+	REQUIRE(PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK ||
+	    PQresultStatus(res) == PGRES_EMPTY_QUERY, "%s: %s", sql,
+	    PQerrorMessage(c));
+	PQclear(res);
+}

@@ -55,5 +55,10 @@ char	*dbtest_file_sql(const char *const *lines);
 /* Every migration, then every function file, as db/migrate.c does,
  * straight into the cluster's database (no engine). */
 void	dbtest_schema(struct pgcluster *cluster);
+/* A blocking connection to database dbname of the cluster (warnings
+ * only), or the test stops. */
+PGconn	*dbtest_connect(struct pgcluster *cluster, const char *dbname);
+/* Run sql (one or more statements); it must succeed, or the test stops. */
+void	dbtest_exec_ok(PGconn *c, const char *sql);
 
 #endif

@@ -315,21 +315,6 @@ static const struct race {
 	    "DELETE FROM authority WHERE id = 'a@'" },
 };
 
-static PGconn *
-connect_to(const char *dbname)
-{
-	char	 conninfo[512];
-	PGconn	*c;
-
-	snprintf(conninfo, sizeof conninfo, "%s dbname=%s "
-	    "options='-c client_min_messages=warning'",
-	    pgcluster_conninfo(cluster), dbname);
-	c = PQconnectdb(conninfo);
-	REQUIRE(PQstatus(c) == CONNECTION_OK, "connect to %s: %s", dbname,
-	    PQerrorMessage(c));
-	return c;
-}
-
 static void
 outcome_of(PGresult *res, struct outcome *o)
 {
@@ -345,18 +330,6 @@ outcome_of(PGresult *res, struct outcome *o)
 		snprintf(o->state, sizeof o->state, "?????");
 	if ((s = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME)) != NULL)
 		snprintf(o->constraint, sizeof o->constraint, "%s", s);
-}
-
-static void
-exec_ok(PGconn *c, const char *sql)
-{
-	PGresult	*res = PQexec(c, sql);
-
-	REQUIRE(PQresultStatus(res) == PGRES_COMMAND_OK ||
-	    PQresultStatus(res) == PGRES_TUPLES_OK ||
-	    PQresultStatus(res) == PGRES_EMPTY_QUERY, "%s: %s", sql,
-	    PQerrorMessage(c));
-	PQclear(res);
 }
 
 /* The last result of a query sent with PQsendQuery (a failing statement
@@ -396,18 +369,18 @@ make_db(const char *dbname, const char *guard_name)
 
 	snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
 	REQUIRE(pgcluster_exec(cluster, sql) == 0, "%s", sql);
-	c = connect_to(dbname);
+	c = dbtest_connect(cluster, dbname);
 	for (i = 0; i < migrate_nfiles; i++) {
 		if (guard_name != NULL &&
 		    strcmp(migrate_files[i].name, guard_name) == 0)
 			break;
 		body = dbtest_file_sql(migrate_files[i].lines);
-		exec_ok(c, body);
+		dbtest_exec_ok(c, body);
 		free(body);
 	}
 	REQUIRE(guard_name == NULL || i < migrate_nfiles, "no migration %s",
 	    guard_name);
-	exec_ok(c, fixture_sql);
+	dbtest_exec_ok(c, fixture_sql);
 	PQfinish(c);
 }
 
@@ -426,11 +399,11 @@ test_cases(PGconn *c, const char *dbname, int guard)
 			state = cases[i].guard_state;
 			constraint = cases[i].guard_constraint;
 		}
-		exec_ok(c, "BEGIN");
+		dbtest_exec_ok(c, "BEGIN");
 		res = PQexec(c, cases[i].sql);
 		outcome_of(res, &o);
 		PQclear(res);
-		exec_ok(c, "ROLLBACK");
+		dbtest_exec_ok(c, "ROLLBACK");
 		CHECK(outcome_is(&o, state, constraint), "%s: %s: got %s %s, "
 		    "want %s %s", dbname, cases[i].sql, o.state[0] ? o.state :
 		    "success", o.constraint, state[0] ? state : "success",
@@ -502,19 +475,19 @@ test_races(const char *dbname)
 	long		 key;
 	int		 order;
 
-	a = connect_to(dbname);
-	b = connect_to(dbname);
-	watch = connect_to(dbname);
+	a = dbtest_connect(cluster, dbname);
+	b = dbtest_connect(cluster, dbname);
+	watch = dbtest_connect(cluster, dbname);
 	for (i = 0; i < sizeof races / sizeof races[0]; i++) {
 		for (order = 0; order < 2; order++) {
 			key = 1000 + 10 * (long)i + order;
 			parent = keyed(races[i].parent, key);
 			child = keyed(races[i].child, key);
 			remove = keyed(races[i].remove, key);
-			exec_ok(watch, parent);
+			dbtest_exec_ok(watch, parent);
 			if (order == 0) {
-				exec_ok(a, "BEGIN");
-				exec_ok(a, child);
+				dbtest_exec_ok(a, "BEGIN");
+				dbtest_exec_ok(a, child);
 				REQUIRE(PQsendQuery(b, remove), "send: %s",
 				    PQerrorMessage(b));
 				w.watch = watch;
@@ -522,11 +495,11 @@ test_races(const char *dbname)
 				CHECK(test_wait_until(5000, waits_or_done, &w)
 				    == 0, "%s: %s: neither waits nor ends",
 				    dbname, remove);
-				exec_ok(a, "COMMIT");
+				dbtest_exec_ok(a, "COMMIT");
 				outcome_wait(b, &o);
 			} else {
-				exec_ok(b, "BEGIN");
-				exec_ok(b, remove);
+				dbtest_exec_ok(b, "BEGIN");
+				dbtest_exec_ok(b, remove);
 				REQUIRE(PQsendQuery(a, child), "send: %s",
 				    PQerrorMessage(a));
 				w.watch = watch;
@@ -534,7 +507,7 @@ test_races(const char *dbname)
 				CHECK(test_wait_until(5000, waits_or_done, &w)
 				    == 0, "%s: %s: neither waits nor ends",
 				    dbname, child);
-				exec_ok(b, "COMMIT");
+				dbtest_exec_ok(b, "COMMIT");
 				outcome_wait(a, &o);
 			}
 			CHECK(outcome_is(&o, "23503", races[i].constraint),
@@ -584,7 +557,7 @@ main(void)
 	make_db("fk", "0022_fk_guards");
 	make_db("guard", NULL);
 	for (guard = 0; guard < 2; guard++) {
-		c = connect_to(dbs[guard]);
+		c = dbtest_connect(cluster, dbs[guard]);
 		test_constraints(c, dbs[guard], guard ? 0 : 6);
 		test_cases(c, dbs[guard], guard);
 		PQfinish(c);

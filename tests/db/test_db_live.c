@@ -8,9 +8,9 @@
  * schema v21 the purge finds those rows through the claim's, the
  * lease's and the held rows' partial indexes (db/functions/purge.sql):
  * one state left out there would purge a report still to be forwarded.
- * The flood counter's seed (farol_flood_seed, which reads the retention
- * index message_sender_kept since v21) counts the messages of its window
- * but those whose number the purge took.
+ * The flood counter's seed (farol_flood_seed, which reads the BRIN index
+ * message_received_brin since v23) counts the messages of its window but
+ * those whose number the purge took.
  */
 #include <stdio.h>
 #include <stdlib.h>
