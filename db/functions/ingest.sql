@@ -1,7 +1,8 @@
 -- Storing received messages: a report with its alert and outbox rows, a
 -- command with its effect, and many of either in one transaction.
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
 
 -- Store a received message with its alert (p_alert, NULL for none; its
 -- "ref" when the number was given out while the database was down) and

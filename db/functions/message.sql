@@ -1,6 +1,7 @@
 -- Inbound messages: the deduplication key and storing one message.
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
 
 -- The deduplication key of an inbound message: the SHA-256 (hex) of
 --   "v1|kind|sender|time|concat_ref|parts|sha256(text)"

@@ -1,7 +1,8 @@
 -- The outbox: every outgoing SMS from insertion to delivery, and the
 -- escalation rungs that are rows due later. All of its functions.
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
 
 -- An outbox row of a plan (the keys of farol_ingest_report's p_outbox,
 -- read by the caller) as the outbox stores it: the one definition that

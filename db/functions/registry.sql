@@ -1,6 +1,7 @@
 -- The registry, mirrored from the config file.
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
 
 -- p: {"focal_points":[{id, number, name, area, lang, active, has_pin}],
 --     "authorities":[{id, name, areas:[], lang, ladder:[numbers]}]}.
