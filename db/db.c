@@ -62,6 +62,7 @@ enum db_mig_step {
 	DB_MIG_SETUP,		/* session settings */
 	DB_MIG_LOCK,		/* BEGIN, advisory lock, current version */
 	DB_MIG_APPLY,		/* one pending migration */
+	DB_MIG_FUNCS,		/* are the functions this build's? */
 	DB_MIG_COMMIT,		/* the functions (unless newer), COMMIT */
 	DB_MIG_LOOKUP,		/* the lookup tables, checked against C */
 	DB_MIG_CHECK,		/* check_schema_only: the version, no change */
@@ -84,14 +85,19 @@ struct db {
 	PGresult		*result;	/* last result of the command */
 	char			 cmd_error[512];
 	char			 cmd_sqlstate[6];
+	int			 cmd_results;	/* statements done (pipeline) */
+	int			 cmd_error_at;	/* cmd_results at cmd_error */
 
 	struct db_stmt		*stmts;
 	int			 nstmts;
 	int			 prep_next;
+	int			 prep_first;	/* of the pipeline on the wire */
+	int			 pipelined;	/* PREPARING's pipeline is */
 
 	enum db_mig_step	 mig_step;
 	int			 mig_version;	/* being applied */
 	int			 schema_version;
+	int			 functions_current; /* DB_MIG_FUNCS said so */
 
 	struct db_calls		 queue;		/* waiting, FIFO */
 	struct db_call		*inflight;	/* sent, awaiting its result */
@@ -292,6 +298,7 @@ db_close_conn(struct db *db)
 	}
 	db->flush_pending = 0;
 	db->cmd_active = 0;
+	db->pipelined = 0;
 	db->cmd_error[0] = '\0';
 	db->cmd_sqlstate[0] = '\0';
 }
@@ -364,6 +371,8 @@ db_sent(struct db *db, int ok, const char *what)
 	db->cmd_active = 1;
 	db->cmd_error[0] = '\0';
 	db->cmd_sqlstate[0] = '\0';
+	db->cmd_results = 0;
+	db->cmd_error_at = 0;
 }
 
 static void
@@ -420,12 +429,31 @@ db_migrate_next(struct db *db)
 			free(sql);
 			return;
 		}
-		db->mig_step = DB_MIG_COMMIT;
 		if (db->schema_version > migrate_latest()) {
 			/* Its functions may be newer than ours: keep them. */
+			db->mig_step = DB_MIG_COMMIT;
 			db_log(db, DB_LOG_WARNING, "schema version %d is newer "
 			    "than this build's %d; functions left as they are",
 			    db->schema_version, migrate_latest());
+			db_send_simple(db, migrate_commit_sql(),
+			    "migration commit");
+			return;
+		}
+		/* Applying every file costs more than the rest of the start. */
+		if ((sql = migrate_functions_current_sql(&cause)) == NULL) {
+			db_lost(db, cause);
+			free(cause);
+			return;
+		}
+		db->mig_step = DB_MIG_FUNCS;
+		db_send_simple(db, sql, "functions check");
+		free(sql);
+		return;
+	case DB_MIG_FUNCS:
+		db->mig_step = DB_MIG_COMMIT;
+		if (db->functions_current) {
+			db_log(db, DB_LOG_DEBUG, "functions unchanged "
+			    "(checksum %s)", migrate_functions_checksum);
 			db_send_simple(db, migrate_commit_sql(),
 			    "migration commit");
 			return;
@@ -449,21 +477,33 @@ db_migrate_next(struct db *db)
 	}
 }
 
-/* PREPARING: prepare the next registered statement, or become READY. */
+/*
+ * PREPARING: every registered statement at once, in libpq's pipeline
+ * mode (one round trip; one each cost more than the rest of PREPARING),
+ * then READY. db_read() counts the statements done, so a failure names
+ * its statement; after it the server skips the rest (PIPELINE_ABORTED)
+ * up to the sync, which ends the command.
+ */
 static void
 db_prepare_next(struct db *db)
 {
 	const struct db_stmt	*st;
-	char			 what[128];
+	int			 ok;
 
 	if (db->prep_next >= db->nstmts) {
 		db_set_state(db, DB_READY, NULL);
 		return;
 	}
-	st = &db->stmts[db->prep_next++];
-	snprintf(what, sizeof what, "prepare %s", st->name);
-	db_sent(db, PQsendPrepare(db->conn, st->name, st->sql, st->nparams,
-	    NULL), what);
+	ok = PQenterPipelineMode(db->conn);
+	db->prep_first = db->prep_next;
+	while (ok && db->prep_next < db->nstmts) {
+		st = &db->stmts[db->prep_next++];
+		ok = PQsendPrepare(db->conn, st->name, st->sql, st->nparams,
+		    NULL);
+	}
+	ok = ok && PQpipelineSync(db->conn);
+	db->pipelined = ok;
+	db_sent(db, ok, "prepare");
 }
 
 /*
@@ -512,6 +552,7 @@ db_command_done(struct db *db)
 	struct db_call	*call;
 	PGresult	*res = db->result;
 	char		 buf[768];
+	int		 i;
 
 	db->cmd_active = 0;
 	db->result = NULL;
@@ -522,7 +563,8 @@ db_command_done(struct db *db)
 			if (db->mig_step == DB_MIG_APPLY)
 				snprintf(buf, sizeof buf, "migration %d: %s",
 				    db->mig_version, db->cmd_error);
-			else if (db->mig_step == DB_MIG_COMMIT)
+			else if (db->mig_step == DB_MIG_COMMIT ||
+			    db->mig_step == DB_MIG_FUNCS)
 				snprintf(buf, sizeof buf, "functions: %s",
 				    db->cmd_error);
 			else if (db->mig_step == DB_MIG_LOOKUP)
@@ -554,6 +596,10 @@ db_command_done(struct db *db)
 				return;
 			}
 		}
+		if (db->mig_step == DB_MIG_FUNCS)
+			db->functions_current = res != NULL &&
+			    PQntuples(res) == 1 &&
+			    strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 		if (db->mig_step == DB_MIG_LOCK) {
 			if (res == NULL || PQntuples(res) != 1) {
 				PQclear(res);
@@ -568,8 +614,11 @@ db_command_done(struct db *db)
 	case DB_PREPARING:
 		PQclear(res);
 		if (db->cmd_error[0] != '\0') {
+			/* cmd_error_at statements were done before it. */
+			i = db->prep_first + db->cmd_error_at;
 			snprintf(buf, sizeof buf, "prepare %s: %s",
-			    db->stmts[db->prep_next - 1].name, db->cmd_error);
+			    i < db->nstmts ? db->stmts[i].name : "?",
+			    db->cmd_error);
 			db_lost(db, buf);
 			return;
 		}
@@ -619,6 +668,7 @@ db_result_error(struct db *db, const PGresult *r)
 
 	if (db->cmd_error[0] != '\0')
 		return;
+	db->cmd_error_at = db->cmd_results;
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:
@@ -665,6 +715,21 @@ db_read(struct db *db)
 	}
 	while (db->cmd_active && !PQisBusy(db->conn)) {
 		r = PQgetResult(db->conn);
+		if (r == NULL && db->pipelined) {
+			db->cmd_results++;	/* one statement done */
+			continue;
+		}
+		if (r != NULL && db->pipelined &&
+		    PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			db->pipelined = 0;
+			if (!PQexitPipelineMode(db->conn)) {
+				db_conn_lost(db);
+				return;
+			}
+			db_command_done(db);
+			return;
+		}
 		if (r == NULL) {
 			db_command_done(db);
 			return;
@@ -996,6 +1061,7 @@ db_set_state(struct db *db, enum db_state next, const char *reason)
 	case DB_MIGRATING:
 		db_arm_timer(db, db->s.setup_timeout_ms);
 		db->mig_step = DB_MIG_SETUP;
+		db->functions_current = 0;
 		db_send_simple(db, db->setup_sql, "session setup");
 		break;
 	case DB_PREPARING:

@@ -5,7 +5,9 @@
  * every function file, run in one transaction under a transaction-scoped
  * advisory lock, so gateways starting together apply each version once
  * and never replace functions at the same time; a schema or function file
- * must never contain BEGIN or COMMIT.
+ * must never contain BEGIN or COMMIT. The function files are skipped
+ * while schema_functions says the database holds them unchanged (this
+ * build's checksum, and the catalog's digest recorded with it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,23 @@
 
 /* pg_advisory_xact_lock key: "farolmig" as a big-endian int64. */
 #define MIGRATE_LOCK_KEY "7377303487495629159"
+
+/*
+ * The catalog's digest of what the function files make: every function
+ * and view of the schema public, its signature, result, body and
+ * attributes. Recorded when the files are applied, compared at start-up,
+ * so a function changed by hand since is applied again from the files.
+ */
+#define MIGRATE_DIGEST_SQL \
+	"(SELECT md5(coalesce(string_agg(d.x, ',' ORDER BY d.x), '')) " \
+	"FROM (SELECT p.oid::regprocedure::text || ' ' || " \
+	"p.prorettype::regtype::text || ' ' || md5(p.prosrc) || ' ' || " \
+	"p.prosecdef::text || p.provolatile::text || p.proisstrict::text || " \
+	"p.proretset::text || ' ' || coalesce(array_to_string(p.proconfig, " \
+	"' '), '') AS x FROM pg_proc p WHERE p.pronamespace = " \
+	"'public'::regnamespace UNION ALL SELECT c.oid::regclass::text || " \
+	"' ' || md5(pg_get_viewdef(c.oid)) FROM pg_class c WHERE " \
+	"c.relkind = 'v' AND c.relnamespace = 'public'::regnamespace) d)"
 
 const char *
 migrate_setup_sql(void)
@@ -44,6 +63,11 @@ migrate_lock_sql(void)
 	    ");\n"
 	    "ALTER TABLE schema_version"
 	    " ADD COLUMN IF NOT EXISTS checksum text;\n"
+	    "CREATE TABLE IF NOT EXISTS schema_functions (\n"
+	    "  checksum text NOT NULL,\n"
+	    "  digest text NOT NULL,\n"
+	    "  applied_at timestamptz NOT NULL DEFAULT now()\n"
+	    ");\n"
 	    "SELECT coalesce(max(version), 0) FROM schema_version;\n";
 }
 
@@ -80,12 +104,16 @@ migrate_join(const char *const *lines, const char *tail, char **cause)
 char *
 migrate_functions_sql(char **cause)
 {
-	char	*sql, *part;
+	char	*sql, *part, record[1024];
 	size_t	 i;
 
+	snprintf(record, sizeof record, "DELETE FROM schema_functions;\n"
+	    "INSERT INTO schema_functions (checksum, digest) SELECT '%s', "
+	    MIGRATE_DIGEST_SQL ";\n%s", migrate_functions_checksum,
+	    migrate_commit_sql());
 	/* Joined from the last file to the first, each before the rest. */
-	if ((sql = migrate_join((const char *const []){ NULL },
-	    migrate_commit_sql(), cause)) == NULL)
+	if ((sql = migrate_join((const char *const []){ NULL }, record,
+	    cause)) == NULL)
 		return NULL;
 	for (i = migrate_nfunction_files; i > 0; i--) {
 		part = migrate_join(migrate_function_files[i - 1].lines, sql,
@@ -95,6 +123,18 @@ migrate_functions_sql(char **cause)
 			return NULL;
 	}
 	return sql;
+}
+
+char *
+migrate_functions_current_sql(char **cause)
+{
+	char	sql[1024];
+
+	/* The checksum is digits: safe to quote. */
+	snprintf(sql, sizeof sql, "SELECT coalesce((SELECT checksum = '%s' "
+	    "AND digest = " MIGRATE_DIGEST_SQL " FROM schema_functions "
+	    "LIMIT 1), false);\n", migrate_functions_checksum);
+	return migrate_join((const char *const []){ NULL }, sql, cause);
 }
 
 int

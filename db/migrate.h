@@ -26,13 +26,15 @@ extern const size_t			migrate_nfiles;
 /* The function files, in the order they are applied. */
 extern const struct migrate_functions	migrate_function_files[];
 extern const size_t			migrate_nfunction_files;
+/* The POSIX cksum of every function file together, in that order. */
+extern const char			migrate_functions_checksum[];
 
 /* Session settings sent first on every connection. */
 const char	*migrate_setup_sql(void);
 /*
  * Opens a transaction, takes the migration advisory lock, creates
- * schema_version (with its checksum column) if needed; its last result is
- * the current version.
+ * schema_version (with its checksum column) and schema_functions if
+ * needed; its last result is the current version.
  */
 const char	*migrate_lock_sql(void);
 /*
@@ -41,11 +43,22 @@ const char	*migrate_lock_sql(void);
  */
 const char	*migrate_commit_sql(void);
 /*
- * Every function file, CREATE OR REPLACE, then COMMIT: ends the
- * transaction opened by migrate_lock_sql() once the migrations are
- * applied. Returns the SQL (caller frees), or NULL with *cause.
+ * Every function file, CREATE OR REPLACE, then their record in
+ * schema_functions (this build's checksum and the catalog's digest of
+ * them), then COMMIT: ends the transaction opened by migrate_lock_sql()
+ * once the migrations are applied. Returns the SQL (caller frees), or
+ * NULL with *cause.
  */
 char		*migrate_functions_sql(char **cause);
+/*
+ * Inside that transaction, once the migrations are applied: one value,
+ * true when schema_functions holds this build's checksum and the
+ * catalog's functions and views are still those recorded with it (then
+ * migrate_commit_sql() ends the transaction instead of
+ * migrate_functions_sql()). Returns the SQL (caller frees), or NULL with
+ * *cause.
+ */
+char		*migrate_functions_current_sql(char **cause);
 /* The newest version known. */
 int		 migrate_latest(void);
 /*

@@ -1,7 +1,8 @@
 -- What an administrator does from the console (farolctl ack, close,
 -- resend), each recorded in alert_event with the Unix user who did it.
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
 
 -- Acknowledge (p_to 'acknowledged') or close (p_to 'closed') alert p_ref
 -- on behalf of an officer. p_user is the console's "unix:<name>"; the

@@ -1,6 +1,7 @@
 -- The alert life cycle: the one function that moves an alert.
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
 
 -- THE ONLY place that changes alert.state. Returns true when moved (an
 -- event is recorded), false when the alert is already in p_to (nothing

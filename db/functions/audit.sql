@@ -2,8 +2,9 @@
 -- numbers are read only through these functions, each read recorded in
 -- access_audit (append-only, db/schema/0015_retention_audit.sql) in the
 -- same transaction, before anything is returned.
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/retention.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/retention.md.
 
 -- Alert p_ref with its free text and numbers, read by p_who (the
 -- console's "unix:<name>") over p_channel for p_reason (not blank: the

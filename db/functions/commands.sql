@@ -1,7 +1,8 @@
 -- Commands (OK, FIM, ANULAR, INFO, ESTADO, LIBERAR): the message and its
 -- effect.
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
 
 -- Store a command's message and apply it, all or nothing. p_command is
 -- the canonical name: OK, FIM, ANULAR, INFO, ESTADO, LIBERAR (from an

@@ -1,8 +1,9 @@
 -- The U3 digest: a U3 alert is not sent on its own; at
 -- escalation.u3.digest_at each duty phone gets one digest listing the
 -- period's U3 alerts (gateway/digest.c, the janitor's digest job).
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
 
 -- The items not yet in a digest made at or before p_until, by recipient,
 -- authority and alert number. leaves: the alert was cancelled (ANULAR) or

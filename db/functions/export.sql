@@ -2,8 +2,9 @@
 -- alerts it may count, with nothing that names or dates anyone, and its
 -- record with the privacy budget. The role farol_observatory executes
 -- these two and nothing else that writes (gateway/db_init.c).
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/observatory.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/observatory.md.
 
 -- One row per counted alert of [p_since, p_until): its area code, form
 -- codes, calendar month ("2026-03", the session's time zone) and counts,

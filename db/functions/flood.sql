@@ -1,6 +1,7 @@
 -- Flood quarantines (gateway/decide_flood.h counts, this remembers).
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
 
 -- A stored message's flood verdict: p_quarantined (the sender is over the
 -- limit) begins a quarantine unless one lasts, and returns true only

@@ -1,8 +1,9 @@
 -- Several gateways on one database: each gateway's registration and
 -- heartbeat, the janitor's advisory lock and its run, the alert numbers
 -- a gateway reserves for an outage. The gateway is the session's
--- (farol_gateway_self, db/functions/outbox.sql). Re-applied with CREATE
--- OR REPLACE on every start-up (db/migrate.c); docs: db/database.md,
+-- (farol_gateway_self, db/functions/outbox.sql). Applied with CREATE
+-- OR REPLACE at every start-up that finds the function files changed
+-- (db/migrate.c, schema_functions); docs: db/database.md,
 -- "Several gateways", and gateway/deployment.md.
 
 -- Register this session's gateway as instance p_instance (one start of

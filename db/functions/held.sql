@@ -1,6 +1,7 @@
 -- Held alerts: an administrator releases or dismisses them.
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
 
 -- An alert is held (held_reason 'pin' or 'flood') while it is received
 -- and its routing waits in the outbox as rows in state 'held' (farold

@@ -1,7 +1,8 @@
 -- Storing received messages: a report with its alert and outbox rows, a
 -- command with its effect, and many of either in one transaction.
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
 
 -- Store a received message with its alert (p_alert, NULL for none; its
 -- "ref" when the number was given out while the database was down) and
@@ -248,12 +249,12 @@ BEGIN
 		-- it, its key, and whether it is its key's first.
 		SELECT z.*, z.ord = min(z.ord) OVER (PARTITION BY z.key)
 		    AS first
-		FROM (SELECT x.ord, x.e, y.*, farol_message_dedupe_key(
-			y.sender, y.text, y.smsc_time, y.received_at, y.parts,
-			y.concat_ref, y.kind, y.session) AS key
-		    FROM jsonb_array_elements(p) WITH ORDINALITY AS x(e, ord)
-		    CROSS JOIN LATERAL (SELECT j.modem, j.sender, j.text,
-			NULLIF(j.smsc_time, '')::timestamptz AS smsc_time,
+		FROM (SELECT y.*, message_dedupe_key(y.sender, y.text,
+			y.smsc_time, y.received_at, y.parts, y.concat_ref,
+			y.kind, y.session) AS key
+		    FROM (SELECT j.ord, j.alert, j.outbox, j.modem, j.sender,
+			j.text, NULLIF(j.smsc_time, '')::timestamptz
+			    AS smsc_time,
 			coalesce(to_timestamp(j.received_at), now())
 			    AS received_at,
 			coalesce(j.parts, 1) AS parts,
@@ -261,11 +262,16 @@ BEGIN
 			    coalesce(j.parts, 1)) AS parts_expected,
 			NULLIF(j.concat_ref, -1) AS concat_ref,
 			coalesce(j.kind, 'sms') AS kind, j.session
-			FROM jsonb_to_record(x.e) AS j(modem text,
-			    sender text, text text, smsc_time text,
-			    received_at double precision, parts int,
-			    concat_ref int, kind text, parts_expected int,
-			    session text)) y) z
+		    -- Each element read once, its alert and outbox rows
+		    -- kept as they are (no copy of the element).
+		    FROM ROWS FROM (jsonb_to_recordset(p) AS (modem text,
+			sender text, text text, smsc_time text,
+			received_at double precision, parts int,
+			concat_ref int, kind text, parts_expected int,
+			session text, alert jsonb, outbox jsonb))
+			WITH ORDINALITY AS j(modem, sender, text, smsc_time,
+			received_at, parts, concat_ref, kind, parts_expected,
+			session, alert, outbox, ord)) y) z
 	), m AS (
 		-- Every element, in order: a later one with the key of an
 		-- earlier one conflicts with the row it inserted, and is
@@ -281,8 +287,8 @@ BEGIN
 		RETURNING m.id, m.dedupe_key
 	), mi AS (
 		-- The elements that inserted their message.
-		SELECT el.ord, el.e, el.sender, el.received_at,
-		    m.id AS message_id
+		SELECT el.ord, el.alert, el.outbox, el.sender,
+		    el.received_at, m.id AS message_id
 		FROM m JOIN el ON el.key = m.dedupe_key AND el.first
 	), a AS (
 		-- "ref": the number its forwards carried while the database
@@ -296,19 +302,20 @@ BEGIN
 		    coalesce(y.sender, mi.sender),
 		    coalesce(y.verified, false), y.area,
 		    ARRAY(SELECT jsonb_array_elements_text(
-			coalesce(mi.e->'alert'->'forms', '[]'))),
+			coalesce(y.forms, '[]'))),
 		    y.urgency, y.victims, y.females, y.males,
 		    coalesce(y.minor, false), coalesce(y.text, ''), y.error,
 		    y.held_reason, coalesce(y.state, 'received'),
-		    mi.received_at, mi.e->'alert'->'rung_plan',
+		    mi.received_at, y.rung_plan,
 		    now() + make_interval(secs => y.rung_plan_after_s)
-		FROM mi CROSS JOIN LATERAL jsonb_to_record(mi.e->'alert') AS
+		FROM mi CROSS JOIN LATERAL jsonb_to_record(mi.alert) AS
 		    y(ref bigint, focal_point text, sender text,
 		    verified boolean, area text, urgency int, victims int,
 		    females int, males int, minor boolean, text text,
 		    error text, held_reason text, state text,
-		    rung_plan_after_s double precision)
-		WHERE jsonb_typeof(mi.e->'alert') = 'object'
+		    rung_plan_after_s double precision, forms jsonb,
+		    rung_plan jsonb)
+		WHERE jsonb_typeof(mi.alert) = 'object'
 		ORDER BY mi.ord
 		RETURNING a.id, a.ref, a.message_id, a.state, a.held_reason
 	), ev AS (
@@ -323,15 +330,14 @@ BEGIN
 		-- earlier elements (the reply limit, above).
 		SELECT mi.ord, mi.message_id AS m_id, a.id AS a_id,
 		    a.ref AS a_ref, o.*,
-		    coalesce(o.purpose = 'digest' AND coalesce(o.alert_id,
-			a.id) IS NOT NULL AND o.state IS DISTINCT FROM 'held',
-			false) AS digest,
+		    outbox_row_is_digest(o.purpose, coalesce(o.alert_id,
+			a.id), o.state) AS digest,
 		    count(o.limit_max) OVER (PARTITION BY o.recipient
 			ORDER BY mi.ord RANGE BETWEEN UNBOUNDED PRECEDING
 			AND 1 PRECEDING) AS s
 		FROM mi LEFT JOIN a ON a.message_id = mi.message_id
 		CROSS JOIN LATERAL ROWS FROM (jsonb_to_recordset(
-		    coalesce(mi.e->'outbox', '[]')) AS (alert_id bigint,
+		    coalesce(mi.outbox, '[]')) AS (alert_id bigint,
 		    message_id bigint, recipient text, text text,
 		    purpose text, authority text, rung int, state text,
 		    after_s double precision, modem text, message_ref int,
@@ -350,31 +356,13 @@ BEGIN
 		INSERT INTO outbox (alert_id, message_id, recipient, text,
 		    purpose, authority_id, rung, state, not_before, modem,
 		    message_ref, submitted_at, error)
-		SELECT coalesce(r.alert_id, r.a_id),
-		    coalesce(r.message_id, r.m_id), r.recipient,
-		    CASE WHEN r.a_ref IS NULL THEN r.text
-			ELSE replace(r.text, '{ref}', r.a_ref::text) END,
-		    r.purpose, r.authority, r.rung,
-		    CASE WHEN l.over THEN 'cancelled'
-			ELSE coalesce(r.state, 'queued') END,
-		    now() + make_interval(secs => coalesce(r.after_s, 0)),
-		    r.modem, r.message_ref,
-		    CASE WHEN r.state = 'submitted' THEN coalesce(
-			to_timestamp(r.submitted_at), now()) END,
-		    CASE WHEN l.over THEN 'reply limit: ' || r.limit_max ||
-			' in ' || r.limit_per_s || ' s to this number' END
-		FROM r
-		-- c0, as farol_outbox_insert counts (OFFSET 0: once).
-		CROSS JOIN LATERAL (SELECT r.limit_max IS NOT NULL AND (
-			SELECT count(*) FROM (SELECT 1 FROM outbox x
-			    WHERE x.recipient = r.recipient
-				AND x.purpose IN ('receipt', 'reply')
-				AND x.state <> 'cancelled'
-				AND x.created_at > now() - make_interval(
-				    secs => r.limit_per_s)
-			    LIMIT r.limit_max) x) + CASE WHEN
-			    r.limit_per_s > 0 THEN r.s ELSE 0 END
-			>= r.limit_max AS over OFFSET 0) l
+		SELECT f.*
+		FROM r CROSS JOIN LATERAL outbox_row_of(
+		    coalesce(r.alert_id, r.a_id),
+		    coalesce(r.message_id, r.m_id), r.recipient, r.text,
+		    r.purpose, r.authority, r.rung, r.state, r.after_s,
+		    r.modem, r.message_ref, r.submitted_at, r.limit_max,
+		    r.limit_per_s, r.a_ref, r.s) f
 		WHERE NOT r.digest
 		ORDER BY r.ord, r.k
 	)

@@ -1,6 +1,7 @@
 -- Inbound messages: the deduplication key and storing one message.
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
 
 -- The deduplication key of an inbound message: the SHA-256 (hex) of
 --   "v1|kind|sender|time|concat_ref|parts|sha256(text)"
@@ -12,7 +13,11 @@
 -- with to_char in UTC keeps the key the same whatever the session's
 -- TimeZone or DateStyle. Re-reading the same SMS from the SIM gives the
 -- same key; the modem it arrived on is deliberately not part of it.
-CREATE OR REPLACE FUNCTION farol_message_dedupe_key(p_sender text, p_text text,
+-- Inlined into its callers' statements (no call per message; the ingest
+-- computes one per report): hence no farol_ prefix, as outbox_row_of
+-- (db/database.md, "One outbox row, one definition"). farol_ingest_message
+-- and farol_ingest_reports call it; farol_message_dedupe_key is the same.
+CREATE OR REPLACE FUNCTION message_dedupe_key(p_sender text, p_text text,
     p_smsc_time timestamptz, p_received_at timestamptz, p_parts int,
     p_concat_ref int, p_kind text, p_session text DEFAULT NULL)
 RETURNS text
@@ -32,6 +37,19 @@ AS $$
 	    p_parts::text || '|' ||
 	    encode(sha256(convert_to(p_text, 'UTF8')), 'hex'),
 	    'UTF8')), 'hex')
+$$;
+
+-- The same key under its documented name, for anyone but the ingest
+-- (tests, an administrator's query); kept so that an upgraded database
+-- and a fresh one hold the same functions.
+CREATE OR REPLACE FUNCTION farol_message_dedupe_key(p_sender text, p_text text,
+    p_smsc_time timestamptz, p_received_at timestamptz, p_parts int,
+    p_concat_ref int, p_kind text, p_session text DEFAULT NULL)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+	SELECT message_dedupe_key(p_sender, p_text, p_smsc_time,
+	    p_received_at, p_parts, p_concat_ref, p_kind, p_session)
 $$;
 
 -- Store one inbound message unless it is already stored. Returns its id
@@ -54,7 +72,7 @@ DECLARE
 	v_kind		text := coalesce(p_kind, 'sms');
 	v_key		text;
 BEGIN
-	v_key := farol_message_dedupe_key(p_sender, p_text, p_smsc_time,
+	v_key := message_dedupe_key(p_sender, p_text, p_smsc_time,
 	    v_received, v_parts, p_concat_ref, v_kind, p_session);
 	INSERT INTO message AS m (modem, sender, text, smsc_time, received_at,
 	    parts, parts_expected, concat_ref, kind, dedupe_key)

@@ -1,7 +1,72 @@
 -- The outbox: every outgoing SMS from insertion to delivery, and the
 -- escalation rungs that are rows due later. All of its functions.
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
+
+-- An outbox row of a plan (the keys of farol_ingest_report's p_outbox,
+-- read by the caller) as the outbox stores it: the one definition that
+-- farol_outbox_insert and farol_ingest_reports (a run of reports at
+-- once) both insert. For alert p_alert and message p_message (the row's
+-- own, else its owner's), "{ref}" in the text replaced by p_ref when it
+-- is not NULL, due p_after_s from now. A row with limit_max (a receipt
+-- or reply: security.reply_limit) is 'cancelled' when its recipient has
+-- limit_max receipts and replies not cancelled in the last limit_per_s
+-- seconds, counting p_earlier more (farol_ingest_reports: the limited
+-- rows to it of the run's earlier reports; 0 otherwise).
+-- An SQL function the planner inlines into its callers' statements (as
+-- if written there: no call per row). Hence no farol_ prefix:
+-- `farolctl db init` makes every farol_ function SECURITY DEFINER, and
+-- PostgreSQL inlines none of those. It writes nothing; it reads outbox.
+CREATE OR REPLACE FUNCTION outbox_row_of(p_alert bigint, p_message bigint,
+    p_recipient text, p_text text, p_purpose text, p_authority text,
+    p_rung int, p_state text, p_after_s double precision, p_modem text,
+    p_message_ref int, p_submitted_at double precision, p_limit_max int,
+    p_limit_per_s int, p_ref bigint, p_earlier bigint)
+RETURNS TABLE (alert_id bigint, message_id bigint, recipient text,
+    text text, purpose text, authority_id text, rung int, state text,
+    not_before timestamptz, modem text, message_ref int,
+    submitted_at timestamptz, error text)
+LANGUAGE sql STABLE
+AS $$
+	SELECT p_alert, p_message, p_recipient,
+	    CASE WHEN p_ref IS NULL THEN p_text
+		ELSE replace(p_text, '{ref}', p_ref::text) END,
+	    p_purpose, p_authority, p_rung,
+	    CASE WHEN l.over THEN 'cancelled'
+		ELSE coalesce(p_state, 'queued') END,
+	    now() + make_interval(secs => coalesce(p_after_s, 0)),
+	    p_modem, p_message_ref,
+	    CASE WHEN p_state = 'submitted' THEN coalesce(
+		to_timestamp(p_submitted_at), now()) END,
+	    CASE WHEN l.over THEN 'reply limit: ' || p_limit_max ||
+		' in ' || p_limit_per_s || ' s to this number' END
+	-- The count only for a row with limit_max (AND stops at false),
+	-- and once: OFFSET 0 keeps the planner from copying it into both
+	-- uses of l.over, which ran it twice for each receipt.
+	FROM (SELECT p_limit_max IS NOT NULL AND (
+		SELECT count(*) FROM (SELECT 1 FROM outbox x
+		    WHERE x.recipient = p_recipient
+			AND x.purpose IN ('receipt', 'reply')
+			AND x.state <> 'cancelled'
+			AND x.created_at > now() - make_interval(
+			    secs => p_limit_per_s)
+		    LIMIT p_limit_max) x) + CASE WHEN p_limit_per_s > 0
+		    THEN p_earlier ELSE 0 END >= p_limit_max AS over
+	    OFFSET 0) l
+$$;
+
+-- Whether an outbox row of a plan for alert p_alert (the row's own, else
+-- its owner's) is a digest item instead (farol_outbox_insert): a U3's
+-- `digest` row not held. Inlined, as outbox_row_of.
+CREATE OR REPLACE FUNCTION outbox_row_is_digest(p_purpose text,
+    p_alert bigint, p_state text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$
+	SELECT coalesce(p_purpose = 'digest' AND p_alert IS NOT NULL AND
+	    p_state IS DISTINCT FROM 'held', false)
+$$;
 
 -- Insert the outbox rows of p (an array; see farol_ingest_report for the
 -- keys), for alert p_alert (may be NULL) and message p_message, with
@@ -28,49 +93,29 @@ BEGIN
 		SELECT coalesce(o.alert_id, p_alert), o.authority, o.recipient
 		FROM jsonb_to_recordset(p) AS o(alert_id bigint,
 		    authority text, recipient text, purpose text, state text)
-		WHERE o.purpose = 'digest'
-		    AND coalesce(o.alert_id, p_alert) IS NOT NULL
-		    AND o.state IS DISTINCT FROM 'held';
+		WHERE outbox_row_is_digest(o.purpose,
+		    coalesce(o.alert_id, p_alert), o.state);
 		p := (SELECT coalesce(jsonb_agg(e), '[]')
 		    FROM jsonb_array_elements(p) e
-		    WHERE NOT (e->>'purpose' = 'digest' AND coalesce(
-			(e->>'alert_id')::bigint, p_alert) IS NOT NULL AND
-			(e->>'state') IS DISTINCT FROM 'held'));
+		    WHERE NOT outbox_row_is_digest(e->>'purpose', coalesce(
+			(e->>'alert_id')::bigint, p_alert), e->>'state'));
 	END IF;
 	-- One INSERT for the whole array (its plan is cached by plpgsql).
 	INSERT INTO outbox (alert_id, message_id, recipient, text,
 	    purpose, authority_id, rung, state, not_before, modem,
 	    message_ref, submitted_at, error)
-	SELECT coalesce(o.alert_id, p_alert),
-	    coalesce(o.message_id, p_message), o.recipient,
-	    CASE WHEN p_ref IS NULL THEN o.text
-		ELSE replace(o.text, '{ref}', p_ref::text) END,
-	    o.purpose, o.authority, o.rung,
-	    CASE WHEN l.over THEN 'cancelled'
-		ELSE coalesce(o.state, 'queued') END,
-	    now() + make_interval(secs => coalesce(o.after_s, 0)),
-	    o.modem, o.message_ref,
-	    CASE WHEN o.state = 'submitted' THEN coalesce(
-		to_timestamp(o.submitted_at), now()) END,
-	    CASE WHEN l.over THEN 'reply limit: ' || o.limit_max ||
-		' in ' || o.limit_per_s || ' s to this number' END
+	SELECT f.*
 	FROM jsonb_to_recordset(coalesce(p, '[]')) AS o(
 	    alert_id bigint, message_id bigint, recipient text,
 	    text text, purpose text, authority text, rung int,
 	    state text, after_s double precision, modem text,
 	    message_ref int, submitted_at double precision,
 	    limit_max int, limit_per_s int)
-	-- The count only for a row with limit_max (AND stops at false), and
-	-- once: OFFSET 0 keeps the planner from copying it into both uses of
-	-- l.over below, which ran it twice for each receipt.
-	CROSS JOIN LATERAL (SELECT o.limit_max IS NOT NULL AND (
-		SELECT count(*) FROM (SELECT 1 FROM outbox x
-		    WHERE x.recipient = o.recipient
-			AND x.purpose IN ('receipt', 'reply')
-			AND x.state <> 'cancelled'
-			AND x.created_at > now() - make_interval(
-			    secs => o.limit_per_s)
-		    LIMIT o.limit_max) x) >= o.limit_max AS over OFFSET 0) l;
+	CROSS JOIN LATERAL outbox_row_of(coalesce(o.alert_id, p_alert),
+	    coalesce(o.message_id, p_message), o.recipient, o.text,
+	    o.purpose, o.authority, o.rung, o.state, o.after_s, o.modem,
+	    o.message_ref, o.submitted_at, o.limit_max, o.limit_per_s,
+	    p_ref, 0) f;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END

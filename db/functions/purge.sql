@@ -1,8 +1,9 @@
 -- Retention and erasure: free text and phone numbers replaced after their
 -- time (observatory.retain_text_days, retain_numbers_days), or at once for
 -- one focal point; codes, counts, areas, times and states are kept.
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/retention.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/retention.md.
 -- plpgsql, not sql, where a body names a table: its body is checked when
 -- it runs, not when made (tests/db/test_db_schema.c applies every
 -- function file to a v5 database).

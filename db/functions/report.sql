@@ -1,6 +1,7 @@
 -- The Observatory's view (a stable contract: columns are only added).
--- Re-applied with CREATE OR REPLACE on every start-up, after the
--- migrations, in their transaction (db/migrate.c); docs: db/database.md.
+-- Applied with CREATE OR REPLACE after the migrations, in their
+-- transaction, at every start-up that finds them changed (db/migrate.c,
+-- schema_functions); docs: db/database.md.
 
 -- The Observatory's view: one row per alert. A stable contract, documented
 -- column by column in db/database.md; never the focal point's number.

@@ -4,7 +4,8 @@
 # db/migrate.c (run by meson at build time; portable sh + awk, no xxd).
 # A migration named NNNN_name.sql becomes version NNNN, with the POSIX
 # cksum of its file (the guard of db/schema/checksums, see
-# db/database.md). Function files are re-applied in the order given.
+# db/database.md). Function files are re-applied in the order given;
+# the cksum of all of them together is migrate_functions_checksum.
 # Each file is emitted as an array of lines so no string literal exceeds
 # what ISO C compilers must accept.
 set -eu
@@ -74,5 +75,10 @@ check_name() {
 	echo "	{ NULL, NULL }"
 	echo "};"
 	echo "const size_t migrate_nfunction_files = $n;"
+	# One checksum over every function file, in order: the start-up
+	# skips re-applying them while the database holds this one.
+	sum=0
+	[ $# -gt 0 ] && sum=$(cat "$@" | cksum | awk '{ print $1 }')
+	echo "const char migrate_functions_checksum[] = \"$sum\";"
 } >"$tmp"
 mv "$tmp" "$out"

@@ -37,6 +37,9 @@
 static struct pgcluster	*cluster;
 
 /* The first value of a query, as text (allocated; "" for NULL). */
+static char *query(PGconn *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static char *
 query(PGconn *c, const char *fmt, ...)
 {

@@ -3,10 +3,12 @@
  * Every migration matches its line in db/schema/checksums (append-only);
  * a database at v5 (reconstructed: make_v5) and a fresh one end at the
  * same tables, constraints, functions and views; the function files are
- * re-applied at every start-up, twice in a row and by two engines at
+ * re-applied at start-up when a function was changed by hand, skipped
+ * when the database holds them unchanged, and two engines start at
  * once; the lookup columns refuse a name their table lacks, and a name
  * still used cannot leave its table; a lookup table lacking a name C
- * uses refuses the connection; and database errors are classified by
+ * uses refuses the connection, and so does a statement that cannot be
+ * prepared (named); and database errors are classified by
  * SQLSTATE.
  */
 #include <stdio.h>
@@ -284,13 +286,14 @@ test_upgrade_equals_fresh(void)
 	free(fresh);
 }
 
-/* Functions are re-applied at each start, replacing what was there. */
+/* Functions changed by hand are re-applied at the next start, unchanged
+ * ones are not. */
 static void
 test_reapplied(void)
 {
 	struct dbtest_states	 st[2];
 	struct db		*db[2];
-	char			*before, *after;
+	char			*before, *after, *applied, *again;
 
 	before = pgcluster_query_text(cluster, SCHEMA_DUMP);
 	REQUIRE(before != NULL, "dump");
@@ -302,7 +305,24 @@ test_reapplied(void)
 	start_once("restart 1");
 	CHECK(pgcluster_query_long(cluster, "SELECT farol_outbox_recover()")
 	    == 0, "the function file was not re-applied at start-up");
+	/* Unchanged since: the next start skips the files (the record of
+	 * the last application stays as it was). */
+	applied = pgcluster_query_text(cluster, "SELECT checksum || ' ' || "
+	    "applied_at FROM schema_functions");
+	REQUIRE(applied != NULL, "schema_functions");
+	CHECK(strncmp(applied, migrate_functions_checksum,
+	    strlen(migrate_functions_checksum)) == 0 &&
+	    applied[strlen(migrate_functions_checksum)] == ' ',
+	    "schema_functions holds %s, not this build's checksum %s",
+	    applied, migrate_functions_checksum);
 	start_once("restart 2");
+	again = pgcluster_query_text(cluster, "SELECT checksum || ' ' || "
+	    "applied_at FROM schema_functions");
+	REQUIRE(again != NULL, "schema_functions");
+	CHECK(strcmp(applied, again) == 0, "unchanged functions applied "
+	    "again at start-up (%s, then %s)", applied, again);
+	free(applied);
+	free(again);
 	after = pgcluster_query_text(cluster, SCHEMA_DUMP);
 	REQUIRE(after != NULL, "dump");
 	CHECK(strcmp(before, after) == 0, "schema changed by re-applying");
@@ -396,6 +416,50 @@ test_lookup_guard(void)
 	    "WHERE recipient = '+1guard'; DELETE FROM alert "
 	    "WHERE sender = '+1guard'; DELETE FROM message "
 	    "WHERE sender = '+1guard'") == 0, "clean up");
+}
+
+/*
+ * The statements are prepared in one pipeline: one that fails (here the
+ * second of three) keeps the engine from READY, and the reason names it,
+ * not a neighbour; the pipeline is left, so the next attempt prepares
+ * anew (statements usable once the table is there).
+ */
+static void
+test_prepare_refused(void)
+{
+	struct dbtest_states	 st;
+	struct db_settings	 s;
+	struct dbtest_result	 r = { 0 };
+	struct db		*db;
+
+	memset(&st, 0, sizeof st);
+	dbtest_settings(&s, pgcluster_conninfo(cluster), &st);
+	s.backoff_min_ms = 50;
+	s.backoff_max_ms = 100;
+	db = db_new(base, &s);
+	REQUIRE(db != NULL, "db_new failed");
+	REQUIRE(db_prepare_add(db, "first", "SELECT 1", 0) == 0 &&
+	    db_prepare_add(db, "later_table", "SELECT count(*) FROM later",
+	    0) == 0 && db_prepare_add(db, "third", "SELECT 3", 0) == 0,
+	    "prepare");
+	REQUIRE(db_start(db) == 0, "db_start");
+	REQUIRE(testloop_run_until(base, 10000, in_backoff, &st) == 0,
+	    "no backoff on a statement that cannot be prepared");
+	CHECK(strstr(st.reason, "prepare later_table:") != NULL,
+	    "reason does not name the statement: %s", st.reason);
+	REQUIRE(pgcluster_exec(cluster, "CREATE TABLE later (x int)") == 0,
+	    "create the table");
+	wait_ready(db, "table there");
+	REQUIRE(db_call(db, "later_table", 0, NULL, dbtest_result_cb, &r) ==
+	    0, "call");
+	REQUIRE(testloop_run_until(base, 10000, dbtest_result_done, &r) == 0,
+	    "no answer");
+	CHECK(r.ok && r.row[0] != NULL && strcmp(r.row[0], "0") == 0,
+	    "the statement prepared after the failure: %s", r.error);
+	dbtest_result_reset(&r);
+	db_free(db);
+	drain();
+	REQUIRE(pgcluster_exec(cluster, "DROP TABLE later") == 0, "drop");
 }
 
 /* A lookup table without a value C uses: never READY, cause named. */
@@ -505,6 +569,7 @@ main(void)
 	test_reapplied();
 	test_lookup_guard();
 	test_lookup_refused();
+	test_prepare_refused();
 	test_sqlstate_real();
 	pgcluster_destroy(cluster);
 	event_base_free(base);
