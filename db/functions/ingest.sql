@@ -4,12 +4,46 @@
 -- transaction, at every start-up that finds them changed (db/migrate.c,
 -- schema_functions); docs: db/database.md.
 
+-- A report already stored whose forwards farold sent again from its
+-- spool: its ingest committed but the answer was lost (the primary died
+-- between the commit, already on the synchronous standby, and the
+-- answer), so farold spooled it and, the database being down, forwarded
+-- it under a number reserved for the outage (db/fwdq.c). Those SMS went
+-- out besides the stored alert's own rows, which are sent as usual:
+-- each is recorded as a row of its own, `submitted', without a rung (as
+-- a forward sent without a number), so that every SMS a modem took has
+-- its row. Once: a replay repeated (its answer lost too) finds them by
+-- modem and message reference.
+CREATE OR REPLACE FUNCTION farol_ingest_sent_again(p_alert bigint,
+    p_message bigint, p_outbox jsonb)
+RETURNS int
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	IF p_alert IS NULL THEN
+		RETURN 0;
+	END IF;
+	RETURN farol_outbox_insert((SELECT coalesce(jsonb_agg(o - 'rung' -
+	    'after_s'), '[]')
+	    FROM jsonb_array_elements(coalesce(p_outbox, '[]')) o
+	    WHERE o->>'state' = 'submitted' AND o->>'purpose' = 'forward'
+		AND NOT EXISTS (SELECT 1 FROM outbox x
+		    WHERE x.alert_id = p_alert AND x.purpose = 'forward'
+			AND x.recipient = o->>'recipient'
+			AND x.modem = o->>'modem'
+			AND x.message_ref IS NOT DISTINCT FROM
+			    (o->>'message_ref')::int)), p_alert, p_message,
+	    NULL);
+END
+$$;
+
 -- Store a received message with its alert (p_alert, NULL for none; its
 -- "ref" when the number was given out while the database was down) and
 -- its outbox rows (p_outbox, an array of {recipient, text, purpose,
 -- authority, rung, after_s, state, modem, message_ref, submitted_at}),
 -- all or nothing. A message already stored changes nothing: the first
--- call's alert is returned and outbox_queued is 0. The alert's later
+-- call's alert is returned and outbox_queued is 0 (but the forwards sent
+-- from the spool are recorded: farol_ingest_sent_again). The alert's later
 -- rungs (p_alert's "rung_plan" of the rows due more than rung_horizon
 -- after now, db/database.md "The rung plan"; the first "rung_plan_after_s"
 -- after now) are kept on the alert, not written: the janitor writes
@@ -33,6 +67,11 @@ BEGIN
 	IF NOT inserted THEN
 		SELECT a.id, a.ref INTO alert_id, alert_ref FROM alert a
 		WHERE a.message_id = farol_ingest_report.message_id;
+		IF p_outbox @> '[{"state": "submitted", "purpose": "forward"}]'
+		    THEN
+			PERFORM farol_ingest_sent_again(alert_id,
+			    farol_ingest_report.message_id, p_outbox);
+		END IF;
 		RETURN NEXT;
 		RETURN;
 	END IF;
@@ -382,11 +421,19 @@ BEGIN
 	FOR f IN
 		SELECT x.ord, x.e
 		FROM jsonb_array_elements(p) WITH ORDINALITY AS x(e, ord)
-		WHERE v_msg[x.ord] IS NOT NULL AND ((x.e ? 'flood') OR
+		WHERE (v_msg[x.ord] IS NOT NULL AND (x.e ? 'flood')) OR
 		    x.e->'outbox' @> '[{"state": "submitted",
-			"purpose": "forward"}]')
+			"purpose": "forward"}]'
 		ORDER BY x.ord
 	LOOP
+		-- Already stored: only its forwards sent from the spool.
+		IF v_msg[f.ord] IS NULL THEN
+			PERFORM farol_ingest_sent_again(al.id, mm.id,
+			    f.e->'outbox')
+			FROM message mm JOIN alert al ON al.message_id = mm.id
+			WHERE mm.dedupe_key = v_key[f.ord];
+			CONTINUE;
+		END IF;
 		-- A forward already sent while the database was down.
 		IF v_alert[f.ord] IS NOT NULL AND f.e->'outbox' @>
 		    '[{"state": "submitted", "purpose": "forward"}]' THEN

@@ -13,7 +13,9 @@
  * quarantine, a USSD step sent twice, receipts without a limit. Then
  * the batch is stored for real and the facts checked one by one
  * (db/database.md, "Set-based ingest"). A run whose reply limits the
- * set-based count would get wrong goes element by element.
+ * set-based count would get wrong goes element by element. A message
+ * already stored whose forward came submitted (sent from the spool, its
+ * first ingest's answer lost) gets that SMS recorded, once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +347,57 @@ test_facts(void)
 	    "FAROL {ref} 00:05:00", "the rung plan kept");
 }
 
+/* STORED again, as farold replays it when its first ingest committed
+ * but the answer was lost: its forward sent from the spool (modem cv1,
+ * message reference ref) under a number reserved for the outage. */
+#define SENT_AGAIN(ref) "{" MSG(S2, "ALERTA OLD", "59") ", \"alert\": " \
+	ALERT(S2, "2") ", \"ref\": 51}, \"outbox\": [{\"recipient\": " \
+	"\"+2389920001\", \"text\": \"FAROL 51\", \"purpose\": " \
+	"\"forward\", \"authority\": \"pn\", \"rung\": 1, \"after_s\": 0, " \
+	"\"state\": \"submitted\", \"modem\": \"cv1\", \"message_ref\": " \
+	ref ", \"submitted_at\": 1796198390}]}"
+#define SENT_AGAIN_ROWS "SELECT count(*) FROM outbox o JOIN alert a ON " \
+	"a.id = o.alert_id WHERE a.ref = 100 AND o.purpose = 'forward' " \
+	"AND o.state = 'submitted' AND o.rung IS NULL AND o.text = " \
+	"'FAROL 51'"
+
+/*
+ * A message already stored whose forward went from the spool: that SMS
+ * is recorded, as a row of its own without a rung, once however often
+ * the replay is repeated; the stored alert and its rows are left as they
+ * are. Set-based (the element ends a run of 4) and one by one.
+ */
+static void
+test_sent_again(void)
+{
+	static const char run[] = "["
+	    "{" MSG(S5, "N0", "30") ", \"outbox\": []},"
+	    "{" MSG(S5, "N1", "31") ", \"outbox\": []},"
+	    "{" MSG(S5, "N2", "32") ", \"outbox\": []}," SENT_AGAIN("9") "]";
+	char *got;
+
+	got = query_batch("SELECT CASE WHEN set_based = one_by_one THEN "
+	    "'same' ELSE set_based || E'\\n---- one by one:\\n' || "
+	    "one_by_one END FROM test_twice(", run, ")");
+	CHECK_STR(got, "same", "sent again: as one by one");
+	free(got);
+	got = query_batch("SELECT string_agg(concat_ws(' ', r.inserted, "
+	    "r.alert_ref), ', ' ORDER BY r.i) FROM farol_ingest_many(", run,
+	    ") r");
+	CHECK_STR(got, "t, t, t, f 100", "the stored alert returned");
+	free(got);
+	check_q(SENT_AGAIN_ROWS, "1", "the forward sent from the spool "
+	    "recorded (set-based)");
+	free(query_batch("SELECT count(*) FROM farol_ingest_many(", "["
+	    SENT_AGAIN("9") "]", ")"));
+	check_q(SENT_AGAIN_ROWS, "1", "replayed again: recorded once");
+	free(query_batch("SELECT count(*) FROM farol_ingest_many(", "["
+	    SENT_AGAIN("10") "]", ")"));
+	check_q(SENT_AGAIN_ROWS, "2", "another send recorded (one by one)");
+	check_q("SELECT count(*) FROM alert WHERE ref IN (51, 100)", "1",
+	    "no alert made");
+}
+
 int
 main(void)
 {
@@ -356,6 +409,7 @@ main(void)
 	test_same_as_one_by_one();
 	test_facts();
 	test_not_plain();
+	test_sent_again();
 	pgcluster_destroy(cluster);
 	return check_status();
 }

@@ -285,8 +285,14 @@ int
 gateway_proc_drop_sms(struct gateway_proc *g, const char *from,
     const char *text, const char *udh)
 {
+	return gateway_proc_drop_sms_at(g, from, text, udh, time(NULL));
+}
+
+int
+gateway_proc_drop_sms_at(struct gateway_proc *g, const char *from,
+    const char *text, const char *udh, time_t now)
+{
 	char dir[400], tmp[450], path[450], when[32];
-	time_t now = time(NULL);
 	struct tm tm;
 	FILE *f;
 

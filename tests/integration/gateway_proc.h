@@ -13,6 +13,7 @@
 #define FAROL_GATEWAY_PROC_H
 
 #include <sys/types.h>
+#include <time.h>
 
 struct gateway_proc {
 	char dir[256];
@@ -55,6 +56,10 @@ int gateway_proc_alive(struct gateway_proc *g);
 #define GATEWAY_PROC_FOLDER_MAX 9999
 int gateway_proc_drop_sms(struct gateway_proc *g, const char *from,
     const char *text, const char *udh);
+/* The same with the SMSC time `when': a message dropped twice with the
+ * same time is the same message (read again from the SIM). */
+int gateway_proc_drop_sms_at(struct gateway_proc *g, const char *from,
+    const char *text, const char *udh, time_t when);
 
 /* SMS the modem took, over every farold started on g (kill -9
  * included): farold appends a line to g->sent_log for each when
