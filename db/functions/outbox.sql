@@ -267,6 +267,119 @@ BEGIN
 END
 $$;
 
+-- The claim's source besides the outbox's rows: alerts whose rung plan
+-- has rows due now (a U1's forwards, planned at ingest: farold marks them
+-- with the later rungs, db/database.md "The rung plan"), oldest first
+-- (rung_plan_next_at, id), on the alert_rung_plan_due index, FOR UPDATE
+-- SKIP LOCKED. Their due rows are INSERTed into the outbox straight as
+-- claimed for this gateway (as farol_outbox_claim leaves a row: 'sending',
+-- attempts 1, claimed_by, a lease of p_lease_s), taken out of the plan
+-- in the same statement (no row written twice, none lost: the plan is
+-- durable from the ingest, the row from this commit on), and returned.
+-- At most p_room rows are returned; an alert is taken only when its
+-- first due row fits, and its due rows beyond the room are written
+-- 'queued' (the claim's next call takes them as any queued rung). Each
+-- row is the one the janitor would have written (farol_alert_plan_write:
+-- text with the number, not_before the alert's created_at + after_s,
+-- created_at the alert's). Left in the plan, as farol_outbox_claimable
+-- would leave the row: an alert that no longer needs rungs (its plan is
+-- dropped by farol_alert_stop_rungs, or by the janitor), a plan due for
+-- longer than p_stale_s (p_stale_s > 0: the janitor writes all of it,
+-- so that the stale rule finds the next rung), an alert whose message
+-- came on a modem another live gateway pins (p_pins), until that
+-- gateway's pin_fallback_s after it was due. A correlated sub-select
+-- for the plan's update: joining two CTEs made it quadratic (RESULTS.md,
+-- "deferfwd").
+CREATE OR REPLACE FUNCTION farol_outbox_claim_plans(p_room int,
+    p_stale_s int, p_lease_s int, p_pins boolean)
+RETURNS TABLE (id bigint, recipient text, text text, purpose text,
+    alert_id bigint, attempts int, taken_over boolean)
+LANGUAGE plpgsql
+SET enable_bitmapscan = off
+SET enable_seqscan = off
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
+	WITH cand AS (
+		-- The oldest due plans that may go, each with the number
+		-- of due rows before it (no lock yet: only those that fit
+		-- are locked).
+		SELECT y.id, sum(y.n) OVER (ORDER BY y.next_at, y.id) - y.n
+		    AS before
+		FROM (SELECT x.id, x.rung_plan_next_at AS next_at,
+			alert_plan_due_count(x.rung_plan, x.created_at) AS n
+		    FROM alert x
+		    WHERE x.rung_plan_next_at <= now()
+			AND x.state IN ('received', 'forwarded', 'delivered',
+			    'escalated')
+			AND NOT (p_stale_s > 0 AND x.rung_plan_next_at <
+			    now() - make_interval(secs => p_stale_s))
+			AND NOT (p_pins AND EXISTS (SELECT 1
+			    FROM message m JOIN gateway g ON g.name = m.gateway
+			    WHERE m.id = x.message_id
+				AND x.rung_plan_next_at > now() -
+				    make_interval(secs => g.pin_fallback_s)
+				AND g.name IS DISTINCT FROM farol_gateway_self()
+				AND g.stopped_at IS NULL
+				AND g.heartbeat_at > now() -
+				    make_interval(secs => g.lease_s)
+				AND m.modem = ANY (g.pinned_modems)))
+		    ORDER BY x.rung_plan_next_at, x.id
+		    LIMIT p_room) y
+	), due AS (
+		-- Locked, and checked again (a concurrent OK may have
+		-- dropped the plan since).
+		SELECT x.id, x.ref, x.message_id, x.created_at, x.rung_plan,
+		    x.rung_plan_next_at
+		FROM alert x
+		WHERE x.id IN (SELECT c.id FROM cand c WHERE c.before < p_room)
+		    AND x.rung_plan_next_at <= now()
+		    AND x.state IN ('received', 'forwarded', 'delivered',
+			'escalated')
+		FOR UPDATE OF x SKIP LOCKED
+	), r AS (
+		-- The due rows in the claim's order: k <= p_room are sent.
+		SELECT d.id AS a_id, d.ref, d.message_id, d.created_at,
+		    o.recipient, o.text, o.purpose, o.authority, o.rung,
+		    o.after_s, row_number() OVER (ORDER BY
+			d.rung_plan_next_at, d.id, o.i) AS k
+		FROM due d CROSS JOIN LATERAL farol_alert_plan_rows(
+		    d.rung_plan) WITH ORDINALITY AS o(recipient, text,
+		    purpose, authority, rung, after_s, i)
+		WHERE d.created_at + make_interval(secs => o.after_s) <= now()
+	), ins AS (
+		INSERT INTO outbox AS ob (alert_id, message_id, recipient,
+		    text, purpose, authority_id, rung, state, attempts,
+		    not_before, created_at, claimed_by, lease_until)
+		SELECT r.a_id, r.message_id, r.recipient,
+		    replace(r.text, '{ref}', r.ref::text), r.purpose,
+		    r.authority, r.rung,
+		    CASE WHEN r.k <= p_room THEN 'sending' ELSE 'queued' END,
+		    CASE WHEN r.k <= p_room THEN 1 ELSE 0 END,
+		    r.created_at + make_interval(secs => r.after_s),
+		    r.created_at,
+		    CASE WHEN r.k <= p_room THEN farol_gateway_self() END,
+		    CASE WHEN r.k <= p_room THEN now() + make_interval(
+			secs => p_lease_s) END
+		FROM r ORDER BY r.k
+		RETURNING ob.id, ob.recipient, ob.text, ob.purpose,
+		    ob.alert_id, ob.attempts, ob.state, ob.not_before
+	), upd AS (
+		UPDATE alert a SET (rung_plan, rung_plan_next_at) = (
+		    SELECT f.rest, f.next_at
+		    FROM alert_plan_after(a.rung_plan, a.created_at, now()) f)
+		WHERE a.id IN (SELECT d.id FROM due d)
+	)
+	SELECT i.id, i.recipient, i.text, i.purpose, i.alert_id,
+	    i.attempts, false
+	FROM ins i
+	WHERE i.state = 'sending'
+	ORDER BY i.not_before, i.id;
+END
+$$;
+
 -- Up to p_limit rows for this session's gateway (farol_gateway_self),
 -- forwards and escalations first, then the rest, each oldest first
 -- (not_before, id), claimed for sending (state 'sending', attempts + 1,
@@ -282,17 +395,22 @@ $$;
 -- (farol_gateway_heartbeat); its own rows a gateway still holds in
 -- memory, or queues again at start (farol_outbox_recover). Left alone:
 -- what farol_outbox_claimable refuses. taken_over says the row was
--- another gateway's.
+-- another gateway's. The forwards and escalations come from two
+-- sources: the outbox's rows, and the rows of rung plans due now
+-- (farol_outbox_claim_plans: a U1's forwards are planned at ingest, and
+-- written only here, straight as claimed); the rows due before the
+-- oldest due plan go first, then the plans', then the other rows.
 -- The cost does not grow with the backlog: each class (forwards and
 -- escalations, then the rest) walks its own index in the claim's order
 -- (outbox_due_rung, outbox_due_other: not_before, id) and stops after
 -- the rows it may take; the rest only when the first left room; rows
 -- to take over come from outbox_leased (a handful: the leases a dead
--- gateway left), merged in by time. No sequential or bitmap scan: with
--- statistics that say few rows are due (a fresh table, a burst since the
--- last ANALYZE) the planner would read, test and sort every due row;
--- without them the index walk is the only cheap plan (jit off: their
--- penalty costs would switch it on).
+-- gateway left), merged in by time; the plans only when the
+-- alert_rung_plan_due index has one due. No sequential or bitmap scan:
+-- with statistics that say few rows are due (a fresh table, a burst
+-- since the last ANALYZE) the planner would read, test and sort every
+-- due row; without them the index walk is the only cheap plan (jit off:
+-- their penalty costs would switch it on).
 -- (plpgsql, not sql: its body is checked when called, so that the file
 -- applies to an older schema too, as the upgrade test does.)
 CREATE OR REPLACE FUNCTION farol_outbox_claim(p_limit int, p_stale_s int,
@@ -314,12 +432,35 @@ DECLARE
 		AND g.name IS DISTINCT FROM farol_gateway_self()
 		AND g.stopped_at IS NULL
 		AND g.heartbeat_at > now() - make_interval(secs => g.lease_s));
+	-- When the oldest due plan the claim may take was due (as
+	-- farol_outbox_claim_plans, but for pins); NULL: none is.
+	v_plan_at	timestamptz := (SELECT x.rung_plan_next_at
+	    FROM alert x WHERE x.rung_plan_next_at <= now()
+		AND NOT (p_stale_s > 0 AND x.rung_plan_next_at <
+		    now() - make_interval(secs => p_stale_s))
+		AND x.state IN ('received', 'forwarded', 'delivered',
+		    'escalated')
+	    ORDER BY x.rung_plan_next_at LIMIT 1);
 	v_room		int := p_limit;
+	v_pass		int;
 	v_rungs		boolean;
+	v_before	timestamptz;
 	n		int;
 BEGIN
-	FOREACH v_rungs IN ARRAY ARRAY[true, false] LOOP
+	-- 1: rungs due before the oldest plan (all when none is due);
+	-- 2: the plans; 3: the other rungs; 4: the rest.
+	FOREACH v_pass IN ARRAY ARRAY[1, 2, 3, 4] LOOP
 		EXIT WHEN v_room <= 0;
+		CONTINUE WHEN v_pass IN (2, 3) AND v_plan_at IS NULL;
+		IF v_pass = 2 THEN
+			RETURN QUERY SELECT * FROM farol_outbox_claim_plans(
+			    v_room, p_stale_s, p_lease_s, v_pins);
+			GET DIAGNOSTICS n = ROW_COUNT;
+			v_room := v_room - n;
+			CONTINUE;
+		END IF;
+		v_rungs := v_pass < 4;
+		v_before := CASE WHEN v_pass = 1 THEN v_plan_at END;
 		RETURN QUERY
 		WITH rung AS (
 			SELECT c.id, c.not_before, false AS taken_over
@@ -327,6 +468,7 @@ BEGIN
 			WHERE v_rungs AND c.state = 'queued'
 			    AND c.purpose IN ('forward', 'escalation')
 			    AND c.not_before <= now()
+			    AND (v_before IS NULL OR c.not_before < v_before)
 			    AND farol_outbox_claimable(c, p_stale_s, v_pins)
 			ORDER BY c.not_before, c.id
 			LIMIT v_room
@@ -349,6 +491,7 @@ BEGIN
 			    AND c.claimed_by IS DISTINCT FROM v_self
 			    AND (c.purpose IN ('forward', 'escalation')) =
 				v_rungs
+			    AND (v_before IS NULL OR c.not_before < v_before)
 			    AND farol_outbox_claimable(c, p_stale_s, v_pins)
 			ORDER BY c.not_before, c.id
 			LIMIT v_room
@@ -593,8 +736,45 @@ AS $$
 		FROM jsonb_array_elements(p->'rungs') g) END
 $$;
 
+-- How many rows of plan p (either form) of an alert made at p_created
+-- are due now (created_at + after_s). Inlined, as outbox_row_of.
+CREATE OR REPLACE FUNCTION alert_plan_due_count(p jsonb,
+    p_created timestamptz)
+RETURNS int
+LANGUAGE sql STABLE
+AS $$
+	SELECT coalesce(sum(CASE WHEN jsonb_typeof(p) = 'object'
+	    THEN jsonb_array_length(e->'to') / 2 ELSE 1 END), 0)::int
+	FROM jsonb_array_elements(coalesce(p->'rungs', p)) e
+	WHERE p_created + make_interval(secs =>
+	    (e->>'after_s')::double precision) <= now()
+$$;
+
+-- What is left of plan p (either form) of an alert made at p_created
+-- once its rows due by p_cut are out of it: rest, the entries due later
+-- in the plan's own form (the entries of v18's array, or of "rungs" with
+-- the texts: all of an entry is due at once), and next_at, when the
+-- first of them is due; (NULL, NULL) when none is left. Inlined, as
+-- outbox_row_of.
+CREATE OR REPLACE FUNCTION alert_plan_after(p jsonb, p_created timestamptz,
+    p_cut timestamptz)
+RETURNS TABLE (rest jsonb, next_at timestamptz)
+LANGUAGE sql STABLE
+AS $$
+	SELECT CASE WHEN count(*) = 0 THEN NULL
+	    WHEN jsonb_typeof(p) = 'object' THEN jsonb_build_object('texts',
+		p->'texts', 'rungs', jsonb_agg(x.e ORDER BY x.i))
+	    ELSE jsonb_agg(x.e ORDER BY x.i) END,
+	    p_created + make_interval(secs =>
+		min((x.e->>'after_s')::double precision))
+	FROM jsonb_array_elements(coalesce(p->'rungs', p)) WITH ORDINALITY
+	    AS x(e, i)
+	WHERE p_created + make_interval(secs =>
+	    (x.e->>'after_s')::double precision) > p_cut
+$$;
+
 -- The janitor's step for the alerts' rung plans (farol_ingest_report
--- keeps an alert's later rungs as alert.rung_plan): every planned row due
+-- keeps an alert's rungs as alert.rung_plan): every planned row due
 -- within p_horizon_s seconds is written into the outbox as the row it
 -- would have been at ingest (its text with the alert number, not_before
 -- the alert's created_at + after_s, its purpose, authority and rung) and
@@ -606,9 +786,14 @@ $$;
 -- next rung as it always did. An alert that no longer needs rungs
 -- (acknowledged, closed, cancelled, expired: what the claim would not
 -- send) has its plan dropped, never written, but for the administrators'
--- notice of an expired alert. Runs in the janitor only (one gateway, its
--- advisory lock), and FOR UPDATE SKIP LOCKED: a row is written once.
--- Returns how many outbox rows were written.
+-- notice of an expired alert. Left alone: the plan of an alert that
+-- still needs it whose first row is already due and not about to be
+-- stale (a U1's forwards, due at once): the claim writes those rows
+-- itself, straight as sent (farol_outbox_claim_plans), and this loop,
+-- one alert at a time, is not to take a burst's forwards from it. Runs
+-- in the janitor only (one gateway, its advisory lock), and FOR UPDATE
+-- SKIP LOCKED: a row is written once. Returns how many outbox rows were
+-- written.
 CREATE OR REPLACE FUNCTION farol_alert_plan_write(p_horizon_s int,
     p_stale_s int)
 RETURNS int
@@ -617,22 +802,22 @@ AS $$
 DECLARE
 	a	record;
 	v_cut	timestamptz;
-	v_rest	jsonb;
-	v_next	double precision;
 	k	int;
 	n	int := 0;
 BEGIN
 	FOR a IN
 		SELECT x.id, x.ref, x.message_id, x.state, x.created_at,
-		    x.rung_plan, p_stale_s > 0 AND (x.rung_plan_next_at <
-			now() + make_interval(secs => p_horizon_s - p_stale_s)
-			OR EXISTS (SELECT 1 FROM outbox o
-			    WHERE o.alert_id = x.id AND o.state = 'queued'
-				AND o.purpose IN ('forward', 'escalation')
-				AND o.not_before < now() + make_interval(
-				    secs => p_horizon_s - p_stale_s)))
-			AS stale_soon
+		    x.rung_plan, s.stale_soon
 		FROM alert x
+		CROSS JOIN LATERAL (SELECT p_stale_s > 0 AND (
+		    x.rung_plan_next_at < now() + make_interval(
+			secs => p_horizon_s - p_stale_s)
+		    OR EXISTS (SELECT 1 FROM outbox o
+			WHERE o.alert_id = x.id AND o.state = 'queued'
+			    AND o.purpose IN ('forward', 'escalation')
+			    AND o.not_before < now() + make_interval(
+				secs => p_horizon_s - p_stale_s)))
+		    AS stale_soon) s
 		-- Two index ranges (alert_rung_plan_due, outbox_due_rung), not a
 		-- scan of every alert with a plan.
 		WHERE x.rung_plan_next_at IS NOT NULL AND x.id IN (
@@ -644,6 +829,10 @@ BEGIN
 			    AND o.purpose IN ('forward', 'escalation')
 			    AND o.not_before < now() + make_interval(
 				secs => p_horizon_s - p_stale_s))
+		    -- The claim's (above).
+		    AND NOT (x.rung_plan_next_at <= now() AND x.state IN
+			('received', 'forwarded', 'delivered', 'escalated')
+			AND NOT s.stale_soon)
 		ORDER BY x.rung_plan_next_at, x.id
 		FOR UPDATE OF x SKIP LOCKED
 	LOOP
@@ -667,26 +856,13 @@ BEGIN
 			o.authority IS NULL));
 		GET DIAGNOSTICS k = ROW_COUNT;
 		n := n + k;
-		-- What is left, in the plan's own form: the entries of
-		-- v18's array, or of "rungs" (all of an entry is due at
-		-- once) with the texts.
-		SELECT jsonb_agg(e ORDER BY i),
-		    min((e->>'after_s')::double precision)
-		INTO v_rest, v_next
-		FROM jsonb_array_elements(coalesce(a.rung_plan->'rungs',
-		    a.rung_plan)) WITH ORDINALITY AS x(e, i)
-		WHERE a.created_at + make_interval(secs =>
-		    (e->>'after_s')::double precision) > v_cut
-		    AND a.state NOT IN ('acknowledged', 'closed', 'cancelled',
-			'expired');
-		IF v_rest IS NOT NULL AND
-		    jsonb_typeof(a.rung_plan) = 'object' THEN
-			v_rest := jsonb_build_object('texts',
-			    a.rung_plan->'texts', 'rungs', v_rest);
-		END IF;
-		UPDATE alert SET rung_plan = v_rest,
-		    rung_plan_next_at = a.created_at + make_interval(
-			secs => v_next)
+		-- What is left, in the plan's own form; nothing for an
+		-- alert that no longer needs it (one row: an aggregate).
+		UPDATE alert SET (rung_plan, rung_plan_next_at) = (
+		    SELECT f.rest, f.next_at
+		    FROM alert_plan_after(CASE WHEN a.state NOT IN (
+			'acknowledged', 'closed', 'cancelled', 'expired')
+			THEN a.rung_plan END, a.created_at, v_cut) f)
 		WHERE id = a.id;
 	END LOOP;
 	RETURN n;

@@ -7,7 +7,9 @@
  * step (farol_alert_plan_write) writes the same outbox rows for both, in
  * the plan's order, and keeps the rest of each in its own form; the rows
  * and their count read the same (farol_alert_plan_rows, _size), and an
- * erasure finds a number in either.
+ * erasure finds a number in either. A plan already due is the claim's
+ * (test_db_plan_claim.c): the janitor writes it only when no claim took
+ * it before it would be stale.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -119,12 +121,22 @@ check_both(char *(*what)(int), const char *want, const char *why)
 	free(v21);
 }
 
-/* The janitor's step with a horizon of 60 s writes n rows. */
+/* The janitor's step with a horizon of 60 s (and a rung stale after
+ * stale_s, 0: never) writes n rows. */
+static void
+check_step_stale(int stale_s, long n, const char *why)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof sql, "SELECT farol_alert_plan_write(60, %d)",
+	    stale_s);
+	CHECK(pgcluster_query_long(cluster, sql) == n, "%s", why);
+}
+
 static void
 check_step(long n, const char *why)
 {
-	CHECK(pgcluster_query_long(cluster,
-	    "SELECT farol_alert_plan_write(60, 0)") == n, "%s", why);
+	check_step_stale(0, n, why);
 }
 
 static void
@@ -161,7 +173,10 @@ test_write(void)
 	CHECK(pgcluster_exec(cluster, "UPDATE alert SET created_at = "
 	    "created_at - interval '1000 s', rung_plan_next_at = "
 	    "rung_plan_next_at - interval '1000 s'") == 0, "later");
-	check_step(4, "the rest of each written");
+	/* Due already: the claim's (farol_outbox_claim_plans), unless
+	 * no claim took them before they would be stale. */
+	check_step(0, "rows already due left to the claim");
+	check_step_stale(600, 4, "the rest of each written");
 	v18 = written_for(1);
 	CHECK(strstr(v18, "+2389999001|FAROL R SEM RESPOSTA. U1 SV relato|"
 	    "escalation|queued|900.000000|t|t") != NULL, "v18: the notice, "
