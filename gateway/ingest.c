@@ -98,6 +98,8 @@ struct ingest_job {
 	char *text;		/* the command's free text (INFO's news, a
 				   reason), NULL if none */
 	long long t0_us;	/* when it reached the gateway */
+	int plans_now;		/* its alert plans rows due at once (its
+				   forwards): the outbox is kicked */
 };
 
 void
@@ -335,7 +337,7 @@ ingest_job_done(struct ingest_job *job, const struct rows_ingest *row)
 	if (r.inserted && job->is_command)
 		log_info("ingest: %s %ld: %s", report_cmd_name(job->cmd, 0),
 		    job->ref, row->result != NULL ? row->result : "");
-	if (r.inserted && row->outbox_queued > 0) {
+	if (r.inserted && (row->outbox_queued > 0 || job->plans_now)) {
 		if (!job->is_command && job->ig->latency != NULL &&
 		    row->alert_id_text != NULL)
 			latency_mark(job->ig->latency, row->alert_id,
@@ -606,8 +608,9 @@ ingest_flood_seed(struct ingest *ig)
 /*
  * The forwards of a spooled alert (fa) as they went while the database
  * was down: a numbered one is its plan row, in the state it reached (not
- * sent again; one still queued stays queued); one sent without a number
- * is a row of its own, and the numbered forward still follows.
+ * sent again: a row written at ingest, out of the alert's plan; one
+ * still queued stays planned); one sent without a number is a row of its
+ * own, and the numbered forward still follows.
  */
 static void
 ingest_spooled_forwards(const struct fwdq_alert *fa,
@@ -645,6 +648,7 @@ ingest_spooled_forwards(const struct fwdq_alert *fa,
 			 * (its plan row) still follows. */
 		}
 		snprintf(row->text, sizeof row->text, "%s", w->text);
+		row->later = 0;		/* sent: a row, not the plan's */
 		row->state = lookup_outbox_state[OUTBOX_SUBMITTED];
 		snprintf(row->modem, sizeof row->modem, "%s", w->modem);
 		row->message_ref = w->message_ref;
@@ -795,14 +799,17 @@ ingest_message_spooled(struct ingest *ig, const struct inbound_sms *msg,
 		    config_is_admin(cfg, job->sender));
 	} else if (d != NULL) {
 		outbox_plan_message(cfg, d, plan);
-		if (d->r.cmd == REPORT_CMD_ALERTA)
-			ingest_alert_json(&w, d, msg->sender, fa != NULL ?
-			    fa->ref : -1, plan);
-		else	/* no alert to keep a plan: every row now */
-			for (int i = 0; i < plan->n; i++)
-				plan->rows[i].later = 0;
+		/* Before the plan is written: a forward sent from the
+		 * spool is a row, never planned. */
 		if (fa != NULL)
 			ingest_spooled_forwards(fa, plan);
+		if (d->r.cmd == REPORT_CMD_ALERTA) {
+			ingest_alert_json(&w, d, msg->sender, fa != NULL ?
+			    fa->ref : -1, plan);
+			job->plans_now = outbox_plan_later_first(plan) == 0;
+		} else	/* no alert to keep a plan: every row now */
+			for (int i = 0; i < plan->n; i++)
+				plan->rows[i].later = 0;
 		jsonw_array(&w, "outbox");
 		outbox_plan_json(&w, plan, NULL, NULL);
 		/* A held alert's routing waits with it, for its release. */

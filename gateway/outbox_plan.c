@@ -133,9 +133,13 @@ outbox_plan_message(const struct config *cfg, const struct decision *d,
 			    s->authority >= 0 ?
 			    cfg->authorities[s->authority].id : NULL,
 			    s->rung + 1, s->after_s);
-			/* Due after the horizon: the alert's plan. */
+			/* Due after the horizon, or a forward (due at
+			 * once): the alert's plan. The claim writes a
+			 * forward straight as sent (issue #20: three rows
+			 * fewer at ingest, farol_outbox_claim_plans). */
 			if (r != NULL && cfg->rung_horizon_s > 0 &&
-			    s->after_s > cfg->rung_horizon_s)
+			    (s->after_s > cfg->rung_horizon_s ||
+			    s->after_s == 0))
 				r->later = 1;
 		}
 	} else if (d->routed) {

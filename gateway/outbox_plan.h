@@ -9,8 +9,9 @@
  * outbox rows, sent by outbox.c's dispatcher when due); outbox.c sends
  * the rows of outbox_plan_spooled straight to a modem while the database
  * is down. Escalation is these rows: each rung is a row due at its time;
- * the rungs due after escalation.rung_horizon are kept as the alert's
- * plan (outbox_plan_json_later) until the janitor writes them.
+ * the forwards and the rungs due after escalation.rung_horizon are kept
+ * as the alert's plan (outbox_plan_json_later) until the claim (the
+ * forwards) or the janitor (the later rungs) writes them.
  * Pure but for outbox_plan_json; no clock.
  */
 #ifndef FAROL_OUTBOX_PLAN_H
@@ -59,8 +60,9 @@ struct outbox_row {
 	char modem[32];		/* "" unknown */
 	int message_ref;	/* -1 unknown */
 	long long submitted_at;	/* epoch seconds; 0 unknown */
-	/* A rung due later than escalation.rung_horizon: kept in the
-	 * alert's plan (outbox_plan_json_later), not written at ingest. */
+	/* A rung due later than escalation.rung_horizon, or a forward:
+	 * kept in the alert's plan (outbox_plan_json_later), not written
+	 * at ingest. */
 	int later;
 };
 
@@ -82,7 +84,9 @@ struct outbox_plan {
  * item of that authority's next digest, not as an SMS (digest.h). A rung
  * due later than escalation.rung_horizon (when it is not 0) is marked
  * `later`: the alert keeps it as its plan and the janitor writes it
- * shortly before it is due (farol_alert_plan_write, gateway/alerts.md).
+ * shortly before it is due (farol_alert_plan_write, gateway/alerts.md);
+ * so is a forward (the first rung, due at once), which the claim writes
+ * straight as sent (farol_outbox_claim_plans).
  */
 void outbox_plan_message(const struct config *cfg, const struct decision *d,
     struct outbox_plan *out);
