@@ -86,7 +86,12 @@ http_metrics_prepare(struct db *db)
 	    "(120), (300), (600), ('Infinity')), "
 	    "open AS (SELECT a.* FROM alert a JOIN alert_state st "
 	    "ON st.state = a.state WHERE NOT st.final "
-	    "AND a.state <> 'acknowledged') "
+	    "AND a.state <> 'acknowledged'), "
+	    /* The rows the alerts still plan (alert.rung_plan: the
+	     * forwards not yet claimed, the later rungs), by purpose. */
+	    "planned AS (SELECT r.purpose, count(*) AS n FROM alert a "
+	    "CROSS JOIN LATERAL farol_alert_plan_rows(a.rung_plan) r "
+	    "WHERE a.rung_plan_next_at IS NOT NULL GROUP BY r.purpose) "
 	    "SELECT 'farol_messages_received_total' AS metric, "
 	    "'modem' AS k1, modem AS v1, 'kind' AS k2, kind AS v2, "
 	    "NULL AS k3, NULL AS v3, count(*)::float8 AS value "
@@ -115,13 +120,12 @@ http_metrics_prepare(struct db *db)
 	    "UNION ALL SELECT 'farol_alerts_held', 'reason', held_reason, "
 	    "NULL, NULL, NULL, NULL, count(*) FROM open "
 	    "WHERE held_reason IS NOT NULL GROUP BY held_reason "
-	    /* The rungs the alerts still plan (alert.rung_plan) are
-	     * queued escalations, as they were before v18. */
+	    /* The rows the alerts still plan wait as queued rows of
+	     * their purpose. */
 	    "UNION ALL SELECT 'farol_outbox_depth', 'purpose', p.purpose, "
-	    "NULL, NULL, NULL, NULL, count(o.id) + CASE WHEN p.purpose = "
-	    "'escalation' THEN (SELECT coalesce(sum(farol_alert_plan_size("
-	    "rung_plan)), 0) FROM alert WHERE rung_plan_next_at IS NOT NULL) "
-	    "ELSE 0 END FROM outbox_purpose p "
+	    "NULL, NULL, NULL, NULL, count(o.id) + coalesce((SELECT n "
+	    "FROM planned WHERE planned.purpose = p.purpose), 0) "
+	    "FROM outbox_purpose p "
 	    "LEFT JOIN outbox o ON o.purpose = p.purpose "
 	    "AND o.state IN ('queued', 'sending') GROUP BY p.purpose "
 	    "UNION ALL SELECT 'farol_ack_seconds_bucket', 'le', "

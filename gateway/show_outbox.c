@@ -3,9 +3,11 @@
  * state (from the database), with the first time a queued row is due.
  *
  * Columns: purpose, state, rows, next_due_s (seconds until the earliest
- * not_before of those rows; negative when overdue). The rungs the alerts
- * still plan (alert.rung_plan: due after escalation.rung_horizon, not yet
- * written) count as queued escalation rows, as they were before v18.
+ * not_before of those rows; negative when overdue). The rows the alerts
+ * still plan (alert.rung_plan: their forwards until a claim takes them,
+ * the rungs due after escalation.rung_horizon until the janitor writes
+ * them) count as queued rows of their purpose, due at their time: an
+ * operator sees the forwards of a backlog waiting.
  */
 #include "db.h"
 #include "show.h"
@@ -17,10 +19,11 @@ show_outbox_prepare(struct db *db)
 	    "sum(n)::bigint AS rows, extract(epoch FROM min(due) - now())"
 	    "::bigint AS next_due_s FROM (SELECT purpose, state, count(*) "
 	    "AS n, min(not_before) AS due FROM outbox GROUP BY purpose, state "
-	    "UNION ALL SELECT 'escalation', 'queued', "
-	    "sum(farol_alert_plan_size(rung_plan)), min(rung_plan_next_at) "
-	    "FROM alert WHERE rung_plan_next_at IS NOT NULL "
-	    "HAVING count(*) > 0) x GROUP BY purpose, state "
+	    "UNION ALL SELECT r.purpose, 'queued', count(*), "
+	    "min(a.created_at + make_interval(secs => r.after_s)) "
+	    "FROM alert a CROSS JOIN LATERAL farol_alert_plan_rows("
+	    "a.rung_plan) r WHERE a.rung_plan_next_at IS NOT NULL "
+	    "GROUP BY r.purpose) x GROUP BY purpose, state "
 	    "ORDER BY purpose, state", 0);
 }
 

@@ -298,18 +298,21 @@ LANGUAGE plpgsql
 SET enable_bitmapscan = off
 SET enable_seqscan = off
 SET jit = off
+-- Its statement planned once (planning it again at each call cost more
+-- than running it: ~0.7 ms).
+SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 BEGIN
 	RETURN QUERY
-	WITH cand AS (
+	WITH cand AS MATERIALIZED (
 		-- The oldest due plans that may go, each with the number
 		-- of due rows before it (no lock yet: only those that fit
-		-- are locked).
-		SELECT y.id, sum(y.n) OVER (ORDER BY y.next_at, y.id) - y.n
-		    AS before
+		-- are locked). Once: not a subquery run per alert below.
+		SELECT y.id, n.n, sum(n.n) OVER (ORDER BY y.next_at, y.id) -
+		    n.n AS before
 		FROM (SELECT x.id, x.rung_plan_next_at AS next_at,
-			alert_plan_due_count(x.rung_plan, x.created_at) AS n
+			x.rung_plan, x.created_at
 		    FROM alert x
 		    WHERE x.rung_plan_next_at <= now()
 			AND x.state IN ('received', 'forwarded', 'delivered',
@@ -326,15 +329,21 @@ BEGIN
 				AND g.heartbeat_at > now() -
 				    make_interval(secs => g.lease_s)
 				AND m.modem = ANY (g.pinned_modems)))
-		    ORDER BY x.rung_plan_next_at, x.id
+		    -- The index's order, so that the walk stops at
+		    -- p_room (alerts due at the same time, a batch's,
+		    -- come in any order: an id here would sort them all).
+		    ORDER BY x.rung_plan_next_at
 		    LIMIT p_room) y
+		CROSS JOIN LATERAL alert_plan_due_count(y.rung_plan,
+		    y.created_at) n
 	), due AS (
 		-- Locked, and checked again (a concurrent OK may have
 		-- dropped the plan since).
 		SELECT x.id, x.ref, x.message_id, x.created_at, x.rung_plan,
 		    x.rung_plan_next_at
 		FROM alert x
-		WHERE x.id IN (SELECT c.id FROM cand c WHERE c.before < p_room)
+		WHERE x.id = ANY (ARRAY(SELECT c.id FROM cand c
+		    WHERE c.before = 0 OR c.before + c.n <= p_room))
 		    AND x.rung_plan_next_at <= now()
 		    AND x.state IN ('received', 'forwarded', 'delivered',
 			'escalated')
@@ -345,9 +354,7 @@ BEGIN
 		    o.recipient, o.text, o.purpose, o.authority, o.rung,
 		    o.after_s, row_number() OVER (ORDER BY
 			d.rung_plan_next_at, d.id, o.i) AS k
-		FROM due d CROSS JOIN LATERAL farol_alert_plan_rows(
-		    d.rung_plan) WITH ORDINALITY AS o(recipient, text,
-		    purpose, authority, rung, after_s, i)
+		FROM due d CROSS JOIN LATERAL alert_plan_rows(d.rung_plan) o
 		WHERE d.created_at + make_interval(secs => o.after_s) <= now()
 	), ins AS (
 		INSERT INTO outbox AS ob (alert_id, message_id, recipient,
@@ -398,8 +405,8 @@ $$;
 -- another gateway's. The forwards and escalations come from two
 -- sources: the outbox's rows, and the rows of rung plans due now
 -- (farol_outbox_claim_plans: a U1's forwards are planned at ingest, and
--- written only here, straight as claimed); the rows due before the
--- oldest due plan go first, then the plans', then the other rows.
+-- written only here, straight as claimed); the rows due by the oldest
+-- due plan go first, then the plans', then the other rows.
 -- The cost does not grow with the backlog: each class (forwards and
 -- escalations, then the rest) walks its own index in the claim's order
 -- (outbox_due_rung, outbox_due_other: not_before, id) and stops after
@@ -424,9 +431,12 @@ SET jit = off
 AS $$
 DECLARE
 	v_self		text := farol_gateway_self();
-	v_may_take_over	boolean := (SELECT s.backend_start <
-	    now() - make_interval(secs => p_lease_s) FROM pg_stat_activity s
-	    WHERE s.pid = pg_backend_pid());
+	-- When this session began (epoch seconds), read once a session
+	-- and kept as farol.backend_start: pg_stat_activity builds every
+	-- backend's row, ~150 us, which every claim paid.
+	v_start		text := nullif(current_setting('farol.backend_start',
+	    true), '');
+	v_may_take_over	boolean;
 	v_pins		boolean := EXISTS (SELECT 1 FROM gateway g
 	    WHERE g.pinned_modems <> '{}'
 		AND g.name IS DISTINCT FROM farol_gateway_self()
@@ -444,11 +454,20 @@ DECLARE
 	v_room		int := p_limit;
 	v_pass		int;
 	v_rungs		boolean;
-	v_before	timestamptz;
+	v_upto		timestamptz;
 	n		int;
 BEGIN
-	-- 1: rungs due before the oldest plan (all when none is due);
+	IF v_start IS NULL THEN
+		v_start := (SELECT extract(epoch FROM s.backend_start)::text
+		    FROM pg_stat_activity s WHERE s.pid = pg_backend_pid());
+		PERFORM set_config('farol.backend_start', v_start, false);
+	END IF;
+	v_may_take_over := to_timestamp(v_start::double precision) <
+	    now() - make_interval(secs => p_lease_s);
+	-- 1: rungs due by the oldest plan (all when none is due: the rest
+	-- of a plan's rows beyond an earlier claim's room come first);
 	-- 2: the plans; 3: the other rungs; 4: the rest.
+	-- (v_upto: the rows' bound, an index condition.)
 	FOREACH v_pass IN ARRAY ARRAY[1, 2, 3, 4] LOOP
 		EXIT WHEN v_room <= 0;
 		CONTINUE WHEN v_pass IN (2, 3) AND v_plan_at IS NULL;
@@ -460,15 +479,27 @@ BEGIN
 			CONTINUE;
 		END IF;
 		v_rungs := v_pass < 4;
-		v_before := CASE WHEN v_pass = 1 THEN v_plan_at END;
+		v_upto := CASE WHEN v_pass = 1 THEN coalesce(v_plan_at, now())
+		    ELSE now() END;
+		-- Nothing there: not the statement, whose start costs more
+		-- than a look at each index (a claim runs several passes).
+		CONTINUE WHEN NOT (CASE WHEN v_rungs THEN EXISTS (SELECT 1
+		    FROM outbox c WHERE c.state = 'queued'
+			AND c.purpose IN ('forward', 'escalation')
+			AND c.not_before <= v_upto)
+		    ELSE EXISTS (SELECT 1 FROM outbox c
+			WHERE c.state = 'queued'
+			    AND c.purpose NOT IN ('forward', 'escalation')
+			    AND c.not_before <= v_upto) END
+		    OR (v_may_take_over AND EXISTS (SELECT 1 FROM outbox c
+			WHERE c.state = 'sending' AND c.lease_until < now())));
 		RETURN QUERY
 		WITH rung AS (
 			SELECT c.id, c.not_before, false AS taken_over
 			FROM outbox c
 			WHERE v_rungs AND c.state = 'queued'
 			    AND c.purpose IN ('forward', 'escalation')
-			    AND c.not_before <= now()
-			    AND (v_before IS NULL OR c.not_before < v_before)
+			    AND c.not_before <= v_upto
 			    AND farol_outbox_claimable(c, p_stale_s, v_pins)
 			ORDER BY c.not_before, c.id
 			LIMIT v_room
@@ -491,7 +522,7 @@ BEGIN
 			    AND c.claimed_by IS DISTINCT FROM v_self
 			    AND (c.purpose IN ('forward', 'escalation')) =
 				v_rungs
-			    AND (v_before IS NULL OR c.not_before < v_before)
+			    AND c.not_before <= v_upto
 			    AND farol_outbox_claimable(c, p_stale_s, v_pins)
 			ORDER BY c.not_before, c.id
 			LIMIT v_room
@@ -737,10 +768,11 @@ AS $$
 $$;
 
 -- How many rows of plan p (either form) of an alert made at p_created
--- are due now (created_at + after_s). Inlined, as outbox_row_of.
+-- are due now (created_at + after_s): one row, n. Inlined, as
+-- outbox_row_of (a table, so that it is, in a FROM).
 CREATE OR REPLACE FUNCTION alert_plan_due_count(p jsonb,
     p_created timestamptz)
-RETURNS int
+RETURNS TABLE (n int)
 LANGUAGE sql STABLE
 AS $$
 	SELECT coalesce(sum(CASE WHEN jsonb_typeof(p) = 'object'
@@ -771,6 +803,29 @@ AS $$
 	    AS x(e, i)
 	WHERE p_created + make_interval(secs =>
 	    (x.e->>'after_s')::double precision) > p_cut
+$$;
+
+-- The rows of plan p (either form) as farol_alert_plan_rows gives them,
+-- in order (i), for a statement that reads many plans at once: inlined
+-- into it (as outbox_row_of), not a function call per plan.
+CREATE OR REPLACE FUNCTION alert_plan_rows(p jsonb)
+RETURNS TABLE (recipient text, text text, purpose text, authority text,
+    rung int, after_s double precision, i bigint)
+LANGUAGE sql IMMUTABLE
+AS $$
+	SELECT CASE WHEN o THEN g.e->'to'->>(2 * k + 1)
+		ELSE g.e->>'recipient' END,
+	    CASE WHEN o THEN p->'texts'->>((g.e->>'text')::int)
+		ELSE g.e->>'text' END,
+	    g.e->>'purpose',
+	    CASE WHEN o THEN g.e->'to'->>(2 * k) ELSE g.e->>'authority' END,
+	    (g.e->>'rung')::int, (g.e->>'after_s')::double precision,
+	    row_number() OVER (ORDER BY g.i, k)
+	FROM (SELECT jsonb_typeof(p) = 'object' AS o) t,
+	    jsonb_array_elements(CASE WHEN t.o THEN p->'rungs' ELSE p END)
+		WITH ORDINALITY AS g(e, i),
+	    generate_series(0, CASE WHEN t.o THEN
+		jsonb_array_length(g.e->'to') / 2 - 1 ELSE 0 END) AS k
 $$;
 
 -- The janitor's step for the alerts' rung plans (farol_ingest_report

@@ -7,10 +7,10 @@
  * `sending', claimed by this gateway, and the gateway's heartbeat keeps
  * their leases alive: no other gateway takes them over, and the start-up
  * recovery does not run again. The test makes that state directly: with
- * the modem paused, 4 U1 reports queue their forwards and receipts; the
- * rows are then marked as such a claim leaves them (`sending', this
- * gateway's, a live lease); the modem is resumed and PostgreSQL
- * restarted. Each such SMS must go exactly once within 15 s of the
+ * the modem paused, 4 U1 reports queue their receipts and plan their
+ * forwards; a claim for this gateway is then made in SQL, its answer
+ * never read (`sending', this gateway's, a live lease); the modem is
+ * resumed and PostgreSQL restarted. Each such SMS must go exactly once within 15 s of the
  * database's return. Then farold is restarted looking for lost claims
  * every second (FAROL_TEST_LOST_TICKS, 60 in service), so that it looks
  * while sends and results are in flight, and 6 more reports arrive
@@ -57,13 +57,13 @@ test_lost_claim(void)
 	}
 	REQUIRE(stored_wait_q(pg, WAIT_MS, LOST, "SELECT count(*) FROM "
 	    "alert") == LOST, "%d alerts stored", LOST);
-	/* As a committed claim leaves them (farol_outbox_claim). */
-	REQUIRE(pgcluster_exec(pg, "CREATE TABLE lost_claim AS SELECT id "
-	    "FROM outbox WHERE state = 'queued' AND not_before <= now(); "
-	    "UPDATE outbox SET state = 'sending', attempts = attempts + 1, "
-	    "updated_at = now(), claimed_by = (SELECT name FROM gateway), "
-	    "lease_until = now() + interval '60 seconds' "
-	    "WHERE id IN (SELECT id FROM lost_claim)") == 0, "mark claimed");
+	/* A claim of this gateway's (farol_outbox_claim, the forwards
+	 * from the alerts' plans, the receipts from the outbox), its
+	 * answer never read. */
+	REQUIRE(pgcluster_exec(pg, "SELECT set_config('farol.gateway', "
+	    "(SELECT name FROM gateway), false); CREATE TABLE lost_claim AS "
+	    "SELECT id FROM farol_outbox_claim(1000, 0, 60)") == 0,
+	    "mark claimed");
 	marked = stored_q(pg, "SELECT count(*) FROM lost_claim");
 	REQUIRE(marked >= 2 * LOST, "a forward and a receipt per report "
 	    "marked got=%ld", marked);
