@@ -4,11 +4,11 @@
  * ingest and written only when claimed), against a private PostgreSQL
  * with the latest schema and functions. The due rows go out straight as
  * claimed, once, taken out of the plan in the same statement; a claim
- * never returns more than its room (an alert's due rows beyond it are
- * written queued and taken next); forwards stay before the rest, and
- * rows due before the oldest plan before it; the later rungs stay
- * planned; both forms of plan (v18's array, v21's object) are claimed
- * alike. Left in the plan: an alert acknowledged (OK drops its plan:
+ * never returns more than its room (the plans of up to 32 alerts are
+ * written at once, the rows beyond the room queued and taken next);
+ * forwards stay before the rest, and rows due by the oldest plan before
+ * it; the later rungs stay planned; both forms of plan (v18's array,
+ * v21's object) are claimed alike. Left in the plan: an alert acknowledged (OK drops its plan:
  * farol_alert_stop_rungs), a plan due for longer than the stale limit
  * (the janitor writes all of it), an alert whose message came on a modem
  * another live gateway pins. The janitor's step does not take a due
@@ -137,6 +137,9 @@ test_claim(void)
 	    "'sending' AND attempts = 1 AND lease_until > now()) OR (state = "
 	    "'queued' AND attempts = 0 AND lease_until IS NULL))") == 3,
 	    "alert 1's forwards: one sent, two queued");
+	CHECK(pgcluster_query_long(cluster, "SELECT count(*) FROM outbox "
+	    "WHERE alert_id IN (2, 3) AND purpose = 'forward' AND state = "
+	    "'queued'") == 5, "the next plans written with it, queued");
 	got = pgcluster_query_text(cluster, "SELECT o.text || '|' || "
 	    "extract(epoch FROM o.not_before - a.created_at) || '|' || "
 	    "(o.created_at = a.created_at) || '|' || o.message_id FROM outbox "
