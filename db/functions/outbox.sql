@@ -478,18 +478,6 @@ BEGIN
 		v_rungs := v_pass < 4;
 		v_upto := CASE WHEN v_pass = 1 THEN coalesce(v_plan_at, now())
 		    ELSE now() END;
-		-- Nothing there: not the statement, whose start costs more
-		-- than a look at each index (a claim runs several passes).
-		CONTINUE WHEN NOT (CASE WHEN v_rungs THEN EXISTS (SELECT 1
-		    FROM outbox c WHERE c.state = 'queued'
-			AND c.purpose IN ('forward', 'escalation')
-			AND c.not_before <= v_upto)
-		    ELSE EXISTS (SELECT 1 FROM outbox c
-			WHERE c.state = 'queued'
-			    AND c.purpose NOT IN ('forward', 'escalation')
-			    AND c.not_before <= v_upto) END
-		    OR (v_may_take_over AND EXISTS (SELECT 1 FROM outbox c
-			WHERE c.state = 'sending' AND c.lease_until < now())));
 		RETURN QUERY
 		WITH rung AS (
 			SELECT c.id, c.not_before, false AS taken_over
