@@ -707,6 +707,30 @@ BEGIN
 END
 $$;
 
+-- The rows of plan p (either form: see farol_alert_plan_rows, below),
+-- each with its place in the plan (i), for a statement that reads many
+-- plans at once: inlined into it (as outbox_row_of), not a function call
+-- per plan.
+CREATE OR REPLACE FUNCTION alert_plan_rows(p jsonb)
+RETURNS TABLE (recipient text, text text, purpose text, authority text,
+    rung int, after_s double precision, i bigint)
+LANGUAGE sql IMMUTABLE
+AS $$
+	SELECT CASE WHEN o THEN g.e->'to'->>(2 * k + 1)
+		ELSE g.e->>'recipient' END,
+	    CASE WHEN o THEN p->'texts'->>((g.e->>'text')::int)
+		ELSE g.e->>'text' END,
+	    g.e->>'purpose',
+	    CASE WHEN o THEN g.e->'to'->>(2 * k) ELSE g.e->>'authority' END,
+	    (g.e->>'rung')::int, (g.e->>'after_s')::double precision,
+	    row_number() OVER (ORDER BY g.i, k)
+	FROM (SELECT jsonb_typeof(p) = 'object' AS o) t,
+	    jsonb_array_elements(CASE WHEN t.o THEN p->'rungs' ELSE p END)
+		WITH ORDINALITY AS g(e, i),
+	    generate_series(0, CASE WHEN t.o THEN
+		jsonb_array_length(g.e->'to') / 2 - 1 ELSE 0 END) AS k
+$$;
+
 -- The rows of an alert's rung plan (alert.rung_plan), in order, as the
 -- janitor writes them: recipient, text (with "{ref}"), purpose,
 -- authority, rung, after_s. Two forms (db/database.md, "The rung
@@ -720,23 +744,10 @@ RETURNS TABLE (recipient text, text text, purpose text, authority text,
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 BEGIN
-	IF jsonb_typeof(p) = 'array' THEN
-		RETURN QUERY SELECT o.recipient, o.text, o.purpose,
-		    o.authority, o.rung, o.after_s
-		FROM jsonb_to_recordset(p) AS o(recipient text, text text,
-		    purpose text, authority text, rung int,
-		    after_s double precision);
-	ELSIF jsonb_typeof(p) = 'object' THEN
-		RETURN QUERY SELECT g.e->'to'->>(2 * k + 1),
-		    p->'texts'->>((g.e->>'text')::int), g.e->>'purpose',
-		    g.e->'to'->>(2 * k), (g.e->>'rung')::int,
-		    (g.e->>'after_s')::double precision
-		FROM jsonb_array_elements(p->'rungs') WITH ORDINALITY
-		    AS g(e, i),
-		    generate_series(0, jsonb_array_length(g.e->'to') / 2 - 1)
-		    AS k
-		ORDER BY g.i, k;
-	END IF;
+	-- The one reading of both forms: alert_plan_rows (above).
+	RETURN QUERY SELECT o.recipient, o.text, o.purpose, o.authority,
+	    o.rung, o.after_s
+	FROM alert_plan_rows(p) o ORDER BY o.i;
 END
 $$;
 
@@ -773,29 +784,6 @@ AS $$
 	    AS x(e, i)
 	WHERE p_created + make_interval(secs =>
 	    (x.e->>'after_s')::double precision) > p_cut
-$$;
-
--- The rows of plan p (either form) as farol_alert_plan_rows gives them,
--- in order (i), for a statement that reads many plans at once: inlined
--- into it (as outbox_row_of), not a function call per plan.
-CREATE OR REPLACE FUNCTION alert_plan_rows(p jsonb)
-RETURNS TABLE (recipient text, text text, purpose text, authority text,
-    rung int, after_s double precision, i bigint)
-LANGUAGE sql IMMUTABLE
-AS $$
-	SELECT CASE WHEN o THEN g.e->'to'->>(2 * k + 1)
-		ELSE g.e->>'recipient' END,
-	    CASE WHEN o THEN p->'texts'->>((g.e->>'text')::int)
-		ELSE g.e->>'text' END,
-	    g.e->>'purpose',
-	    CASE WHEN o THEN g.e->'to'->>(2 * k) ELSE g.e->>'authority' END,
-	    (g.e->>'rung')::int, (g.e->>'after_s')::double precision,
-	    row_number() OVER (ORDER BY g.i, k)
-	FROM (SELECT jsonb_typeof(p) = 'object' AS o) t,
-	    jsonb_array_elements(CASE WHEN t.o THEN p->'rungs' ELSE p END)
-		WITH ORDINALITY AS g(e, i),
-	    generate_series(0, CASE WHEN t.o THEN
-		jsonb_array_length(g.e->'to') / 2 - 1 ELSE 0 END) AS k
 $$;
 
 -- The janitor's step for the alerts' rung plans (farol_ingest_report
