@@ -12,9 +12,10 @@
 -- (`sending', `submitted') went or is going: the window left
 -- (gateway/alerts.md, "A report stored twice"); gateway/outbox.c holds
 -- its claims until the spool's forwards are replayed, to keep it small.
--- (When an alert's first-rung forwards are entries of its rung_plan
--- rather than rows, that recipient's entry is dropped here too.)
--- Returns how many forwards were cancelled.
+-- Its forwards still planned (a U1's are entries of its rung_plan until
+-- a claim writes them) are written first, queued, to be cancelled the
+-- same way (farol_alert_plan_write_until; the alert locked, so that no
+-- claim takes them meanwhile). Returns how many forwards were cancelled.
 CREATE OR REPLACE FUNCTION farol_alert_skip_sent_forwards(p_alert bigint,
     p_ref bigint, p_sent jsonb)
 RETURNS int
@@ -23,6 +24,10 @@ AS $$
 DECLARE
 	n	int;
 BEGIN
+	IF EXISTS (SELECT 1 FROM alert a WHERE a.id = p_alert
+	    AND a.rung_plan_next_at <= now() FOR UPDATE) THEN
+		PERFORM farol_alert_plan_write_until(p_alert, now());
+	END IF;
 	UPDATE outbox o SET state = 'cancelled', updated_at = now(),
 	    error = 'sent from the spool as alert ' || p_ref
 	WHERE o.alert_id = p_alert AND o.state = 'queued'

@@ -786,6 +786,55 @@ AS $$
 	    (x.e->>'after_s')::double precision) > p_cut
 $$;
 
+-- The rows of alert p_alert's rung plan due by p_cut written into the
+-- outbox, queued, as the rows they would have been at ingest (the text
+-- with the alert number, not_before the alert's created_at + after_s,
+-- created_at the alert's, purpose, authority and rung), and taken out
+-- of the plan, in its own form; rung_plan_next_at moves to the next row,
+-- NULL when none is left. An alert that no longer needs rungs
+-- (acknowledged, closed, cancelled, expired: what the claim would not
+-- send) has its plan dropped, unwritten, but for the administrators'
+-- notice of an expired alert. The caller holds the alert (FOR UPDATE):
+-- the janitor (farol_alert_plan_write), a replay cancelling forwards the
+-- spool sent (farol_alert_skip_sent_forwards). Returns how many rows were
+-- written.
+CREATE OR REPLACE FUNCTION farol_alert_plan_write_until(p_alert bigint,
+    p_cut timestamptz)
+RETURNS int
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	a	record;
+	k	int;
+BEGIN
+	SELECT x.id, x.ref, x.message_id, x.state, x.created_at, x.rung_plan,
+	    x.state NOT IN ('acknowledged', 'closed', 'cancelled', 'expired')
+		AS live
+	INTO a FROM alert x WHERE x.id = p_alert;
+	IF a.rung_plan IS NULL THEN
+		RETURN 0;
+	END IF;
+	INSERT INTO outbox (alert_id, message_id, recipient, text, purpose,
+	    authority_id, rung, state, not_before, created_at)
+	SELECT a.id, a.message_id, o.recipient,
+	    replace(o.text, '{ref}', a.ref::text), o.purpose, o.authority,
+	    o.rung, 'queued', a.created_at + make_interval(secs => o.after_s),
+	    a.created_at
+	FROM farol_alert_plan_rows(a.rung_plan) o
+	WHERE a.created_at + make_interval(secs => o.after_s) <= p_cut
+	    AND (a.live OR (a.state = 'expired' AND o.authority IS NULL));
+	GET DIAGNOSTICS k = ROW_COUNT;
+	-- What is left, in the plan's own form; nothing for an alert that
+	-- no longer needs it (one row: an aggregate).
+	UPDATE alert SET (rung_plan, rung_plan_next_at) = (
+	    SELECT f.rest, f.next_at
+	    FROM alert_plan_after(CASE WHEN a.live THEN a.rung_plan END,
+		a.created_at, p_cut) f)
+	WHERE id = a.id;
+	RETURN k;
+END
+$$;
+
 -- The janitor's step for the alerts' rung plans (farol_ingest_report
 -- keeps an alert's rungs as alert.rung_plan): every planned row due
 -- within p_horizon_s seconds is written into the outbox as the row it
@@ -814,13 +863,10 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
 	a	record;
-	v_cut	timestamptz;
-	k	int;
 	n	int := 0;
 BEGIN
 	FOR a IN
-		SELECT x.id, x.ref, x.message_id, x.state, x.created_at,
-		    x.rung_plan, s.stale_soon
+		SELECT x.id, s.stale_soon
 		FROM alert x
 		CROSS JOIN LATERAL (SELECT p_stale_s > 0 AND (
 		    x.rung_plan_next_at < now() + make_interval(
@@ -842,7 +888,7 @@ BEGIN
 			    AND o.purpose IN ('forward', 'escalation')
 			    AND o.not_before < now() + make_interval(
 				secs => p_horizon_s - p_stale_s))
-		    -- The claim's (above).
+		    -- The claim's (farol_outbox_claim_plans).
 		    AND NOT (x.rung_plan_next_at <= now() AND x.state IN
 			('received', 'forwarded', 'delivered', 'escalated')
 			AND NOT s.stale_soon)
@@ -852,31 +898,9 @@ BEGIN
 		-- A rung that will be stale within the horizon (the janitor
 		-- could not run, or no modem took it): all of the plan, so
 		-- that its next rung is there to go instead.
-		v_cut := CASE WHEN a.stale_soon THEN 'infinity'
-		    ELSE now() + make_interval(secs => p_horizon_s) END;
-		INSERT INTO outbox (alert_id, message_id, recipient, text,
-		    purpose, authority_id, rung, state, not_before,
-		    created_at)
-		SELECT a.id, a.message_id, o.recipient,
-		    replace(o.text, '{ref}', a.ref::text), o.purpose,
-		    o.authority, o.rung, 'queued',
-		    a.created_at + make_interval(secs => o.after_s),
-		    a.created_at
-		FROM farol_alert_plan_rows(a.rung_plan) o
-		WHERE a.created_at + make_interval(secs => o.after_s) <= v_cut
-		    AND (a.state NOT IN ('acknowledged', 'closed',
-			'cancelled', 'expired') OR (a.state = 'expired' AND
-			o.authority IS NULL));
-		GET DIAGNOSTICS k = ROW_COUNT;
-		n := n + k;
-		-- What is left, in the plan's own form; nothing for an
-		-- alert that no longer needs it (one row: an aggregate).
-		UPDATE alert SET (rung_plan, rung_plan_next_at) = (
-		    SELECT f.rest, f.next_at
-		    FROM alert_plan_after(CASE WHEN a.state NOT IN (
-			'acknowledged', 'closed', 'cancelled', 'expired')
-			THEN a.rung_plan END, a.created_at, v_cut) f)
-		WHERE id = a.id;
+		n := n + farol_alert_plan_write_until(a.id, CASE
+		    WHEN a.stale_soon THEN 'infinity'
+		    ELSE now() + make_interval(secs => p_horizon_s) END);
 	END LOOP;
 	RETURN n;
 END
