@@ -173,6 +173,8 @@ struct modem_worker_side {
 	uint64_t next_token;
 	struct modem_pending *pending;
 	int n_pending;
+	int pending_top;	/* no pending slot is above it (a read going
+				   on past it need not search them) */
 	GSM_SMSMessage *backlog;	/* read, not handed over: pending cap */
 	int n_backlog, backlog_cap;
 	int poll_now;		/* a +CMTI came */
