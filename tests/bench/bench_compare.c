@@ -169,8 +169,9 @@ print_threads(pid_t pid)
 			comm[strcspn(comm, "\n")] = '\0';
 			fclose(f);
 		}
-		fprintf(stderr, " %s%s %.3f s %llu in;", atoi(de->d_name) ==
-		    (int)pid ? "main:" : "", comm, ns / 1e9, slices);
+		fprintf(stderr, " %s%s/%s %.3f s %llu in;", atoi(de->d_name) ==
+		    (int)pid ? "main:" : "", comm, de->d_name, ns / 1e9,
+		    slices);
 	}
 	closedir(d);
 	fprintf(stderr, "\n");
