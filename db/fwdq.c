@@ -595,6 +595,17 @@ fwdq_queued(const struct fwdq *q)
 }
 
 int
+fwdq_submitted(const struct fwdq *q)
+{
+	int n = 0;
+
+	for (int i = 0; q != NULL && i < q->n; i++)
+		for (int j = 0; j < q->a[i]->n; j++)
+			n += q->a[i]->f[j].state == FWDQ_SUBMITTED;
+	return n;
+}
+
+int
 fwdq_remove(struct fwdq *q, const char *id, char **cause)
 {
 	char name[64];

@@ -102,6 +102,11 @@ struct fwdq_alert *fwdq_find_key(struct fwdq *q, uint64_t key);
 /* Forwards waiting for a modem, in all alerts. */
 int fwdq_queued(const struct fwdq *q);
 
+/* Forwards a modem took (FWDQ_SUBMITTED), in all alerts: each still to
+ * be recorded by the replay (gateway/outbox.c holds its claims until
+ * then). */
+int fwdq_submitted(const struct fwdq *q);
+
 /* Its alert is stored: drop it. */
 int fwdq_remove(struct fwdq *q, const char *id, char **cause);
 

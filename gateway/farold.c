@@ -678,6 +678,7 @@ farold_start(struct farold *d)
 	outbox_set_sendlog(d->outbox, d->sendlog);
 	outbox_set_fwdq(d->outbox, d->fwdq);
 	replay_set_fwdq(d->replay, d->fwdq);
+	replay_set_kick(d->replay, outbox_kick, d->outbox);
 	if (d->cfg->ussd.listen[0] != '\0' && (d->ussd = ussd_http_new(d->base,
 	    &d->cfg, d->inbox, &cause)) == NULL) {
 		log_error("ussd: %s", cause);

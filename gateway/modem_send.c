@@ -40,10 +40,11 @@ modem_finish(struct modem *m, int ok, const char *cause)
 	int fd;
 
 	/* The tests count what a modem took across kill -9: one line per
-	 * message, the modem's name (tests/integration/gateway_proc.c). */
+	 * message, the modem's name and the recipient (a test's file, set
+	 * by tests/integration/gateway_proc.c only; never the log). */
 	if (ok && sent_log != NULL && (fd = open(sent_log, O_WRONLY |
 	    O_APPEND | O_CREAT | O_CLOEXEC, 0600)) != -1) {
-		dprintf(fd, "%s\n", m->cfg.name);
+		dprintf(fd, "%s %s\n", m->cfg.name, o->number);
 		close(fd);
 	}
 

@@ -52,6 +52,9 @@
 #define OUTBOX_REFS_BLOCK 1000		/* alert numbers kept for an outage */
 #define OUTBOX_LOST_TICKS 60		/* lost claims looked for this often,
 					   beside after a reconnect */
+#define OUTBOX_REPLAY_HOLD_MS 10000	/* claims wait at most this long after
+					   the database is back for the spool's
+					   sent forwards to be replayed */
 
 /* A claimed row handed to a modem, until its result is recorded. */
 struct outbox_send {
@@ -94,6 +97,8 @@ struct outbox {
 	int feeding;		/* of those, handed to modems */
 	int reserving;		/* a reservation of numbers in flight */
 	int refs_checked;	/* the kept numbers checked this start */
+	long long ready_us;	/* the database became ready then */
+	int replay_hold;	/* claims held for the replay (logged) */
 	struct presence *presence;	/* this gateway's name held */
 	uint64_t next_direct;
 	int no_modem_logged;
@@ -590,6 +595,37 @@ outbox_room(struct outbox *ob)
 	return room - ob->n_sends;
 }
 
+/*
+ * Whether claims wait for the replay: the spool holds forwards a modem
+ * took while the database was down. The replay may find their report
+ * already stored (its ingest committed, the answer lost in a failover),
+ * with the alert's own forward to the same number still queued, and
+ * cancels it (farol_ingest_sent_again); a claim first would send it
+ * twice (gateway/alerts.md, "A report stored twice"). At most
+ * OUTBOX_REPLAY_HOLD_MS after the database is back: a replay that keeps
+ * failing must not hold every outgoing SMS.
+ */
+static int
+outbox_replay_first(struct outbox *ob)
+{
+	int n = fwdq_submitted(ob->fwdq);
+
+	if (n == 0 || latency_now_us() - ob->ready_us >=
+	    OUTBOX_REPLAY_HOLD_MS * 1000LL) {
+		if (ob->replay_hold && n > 0)
+			log_warn("outbox: %d forward(s) sent from the spool "
+			    "still not replayed after %d ms; claiming again",
+			    n, OUTBOX_REPLAY_HOLD_MS);
+		ob->replay_hold = 0;
+		return 0;
+	}
+	if (!ob->replay_hold)
+		log_info("outbox: claims wait for the replay of %d forward(s) "
+		    "sent from the spool", n);
+	ob->replay_hold = 1;
+	return 1;
+}
+
 static void
 outbox_pump(struct outbox *ob)
 {
@@ -602,8 +638,8 @@ outbox_pump(struct outbox *ob)
 		return;
 	}
 	if (ob->drain.draining || !db_is_ready(ob->db) || !ob->recover_done ||
-	    !presence_registered(ob->presence) || (room = outbox_room(ob)) <=
-	    0)
+	    !presence_registered(ob->presence) || outbox_replay_first(ob) ||
+	    (room = outbox_room(ob)) <= 0)
 		return;
 	snprintf(limit, sizeof limit, "%d", room);
 	snprintf(stale, sizeof stale, "%d", (*ob->cfgp)->stale_after_s);
@@ -1196,6 +1232,7 @@ outbox_start(struct outbox *ob)
 void
 outbox_db_ready(struct outbox *ob)
 {
+	ob->ready_us = latency_now_us();
 	outbox_reserve_refs(ob);
 	if (!ob->recover_done) {
 		outbox_start(ob);

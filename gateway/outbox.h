@@ -54,6 +54,9 @@ void outbox_attach_modem(struct outbox *ob, struct modem *m);
  * alert's final number from the reserved block when one is left, and
  * feed the modems from that queue at their pace, U1 first. The replay
  * turns each into an outbox row in its state (ingest_message_spooled).
+ * Once the database is back, claims wait (at most 10 s) until the
+ * forwards a modem took are replayed: the replay may cancel a stored
+ * alert's own forward that would repeat one (farol_ingest_sent_again).
  */
 void outbox_forward_spooled(struct outbox *ob, const struct config *cfg,
     const struct inbound_sms *msg, const char *spool_id);

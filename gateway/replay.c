@@ -28,6 +28,8 @@ struct replay {
 	struct ingest *ingest;
 	struct spool *spool;
 	struct fwdq *fwdq;		/* spooled alerts' forwards */
+	void (*kick)(void *);		/* the outbox, when one is stored */
+	void *kick_arg;
 	struct event *timer;
 	char last_sent[SPOOL_ID_MAX];	/* newest id queued in this pass */
 	int in_flight;
@@ -127,10 +129,14 @@ replay_done_cb(const struct ingest_result *res,
 	struct replay *r = call->r;
 	struct fwdq_alert *fa = fwdq_find(r->fwdq, call->id);
 	char *cause = NULL;
+	int sent = 0;
 
 	r->in_flight--;
-	if (fa != NULL)
+	if (fa != NULL) {
 		fa->replaying = 0;
+		for (int i = 0; i < fa->n; i++)
+			sent |= fa->f[i].state == FWDQ_SUBMITTED;
+	}
 	if (res == NULL) {
 		if (!r->failed)
 			log_warn("replay: spool file %s not stored: %s; will "
@@ -143,10 +149,13 @@ replay_done_cb(const struct ingest_result *res,
 		log_error("replay: %s", cause ? cause : "cannot remove");
 		free(cause);
 		r->failed = 1;
-	} else if (res->inserted) {
-		r->stored++;
 	} else {
-		r->already++;
+		if (res->inserted)
+			r->stored++;
+		else
+			r->already++;
+		if (sent && r->kick != NULL)
+			r->kick(r->kick_arg);
 	}
 	free(call);
 	if (r->in_flight == 0)
@@ -227,6 +236,13 @@ void
 replay_set_fwdq(struct replay *r, struct fwdq *q)
 {
 	r->fwdq = q;
+}
+
+void
+replay_set_kick(struct replay *r, void (*kick)(void *), void *arg)
+{
+	r->kick = kick;
+	r->kick_arg = arg;
 }
 
 void

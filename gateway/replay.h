@@ -29,6 +29,10 @@ struct replay *replay_new(struct event_base *base, struct db *db,
 struct fwdq;
 void replay_set_fwdq(struct replay *r, struct fwdq *q);
 
+/* kick(arg) once a message whose forwards a modem took is stored: the
+ * outbox holds its claims until then (outbox.c, outbox_replay_first). */
+void replay_set_kick(struct replay *r, void (*kick)(void *), void *arg);
+
 /* Something may be waiting: start a pass if the database is ready and
  * none is running. Cheap; call it whenever the database becomes ready or a
  * message is spooled. */

@@ -38,7 +38,8 @@ BEGIN
 END
 $$;
 
--- Lock alert p_ref (FOR UPDATE) for an administrator's action on it:
+-- Lock alert p_ref (FOR UPDATE; an alias names its alert:
+-- farol_alert_of_ref) for an administrator's action on it:
 -- alert_id is its id; why is NULL when the action may go on, otherwise
 -- the caller's answer: unknown_ref, or (p_held) not_held when it is not
 -- held or no longer received.
@@ -49,7 +50,8 @@ AS $$
 DECLARE
 	v_alert	alert%ROWTYPE;
 BEGIN
-	SELECT * INTO v_alert FROM alert a WHERE a.ref = p_ref FOR UPDATE;
+	SELECT * INTO v_alert FROM alert a
+	WHERE a.id = farol_alert_of_ref(p_ref) FOR UPDATE;
 	IF NOT FOUND THEN
 		why := 'unknown_ref';
 		RETURN;

@@ -4,13 +4,32 @@
 -- transaction, at every start-up that finds them changed (db/migrate.c,
 -- schema_functions); docs: db/database.md.
 
+-- The alert an alert number names (its id; NULL: none): the alert that
+-- carries it (alert.ref), else the one it is an alias of
+-- (alert_ref_alias: the number a report's forwards carried from the spool
+-- while its alert was stored under another, farol_ingest_sent_again).
+-- Every command and console action on a number finds its alert here.
+-- (plpgsql, not sql: its body is checked when called, so that the file
+-- applies to an older schema too, as the upgrade test does.)
+CREATE OR REPLACE FUNCTION farol_alert_of_ref(p_ref bigint)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	RETURN coalesce((SELECT a.id FROM alert a WHERE a.ref = p_ref),
+	    (SELECT x.alert_id FROM alert_ref_alias x WHERE x.ref = p_ref));
+END
+$$;
+
 -- Store a command's message and apply it, all or nothing. p_command is
 -- the canonical name: OK, FIM, ANULAR, INFO, ESTADO, LIBERAR (from an
 -- administrator only: p_admin, as farold's config says; see
 -- farol_alert_release). result: ok, already (OK on an alert already
 -- acknowledged), unknown_ref, not_allowed, not_held (LIBERAR), or
 -- duplicate (the message was stored before: nothing is
--- done again). holders: the numbers that were sent a forward or rung of
+-- done again). p_ref may be an alias of the alert's number
+-- (farol_alert_of_ref): the command acts on that alert, with the same
+-- checks. holders: the numbers that were sent a forward or rung of
 -- the alert (ANULAR and INFO tell them). An OK on an alert already taken
 -- is recorded as an event of the alert (who, and after whom).
 -- p_replies: the replies farold rendered for every possible outcome
@@ -48,7 +67,10 @@ BEGIN
 		RETURN NEXT;
 		RETURN;
 	END IF;
-	SELECT * INTO v_alert FROM alert a WHERE a.ref = p_ref FOR UPDATE;
+	-- p_ref may be an alias (farol_alert_of_ref): the alert's own
+	-- number from here on.
+	SELECT * INTO v_alert FROM alert a
+	WHERE a.id = farol_alert_of_ref(p_ref) FOR UPDATE;
 	IF NOT FOUND THEN
 		result := 'unknown_ref';
 		outbox_queued := farol_command_replies(p_replies, result, NULL,
@@ -149,7 +171,7 @@ BEGIN
 			result := 'not_allowed';
 		ELSE
 			SELECT r.result INTO result
-			FROM farol_alert_release(p_ref, p_sender) r;
+			FROM farol_alert_release(v_alert.ref, p_sender) r;
 		END IF;
 	ELSIF p_command = 'ESTADO' THEN
 		result := CASE WHEN v_is_sender OR v_is_holder THEN 'ok'

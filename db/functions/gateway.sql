@@ -175,7 +175,8 @@ $$;
 
 -- At start-up, of the numbers this gateway's spool holds (p_refs), the
 -- ones it may still hand out: reserved for it and not yet used by an
--- alert. A number an alert already carries (its reservation then
+-- alert. A number an alert already carries, or an alias of one
+-- (farol_ingest_sent_again; either way its reservation then
 -- forgotten) or reserved for another gateway (a spool copied from
 -- another machine, or restored from an old backup) is dropped.
 CREATE OR REPLACE FUNCTION farol_refs_check(p_refs bigint[])
@@ -185,7 +186,8 @@ AS $$
 BEGIN
 	DELETE FROM alert_ref_reserved r
 	WHERE r.gateway = farol_gateway_self()
-	    AND EXISTS (SELECT 1 FROM alert a WHERE a.ref = r.ref);
+	    AND (EXISTS (SELECT 1 FROM alert a WHERE a.ref = r.ref) OR
+		EXISTS (SELECT 1 FROM alert_ref_alias x WHERE x.ref = r.ref));
 	RETURN QUERY
 	SELECT r.ref FROM alert_ref_reserved r
 	WHERE r.ref = ANY (p_refs) AND r.gateway = farol_gateway_self()

@@ -4,36 +4,91 @@
 -- transaction, at every start-up that finds them changed (db/migrate.c,
 -- schema_functions); docs: db/database.md.
 
+-- A forward the spool sent (p_sent: rows of farol_ingest_report's
+-- p_outbox, `submitted') under number p_ref, an alias of alert p_alert
+-- (farol_ingest_sent_again): the alert's own forward of the same rung to
+-- the same recipient, still queued, is not sent again: the duty phone
+-- has the alert. It is cancelled, saying why. One already claimed
+-- (`sending', `submitted') went or is going: the window left
+-- (gateway/alerts.md, "A report stored twice"); gateway/outbox.c holds
+-- its claims until the spool's forwards are replayed, to keep it small.
+-- (When an alert's first-rung forwards are entries of its rung_plan
+-- rather than rows, that recipient's entry is dropped here too.)
+-- Returns how many forwards were cancelled.
+CREATE OR REPLACE FUNCTION farol_alert_skip_sent_forwards(p_alert bigint,
+    p_ref bigint, p_sent jsonb)
+RETURNS int
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	n	int;
+BEGIN
+	UPDATE outbox o SET state = 'cancelled', updated_at = now(),
+	    error = 'sent from the spool as alert ' || p_ref
+	WHERE o.alert_id = p_alert AND o.state = 'queued'
+	    AND o.purpose = 'forward'
+	    AND EXISTS (SELECT 1 FROM jsonb_to_recordset(p_sent)
+		AS s(recipient text, rung int)
+		WHERE s.recipient = o.recipient AND s.rung = o.rung);
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+
 -- A report already stored whose forwards farold sent again from its
 -- spool: its ingest committed but the answer was lost (the primary died
 -- between the commit, already on the synchronous standby, and the
 -- answer), so farold spooled it and, the database being down, forwarded
--- it under a number reserved for the outage (db/fwdq.c). Those SMS went
--- out besides the stored alert's own rows, which are sent as usual:
--- each is recorded as a row of its own, `submitted', without a rung (as
--- a forward sent without a number), so that every SMS a modem took has
--- its row. Once: a replay repeated (its answer lost too) finds them by
--- modem and message reference.
+-- it under p_ref, a number reserved for the outage (db/fwdq.c; NULL:
+-- none was left). Each such SMS is recorded as a row of its own,
+-- `submitted', without a rung (as a forward sent without a number), so
+-- that every SMS a modem took has its row; p_ref becomes an alias of the
+-- stored alert (alert_ref_alias: `OK p_ref' acts on it), whose own
+-- forward to the same number, still queued, is not sent again
+-- (farol_alert_skip_sent_forwards); the alert, still `received', moves
+-- to `forwarded'. All in the transaction of the replay. Once: a replay
+-- repeated (its answer lost too) finds the rows by modem and message
+-- reference. Returns how many rows were recorded.
 CREATE OR REPLACE FUNCTION farol_ingest_sent_again(p_alert bigint,
-    p_message bigint, p_outbox jsonb)
+    p_message bigint, p_outbox jsonb, p_ref bigint)
 RETURNS int
 LANGUAGE plpgsql
 AS $$
+DECLARE
+	v_sent	jsonb;		-- the spool's forwards not yet recorded
+	n	int;
 BEGIN
 	IF p_alert IS NULL THEN
 		RETURN 0;
 	END IF;
-	RETURN farol_outbox_insert((SELECT coalesce(jsonb_agg(o - 'rung' -
-	    'after_s'), '[]')
-	    FROM jsonb_array_elements(coalesce(p_outbox, '[]')) o
-	    WHERE o->>'state' = 'submitted' AND o->>'purpose' = 'forward'
-		AND NOT EXISTS (SELECT 1 FROM outbox x
-		    WHERE x.alert_id = p_alert AND x.purpose = 'forward'
-			AND x.recipient = o->>'recipient'
-			AND x.modem = o->>'modem'
-			AND x.message_ref IS NOT DISTINCT FROM
-			    (o->>'message_ref')::int)), p_alert, p_message,
-	    NULL);
+	SELECT coalesce(jsonb_agg(o), '[]') INTO v_sent
+	FROM jsonb_array_elements(coalesce(p_outbox, '[]')) o
+	WHERE o->>'state' = 'submitted' AND o->>'purpose' = 'forward'
+	    AND NOT EXISTS (SELECT 1 FROM outbox x
+		WHERE x.alert_id = p_alert AND x.purpose = 'forward'
+		    AND x.recipient = o->>'recipient'
+		    AND x.modem = o->>'modem'
+		    AND x.message_ref IS NOT DISTINCT FROM
+			(o->>'message_ref')::int);
+	IF v_sent = '[]' THEN
+		RETURN 0;
+	END IF;
+	IF p_ref IS NOT NULL AND NOT EXISTS (SELECT 1 FROM alert a
+	    WHERE a.ref = p_ref) THEN
+		INSERT INTO alert_ref_alias (ref, alert_id)
+		VALUES (p_ref, p_alert)
+		ON CONFLICT (ref) DO NOTHING;
+		PERFORM farol_alert_skip_sent_forwards(p_alert, p_ref, v_sent);
+	END IF;
+	n := farol_outbox_insert((SELECT jsonb_agg(o - 'rung' - 'after_s')
+	    FROM jsonb_array_elements(v_sent) o), p_alert, p_message, NULL);
+	IF EXISTS (SELECT 1 FROM alert a WHERE a.id = p_alert
+	    AND a.state = 'received' AND a.held_reason IS NULL) THEN
+		PERFORM farol_alert_transition(p_alert, 'forwarded', 'farold',
+		    'forwarded from the spool as ' || coalesce(p_ref::text,
+		    'a forward without a number'));
+	END IF;
+	RETURN n;
 END
 $$;
 
@@ -70,7 +125,8 @@ BEGIN
 		IF p_outbox @> '[{"state": "submitted", "purpose": "forward"}]'
 		    THEN
 			PERFORM farol_ingest_sent_again(alert_id,
-			    farol_ingest_report.message_id, p_outbox);
+			    farol_ingest_report.message_id, p_outbox,
+			    (p_alert->>'ref')::bigint);
 		END IF;
 		RETURN NEXT;
 		RETURN;
@@ -429,7 +485,7 @@ BEGIN
 		-- Already stored: only its forwards sent from the spool.
 		IF v_msg[f.ord] IS NULL THEN
 			PERFORM farol_ingest_sent_again(al.id, mm.id,
-			    f.e->'outbox')
+			    f.e->'outbox', (f.e->'alert'->>'ref')::bigint)
 			FROM message mm JOIN alert al ON al.message_id = mm.id
 			WHERE mm.dedupe_key = v_key[f.ord];
 			CONTINUE;
@@ -501,13 +557,16 @@ BEGIN
 	-- Two batches stored at once (ingest lanes, or two gateways) may
 	-- hold commands on the same alerts in opposite orders: each locks
 	-- them all first, by ref, so one waits for the other instead of a
-	-- deadlock (db/database.md, "Ingest lanes").
+	-- deadlock (db/database.md, "Ingest lanes"); an alias locks its
+	-- alert, in the order of the alert's own number.
 	v_refs := ARRAY(SELECT DISTINCT (x->>'ref')::bigint
 	    FROM jsonb_array_elements(p) x
 	    WHERE x ? 'command' AND jsonb_typeof(x->'ref') = 'number'
 	    ORDER BY 1);
 	IF cardinality(v_refs) > 1 THEN
-		PERFORM 1 FROM alert a WHERE a.ref = ANY (v_refs)
+		PERFORM 1 FROM alert a
+		WHERE a.id IN (SELECT farol_alert_of_ref(r)
+		    FROM unnest(v_refs) r)
 		ORDER BY a.ref FOR UPDATE;
 	END IF;
 	-- The stops: each command, stored alone after the reports before

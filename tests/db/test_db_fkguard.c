@@ -556,6 +556,13 @@ main(void)
 	REQUIRE(cluster != NULL, "pgcluster_start");
 	make_db("fk", "0022_fk_guards");
 	make_db("guard", NULL);
+	/* A later table's own foreign key to alert (v24's alias numbers, a
+	 * plain key: rarely written) would refuse the TRUNCATE cases, which
+	 * compare the six keys v22 guards: dropped here. */
+	c = dbtest_connect(cluster, "guard");
+	dbtest_exec_ok(c, "ALTER TABLE alert_ref_alias DROP CONSTRAINT "
+	    "alert_ref_alias_alert_id_fkey");
+	PQfinish(c);
 	for (guard = 0; guard < 2; guard++) {
 		c = dbtest_connect(cluster, dbs[guard]);
 		test_constraints(c, dbs[guard], guard ? 0 : 6);

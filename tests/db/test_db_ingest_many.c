@@ -388,6 +388,13 @@ test_sent_again(void)
 	free(got);
 	check_q(SENT_AGAIN_ROWS, "1", "the forward sent from the spool "
 	    "recorded (set-based)");
+	check_q("SELECT x.ref || ' ' || a.ref || ' ' || a.state FROM "
+	    "alert_ref_alias x JOIN alert a ON a.id = x.alert_id", "51 100 "
+	    "forwarded", "its number an alias of the stored alert, forwarded");
+	check_q("SELECT o.state || ': ' || o.error FROM outbox o JOIN alert a "
+	    "ON a.id = o.alert_id WHERE a.ref = 100 AND o.rung = 1",
+	    "cancelled: sent from the spool as alert 51", "the stored "
+	    "alert's own forward to that number not sent again");
 	free(query_batch("SELECT count(*) FROM farol_ingest_many(", "["
 	    SENT_AGAIN("9") "]", ")"));
 	check_q(SENT_AGAIN_ROWS, "1", "replayed again: recorded once");
@@ -396,6 +403,51 @@ test_sent_again(void)
 	check_q(SENT_AGAIN_ROWS, "2", "another send recorded (one by one)");
 	check_q("SELECT count(*) FROM alert WHERE ref IN (51, 100)", "1",
 	    "no alert made");
+	check_q("SELECT count(*) FROM outbox WHERE state = 'queued' AND "
+	    "purpose = 'forward'", "0", "nothing left to send twice");
+}
+
+/* A command for alert number r from `from' (the sender as given). */
+#define COMMAND(from, text, min, cmd, r) "{" MSG(from, text, min) ", " \
+	"\"command\": \"" cmd "\", \"ref\": " r ", \"note\": \"" text \
+	"\", \"replies\": [], \"from\": \"" from "\"}"
+
+/*
+ * After test_sent_again: the number the spool's forward carried (51)
+ * names the stored alert (100) in every command, with the same checks:
+ * the duty phone that got it acknowledges it, its focal point adds
+ * news and closes it; an alias of nothing is unknown. Two commands in a
+ * batch name the alert by both numbers (the batch locks it once).
+ */
+static void
+test_alias_commands(void)
+{
+	char *got;
+
+	got = query_batch("SELECT string_agg(concat_ws(' ', r.result, "
+	    "r.alert_ref, r.state), ', ' ORDER BY r.i) FROM "
+	    "farol_ingest_many(", "[" COMMAND("+2389920001", "OK 51", "40",
+	    "OK", "51") ", " COMMAND(S2, "INFO 100 mais", "41", "INFO", "100")
+	    ", " COMMAND(S2, "INFO 51 ainda", "42", "INFO", "51") ", "
+	    COMMAND("+2389920009", "OK 51", "43", "OK", "51") ", "
+	    COMMAND(S2, "OK 52", "44", "OK", "52") "]", ") r");
+	CHECK_STR(got, "ok 100 acknowledged, ok 100 acknowledged, "
+	    "ok 100 acknowledged, already 100 acknowledged, unknown_ref",
+	    "OK and INFO by the alias act on the alert, as by its number");
+	free(got);
+	got = query_batch("SELECT string_agg(concat_ws(' ', r.result, "
+	    "r.alert_ref, r.state), ', ' ORDER BY r.i) FROM "
+	    "farol_ingest_many(", "[" COMMAND("+2389920009", "FIM 51", "45",
+	    "FIM", "51") ", " COMMAND(S2, "FIM 51 resolvido", "46", "FIM",
+	    "51") "]", ") r");
+	CHECK_STR(got, "not_allowed 100 acknowledged, ok 100 closed",
+	    "FIM by the alias: refused to a stranger, done for the sender");
+	free(got);
+	check_q("SELECT string_agg(e.to_state || ' ' || e.note, ', ' ORDER "
+	    "BY e.id) FROM alert_event e JOIN alert a ON a.id = e.alert_id "
+	    "WHERE a.ref = 100 AND e.actor <> 'farold'", "acknowledged pn, "
+	    "acknowledged INFO 100 mais, acknowledged INFO 51 ainda, "
+	    "acknowledged OK after PN, closed FIM 51 resolvido", "the events, on alert 100");
 }
 
 int
@@ -410,6 +462,7 @@ main(void)
 	test_facts();
 	test_not_plain();
 	test_sent_again();
+	test_alias_commands();
 	pgcluster_destroy(cluster);
 	return check_status();
 }

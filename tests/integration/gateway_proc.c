@@ -564,6 +564,26 @@ gateway_proc_finish(struct gateway_proc *g, int timeout_ms)
 }
 
 int
+gateway_proc_sent_to(const struct gateway_proc *g, const char *number)
+{
+	FILE *f = fopen(g->sent_log, "r");
+	char line[128], *to;
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	/* "<modem> <recipient>" (gateway/modem_send.c) */
+	while (fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if ((to = strchr(line, ' ')) != NULL &&
+		    strcmp(to + 1, number) == 0)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+int
 gateway_proc_sent_count(const struct gateway_proc *g)
 {
 	FILE *f = fopen(g->sent_log, "r");

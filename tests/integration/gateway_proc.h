@@ -65,6 +65,8 @@ int gateway_proc_drop_sms_at(struct gateway_proc *g, const char *from,
  * included): farold appends a line to g->sent_log for each when
  * FAROL_TEST_SENT_LOG names it. */
 int gateway_proc_sent_count(const struct gateway_proc *g);
+/* Of those, the SMS to number (as the modem was given it: E.164). */
+int gateway_proc_sent_to(const struct gateway_proc *g, const char *number);
 
 /* Messages still on the dummy modem. */
 int gateway_proc_inbox_count(const struct gateway_proc *g);

@@ -30,6 +30,7 @@
 #define LEASE_S 3
 #define MARIA "+2389912345"	/* fp-sv-01, SV */
 #define PN_SV_1 "+2389920001"	/* the SV police duty phone, rung 1 */
+#define DESK_1 "+2389990001"	/* the national desk's, rung 1 (a U1) */
 
 enum {
 	BEFORE = 20,		/* reports stored before the stream */
@@ -201,16 +202,49 @@ test_promote_mid_stream(void)
 	    "WHERE state <> 'held' GROUP BY message_id, alert_id, purpose, "
 	    "recipient, rung, not_before - created_at HAVING count(*) > 1) "
 	    "x") == 0, "no outbox row doubled");
-	CHECK(stored_q(standby, "SELECT count(*) FROM alert a WHERE (SELECT "
-	    "count(*) FROM outbox o WHERE o.alert_id = a.id AND o.purpose = "
-	    "'forward' AND o.recipient = '" PN_SV_1 "' AND o.rung = 1) <> "
-	    "1") == 0, "each alert forwarded once to the duty phone");
 
 	/* What the modems took is what the new primary says went out. */
+	CHECK(stored_wait_q(standby, WAIT_MS, 0, "SELECT count(*) FROM outbox "
+	    "WHERE state IN ('queued', 'sending') AND not_before <= now()")
+	    == 0, "nothing due left to send");
 	CHECK(test_wait_until(WAIT_MS, sent_matches, gw) == 0, "modems "
 	    "submitted got=%d+%d, outbox rows sent want=%ld",
 	    gateway_proc_sent_count(&gw[0]), gateway_proc_sent_count(&gw[1]),
 	    outbox_sent());
+	/* Each alert reached each duty phone once: one forward recorded
+	 * sent per alert and number (a report whose ingest's answer was
+	 * lost has its alert's own forward and the spool's, under another
+	 * number: only one may go), and the SMS the modems took to each
+	 * number are those rows (besides the replies to the OKs). */
+	CHECK(stored_q(standby, "SELECT count(*) FROM alert a WHERE (SELECT "
+	    "count(*) FROM outbox o WHERE o.alert_id = a.id AND o.purpose = "
+	    "'forward' AND o.recipient = '" PN_SV_1 "' AND o.state IN "
+	    "('submitted', 'delivered')) <> 1") == 0, "each alert sent once "
+	    "to the duty phone: got %ld alerts otherwise", stored_q(standby,
+	    "SELECT count(*) FROM alert a WHERE (SELECT count(*) FROM outbox "
+	    "o WHERE o.alert_id = a.id AND o.purpose = 'forward' AND "
+	    "o.recipient = '" PN_SV_1 "' AND o.state IN ('submitted', "
+	    "'delivered')) <> 1"));
+	CHECK(stored_q(standby, "SELECT count(*) FROM (SELECT 1 FROM outbox "
+	    "WHERE purpose = 'forward' AND state IN ('submitted', "
+	    "'delivered') GROUP BY alert_id, recipient HAVING count(*) > 1) "
+	    "x") == 0, "no alert forwarded twice to one number");
+	printf("failover: %ld report(s) stored twice (the answer lost), "
+	    "%ld forward(s) from the spool\n", stored_q(standby, "SELECT "
+	    "count(*) FROM alert_ref_alias"), stored_q(standby, "SELECT "
+	    "count(*) FROM outbox WHERE purpose = 'forward' AND rung IS "
+	    "NULL"));
+	for (i = 0; i < 2; i++) {
+		const char *to = i == 0 ? PN_SV_1 : DESK_1;
+		long rows = stored_q(standby, "SELECT count(*) FROM outbox "
+		    "WHERE recipient = '%s' AND state IN ('submitted', "
+		    "'delivered')", to);
+		int sms = gateway_proc_sent_to(&gw[0], to) +
+		    gateway_proc_sent_to(&gw[1], to);
+
+		CHECK(sms == rows, "SMS the modems took to %s got=%d, rows "
+		    "sent want=%ld", to, sms, rows);
+	}
 	for (i = 0; i < 2; i++) {
 		g = &gw[i];
 		CHECK(console_value(g, "inbox", "spooled", NULL, NULL) > 0,

@@ -9,8 +9,13 @@
  * own outbox rows. The test makes that state directly: with the modem
  * paused, a U1 report is stored (its rows queued, none sent); PostgreSQL
  * is stopped; the modem resumed; the same SMS (same SMSC time) arrives
- * again and is forwarded from the spool; PostgreSQL starts again. Every
- * SMS the modem took must then be an outbox row marked sent.
+ * again and is forwarded from the spool, under a number reserved for
+ * the outage (R'; the alert is stored as R); PostgreSQL starts again.
+ * Every SMS the modem took must then be an outbox row marked sent, each
+ * duty phone must have got the alert once (the stored alert's own
+ * forward, still queued, is not sent: farol_ingest_sent_again), and
+ * `OK R'' from the duty phone must acknowledge alert R (R' is an alias
+ * of R).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +32,8 @@
 #define WAIT_MS 30000
 #define MARIA "+2389912345"	/* fp-sv-01: SV, routed to pn-sv */
 #define TEXT "ALERTA SV SX U1 lost ingest"
+#define PN_SV_1 "+2389920001"	/* pn-sv's duty phone, rung 1 */
+#define DESK_1 "+2389990001"	/* national-desk's, rung 1 (a U1) */
 
 static struct pgcluster *pg;
 static struct gateway_proc g;
@@ -42,6 +49,53 @@ static int
 sent_at_least(void *arg)
 {
 	return gateway_proc_sent_count(arg) >= 2;
+}
+
+static int
+acknowledged(void *arg)
+{
+	return stored_q(arg, "SELECT count(*) FROM alert WHERE state = "
+	    "'acknowledged'") == 1;
+}
+
+/* The number the duty phone read in the forward the spool sent it
+ * ("FAROL <number> ..."), -1 if none. */
+static long
+spool_number(void)
+{
+	char *t = stored_qt(pg, "SELECT text FROM outbox WHERE purpose = "
+	    "'forward' AND recipient = '" PN_SV_1 "' AND rung IS NULL");
+	long n = -1;
+
+	if (t != NULL && sscanf(t, "FAROL %ld", &n) != 1)
+		n = -1;
+	free(t);
+	return n;
+}
+
+/* The duty phone answers with the number it got: alert R is taken. */
+static void
+test_ok_by_alias(void)
+{
+	long ref, alias;
+	char ok[32];
+
+	ref = stored_q(pg, "SELECT ref FROM alert");
+	alias = spool_number();
+	printf("lost ingest: alert %ld, forwarded from the spool as %ld\n",
+	    ref, alias);
+	REQUIRE(alias > 0 && alias != ref, "a number of its own from the "
+	    "spool got=%ld (the alert's %ld)", alias, ref);
+	snprintf(ok, sizeof ok, "OK %ld", alias);
+	CHECK(gateway_proc_drop_sms(&g, PN_SV_1, ok, NULL) == 0, "drop OK");
+	CHECK(test_wait_until(WAIT_MS, acknowledged, pg) == 0, "OK %ld "
+	    "acknowledges alert %ld got=%s", alias, ref, stored_qt(pg,
+	    "SELECT state FROM alert"));
+	CHECK(stored_q(pg, "SELECT count(*) FROM alert WHERE ref = %ld AND "
+	    "acknowledged_by = 'pn-sv'", ref) == 1, "taken by pn-sv");
+	/* The console shows alert R acknowledged. */
+	CHECK(console_value(&g, "alerts", "ref", "state", "acknowledged") ==
+	    ref, "show alerts: %ld acknowledged", ref);
 }
 
 static void
@@ -73,6 +127,17 @@ test_lost_ingest(void)
 	CHECK(test_wait_until(WAIT_MS, spool_empty, &g) == 0, "spool empty");
 	faults_check_reports(pg, "lost ingest", TEXT, 1, 1);
 	faults_check_sms_once(pg, &g, "lost ingest", WAIT_MS);
+	/* Each duty phone got the alert once: the stored alert's own
+	 * forward did not follow the spool's (counted once nothing due is
+	 * left to send). */
+	CHECK(stored_wait_q(pg, WAIT_MS, 0, "SELECT count(*) FROM outbox "
+	    "WHERE state IN ('queued', 'sending') AND not_before <= now()")
+	    == 0, "nothing due left to send");
+	CHECK(gateway_proc_sent_to(&g, PN_SV_1) == 1, "SMS to pn-sv's duty "
+	    "phone got=%d want=1", gateway_proc_sent_to(&g, PN_SV_1));
+	CHECK(gateway_proc_sent_to(&g, DESK_1) == 1, "SMS to the national "
+	    "desk got=%d want=1", gateway_proc_sent_to(&g, DESK_1));
+	test_ok_by_alias();
 }
 
 int
