@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -830,6 +831,13 @@ main(int argc, char **argv)
 		return FAROLD_EXIT_USAGE;
 	}
 
+	/* Without TZ, glibc stats /etc/localtime at every mktime() (gammu
+	 * calls it 4 times for each message it reads, the routes once a
+	 * report): named, the zone is read once, before any thread starts.
+	 * A change of the host's zone is seen at the next start. */
+	if (getenv("TZ") == NULL)
+		setenv("TZ", ":/etc/localtime", 1);
+	tzset();
 	log_init("farold", d.debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	if ((d.cfg = config_load(d.config_path, &cause)) == NULL) {
 		fprintf(stderr, "%s\n", cause);

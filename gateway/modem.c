@@ -96,6 +96,8 @@ modem_record_cb(evutil_socket_t fd, short what, void *arg)
 			event_del(m->loop.watchdog);
 			event_del(m->loop.flush_ev);
 			event_del(m->loop.retry_ev);
+			event_del(m->loop.flush_soon);
+			m->loop.flush_scheduled = 0;
 			log_info("modem %s: stopped", m->cfg.name);
 			if (m->loop.stopped != NULL)
 				m->loop.stopped(m, m->loop.stopped_arg);
@@ -108,8 +110,11 @@ modem_record_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Pass the queued releases and `kept's, then a queued stop, to the worker.
- * What a full socket refuses waits until it is writable again (any other
- * failure: a second later), in order, however long that takes.
+ * Releases in a row go as one record (up to MODEM_RELEASE_MAX): a batch's
+ * commit releases its messages together, and one send wakes the worker
+ * once rather than once a message. What a full socket refuses waits
+ * until it is writable again (any other failure: a second later), in
+ * order, however long that takes.
  */
 static void
 modem_flush(struct modem *m)
@@ -117,15 +122,27 @@ modem_flush(struct modem *m)
 	struct modem_loop_side *l = &m->loop;
 	struct timeval later = { 1, 0 };
 	struct modem_record rec;
+	size_t i;
 	int failed = 0;
 
 	memset(&rec, 0, offsetof(struct modem_record, u));
 	while (l->head < l->n_commands) {
 		rec.type = l->commands[l->head].type;
 		rec.token = l->commands[l->head].token;
+		i = l->head;
+		if (rec.type == MODEM_REC_RELEASE) {
+			rec.token = 0;
+			rec.u.release.n = 0;
+			while (i < l->n_commands && rec.u.release.n <
+			    MODEM_RELEASE_MAX && l->commands[i].type ==
+			    MODEM_REC_RELEASE)
+				rec.u.release.tokens[rec.u.release.n++] =
+				    l->commands[i++].token;
+		} else
+			i++;
 		if ((failed = modem_send_record(l->fd, &rec)) != 0)
 			break;
-		l->head++;
+		l->head = i;
 	}
 	if (l->head == l->n_commands)
 		l->head = l->n_commands = 0;
@@ -146,9 +163,12 @@ modem_flush(struct modem *m)
 static void
 modem_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct modem *m = arg;
+
 	(void)fd;
 	(void)what;
-	modem_flush(arg);
+	m->loop.flush_scheduled = 0;
+	modem_flush(m);
 }
 
 /* Keep a release or a `kept' until the worker has it, and pass it on
@@ -179,9 +199,14 @@ modem_command(struct modem *m, enum modem_record_type type, uint64_t token)
 	}
 	l->commands[l->n_commands].type = type;
 	l->commands[l->n_commands++].token = token;
-	if (!event_pending(l->flush_ev, EV_WRITE, NULL) &&
-	    !event_pending(l->retry_ev, EV_TIMEOUT, NULL))
-		modem_flush(m);
+	/* Passed when the running callback is done, with whatever else it
+	 * queued (a batch's releases: one record). */
+	if (!l->flush_scheduled &&
+	    !event_pending(l->flush_ev, EV_WRITE, NULL) &&
+	    !event_pending(l->retry_ev, EV_TIMEOUT, NULL)) {
+		l->flush_scheduled = 1;
+		event_active(l->flush_soon, EV_TIMEOUT, 1);
+	}
 }
 
 struct modem *
@@ -242,6 +267,7 @@ modem_start(struct event_base *base, const struct modem_config *mc,
 	m->loop.flush_ev = event_new(base, m->loop.fd, EV_WRITE,
 	    modem_flush_cb, m);
 	m->loop.retry_ev = evtimer_new(base, modem_flush_cb, m);
+	m->loop.flush_soon = event_new(base, -1, 0, modem_flush_cb, m);
 	if (pthread_create(&m->loop.thread, NULL, modem_main, m) != 0) {
 		cause_set(cause, "cannot start the worker thread");
 		modem_free(m);
@@ -376,6 +402,7 @@ modem_free(struct modem *m)
 			fcntl(m->loop.fd, F_SETFL, flags & ~O_NONBLOCK);
 		event_del(m->loop.flush_ev);
 		event_del(m->loop.retry_ev);
+		event_del(m->loop.flush_soon);
 		m->loop.stop_queued = 1;
 		modem_flush(m);
 		pthread_join(m->loop.thread, NULL);
@@ -388,6 +415,8 @@ modem_free(struct modem *m)
 		event_free(m->loop.flush_ev);
 	if (m->loop.retry_ev != NULL)
 		event_free(m->loop.retry_ev);
+	if (m->loop.flush_soon != NULL)
+		event_free(m->loop.flush_soon);
 	free(m->loop.commands);
 	close(m->loop.fd);
 	close(m->worker.fd);

@@ -44,6 +44,7 @@
 #define MODEM_SLICE_MS 200	/* longest wait without reading the device */
 #define MODEM_WATCHDOG_MS 250	/* how often the loop checks for hung calls */
 #define MODEM_FAIL_STREAK 5	/* sends failing in a row: re-initialise */
+#define MODEM_RELEASE_MAX 64	/* releases one record carries: a batch's */
 
 enum modem_record_type {
 	MODEM_REC_RECEIVED,	/* worker -> loop: a message (sms set) */
@@ -53,7 +54,8 @@ enum modem_record_type {
 	MODEM_REC_SENT,		/* worker -> loop: a send's outcome */
 	MODEM_REC_DELIVERY,	/* worker -> loop: a status report */
 	MODEM_REC_HEALTH,	/* worker -> loop: health changed */
-	MODEM_REC_RELEASE,	/* loop -> worker: delete token from the SIM */
+	MODEM_REC_RELEASE,	/* loop -> worker: delete the messages of
+				   u.release's tokens from the SIM */
 	MODEM_REC_STOP,		/* loop -> worker: stop */
 	MODEM_REC_SEND,		/* loop -> worker: queue a message */
 	MODEM_REC_KEPT,		/* loop -> worker: the answer for token (a
@@ -64,6 +66,13 @@ struct modem_outgoing {
 	uint64_t id;
 	char number[32];
 	char text[MODEM_TEXT_MAX];
+};
+
+/* Messages made durable, released together: one record (one send, one
+ * wake-up of the worker) for what a batch's commit released. */
+struct modem_release {
+	int n;
+	uint64_t tokens[MODEM_RELEASE_MAX];
 };
 
 /* The only thing that crosses between threads; sent with the size of the
@@ -77,6 +86,7 @@ struct modem_record {
 		struct modem_send_result sent;
 		struct modem_delivery delivery;
 		struct modem_health health;
+		struct modem_release release;
 	} u;
 };
 
@@ -107,6 +117,9 @@ struct modem_loop_side {
 	struct event *ev;	/* records from the worker */
 	struct event *watchdog;
 	struct event *flush_ev;	/* the socketpair is writable again */
+	struct event *flush_soon;	/* commands queued: pass them once the
+					   running callback is done */
+	int flush_scheduled;
 	struct event *retry_ev;	/* a send failed otherwise: try later */
 	pthread_t thread;
 	int thread_started;
@@ -160,6 +173,8 @@ struct modem_worker_side {
 	uint64_t next_token;
 	struct modem_pending *pending;
 	int n_pending;
+	int pending_top;	/* no pending slot is above it (a read going
+				   on past it need not search them) */
 	GSM_SMSMessage *backlog;	/* read, not handed over: pending cap */
 	int n_backlog, backlog_cap;
 	int poll_now;		/* a +CMTI came */

@@ -27,11 +27,25 @@ modem_find_pending(struct modem *m, uint64_t token)
 static int
 modem_location_pending(const struct modem *m, int location)
 {
+	if (m->worker.n_pending == 0 || location > m->worker.pending_top)
+		return 0;
 	for (int i = 0; i < m->worker.n_pending; i++)
 		for (int j = 0; j < m->worker.pending[i].n; j++)
 			if (m->worker.pending[i].locations[j] == location)
 				return 1;
 	return 0;
+}
+
+/* Raise pending_top to p's slots (it only falls when nothing is
+ * pending: a bound, not the highest slot). */
+static void
+modem_pending_top(struct modem *m, const struct modem_pending *p)
+{
+	if (m->worker.n_pending == 1)
+		m->worker.pending_top = p->n > 0 ? p->locations[0] : 0;
+	for (int i = 0; i < p->n; i++)
+		if (p->locations[i] > m->worker.pending_top)
+			m->worker.pending_top = p->locations[i];
 }
 
 static void
@@ -195,6 +209,7 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 		p->released = 1;
 		p->n = 1;
 		p->locations[0] = parts[0]->Location;
+		modem_pending_top(m, p);
 		return 0;
 	}
 	if (m->worker.n_pending == MODEM_MAX_PENDING)
@@ -258,12 +273,18 @@ modem_hand_over(struct modem *m, GSM_SMSMessage **parts, int n, int ref,
 	for (i = 0; i < p->n; i++)
 		p->locations[i] = i < n ? parts[i]->Location :
 		    copies[i - n]->Location;
+	modem_pending_top(m, p);
 	memset(&rec, 0, offsetof(struct modem_record, u));
 	rec.type = MODEM_REC_RECEIVED;
 	rec.sms = in;
 	rec.token = in->token;
 	modem_send_record(m->worker.fd, &rec);
-	modem_yield_to_loop();
+	/* The loop holds none of this modem's other messages: it may be
+	 * idle, let it take this one at once. Holding some, it is busy with
+	 * them (or waits for their commit) and finds this one when done: a
+	 * yield per message of a burst would only switch threads. */
+	if (m->worker.n_pending == 1)
+		modem_yield_to_loop();
 	return 0;
 }
 

@@ -25,6 +25,8 @@ modem_record_size(enum modem_record_type type)
 		return head + sizeof(struct modem_delivery);
 	case MODEM_REC_HEALTH:
 		return head + sizeof(struct modem_health);
+	case MODEM_REC_RELEASE:
+		return head + sizeof(struct modem_release);
 	default:
 		return head;
 	}

@@ -37,8 +37,12 @@ modem_read_commands(struct modem *m, int timeout_ms)
 		if (rec.type == MODEM_REC_STOP)
 			m->worker.stop = 1;
 		else if (rec.type == MODEM_REC_RELEASE &&
-		    (p = modem_find_pending(m, rec.token)) != NULL) {
-			p->released = 1;
+		    n == (ssize_t)modem_record_size(MODEM_REC_RELEASE)) {
+			for (int i = 0; i < rec.u.release.n &&
+			    i < MODEM_RELEASE_MAX; i++)
+				if ((p = modem_find_pending(m,
+				    rec.u.release.tokens[i])) != NULL)
+					p->released = 1;
 		} else if (rec.type == MODEM_REC_KEPT) {
 			if (m->worker.awaiting_kept &&
 			    rec.token == m->worker.unkept_id)

@@ -44,6 +44,10 @@
  * this build's: another version, for a before and after in one run.
  * BENCH_INGEST_CONNECTIONS=N sets database.ingest_connections (the
  * ingest lanes; config/farol.conf leaves the default, 2).
+ * BENCH_THREADS=1 prints, to stderr, the CPU time of each of farold's
+ * threads when the last row is stored, and how many times each was
+ * scheduled in (/proc/PID/task/TID/schedstat: nanoseconds, not clock
+ * ticks).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -129,6 +133,48 @@ proc_cpu_s(pid_t pid, pid_t *ppid)
 	if (ppid != NULL)
 		*ppid = pp;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* With BENCH_THREADS: each thread's CPU seconds so far and times it was
+ * scheduled in (schedstat's first and third fields). */
+static void
+print_threads(pid_t pid)
+{
+	char path[300], comm[64];
+	struct dirent *de;
+	unsigned long long ns, wait, slices;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return;
+	fprintf(stderr, "farold threads:");
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%s/schedstat",
+		    (int)pid, de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fscanf(f, "%llu %llu %llu", &ns, &wait, &slices) != 3)
+			ns = slices = 0;
+		fclose(f);
+		snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid,
+		    de->d_name);
+		comm[0] = '\0';
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(comm, sizeof comm, f) == NULL)
+				comm[0] = '\0';
+			comm[strcspn(comm, "\n")] = '\0';
+			fclose(f);
+		}
+		fprintf(stderr, " %s%s/%s %.3f s %llu in;", atoi(de->d_name) ==
+		    (int)pid ? "main:" : "", comm, de->d_name, ns / 1e9,
+		    slices);
+	}
+	closedir(d);
+	fprintf(stderr, "\n");
 }
 
 /* CPU seconds of the private cluster's postmaster and its children. */
@@ -586,6 +632,8 @@ run_farol(struct pgcluster *pg, int n)
 	f.hwm_mb = proc_hwm_mb(g.pid);
 	f.cpu_s = proc_cpu_s(g.pid, NULL);
 	f.pg_cpu_s = pg_cpu_s(pg) - pg0;
+	if (getenv("BENCH_THREADS") != NULL)
+		print_threads(g.pid);
 	CHECK(db_value(c, "SELECT count(*) FROM alert") == n,
 	    "farol: every message an alert (no quarantine)");
 	row_times(c, "message", t0, &f.first_s, &last);

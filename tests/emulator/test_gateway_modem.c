@@ -1049,6 +1049,90 @@ case_sim_status_report(void)
 }
 
 /*
+ * A read of the SIM skips the messages handed over and not yet released
+ * (they are still on the SIM), whatever their slot, and takes the new
+ * ones: each arrives once. The poll comes back every second; messages 1-5
+ * are held, then 1-3 released (deleted) while 4-6 stay held.
+ */
+static int
+pred_wait(void *arg)
+{
+	(void)arg;
+	return 0;	/* run the loop until the deadline */
+}
+
+static int
+pending_seen_each_once(int last)
+{
+	for (int k = 1; k <= last; k++)
+		if (!CHECK(bk.got[k] == 1, "message %d got=%d times want=1",
+		    k, bk.got[k]))
+			return 0;
+	return 1;
+}
+
+static void
+case_pending_reread(void)
+{
+	char *cause = NULL;
+	char path[128];
+	int want;
+
+	dummy_sim_dir("reread");
+	for (int k = 1; k <= 5; k++) {
+		char text[32];
+
+		snprintf(text, sizeof text, "msg %d", k);
+		backlog_file(k, text, NULL);
+	}
+	config_dummy(MODEM_ROLE_RECEIVE);
+	modem = modem_start(base, &mc, 600, backlog_receive, NULL, &cause);
+	REQUIRE(modem != NULL, "modem_start: %s", cause);
+	want = 5;
+	CHECK(testloop_run_until(base, 10000, pred_backlog, &want) == 0,
+	    "first read got=%d want=5", bk.total);
+
+	/* A new message after the held ones: only it is handed over, by
+	 * the next poll and none after it. */
+	backlog_file(6, "msg 6", NULL);
+	want = 6;
+	CHECK(testloop_run_until(base, 10000, pred_backlog, &want) == 0,
+	    "second read got=%d want=6", bk.total);
+	testloop_run_until(base, 1500, pred_wait, NULL);
+	CHECK(bk.total == 6, "held messages read again: got=%d want=6",
+	    bk.total);
+	pending_seen_each_once(6);
+
+	/* Messages 1-3 released (deleted); 4-6 held, a new one in slot 2. */
+	REQUIRE(bk.n_held == 6, "held %d want 6", bk.n_held);
+	for (int i = 0; i < 3; i++)
+		modem_release(bk.held[i].m, bk.held[i].token);
+	memmove(bk.held, bk.held + 3, 3 * sizeof bk.held[0]);
+	bk.n_held = 3;
+	testloop_run_until(base, 500, pred_wait, NULL);
+	CHECK(backlog_left() == 3, "on the SIM got=%d want=3 (4-6)",
+	    backlog_left());
+	backlog_file(2, "msg 7", NULL);
+	want = 7;
+	CHECK(testloop_run_until(base, 10000, pred_backlog, &want) == 0,
+	    "third read got=%d want=7", bk.total);
+	testloop_run_until(base, 1500, pred_wait, NULL);
+	CHECK(bk.total == 7, "held messages read again: got=%d want=7",
+	    bk.total);
+	pending_seen_each_once(7);
+	CHECK(bk.bad == 0, "unexpected messages got=%d want=0", bk.bad);
+
+	bk.release = 1;
+	want = 7;
+	CHECK(testloop_run_until(base, 10000, pred_backlog, &want) == 0,
+	    "left on the SIM got=%d want=0", backlog_left());
+	modem_down();
+	snprintf(path, sizeof path, "rm -rf '%s'", bk.dir);
+	if (system(path) != 0)
+		fprintf(stderr, "cannot remove %s\n", bk.dir);
+}
+
+/*
  * A release the worker's socket cannot take at once is kept and passed on
  * later, never dropped: the message still leaves the SIM. The worker is
  * held inside its read of the SIM (blocked handing messages to a loop that
@@ -1324,6 +1408,7 @@ static const struct {
 	{ "keeps-failing", case_keeps_failing },
 	{ "backlog", case_backlog },
 	{ "sim-status-report", case_sim_status_report },
+	{ "pending-reread", case_pending_reread },
 	{ "pending-prompt", case_pending_prompt },
 	{ "release-full", case_release_full },
 	{ "multipart-repeat", case_multipart_repeat },
