@@ -52,7 +52,8 @@ console_alerts_prepare(struct db *db)
 	    "ORDER BY al.id DESC LIMIT 500) a "
 	    CONSOLE_ALERT_GROUP "ORDER BY a.id DESC", 5);
 	db_prepare_add(db, "console_alert", CONSOLE_ALERT_COLUMNS
-	    "FROM (SELECT * FROM alert WHERE ref = $1::bigint) a "
+	    "FROM (SELECT * FROM alert "
+	    "WHERE id = farol_alert_of_ref($1::bigint)) a "
 	    CONSOLE_ALERT_GROUP, 1);
 	db_prepare_add(db, "console_alert_events", "SELECT "
 	    "to_char(e.at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF') AS at, "
@@ -66,7 +67,7 @@ console_alerts_prepare(struct db *db)
 	    "CASE WHEN e.actor !~ '^\\+?[0-9]{5,}$' OR EXISTS (SELECT 1 "
 	    "FROM authority au WHERE au.id = e.note) THEN e.note END AS note "
 	    "FROM alert_event e JOIN alert a ON a.id = e.alert_id "
-	    "WHERE a.ref = $1::bigint ORDER BY e.id", 1);
+	    "WHERE a.id = farol_alert_of_ref($1::bigint) ORDER BY e.id", 1);
 }
 
 /* "key=value" from the line: value, or NULL when key is absent. */

@@ -73,6 +73,38 @@ spool_number(void)
 	return n;
 }
 
+/* `farolctl alert R'' shows alert R: the number the duty phone got is
+ * the one an administrator is told. */
+static void
+test_alert_by_alias(long ref, long alias)
+{
+	char key[32], *out = NULL, *sql = NULL, *got = NULL;
+
+	snprintf(key, sizeof key, "%ld", alias);
+	CHECK(console_run(&g, &out, "alert", "--json", key, NULL) == 0 &&
+	    out != NULL, "farolctl alert %ld", alias);
+	if (out != NULL && asprintf(&sql, "SELECT (j->'alert'->0->>'ref') "
+	    "|| ' ' || (j->'alert'->0->>'state') FROM (SELECT "
+	    "$j$%s$j$::jsonb AS j) x", out) >= 0)
+		got = pgcluster_query_text(pg, sql);
+	snprintf(key, sizeof key, "%ld acknowledged", ref);
+	CHECK(got != NULL && strcmp(got, key) == 0, "alert %ld by its alias: "
+	    "got=%s want=%s", alias, got != NULL ? got : "(none)", key);
+	free(got);
+	free(sql);
+	free(out);
+	out = NULL;
+	/* Its full read too, recorded under the alert's own number. */
+	snprintf(key, sizeof key, "%ld", alias);
+	CHECK(console_run(&g, &out, "alert", key, "--full", "--reason",
+	    "alias check", NULL) == 0 && out != NULL && strstr(out,
+	    "events:") != NULL, "alert %ld --full: %s", alias, out);
+	free(out);
+	CHECK(stored_q(pg, "SELECT count(*) FROM access_audit WHERE "
+	    "alert_ref = %ld AND reason = 'alias check'", ref) == 1,
+	    "the read is recorded under alert %ld", ref);
+}
+
 /* The duty phone answers with the number it got: alert R is taken. */
 static void
 test_ok_by_alias(void)
@@ -96,6 +128,7 @@ test_ok_by_alias(void)
 	/* The console shows alert R acknowledged. */
 	CHECK(console_value(&g, "alerts", "ref", "state", "acknowledged") ==
 	    ref, "show alerts: %ld acknowledged", ref);
+	test_alert_by_alias(ref, alias);
 }
 
 static void
