@@ -583,26 +583,28 @@ fwdq_find_key(struct fwdq *q, uint64_t key)
 	return NULL;
 }
 
-int
-fwdq_queued(const struct fwdq *q)
+/* How many forwards of every record are in state. */
+static int
+fwdq_count_in(const struct fwdq *q, enum fwdq_state state)
 {
 	int n = 0;
 
 	for (int i = 0; q != NULL && i < q->n; i++)
 		for (int j = 0; j < q->a[i]->n; j++)
-			n += q->a[i]->f[j].state == FWDQ_QUEUED;
+			n += q->a[i]->f[j].state == state;
 	return n;
+}
+
+int
+fwdq_queued(const struct fwdq *q)
+{
+	return fwdq_count_in(q, FWDQ_QUEUED);
 }
 
 int
 fwdq_submitted(const struct fwdq *q)
 {
-	int n = 0;
-
-	for (int i = 0; q != NULL && i < q->n; i++)
-		for (int j = 0; j < q->a[i]->n; j++)
-			n += q->a[i]->f[j].state == FWDQ_SUBMITTED;
-	return n;
+	return fwdq_count_in(q, FWDQ_SUBMITTED);
 }
 
 int
