@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "console.h"
@@ -17,6 +18,12 @@
 
 #define CONSOLE_MAX_ARGS 16
 #define CONSOLE_MAX_COLUMNS 32
+
+static void
+console_socket(const struct gateway_proc *g, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/farold.sock", g->dir);
+}
 
 int
 console_run(const struct gateway_proc *g, char **out, ...)
@@ -29,7 +36,7 @@ console_run(const struct gateway_proc *g, char **out, ...)
 
 	snprintf(farolctl, sizeof farolctl, "%s/gateway/farolctl",
 	    g->build_root);
-	snprintf(sock, sizeof sock, "%s/farold.sock", g->dir);
+	console_socket(g, sock, sizeof sock);
 	argv[n++] = farolctl;
 	argv[n++] = "-s";
 	argv[n++] = sock;
@@ -201,8 +208,16 @@ static int
 console_text_reached(void *arg)
 {
 	struct console_text_poll *p = arg;
-	char *v = console_text(p->g, p->what, p->column, p->key_col, p->key);
-	int ok = v != NULL && strcmp(v, p->want) == 0;
+	char sock[512], *v;
+	int ok;
+
+	/* Not before farold made its socket: farolctl would only print
+	 * "cannot reach farold" at every poll of a start-up. */
+	console_socket(p->g, sock, sizeof sock);
+	if (access(sock, F_OK) != 0)
+		return 0;
+	v = console_text(p->g, p->what, p->column, p->key_col, p->key);
+	ok = v != NULL && strcmp(v, p->want) == 0;
 
 	free(v);
 	return ok;
