@@ -550,6 +550,62 @@ gateway_proc_destroy(struct gateway_proc *g)
 			gateway_procs[i] = NULL;
 }
 
+/* Why farold did not stop cleanly, for the test's output: its exit
+ * status, or, when it is still running, where each thread waits
+ * (/proc: state, kernel wait channel, syscall), and gdb's backtraces when
+ * gdb is installed. */
+static void
+gateway_proc_explain_exit(const struct gateway_proc *g, int rc,
+    int timeout_ms)
+{
+	char path[384], cmd[160], line[256];
+	struct dirent *de;
+	DIR *tasks;
+	FILE *f;
+
+	if (rc > 128)
+		fprintf(stderr, "farold was killed by signal %d\n", rc - 128);
+	else if (rc > 0)
+		fprintf(stderr, "farold exited with status %d\n", rc);
+	if (rc != -1 || g->pid <= 0)
+		return;
+	fprintf(stderr, "farold (pid %ld) still runs %d ms after SIGTERM; "
+	    "its threads (comm, state, wchan, syscall):\n", (long)g->pid,
+	    timeout_ms);
+	snprintf(path, sizeof path, "/proc/%ld/task", (long)g->pid);
+	if ((tasks = opendir(path)) != NULL) {
+		while ((de = readdir(tasks)) != NULL) {
+			static const char *const files[] = { "comm", "stat",
+			    "wchan", "syscall" };
+
+			if (de->d_name[0] == '.')
+				continue;
+			fprintf(stderr, "  %s:", de->d_name);
+			for (size_t i = 0; i < 4; i++) {
+				snprintf(path, sizeof path, "/proc/%ld/task/"
+				    "%s/%s", (long)g->pid, de->d_name,
+				    files[i]);
+				line[0] = '\0';
+				if ((f = fopen(path, "r")) != NULL) {
+					if (fgets(line, sizeof line, f) ==
+					    NULL)
+						line[0] = '\0';
+					fclose(f);
+				}
+				line[strcspn(line, "\n")] = '\0';
+				fprintf(stderr, " [%.60s]", line);
+			}
+			fputc('\n', stderr);
+		}
+		closedir(tasks);
+	}
+	snprintf(cmd, sizeof cmd, "command -v gdb >/dev/null && gdb -p %ld "
+	    "-batch -ex 'thread apply all bt' </dev/null >&2 2>/dev/null",
+	    (long)g->pid);
+	if (system(cmd) != 0)
+		fprintf(stderr, "(no gdb backtraces)\n");
+}
+
 int
 gateway_proc_finish(struct gateway_proc *g, int timeout_ms)
 {
@@ -557,6 +613,8 @@ gateway_proc_finish(struct gateway_proc *g, int timeout_ms)
 
 	gateway_proc_signal(g, SIGTERM);
 	rc = gateway_proc_wait_exit(g, timeout_ms);
+	if (rc != 0)
+		gateway_proc_explain_exit(g, rc, timeout_ms);
 	if (check_failures() || rc != 0)
 		gateway_proc_dump_log(g);
 	gateway_proc_destroy(g);
