@@ -567,6 +567,9 @@ gateway_proc_explain_exit(const struct gateway_proc *g, int rc,
 		fprintf(stderr, "farold was killed by signal %d\n", rc - 128);
 	else if (rc > 0)
 		fprintf(stderr, "farold exited with status %d\n", rc);
+	if (rc == -1 && g->pid <= 0)
+		fprintf(stderr, "farold was not running: no process to stop "
+		    "(it exited earlier, or was never started)\n");
 	if (rc != -1 || g->pid <= 0)
 		return;
 	fprintf(stderr, "farold (pid %ld) still runs %d ms after SIGTERM; "
