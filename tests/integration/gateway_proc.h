@@ -116,7 +116,10 @@ void gateway_proc_destroy(struct gateway_proc *g);
 
 /* The end of a test's farold: SIGTERM, wait for it to exit, print its log
  * if any check failed, and destroy. Returns the exit status (as
- * gateway_proc_wait_exit). */
+ * gateway_proc_wait_exit). When that is not 0 it also prints why: the
+ * status or signal, that no farold was running, or, still running after
+ * timeout_ms, where each of its threads waits (and gdb's backtraces when
+ * gdb is installed). */
 int gateway_proc_finish(struct gateway_proc *g, int timeout_ms);
 
 #endif
