@@ -36,6 +36,9 @@ struct log_repeat {
 };
 
 static const char *log_program = "farol";
+/* Read once: glibc's getpid() is a system call at every line (one a
+ * report during a drain), and farold and farolctl never fork. */
+static long log_pid;
 static atomic_int log_level = LOG_LEVEL_INFO;
 static pthread_mutex_t log_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct log_repeat log_repeats[LOG_REPEAT_SLOTS];
@@ -44,6 +47,7 @@ void
 log_init(const char *program, int level)
 {
 	log_program = program;
+	log_pid = (long)getpid();
 	atomic_store(&log_level, level);
 }
 
@@ -144,7 +148,8 @@ log_vwrite(int level, const char *fmt, va_list ap)
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
 	n = snprintf(prefix, sizeof prefix, "%s.%03ldZ %s[%ld] %s: ", stamp,
-	    ts.tv_nsec / 1000000, log_program, (long)getpid(), names[level]);
+	    ts.tv_nsec / 1000000, log_program,
+	    log_pid != 0 ? log_pid : (long)getpid(), names[level]);
 	if (n < 0 || (size_t)n >= sizeof prefix)
 		return;
 	pthread_mutex_lock(&log_mutex);
